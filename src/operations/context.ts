@@ -1,0 +1,14 @@
+import type { PageTokens } from '../domain/page-token.js';
+import type { Clock } from '../engine/clock.js';
+import type { Scope, Store } from '../store/types.js';
+
+/** What a handler gets besides its input. Handlers know no HTTP: they take input and return output. */
+export interface OperationContext {
+  scope: Scope;
+  requestId: string;
+  store: Store;
+  clock: Clock;
+  tokens: PageTokens;
+}
+
+export type Handler<I = any, O = any> = (ctx: OperationContext, input: I) => Promise<O>;

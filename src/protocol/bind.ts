@@ -1,0 +1,90 @@
+import { BadRequestException } from '../api/errors.js';
+import type { StructureShape } from '../api/model-types.js';
+import { operationModel, shapeOf } from '../api/service.js';
+import { isPlainObject, readShape, Violations } from './validate.js';
+
+export interface RawRequest {
+  labels: Record<string, string>;
+  query: URLSearchParams;
+  /** The body exactly as received; undefined or empty when there is none. */
+  body: Buffer | undefined;
+  contentType: string | undefined;
+}
+
+const JSON_CONTENT_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json)\s*(;.*)?$/i;
+
+/**
+ * Turns a routed request into the operation's input, named exactly as the model names its members:
+ * URI labels and query parameters (coerced from text to the member's type) and the JSON body members.
+ * Then every model constraint is checked at once; up to ten violations go back in one
+ * BadRequestException.
+ */
+export function bindInput(operation: string, raw: RawRequest): Record<string, unknown> {
+  const inputRef = operationModel(operation).input;
+  if (!inputRef) return {};
+  const shape = shapeOf(inputRef.shape) as StructureShape;
+  const members = Object.entries(shape.members);
+  const hasBodyMembers = members.some(([, ref]) => ref.location === undefined);
+
+  const assembled: Record<string, unknown> = {};
+  if (hasBodyMembers) {
+    const body = parseJsonBody(raw);
+    for (const [name, ref] of members) {
+      if (ref.location === undefined && body[name] !== undefined) assembled[name] = body[name];
+    }
+  }
+  for (const [name, ref] of members) {
+    if (ref.location === 'uri') {
+      const value = raw.labels[ref.locationName ?? name];
+      if (value !== undefined) assembled[name] = value;
+    } else if (ref.location === 'querystring') {
+      const key = ref.locationName ?? name;
+      const target = shapeOf(ref.shape);
+      if (target.type === 'list') {
+        const all = raw.query.getAll(key);
+        if (all.length > 0) assembled[name] = all;
+      } else {
+        const text = raw.query.get(key);
+        if (text !== null) assembled[name] = coerceQueryValue(target.type, text);
+      }
+    }
+  }
+
+  const violations = new Violations();
+  const input = readShape(inputRef.shape, assembled, '', violations) as Record<string, unknown>;
+  violations.throwIfAny();
+  return input;
+}
+
+function coerceQueryValue(type: string, text: string): unknown {
+  switch (type) {
+    case 'integer':
+    case 'long':
+      return /^-?\d{1,16}$/.test(text) ? Number(text) : text;
+    case 'double':
+    case 'float':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    default:
+      return text;
+  }
+}
+
+function parseJsonBody(raw: RawRequest): Record<string, unknown> {
+  if (!raw.body || raw.body.length === 0) return {};
+  if (raw.contentType !== undefined && !JSON_CONTENT_TYPE.test(raw.contentType)) {
+    throw new BadRequestException(
+      `The content type '${raw.contentType.slice(0, 100)}' is not supported: send the body as application/json.`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.body.toString('utf8'));
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.slice(0, 120) : 'parse error';
+    throw new BadRequestException(`The request body is not valid JSON: ${detail}.`);
+  }
+  if (!isPlainObject(parsed)) throw new BadRequestException('The request body must be a JSON object.');
+  return parsed;
+}

@@ -1,0 +1,198 @@
+import { abridge, BadRequestException } from '../api/errors.js';
+import type { MemberRef, Shape } from '../api/model-types.js';
+import { shapeOf } from '../api/service.js';
+
+/** AWS reports at most this many violations in one message; so do we. */
+const MAX_REPORTED = 10;
+
+/**
+ * AWS patterns are whole-string matches (the Smithy model anchors them all). The one exception is TagArn,
+ * whose anchored Smithy form `^arn:[a-z0-9]{1,10}:profile$` would reject every real ARN: botocore's
+ * unanchored form is applied as a prefix check (SPEC §4).
+ */
+const PREFIX_PATTERN_SHAPES = new Set(['TagArn']);
+const patternCache = new Map<string, RegExp>();
+function patternFor(shapeName: string, pattern: string): RegExp {
+  let re = patternCache.get(shapeName);
+  if (!re) {
+    re = PREFIX_PATTERN_SHAPES.has(shapeName) ? new RegExp(`^(?:${pattern})`) : new RegExp(`^(?:${pattern})$`);
+    patternCache.set(shapeName, re);
+  }
+  return re;
+}
+
+export class Violations {
+  readonly messages: string[] = [];
+  private count = 0;
+
+  add(path: string, value: unknown, rule: string, sensitive: boolean): void {
+    this.count++;
+    if (this.messages.length >= MAX_REPORTED) return;
+    const shown = value === undefined || value === null ? 'null' : sensitive ? "'***'" : `'${abridge(value)}'`;
+    this.messages.push(`Value ${shown} at '${path}' failed to satisfy constraint: ${rule}`);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Throws one BadRequestException listing up to ten violations, in AWS's wording. */
+  throwIfAny(): void {
+    if (this.count === 0) return;
+    const head = `${this.count} validation error${this.count === 1 ? '' : 's'} detected: `;
+    throw new BadRequestException(head + this.messages.join('; '));
+  }
+}
+
+/**
+ * Checks a decoded JSON value against a model shape and returns it in its runtime form (timestamps become
+ * Date; everything else keeps its JSON form). Members the model does not know are dropped, as AWS does.
+ * Constraints are read from the model data, never written out per operation.
+ */
+export function readShape(
+  shapeName: string,
+  value: unknown,
+  path: string,
+  violations: Violations,
+  sensitive = false,
+): unknown {
+  const shape = shapeOf(shapeName);
+  const secret = sensitive || shape.sensitive === true;
+  switch (shape.type) {
+    case 'structure': {
+      if (!isPlainObject(value)) {
+        violations.add(path, value, 'Member must be a structure (a JSON object)', secret);
+        return undefined;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [name, ref] of Object.entries(shape.members)) {
+        const member = value[name];
+        const memberPath = path ? `${path}.${name}` : name;
+        if (member === undefined || member === null) {
+          if (shape.required?.includes(name)) violations.add(memberPath, null, 'Member must not be null', false);
+          continue;
+        }
+        const read = readShape(ref.shape, member, memberPath, violations, secret);
+        if (read !== undefined) out[name] = read;
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) {
+        violations.add(path, value, 'Member must be a list (a JSON array)', secret);
+        return undefined;
+      }
+      checkSize(shape, value.length, path, value, violations, secret);
+      return value.map((item, i) => {
+        if (item === null) {
+          violations.add(`${path}.${i + 1}`, null, 'Member must not be null', false);
+          return undefined;
+        }
+        return readShape(shape.member.shape, item, `${path}.${i + 1}`, violations, secret);
+      });
+    }
+    case 'map': {
+      if (!isPlainObject(value)) {
+        violations.add(path, value, 'Member must be a map (a JSON object)', secret);
+        return undefined;
+      }
+      const entries = Object.entries(value);
+      checkSize(shape, entries.length, path, value, violations, secret);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of entries) {
+        readShape(shape.key.shape, k, `${path}.key`, violations, secret);
+        if (v === null) {
+          violations.add(`${path}.${k}`, null, 'Member must not be null', false);
+          continue;
+        }
+        out[k] = readShape(shape.value.shape, v, `${path}.${k}`, violations, secret);
+      }
+      return out;
+    }
+    case 'string': {
+      if (typeof value !== 'string') {
+        violations.add(path, value, 'Member must be a string', secret);
+        return undefined;
+      }
+      if (shape.min !== undefined && value.length < shape.min)
+        violations.add(path, value, `Member must have length greater than or equal to ${shape.min}`, secret);
+      if (shape.max !== undefined && value.length > shape.max)
+        violations.add(path, value, `Member must have length less than or equal to ${shape.max}`, secret);
+      if (shape.enum && !shape.enum.includes(value))
+        violations.add(path, value, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`, secret);
+      if (shape.pattern && !patternFor(shapeName, shape.pattern).test(value))
+        violations.add(path, value, `Member must satisfy regular expression pattern: ${shape.pattern}`, secret);
+      return value;
+    }
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float': {
+      const integral = shape.type === 'integer' || shape.type === 'long';
+      if (typeof value !== 'number' || !Number.isFinite(value) || (integral && !Number.isInteger(value))) {
+        violations.add(path, value, integral ? 'Member must be an integer' : 'Member must be a number', secret);
+        return undefined;
+      }
+      if (shape.type === 'integer' && (value > 2147483647 || value < -2147483648))
+        violations.add(path, value, 'Member must fit in a 32-bit integer', secret);
+      if (shape.min !== undefined && value < shape.min)
+        violations.add(path, value, `Member must have value greater than or equal to ${shape.min}`, secret);
+      if (shape.max !== undefined && value > shape.max)
+        violations.add(path, value, `Member must have value less than or equal to ${shape.max}`, secret);
+      return value;
+    }
+    case 'boolean': {
+      if (typeof value !== 'boolean') {
+        violations.add(path, value, 'Member must be a boolean', secret);
+        return undefined;
+      }
+      return value;
+    }
+    case 'timestamp': {
+      const date = readTimestamp(value);
+      if (!date) {
+        violations.add(path, value, 'Member must be a timestamp in epoch seconds', secret);
+        return undefined;
+      }
+      return date;
+    }
+    default:
+      violations.add(path, value, `Member has an unsupported type ${shape.type}`, secret);
+      return undefined;
+  }
+}
+
+/**
+ * restJson1 timestamps are epoch seconds: the SDK sends fractions (1600000000.25), the CLI integers.
+ * Numeric strings are accepted too, defensively (SPEC §3.3).
+ */
+export function readTimestamp(value: unknown): Date | undefined {
+  let seconds: number;
+  if (typeof value === 'number') seconds = value;
+  else if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) seconds = Number(value);
+  else return undefined;
+  if (!Number.isFinite(seconds)) return undefined;
+  const date = new Date(Math.round(seconds * 1000));
+  // Dates outside what JavaScript can represent (about ±273,790 years) are not timestamps.
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function checkSize(
+  shape: Extract<Shape, { type: 'list' | 'map' }>,
+  size: number,
+  path: string,
+  value: unknown,
+  violations: Violations,
+  sensitive: boolean,
+): void {
+  if (shape.min !== undefined && size < shape.min)
+    violations.add(path, value, `Member must have length greater than or equal to ${shape.min}`, sensitive);
+  if (shape.max !== undefined && size > shape.max)
+    violations.add(path, value, `Member must have length less than or equal to ${shape.max}`, sensitive);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type { MemberRef };

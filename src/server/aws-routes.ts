@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InternalServerException, ServiceError } from '../api/errors.js';
+import { allOperations } from '../api/service.js';
+import { resolveCaller } from '../auth/caller.js';
+import type { PageTokens } from '../domain/page-token.js';
+import type { Clock } from '../engine/clock.js';
+import { bindInput } from '../protocol/bind.js';
+import { Router } from '../protocol/router.js';
+import { serializeOutput } from '../protocol/serialize.js';
+import type { Handler } from '../operations/context.js';
+import type { Store } from '../store/types.js';
+
+export interface AwsRouteDeps {
+  store: Store;
+  clock: Clock;
+  tokens: PageTokens;
+  operations: Record<string, Handler>;
+}
+
+/**
+ * The AWS API: one catch-all route, because restJson1 routing (method first, static segments before
+ * labels, labels decoded after matching) is not what a general-purpose router does. The request flows
+ * route → bind → validate → caller (account, region) → handler → serialize.
+ */
+export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): void {
+  const router = new Router(allOperations, new Set(Object.keys(deps.operations)));
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/*',
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const url = request.raw.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+      const { operation, labels } = router.match(request.method, path);
+      const input = bindInput(operation, {
+        labels,
+        query,
+        body: request.body as Buffer | undefined,
+        contentType: request.headers['content-type'],
+      });
+      const scope = resolveCaller(request.headers.authorization, query);
+      const output = await deps.operations[operation](
+        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens },
+        input,
+      );
+      return reply
+        .code(200)
+        .header('content-type', 'application/json')
+        .send(JSON.stringify(serializeOutput(operation, output)));
+    },
+  });
+}
+
+/** Every error leaves as AWS shapes it: status, X-Amzn-ErrorType, JSON {"Message"}; 500s say nothing more. */
+export function sendServiceError(reply: FastifyReply, error: ServiceError): FastifyReply {
+  return reply
+    .code(error.statusCode)
+    .header('content-type', 'application/json')
+    .header('x-amzn-errortype', error.code)
+    .send(JSON.stringify({ Message: error.message }));
+}
+
+export function toServiceError(request: FastifyRequest, error: unknown): ServiceError {
+  if (error instanceof ServiceError) return error;
+  request.log.error({ err: error, requestId: request.id }, 'unexpected error');
+  return new InternalServerException();
+}

@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import type { Database, DomainsTable } from '../schema.js';
+import type { DomainRecord, DomainRepository, DomainStats, Scope } from '../types.js';
+import { fromJson, toJson } from './json.js';
+
+/** Tables whose rows belong to a domain and go with it when it is deleted. */
+const DOMAIN_CHILD_TABLES = ['object_types', 'profiles', 'profile_objects', 'integrations'] as const;
+
+export class KyselyDomainRepository implements DomainRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(scope: Scope, domain: DomainRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('domains')
+      .values(toRow(scope, domain))
+      .onConflict((oc) => oc.columns(['account_id', 'region', 'domain_name']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async get(scope: Scope, domainName: string): Promise<DomainRecord | undefined> {
+    const row = await this.db
+      .selectFrom('domains')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  async update(scope: Scope, domain: DomainRecord): Promise<boolean> {
+    const { account_id, region, domain_name, created_at, ...changes } = toRow(scope, domain);
+    const result = await this.db
+      .updateTable('domains')
+      .set(changes)
+      .where('account_id', '=', account_id)
+      .where('region', '=', region)
+      .where('domain_name', '=', domain_name)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async delete(scope: Scope, domainName: string): Promise<boolean> {
+    for (const table of DOMAIN_CHILD_TABLES) {
+      await this.db
+        .deleteFrom(table)
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .execute();
+    }
+    const result = await this.db
+      .deleteFrom('domains')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async list(scope: Scope, afterName: string | undefined, limit: number): Promise<DomainRecord[]> {
+    let query = this.db
+      .selectFrom('domains')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region);
+    if (afterName !== undefined) query = query.where('domain_name', '>', afterName);
+    const rows = await query.orderBy('domain_name').limit(limit).execute();
+    return rows.map(fromRow);
+  }
+
+  async stats(scope: Scope, domainName: string): Promise<DomainStats> {
+    const profiles = await this.db
+      .selectFrom('profiles')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .executeTakeFirstOrThrow();
+    const objects = await this.db
+      .selectFrom('profile_objects')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('size_bytes').as('bytes')])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .executeTakeFirstOrThrow();
+    const profileCount = Number(profiles.n);
+    return {
+      ProfileCount: profileCount,
+      // Profiles are metered while they exist; profileflow bills nothing, so the two counts agree.
+      MeteringProfileCount: profileCount,
+      ObjectCount: Number(objects.n),
+      TotalSize: Number(objects.bytes ?? 0),
+    };
+  }
+}
+
+function toRow(scope: Scope, d: DomainRecord): DomainsTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    domain_name: d.domainName,
+    default_expiration_days: d.defaultExpirationDays ?? null,
+    default_encryption_key: d.defaultEncryptionKey ?? null,
+    dead_letter_queue_url: d.deadLetterQueueUrl ?? null,
+    matching: toJson(d.matching),
+    rule_based_matching: toJson(d.ruleBasedMatching),
+    data_store: toJson(d.dataStore),
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}
+
+function fromRow(row: DomainsTable): DomainRecord {
+  return {
+    domainName: row.domain_name,
+    defaultExpirationDays: row.default_expiration_days ?? undefined,
+    defaultEncryptionKey: row.default_encryption_key ?? undefined,
+    deadLetterQueueUrl: row.dead_letter_queue_url ?? undefined,
+    matching: fromJson(row.matching),
+    ruleBasedMatching: fromJson(row.rule_based_matching),
+    dataStore: fromJson(row.data_store),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
