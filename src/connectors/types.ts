@@ -1,0 +1,67 @@
+import type { SourceConnectorType } from '../api/shapes.generated.js';
+
+/** One record as a source delivers it: field name → value (strings, numbers, booleans, null). */
+export type SourceRecord = Record<string, unknown>;
+
+/**
+ * A named connector profile (the ConnectorProfileName of a flow): which source kind reads it, which
+ * ConnectorTypes it may serve, and the kind's settings (directory, seed, credentials…).
+ */
+export interface ConnectorProfile {
+  name: string;
+  kind: string;
+  connectorTypes: SourceConnectorType[];
+  settings: Record<string, unknown>;
+}
+
+/** What a step asks of its source: the records whose time lies in [start, end), after `cursor`. */
+export interface ReadRequest {
+  profile: ConnectorProfile;
+  connectorType: SourceConnectorType;
+  /** SourceConnectorProperties.<type>.Object (for S3: BucketName, with BucketPrefix in `prefix`). */
+  object: string;
+  prefix?: string;
+  /** IncrementalPullConfig.DatetimeTypeFieldName, when the flow gives one. */
+  datetimeField?: string;
+  includeDeleted?: boolean;
+  window: { start: Date; end: Date };
+  /** Resume point returned with an earlier page; undefined to start at the beginning of the window. */
+  cursor?: string;
+  pageSize: number;
+  signal?: AbortSignal;
+}
+
+export interface SourcePage {
+  records: SourceRecord[];
+  /**
+   * Where a read resumes after this page. Deterministic: reading again from it yields exactly the
+   * records not yet delivered, which is what lets a step resume after a crash without loss or repeat.
+   */
+  cursor: string;
+}
+
+export interface Connector {
+  /** The source kind connector profiles name: 'files', 'synthetic', 's3', … */
+  readonly kind: string;
+  /** Problems with a profile's settings, as sentences; empty when usable. */
+  validateSettings(settings: Record<string, unknown>): string[];
+  /** How many records the window holds, when the source can tell cheaply (drives splitting). */
+  estimate?(request: ReadRequest): Promise<number | undefined>;
+  read(request: ReadRequest): AsyncIterable<SourcePage>;
+}
+
+export type SourceFailureKind = 'transient' | 'permanent' | 'too-large';
+
+/**
+ * How a connector reports failure: transient ones are retried with back-off, permanent ones fail the
+ * step at once, too-large makes the engine split the window.
+ */
+export class SourceError extends Error {
+  constructor(
+    readonly kind: SourceFailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
