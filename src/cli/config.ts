@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { checkDeclaredProfiles } from '../connectors/profiles.js';
+import type { ConnectorProfile } from '../connectors/types.js';
 import type { StoreConfig } from '../store/open-store.js';
 
 /** Everything `profileflow serve` can be told; later issues add to it. */
@@ -8,6 +10,16 @@ export interface ServiceConfig {
   dataDir: string;
   databaseUrl?: string;
   logLevel: string;
+  /** Declared in the --config file only (a list does not fit a flag); upserted at each `serve` start. */
+  connectorProfiles?: ConnectorProfile[];
+  /** auto runs steps as they come due; manual only when advanced through /_profileflow/engine/advance; off never. */
+  engineMode: 'auto' | 'manual' | 'off';
+  /** system, or manual: time moves only through /_profileflow/clock (deterministic tests). */
+  clock: 'system' | 'manual';
+  pageDelayMs: number;
+  concurrency: number;
+  /** The config file's `engine` object: leaseMs, pollIntervalMs, pageSize, maxRecordsPerStep, minWindowMs, retry. */
+  engine: Record<string, unknown>;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -15,6 +27,11 @@ export const DEFAULTS: ServiceConfig = {
   port: 4599,
   dataDir: './.profileflow',
   logLevel: 'warn',
+  engineMode: 'auto',
+  clock: 'system',
+  pageDelayMs: 0,
+  concurrency: 4,
+  engine: {},
 };
 
 /** Each setting: its flag, its environment variable, its key in the --config file. */
@@ -30,6 +47,10 @@ export const SETTINGS = [
     kind: 'string',
   },
   { key: 'logLevel', flag: 'log-level', env: 'PROFILEFLOW_LOG_LEVEL', help: 'fatal|error|warn|info|debug', kind: 'string' },
+  { key: 'engineMode', flag: 'engine-mode', env: 'PROFILEFLOW_ENGINE_MODE', help: 'auto|manual|off: when workflow steps run', kind: 'auto|manual|off' },
+  { key: 'clock', flag: 'clock', env: 'PROFILEFLOW_CLOCK', help: 'system|manual: manual time moves only when told', kind: 'system|manual' },
+  { key: 'pageDelayMs', flag: 'page-delay-ms', env: 'PROFILEFLOW_PAGE_DELAY_MS', help: 'pause after each ingested page', kind: 'int' },
+  { key: 'concurrency', flag: 'concurrency', env: 'PROFILEFLOW_CONCURRENCY', help: 'steps this process runs at once', kind: 'int' },
 ] as const;
 
 export class ConfigError extends Error {}
@@ -43,9 +64,21 @@ export function resolveConfig(
   const fromFile = configFile ? readConfigFile(configFile) : {};
   const config: Record<string, unknown> = { ...DEFAULTS };
   for (const s of SETTINGS) {
-    const raw = flags[s.flag] ?? env[s.env] ?? fromFile[s.key];
-    if (raw === undefined || raw === '') continue;
-    config[s.key] = s.kind === 'port' ? parsePort(raw, s.flag) : String(raw);
+    // An empty value (`PROFILEFLOW_PORT=`) counts as not given, so the next source still speaks.
+    const raw = [flags[s.flag], env[s.env], fromFile[s.key]].find((v) => v !== undefined && v !== null && v !== '');
+    if (raw === undefined) continue;
+    config[s.key] = parseSetting(s.kind, raw, s.flag);
+  }
+  if (fromFile.engine !== undefined) {
+    if (typeof fromFile.engine !== 'object' || fromFile.engine === null || Array.isArray(fromFile.engine)) {
+      throw new ConfigError('The config file member engine must be a JSON object.');
+    }
+    config.engine = fromFile.engine;
+  }
+  if (fromFile.connectorProfiles !== undefined) {
+    const { profiles, problems } = checkDeclaredProfiles(fromFile.connectorProfiles);
+    if (problems.length) throw new ConfigError(`The config file ${configFile} declares unusable connector profiles: ${problems.join(' ')}`);
+    config.connectorProfiles = profiles;
   }
   return config as unknown as ServiceConfig;
 }
@@ -76,8 +109,25 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
+function parseSetting(kind: string, raw: unknown, flag: string): unknown {
+  if (kind === 'port') return parsePort(raw, flag);
+  if (kind === 'int') {
+    const n = /^\d{1,9}$/.test(String(raw)) ? Number(raw) : Number.NaN;
+    if (!Number.isInteger(n) || (flag === 'concurrency' && n < 1)) {
+      throw new ConfigError(`--${flag} must be a whole number${flag === 'concurrency' ? ' of at least 1' : ''}, got '${String(raw)}'.`);
+    }
+    return n;
+  }
+  if (kind.includes('|')) {
+    const choices = kind.split('|');
+    if (!choices.includes(String(raw))) throw new ConfigError(`--${flag} must be one of ${choices.join(', ')}, got '${String(raw)}'.`);
+  }
+  return String(raw);
+}
+
 function parsePort(raw: unknown, flag: string): number {
-  const port = Number(raw);
+  // Digits only: Number() would also read '0x50', '1e3' or ' 80 ' as ports.
+  const port = /^\d{1,5}$/.test(String(raw)) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new ConfigError(`--${flag} must be a port number from 0 to 65535, got '${String(raw)}'.`);
   }

@@ -26,9 +26,11 @@ export class PageTokens {
   read(token: string, binding: unknown): unknown {
     const dot = token.indexOf('.');
     const payload = token.slice(0, dot);
-    const mac = token.slice(dot + 1);
-    const expected = this.mac(payload);
-    if (dot < 1 || mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) {
+    // Compared as bytes: a token of the right length in characters but with non-ASCII ones would make
+    // timingSafeEqual throw on buffers of unequal size.
+    const mac = Buffer.from(token.slice(dot + 1), 'utf8');
+    const expected = Buffer.from(this.mac(payload), 'utf8');
+    if (dot < 1 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
       throw new BadRequestException('The NextToken is not valid: it was not issued by this service or has been altered.');
     }
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { p: unknown; b: string };

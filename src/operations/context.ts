@@ -9,6 +9,8 @@ export interface OperationContext {
   store: Store;
   clock: Clock;
   tokens: PageTokens;
+  /** Told when there is new work, so an idle engine in this process starts it without waiting to poll. */
+  engine?: { wake(): void };
 }
 
 export type Handler<I = any, O = any> = (ctx: OperationContext, input: I) => Promise<O>;

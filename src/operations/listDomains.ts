@@ -3,7 +3,10 @@ import { domainArn } from '../domain/arns.js';
 import { paginate } from '../domain/page-token.js';
 import type { Handler } from './context.js';
 
-/** Ordered by domain name. */
+/**
+ * Ordered by domain name. The token is bound to the account and region, not to the access key: any
+ * credentials of the same account may continue a walk.
+ */
 export const listDomains: Handler<ListDomainsRequest, ListDomainsResponse> = async (ctx, input) => {
   const page = await paginate({
     tokens: ctx.tokens,

@@ -3,6 +3,7 @@ import type { UpdateDomainRequest, UpdateDomainResponse } from '../api/shapes.ge
 import { domainArn } from '../domain/arns.js';
 import type { Handler } from './context.js';
 import { domainOutput, requireDomain } from './common.js';
+import { checkTagLimit } from './tagging.js';
 
 /**
  * Members that are present replace the stored ones; absent ones are kept. An empty
@@ -28,7 +29,10 @@ export const updateDomain: Handler<UpdateDomainRequest, UpdateDomainResponse> = 
     if (!(await store.domains.update(ctx.scope, updated))) {
       throw new ResourceNotFoundException(`Domain ${input.DomainName} was not found.`);
     }
-    if (input.Tags) await store.tags.put(ctx.scope, arn, input.Tags);
+    if (input.Tags) {
+      checkTagLimit(arn, await store.tags.get(ctx.scope, arn), input.Tags);
+      await store.tags.put(ctx.scope, arn, input.Tags);
+    }
     return domainOutput(updated, await store.tags.get(ctx.scope, arn)) as UpdateDomainResponse;
   });
 };

@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { BadRequestException, ServiceError } from '../api/errors.js';
+import { BadRequestException, ServiceError, UnknownOperationException } from '../api/errors.js';
 import { PageTokens } from '../domain/page-token.js';
 import { type Clock, systemClock } from '../engine/clock.js';
+import type { Engine } from '../engine/engine.js';
 import type { Handler } from '../operations/context.js';
 import { operations as defaultOperations } from '../operations/index.js';
 import type { Store } from '../store/types.js';
+import { registerAdminRoutes } from './admin-routes.js';
 import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-routes.js';
+import { registerEngineRoutes } from './engine-routes.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
   store: Store;
   clock?: Clock;
+  /** The workflow engine of this process, if it runs one; its controls appear under /_profileflow/engine. */
+  engine?: Engine;
   /** Defaults to every implemented operation; tests may narrow or extend it. */
   operations?: Record<string, Handler>;
   /** Largest accepted request body, in bytes. */
@@ -61,13 +66,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return sendServiceError(reply, serviceError);
   });
 
+  // The AWS route takes GET, POST, PUT, DELETE and PATCH; any other method (OPTIONS, …) lands here and
+  // is answered like any other unknown route.
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.raw.url ?? '/').split('?')[0].slice(0, 128);
+    sendServiceError(reply, new UnknownOperationException(`No Customer Profiles operation is served at ${request.method} ${path}.`));
+  });
+
   const tokens = new PageTokens(await deps.store.pageTokenSecret());
 
   app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend }));
+  registerAdminRoutes(app, { store: deps.store, clock: deps.clock ?? systemClock });
+
+  const clock = deps.clock ?? systemClock;
+  if (deps.engine) registerEngineRoutes(app, deps.engine, clock);
 
   registerAwsRoutes(app, {
     store: deps.store,
-    clock: deps.clock ?? systemClock,
+    clock,
+    engine: deps.engine,
     tokens,
     operations: deps.operations ?? defaultOperations,
   });

@@ -15,6 +15,7 @@ export interface AwsRouteDeps {
   clock: Clock;
   tokens: PageTokens;
   operations: Record<string, Handler>;
+  engine?: { wake(): void };
 }
 
 /**
@@ -40,15 +41,17 @@ export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): voi
         body: request.body as Buffer | undefined,
         contentType: request.headers['content-type'],
       });
-      const scope = resolveCaller(request.headers.authorization, query);
+      const caller = resolveCaller(request.headers.authorization, query);
+      // Only (account, region) scopes data and page tokens: any key of the same account sees the same.
+      const scope = { accountId: caller.accountId, region: caller.region };
       const output = await deps.operations[operation](
-        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens },
+        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine },
         input,
       );
       return reply
         .code(200)
         .header('content-type', 'application/json')
-        .send(JSON.stringify(serializeOutput(operation, output)));
+        .send(jsonBytes(serializeOutput(operation, output)));
     },
   });
 }
@@ -59,7 +62,15 @@ export function sendServiceError(reply: FastifyReply, error: ServiceError): Fast
     .code(error.statusCode)
     .header('content-type', 'application/json')
     .header('x-amzn-errortype', error.code)
-    .send(JSON.stringify({ Message: error.message }));
+    .send(jsonBytes({ Message: error.message }));
+}
+
+/**
+ * Bytes rather than a string: Fastify appends `; charset=utf-8` to a JSON content type when it sends a
+ * string, and AWS answers with exactly `Content-Type: application/json`.
+ */
+function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 export function toServiceError(request: FastifyRequest, error: unknown): ServiceError {

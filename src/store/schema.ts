@@ -11,6 +11,10 @@ export interface Database {
   profiles: ProfilesTable;
   profile_objects: ProfileObjectsTable;
   integrations: IntegrationsTable;
+  connector_profiles: ConnectorProfilesTable;
+  profile_keys: ProfileKeysTable;
+  workflows: WorkflowsTable;
+  workflow_steps: WorkflowStepsTable;
 }
 
 interface Scoped {
@@ -48,6 +52,10 @@ export interface ProfilesTable extends Scoped {
   domain_name: string;
   profile_id: string;
   attributes: string;
+  /** JSON {attributePath: {t: objectTypeName, p: sourcePriority | null}} (002). */
+  attribute_sources: string | null;
+  /** 1 for a profile inferred from an object that mapped nothing onto it (002). */
+  is_inferred: number;
   created_at: number;
   updated_at: number;
 }
@@ -60,6 +68,8 @@ export interface ProfileObjectsTable extends Scoped {
   object: string;
   source_updated_at: number | null;
   size_bytes: number;
+  /** JSON {keyName: value} of the object's keys (002). */
+  key_values: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -69,6 +79,68 @@ export interface IntegrationsTable extends Scoped {
   uri: string;
   definition: string;
   workflow_id: string | null;
+  /** 1 for an integration ListIntegrations shows only with include-hidden (002). */
+  hidden: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The key index an object finds its profile by (002). */
+export interface ProfileKeysTable extends Scoped {
+  domain_name: string;
+  key_name: string;
+  key_value: string;
+  profile_id: string;
+}
+
+export interface WorkflowsTable extends Scoped {
+  workflow_id: string;
+  domain_name: string;
+  workflow_type: string;
+  status: string;
+  error_description: string | null;
+  object_type_name: string;
+  connector_type: string;
+  connector_profile_name: string;
+  role_arn: string;
+  definition: string;
+  records_processed: number;
+  steps_completed: number;
+  total_steps: number;
+  deleted: number;
+  created_at: number;
+  started_at: number | null;
+  updated_at: number;
+}
+
+export interface WorkflowStepsTable extends Scoped {
+  workflow_id: string;
+  step_no: number;
+  domain_name: string;
+  flow_name: string;
+  status: string;
+  execution_message: string;
+  records_processed: number;
+  window_start: number;
+  window_end: number;
+  cursor: string | null;
+  attempts: number;
+  run_after: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Not scoped: connector profiles belong to the operator of the service, not to an AWS account. */
+export interface ConnectorProfilesTable {
+  name: string;
+  kind: string;
+  /** JSON array of SourceConnectorType values. */
+  connector_types: string;
+  /** JSON object. */
+  settings: string;
+  source: string;
   created_at: number;
   updated_at: number;
 }

@@ -1,4 +1,9 @@
 /** The repository interfaces the operations and the engine use; they never see SQL or a dialect. */
+import type { ConnectorProfile } from '../connectors/types.js';
+import type { WorkflowRepository } from './workflow-types.js';
+import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
+
+export type * from './profile-types.js';
 
 export interface Scope {
   accountId: string;
@@ -48,10 +53,37 @@ export interface TagRepository {
   removeResource(scope: Scope, resourceArn: string): Promise<void>;
 }
 
+/** Where a stored connector profile came from: the --config file at start, or the admin routes. */
+export type ConnectorProfileSource = 'config' | 'api';
+
+export interface ConnectorProfileRecord extends ConnectorProfile {
+  source: ConnectorProfileSource;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Connector profiles are the operator's, shared by every account and region: no Scope here. */
+export interface ConnectorProfileRepository {
+  get(name: string): Promise<ConnectorProfileRecord | undefined>;
+  /** Ordered by name. */
+  list(): Promise<ConnectorProfileRecord[]>;
+  /** Creates or replaces the profile (keeping its createdAt) and returns it as stored. */
+  put(profile: ConnectorProfile, source: ConnectorProfileSource, now: number): Promise<ConnectorProfileRecord>;
+  /** False when no profile of that name existed. */
+  delete(name: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
+  readonly workflows: WorkflowRepository;
   readonly domains: DomainRepository;
   readonly tags: TagRepository;
+  readonly connectorProfiles: ConnectorProfileRepository;
+  readonly objectTypes: ObjectTypeRepository;
+  readonly profiles: ProfileRepository;
+  readonly profileObjects: ProfileObjectRepository;
+  readonly integrations: IntegrationRepository;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** The secret page tokens are signed with (shared by every node through the database). */

@@ -1,6 +1,7 @@
 import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../../src/engine/clock.js';
+import { type Clock, systemClock } from '../../src/engine/clock.js';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { type Backend, createTestStore, type TestStore } from './backends.js';
 
@@ -8,6 +9,11 @@ export interface TestServer {
   app: FastifyInstance;
   url: string;
   store: TestStore['store'];
+  /**
+   * The engine, in manual mode unless asked otherwise: nothing runs until the test calls
+   * `engine.advance({ pages })` or `engine.runUntilIdle()`, so no test waits on timing.
+   */
+  engine: Engine;
   /** The official client, built with maxAttempts 1 so that a 429 or 500 is seen as it is. */
   client: CustomerProfilesClient;
   /** A client of another account (12-digit access key id) or region. */
@@ -19,9 +25,15 @@ export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
 
 /** profileflow on an ephemeral loopback port over a fresh store. */
-export async function startServer(backend: Backend, options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startServer(
+  backend: Backend,
+  options: { clock?: Clock; engine?: Partial<EngineOptions> } = {},
+): Promise<TestServer> {
   const testStore = await createTestStore(backend);
-  const app = await buildApp({ store: testStore.store, clock: options.clock });
+  const clock = options.clock ?? systemClock;
+  const engine = new Engine(testStore.store, clock, { mode: 'manual', ...options.engine });
+  const app = await buildApp({ store: testStore.store, clock, engine });
+  engine.start();
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const clients: CustomerProfilesClient[] = [];
   const clientFor = (o: { accountId?: string; region?: string }) => {
@@ -38,10 +50,12 @@ export async function startServer(backend: Backend, options: { clock?: Clock } =
     app,
     url,
     store: testStore.store,
+    engine,
     client: clientFor({}),
     clientFor,
     close: async () => {
       for (const c of clients) c.destroy();
+      await engine.stop();
       await app.close();
       await testStore.dispose();
     },

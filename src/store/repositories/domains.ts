@@ -4,7 +4,15 @@ import type { DomainRecord, DomainRepository, DomainStats, Scope } from '../type
 import { fromJson, toJson } from './json.js';
 
 /** Tables whose rows belong to a domain and go with it when it is deleted. */
-const DOMAIN_CHILD_TABLES = ['object_types', 'profiles', 'profile_objects', 'integrations'] as const;
+const DOMAIN_CHILD_TABLES = [
+  'workflow_steps',
+  'workflows',
+  'object_types',
+  'profiles',
+  'profile_objects',
+  'profile_keys',
+  'integrations',
+] as const;
 
 export class KyselyDomainRepository implements DomainRepository {
   constructor(private readonly db: Kysely<Database>) {}

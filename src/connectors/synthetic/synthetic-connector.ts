@@ -1,0 +1,192 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { checkSettings, type SettingRules } from '../settings.js';
+import {
+  type Connector,
+  type ReadRequest,
+  SourceError,
+  type SourceFailureKind,
+  type SourcePage,
+  type SourceRecord,
+} from '../types.js';
+import { SYNTHETIC_FIELDS, seedHash, syntheticRecord } from './generator.js';
+import { MAX_PER_DAY, slotsBefore, slotTime } from './slots.js';
+
+export interface SyntheticFault {
+  /** 1-based index of the page within the window (counted from the window's start, also on resume). */
+  page: number;
+  kind: SourceFailureKind;
+  /** How many attempts of that page fail (default 1); a permanent fault fails every attempt. */
+  times?: number;
+}
+
+export interface SyntheticSettings {
+  recordsPerDay?: number;
+  seed?: number | string;
+  fields?: string[];
+  pageDelayMs?: number;
+  faults?: SyntheticFault[];
+}
+
+const FAULT_KINDS: readonly SourceFailureKind[] = ['transient', 'permanent', 'too-large'];
+const DEFAULT_RECORDS_PER_DAY = 100;
+const DEFAULT_SEED = 1;
+
+const SETTINGS: SettingRules = {
+  recordsPerDay: { type: 'integer', min: 1, max: MAX_PER_DAY },
+  seed: { type: 'string-or-number' },
+  fields: { type: 'string-list', allowed: SYNTHETIC_FIELDS },
+  pageDelayMs: { type: 'number', min: 0, max: 600_000 },
+  faults: { type: 'custom', check: checkFaults },
+};
+
+function checkFaults(value: unknown, name: string): string[] {
+  if (!Array.isArray(value)) return [`Setting '${name}' must be a list of {page, kind, times?} objects.`];
+  const problems: string[] = [];
+  value.forEach((fault: unknown, i) => {
+    const f = fault as Record<string, unknown> | null;
+    const at = `${name}[${i}]`;
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) {
+      problems.push(`Setting '${at}' must be an object {page, kind, times?}.`);
+      return;
+    }
+    for (const key of Object.keys(f)) {
+      if (!['page', 'kind', 'times'].includes(key)) problems.push(`Setting '${at}' has an unknown member '${key}'.`);
+    }
+    if (!Number.isInteger(f.page) || (f.page as number) < 1) {
+      problems.push(`Setting '${at}.page' must be a page number of 1 or more.`);
+    }
+    if (!FAULT_KINDS.includes(f.kind as SourceFailureKind)) {
+      problems.push(`Setting '${at}.kind' must be one of ${FAULT_KINDS.join(', ')}.`);
+    }
+    if (f.times !== undefined && (!Number.isInteger(f.times) || (f.times as number) < 1)) {
+      problems.push(`Setting '${at}.times' must be an integer of 1 or more.`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Remembers how often each page was attempted, so that a fault with `times: n` fails the first n attempts
+ * of its page and then lets it through: the engine's retries see a source that recovers. In memory, as
+ * scripted faults are a tool for tests and demonstrations within one process.
+ */
+class FaultBook {
+  private readonly attempts = new Map<string, number>();
+  /** Windows that failed too-large, per (profile, page). */
+  private readonly tooLarge = new Map<string, { start: number; end: number }[]>();
+
+  /** Counts an attempt of the page and answers the fault it meets, if any. */
+  attempt(profile: string, start: number, end: number, page: number, faults: readonly SyntheticFault[]): SyntheticFault | undefined {
+    const onPage = faults.filter((f) => f.page === page);
+    if (onPage.length === 0) return undefined;
+    const key = `${profile}\u0000${start}\u0000${end}\u0000${page}`;
+    const own = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, own);
+    // The engine answers too-large by splitting the window, and the halves are new windows. Counting the
+    // too-large failures of every window that encloses this one makes `times` bound the depth of
+    // splitting; otherwise page 1 of each half would fail again, all the way down.
+    const failedAround = this.tooLarge.get(`${profile}\u0000${page}`) ?? [];
+    const inherited = failedAround.filter((w) => w.start <= start && end <= w.end && (w.start !== start || w.end !== end)).length;
+    let n = own + inherited;
+    for (const fault of onPage) {
+      if (fault.kind === 'permanent') return fault;
+      const times = fault.times ?? 1;
+      if (n <= times) {
+        if (fault.kind === 'too-large') {
+          const list = this.tooLarge.get(`${profile}\u0000${page}`) ?? [];
+          list.push({ start, end });
+          this.tooLarge.set(`${profile}\u0000${page}`, list);
+        }
+        return fault;
+      }
+      n -= times;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Deterministic, seeded records on a fixed timeline (see slots.ts): any window, cursor or estimate is
+ * arithmetic, and record values follow from (seed, slot time) alone, so runs, processes and resumed reads
+ * agree to the byte. Scripted faults and a page delay let the engine's retry, split and cancellation
+ * paths be exercised without a real source.
+ */
+export class SyntheticConnector implements Connector {
+  readonly kind = 'synthetic';
+  private readonly faults = new FaultBook();
+
+  validateSettings(settings: Record<string, unknown>): string[] {
+    return checkSettings(settings, SETTINGS);
+  }
+
+  async estimate(request: ReadRequest): Promise<number> {
+    const { perDay } = this.settingsOf(request);
+    const first = slotsBefore(request.window.start.getTime(), perDay);
+    const last = slotsBefore(request.window.end.getTime(), perDay);
+    return Math.max(0, last - first);
+  }
+
+  async *read(request: ReadRequest): AsyncIterable<SourcePage> {
+    const { pageSize, signal } = request;
+    if (!Number.isInteger(pageSize) || pageSize < 1) {
+      throw new SourceError('permanent', `The page size must be a positive integer, got ${pageSize}.`);
+    }
+    signal?.throwIfAborted();
+    const { perDay, seed, fields, pageDelayMs, faults } = this.settingsOf(request);
+    const start = request.window.start.getTime();
+    const end = request.window.end.getTime();
+    const first = slotsBefore(start, perDay);
+    const last = slotsBefore(end, perDay);
+    let k = first;
+    if (request.cursor !== undefined) k = Math.max(first, slotsBefore(parseCursor(request.cursor) + 1, perDay));
+    let page = Math.floor((k - first) / pageSize) + 1;
+    const timeField = request.datetimeField;
+    const extraTimeField =
+      timeField && !(SYNTHETIC_FIELDS as readonly string[]).includes(timeField) ? timeField : undefined;
+
+    while (k < last) {
+      if (pageDelayMs > 0) await delay(pageDelayMs, undefined, { signal });
+      signal?.throwIfAborted();
+      const fault = this.faults.attempt(request.profile.name, start, end, page, faults);
+      if (fault) {
+        throw new SourceError(
+          fault.kind,
+          `Scripted ${fault.kind} fault of connector profile '${request.profile.name}' on page ${page} of the window ` +
+            `[${request.window.start.toISOString()}, ${request.window.end.toISOString()}).`,
+        );
+      }
+      const n = Math.min(pageSize, last - k);
+      const records: SourceRecord[] = new Array(n);
+      for (let i = 0; i < n; i++) records[i] = syntheticRecord(seed, slotTime(k + i, perDay), fields, extraTimeField);
+      k += n;
+      page++;
+      yield { records, cursor: String(slotTime(k - 1, perDay)) };
+    }
+  }
+
+  private settingsOf(request: ReadRequest) {
+    const settings = request.profile.settings as SyntheticSettings;
+    const problems = this.validateSettings(request.profile.settings);
+    if (problems.length) {
+      throw new SourceError(
+        'permanent',
+        `Connector profile '${request.profile.name}' has unusable settings: ${problems.join(' ')}`,
+      );
+    }
+    return {
+      perDay: settings.recordsPerDay ?? DEFAULT_RECORDS_PER_DAY,
+      seed: seedHash(settings.seed ?? DEFAULT_SEED),
+      // Kept in the canonical order whatever order the profile lists them in.
+      fields: settings.fields ? SYNTHETIC_FIELDS.filter((f) => settings.fields?.includes(f)) : undefined,
+      pageDelayMs: settings.pageDelayMs ?? 0,
+      faults: settings.faults ?? [],
+    };
+  }
+}
+
+function parseCursor(text: string): number {
+  if (!/^-?\d{1,16}$/.test(text)) {
+    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the synthetic source issued.`);
+  }
+  return Number(text);
+}

@@ -1,0 +1,44 @@
+import { BadRequestException } from '../api/errors.js';
+import type { SourceConnectorType, SourceFlowConfig } from '../api/shapes.generated.js';
+
+/** The model spells the enum `Servicenow` but the member `ServiceNow` (SPEC §7.6). */
+const PROPERTIES_MEMBER: Record<SourceConnectorType, 'Salesforce' | 'Marketo' | 'Zendesk' | 'ServiceNow' | 'S3'> = {
+  Salesforce: 'Salesforce',
+  Marketo: 'Marketo',
+  Zendesk: 'Zendesk',
+  Servicenow: 'ServiceNow',
+  S3: 'S3',
+};
+
+export interface SourceObject {
+  object: string;
+  prefix?: string;
+  includeDeleted?: boolean;
+  enableDynamicFieldUpdate?: boolean;
+}
+
+/** What a flow reads: the object (or bucket and prefix) named under the ConnectorType's own member. */
+export function sourceObjectOf(config: SourceFlowConfig): SourceObject {
+  const member = PROPERTIES_MEMBER[config.ConnectorType];
+  const props = config.SourceConnectorProperties as Record<string, Record<string, unknown> | undefined>;
+  const own = props[member];
+  if (!own) {
+    throw new BadRequestException(
+      `SourceConnectorProperties.${member} is required when ConnectorType is ${config.ConnectorType}.`,
+    );
+  }
+  const others = Object.keys(props).filter((k) => k !== member && props[k] !== undefined);
+  if (others.length > 0) {
+    throw new BadRequestException(
+      `SourceConnectorProperties may only name ${member} for ConnectorType ${config.ConnectorType}, not ${others.join(', ')}.`,
+    );
+  }
+  if (member === 'S3') {
+    return { object: String(own.BucketName), prefix: own.BucketPrefix === undefined ? undefined : String(own.BucketPrefix) };
+  }
+  return {
+    object: String(own.Object),
+    includeDeleted: own.IncludeDeletedRecords === true,
+    enableDynamicFieldUpdate: own.EnableDynamicFieldUpdate === true,
+  };
+}

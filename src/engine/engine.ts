@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
+import { purgeWorkflow } from './purge-workflow.js';
+import type { Store } from '../store/types.js';
+import type { Clock } from './clock.js';
+import { runStep, type StepOutcome, type StepRunnerOptions } from './step-runner.js';
+
+export type EngineMode = 'auto' | 'manual' | 'off';
+
+export interface EngineOptions {
+  /** auto: workers run steps as soon as they are due; manual: only when advanced; off: never (API only). */
+  mode: EngineMode;
+  /** Steps run at once by this process; steps of one workflow never run concurrently. */
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  pageSize: number;
+  pageDelayMs: number;
+  maxRecordsPerStep: number;
+  minWindowMs: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  mode: 'auto',
+  concurrency: 4,
+  leaseMs: 30_000,
+  pollIntervalMs: 500,
+  pageSize: 500,
+  pageDelayMs: 0,
+  maxRecordsPerStep: 1_000_000,
+  minWindowMs: 60_000,
+  retry: DEFAULT_RETRY_POLICY,
+};
+
+export interface AdvanceResult {
+  /** Pages committed or steps finished, one entry per step touched. */
+  steps: { workflowId: string; stepNo: number; outcome: StepOutcome }[];
+}
+
+/**
+ * The worker loop: claim → run → checkpoint, in `concurrency` slots. The loop holds no SQL (the
+ * pg-boss habit): claiming, leases and takeovers are the store's; running a step is the step runner's.
+ */
+export class Engine {
+  readonly options: EngineOptions;
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private running = false;
+  private readonly abort = new AbortController();
+  private slots: Promise<void>[] = [];
+  private wakeUp: (() => void)[] = [];
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    options: Partial<EngineOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_ENGINE_OPTIONS, ...options, retry: { ...DEFAULT_RETRY_POLICY, ...options.retry } };
+  }
+
+  private get runnerOptions(): StepRunnerOptions {
+    const o = this.options;
+    return {
+      owner: this.owner,
+      leaseMs: o.leaseMs,
+      pageSize: o.pageSize,
+      pageDelayMs: o.pageDelayMs,
+      maxRecordsPerStep: o.maxRecordsPerStep,
+      minWindowMs: o.minWindowMs,
+      retry: o.retry,
+    };
+  }
+
+  /** Starts the worker slots (auto mode only). */
+  start(): void {
+    if (this.options.mode !== 'auto' || this.running) return;
+    this.running = true;
+    this.slots = Array.from({ length: this.options.concurrency }, () => this.slotLoop());
+  }
+
+  /** Stops claiming, lets running steps stop at their next page, and gives their leases back. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    this.wake();
+    await Promise.all(this.slots);
+    this.slots = [];
+  }
+
+  wake(): void {
+    const waiting = this.wakeUp;
+    this.wakeUp = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs up to `pages` pages of due work now, in this call (manual mode, and tests). A step that
+   * finishes within the budget completes; one that does not gives its lease back and goes on at the
+   * next call. `untilIdle` keeps going until nothing is due.
+   */
+  async advance(options: { pages?: number; untilIdle?: boolean } = {}): Promise<AdvanceResult> {
+    let budget = options.untilIdle ? Number.POSITIVE_INFINITY : Math.max(1, options.pages ?? 1);
+    const steps: AdvanceResult['steps'] = [];
+    await this.reapAbandonedDeletions();
+    while (budget > 0) {
+      const claimed = await this.store.workflows.claim(this.owner, this.clock.now(), this.options.leaseMs);
+      if (!claimed) break;
+      const progress = { pages: 0 };
+      const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
+      steps.push({ workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome });
+      this.emit({ type: 'step', workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome, tookOver: claimed.tookOver });
+      // A step that finished without a page (an empty window, a failure) still uses one unit, so that
+      // `pages: 1` always moves exactly one thing forward.
+      budget -= Math.max(1, progress.pages);
+    }
+    return { steps };
+  }
+
+  /** Runs everything that is due until nothing is (tests and `--engine-mode manual` controls). */
+  runUntilIdle(): Promise<AdvanceResult> {
+    return this.advance({ untilIdle: true });
+  }
+
+  private async slotLoop(): Promise<void> {
+    while (this.running) {
+      let claimed;
+      try {
+        claimed = await this.store.workflows.claim(this.owner, this.clock.now(), this.options.leaseMs);
+      } catch (err) {
+        this.emit({ type: 'error', error: err });
+        await this.idle();
+        continue;
+      }
+      if (!claimed) {
+        await this.reapAbandonedDeletions();
+        await this.idle();
+        continue;
+      }
+      const key = { workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo };
+      // Long pages must not let the lease lapse: renew it at a third of its length.
+      const heartbeat = setInterval(() => {
+        void this.store.workflows.heartbeat(this.owner, key, this.clock.now(), this.options.leaseMs).catch(() => undefined);
+      }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
+      try {
+        const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, this.abort.signal);
+        this.emit({ type: 'step', ...key, outcome, tookOver: claimed.tookOver });
+      } catch (err) {
+        this.emit({ type: 'error', error: err });
+        await this.idle();
+      } finally {
+        clearInterval(heartbeat);
+      }
+    }
+  }
+
+  /** Finishes deletions whose worker died mid-step (otherwise nothing would ever remove them). */
+  private async reapAbandonedDeletions(): Promise<void> {
+    try {
+      for (const d of await this.store.workflows.abandonedDeletions(this.clock.now(), 20)) {
+        await purgeWorkflow(this.store, d.scope, d.domainName, d.workflowId);
+      }
+    } catch (err) {
+      this.emit({ type: 'error', error: err });
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp.push(done);
+    });
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+export type EngineEvent =
+  | { type: 'step'; workflowId: string; stepNo: number; outcome: StepOutcome; tookOver: boolean }
+  | { type: 'error'; error: unknown };

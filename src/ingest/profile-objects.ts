@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { BadRequestException } from '../api/errors.js';
+import {
+  applyProfileValues,
+  chooseProfile,
+  compiledFor,
+  isStale,
+  keysToPersist,
+  mapRecord,
+  type MappedRecord,
+} from '../domain/object-type-mapping.js';
+import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Scope, Store } from '../store/types.js';
+
+/** What happened to one record. */
+export interface PutObjectResult {
+  /** ProfileObjectUniqueKey of the object the record became (or, when it was stale, left alone). */
+  uniqueKey: string;
+  profileId: string;
+  /** True when no object with this unique key existed before the record. */
+  created: boolean;
+}
+
+export interface PutObjectsOptions {
+  /**
+   * Called for each record that cannot become an object (not a JSON object, no UNIQUE key value, a
+   * timestamp that does not match the format); such records are then skipped and have no result.
+   * Without it, the first such record throws a BadRequestException before anything is written.
+   */
+  onRejected?: (index: number, message: string) => void;
+}
+
+/**
+ * Ingests records of one object type: the path shared by PutProfileObject and the workflow engine.
+ *
+ * Runs on the store it is given and opens no transaction of its own: the caller's transaction makes
+ * the batch atomic (the engine commits it with the step's cursor). Built for batches of hundreds: the
+ * mapping is pure, then three lookups for the whole batch (stored objects, the key index, the profiles
+ * to update) and four multi-row writes (profiles, keys, objects), whatever the batch size.
+ *
+ * Semantics (Customer Profiles admin guide, model documentation; [I] where they are silent):
+ * - the UNIQUE key identifies the object: a record seen again replaces its object, unless the object
+ *   type has a SourceLastUpdatedTimestampFormat and the stored object's source time is newer;
+ * - PROFILE (then SECONDARY) keys find the profile; otherwise an object seen before stays on its profile;
+ * - otherwise a profile is created (32 hex characters). With AllowProfileCreation it takes the record's
+ *   `_profile.…` values; without, it is an inferred profile holding only the first EMAIL_ADDRESS and
+ *   PHONE_NUMBER values ("Inferred profiles", admin guide). An object always belongs to a profile:
+ *   ListProfileObjects and DeleteProfileObject address objects through their profile [I];
+ * - `_profile.…` values of later records update the profile they land on, ranked by SourcePriority;
+ * - key values are added to the profile's key index (LOOKUP_ONLY never; NEW_ONLY only on creation).
+ * Records later in a batch see the effects of earlier ones, exactly as if they had come one by one.
+ */
+export async function putProfileObjects(
+  store: Store,
+  scope: Scope,
+  domainName: string,
+  objectType: ObjectTypeRecord,
+  records: Record<string, unknown>[],
+  now: number,
+  options: PutObjectsOptions = {},
+): Promise<PutObjectResult[]> {
+  const compiled = compiledFor(objectType);
+  if (!compiled.ok) {
+    throw new BadRequestException(
+      `Objects of type ${objectType.objectTypeName} cannot be ingested: ${compiled.problems.join(' ')}`,
+    );
+  }
+  const type = compiled.type;
+
+  // 1. Map every record (pure). A rejection throws before any write, unless the caller collects them.
+  const batch: { record: Record<string, unknown>; mapped: MappedRecord }[] = [];
+  records.forEach((record, index) => {
+    const result = mapRecord(type, record);
+    if (result.ok) batch.push({ record, mapped: result.mapped });
+    else if (options.onRejected) options.onRejected(index, result.message);
+    else throw new BadRequestException(result.message);
+  });
+  if (batch.length === 0) return [];
+
+  // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead to.
+  const stored = await store.profileObjects.findExisting(
+    scope,
+    domainName,
+    type.objectTypeName,
+    batch.map((b) => b.mapped.uniqueKey),
+  );
+  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number }>(
+    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt }]),
+  );
+  const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
+  for (const { mapped } of batch) {
+    for (const k of mapped.keys) {
+      if (k.match !== 'none') matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
+    }
+  }
+  const index = new Map<string, string[]>();
+  for (const k of await store.profiles.findByKeys(scope, domainName, [...matchKeys.values()])) {
+    const ids = index.get(pair(k.keyName, k.keyValue));
+    if (ids) ids.push(k.profileId);
+    else index.set(pair(k.keyName, k.keyValue), [k.profileId]);
+  }
+  const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
+
+  // 3. Decide, record by record, which profile each object lands on.
+  const results: PutObjectResult[] = [];
+  const newProfiles = new Map<string, ProfileRecord>();
+  const newKeys = new Map<string, ProfileKey>();
+  const writes = new Map<string, ProfileObjectRecord>();
+  const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
+  for (const { record, mapped } of batch) {
+    const before = objects.get(mapped.uniqueKey);
+    if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
+      results.push({ uniqueKey: mapped.uniqueKey, profileId: before.profileId, created: false });
+      continue;
+    }
+    let profileId = chooseProfile(mapped.keys, profilesFor) ?? before?.profileId;
+    const createdHere = profileId === undefined;
+    if (profileId === undefined) {
+      profileId = randomBytes(16).toString('hex');
+      newProfiles.set(profileId, {
+        profileId,
+        attributes: {},
+        attributeSources: {},
+        inferred: true,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    for (const k of keysToPersist(mapped.keys, createdHere)) {
+      const id = pair(k.name, k.value);
+      const ids = index.get(id);
+      if (ids?.includes(profileId)) continue;
+      if (ids) ids.push(profileId);
+      else index.set(id, [profileId]);
+      newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
+    }
+    const object = JSON.stringify(record);
+    writes.set(mapped.uniqueKey, {
+      objectTypeName: type.objectTypeName,
+      uniqueKey: mapped.uniqueKey,
+      profileId,
+      object,
+      keyValues: mapped.keyValues,
+      sourceUpdatedAt: mapped.sourceUpdatedAt,
+      sizeBytes: Buffer.byteLength(object, 'utf8'),
+      createdAt: now,
+      updatedAt: now,
+    });
+    objects.set(mapped.uniqueKey, { profileId, sourceUpdatedAt: mapped.sourceUpdatedAt });
+    profileWork.push({ profileId, mapped, createdHere });
+    results.push({ uniqueKey: mapped.uniqueKey, profileId, created: before === undefined });
+  }
+
+  // 4. Apply the records' values to their profiles, loading only the existing profiles that get some.
+  const toLoad = new Set<string>();
+  for (const w of profileWork) {
+    if (!newProfiles.has(w.profileId) && w.mapped.profileValues.length > 0) toLoad.add(w.profileId);
+  }
+  const profiles = new Map<string, ProfileRecord>(newProfiles);
+  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) profiles.set(p.profileId, p);
+  const dirty = new Set<string>(newProfiles.keys());
+  const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
+  for (const { profileId, mapped, createdHere } of profileWork) {
+    const profile = profiles.get(profileId);
+    if (!profile) continue; // a profile the key index names but that is gone: the object still lands
+    if (createdHere && !(type.allowProfileCreation && mapped.profileValues.length > 0)) {
+      applyProfileValues(profile, mapped.contactValues, origin);
+      continue;
+    }
+    if (mapped.profileValues.length === 0) continue;
+    if (applyProfileValues(profile, mapped.profileValues, origin) || profile.inferred) {
+      profile.inferred = false;
+      profile.updatedAt = now;
+      dirty.add(profileId);
+    }
+  }
+
+  // 5. Write: profiles first, so that every key and object points at one that exists.
+  await store.profiles.upsert(scope, domainName, [...dirty].map((id) => profiles.get(id) as ProfileRecord));
+  await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
+  await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
+  return results;
+}
+
+function pair(name: string, value: string): string {
+  return `${name}\u0000${value}`;
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
+import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
+import { sourceObjectOf } from '../domain/source-flow.js';
+import { iso, newStep, planWindows } from '../domain/workflow-plan.js';
+import type { Handler } from './context.js';
+import { requireDomain } from './common.js';
+
+/**
+ * Validates everything a step would otherwise fail on later (the object type, the connector profile and
+ * whether it serves the ConnectorType, the source object, the batches), then records the workflow and
+ * its planned steps in one transaction and wakes the engine. The ingestion itself is asynchronous.
+ */
+export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse> = async (
+  ctx,
+  input,
+) => {
+  await requireDomain(ctx, input.DomainName);
+  const appflow = input.IntegrationConfig.AppflowIntegration;
+  if (!appflow) {
+    throw new BadRequestException('IntegrationConfig.AppflowIntegration is required for an APPFLOW_INTEGRATION workflow.');
+  }
+  const flow = appflow.FlowDefinition;
+  const source = flow.SourceFlowConfig;
+
+  const objectType = await ctx.store.objectTypes.get(ctx.scope, input.DomainName, input.ObjectTypeName);
+  if (!objectType) {
+    throw new ResourceNotFoundException(`Object type ${input.ObjectTypeName} was not found in domain ${input.DomainName}.`);
+  }
+  if (!source.ConnectorProfileName) {
+    throw new BadRequestException(
+      'FlowDefinition.SourceFlowConfig.ConnectorProfileName is required: it names the connector profile records are read through.',
+    );
+  }
+  const profile = await ctx.store.connectorProfiles.get(source.ConnectorProfileName);
+  if (!profile) {
+    throw new BadRequestException(`Connector profile ${source.ConnectorProfileName} does not exist.`);
+  }
+  if (!profile.connectorTypes.includes(source.ConnectorType)) {
+    throw new BadRequestException(
+      `Connector profile ${source.ConnectorProfileName} does not serve ConnectorType ${source.ConnectorType}; it serves ${profile.connectorTypes.join(', ')}.`,
+    );
+  }
+  sourceObjectOf(source);
+
+  const now = ctx.clock.now();
+  const windows = planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now);
+  const workflowId = randomBytes(16).toString('hex');
+  const steps = windows.map((w, i) =>
+    newStep(flow.FlowName, workflowId, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`),
+  );
+  await ctx.store.transaction((store) =>
+    store.workflows.create(
+      ctx.scope,
+      {
+        workflowId,
+        domainName: input.DomainName,
+        workflowType: input.WorkflowType,
+        status: 'NOT_STARTED',
+        objectTypeName: input.ObjectTypeName,
+        connectorType: source.ConnectorType,
+        connectorProfileName: source.ConnectorProfileName!,
+        roleArn: input.RoleArn,
+        definition: { flowDefinition: flow as unknown as Record<string, unknown>, tags: input.Tags },
+        recordsProcessed: 0,
+        stepsCompleted: 0,
+        totalSteps: steps.length,
+        createdAt: now,
+        updatedAt: now,
+      },
+      steps,
+    ),
+  );
+  ctx.engine?.wake();
+  return {
+    WorkflowId: workflowId,
+    Message: `Integration workflow ${workflowId} was created with ${steps.length} step${steps.length === 1 ? '' : 's'}.`,
+  };
+};

@@ -1,0 +1,48 @@
+import { ResourceNotFoundException } from '../api/errors.js';
+import type { DeleteProfileObjectTypeRequest, DeleteProfileObjectTypeResponse } from '../api/shapes.generated.js';
+import { scrubObjectType } from '../domain/object-type-mapping.js';
+import type { ProfileRecord } from '../store/types.js';
+import type { Handler } from './context.js';
+import { requireDomain } from './common.js';
+
+const SCRUB_PAGE = 500;
+
+/**
+ * "Removes a ProfileObjectType from a specific domain as well as removes all the ProfileObjects of that
+ * type. It also disables integrations from this specific ProfileObjectType. In addition, it scrubs all
+ * of the fields of the standard profile that were populated from this ProfileObjectType" (model).
+ * Integrations that ingest into the type are removed with it; profiles and their keys stay. All in one
+ * transaction, so a failure leaves the type as it was.
+ */
+export const deleteProfileObjectType: Handler<DeleteProfileObjectTypeRequest, DeleteProfileObjectTypeResponse> = async (
+  ctx,
+  input,
+) => {
+  const { DomainName: domainName, ObjectTypeName: name } = input;
+  const now = ctx.clock.now();
+  const counts = await ctx.store.transaction(async (store) => {
+    await requireDomain({ ...ctx, store }, domainName);
+    if (!(await store.objectTypes.delete(ctx.scope, domainName, name))) {
+      throw new ResourceNotFoundException(`Object type ${name} was not found in domain ${domainName}.`);
+    }
+    const objects = await store.profileObjects.deleteByObjectType(ctx.scope, domainName, name);
+    const integrations = await store.integrations.deleteByObjectType(ctx.scope, domainName, name);
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.profiles.listSourcedFrom(ctx.scope, domainName, name, after, SCRUB_PAGE);
+      const scrubbed: ProfileRecord[] = [];
+      for (const profile of page) {
+        if (scrubObjectType(profile, name)) scrubbed.push({ ...profile, updatedAt: Math.max(now, profile.createdAt) });
+      }
+      await store.profiles.upsert(ctx.scope, domainName, scrubbed);
+      if (page.length < SCRUB_PAGE) break;
+      after = page[page.length - 1].profileId;
+    }
+    return { objects, integrations: integrations.length };
+  });
+  return {
+    Message:
+      `Object type ${name} was deleted from domain ${domainName}, with ${counts.objects} ` +
+      `object${counts.objects === 1 ? '' : 's'} and ${counts.integrations} integration${counts.integrations === 1 ? '' : 's'}.`,
+  };
+};

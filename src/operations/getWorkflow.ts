@@ -1,0 +1,31 @@
+import type { GetWorkflowRequest, GetWorkflowResponse } from '../api/shapes.generated.js';
+import { clip255 } from '../domain/workflow-plan.js';
+import type { Handler } from './context.js';
+import { requireWorkflow } from './workflows-common.js';
+
+export const getWorkflow: Handler<GetWorkflowRequest, GetWorkflowResponse> = async (ctx, input) => {
+  const w = await requireWorkflow(ctx, input.DomainName, input.WorkflowId);
+  return {
+    WorkflowId: w.workflowId,
+    WorkflowType: w.workflowType,
+    Status: w.status,
+    ErrorDescription: w.errorDescription === undefined ? undefined : clip255(w.errorDescription),
+    StartDate: new Date(w.startedAt ?? w.createdAt),
+    LastUpdatedAt: new Date(w.updatedAt),
+    Attributes: {
+      AppflowIntegration: {
+        SourceConnectorType: w.connectorType as never,
+        ConnectorProfileName: w.connectorProfileName,
+        // The output shape is 1..255 wide where the request allowed 512 (SPEC §7.3).
+        RoleArn: w.roleArn.length > 0 ? w.roleArn.slice(0, 255) : undefined,
+      },
+    },
+    Metrics: {
+      AppflowIntegration: {
+        RecordsProcessed: w.recordsProcessed,
+        StepsCompleted: w.stepsCompleted,
+        TotalSteps: w.totalSteps,
+      },
+    },
+  };
+};

@@ -1,0 +1,43 @@
+import { BadRequestException } from '../api/errors.js';
+import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
+import { paginate } from '../domain/page-token.js';
+import { describeWorkflow } from '../domain/workflow-plan.js';
+import type { Handler } from './context.js';
+import { requireDomain } from './common.js';
+
+/**
+ * Newest first (CreatedAt, then WorkflowId). QueryStartDate and QueryEndDate bound the creation time,
+ * both inclusive: the model documents QueryEndDate as "workflows ended after", which would make it
+ * redundant with QueryStartDate; we read it as the upper bound it is evidently meant to be [I].
+ */
+export const listWorkflows: Handler<ListWorkflowsRequest, ListWorkflowsResponse> = async (ctx, input) => {
+  await requireDomain(ctx, input.DomainName);
+  const from = input.QueryStartDate?.getTime();
+  const to = input.QueryEndDate?.getTime();
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new BadRequestException(
+      `QueryStartDate ${input.QueryStartDate!.toISOString()} is after QueryEndDate ${input.QueryEndDate!.toISOString()}.`,
+    );
+  }
+  const filter = { status: input.Status, workflowType: input.WorkflowType, createdFrom: from, createdTo: to };
+  const page = await paginate({
+    tokens: ctx.tokens,
+    binding: ['ListWorkflows', ctx.scope, input.DomainName, filter],
+    maxResults: input.MaxResults,
+    nextToken: input.NextToken,
+    fetch: (after: [number, string] | undefined, limit) =>
+      ctx.store.workflows.list(ctx.scope, input.DomainName, filter, after, limit),
+    keyOf: (w) => [w.createdAt, w.workflowId] as [number, string],
+  });
+  return {
+    Items: page.items.map((w) => ({
+      WorkflowType: w.workflowType,
+      WorkflowId: w.workflowId,
+      Status: w.status,
+      StatusDescription: describeWorkflow(w),
+      CreatedAt: new Date(w.createdAt),
+      LastUpdatedAt: new Date(w.updatedAt),
+    })),
+    NextToken: page.nextToken,
+  };
+};

@@ -1,0 +1,30 @@
+import { BadRequestException } from '../api/errors.js';
+import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
+import { putProfileObjects } from '../ingest/profile-objects.js';
+import type { Handler } from './context.js';
+import { requireDomain } from './common.js';
+import { requireObjectType } from './profile-common.js';
+
+/**
+ * Ingests one object through the same path as the workflow engine (`putProfileObjects`): found by its
+ * UNIQUE key it is replaced, otherwise added; its keys find or create its profile.
+ */
+export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObjectResponse> = async (ctx, input) => {
+  let record: unknown;
+  try {
+    record = JSON.parse(input.Object);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.slice(0, 120) : 'parse error';
+    throw new BadRequestException(`The Object is not valid JSON: ${detail}.`);
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new BadRequestException('The Object must be a JSON object ({...}), not an array or a single value.');
+  }
+  const now = ctx.clock.now();
+  const [result] = await ctx.store.transaction(async (store) => {
+    await requireDomain({ ...ctx, store }, input.DomainName);
+    const objectType = await requireObjectType(ctx, input.DomainName, input.ObjectTypeName, store);
+    return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now);
+  });
+  return { ProfileObjectUniqueKey: result.uniqueKey };
+};

@@ -1,0 +1,62 @@
+import { BadRequestException } from '../api/errors.js';
+import type { PutProfileObjectTypeRequest, PutProfileObjectTypeResponse } from '../api/shapes.generated.js';
+import { objectTypeArn } from '../domain/arns.js';
+import { compileObjectType } from '../domain/object-type-mapping.js';
+import type { ObjectTypeRecord } from '../store/types.js';
+import type { Handler } from './context.js';
+import { requireDomain } from './common.js';
+import { maxAvailableProfileObjectCount, objectTypeOutput } from './profile-common.js';
+import { checkTagLimit } from './tagging.js';
+
+/**
+ * Creates or replaces an object type. Replacing keeps CreatedAt and the objects already stored; Tags
+ * given here are added to the type's tags, as TagResource would. The definition must be one profileflow
+ * can ingest by: Fields read through `_source.…`, exactly one UNIQUE key (admin guide, Standard
+ * identifiers); object type templates (TemplateId) are not implemented and answer BadRequestException.
+ */
+export const putProfileObjectType: Handler<PutProfileObjectTypeRequest, PutProfileObjectTypeResponse> = async (
+  ctx,
+  input,
+) => {
+  const now = ctx.clock.now();
+  const arn = objectTypeArn(ctx.scope, input.DomainName, input.ObjectTypeName);
+  return ctx.store.transaction(async (store) => {
+    await requireDomain({ ...ctx, store }, input.DomainName);
+    const record: ObjectTypeRecord = {
+      objectTypeName: input.ObjectTypeName,
+      description: input.Description,
+      templateId: input.TemplateId,
+      expirationDays: input.ExpirationDays,
+      encryptionKey: input.EncryptionKey || undefined,
+      allowProfileCreation: input.AllowProfileCreation,
+      sourceLastUpdatedTimestampFormat: input.SourceLastUpdatedTimestampFormat,
+      maxProfileObjectCount: input.MaxProfileObjectCount,
+      sourcePriority: input.SourcePriority,
+      fields: input.Fields,
+      keys: input.Keys,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const compiled = compileObjectType(record);
+    if (!compiled.ok) {
+      throw new BadRequestException(`The object type ${input.ObjectTypeName} is not valid: ${compiled.problems.join(' ')}`);
+    }
+    const all = await store.objectTypes.all(ctx.scope, input.DomainName);
+    const available = maxAvailableProfileObjectCount(all, input.ObjectTypeName);
+    if (input.MaxProfileObjectCount !== undefined && input.MaxProfileObjectCount > available) {
+      throw new BadRequestException(
+        `MaxProfileObjectCount ${input.MaxProfileObjectCount} is more than the ${available} objects per profile still ` +
+          `available in domain ${input.DomainName}: all object types together may keep at most 1000 objects per profile.`,
+      );
+    }
+    const existing = all.find((t) => t.objectTypeName === input.ObjectTypeName);
+    if (existing) record.createdAt = existing.createdAt;
+    record.updatedAt = Math.max(now, record.createdAt);
+    await store.objectTypes.put(ctx.scope, input.DomainName, record);
+    if (input.Tags) {
+      checkTagLimit(arn, await store.tags.get(ctx.scope, arn), input.Tags);
+      await store.tags.put(ctx.scope, arn, input.Tags);
+    }
+    return objectTypeOutput(record, await store.tags.get(ctx.scope, arn), available);
+  });
+};

@@ -1,0 +1,188 @@
+/**
+ * Repository interfaces for object types, profiles (with their key index), profile objects and
+ * integrations. Re-exported by `types.ts`; callers import them from there.
+ */
+import type { ObjectTypeField, ObjectTypeKey } from '../api/shapes.generated.js';
+import type { Scope } from './types.js';
+
+/** A profile object type: PutProfileObjectType's members in camelCase, plus its times. */
+export interface ObjectTypeRecord {
+  objectTypeName: string;
+  description: string;
+  templateId?: string;
+  expirationDays?: number;
+  encryptionKey?: string;
+  allowProfileCreation?: boolean;
+  sourceLastUpdatedTimestampFormat?: string;
+  maxProfileObjectCount?: number;
+  sourcePriority?: number;
+  /** As the model spells them: field name → {Source, Target, ContentType}. */
+  fields?: Record<string, ObjectTypeField>;
+  /** As the model spells them: key name → [{StandardIdentifiers, FieldNames}]. */
+  keys?: Record<string, ObjectTypeKey[]>;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ObjectTypeRepository {
+  /** Inserts or replaces the type; replacing keeps the stored createdAt. */
+  put(scope: Scope, domainName: string, record: ObjectTypeRecord): Promise<void>;
+  get(scope: Scope, domainName: string, objectTypeName: string): Promise<ObjectTypeRecord | undefined>;
+  /**
+   * Removes the type and its tags; false when it did not exist. Its objects and integrations are
+   * removed through their own repositories.
+   */
+  delete(scope: Scope, domainName: string, objectTypeName: string): Promise<boolean>;
+  /** Ordered by name; keyset after `afterName`. */
+  list(scope: Scope, domainName: string, afterName: string | undefined, limit: number): Promise<ObjectTypeRecord[]>;
+  /** Every type of the domain (a domain has few), ordered by name. */
+  all(scope: Scope, domainName: string): Promise<ObjectTypeRecord[]>;
+}
+
+/** Where a standard profile attribute came from: DeleteProfileObjectType scrubs by it, SourcePriority ranks by it. */
+export interface AttributeSource {
+  objectTypeName: string;
+  sourcePriority?: number;
+}
+
+export interface ProfileRecord {
+  /** 32 lowercase hex characters. */
+  profileId: string;
+  /** The standard profile, shaped and spelled as the model's Profile (without ProfileId). */
+  attributes: Record<string, unknown>;
+  /** Dotted attribute path (`FirstName`, `Address.City`, `Attributes.tier`) → its source. */
+  attributeSources: Record<string, AttributeSource>;
+  /** Created by an object that mapped nothing onto the standard profile (AWS "inferred profile"). */
+  inferred: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One entry of the key index: the value of a key found on an object, and the profile it belongs to. */
+export interface ProfileKey {
+  keyName: string;
+  keyValue: string;
+  profileId: string;
+}
+
+export interface ProfileRepository {
+  get(scope: Scope, domainName: string, profileId: string): Promise<ProfileRecord | undefined>;
+  getMany(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileRecord[]>;
+  /**
+   * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
+   * of those that exist (createdAt is kept), in multi-row statements.
+   */
+  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
+  /** The index entries for any of the given (keyName, keyValue) pairs. */
+  findByKeys(
+    scope: Scope,
+    domainName: string,
+    keys: readonly { keyName: string; keyValue: string }[],
+  ): Promise<ProfileKey[]>;
+  /** Adds index entries; entries already present are left as they are. */
+  addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** Profiles holding at least one attribute that came from the object type; keyset by profile id. */
+  listSourcedFrom(
+    scope: Scope,
+    domainName: string,
+    objectTypeName: string,
+    afterProfileId: string | undefined,
+    limit: number,
+  ): Promise<ProfileRecord[]>;
+}
+
+export interface ProfileObjectRecord {
+  objectTypeName: string;
+  /** ProfileObjectUniqueKey: derived from the object's UNIQUE key, opaque to callers. */
+  uniqueKey: string;
+  profileId: string;
+  /** The object as a JSON string (ListProfileObjects' `Object`). */
+  object: string;
+  /** The object's key values at ingestion: key name → normalized value. */
+  keyValues: Record<string, string>;
+  /** The source's last-updated time (epoch ms) when the object type defines one. */
+  sourceUpdatedAt?: number;
+  sizeBytes: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What ingestion needs to know about an object already stored. */
+export interface StoredObjectRef {
+  uniqueKey: string;
+  profileId: string;
+  sourceUpdatedAt?: number;
+}
+
+export interface ProfileObjectQuery {
+  objectTypeName: string;
+  profileId: string;
+  /** Only objects whose key `keyName` has one of `values` (already normalized). */
+  keyFilter?: { keyName: string; values: readonly string[] };
+}
+
+export interface ProfileObjectRepository {
+  /** The stored objects among `uniqueKeys` (no bodies). */
+  findExisting(
+    scope: Scope,
+    domainName: string,
+    objectTypeName: string,
+    uniqueKeys: readonly string[],
+  ): Promise<StoredObjectRef[]>;
+  /**
+   * Inserts or replaces objects in multi-row statements (one row per unique key in `objects`).
+   * Replacing keeps createdAt, and never replaces an object whose sourceUpdatedAt is newer.
+   */
+  upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void>;
+  get(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<ProfileObjectRecord | undefined>;
+  delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean>;
+  /** Removes every object of the type; returns how many. */
+  deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
+  /** One profile's objects of one type, ordered by unique key; keyset after `afterUniqueKey`. */
+  list(
+    scope: Scope,
+    domainName: string,
+    query: ProfileObjectQuery,
+    afterUniqueKey: string | undefined,
+    limit: number,
+  ): Promise<ProfileObjectRecord[]>;
+}
+
+/** An integration; PutIntegration writes one, and so does the workflow engine when a workflow completes. */
+export interface IntegrationRecord {
+  uri: string;
+  objectTypeName?: string;
+  objectTypeNames?: Record<string, string>;
+  workflowId?: string;
+  roleArn?: string;
+  eventTriggerNames?: string[];
+  scope?: 'PROFILE' | 'DOMAIN';
+  isUnstructured?: boolean;
+  flowDefinition?: unknown;
+  /** Listed by ListIntegrations only with include-hidden=true (integrations made for internal use). */
+  hidden?: boolean;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface IntegrationRepository {
+  /** Inserts or replaces; replacing keeps the stored createdAt. */
+  put(scope: Scope, domainName: string, record: IntegrationRecord): Promise<void>;
+  get(scope: Scope, domainName: string, uri: string): Promise<IntegrationRecord | undefined>;
+  /** Removes the integration and its tags; false when it did not exist. */
+  delete(scope: Scope, domainName: string, uri: string): Promise<boolean>;
+  /** Removes the integrations a workflow created, and their tags; returns their URIs. */
+  deleteByWorkflow(scope: Scope, domainName: string, workflowId: string): Promise<string[]>;
+  /** Removes the integrations that ingest into the object type, and their tags; returns their URIs. */
+  deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<string[]>;
+  /** Ordered by URI; keyset after `afterUri`; hidden ones only when asked for. */
+  list(
+    scope: Scope,
+    domainName: string,
+    afterUri: string | undefined,
+    limit: number,
+    includeHidden?: boolean,
+  ): Promise<IntegrationRecord[]>;
+}

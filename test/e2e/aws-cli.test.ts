@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type CliProcess, cliBuilt, startServe } from './cli-process.js';
+
+/** What a user of the AWS CLI or boto3 has: fake credentials, a region, no retries, no config files. */
+const AWS_ENV: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_MAX_ATTEMPTS: '1',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_PAGER: '',
+};
+
+const awsCli = spawnSync('aws', ['--version'], { env: AWS_ENV, encoding: 'utf8' });
+const hasAwsCli = !awsCli.error && awsCli.status === 0;
+if (!hasAwsCli) process.stdout.write('# notice: the aws CLI is not installed; the AWS CLI smoke test is skipped\n');
+
+const boto3 = spawnSync('python3', ['-c', 'import boto3'], { env: AWS_ENV, encoding: 'utf8' });
+const hasBoto3 = !boto3.error && boto3.status === 0;
+if (!hasBoto3) process.stdout.write('# notice: python3 with boto3 is not installed; the boto3 check is skipped\n');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env: AWS_ENV, timeout: timeoutMs, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('real AWS clients against profileflow serve', () => {
+  let server: { proc: CliProcess; url: string };
+  let dataDir: string;
+  before(async () => {
+    assert.ok(cliBuilt, 'dist/cli/main.js is missing: run `npm run build` before the e2e tests');
+    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-aws-'));
+    server = await startServe(['--data-dir', dataDir]);
+  });
+  after(async () => {
+    if (server) {
+      server.proc.child.kill('SIGTERM');
+      await server.proc.waitForExit();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const aws = async (...args: string[]): Promise<Run> =>
+    run('aws', ['customer-profiles', ...args, '--endpoint-url', server.url, '--output', 'json']);
+  const awsOk = async (...args: string[]): Promise<Record<string, unknown>> => {
+    const r = await aws(...args);
+    assert.equal(r.code, 0, `aws customer-profiles ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout.trim() === '' ? {} : (JSON.parse(r.stdout) as Record<string, unknown>);
+  };
+
+  test(
+    'the aws CLI creates, reads, lists, tags, untags and deletes a domain',
+    hasAwsCli ? {} : { skip: 'aws CLI not installed' },
+    async () => {
+      const created = await awsOk('create-domain', '--domain-name', 'cli_dom-1', '--default-expiration-days', '30', '--tags', 'team=growth');
+      assert.equal(created.DomainName, 'cli_dom-1');
+      assert.equal(created.DefaultExpirationDays, 30);
+      assert.equal(typeof created.CreatedAt, 'number', 'the CLI prints our epoch-second timestamps as they are');
+
+      const got = await awsOk('get-domain', '--domain-name', 'cli_dom-1');
+      assert.equal(got.DomainName, 'cli_dom-1');
+      assert.deepEqual(got.Tags, { team: 'growth' });
+      assert.deepEqual(got.Stats, { ProfileCount: 0, MeteringProfileCount: 0, ObjectCount: 0, TotalSize: 0 });
+
+      const listed = await awsOk('list-domains');
+      assert.deepEqual((listed.Items as { DomainName: string }[]).map((d) => d.DomainName), ['cli_dom-1']);
+
+      const arn = 'arn:aws:profile:us-east-1:000000000000:domains/cli_dom-1';
+      await awsOk('tag-resource', '--resource-arn', arn, '--tags', 'env=prod,cost:center/x=42');
+      assert.deepEqual((await awsOk('list-tags-for-resource', '--resource-arn', arn)).tags, {
+        team: 'growth',
+        env: 'prod',
+        'cost:center/x': '42',
+      });
+      await awsOk('untag-resource', '--resource-arn', arn, '--tag-keys', 'team', 'cost:center/x');
+      assert.deepEqual((await awsOk('list-tags-for-resource', '--resource-arn', arn)).tags, { env: 'prod' });
+
+      await awsOk('delete-domain', '--domain-name', 'cli_dom-1');
+      assert.deepEqual((await awsOk('list-domains')).Items, []);
+    },
+  );
+
+  test(
+    'an error reaches the aws CLI as the modelled exception with a non-zero exit',
+    hasAwsCli ? {} : { skip: 'aws CLI not installed' },
+    async () => {
+      const r = await aws('get-domain', '--domain-name', 'no-such-domain');
+      // aws-cli v1 exits 255 on a service error; v2 exits 254.
+      assert.ok(r.code === 255 || r.code === 254, `exit code ${r.code}: ${r.stderr}`);
+      assert.match(r.stderr, /An error occurred \(ResourceNotFoundException\) when calling the GetDomain operation: .*no-such-domain/);
+    },
+  );
+
+  test('boto3 lists domains and sees a missing domain as ResourceNotFoundException', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
+    const script = `
+import json, sys, boto3
+from botocore.exceptions import ClientError
+c = boto3.client('customer-profiles', endpoint_url=sys.argv[1])
+c.create_domain(DomainName='boto_dom', DefaultExpirationDays=3, Tags={'a:b': 'c'})
+out = {'list': [d['DomainName'] for d in c.list_domains()['Items']]}
+got = c.get_domain(DomainName='boto_dom')
+out['tags'] = got['Tags']
+out['created_is_datetime'] = type(got['CreatedAt']).__name__
+out['request_id'] = got['ResponseMetadata']['RequestId']
+try:
+    c.get_domain(DomainName='nope')
+except ClientError as e:
+    out['error'] = [e.response['Error']['Code'], e.response['Error']['Message'], e.response['ResponseMetadata']['HTTPStatusCode']]
+c.delete_domain(DomainName='boto_dom')
+print(json.dumps(out))
+`;
+    const r = await run('python3', ['-c', script, server.url]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { list: string[]; tags: unknown; created_is_datetime: string; request_id: string; error: [string, string, number] };
+    assert.ok(out.list.includes('boto_dom'), r.stdout);
+    assert.deepEqual(out.tags, { 'a:b': 'c' });
+    assert.equal(out.created_is_datetime, 'datetime');
+    assert.match(out.request_id, /^[0-9a-f-]{36}$/);
+    assert.equal(out.error[0], 'ResourceNotFoundException');
+    assert.match(out.error[1], /nope/);
+    assert.equal(out.error[2], 404);
+  });
+});

@@ -1,0 +1,128 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI, as `npm install -g` would run it (the test run comes after `npm run build`). */
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const cliBuilt = existsSync(CLI);
+
+/** `profileflow <version> listening on <url> (backend: <store>)`, later facts about the process after a `;`. */
+export const BANNER =
+  /^profileflow (?<version>\S+) listening on (?<url>http:\/\/127\.0\.0\.1:(?<port>\d+)) \(backend: (?<backend>(?:sqlite|postgres) \([^)]*\))(?:; [^)]*)?\)$/m;
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running `profileflow …` process whose output is collected as it comes. */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private listeners = new Set<() => void>();
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    // The caller's own PROFILEFLOW_* settings would change what is under test; only `env` speaks.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROFILEFLOW_')));
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+      this.notify();
+    });
+    this.child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.notify();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        // Let the pipes drain before reporting, so the last lines are in stdout/stderr.
+        setImmediate(() => {
+          resolve({ code, signal });
+          this.notify();
+        });
+      });
+    });
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Resolves with the match once stdout matches, or rejects at the deadline or when the process ends first. */
+  waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      let ended = false;
+      const check = () => {
+        const m = this.stdout.match(pattern);
+        if (m) return done(() => resolve(m));
+        if (ended) done(() => reject(new Error(`process ended before printing ${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)));
+      };
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`))),
+        timeoutMs,
+      );
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        settle();
+      };
+      void this.exited.then(() => {
+        ended = true;
+        check();
+      });
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** The exit, or a failure (after killing the process) when it does not come before the deadline. */
+  async waitForExit(timeoutMs = 20_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`the process did not exit within ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops the process if it still runs (cleanup after a failed test). */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+/** Runs a short CLI command to its end. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit & { stdout: string; stderr: string }> {
+  const p = new CliProcess(args, env);
+  const exit = await p.waitForExit();
+  return { ...exit, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** `profileflow serve` on a free port, resolved once its banner is printed. */
+export async function startServe(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ proc: CliProcess; url: string; version: string; backend: string; banner: string }> {
+  const proc = new CliProcess(['serve', '--port', '0', ...args], env);
+  try {
+    const m = await proc.waitForOutput(BANNER);
+    return { proc, url: m.groups!.url, version: m.groups!.version, backend: m.groups!.backend, banner: m[0] };
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+}

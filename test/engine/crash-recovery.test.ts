@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  CreateDomainCommand,
+  CreateIntegrationWorkflowCommand,
+  CustomerProfilesClient,
+  GetDomainCommand,
+  GetWorkflowCommand,
+  GetWorkflowStepsCommand,
+  PutProfileObjectTypeCommand,
+} from '@aws-sdk/client-customer-profiles';
+import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { eventually, type ServiceProcess, startService } from '../helpers/service-process.js';
+
+const RECORDS_PER_DAY = 200;
+const DAYS = 2;
+const TOTAL = RECORDS_PER_DAY * DAYS;
+
+function clientOf(url: string) {
+  return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+}
+
+for (const backend of await availableBackends()) {
+  describe(`a process killed mid-step loses nothing [${backend}]`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-crash-'));
+    const schema = `pf_crash_${randomBytes(4).toString('hex')}`;
+    const running: ServiceProcess[] = [];
+    after(async () => {
+      for (const p of running) await p.stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      if (backend === 'postgres') await dropSchema(schema);
+    });
+
+    test('SIGKILL during ingestion, restart, and every record is stored and counted exactly once', async () => {
+      const config = join(dir, 'config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          pageDelayMs: 60,
+          engine: { leaseMs: 1500, pollIntervalMs: 50, pageSize: 20 },
+          connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: RECORDS_PER_DAY, seed: 11 } }],
+        }),
+      );
+      const args = ['serve', '--port', '0', '--config', config];
+      if (backend === 'sqlite') args.push('--data-dir', dir);
+      else args.push('--database-url', `${POSTGRES_URL}?schema=${schema}`);
+
+      const first = await startService(args);
+      running.push(first);
+      const client = clientOf(first.url!);
+      await client.send(new CreateDomainCommand({ DomainName: 'crash', DefaultExpirationDays: 30 }));
+      await client.send(
+        new PutProfileObjectTypeCommand({
+          DomainName: 'crash',
+          ObjectTypeName: 'Contact',
+          Description: 'contacts',
+          AllowProfileCreation: true,
+          Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
+          Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
+        }),
+      );
+      const start = new Date(Date.UTC(2025, 0, 1));
+      const { WorkflowId } = await client.send(
+        new CreateIntegrationWorkflowCommand({
+          DomainName: 'crash',
+          WorkflowType: 'APPFLOW_INTEGRATION',
+          ObjectTypeName: 'Contact',
+          RoleArn: 'arn:aws:iam::123456789012:role/ingest',
+          IntegrationConfig: {
+            AppflowIntegration: {
+              FlowDefinition: {
+                FlowName: 'crash-flow',
+                KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+                SourceFlowConfig: {
+                  ConnectorType: 'Salesforce',
+                  ConnectorProfileName: 'syn',
+                  SourceConnectorProperties: { Salesforce: { Object: 'Contact' } },
+                },
+                Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
+                TriggerConfig: { TriggerType: 'OnDemand' },
+              },
+              Batches: [{ StartTime: start, EndTime: new Date(start.getTime() + DAYS * 86_400_000) }],
+            },
+          },
+        }),
+      );
+      const partial = await eventually(async () => {
+        const w = await client.send(new GetWorkflowCommand({ DomainName: 'crash', WorkflowId }));
+        const n = w.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0;
+        return n >= 60 ? n : undefined;
+      }, 'the first pages to be ingested');
+      first.proc.kill('SIGKILL');
+      await first.stop('SIGKILL');
+      client.destroy();
+      assert.ok(partial < TOTAL, 'killed while the step was still running');
+
+      const second = await startService(args);
+      running.push(second);
+      const again = clientOf(second.url!);
+      const done = await eventually(async () => {
+        const w = await again.send(new GetWorkflowCommand({ DomainName: 'crash', WorkflowId }));
+        return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;
+      }, 'the restarted service to finish the workflow after the lease expired');
+      assert.equal(done.Status, 'COMPLETE');
+      assert.equal(done.Metrics?.AppflowIntegration?.RecordsProcessed, TOTAL, 'no record counted twice or lost');
+      const steps = await again.send(new GetWorkflowStepsCommand({ DomainName: 'crash', WorkflowId }));
+      assert.equal(steps.Items?.[0]?.AppflowIntegration?.RecordsProcessed, TOTAL);
+      const domain = await again.send(new GetDomainCommand({ DomainName: 'crash' }));
+      assert.equal(domain.Stats?.ObjectCount, TOTAL, 'every record stored exactly once');
+      again.destroy();
+      assert.equal(await second.stop('SIGTERM'), 0);
+    });
+  });
+}

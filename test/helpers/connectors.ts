@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import type { SourceConnectorType } from '../../src/api/shapes.generated.js';
+import { type Connector, type ReadRequest, SourceError, type SourcePage } from '../../src/connectors/types.js';
+
+/** A read of `kind` with these settings; `profile` in the overrides only renames the profile. */
+export function request(
+  kind: string,
+  settings: Record<string, unknown>,
+  overrides: Omit<Partial<ReadRequest>, 'profile'> & { start: string; end: string; profile?: { name: string } },
+): ReadRequest {
+  const { start, end, profile, ...rest } = overrides;
+  return {
+    profile: { name: profile?.name ?? `${kind}-test`, kind, connectorTypes: ['Salesforce', 'S3'], settings },
+    connectorType: 'Salesforce' as SourceConnectorType,
+    object: 'Account',
+    window: { start: new Date(start), end: new Date(end) },
+    pageSize: 100,
+    ...rest,
+  };
+}
+
+export async function readAll(connector: Connector, req: ReadRequest): Promise<SourcePage[]> {
+  const pages: SourcePage[] = [];
+  for await (const page of connector.read(req)) pages.push(page);
+  return pages;
+}
+
+export function flat(pages: SourcePage[]): Record<string, unknown>[] {
+  return pages.flatMap((p) => p.records);
+}
+
+/**
+ * The engine's recovery contract: resuming from the cursor of any page yields exactly the records of the
+ * pages after it, so nothing is lost or repeated whichever commit was the last before a crash.
+ */
+export async function assertResumesFromEveryCursor(connector: Connector, req: ReadRequest): Promise<SourcePage[]> {
+  const pages = await readAll(connector, req);
+  for (let i = 0; i < pages.length; i++) {
+    const rest = flat(await readAll(connector, { ...req, cursor: pages[i].cursor }));
+    assert.deepEqual(rest, flat(pages.slice(i + 1)), `resuming after page ${i + 1} of ${pages.length}`);
+  }
+  return pages;
+}
+
+export async function expectSourceError(
+  promise: Promise<unknown>,
+  kind: SourceError['kind'],
+  ...messageParts: (string | RegExp)[]
+): Promise<SourceError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof SourceError, `expected a SourceError, got ${String(err)}`);
+    assert.equal(err.kind, kind, `expected a ${kind} error, got ${err.kind}: ${err.message}`);
+    for (const part of messageParts) {
+      if (typeof part === 'string') assert.ok(err.message.includes(part), `message '${err.message}' lacks '${part}'`);
+      else assert.match(err.message, part);
+    }
+    return err;
+  }
+  assert.fail(`expected a ${kind} SourceError, but the read succeeded`);
+}
+
+let gcFunction: (() => void) | undefined;
+/** Heap in use after a full collection: what a read really keeps, without the garbage it left. */
+export function retainedHeap(): number {
+  if (!gcFunction) {
+    setFlagsFromString('--expose-gc');
+    gcFunction = runInNewContext('gc') as () => void;
+  }
+  gcFunction();
+  return process.memoryUsage().heapUsed;
+}
