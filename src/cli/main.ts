@@ -4,7 +4,7 @@ import { buildApp } from '../server/app.js';
 import { VERSION } from '../server/version.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
-import { describeStore, openStore, type StoreConfig } from '../store/open-store.js';
+import { describeStore, migrateStore, openStore, type StoreConfig } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
 import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
 import { loadConnectorProfiles } from './connector-profiles.js';
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       const store = await openStore(storeConfig, { migrate: false });
-      const applied = await store.migrate();
+      const applied = await migrateStore(storeConfig, store);
       await store.close();
       process.stdout.write(
         `${describeStore(storeConfig)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`,

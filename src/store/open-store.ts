@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { postgresCapabilities, openPostgres } from './dialects/postgres.js';
+import { openPostgres, postgresCapabilities, withMigrationLock } from './dialects/postgres.js';
 import { openSqlite, sqliteCapabilities } from './dialects/sqlite.js';
 import { KyselyStore } from './kysely-store.js';
 
@@ -18,8 +18,13 @@ export async function openStore(config: StoreConfig, options: { migrate?: boolea
           await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize }),
           postgresCapabilities,
         );
-  if (options.migrate !== false) await store.migrate();
+  if (options.migrate !== false) await migrateStore(config, store);
   return store;
+}
+
+/** Applies pending migrations; on PostgreSQL under the server-wide migration lock. */
+export function migrateStore(config: StoreConfig, store: KyselyStore): Promise<string[]> {
+  return config.backend === 'postgres' ? withMigrationLock(config.databaseUrl, () => store.migrate()) : store.migrate();
 }
 
 export function describeStore(config: StoreConfig): string {

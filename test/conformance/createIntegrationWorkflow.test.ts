@@ -331,6 +331,15 @@ for (const backend of await availableBackends()) {
         );
       });
 
+      test('without ConnectorProfileName (optional in the model) it is a BadRequestException naming the member', async () => {
+        await expectAwsError(
+          create(withMember(valid(), `${SOURCE}.ConnectorProfileName`, undefined)),
+          'BadRequestException',
+          400,
+          'ConnectorProfileName',
+        );
+      });
+
       test('a connector profile that does not serve the ConnectorType is a BadRequestException', async () => {
         const s3Only = uniqueProfileName('s3-only');
         await putConnectorProfile(s, s3Only, { connectorTypes: ['S3'] });

@@ -66,7 +66,7 @@ for (const backend of await availableBackends()) {
       });
 
       test('the WorkflowId has no pattern here: unknown ids that are not hex are a ResourceNotFoundException naming them', async () => {
-        for (const id of ['integrations', 'nope', 'ABCDEF0123456789ABCDEF0123456789', 'has space', 'x']) {
+        for (const id of ['integrations', 'nope', 'ABCDEF0123456789ABCDEF0123456789', 'has space', 'a/b', 'steps', 'x']) {
           await expectAwsError(del(id), 'ResourceNotFoundException', 404, id);
         }
       });

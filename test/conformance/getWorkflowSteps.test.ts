@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   type AppflowIntegrationWorkflowStep,
   CreateDomainCommand,
+  GetDomainCommand,
   GetWorkflowCommand,
   GetWorkflowStepsCommand,
   type GetWorkflowStepsCommandInput,
@@ -296,6 +297,26 @@ for (const backend of await availableBackends()) {
         const wf = await workflowOf(server, e.domain, id);
         assert.equal(wf.Status, 'COMPLETE');
         assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 24);
+      });
+
+      test('a retry resumes after the last page ingested: no record is counted or ingested twice', async (t) => {
+        // 12 to a page, two days: four pages; page 2 fails once after page 1 was committed.
+        const { server, clock: own } = await engineServer(t, { engine: { pageSize: 12 } });
+        const e = await setupWorkflowEnv(server, 'gws-resume', { faults: [{ page: 2, kind: 'transient', times: 1 }] });
+        const id = await createWorkflow(server.client, { env: e, Batches: consecutiveBatches(Date.UTC(2025, 7, 1), 2) });
+        await server.engine.runUntilIdle();
+        let [step] = await stepsOf(server, e.domain, id);
+        assert.equal(step.Status, 'RETRY');
+        assert.equal(step.RecordsProcessed, 12, 'page 1 stays counted while the step waits to retry');
+        own.advance(60_000);
+        await server.engine.runUntilIdle();
+        [step] = await stepsOf(server, e.domain, id);
+        assert.equal(step.Status, 'COMPLETE');
+        assert.equal(step.RecordsProcessed, 48);
+        const wf = await workflowOf(server, e.domain, id);
+        assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 48);
+        const stats = (await server.client.send(new GetDomainCommand({ DomainName: e.domain }))).Stats;
+        assert.equal(stats?.ObjectCount, 48);
       });
 
       test('after three retries the step is FAILED, the workflow FAILED and the later steps CANCELLED', async (t) => {

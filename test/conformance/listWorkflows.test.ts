@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   CreateDomainCommand,
+  DeleteWorkflowCommand,
   type ListWorkflowsCommandInput,
   ListWorkflowsCommand,
   type ListWorkflowsItem,
@@ -238,6 +239,26 @@ for (const backend of await availableBackends()) {
         } finally {
           clock.set(saved);
         }
+      });
+
+      test('a walk goes on when the workflow its token points at is deleted between pages', async () => {
+        const shrinking = await setupWorkflowEnv(s, 'lw-shrinking');
+        const saved = clock.now();
+        const ids: { id: string; at: number }[] = [];
+        try {
+          for (let i = 0; i < 6; i++) {
+            clock.set(Date.UTC(2026, 5, 2) + i * 1000);
+            ids.push({ id: await createWorkflow(s.client, { env: shrinking }), at: clock.now() });
+          }
+        } finally {
+          clock.set(saved);
+        }
+        const order = [...ids].sort(newestFirst).map((m) => m.id);
+        const first = await list({ DomainName: shrinking.domain, MaxResults: 2 });
+        assert.deepEqual(first.Items!.map((i) => i.WorkflowId), order.slice(0, 2));
+        await s.client.send(new DeleteWorkflowCommand({ DomainName: shrinking.domain, WorkflowId: order[1] }));
+        const rest = await list({ DomainName: shrinking.domain, NextToken: first.NextToken });
+        assert.deepEqual(rest.Items!.map((i) => i.WorkflowId), order.slice(2));
       });
 
       test('a token is good only with the filters, domain and account it was issued for, and unaltered', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import { openStore, type StoreConfig } from '../../src/store/open-store.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
@@ -59,12 +60,15 @@ export async function createTestStore(backend: Backend): Promise<TestStore> {
   };
 }
 
+/** Drops a test schema, under the migration lock so that no concurrent migration is scanning it. */
 export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await withMigrationLock(POSTGRES_URL, async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    } finally {
+      await client.end();
+    }
+  });
 }

@@ -13,7 +13,7 @@ describe('binding over raw HTTP', () => {
   before(async () => {
     s = await startServer('sqlite');
   });
-  after(() => s.close());
+  after(() => s?.close());
 
   describe('query parameters', () => {
     for (const value of ['0', '101', 'abc', '1.5', '', '-1', '1e1']) {

@@ -16,7 +16,7 @@ describe('error envelope', () => {
   before(async () => {
     s = await startServer('sqlite');
   });
-  after(() => s.close());
+  after(() => s?.close());
 
   test('a modelled error is the status, X-Amzn-ErrorType, application/json and exactly {"Message"}', async () => {
     const res = await send(s.url, 'GET', '/domains/does-not-exist');
@@ -125,7 +125,7 @@ for (const backend of await availableBackends()) {
     before(async () => {
       s = await startServer(backend);
     });
-    after(() => s.close());
+    after(() => s?.close());
 
     test('GET /_profileflow/health answers 200 with the status, the version and the backend', async () => {
       const res = await send(s.url, 'GET', '/_profileflow/health');

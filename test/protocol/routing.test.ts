@@ -10,7 +10,7 @@ describe('routing over raw HTTP', () => {
     const created = await send(s.url, 'POST', '/domains/my-name', jsonBody({ DefaultExpirationDays: 3 }));
     assert.equal(created.status, 200, created.text);
   });
-  after(() => s.close());
+  after(() => s?.close());
 
   describe('what nothing serves', () => {
     for (const [method, path] of [

@@ -20,7 +20,7 @@ for (const backend of await availableBackends()) {
     before(async () => {
       t = await createTestStore(backend);
     });
-    after(() => t.dispose());
+    after(() => t?.dispose());
 
     describe('create and get', () => {
       test('a created domain reads back with every field, structured values included', async () => {
@@ -134,7 +134,7 @@ for (const backend of await availableBackends()) {
         for (const n of [...names].reverse()) await s.store.domains.create(scope, domain(n));
         await s.store.domains.create({ ...scope, region: 'us-east-1' }, domain('elsewhere'));
       });
-      after(() => s.dispose());
+      after(() => s?.dispose());
 
       test('lists the scope only, ordered by name in code-point order', async () => {
         const all = await s.store.domains.list(scope, undefined, 100);

@@ -14,7 +14,7 @@ for (const backend of await availableBackends()) {
     before(async () => {
       t = await createTestStore(backend);
     });
-    after(() => t.dispose());
+    after(() => t?.dispose());
 
     test('a resource without tags has an empty map', async () => {
       assert.deepEqual(await t.store.tags.get(home, domainArn(home, 'untagged')), {});

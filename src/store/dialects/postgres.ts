@@ -51,3 +51,24 @@ function schemaFromUrl(url: string): string | undefined {
     return undefined;
   }
 }
+
+/** One key for every profileflow process sharing a PostgreSQL server. */
+export const MIGRATION_LOCK_KEY = 7_304_512_019;
+
+/**
+ * Runs `work` holding a server-wide advisory lock. Kysely's migrator introspects the tables of every
+ * schema; a schema dropped by another process during that scan makes it fail with a catalog error, and
+ * two processes starting at once would race to create the same tables. Migrations (and tests that drop
+ * schemas) therefore take this lock.
+ */
+export async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end();
+  }
+}
