@@ -34,16 +34,17 @@ export interface PutObjectsOptions {
  *
  * Runs on the store it is given and opens no transaction of its own: the caller's transaction makes
  * the batch atomic (the engine commits it with the step's cursor). Built for batches of hundreds: the
- * mapping is pure, then three lookups for the whole batch (stored objects, the key index, the profiles
- * to update) and four multi-row writes (profiles, keys, objects), whatever the batch size.
+ * mapping is pure, then lookups for the whole batch at once (stored objects, the key index by key name,
+ * the profiles to update) and three multi-row writes (profiles, keys, objects), whatever its size.
  *
  * Semantics (Customer Profiles admin guide, model documentation; [I] where they are silent):
  * - the UNIQUE key identifies the object: a record seen again replaces its object, unless the object
  *   type has a SourceLastUpdatedTimestampFormat and the stored object's source time is newer;
  * - PROFILE (then SECONDARY) keys find the profile; otherwise an object seen before stays on its profile;
  * - otherwise a profile is created (32 hex characters). With AllowProfileCreation it takes the record's
- *   `_profile.…` values; without, it is an inferred profile holding only the first EMAIL_ADDRESS and
- *   PHONE_NUMBER values ("Inferred profiles", admin guide). An object always belongs to a profile:
+ *   `_profile.…` values; without (or when there are none) it is an inferred profile holding only the
+ *   first EMAIL_ADDRESS and PHONE_NUMBER values ("Inferred profiles", admin guide; the model's
+ *   PutProfileObject documentation). An object always belongs to a profile:
  *   ListProfileObjects and DeleteProfileObject address objects through their profile [I];
  * - `_profile.…` values of later records update the profile they land on, ranked by SourcePriority;
  * - key values are added to the profile's key index (LOOKUP_ONLY never; NEW_ONLY only on creation).
@@ -101,6 +102,7 @@ export async function putProfileObjects(
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
 
   // 3. Decide, record by record, which profile each object lands on.
+  const newProfileId = profileIds(batch.length);
   const results: PutObjectResult[] = [];
   const newProfiles = new Map<string, ProfileRecord>();
   const newKeys = new Map<string, ProfileKey>();
@@ -115,7 +117,7 @@ export async function putProfileObjects(
     let profileId = chooseProfile(mapped.keys, profilesFor) ?? before?.profileId;
     const createdHere = profileId === undefined;
     if (profileId === undefined) {
-      profileId = randomBytes(16).toString('hex');
+      profileId = newProfileId();
       newProfiles.set(profileId, {
         profileId,
         attributes: {},
@@ -174,11 +176,18 @@ export async function putProfileObjects(
     }
   }
 
-  // 5. Write: profiles first, so that every key and object points at one that exists.
+  // 5. Write the batch: one multi-row statement per table (per 1,000 rows).
   await store.profiles.upsert(scope, domainName, [...dirty].map((id) => profiles.get(id) as ProfileRecord));
   await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
   await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
   return results;
+}
+
+/** Profile ids (32 lowercase hex), drawn from one randomBytes call per batch rather than one per profile. */
+function profileIds(count: number): () => string {
+  const pool = randomBytes(16 * count);
+  let next = 0;
+  return () => pool.toString('hex', 16 * next, 16 * ++next);
 }
 
 function pair(name: string, value: string): string {

@@ -144,7 +144,7 @@ describe('mapping a record', () => {
       Tier: 'gold',
     });
     assert.deepEqual(m.keyValues, { _contactId: 'c-1', _email: 'ann@example.com', _phone: '+15551234567' });
-    assert.equal(m.uniqueKey, uniqueKeyOf('_contactId', 'c-1'));
+    assert.equal(m.uniqueKey, 'c-1', "the UNIQUE key's own value names the object");
     assert.deepEqual(m.profileValues, [
       { path: 'EmailAddress', value: ' Ann@Example.COM ' },
       { path: 'PhoneNumber', value: '(555) 123-4567' },
@@ -158,10 +158,14 @@ describe('mapping a record', () => {
     ]);
   });
 
-  test('the unique key is the same for the same record and different for another value', () => {
+  test('the unique key is the same for the same record, and a digest when the value exceeds 255 characters', () => {
     assert.equal(mapped(type, { Id: 'x' }).uniqueKey, mapped(type, { Id: 'x', Email: 'a@b.c' }).uniqueKey);
     assert.notEqual(mapped(type, { Id: 'x' }).uniqueKey, mapped(type, { Id: 'y' }).uniqueKey);
-    assert.ok(mapped(type, { Id: 'z'.repeat(5000) }).uniqueKey.length <= 255, 'fits ProfileObjectUniqueKey (1..255)');
+    assert.equal(mapped(type, { Id: 'z'.repeat(255) }).uniqueKey, 'z'.repeat(255));
+    const long = mapped(type, { Id: 'z'.repeat(5000) }).uniqueKey;
+    assert.equal(long, uniqueKeyOf('_contactId', 'z'.repeat(5000)));
+    assert.ok(long.length <= 255, 'fits ProfileObjectUniqueKey (1..255)');
+    assert.notEqual(long, mapped(type, { Id: `${'z'.repeat(4999)}y` }).uniqueKey);
   });
 
   test('a number is a key value too; a missing, blank or structured UNIQUE value rejects the record, naming the key', () => {

@@ -28,12 +28,9 @@ export const m002ProfileObjects: Migration = {
         'profile_id',
       ])
       .execute();
-    // Merging and deleting profiles (a later issue) find a profile's keys through this one.
-    await db.schema
-      .createIndex('profile_keys_by_profile')
-      .on('profile_keys')
-      .columns(['account_id', 'region', 'domain_name', 'profile_id'])
-      .execute();
+    // No index by profile: every batch would write a page of it per key at random (profile ids are
+    // random), a third of ingestion's writes. Deleting or merging a profile (a later issue) finds its
+    // keys through its objects' key_values, and profile_objects is indexed by profile.
 
     // JSON {keyName: value} of the keys the object carried when it was stored.
     await db.schema.alterTable('profile_objects').addColumn('key_values', 'text').execute();

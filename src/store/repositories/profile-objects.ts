@@ -73,27 +73,28 @@ export class KyselyProfileRepository implements ProfileRepository {
     domainName: string,
     keys: readonly { keyName: string; keyValue: string }[],
   ): Promise<ProfileKey[]> {
-    if (keys.length === 0) return [];
-    // A row-value IN list ((name, value) IN (...)) would be exact, but its Kysely form differs per
-    // dialect; values then names narrow it through the primary key, and the pairs are checked here.
-    const wanted = new Set(keys.map((k) => pairKey(k.keyName, k.keyValue)));
-    const names = [...new Set(keys.map((k) => k.keyName))];
-    const values = [...new Set(keys.map((k) => k.keyValue))];
+    // One query per key name (a batch has a handful): `key_name = ? AND key_value IN (...)` is one
+    // primary-key seek per value, where `key_name IN (...) AND key_value IN (...)` would seek every
+    // name × value pair. A row-value IN list would do the same, but its Kysely form differs per dialect.
+    const byName = new Map<string, Set<string>>();
+    for (const k of keys) {
+      const values = byName.get(k.keyName);
+      if (values) values.add(k.keyValue);
+      else byName.set(k.keyName, new Set([k.keyValue]));
+    }
     const out: ProfileKey[] = [];
-    for (const someValues of chunks(values, VALUES_PER_IN_LIST)) {
-      const rows = await this.db
-        .selectFrom('profile_keys')
-        .select(['key_name', 'key_value', 'profile_id'])
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('domain_name', '=', domainName)
-        .where('key_name', 'in', names)
-        .where('key_value', 'in', someValues)
-        .execute();
-      for (const r of rows) {
-        if (wanted.has(pairKey(r.key_name, r.key_value))) {
-          out.push({ keyName: r.key_name, keyValue: r.key_value, profileId: r.profile_id });
-        }
+    for (const [name, values] of byName) {
+      for (const someValues of chunks([...values], VALUES_PER_IN_LIST)) {
+        const rows = await this.db
+          .selectFrom('profile_keys')
+          .select(['key_value', 'profile_id'])
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('domain_name', '=', domainName)
+          .where('key_name', '=', name)
+          .where('key_value', 'in', someValues)
+          .execute();
+        for (const r of rows) out.push({ keyName: name, keyValue: r.key_value, profileId: r.profile_id });
       }
     }
     return out;
@@ -288,10 +289,6 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
       after = rows[rows.length - 1].unique_key;
     }
   }
-}
-
-function pairKey(name: string, value: string): string {
-  return `${name}\u0000${value}`;
 }
 
 function likeEscape(text: string): string {
