@@ -14,6 +14,7 @@ for (const pageSize of [100, 1000, 10_000]) {
     connectorType: 'Salesforce',
     object: 'Account',
     window: { start: new Date('2024-01-01T00:00:00Z'), end: new Date('2024-01-02T00:00:00Z') },
+    fields: [],
     pageSize,
   };
   const cpu = process.cpuUsage();

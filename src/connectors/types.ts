@@ -24,6 +24,13 @@ export interface ReadRequest {
   /** IncrementalPullConfig.DatetimeTypeFieldName, when the flow gives one. */
   datetimeField?: string;
   includeDeleted?: boolean;
+  /** SourceConnectorProperties.<type>.EnableDynamicFieldUpdate: read every field the source has. */
+  enableDynamicFieldUpdate?: boolean;
+  /**
+   * The source fields the flow's Tasks name, in first-mention order (what AppFlow asks the source for).
+   * Empty when the Tasks name none; a connector that can select fields reads all of them then.
+   */
+  fields: string[];
   window: { start: Date; end: Date };
   /** Resume point returned with an earlier page; undefined to start at the beginning of the window. */
   cursor?: string;

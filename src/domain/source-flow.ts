@@ -1,5 +1,5 @@
 import { BadRequestException } from '../api/errors.js';
-import type { SourceConnectorType, SourceFlowConfig } from '../api/shapes.generated.js';
+import type { SourceConnectorType, SourceFlowConfig, Task } from '../api/shapes.generated.js';
 
 /** The model spells the enum `Servicenow` but the member `ServiceNow` (SPEC §7.6). */
 const PROPERTIES_MEMBER: Record<SourceConnectorType, 'Salesforce' | 'Marketo' | 'Zendesk' | 'ServiceNow' | 'S3'> = {
@@ -41,4 +41,17 @@ export function sourceObjectOf(config: SourceFlowConfig): SourceObject {
     includeDeleted: own.IncludeDeletedRecords === true,
     enableDynamicFieldUpdate: own.EnableDynamicFieldUpdate === true,
   };
+}
+
+/**
+ * The source fields a flow's Tasks name, distinct, in first-mention order. AppFlow queries the source
+ * for exactly the fields its tasks mention (the mapped and projected ones), so connectors that can
+ * select fields (SOQL, sysparm_fields) ask for these.
+ */
+export function sourceFieldsOf(tasks: readonly Task[] | undefined): string[] {
+  const fields = new Set<string>();
+  for (const task of tasks ?? []) {
+    for (const field of task.SourceFields ?? []) if (field !== '') fields.add(field);
+  }
+  return [...fields];
 }

@@ -1,7 +1,7 @@
 import { connectorFor } from '../connectors/index.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
-import { sourceObjectOf } from '../domain/source-flow.js';
+import { sourceFieldsOf, sourceObjectOf } from '../domain/source-flow.js';
 import { clip255, halveWindow, iso, newStep, retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
 import { purgeWorkflow } from './purge-workflow.js';
@@ -61,6 +61,8 @@ export async function runStep(
       object: sourceObject.object,
       prefix: sourceObject.prefix,
       includeDeleted: sourceObject.includeDeleted,
+      enableDynamicFieldUpdate: sourceObject.enableDynamicFieldUpdate,
+      fields: sourceFieldsOf(flow.Tasks),
       datetimeField: flow.SourceFlowConfig.IncrementalPullConfig?.DatetimeTypeFieldName as string | undefined,
       window: { start: new Date(step.windowStart), end: new Date(step.windowEnd) },
       cursor: step.cursor,

@@ -18,6 +18,7 @@ export function request(
     window: { start: new Date(start), end: new Date(end) },
     pageSize: 100,
     ...rest,
+    fields: rest.fields ?? [],
   };
 }
 
