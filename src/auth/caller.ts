@@ -1,3 +1,6 @@
+import type { CredentialTable } from './credentials.js';
+import { type SignedRequest, verifySigV4 } from './sigv4.js';
+
 /** Who is calling, and where: every stored resource is keyed by (accountId, region). */
 export interface Caller {
   accountId: string;
@@ -40,4 +43,37 @@ export function resolveCaller(
     accountId: accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT_ID,
     region: region && /^[a-z0-9-]{1,32}$/.test(region) ? region : defaultRegion,
   };
+}
+
+/** How requests are authenticated: `off` trusts the credential scope as sent; `sigv4` verifies it. */
+export interface AuthSettings {
+  mode: 'off' | 'sigv4';
+  /** Required for sigv4: access key id → {secretAccessKey, accountId}. */
+  credentials?: CredentialTable;
+  /** Wall-clock milliseconds for the 15-minute window; defaults to Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The caller of an AWS-route (or, in sigv4 mode, admin-route) request. In sigv4 mode the signature is
+ * verified and the account is the one configured for the access key; otherwise as `resolveCaller`.
+ */
+/**
+ * The caller a signature proved, per request (keyed by the request object), for the operator routes that
+ * scope what they show by account (the events stream). Absent in `--auth off` mode.
+ */
+export const verifiedCallers = new WeakMap<object, Caller>();
+
+export function authenticate(settings: AuthSettings | undefined, request: SignedRequest, query: URLSearchParams): Caller {
+  if (!settings || settings.mode === 'off') {
+    const authorization = headerOf(request.rawHeaders, 'authorization');
+    return resolveCaller(authorization, query);
+  }
+  const verified = verifySigV4(request, settings.credentials ?? new Map(), (settings.now ?? Date.now)());
+  return verified;
+}
+
+function headerOf(rawHeaders: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) return rawHeaders[i + 1];
+  return undefined;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkDeclaredProfiles } from '../connectors/profiles.js';
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { StoreConfig } from '../store/open-store.js';
+import { checkWebhooks, type WebhookConfig } from '../engine/webhooks.js';
 
 /** Everything `profileflow serve` can be told; later issues add to it. */
 export interface ServiceConfig {
@@ -20,6 +21,20 @@ export interface ServiceConfig {
   concurrency: number;
   /** The config file's `engine` object: leaseMs, pollIntervalMs, pageSize, maxRecordsPerStep, minWindowMs, retry. */
   engine: Record<string, unknown>;
+  /** Config file only: POSTed when a workflow ends (COMPLETE, FAILED, CANCELLED). */
+  webhooks?: WebhookConfig[];
+  /** Config file only: `{"pollIntervalMs": 250}` for GET /_profileflow/events. */
+  events?: { pollIntervalMs?: number };
+  /** off | sigv4; unset: sigv4 when credentials are configured, off on a loopback address, else a refusal to start. */
+  auth?: 'off' | 'sigv4';
+  /** JSON file: access key id → {secretAccessKey, accountId} (else PROFILEFLOW_CREDENTIALS holds that JSON). */
+  credentialsFile?: string;
+  /** Requests per second per (account, region, operation); 0 turns throttling off. Unset: off on loopback, else the default. */
+  throttleRate?: number;
+  /** Bucket size (burst) of the throttle. */
+  throttleBurst?: number;
+  /** `profileflow worker` only: serve /_profileflow/metrics and /_profileflow/health on this port (on --host). */
+  metricsPort?: number;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -51,6 +66,11 @@ export const SETTINGS = [
   { key: 'clock', flag: 'clock', env: 'PROFILEFLOW_CLOCK', help: 'system|manual: manual time moves only when told', kind: 'system|manual' },
   { key: 'pageDelayMs', flag: 'page-delay-ms', env: 'PROFILEFLOW_PAGE_DELAY_MS', help: 'pause after each ingested page', kind: 'int' },
   { key: 'concurrency', flag: 'concurrency', env: 'PROFILEFLOW_CONCURRENCY', help: 'steps this process runs at once', kind: 'int' },
+  { key: 'auth', flag: 'auth', env: 'PROFILEFLOW_AUTH', help: 'off|sigv4: verify SigV4 signatures (default: sigv4 with credentials, off on loopback)', kind: 'off|sigv4' },
+  { key: 'credentialsFile', flag: 'credentials-file', env: 'PROFILEFLOW_CREDENTIALS_FILE', help: 'JSON {accessKeyId: {secretAccessKey, accountId}} (or PROFILEFLOW_CREDENTIALS)', kind: 'string' },
+  { key: 'throttleRate', flag: 'throttle-rate', env: 'PROFILEFLOW_THROTTLE_RATE', help: 'requests/s per account, region and operation; 0 = off (default: off on loopback, else 10)', kind: 'number' },
+  { key: 'throttleBurst', flag: 'throttle-burst', env: 'PROFILEFLOW_THROTTLE_BURST', help: 'throttle bucket size (default 20)', kind: 'int' },
+  { key: 'metricsPort', flag: 'metrics-port', env: 'PROFILEFLOW_METRICS_PORT', help: 'worker only: serve /_profileflow/metrics and /health on this port (default: none)', kind: 'port' },
 ] as const;
 
 export class ConfigError extends Error {}
@@ -79,6 +99,18 @@ export function resolveConfig(
     const { profiles, problems } = checkDeclaredProfiles(fromFile.connectorProfiles);
     if (problems.length) throw new ConfigError(`The config file ${configFile} declares unusable connector profiles: ${problems.join(' ')}`);
     config.connectorProfiles = profiles;
+  }
+  if (fromFile.webhooks !== undefined) {
+    const { webhooks, problems } = checkWebhooks(fromFile.webhooks);
+    if (problems.length) throw new ConfigError(`The config file ${configFile} declares unusable webhooks: ${problems.join(' ')}`);
+    config.webhooks = webhooks;
+  }
+  if (fromFile.events !== undefined) {
+    const poll = (fromFile.events as { pollIntervalMs?: unknown } | null)?.pollIntervalMs;
+    if (poll !== undefined && (!Number.isInteger(poll) || (poll as number) < 10 || (poll as number) > 60_000)) {
+      throw new ConfigError('The config file member events.pollIntervalMs must be a whole number of milliseconds from 10 to 60000.');
+    }
+    config.events = { pollIntervalMs: poll as number | undefined };
   }
   return config as unknown as ServiceConfig;
 }
@@ -111,6 +143,11 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 function parseSetting(kind: string, raw: unknown, flag: string): unknown {
   if (kind === 'port') return parsePort(raw, flag);
+  if (kind === 'number') {
+    const n = /^\d{1,9}(\.\d{1,9})?$/.test(String(raw)) ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(n)) throw new ConfigError(`--${flag} must be a number of 0 or more, got '${String(raw)}'.`);
+    return n;
+  }
   if (kind === 'int') {
     const n = /^\d{1,9}$/.test(String(raw)) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(n) || (flag === 'concurrency' && n < 1)) {

@@ -1,5 +1,10 @@
 import { FilesConnector } from './files/files-connector.js';
+import { S3Connector } from './s3/s3-connector.js';
 import { SyntheticConnector } from './synthetic/synthetic-connector.js';
+import { SalesforceConnector } from './salesforce/salesforce-connector.js';
+import { MarketoConnector } from './marketo/marketo-connector.js';
+import { ServiceNowConnector } from './servicenow/servicenow-connector.js';
+import { ZendeskConnector } from './zendesk/zendesk-connector.js';
 import type { Connector } from './types.js';
 
 /**
@@ -7,7 +12,7 @@ import type { Connector } from './types.js';
  * zendesk) are added to this list and nowhere else.
  */
 const connectors = new Map<string, Connector>(
-  [new FilesConnector(), new SyntheticConnector()].map((c) => [c.kind, c] as const),
+  [new FilesConnector(), new S3Connector(), new SyntheticConnector(), new SalesforceConnector(), new ServiceNowConnector(), new ZendeskConnector(), new MarketoConnector()].map((c) => [c.kind, c] as const),
 );
 
 /** The connector that reads profiles of `kind`, or undefined for a kind profileflow does not know. */

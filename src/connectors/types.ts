@@ -64,11 +64,26 @@ export type SourceFailureKind = 'transient' | 'permanent' | 'too-large';
  * step at once, too-large makes the engine split the window.
  */
 export class SourceError extends Error {
+  /**
+   * How long the source asked to be left alone (its Retry-After), in milliseconds, when it said so: a
+   * hint for the engine's back-off on a transient failure. Undefined when the source gave none.
+   */
+  readonly retryAfterMs?: number;
+
   constructor(
     readonly kind: SourceFailureKind,
     message: string,
+    options: SourceErrorOptions = {},
   ) {
     super(message);
     this.name = 'SourceError';
+    if (options.retryAfterMs !== undefined && Number.isFinite(options.retryAfterMs) && options.retryAfterMs >= 0) {
+      this.retryAfterMs = options.retryAfterMs;
+    }
   }
+}
+
+export interface SourceErrorOptions {
+  /** The source's Retry-After in milliseconds; ignored unless a finite number ≥ 0. */
+  retryAfterMs?: number;
 }

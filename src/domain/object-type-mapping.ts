@@ -67,6 +67,12 @@ export interface CompiledObjectType {
 
 export type CompileResult = { ok: true; type: CompiledObjectType } | { ok: false; problems: string[] };
 
+/** `_asset.AssetName`, `_order.Status`, `_Contact.Id`: a field of another object than the standard profile. */
+const OBJECT_TARGET = /^_[A-Za-z0-9][\w-]*\.[^.\s].*$/;
+
+/** The key whose values are profile ids: it finds a profile by its ProfileId (admin guide) and is never indexed. */
+export const PROFILE_ID_KEY = '_profileId';
+
 /** The Target that marks the field carrying the source's last-updated time (as AWS's own solutions map it) [I]. */
 const SOURCE_TIMESTAMP_TARGET = '_profile.SourceLastUpdatedTimestamp';
 /** A field of this name carries the source's last-updated time when no Target names it [I]. */
@@ -107,9 +113,18 @@ export function compileObjectType(def: ObjectTypeDefinition): CompileResult {
       continue;
     }
     let target: TargetSpec | undefined;
-    // Targets on other objects (`_asset.…`, `_order.…`, custom ones) are kept in the definition but
-    // write nothing on the standard profile [I]; only a `_profile.…` target must name a profile field.
-    if (field.Target !== undefined && (field.Target.startsWith('_profile.') || field.Target === '_profile')) {
+    // Targets on other objects (`_asset.…`, `_order.…`, `_<objectType>.…`) are kept in the definition but
+    // write nothing on the standard profile [I]; they must still have that shape, and a `_profile.…`
+    // target must name a member of the standard profile.
+    const profileTarget = field.Target !== undefined && (field.Target.startsWith('_profile.') || field.Target === '_profile');
+    if (field.Target !== undefined && !profileTarget && !OBJECT_TARGET.test(field.Target)) {
+      problems.push(
+        `Field ${name} has the Target '${field.Target}', which is neither a standard profile field (_profile.FirstName) ` +
+          'nor a field of an object (an underscore, the object name, a dot and the field, such as _asset.AssetName or _order.Status).',
+      );
+      continue;
+    }
+    if (field.Target !== undefined && profileTarget) {
       target = parseTarget(field.Target);
       if (!target) {
         problems.push(
@@ -142,6 +157,17 @@ export function compileObjectType(def: ObjectTypeDefinition): CompileResult {
       problems.push(`Key ${name} is both UNIQUE and LOOKUP_ONLY: a key that identifies objects must be kept.`);
     }
     keys.push({ name, identifiers, variants, match: keyMatch(identifiers), persist: keyPersist(identifiers) });
+  }
+  // "You can only use PROFILE together with LOOKUP_ONLY if there is at least one other key that has the
+  // PROFILE identifier without the NEW_ONLY or LOOKUP_ONLY identifiers. The only exception is the
+  // _profileId key" (admin guide, Standard identifiers): otherwise no profile could ever be found again.
+  const lookupOnly = keys.filter((k) => k.identifiers.has('PROFILE') && k.identifiers.has('LOOKUP_ONLY') && k.name !== PROFILE_ID_KEY);
+  const keeps = keys.some((k) => k.identifiers.has('PROFILE') && !k.identifiers.has('LOOKUP_ONLY') && !k.identifiers.has('NEW_ONLY'));
+  if (lookupOnly.length > 0 && !keeps) {
+    problems.push(
+      `The key ${lookupOnly[0].name} is PROFILE and LOOKUP_ONLY, but no other key is PROFILE without NEW_ONLY or LOOKUP_ONLY: ` +
+        'add such a key (only the _profileId key may be LOOKUP_ONLY alone).',
+    );
   }
   const unique = keys.filter((k) => k.identifiers.has('UNIQUE'));
   if (keyDefs.length > 0 && unique.length === 0) {
@@ -542,9 +568,68 @@ export function chooseProfile(
   return undefined;
 }
 
-/** The keys to add to the profile's index (admin guide flowchart: LOOKUP_ONLY never, NEW_ONLY only on creation). */
+/**
+ * The keys to add to the profile's index (admin guide flowchart: LOOKUP_ONLY never, NEW_ONLY only on
+ * creation). `_profileId` values are the profile's own id: found through the profile, never indexed.
+ */
 export function keysToPersist(keys: readonly MappedKey[], profileCreated: boolean): MappedKey[] {
-  return keys.filter((k) => k.persist === 'always' || (k.persist === 'new-only' && profileCreated));
+  return keys.filter(
+    (k) => k.name !== PROFILE_ID_KEY && (k.persist === 'always' || (k.persist === 'new-only' && profileCreated)),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The standard search keys.
+
+/**
+ * "The standard profile object is indexed by the keys in the following table" (admin guide, Standard
+ * profile definition): _phone, _email, _account, _profileId, _fullName, with the content type their
+ * values are compared by [I]. `_profileId` is the profile's id and needs no index entries.
+ */
+export const STANDARD_PROFILE_KEYS: Readonly<Record<string, { contentType: FieldContentType; members: readonly string[] }>> = {
+  _phone: { contentType: 'PHONE_NUMBER', members: ['PhoneNumber', 'MobilePhoneNumber', 'HomePhoneNumber', 'BusinessPhoneNumber'] },
+  _email: { contentType: 'EMAIL_ADDRESS', members: ['EmailAddress', 'PersonalEmailAddress', 'BusinessEmailAddress'] },
+  _account: { contentType: 'STRING', members: ['AccountNumber'] },
+  // "FirstName MiddleName LastName": the parts present, joined by single spaces.
+  _fullName: { contentType: 'NAME', members: ['FirstName', 'MiddleName', 'LastName'] },
+};
+
+/** The standard index entries a standard profile's attributes give it (normalized, without duplicates). */
+export function standardProfileKeys(attributes: Record<string, unknown>): { keyName: string; keyValue: string }[] {
+  const out: { keyName: string; keyValue: string }[] = [];
+  const text = (member: string) => {
+    const v = attributes[member];
+    return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+  };
+  for (const [keyName, { contentType, members }] of Object.entries(STANDARD_PROFILE_KEYS)) {
+    const raws =
+      keyName === '_fullName'
+        ? [members.map(text).filter((v): v is string => v !== undefined).join(' ')]
+        : members.map(text).filter((v): v is string => v !== undefined);
+    const seen = new Set<string>();
+    for (const raw of raws) {
+      const keyValue = raw === '' ? undefined : normalizeKeyValue(contentType, raw);
+      if (keyValue === undefined || seen.has(keyValue)) continue;
+      seen.add(keyValue);
+      out.push({ keyName, keyValue });
+    }
+  }
+  return out;
+}
+
+/**
+ * How SearchProfiles compares a KeyName's values: a standard key by its content type; another key as
+ * the first object type (by name) that defines a key of that name indexes it [I]; otherwise as text.
+ */
+export function searchKeyContentType(keyName: string, types: readonly ObjectTypeDefinition[]): FieldContentType {
+  const standard = STANDARD_PROFILE_KEYS[keyName];
+  if (standard) return standard.contentType;
+  for (const def of types) {
+    if (!def.keys?.[keyName]) continue;
+    const compiled = compiledFor(def);
+    if (compiled.ok) return keyContentType(compiled.type, keyName) ?? 'STRING';
+  }
+  return 'STRING';
 }
 
 // ---------------------------------------------------------------------------------------------------

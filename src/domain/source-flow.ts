@@ -49,9 +49,19 @@ export function sourceObjectOf(config: SourceFlowConfig): SourceObject {
  * select fields (SOQL, sysparm_fields) ask for these.
  */
 export function sourceFieldsOf(tasks: readonly Task[] | undefined): string[] {
+  // A Merge or Arithmetic result (or a Mask or Truncate written elsewhere) that a later Map carries on is
+  // made by the flow, not read from the source: asking the source for it would fail.
+  const produced = new Set<string>();
+  for (const task of tasks ?? []) {
+    const destination = task.DestinationField;
+    if (task.TaskType === 'Merge' || task.TaskType === 'Arithmetic') produced.add(destination || (task.SourceFields ?? []).join(','));
+    else if ((task.TaskType === 'Mask' || task.TaskType === 'Truncate') && destination && !task.SourceFields?.includes(destination)) {
+      produced.add(destination);
+    }
+  }
   const fields = new Set<string>();
   for (const task of tasks ?? []) {
-    for (const field of task.SourceFields ?? []) if (field !== '') fields.add(field);
+    for (const field of task.SourceFields ?? []) if (field !== '' && !produced.has(field)) fields.add(field);
   }
   return [...fields];
 }

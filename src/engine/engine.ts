@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
 import { purgeWorkflow } from './purge-workflow.js';
 import type { Store } from '../store/types.js';
+import type { ClaimedStep } from '../store/workflow-types.js';
 import type { Clock } from './clock.js';
 import { runStep, type StepOutcome, type StepRunnerOptions } from './step-runner.js';
 
@@ -115,7 +116,7 @@ export class Engine {
       const progress = { pages: 0 };
       const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
       steps.push({ workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome });
-      this.emit({ type: 'step', workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome, tookOver: claimed.tookOver });
+      this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
       // A step that finished without a page (an empty window, a failure) still uses one unit, so that
       // `pages: 1` always moves exactly one thing forward.
       budget -= Math.max(1, progress.pages);
@@ -150,7 +151,7 @@ export class Engine {
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
         const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, this.abort.signal);
-        this.emit({ type: 'step', ...key, outcome, tookOver: claimed.tookOver });
+        this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
       } catch (err) {
         this.emit({ type: 'error', error: err });
         await this.idle();
@@ -188,6 +189,28 @@ export class Engine {
   }
 }
 
+/**
+ * What the engine tells its observers (logs, metrics, webhooks): one `step` event per runStep outcome,
+ * with where the step belongs.
+ */
 export type EngineEvent =
-  | { type: 'step'; workflowId: string; stepNo: number; outcome: StepOutcome; tookOver: boolean }
+  | ({ type: 'step'; outcome: StepOutcome; tookOver: boolean } & StepContext)
   | { type: 'error'; error: unknown };
+
+export interface StepContext {
+  accountId: string;
+  region: string;
+  domainName: string;
+  workflowId: string;
+  stepNo: number;
+}
+
+function stepContext(claimed: ClaimedStep): StepContext {
+  return {
+    accountId: claimed.scope.accountId,
+    region: claimed.scope.region,
+    domainName: claimed.workflow.domainName,
+    workflowId: claimed.step.workflowId,
+    stepNo: claimed.step.stepNo,
+  };
+}

@@ -1,6 +1,7 @@
 import { connectorFor } from '../connectors/index.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
+import { compileTasks } from '../domain/flow-tasks.js';
 import { sourceFieldsOf, sourceObjectOf } from '../domain/source-flow.js';
 import { clip255, halveWindow, iso, newStep, retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
@@ -27,6 +28,9 @@ export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' 
 /** Errors that no retry can mend (a profile or an object type removed under a running workflow). */
 class PermanentStepError extends Error {}
 
+/** Thrown inside a page's transaction to roll it back when the lease turned out to be gone. */
+class LeaseLost extends Error {}
+
 /**
  * Runs one claimed step: read a page, ingest it and move the step's cursor and counts in one
  * transaction, repeat; then complete, retry, split or fail. `maxPages` bounds the pages run (manual
@@ -46,6 +50,10 @@ export async function runStep(
   const key: StepKey = { workflowId: step.workflowId, stepNo: step.stepNo };
   const window = `${iso(step.windowStart)} to ${iso(step.windowEnd)}`;
   let processed = step.recordsProcessed;
+  let dropped = step.recordsDropped;
+  // Why records were not ingested in this run, for the step's message (counts of earlier runs are in `dropped`).
+  const dropReasons = new Map<string, number>();
+  let firstRejection: string | undefined;
   try {
     const profile = await store.connectorProfiles.get(workflow.connectorProfileName);
     if (!profile) throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} no longer exists.`);
@@ -54,6 +62,10 @@ export async function runStep(
     const objectType = await store.objectTypes.get(scope, workflow.domainName, workflow.objectTypeName);
     if (!objectType) throw new PermanentStepError(`Object type ${workflow.objectTypeName} no longer exists.`);
     const flow = workflow.definition.flowDefinition;
+    // Compiled once per step; per record the transform is a few property reads.
+    const compiled = compileTasks(flow.Tasks, { connectorType: flow.SourceFlowConfig?.ConnectorType });
+    if (!compiled.ok) throw new PermanentStepError(`The flow's Tasks cannot run: ${compiled.problems.join(' ')}`);
+    const tasks = compiled.transform;
     const sourceObject = sourceObjectOf(flow.SourceFlowConfig);
     const request = {
       profile,
@@ -80,43 +92,84 @@ export async function runStep(
 
     const pages = connector.read(request)[Symbol.asyncIterator]();
     let pagesRun = 0;
-    for (;;) {
-      const next = await pages.next();
-      if (next.done) break;
-      if (pagesRun >= maxPages) {
-        // Looked one page ahead only to know whether the step is finished; it is not, so hand it back.
-        await pages.return?.();
-        await store.workflows.release(options.owner, key, clock.now());
-        return 'yielded';
-      }
-      const page: SourcePage = next.value;
-      const now = clock.now();
-      processed += page.records.length;
-      const owned = await store.transaction(async (tx) => {
-        const ok = await tx.workflows.recordPage(
-          options.owner,
-          key,
-          page.cursor,
-          page.records.length,
-          clip255(`Ingesting records from ${window}: ${processed} so far.`),
-          now,
-          options.leaseMs,
-        );
-        if (ok && page.records.length > 0) {
-          await putProfileObjects(tx, scope, workflow.domainName, objectType, page.records, now);
+    let readToEnd = false;
+    try {
+      for (;;) {
+        const next = await pages.next();
+        if (next.done) break;
+        if (pagesRun >= maxPages) {
+          // Looked one page ahead only to know whether the step is finished; it is not, so hand it back.
+          await pages.return?.();
+          await store.workflows.release(options.owner, key, clock.now());
+          return 'yielded';
         }
-        return ok;
-      });
-      if (!owned) return await lostOrCancelled(store, claimed);
-      pagesRun++;
-      progress.pages = pagesRun;
-      if (options.pageDelayMs > 0) await delay(options.pageDelayMs, signal);
+        const page: SourcePage = next.value;
+        const now = clock.now();
+        const records: Record<string, unknown>[] = [];
+        let droppedHere = 0;
+        for (let i = 0; i < page.records.length; i++) {
+          const outcome = tasks.apply(page.records[i]);
+          if ('record' in outcome) records.push(outcome.record);
+          else if ('dropped' in outcome) {
+            droppedHere++;
+            dropReasons.set(outcome.dropped, (dropReasons.get(outcome.dropped) ?? 0) + 1);
+          } else {
+            // AppFlow's TerminateFlow: nothing of this page is committed, and no retry could pass the record.
+            const position = processed + dropped + i + 1;
+            throw new PermanentStepError(
+              `Task ${outcome.task + 1} (${outcome.terminate}) terminated the flow at record ${position} of the window ` +
+                `(record ${i + 1} of page ${pagesRun + 1} in this run).`,
+            );
+          }
+        }
+        let rejected = 0;
+        let ingested = 0;
+        try {
+          await store.transaction(async (tx) => {
+            // Objects first, then the checkpoint: the count of records the object type rejects is known only
+            // after ingesting. A lost lease throws, which rolls the objects back with it.
+            rejected = 0;
+            if (records.length > 0) {
+              await putProfileObjects(tx, scope, workflow.domainName, objectType, records, now, {
+                onRejected: (_index, message) => {
+                  rejected++;
+                  firstRejection ??= message;
+                },
+              });
+            }
+            ingested = records.length - rejected;
+            const ok = await tx.workflows.recordPage(
+              options.owner,
+              key,
+              page.cursor,
+              ingested,
+              clip255(`Ingesting records from ${window}: ${processed + ingested} so far${describeDrops(dropped + droppedHere + rejected)}.`),
+              now,
+              options.leaseMs,
+              droppedHere + rejected,
+            );
+            if (!ok) throw new LeaseLost();
+          });
+        } catch (err) {
+          if (err instanceof LeaseLost) return await lostOrCancelled(store, claimed);
+          throw err;
+        }
+        processed += ingested;
+        dropped += droppedHere + rejected;
+        if (rejected > 0) dropReasons.set(REJECTED, (dropReasons.get(REJECTED) ?? 0) + rejected);
+        pagesRun++;
+        progress.pages = pagesRun;
+        if (options.pageDelayMs > 0) await delay(options.pageDelayMs, signal);
+      }
+      readToEnd = true;
+    } finally {
+      // A step left mid-read (a task stopped the flow, the lease was lost, a write failed) closes the
+      // source, so that a connector's open files and sockets do not outlive the step.
+      if (!readToEnd) await pages.return?.().catch(() => undefined);
     }
 
     const now = clock.now();
-    const message = clip255(
-      processed === 0 ? `Complete: no records from ${window}.` : `Complete: ingested ${processed} records from ${window}.`,
-    );
+    const message = clip255(completionMessage(processed, dropped, window, dropReasons, firstRejection));
     const result = await store.transaction(async (tx) => {
       const done = await tx.workflows.complete(options.owner, key, message, now);
       if (done.workflowComplete) await createOngoingIntegration(tx, claimed, now);
@@ -238,6 +291,27 @@ async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now:
   });
   const tags = workflow.definition.tags;
   if (tags && Object.keys(tags).length > 0) await store.tags.put(scope, integrationArn(scope, workflow.domainName, uri), tags);
+}
+
+const REJECTED = 'rejected by the object type';
+
+function describeDrops(dropped: number): string {
+  return dropped === 0 ? '' : `, ${dropped} dropped`;
+}
+
+/**
+ * "Complete: ingested 950 records from … ; 50 dropped by tasks (Validate VALIDATE_NON_NULL on Email: 45,
+ * rejected by the object type: 5; first rejection: …)". RecordsProcessed counts records that reached the
+ * domain [I: "workflow step records processed"]; records dropped are reported here, never in it.
+ */
+function completionMessage(processed: number, dropped: number, window: string, reasons: Map<string, number>, firstRejection?: string): string {
+  const head = processed === 0 ? `Complete: no records ingested from ${window}` : `Complete: ingested ${processed} records from ${window}`;
+  if (dropped === 0) return `${head}.`;
+  const counted = [...reasons.values()].reduce((a, b) => a + b, 0);
+  // After a resume the reasons of earlier runs are gone; then only the reasons seen are named, without counts.
+  const why = [...reasons.entries()].map(([reason, n]) => (counted === dropped ? `${reason}: ${n}` : reason)).join(', ');
+  const rejection = firstRejection ? `; first rejection: ${firstRejection}` : '';
+  return `${head}; ${dropped} dropped${why ? ` (${why}${rejection})` : ''}.`;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -8,6 +8,8 @@ import {
   keysToPersist,
   mapRecord,
   type MappedRecord,
+  PROFILE_ID_KEY,
+  standardProfileKeys,
 } from '../domain/object-type-mapping.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Scope, Store } from '../store/types.js';
 
@@ -40,14 +42,24 @@ export interface PutObjectsOptions {
  * Semantics (Customer Profiles admin guide, model documentation; [I] where they are silent):
  * - the UNIQUE key identifies the object: a record seen again replaces its object, unless the object
  *   type has a SourceLastUpdatedTimestampFormat and the stored object's source time is newer;
- * - PROFILE (then SECONDARY) keys find the profile; otherwise an object seen before stays on its profile;
+ * - PROFILE (then SECONDARY) keys find the profile: within a tier the first key, in Keys order, whose
+ *   value leads to exactly one profile decides; a value shared by several profiles is no match ("the
+ *   match is rejected", admin guide). When two keys lead to two different profiles the earlier key wins
+ *   and the object's other key values are still added to the winner's index [I: the admin guide's
+ *   flowchart persists every key that is not LOOKUP_ONLY/NEW_ONLY; the shared value then stops
+ *   matching either profile]. A key named `_profileId` finds the profile of that ProfileId (so do
+ *   keys named after the standard search keys `_email`, `_phone`, `_account`, `_fullName`, which find
+ *   the entries every profile has for its standard attributes, CreateProfile's included);
+ *   otherwise an object seen before stays on its profile;
  * - otherwise a profile is created (32 hex characters). With AllowProfileCreation it takes the record's
  *   `_profile.…` values; without (or when there are none) it is an inferred profile holding only the
  *   first EMAIL_ADDRESS and PHONE_NUMBER values ("Inferred profiles", admin guide; the model's
  *   PutProfileObject documentation). An object always belongs to a profile:
  *   ListProfileObjects and DeleteProfileObject address objects through their profile [I];
  * - `_profile.…` values of later records update the profile they land on, ranked by SourcePriority;
- * - key values are added to the profile's key index (LOOKUP_ONLY never; NEW_ONLY only on creation).
+ * - key values are added to the profile's key index (LOOKUP_ONLY never; NEW_ONLY only on creation),
+ *   and so are the standard search keys of the profile's new standard attribute values (the admin
+ *   guide's "standard profile object is indexed by" _email, _phone, _account, _fullName).
  * Records later in a batch see the effects of earlier ones, exactly as if they had come one by one.
  */
 export async function putProfileObjects(
@@ -88,12 +100,20 @@ export async function putProfileObjects(
     stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt }]),
   );
   const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
+  const profileIdValues = new Set<string>();
   for (const { mapped } of batch) {
     for (const k of mapped.keys) {
-      if (k.match !== 'none') matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
+      if (k.match === 'none') continue;
+      if (k.name === PROFILE_ID_KEY) profileIdValues.add(k.value);
+      else matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
     }
   }
   const index = new Map<string, string[]>();
+  if (profileIdValues.size > 0) {
+    for (const p of await store.profiles.getMany(scope, domainName, [...profileIdValues])) {
+      index.set(pair(PROFILE_ID_KEY, p.profileId), [p.profileId]);
+    }
+  }
   for (const k of await store.profiles.findByKeys(scope, domainName, [...matchKeys.values()])) {
     const ids = index.get(pair(k.keyName, k.keyValue));
     if (ids) ids.push(k.profileId);
@@ -158,7 +178,11 @@ export async function putProfileObjects(
     if (!newProfiles.has(w.profileId) && w.mapped.profileValues.length > 0) toLoad.add(w.profileId);
   }
   const profiles = new Map<string, ProfileRecord>(newProfiles);
-  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) profiles.set(p.profileId, p);
+  const standardBefore = new Map<string, Set<string>>();
+  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) {
+    profiles.set(p.profileId, p);
+    standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));
+  }
   const dirty = new Set<string>(newProfiles.keys());
   const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
   for (const { profileId, mapped, createdHere } of profileWork) {
@@ -176,6 +200,18 @@ export async function putProfileObjects(
     }
   }
 
+  // The standard search keys of the values the batch gave its profiles. One more index row per new
+  // profile at most per standard key (usually _fullName alone: a type's own `_email` key value is the
+  // same row); existing profiles only for values they did not have.
+  for (const profileId of dirty) {
+    const before = standardBefore.get(profileId);
+    for (const k of standardProfileKeys((profiles.get(profileId) as ProfileRecord).attributes)) {
+      const id = pair(k.keyName, k.keyValue);
+      if (before?.has(id)) continue;
+      newKeys.set(`${id}\u0000${profileId}`, { ...k, profileId });
+    }
+  }
+
   // 5. Write the batch: one multi-row statement per table (per 1,000 rows).
   await store.profiles.upsert(scope, domainName, [...dirty].map((id) => profiles.get(id) as ProfileRecord));
   await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
@@ -183,11 +219,27 @@ export async function putProfileObjects(
   return results;
 }
 
-/** Profile ids (32 lowercase hex), drawn from one randomBytes call per batch rather than one per profile. */
+let idSequence = 0;
+
+/**
+ * Profile ids (32 lowercase hex, as before): 12 hex digits of the current millisecond, 6 of a sequence
+ * number of this process, 14 random (56 bits, drawn from one randomBytes call per batch).
+ * Why time first: profile ids are keys of the profiles primary key and of the objects' by-profile index.
+ * Wholly random ids put every new profile on a random page of both B-trees, so a page of records dirtied
+ * (and a commit rewrote) a page per record in each; ids that grow with time append at their right edge.
+ * Two processes can only collide within the same millisecond and sequence number, and then 56 random bits
+ * still have to match.
+ */
 function profileIds(count: number): () => string {
-  const pool = randomBytes(16 * count);
+  const random = randomBytes(7 * count).toString('hex');
+  const time = Date.now().toString(16).padStart(12, '0').slice(-12);
   let next = 0;
-  return () => pool.toString('hex', 16 * next, 16 * ++next);
+  return () => {
+    idSequence = (idSequence + 1) & 0xffffff;
+    const id = `${time}${idSequence.toString(16).padStart(6, '0')}${random.slice(14 * next, 14 * next + 14)}`;
+    next++;
+    return id;
+  };
 }
 
 function pair(name: string, value: string): string {

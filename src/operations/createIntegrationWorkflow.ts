@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
+import { newWorkflowId } from '../domain/ids.js';
+import { requireRunnableTasks } from '../domain/flow-tasks.js';
 import { sourceObjectOf } from '../domain/source-flow.js';
 import { iso, newStep, planWindows } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
@@ -8,8 +9,8 @@ import { requireDomain } from './common.js';
 
 /**
  * Validates everything a step would otherwise fail on later (the object type, the connector profile and
- * whether it serves the ConnectorType, the source object, the batches), then records the workflow and
- * its planned steps in one transaction and wakes the engine. The ingestion itself is asynchronous.
+ * whether it serves the ConnectorType, the source object, the Tasks, the batches), then records the
+ * workflow and its planned steps in one transaction and wakes the engine. The ingestion is asynchronous.
  */
 export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse> = async (
   ctx,
@@ -42,10 +43,11 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
     );
   }
   sourceObjectOf(source);
+  requireRunnableTasks(flow);
 
   const now = ctx.clock.now();
   const windows = planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now);
-  const workflowId = randomBytes(16).toString('hex');
+  const workflowId = newWorkflowId();
   const steps = windows.map((w, i) =>
     newStep(flow.FlowName, workflowId, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`),
   );

@@ -1,14 +1,40 @@
 import { ResourceNotFoundException } from '../api/errors.js';
 import type { DeleteDomainRequest, DeleteDomainResponse } from '../api/shapes.generated.js';
 import { domainArn } from '../domain/arns.js';
-import type { Handler } from './context.js';
+import type { Store } from '../store/types.js';
+import type { WorkflowRecord } from '../store/workflow-types.js';
+import type { Handler, OperationContext } from './context.js';
+
+const FINISHED = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
 
 export const deleteDomain: Handler<DeleteDomainRequest, DeleteDomainResponse> = async (ctx, input) => {
   await ctx.store.transaction(async (store) => {
+    // Read before the rows go; queued in this transaction, so a rolled-back deletion announces nothing.
+    if (ctx.webhooks) await queueCancelled(ctx, store, input.DomainName);
     if (!(await store.domains.delete(ctx.scope, input.DomainName))) {
       throw new ResourceNotFoundException(`Domain ${input.DomainName} was not found.`);
     }
     await store.tags.removeResource(ctx.scope, domainArn(ctx.scope, input.DomainName));
   });
+  ctx.webhooks?.wake();
   return { Message: `Domain ${input.DomainName} was deleted.` };
 };
+
+/**
+ * A CANCELLED webhook for each unfinished workflow the deletion removes, as DeleteWorkflow sends one.
+ * Workflows already deleted are not listed (theirs was queued then); finished ones had their event.
+ */
+async function queueCancelled(ctx: OperationContext, store: Store, domainName: string): Promise<void> {
+  const now = ctx.clock.now();
+  let after: [number, string] | undefined;
+  for (;;) {
+    const page: WorkflowRecord[] = await store.workflows.list(ctx.scope, domainName, {}, after, 100);
+    for (const workflow of page) {
+      if (FINISHED.has(workflow.status)) continue;
+      await ctx.webhooks!.enqueueCancelled({ scope: ctx.scope, deleted: true, workflow: { ...workflow, status: 'CANCELLED', updatedAt: now } }, store);
+    }
+    if (page.length < 100) return;
+    const last = page[page.length - 1];
+    after = [last.createdAt, last.workflowId];
+  }
+}

@@ -23,6 +23,8 @@ import { listProfileObjectTypes } from './listProfileObjectTypes.js';
 import { putIntegration } from './putIntegration.js';
 import { putProfileObject } from './putProfileObject.js';
 import { putProfileObjectType } from './putProfileObjectType.js';
+import { createProfile } from './createProfile.js';
+import { searchProfiles } from './searchProfiles.js';
 
 /** The registry: AWS operation name → handler. Anything not here answers 501. */
 export const operations: Record<string, Handler> = {
@@ -50,4 +52,6 @@ export const operations: Record<string, Handler> = {
   GetIntegration: getIntegration,
   ListIntegrations: listIntegrations,
   DeleteIntegration: deleteIntegration,
+  CreateProfile: createProfile,
+  SearchProfiles: searchProfiles,
 };

@@ -1,5 +1,7 @@
 import { ResourceNotFoundException } from '../api/errors.js';
-import type { GetIntegrationResponse, GetProfileObjectTypeResponse } from '../api/shapes.generated.js';
+import type { StructureShape } from '../api/model-types.js';
+import { shapeOf } from '../api/service.js';
+import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';
 import type { IntegrationRecord, ObjectTypeRecord, Store, TagMap } from '../store/types.js';
 import type { OperationContext } from './context.js';
 
@@ -72,4 +74,29 @@ export function integrationOutput(domainName: string, i: IntegrationRecord, tags
     // "The default value is PROFILE" (model).
     Scope: i.scope ?? 'PROFILE',
   };
+}
+
+/** The members of the model's Profile a stored profile holds (all but ProfileId and FoundByItems). */
+function storedProfileMembers(): string[] {
+  return Object.keys((shapeOf('Profile') as StructureShape).members).filter((m) => m !== 'ProfileId' && m !== 'FoundByItems');
+}
+
+/**
+ * The standard profile attributes of a request (CreateProfile's members): the Profile members it has,
+ * without absent values or empty maps and addresses, copied so that later changes do not alias it.
+ */
+export function profileAttributesOf(members: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of storedProfileMembers()) {
+    const value = members[name];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) continue;
+    out[name] = structuredClone(value);
+  }
+  return out;
+}
+
+/** A stored profile as the model's Profile (SearchProfiles' Items). */
+export function profileOutput(profileId: string, attributes: Record<string, unknown>): Profile {
+  return { ...(attributes as Omit<Profile, 'ProfileId'>), ProfileId: profileId };
 }

@@ -1,10 +1,15 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.js';
+import { sqliteStatementsOf } from './dialects/sqlite-statements.js';
 import { migrationProvider } from './migrations/index.js';
 import { KyselyConnectorProfileRepository } from './repositories/connector-profiles.js';
 import { KyselyDomainRepository } from './repositories/domains.js';
+import { StatsLedger } from './repositories/domain-stats.js';
 import { KyselyTagRepository } from './repositories/tags.js';
 import { KyselyWorkflowRepository } from './repositories/workflows.js';
+import { KyselyActivityRepository } from './repositories/activity.js';
+import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js';
+import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { Database } from './schema.js';
 import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
 import type { WorkflowRepository } from './workflow-types.js';
@@ -28,6 +33,10 @@ export class KyselyStore implements Store {
   readonly profiles: ProfileRepository;
   readonly profileObjects: ProfileObjectRepository;
   readonly integrations: IntegrationRepository;
+  readonly activity: ActivityRepository;
+  readonly webhookOutbox: WebhookOutboxRepository;
+  /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
+  readonly stats: StatsLedger;
   private secret: Buffer | undefined;
 
   constructor(
@@ -35,14 +44,55 @@ export class KyselyStore implements Store {
     readonly capabilities: DialectCapabilities,
     private readonly root?: KyselyStore,
   ) {
-    this.domains = new KyselyDomainRepository(db);
+    this.stats = new StatsLedger(db, root !== undefined);
+    this.domains = new KyselyDomainRepository(db, this.stats);
     this.tags = new KyselyTagRepository(db);
     this.connectorProfiles = new KyselyConnectorProfileRepository(db);
     this.workflows = new KyselyWorkflowRepository(db, capabilities);
     this.objectTypes = new KyselyObjectTypeRepository(db);
-    this.profiles = new KyselyProfileRepository(db);
-    this.profileObjects = new KyselyProfileObjectRepository(db);
+    // A transaction's store on SQLite writes ingestion rows through prepared statements on the raw
+    // connection (dialects/sqlite-statements.ts says why only there).
+    const statements = root ? sqliteStatementsOf(root.db) : undefined;
+    this.profiles = new KyselyProfileRepository(db, this.stats, statements);
+    this.profileObjects = new KyselyProfileObjectRepository(db, capabilities, this.stats, statements);
     this.integrations = new KyselyIntegrationRepository(db);
+    this.activity = new KyselyActivityRepository(db);
+    this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
+  }
+
+  /**
+   * Why the catalog and not a list: every table a migration creates is state to empty, including
+   * tables added after this was written; only Kysely's bookkeeping and the page-token secret (tokens
+   * issued before the reset must still verify as tokens, then find nothing) stay.
+   * Why the workflow tables first, locked on PostgreSQL: a worker commits a page (step cursor, then
+   * objects) in one transaction guarded by its lease on the step row. Taking the step and workflow
+   * tables first waits for such a transaction to end and keeps new ones out until the reset commits;
+   * afterwards their lease-guarded writes match no row, so no page lands after the reset.
+   */
+  async reset(): Promise<string[]> {
+    if (this.root) throw new Error('reset() runs in a transaction of its own.');
+    const tables = await this.tableNames();
+    const first = ['workflow_steps', 'workflows'].filter((t) => tables.includes(t));
+    const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
+    await this.db.transaction().execute(async (trx) => {
+      if (this.capabilities.name === 'postgres' && first.length) {
+        await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
+      }
+      for (const table of ordered) {
+        if (table === 'settings') await trx.deleteFrom('settings').where('key', '!=', 'page_token_secret').execute();
+        else await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
+      }
+    });
+    return ordered;
+  }
+
+  private async tableNames(): Promise<string[]> {
+    const rows =
+      this.capabilities.name === 'postgres'
+        ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+            where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(this.db)
+        : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(this.db);
+    return rows.rows.map((r) => r.name).filter((name) => !name.startsWith('kysely_migration'));
   }
 
   get backend(): 'sqlite' | 'postgres' {
@@ -51,7 +101,12 @@ export class KyselyStore implements Store {
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.root) return work(this); // already inside one
-    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.capabilities, this)));
+    return this.db.transaction().execute(async (trx) => {
+      const store = new KyselyStore(trx, this.capabilities, this);
+      const result = await work(store);
+      await store.stats.flush();
+      return result;
+    });
   }
 
   async pageTokenSecret(): Promise<Buffer> {

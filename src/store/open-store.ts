@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { openPostgres, postgresCapabilities, withMigrationLock } from './dialects/postgres.js';
-import { openSqlite, sqliteCapabilities } from './dialects/sqlite.js';
 import { KyselyStore } from './kysely-store.js';
+
+// The dialects are imported when a store of their kind is opened: a SQLite service never loads the
+// PostgreSQL driver, nor a PostgreSQL one better-sqlite3 (start-up time and idle memory, bench/startup.ts).
+const sqliteDialect = () => import('./dialects/sqlite.js');
+const postgresDialect = () => import('./dialects/postgres.js');
 
 export type StoreConfig =
   | { backend: 'sqlite'; dataDir: string; /** ':memory:' for a throwaway store */ file?: string }
@@ -11,20 +14,26 @@ export const SQLITE_FILE_NAME = 'profileflow.db';
 
 /** The only place that picks a dialect. Applies pending migrations unless told not to. */
 export async function openStore(config: StoreConfig, options: { migrate?: boolean } = {}): Promise<KyselyStore> {
-  const store =
-    config.backend === 'sqlite'
-      ? new KyselyStore(openSqlite(config.file ?? join(config.dataDir, SQLITE_FILE_NAME)), sqliteCapabilities)
-      : new KyselyStore(
-          await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize }),
-          postgresCapabilities,
-        );
+  let store: KyselyStore;
+  if (config.backend === 'sqlite') {
+    const { openSqlite, sqliteCapabilities } = await sqliteDialect();
+    store = new KyselyStore(openSqlite(config.file ?? join(config.dataDir, SQLITE_FILE_NAME)), sqliteCapabilities);
+  } else {
+    const { openPostgres, postgresCapabilities } = await postgresDialect();
+    store = new KyselyStore(
+      await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize }),
+      postgresCapabilities,
+    );
+  }
   if (options.migrate !== false) await migrateStore(config, store);
   return store;
 }
 
 /** Applies pending migrations; on PostgreSQL under the server-wide migration lock. */
-export function migrateStore(config: StoreConfig, store: KyselyStore): Promise<string[]> {
-  return config.backend === 'postgres' ? withMigrationLock(config.databaseUrl, () => store.migrate()) : store.migrate();
+export async function migrateStore(config: StoreConfig, store: KyselyStore): Promise<string[]> {
+  if (config.backend !== 'postgres') return store.migrate();
+  const { withMigrationLock } = await postgresDialect();
+  return withMigrationLock(config.databaseUrl, () => store.migrate());
 }
 
 export function describeStore(config: StoreConfig): string {

@@ -80,6 +80,26 @@ export interface ProfileRepository {
     domainName: string,
     keys: readonly { keyName: string; keyValue: string }[],
   ): Promise<ProfileKey[]>;
+  /**
+   * SearchProfiles: the ids of the profiles one of whose index entries for `keyName` has one of the
+   * (normalized) values, ascending, after `afterProfileId`, at most `limit`.
+   */
+  searchByKey(
+    scope: Scope,
+    domainName: string,
+    keyName: string,
+    values: readonly string[],
+    afterProfileId: string | undefined,
+    limit: number,
+  ): Promise<string[]>;
+  /** The index entries for `keyName` with one of `values` that belong to one of `profileIds`. */
+  keysAmong(
+    scope: Scope,
+    domainName: string,
+    keyName: string,
+    values: readonly string[],
+    profileIds: readonly string[],
+  ): Promise<ProfileKey[]>;
   /** Adds index entries; entries already present are left as they are. */
   addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   /** Profiles holding at least one attribute that came from the object type; keyset by profile id. */

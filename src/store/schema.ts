@@ -15,6 +15,8 @@ export interface Database {
   profile_keys: ProfileKeysTable;
   workflows: WorkflowsTable;
   workflow_steps: WorkflowStepsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  domain_stats: DomainStatsTable;
 }
 
 interface Scoped {
@@ -85,6 +87,14 @@ export interface IntegrationsTable extends Scoped {
   updated_at: number;
 }
 
+/** GetDomain's Stats, maintained with the rows they count (006). */
+export interface DomainStatsTable extends Scoped {
+  domain_name: string;
+  profile_count: number;
+  object_count: number;
+  total_size: number;
+}
+
 /** The key index an object finds its profile by (002). */
 export interface ProfileKeysTable extends Scoped {
   domain_name: string;
@@ -121,6 +131,8 @@ export interface WorkflowStepsTable extends Scoped {
   status: string;
   execution_message: string;
   records_processed: number;
+  /** Records read but dropped by tasks or rejected by the object type (005). */
+  records_dropped: number;
   window_start: number;
   window_end: number;
   cursor: string | null;
@@ -141,6 +153,28 @@ export interface ConnectorProfilesTable {
   /** JSON object. */
   settings: string;
   source: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The webhook outbox (008): one row per (webhook URL, workflow, final status). */
+export interface WebhookDeliveriesTable extends Scoped {
+  delivery_id: string;
+  domain_name: string;
+  workflow_id: string;
+  /** COMPLETE, FAILED or CANCELLED. */
+  event: string;
+  url: string;
+  /** The JSON body, fixed when the delivery was queued. */
+  body: string;
+  /** PENDING, DELIVERED or FAILED (gave up). */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
   created_at: number;
   updated_at: number;
 }

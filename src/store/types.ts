@@ -1,9 +1,11 @@
 /** The repository interfaces the operations and the engine use; they never see SQL or a dialect. */
 import type { ConnectorProfile } from '../connectors/types.js';
+import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
+export type * from './activity-types.js';
 
 export interface Scope {
   accountId: string;
@@ -84,6 +86,14 @@ export interface Store {
   readonly profiles: ProfileRepository;
   readonly profileObjects: ProfileObjectRepository;
   readonly integrations: IntegrationRepository;
+  /** Cross-account reads for events, metrics and webhooks (operator views, never an AWS answer). */
+  readonly activity: ActivityRepository;
+  readonly webhookOutbox: WebhookOutboxRepository;
+  /**
+   * Empties every table except the migrations' bookkeeping and the page-token secret, in one
+   * transaction; returns the tables emptied.
+   */
+  reset(): Promise<string[]>;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** The secret page tokens are signed with (shared by every node through the database). */

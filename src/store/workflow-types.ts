@@ -36,7 +36,10 @@ export interface WorkflowStepRecord {
   flowName: string;
   status: WorkflowStatus;
   executionMessage: string;
+  /** Records that reached the domain (ingested as objects): the step's RecordsProcessed. */
   recordsProcessed: number;
+  /** Records read but not ingested: dropped by a FlowDefinition task or rejected by the object type. */
+  recordsDropped: number;
   /** The step's window [windowStart, windowEnd), epoch milliseconds. */
   windowStart: number;
   windowEnd: number;
@@ -107,8 +110,21 @@ export interface WorkflowRepository {
   purge(workflowId: string): Promise<void>;
 
   claim(owner: string, now: number, leaseMs: number): Promise<ClaimedStep | undefined>;
-  /** Moves the step's cursor and counts forward by one page; false when the lease is lost or the workflow deleted. */
-  recordPage(owner: string, key: StepKey, cursor: string, records: number, message: string, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Moves the step's cursor and counts forward by one page: `records` ingested (added to the step's and
+   * the workflow's RecordsProcessed) and `dropped` read but not ingested. False when the lease is lost
+   * or the workflow deleted.
+   */
+  recordPage(
+    owner: string,
+    key: StepKey,
+    cursor: string,
+    records: number,
+    message: string,
+    now: number,
+    leaseMs: number,
+    dropped?: number,
+  ): Promise<boolean>;
   heartbeat(owner: string, key: StepKey, now: number, leaseMs: number): Promise<boolean>;
   /** Gives the lease back without finishing (manual mode: the step continues at the next advance). */
   release(owner: string, key: StepKey, now: number): Promise<boolean>;

@@ -276,12 +276,125 @@ for (const backend of await availableBackends()) {
         await rejects(withMember(valid(), `${SOURCE}.ConnectorType`, 'ServiceNow'), `${SOURCE}.ConnectorType`, 'enum value set');
         await rejects(withMember(valid(), `${FLOW}.Tasks.0.TaskType`, 'Copy'), `${FLOW}.Tasks.1.TaskType`, 'enum value set');
         await rejects(withMember(valid(), `${FLOW}.TriggerConfig.TriggerType`, 'Daily'), `${FLOW}.TriggerConfig.TriggerType`, 'enum value set');
-        for (const taskType of ['Arithmetic', 'Filter', 'Map', 'Mask', 'Merge', 'Truncate', 'Validate']) {
-          await accepts(withMember(valid(), `${FLOW}.Tasks.0.TaskType`, taskType));
+        // Each TaskType with the operator and TaskProperties it needs (a bare NO_OP fits only Map, Merge, Truncate).
+        const runnable: Record<string, Record<string, unknown>> = {
+          Arithmetic: { SourceFields: ['Amount', 'Tax'], ConnectorOperator: { Salesforce: 'ADDITION' } },
+          Filter: { ConnectorOperator: { Salesforce: 'PROJECTION' } },
+          Map: {},
+          Mask: { ConnectorOperator: { Salesforce: 'MASK_ALL' }, TaskProperties: { MASK_VALUE: '*' } },
+          Merge: { TaskProperties: { CONCAT_FORMAT: ' ' } },
+          Truncate: { TaskProperties: { TRUNCATE_LENGTH: '8' } },
+          Validate: { ConnectorOperator: { Salesforce: 'VALIDATE_NON_NULL' }, TaskProperties: { VALIDATION_ACTION: 'DropRecord' } },
+        };
+        for (const [taskType, members] of Object.entries(runnable)) {
+          const task = { TaskType: taskType, SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' }, ...members };
+          await accepts(withMember(valid(), `${FLOW}.Tasks`, [task]));
         }
         for (const trigger of ['Event', 'OnDemand']) {
           await accepts(withMember(valid(), `${FLOW}.TriggerConfig.TriggerType`, trigger));
         }
+      });
+
+      describe('Tasks that could not run', () => {
+        const TASKS = `${FLOW}.Tasks`;
+        const withTasks = (...tasks: Record<string, unknown>[]) =>
+          withMember(valid(), TASKS, [{ TaskType: 'Map', SourceFields: ['Id'], ConnectorOperator: { Salesforce: 'NO_OP' } }, ...tasks]);
+        const cases: [string, Record<string, unknown>, string][] = [
+          [
+            'a TaskProperties key another TaskType takes',
+            { TaskType: 'Map', SourceFields: ['Email'], TaskProperties: { MASK_VALUE: '*' } },
+            'Task 2 (Map): TaskProperties MASK_VALUE does not apply to a Map task',
+          ],
+          [
+            'an operator that does not fit the TaskType',
+            { TaskType: 'Validate', SourceFields: ['Email'], ConnectorOperator: { Salesforce: 'MASK_ALL' }, TaskProperties: { VALIDATION_ACTION: 'DropRecord' } },
+            'Task 2 (Validate): ConnectorOperator MASK_ALL does not fit a Validate task',
+          ],
+          [
+            'an operator member that does not fit the ConnectorType',
+            { TaskType: 'Map', SourceFields: ['Email'], ConnectorOperator: { Zendesk: 'NO_OP' } },
+            'Task 2 (Map): ConnectorOperator.Zendesk does not fit ConnectorType Salesforce',
+          ],
+          [
+            'BETWEEN without its bounds',
+            { TaskType: 'Filter', SourceFields: ['Amount'], ConnectorOperator: { Salesforce: 'BETWEEN' }, TaskProperties: { LOWER_BOUND: '10' } },
+            'Task 2 (Filter): BETWEEN needs TaskProperties LOWER_BOUND and UPPER_BOUND.',
+          ],
+          [
+            'a non-numeric VALUE for a numeric DATA_TYPE',
+            { TaskType: 'Filter', SourceFields: ['Amount'], ConnectorOperator: { Salesforce: 'GREATER_THAN' }, TaskProperties: { DATA_TYPE: 'double', VALUE: 'ten' } },
+            'Task 2 (Filter): VALUE must be a number for a numeric DATA_TYPE.',
+          ],
+          [
+            'Arithmetic on one field',
+            { TaskType: 'Arithmetic', SourceFields: ['Amount'], ConnectorOperator: { Salesforce: 'MULTIPLICATION' } },
+            'Task 2 (Arithmetic): An Arithmetic MULTIPLICATION takes exactly 2 source fields; SourceFields holds 1.',
+          ],
+          [
+            'Truncate without TRUNCATE_LENGTH',
+            { TaskType: 'Truncate', SourceFields: ['City'], ConnectorOperator: { Salesforce: 'NO_OP' } },
+            'Task 2 (Truncate): TRUNCATE_LENGTH is required.',
+          ],
+          [
+            'a TRUNCATE_LENGTH that is not a number',
+            { TaskType: 'Truncate', SourceFields: ['City'], TaskProperties: { TRUNCATE_LENGTH: 'short' } },
+            'Task 2 (Truncate): TRUNCATE_LENGTH must be a whole number of characters, 0 or more.',
+          ],
+          [
+            'a Mask without MASK_VALUE',
+            { TaskType: 'Mask', SourceFields: ['Phone'], ConnectorOperator: { Salesforce: 'MASK_LAST_N' }, TaskProperties: { MASK_LENGTH: '4' } },
+            'Task 2 (Mask): MASK_VALUE (the mask character) is required.',
+          ],
+          [
+            'a Merge without CONCAT_FORMAT',
+            { TaskType: 'Merge', SourceFields: ['FirstName', 'LastName'], DestinationField: 'Name' },
+            'Task 2 (Merge): CONCAT_FORMAT is required',
+          ],
+          [
+            'a Validate without VALIDATION_ACTION',
+            { TaskType: 'Validate', SourceFields: ['Email'], ConnectorOperator: { Salesforce: 'VALIDATE_NON_NULL' } },
+            'Task 2 (Validate): VALIDATION_ACTION is required: DropRecord or TerminateFlow.',
+          ],
+        ];
+        for (const [what, task, message] of cases) {
+          test(`${what} is a BadRequestException naming the task and the problem`, async () => {
+            const err = await expectAwsError(create(withTasks(task)), 'BadRequestException', 400, 'FlowDefinition.Tasks cannot run: ', message);
+            assert.ok(err instanceof BadRequestException);
+          });
+        }
+
+        test('every task at fault is named in one BadRequestException, values never echoed', async () => {
+          const err = await expectAwsError(
+            create(
+              withTasks(
+                { TaskType: 'Filter', SourceFields: ['Amount'], ConnectorOperator: { Salesforce: 'LESS_THAN' }, TaskProperties: { DATA_TYPE: 'integer', VALUE: 'SECRET' } },
+                { TaskType: 'Validate', SourceFields: ['Email'], ConnectorOperator: { Salesforce: 'VALIDATE_NUMERIC' }, TaskProperties: { VALIDATION_ACTION: 'Skip' } },
+              ),
+            ),
+            'BadRequestException',
+            400,
+            'Task 2 (Filter): VALUE must be a number',
+            'Task 3 (Validate): VALIDATION_ACTION must be DropRecord or TerminateFlow.',
+          );
+          assert.ok(!err.message.includes('SECRET'), err.message);
+        });
+
+        test('a flow of every TaskType, as the AppFlow console and the AWS CDK write them, is accepted', async () => {
+          await accepts(
+            withMember(valid(), TASKS, [
+              { TaskType: 'Filter', SourceFields: ['Id', 'Email', 'Phone', 'Amount', 'Tax', 'FirstName', 'LastName'], ConnectorOperator: { Salesforce: 'PROJECTION' } },
+              { TaskType: 'Filter', SourceFields: ['Amount'], ConnectorOperator: { Salesforce: 'BETWEEN' }, TaskProperties: { DATA_TYPE: 'double', LOWER_BOUND: '0', UPPER_BOUND: '1000' } },
+              { TaskType: 'Filter', SourceFields: ['Email'], ConnectorOperator: { Salesforce: 'CONTAINS' }, TaskProperties: { DATA_TYPE: 'string', VALUE: '@' } },
+              { TaskType: 'Validate', SourceFields: ['Id'], ConnectorOperator: { Salesforce: 'VALIDATE_NON_NULL' }, TaskProperties: { VALIDATION_ACTION: 'TerminateFlow' } },
+              { TaskType: 'Mask', SourceFields: ['Phone'], ConnectorOperator: { Salesforce: 'MASK_LAST_N' }, TaskProperties: { MASK_VALUE: '*', MASK_LENGTH: '4' } },
+              { TaskType: 'Merge', SourceFields: ['FirstName', 'LastName'], ConnectorOperator: { Salesforce: 'NO_OP' }, TaskProperties: { CONCAT_FORMAT: ' ' }, DestinationField: 'FirstName,LastName' },
+              { TaskType: 'Map', SourceFields: ['FirstName,LastName'], ConnectorOperator: { Salesforce: 'NO_OP' }, DestinationField: 'FullName' },
+              { TaskType: 'Arithmetic', SourceFields: ['Amount', 'Tax'], ConnectorOperator: { Salesforce: 'ADDITION' }, TaskProperties: { MATH_OPERATION_FIELDS_ORDER: 'Amount,Tax' }, DestinationField: 'Total' },
+              { TaskType: 'Truncate', SourceFields: ['Email'], ConnectorOperator: { Salesforce: 'NO_OP' }, TaskProperties: { TRUNCATE_LENGTH: '128' } },
+              { TaskType: 'Map', SourceFields: ['Id'], ConnectorOperator: { Salesforce: 'NO_OP' }, DestinationField: 'Id' },
+            ]),
+          );
+        });
       });
 
       test('a violation inside the FlowDefinition shows *** instead of the value; one outside shows the value', async () => {

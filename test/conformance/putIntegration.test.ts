@@ -96,6 +96,13 @@ for (const backend of await availableBackends()) {
         await expectAwsError(put({ FlowDefinition: { ...FLOW, Tasks: undefined } as never }), 'BadRequestException', 400, "Value null at 'FlowDefinition.Tasks'");
       });
 
+      test('a FlowDefinition whose Tasks could not run is a BadRequestException naming the task', async () => {
+        const tasks = [...FLOW.Tasks, { TaskType: 'Mask' as const, SourceFields: ['Phone'], ConnectorOperator: { S3: 'MASK_FIRST_N' as const }, TaskProperties: { MASK_VALUE: '*' } }];
+        await expectAwsError(put({ FlowDefinition: { ...FLOW, Tasks: tasks } }), 'BadRequestException', 400, 'Task 2 (Mask): MASK_LENGTH is required.');
+        const wrongMember = [{ ...FLOW.Tasks[0], ConnectorOperator: { Salesforce: 'NO_OP' as const } }];
+        await expectAwsError(put({ FlowDefinition: { ...FLOW, Tasks: wrongMember } }), 'BadRequestException', 400, 'Task 1 (Map): ConnectorOperator.Salesforce does not fit ConnectorType S3');
+      });
+
       test('Tags accept 50 entries and reject 51', async () => {
         const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
         await put({ Uri: 's3://tags50', Tags: tags(50) });

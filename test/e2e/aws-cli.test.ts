@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type CliProcess, cliBuilt, startServe } from './cli-process.js';
+import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
 
 /** What a user of the AWS CLI or boto3 has: fake credentials, a region, no retries, no config files. */
 const AWS_ENV: NodeJS.ProcessEnv = {

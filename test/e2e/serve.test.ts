@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/cli/config.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { type CliProcess, cliBuilt, runCli, startServe } from './cli-process.js';
+import { type CliProcess, cliBuilt, runCli, startServe } from '../helpers/cli-process.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { eventually, type ServiceProcess, startService } from '../helpers/service-process.js';
+import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
 
 const run = promisify(execFile);
 const awsAvailable = await run('aws', ['--version']).then(

@@ -14,11 +14,13 @@ import {
   PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { eventually, type ServiceProcess, startService } from '../helpers/service-process.js';
+import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
 
 const RECORDS_PER_DAY = 200;
-const DAYS = 2;
+const DAYS = 4;
 const TOTAL = RECORDS_PER_DAY * DAYS;
+/** SIGKILLs during one workflow, each at a random point of its progress. */
+const KILLS = 4;
 
 function clientOf(url: string) {
   return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
@@ -35,7 +37,7 @@ for (const backend of await availableBackends()) {
       if (backend === 'postgres') await dropSchema(schema);
     });
 
-    test('SIGKILL during ingestion, restart, and every record is stored and counted exactly once', async () => {
+    test(`SIGKILL ${KILLS} times at random moments during ingestion, restart each time: every record stored and counted once`, async () => {
       const config = join(dir, 'config.json');
       writeFileSync(
         config,
@@ -88,16 +90,29 @@ for (const backend of await availableBackends()) {
           },
         }),
       );
-      const partial = await eventually(async () => {
-        const w = await client.send(new GetWorkflowCommand({ DomainName: 'crash', WorkflowId }));
-        const n = w.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0;
-        return n >= 60 ? n : undefined;
-      }, 'the first pages to be ingested');
-      first.proc.kill('SIGKILL');
-      await first.stop('SIGKILL');
-      client.destroy();
-      assert.ok(partial < TOTAL, 'killed while the step was still running');
-
+      // Kill points: random, increasing, all before the end, so each kill lands in a different page of the run.
+      let service = first;
+      let current = client;
+      let reached = 0;
+      for (let kill = 1; kill <= KILLS; kill++) {
+        const room = Math.floor((TOTAL - 40 - reached) / (KILLS - kill + 1));
+        const target = reached + 10 + Math.floor(Math.random() * Math.max(1, room - 10));
+        const seen = await eventually(async () => {
+          const w = await current.send(new GetWorkflowCommand({ DomainName: 'crash', WorkflowId }));
+          const n = w.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0;
+          return n >= target ? n : undefined;
+        }, `progress past ${target} records before kill ${kill}`, 60_000);
+        service.proc.kill('SIGKILL');
+        await service.stop('SIGKILL');
+        current.destroy();
+        assert.ok(seen < TOTAL, `kill ${kill} landed while the step was still running (${seen} of ${TOTAL})`);
+        reached = seen;
+        if (kill < KILLS) {
+          service = await startService(args);
+          running.push(service);
+          current = clientOf(service.url!);
+        }
+      }
       const second = await startService(args);
       running.push(second);
       const again = clientOf(second.url!);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import { openStore, type StoreConfig } from '../../src/store/open-store.js';
 import type { DomainRecord, Scope } from '../../src/store/types.js';
 import { availableBackends, createTestStore, dropSchema, POSTGRES_URL, type TestStore } from '../helpers/backends.js';
@@ -264,18 +263,17 @@ for (const backend of await availableBackends()) {
 }
 
 /**
- * Stats only needs rows to count. Written in SQL with the columns 001 made (later ones have defaults or
- * allow null), so that the seeding does not depend on the profile repositories or on later columns.
+ * Stats are counters the profile repositories keep with every write (migration 006), so the rows are
+ * seeded through those repositories, as ingestion and CreateProfile write them.
  */
 async function seedProfile(t: TestStore, scope: Scope, domainName: string, profileId: string): Promise<void> {
-  await sql`insert into profiles (account_id, region, domain_name, profile_id, attributes, created_at, updated_at)
-    values (${scope.accountId}, ${scope.region}, ${domainName}, ${profileId}, ${'{}'}, ${1}, ${1})`.execute(t.store.db);
+  await t.store.profiles.upsert(scope, domainName, [
+    { profileId, attributes: {}, attributeSources: {}, inferred: false, createdAt: 1, updatedAt: 1 },
+  ]);
 }
 
 async function seedObject(t: TestStore, scope: Scope, domainName: string, key: string, size: number): Promise<void> {
-  await sql`insert into profile_objects
-      (account_id, region, domain_name, object_type_name, unique_key, profile_id, object, size_bytes, created_at, updated_at)
-    values (${scope.accountId}, ${scope.region}, ${domainName}, ${'Orders'}, ${key}, ${'p1'}, ${'{}'}, ${size}, ${1}, ${1})`.execute(
-    t.store.db,
-  );
+  await t.store.profileObjects.upsert(scope, domainName, [
+    { objectTypeName: 'Orders', uniqueKey: key, profileId: 'p1', object: '{}', keyValues: {}, sizeBytes: size, createdAt: 1, updatedAt: 1 },
+  ]);
 }

@@ -14,6 +14,8 @@ import {
   type ObjectTypeDefinition,
   type ProfileState,
   scrubObjectType,
+  searchKeyContentType,
+  standardProfileKeys,
   timestampParser,
   uniqueKeyOf,
 } from '../../src/domain/object-type-mapping.js';
@@ -291,12 +293,19 @@ describe('matching and the key index', () => {
   test('the identifiers decide how each key is used', () => {
     const type = compiled({
       objectTypeName: 'T',
-      fields: { a: { Source: '_source.a' }, b: { Source: '_source.b' }, c: { Source: '_source.c' }, d: { Source: '_source.d' } },
+      fields: {
+        a: { Source: '_source.a' },
+        b: { Source: '_source.b' },
+        c: { Source: '_source.c' },
+        d: { Source: '_source.d' },
+        e: { Source: '_source.e' },
+      },
       keys: {
         ka: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['a'] }],
         kb: [{ StandardIdentifiers: ['PROFILE', 'LOOKUP_ONLY'], FieldNames: ['b'] }],
         kc: [{ StandardIdentifiers: ['NEW_ONLY'], FieldNames: ['c'] }],
         kd: [{ FieldNames: ['d'] }],
+        ke: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['e'] }],
       },
     });
     assert.deepEqual(type.keys.map((k) => [k.name, k.match, k.persist]), [
@@ -304,6 +313,7 @@ describe('matching and the key index', () => {
       ['kb', 'primary', 'never'],
       ['kc', 'primary', 'new-only'],
       ['kd', 'none', 'always'],
+      ['ke', 'primary', 'always'],
     ]);
   });
 });
@@ -365,5 +375,77 @@ describe('source timestamps', () => {
     assert.equal(isStale(2, 2), false);
     assert.equal(isStale(undefined, 2), false);
     assert.equal(isStale(1, undefined), false);
+  });
+});
+
+describe('definition rules from the admin guide', () => {
+  const fields = { id: { Source: '_source.Id' }, l: { Source: '_source.L' }, n: { Source: '_source.N' } };
+
+  test('a PROFILE + LOOKUP_ONLY key needs another PROFILE key that is neither NEW_ONLY nor LOOKUP_ONLY', () => {
+    const keys = {
+      u: [{ StandardIdentifiers: ['UNIQUE' as const], FieldNames: ['id'] }],
+      look: [{ StandardIdentifiers: ['PROFILE' as const, 'LOOKUP_ONLY' as const], FieldNames: ['l'] }],
+      fresh: [{ StandardIdentifiers: ['PROFILE' as const, 'NEW_ONLY' as const], FieldNames: ['n'] }],
+    };
+    assert.match(problemsOf({ fields, keys }), /key look is PROFILE and LOOKUP_ONLY/);
+    compiled({ objectTypeName: 'T', fields, keys: { ...keys, fresh: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['n'] }] } });
+    compiled({
+      objectTypeName: 'T',
+      fields,
+      keys: { u: keys.u, _profileId: [{ StandardIdentifiers: ['PROFILE', 'LOOKUP_ONLY'], FieldNames: ['l'] }] },
+    });
+  });
+
+  test('a key naming an unknown field, two UNIQUE keys, UNIQUE + LOOKUP_ONLY and bad Targets are named', () => {
+    assert.match(problemsOf({ fields, keys: { u: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['nope'] }] } }), /names the field nope/);
+    assert.match(
+      problemsOf({
+        fields,
+        keys: { a: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['id'] }], b: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['l'] }] },
+      }),
+      /a, b all have the UNIQUE/,
+    );
+    assert.match(problemsOf({ fields, keys: { a: [{ StandardIdentifiers: ['UNIQUE', 'LOOKUP_ONLY'], FieldNames: ['id'] }] } }), /both UNIQUE and LOOKUP_ONLY/);
+    const unique = { u: [{ StandardIdentifiers: ['UNIQUE' as const], FieldNames: ['id'] }] };
+    assert.match(problemsOf({ fields: { ...fields, x: { Source: '_source.X', Target: '_profile.ShoeSize' } }, keys: unique }), /Field x .*_profile.ShoeSize.*not a standard profile field/);
+    assert.match(problemsOf({ fields: { ...fields, x: { Source: '_source.X', Target: '_profile.Address.Planet' } }, keys: unique }), /Address.Planet/);
+    assert.match(problemsOf({ fields: { ...fields, x: { Source: '_source.X', Target: 'FirstName' } }, keys: unique }), /Field x has the Target 'FirstName'/);
+    compiled({ objectTypeName: 'T', fields: { ...fields, x: { Source: '_source.X', Target: '_asset.AssetName' } }, keys: unique });
+  });
+});
+
+describe('standard search keys', () => {
+  test('a profile is indexed by _phone, _email, _account and _fullName, values normalized', () => {
+    assert.deepEqual(
+      standardProfileKeys({
+        FirstName: 'Ada',
+        MiddleName: 'King',
+        LastName: 'Lovelace',
+        PhoneNumber: '(206) 555-0100',
+        MobilePhoneNumber: '+1 206 555 0100',
+        BusinessPhoneNumber: '+44 20 7946 0000',
+        EmailAddress: 'Ada@X.com',
+        BusinessEmailAddress: 'ada@work.example',
+        AccountNumber: ' A-1 ',
+        Attributes: { EmailAddress: 'not@indexed.example' },
+      }),
+      [
+        { keyName: '_phone', keyValue: '+12065550100' },
+        { keyName: '_phone', keyValue: '+442079460000' },
+        { keyName: '_email', keyValue: 'ada@x.com' },
+        { keyName: '_email', keyValue: 'ada@work.example' },
+        { keyName: '_account', keyValue: 'A-1' },
+        { keyName: '_fullName', keyValue: 'ada king lovelace' },
+      ],
+    );
+    assert.deepEqual(standardProfileKeys({ LastName: 'Hopper' }), [{ keyName: '_fullName', keyValue: 'hopper' }]);
+    assert.deepEqual(standardProfileKeys({ FirstName: '  ', BusinessName: 'Acme' }), []);
+  });
+
+  test('search values compare as the key indexes them', () => {
+    assert.equal(searchKeyContentType('_email', []), 'EMAIL_ADDRESS');
+    assert.equal(searchKeyContentType('_phone', [contact]), 'PHONE_NUMBER');
+    assert.equal(searchKeyContentType('_contactId', [contact]), 'STRING');
+    assert.equal(searchKeyContentType('_unknown', [contact]), 'STRING');
   });
 });

@@ -3,9 +3,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
+import { csvLineRecord, CsvTable } from '../shared/csv.js';
+import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { type Line, LineReader } from '../shared/line-reader.js';
+import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
-import { CsvRecordAssembler, CsvSyntaxError } from './csv.js';
-import { type Line, LineReader } from './line-reader.js';
 
 export interface FilesSettings {
   directory: string;
@@ -53,14 +55,10 @@ export class FilesConnector implements Connector {
   }
 
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
-    checkPageSize(request.pageSize);
-    request.signal?.throwIfAborted();
+    startRead(request);
     const profileName = request.profile.name;
-    const problems = this.validateSettings(request.profile.settings);
-    if (problems.length) {
-      throw new SourceError('permanent', `Connector profile '${profileName}' has unusable settings: ${problems.join(' ')}`);
-    }
-    const directory = resolve((request.profile.settings as unknown as FilesSettings).directory);
+    const settings = usableSettings<FilesSettings>(request.profile, (s) => this.validateSettings(s));
+    const directory = resolve(settings.directory);
     const folder = await objectFolder(profileName, directory, request.object);
     const recursive = request.prefix !== undefined || request.connectorType === 'S3';
     const keys = await listKeys(profileName, folder, recursive, request.prefix ?? '');
@@ -104,27 +102,13 @@ function isDeleted(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 }
 
-function checkPageSize(pageSize: number): void {
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new SourceError('permanent', `The page size must be a positive integer, got ${pageSize}.`);
-  }
-}
-
 function encodeCursor(cursor: FilesCursor): string {
   return JSON.stringify({ file: cursor.file, offset: cursor.offset, line: cursor.line });
 }
 
 function decodeCursor(text: string): FilesCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  const c = parsed as Partial<FilesCursor> | undefined;
+  const c = decodeJsonCursor('files', text) as Partial<FilesCursor>;
   if (
-    typeof c !== 'object' ||
-    c === null ||
     typeof c.file !== 'string' ||
     !Number.isSafeInteger(c.offset) ||
     (c.offset as number) < 0 ||
@@ -204,8 +188,11 @@ async function* readFileRecords(
   from: FilesCursor,
 ): AsyncGenerator<FileRecord> {
   const csv = key.toLowerCase().endsWith('.csv');
+  const label = `file '${key}'`;
+  // Cursors always point past a data record, so only a read from the very start meets the header; a
+  // resumed read takes it from the file's first record.
   let header: string[] | undefined;
-  if (csv) {
+  if (csv && from.offset > 0) {
     header = await readCsvHeader(profileName, path, key);
     if (!header) return;
   }
@@ -213,32 +200,18 @@ async function* readFileRecords(
   try {
     reader = await LineReader.open(path, from.offset, from.line);
   } catch (err) {
-    throw fileError(profileName, `Cannot read the file '${key}'`, err);
+    throw fileError(profileName, `Cannot read the ${label}`, err);
   }
   try {
     if (csv) {
-      const assembler = new CsvRecordAssembler();
-      // Cursors always point past a data record, so only a read from the very start meets the header.
-      let skipHeader = from.offset === 0;
-      let firstLine = 0;
+      const table = new CsvTable(header);
       for (;;) {
         const line = await nextLine(profileName, reader, key);
         if (!line) break;
-        if (!assembler.pending) {
-          if (line.text === '') continue;
-          firstLine = line.number;
-        }
-        const fields = feedCsv(assembler, line, key);
-        if (!fields) continue;
-        if (skipHeader) {
-          skipHeader = false;
-          continue;
-        }
-        yield { record: csvRecord(header as string[], fields, key, firstLine), offset: line.end, line: line.number };
+        const record = csvLineRecord(table, line, label);
+        if (record) yield { record, offset: line.end, line: line.number };
       }
-      if (assembler.pending) {
-        throw new SourceError('permanent', `File '${key}' ends inside a quoted value that starts on line ${firstLine}.`);
-      }
+      if (table.pending) throw unterminated(key, table);
     } else {
       for (;;) {
         const line = await nextLine(profileName, reader, key);
@@ -260,26 +233,23 @@ async function readCsvHeader(profileName: string, path: string, key: string): Pr
     throw fileError(profileName, `Cannot read the file '${key}'`, err);
   }
   try {
-    const assembler = new CsvRecordAssembler();
-    let firstLine = 0;
+    const table = new CsvTable();
     for (;;) {
       const line = await nextLine(profileName, reader, key);
       if (!line) {
-        if (assembler.pending) {
-          throw new SourceError('permanent', `File '${key}' ends inside a quoted value that starts on line ${firstLine}.`);
-        }
+        if (table.pending) throw unterminated(key, table);
         return undefined;
       }
-      if (!assembler.pending) {
-        if (line.text === '') continue;
-        firstLine = line.number;
-      }
-      const fields = feedCsv(assembler, line, key);
-      if (fields) return fields;
+      csvLineRecord(table, line, `file '${key}'`);
+      if (table.header) return table.header;
     }
   } finally {
     await reader.close();
   }
+}
+
+function unterminated(key: string, table: CsvTable): SourceError {
+  return new SourceError('permanent', `File '${key}' ends inside a quoted value that starts on line ${table.recordLine}.`);
 }
 
 async function nextLine(profileName: string, reader: LineReader, key: string): Promise<Line | undefined> {
@@ -288,29 +258,6 @@ async function nextLine(profileName: string, reader: LineReader, key: string): P
   } catch (err) {
     throw fileError(profileName, `Cannot read the file '${key}'`, err);
   }
-}
-
-function feedCsv(assembler: CsvRecordAssembler, line: Line, key: string): string[] | undefined {
-  try {
-    return assembler.feed(line.text, line.crlf ? '\r\n' : '\n');
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) {
-      throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not valid CSV: ${err.message}.`);
-    }
-    throw err;
-  }
-}
-
-function csvRecord(header: string[], fields: string[], key: string, line: number): SourceRecord {
-  if (fields.length !== header.length) {
-    throw new SourceError(
-      'permanent',
-      `The record on line ${line} of file '${key}' has ${fields.length} values but the header names ${header.length} columns.`,
-    );
-  }
-  const record: SourceRecord = {};
-  for (let i = 0; i < header.length; i++) record[header[i]] = fields[i];
-  return record;
 }
 
 function jsonRecord(line: Line, key: string): SourceRecord {

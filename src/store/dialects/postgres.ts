@@ -35,10 +35,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
     connectionString: options.url,
     max: options.poolSize ?? 10,
     options: schema ? `-c search_path="${schema}"` : undefined,
+    // While the database is unreachable a request must fail (500) promptly, not wait forever: a
+    // connection attempt gives up after 5 s, a query whose answer never comes after 30 s, and TCP
+    // keep-alive finds connections that died silently.
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 30_000,
+    keepAlive: true,
   });
   // A pool error on an idle client (the server restarted) must not crash the process; the next query
   // reconnects.
   pool.on('error', () => undefined);
+  // The same for a checked-out client between two queries (Kysely holds one for a whole transaction):
+  // a connection that dies then emits 'error' with no listener, which would kill the process. The error
+  // reaches the caller through its next query instead, and pg-pool discards the dead client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   return db;

@@ -3,6 +3,9 @@ import { m001Foundation } from './001-foundation.js';
 import { m002ProfileObjects } from './002-profile-objects.js';
 import { m004ConnectorProfiles } from './004-connector-profiles.js';
 import { m003Workflows } from './003-workflows.js';
+import { m005StepDroppedRecords } from './005-step-dropped-records.js';
+import { m008EventsWebhooks } from './008-events-webhooks.js';
+import { m006ProfileSearch } from './006-profile-search.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -13,6 +16,9 @@ export const migrations: Record<string, Migration> = {
   '002-profile-objects': m002ProfileObjects,
   '004-connector-profiles': m004ConnectorProfiles,
   '003-workflows': m003Workflows,
+  '005-step-dropped-records': m005StepDroppedRecords,
+  '006-profile-search': m006ProfileSearch,
+  '008-events-webhooks': m008EventsWebhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

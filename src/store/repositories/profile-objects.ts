@@ -1,5 +1,8 @@
 import { type Kysely, sql } from 'kysely';
+import type { DialectCapabilities } from '../dialects/capabilities.js';
+import type { SqliteStatements } from '../dialects/sqlite-statements.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
+import type { StatsLedger } from './domain-stats.js';
 import type {
   AttributeSource,
   ProfileKey,
@@ -28,7 +31,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 export class KyselyProfileRepository implements ProfileRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ledger: StatsLedger,
+    /** Set on a SQLite transaction's store: the hot path's rows go through prepared statements. */
+    private readonly statements?: SqliteStatements,
+  ) {}
 
   async get(scope: Scope, domainName: string, profileId: string): Promise<ProfileRecord | undefined> {
     const [profile] = await this.getMany(scope, domainName, [profileId]);
@@ -52,7 +60,22 @@ export class KyselyProfileRepository implements ProfileRepository {
   }
 
   async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
-    for (const batch of chunks(profiles, ROWS_PER_STATEMENT)) {
+    if (this.statements) return this.upsertRowByRow(this.statements, scope, domainName, profiles);
+    let inserted = 0;
+    for (const all of chunks(profiles, ROWS_PER_STATEMENT)) {
+      // Stats count profiles, so inserts are told apart from updates by what the database did (not by a
+      // read before, which a concurrent transaction could make stale): insert what is new, then update
+      // the rest. A batch of new profiles is one statement, as before; updates cost one statement more.
+      const added = await this.db
+        .insertInto('profiles')
+        .values(all.map((p) => profileToRow(scope, domainName, p)))
+        .onConflict((oc) => oc.doNothing())
+        .returning('profile_id')
+        .execute();
+      inserted += added.length;
+      if (added.length === all.length) continue;
+      const addedIds = new Set(added.map((r) => r.profile_id));
+      const batch = all.filter((p) => !addedIds.has(p.profileId));
       await this.db
         .insertInto('profiles')
         .values(batch.map((p) => profileToRow(scope, domainName, p)))
@@ -66,6 +89,70 @@ export class KyselyProfileRepository implements ProfileRepository {
         )
         .execute();
     }
+    await this.ledger.add(scope, domainName, { profiles: inserted, objects: 0, bytes: 0 });
+  }
+
+  /** upsert on SQLite inside a transaction: the same two statements, prepared once, one row at a time. */
+  private async upsertRowByRow(statements: SqliteStatements, scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
+    const insert = statements.get(INSERT_PROFILE);
+    let inserted = 0;
+    let rest: ProfileRecord[] | undefined;
+    for (const p of profiles) {
+      // `changes` tells an insert from a conflict, as RETURNING does for the multi-row statement.
+      if (insert.run(profileParams(scope, domainName, p)).changes === 1) inserted++;
+      else (rest ??= []).push(p);
+    }
+    if (rest) {
+      const update = statements.get(UPSERT_PROFILE);
+      for (const p of rest) update.run(profileParams(scope, domainName, p));
+    }
+    await this.ledger.add(scope, domainName, { profiles: inserted, objects: 0, bytes: 0 });
+  }
+
+  async searchByKey(
+    scope: Scope,
+    domainName: string,
+    keyName: string,
+    values: readonly string[],
+    afterProfileId: string | undefined,
+    limit: number,
+  ): Promise<string[]> {
+    if (values.length === 0) return [];
+    // The primary key (…, key_name, key_value, profile_id) serves one value as an ordered range; several
+    // values are merged by a sort of the few rows they hold.
+    let query = this.db
+      .selectFrom('profile_keys')
+      .select('profile_id')
+      .distinct()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('key_name', '=', keyName)
+      .where('key_value', 'in', [...new Set(values)]);
+    if (afterProfileId !== undefined) query = query.where('profile_id', '>', afterProfileId);
+    const rows = await query.orderBy('profile_id').limit(limit).execute();
+    return rows.map((r) => r.profile_id);
+  }
+
+  async keysAmong(
+    scope: Scope,
+    domainName: string,
+    keyName: string,
+    values: readonly string[],
+    profileIds: readonly string[],
+  ): Promise<ProfileKey[]> {
+    if (values.length === 0 || profileIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('profile_keys')
+      .select(['key_value', 'profile_id'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('key_name', '=', keyName)
+      .where('key_value', 'in', [...new Set(values)])
+      .where('profile_id', 'in', [...new Set(profileIds)])
+      .execute();
+    return rows.map((r) => ({ keyName, keyValue: r.key_value, profileId: r.profile_id }));
   }
 
   async findByKeys(
@@ -83,6 +170,18 @@ export class KyselyProfileRepository implements ProfileRepository {
       else byName.set(k.keyName, new Set([k.keyValue]));
     }
     const out: ProfileKey[] = [];
+    if (this.statements) {
+      // One primary-key seek per value, as the IN list does, without building the list's statement.
+      const find = this.statements.get(FIND_PROFILES_BY_KEY).pluck();
+      for (const [name, values] of byName) {
+        for (const value of values) {
+          for (const profileId of find.all(scope.accountId, scope.region, domainName, name, value) as string[]) {
+            out.push({ keyName: name, keyValue: value, profileId });
+          }
+        }
+      }
+      return out;
+    }
     for (const [name, values] of byName) {
       for (const someValues of chunks([...values], VALUES_PER_IN_LIST)) {
         const rows = await this.db
@@ -101,6 +200,11 @@ export class KyselyProfileRepository implements ProfileRepository {
   }
 
   async addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    if (this.statements) {
+      const insert = this.statements.get(INSERT_PROFILE_KEY);
+      for (const k of keys) insert.run(scope.accountId, scope.region, domainName, k.keyName, k.keyValue, k.profileId);
+      return;
+    }
     for (const batch of chunks(keys, ROWS_PER_STATEMENT)) {
       await this.db
         .insertInto('profile_keys')
@@ -154,7 +258,13 @@ export class KyselyProfileRepository implements ProfileRepository {
 }
 
 export class KyselyProfileObjectRepository implements ProfileObjectRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: DialectCapabilities,
+    private readonly ledger: StatsLedger,
+    /** Set on a SQLite transaction's store: the hot path's rows go through prepared statements. */
+    private readonly statements?: SqliteStatements,
+  ) {}
 
   async findExisting(
     scope: Scope,
@@ -163,6 +273,16 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     uniqueKeys: readonly string[],
   ): Promise<StoredObjectRef[]> {
     const out: StoredObjectRef[] = [];
+    if (this.statements) {
+      const find = this.statements.get(FIND_OBJECT);
+      for (const key of new Set(uniqueKeys)) {
+        const r = find.get(scope.accountId, scope.region, domainName, objectTypeName, key) as
+          | { profile_id: string; source_updated_at: number | null }
+          | undefined;
+        if (r) out.push({ uniqueKey: key, profileId: r.profile_id, sourceUpdatedAt: r.source_updated_at === null ? undefined : Number(r.source_updated_at) });
+      }
+      return out;
+    }
     for (const keys of chunks([...new Set(uniqueKeys)], VALUES_PER_IN_LIST)) {
       const rows = await this.db
         .selectFrom('profile_objects')
@@ -185,7 +305,53 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
   }
 
   async upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void> {
-    for (const batch of chunks(objects, ROWS_PER_STATEMENT)) {
+    if (this.statements) return this.upsertRowByRow(this.statements, scope, domainName, objects);
+    const delta = { profiles: 0, objects: 0, bytes: 0 };
+    for (const all of chunks(objects, ROWS_PER_STATEMENT)) {
+      // Stats: what is new is inserted first and counted from RETURNING (a first import is still one
+      // statement per 1,000 objects). The rest exist; their stored sizes are read under a row lock
+      // (PostgreSQL: no concurrent writer can change them before this transaction ends; SQLite has one
+      // writer) so TotalSize moves by exactly new - old for every object the update below replaces.
+      const added = await this.db
+        .insertInto('profile_objects')
+        .values(all.map((o) => objectToRow(scope, domainName, o)))
+        .onConflict((oc) => oc.doNothing())
+        .returning('unique_key')
+        .execute();
+      const addedKeys = new Set(added.map((r) => r.unique_key));
+      const batch: ProfileObjectRecord[] = [];
+      for (const o of all) {
+        if (addedKeys.has(o.uniqueKey)) {
+          delta.objects += 1;
+          delta.bytes += o.sizeBytes;
+        } else {
+          batch.push(o);
+        }
+      }
+      if (batch.length === 0) continue;
+      let before = this.db
+        .selectFrom('profile_objects')
+        .select(['object_type_name', 'unique_key', 'size_bytes', 'source_updated_at'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('object_type_name', 'in', [...new Set(batch.map((o) => o.objectTypeName))])
+        .where('unique_key', 'in', batch.map((o) => o.uniqueKey));
+      // FOR UPDATE exists wherever SKIP LOCKED does (PostgreSQL).
+      if (this.capabilities.skipLocked) before = before.forUpdate();
+      const stored = new Map(
+        (await before.execute()).map((r) => [`${r.object_type_name}\u0000${r.unique_key}`, r] as const),
+      );
+      for (const o of batch) {
+        const old = stored.get(`${o.objectTypeName}\u0000${o.uniqueKey}`);
+        if (!old) {
+          // Deleted since the insert above: the update below inserts it after all.
+          delta.objects += 1;
+          delta.bytes += o.sizeBytes;
+        } else if (replaces(o.sourceUpdatedAt, old.source_updated_at)) {
+          delta.bytes += o.sizeBytes - Number(old.size_bytes);
+        }
+      }
       await this.db
         .insertInto('profile_objects')
         .values(batch.map((o) => objectToRow(scope, domainName, o)))
@@ -212,6 +378,47 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
         )
         .execute();
     }
+    await this.ledger.add(scope, domainName, delta);
+  }
+
+  /**
+   * upsert on SQLite inside a transaction: the same statements, prepared once, one row at a time. SQLite
+   * has one writer, so the stored size read before the replacing upsert cannot change in between.
+   */
+  private async upsertRowByRow(
+    statements: SqliteStatements,
+    scope: Scope,
+    domainName: string,
+    objects: readonly ProfileObjectRecord[],
+  ): Promise<void> {
+    const delta = { profiles: 0, objects: 0, bytes: 0 };
+    const insert = statements.get(INSERT_OBJECT);
+    let rest: ProfileObjectRecord[] | undefined;
+    for (const o of objects) {
+      if (insert.run(objectParams(scope, domainName, o)).changes === 1) {
+        delta.objects += 1;
+        delta.bytes += o.sizeBytes;
+      } else {
+        (rest ??= []).push(o);
+      }
+    }
+    if (rest) {
+      const before = statements.get(STORED_OBJECT_SIZE);
+      const upsert = statements.get(UPSERT_OBJECT);
+      for (const o of rest) {
+        const old = before.get(scope.accountId, scope.region, domainName, o.objectTypeName, o.uniqueKey) as
+          | { size_bytes: number; source_updated_at: number | null }
+          | undefined;
+        if (!old) {
+          delta.objects += 1;
+          delta.bytes += o.sizeBytes;
+        } else if (replaces(o.sourceUpdatedAt, old.source_updated_at)) {
+          delta.bytes += o.sizeBytes - Number(old.size_bytes);
+        }
+        upsert.run(objectParams(scope, domainName, o));
+      }
+    }
+    await this.ledger.add(scope, domainName, delta);
   }
 
   async get(
@@ -233,26 +440,32 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
   }
 
   async delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean> {
-    const result = await this.db
+    const rows = await this.db
       .deleteFrom('profile_objects')
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .where('object_type_name', '=', objectTypeName)
       .where('unique_key', '=', uniqueKey)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+      .returning('size_bytes')
+      .execute();
+    await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
+    return rows.length === 1;
   }
 
   async deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number> {
-    const result = await this.db
+    // RETURNING the sizes of exactly the rows deleted keeps TotalSize true even if objects of the type
+    // are being ingested concurrently (a SUM read first could miss or double-count them).
+    const rows = await this.db
       .deleteFrom('profile_objects')
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .where('object_type_name', '=', objectTypeName)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+      .returning('size_bytes')
+      .execute();
+    await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
+    return rows.length;
   }
 
   async list(
@@ -289,6 +502,70 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
       after = rows[rows.length - 1].unique_key;
     }
   }
+}
+
+function sumSizes(rows: readonly { size_bytes: number }[]): number {
+  return rows.reduce((sum, r) => sum + Number(r.size_bytes), 0);
+}
+
+/** The upsert's guard in JavaScript: an incoming version replaces a stored one unless it is older. */
+function replaces(incoming: number | undefined, stored: number | null): boolean {
+  return incoming === undefined || stored === null || incoming >= Number(stored);
+}
+
+// The SQLite hot path's statements: the same SQL the Kysely builders above produce for one row.
+const INSERT_PROFILE =
+  'insert into "profiles" ("account_id", "region", "domain_name", "profile_id", "attributes", "attribute_sources", ' +
+  '"is_inferred", "created_at", "updated_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing';
+const UPSERT_PROFILE =
+  'insert into "profiles" ("account_id", "region", "domain_name", "profile_id", "attributes", "attribute_sources", ' +
+  '"is_inferred", "created_at", "updated_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  'on conflict ("account_id", "region", "domain_name", "profile_id") do update set "attributes" = "excluded"."attributes", ' +
+  '"attribute_sources" = "excluded"."attribute_sources", "is_inferred" = "excluded"."is_inferred", "updated_at" = "excluded"."updated_at"';
+const INSERT_PROFILE_KEY =
+  'insert into "profile_keys" ("account_id", "region", "domain_name", "key_name", "key_value", "profile_id") ' +
+  'values (?, ?, ?, ?, ?, ?) on conflict do nothing';
+const FIND_PROFILES_BY_KEY =
+  'select "profile_id" from "profile_keys" where "account_id" = ? and "region" = ? and "domain_name" = ? ' +
+  'and "key_name" = ? and "key_value" = ?';
+const FIND_OBJECT =
+  'select "profile_id", "source_updated_at" from "profile_objects" where "account_id" = ? and "region" = ? ' +
+  'and "domain_name" = ? and "object_type_name" = ? and "unique_key" = ?';
+const STORED_OBJECT_SIZE =
+  'select "size_bytes", "source_updated_at" from "profile_objects" where "account_id" = ? and "region" = ? ' +
+  'and "domain_name" = ? and "object_type_name" = ? and "unique_key" = ?';
+const OBJECT_COLUMNS =
+  '("account_id", "region", "domain_name", "object_type_name", "unique_key", "profile_id", "object", "source_updated_at", ' +
+  '"size_bytes", "key_values", "created_at", "updated_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_OBJECT = `insert into "profile_objects" ${OBJECT_COLUMNS} on conflict do nothing`;
+const UPSERT_OBJECT =
+  `insert into "profile_objects" ${OBJECT_COLUMNS} on conflict ("account_id", "region", "domain_name", "object_type_name", "unique_key") ` +
+  'do update set "profile_id" = "excluded"."profile_id", "object" = "excluded"."object", ' +
+  '"source_updated_at" = "excluded"."source_updated_at", "size_bytes" = "excluded"."size_bytes", ' +
+  '"key_values" = "excluded"."key_values", "updated_at" = "excluded"."updated_at" ' +
+  'where ("excluded"."source_updated_at" is null or "profile_objects"."source_updated_at" is null ' +
+  'or "excluded"."source_updated_at" >= "profile_objects"."source_updated_at")';
+
+function profileParams(scope: Scope, domainName: string, p: ProfileRecord): unknown[] {
+  const r = profileToRow(scope, domainName, p);
+  return [r.account_id, r.region, r.domain_name, r.profile_id, r.attributes, r.attribute_sources, r.is_inferred, r.created_at, r.updated_at];
+}
+
+function objectParams(scope: Scope, domainName: string, o: ProfileObjectRecord): unknown[] {
+  return [
+    scope.accountId,
+    scope.region,
+    domainName,
+    o.objectTypeName,
+    o.uniqueKey,
+    o.profileId,
+    o.object,
+    o.sourceUpdatedAt ?? null,
+    o.sizeBytes,
+    JSON.stringify(o.keyValues),
+    o.createdAt,
+    o.updatedAt,
+  ];
 }
 
 function likeEscape(text: string): string {

@@ -126,3 +126,62 @@ export async function startServe(
     throw err;
   }
 }
+
+/** A long-running `profileflow serve|worker` started by `startService`. */
+export interface ServiceProcess {
+  proc: ChildProcess;
+  /** The endpoint from the start banner (serve only). */
+  url: string | undefined;
+  /** Everything the process printed so far, stdout then stderr. */
+  output(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts the built CLI as a user would (`profileflow serve …` / `worker …`) and waits, with a
+ * deadline, for its start banner.
+ */
+export async function startService(args: string[], env: NodeJS.ProcessEnv = {}, deadlineMs = 20_000): Promise<ServiceProcess> {
+  if (!cliBuilt) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does).`);
+  const cli = new CliProcess(args, env);
+  let banner: RegExpMatchArray;
+  try {
+    banner = await cli.waitForOutput(/listening on (http:\/\/\S+)|worker \S+ running/, deadlineMs);
+  } catch (err) {
+    await cli.kill();
+    throw err;
+  }
+  return {
+    proc: cli.child,
+    url: banner[1],
+    output: () => cli.stdout + cli.stderr,
+    stop: async (signal = 'SIGTERM') => {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill(signal);
+      return (await cli.exited).code;
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails at the deadline. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 30_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The engine owner id a `profileflow worker` prints in its start banner: what it writes as a step's lease owner. */
+export function workerOwner(p: ServiceProcess): string {
+  const m = /worker (\S+) running/.exec(p.output());
+  if (!m) throw new Error(`no worker banner in the output:\n${p.output()}`);
+  return m[1];
+}

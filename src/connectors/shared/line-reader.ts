@@ -1,4 +1,5 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { BufferedReader } from './buffered-reader.js';
+import { type ByteSource, fileByteSource } from './byte-source.js';
 
 export interface Line {
   /** The line without its terminator (LF or CRLF). */
@@ -11,34 +12,27 @@ export interface Line {
   end: number;
 }
 
-const CHUNK_BYTES = 64 * 1024;
 const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * Reads a file line by line from any byte offset, keeping one chunk in memory (more only while a single
- * line is longer than a chunk). Byte offsets, not character counts, are what a cursor can seek to; LF
- * never occurs inside a UTF-8 multi-byte sequence, so splitting the bytes on it is safe.
+ * Reads a file or a stream line by line from any byte offset, keeping one chunk in memory (more only
+ * while a single line is longer than a chunk). Byte offsets, not character counts, are what a cursor can
+ * seek to; LF never occurs inside a UTF-8 multi-byte sequence, so splitting the bytes on it is safe.
  */
-export class LineReader {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  /** File offset of buf[0]. */
-  private base: number;
-  private head = 0;
-  private tail = 0;
-  private eof = false;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    offset: number,
-    private lineNumber: number,
+export class LineReader extends BufferedReader {
+  /** Reads `source`, whose first byte is at `offset`, the start of line `lineNumber + 1`. */
+  constructor(
+    source: ByteSource,
+    offset = 0,
+    private lineNumber = 0,
   ) {
-    this.base = offset;
+    super(source, offset);
   }
 
   /** Opens `path` positioned at byte `offset`, which is the start of line `linesBefore + 1`. */
   static async open(path: string, offset = 0, linesBefore = 0): Promise<LineReader> {
-    return new LineReader(await open(path, 'r'), offset, linesBefore);
+    return new LineReader(await fileByteSource(path, offset), offset, linesBefore);
   }
 
   async next(): Promise<Line | undefined> {
@@ -48,10 +42,6 @@ export class LineReader {
       if (this.eof) return this.head < this.tail ? this.take(this.tail, this.tail) : undefined;
       await this.fill();
     }
-  }
-
-  async close(): Promise<void> {
-    await this.handle.close();
   }
 
   private take(contentEnd: number, next: number): Line {
@@ -65,22 +55,5 @@ export class LineReader {
     this.head = next;
     this.lineNumber++;
     return { text, crlf, number: this.lineNumber, end: this.base + next };
-  }
-
-  private async fill(): Promise<void> {
-    if (this.head > 0) {
-      this.buf.copyWithin(0, this.head, this.tail);
-      this.base += this.head;
-      this.tail -= this.head;
-      this.head = 0;
-    }
-    if (this.tail === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.tail);
-      this.buf = bigger;
-    }
-    const { bytesRead } = await this.handle.read(this.buf, this.tail, this.buf.length - this.tail, this.base + this.tail);
-    if (bytesRead === 0) this.eof = true;
-    this.tail += bytesRead;
   }
 }

@@ -1,0 +1,73 @@
+import { CreateDomainCommand, DeleteDomainCommand, GetDomainCommand, ListDomainsCommand } from '@aws-sdk/client-customer-profiles';
+import { clientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
+
+export const DOMAINS_HELP = `Usage:
+  profileflow domains list
+  profileflow domains get    <domain-name>
+  profileflow domains create <domain-name> [--default-expiration-days 365]
+  profileflow domains delete <domain-name>
+Common: --endpoint-url URL (default http://127.0.0.1:4599) --region R --profile P --output table|json
+`;
+
+export async function domainsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { 'domain-name': { type: 'string' }, 'default-expiration-days': { type: 'string' } });
+  const sub = positionals[0];
+  if (values.help || !sub) {
+    write(DOMAINS_HELP);
+    return values.help ? 0 : 2;
+  }
+  const common = commonOf(values);
+  const client = await clientOf(common);
+  const name = () => required(values, 'domain-name', positionals[1]);
+  try {
+    switch (sub) {
+      case 'list': {
+        const items = [];
+        let token: string | undefined;
+        do {
+          const page = await client.send(new ListDomainsCommand({ NextToken: token }));
+          items.push(...(page.Items ?? []));
+          token = page.NextToken;
+        } while (token);
+        if (common.json) printJson({ Items: items });
+        else write(table(items.map((d) => ({ DOMAIN: d.DomainName, CREATED: iso(d.CreatedAt), UPDATED: iso(d.LastUpdatedAt) })), ['DOMAIN', 'CREATED', 'UPDATED']));
+        return 0;
+      }
+      case 'get': {
+        const { $metadata: _m, ...d } = await client.send(new GetDomainCommand({ DomainName: name() }));
+        if (common.json) printJson(d);
+        else {
+          const rows: [string, unknown][] = [
+            ['DomainName', d.DomainName],
+            ['DefaultExpirationDays', d.DefaultExpirationDays],
+            ['Profiles', d.Stats?.ProfileCount],
+            ['Objects', d.Stats?.ObjectCount],
+            ['TotalSize', d.Stats?.TotalSize],
+            ['Created', iso(d.CreatedAt)],
+            ['LastUpdated', iso(d.LastUpdatedAt)],
+          ];
+          write(`${rows.filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(22)}${String(v)}`).join('\n')}\n`);
+        }
+        return 0;
+      }
+      case 'create': {
+        const days = Number(values['default-expiration-days'] ?? 365);
+        if (!Number.isInteger(days)) throw new UsageError('--default-expiration-days must be a whole number.');
+        const { $metadata: _m, ...d } = await client.send(new CreateDomainCommand({ DomainName: name(), DefaultExpirationDays: days }));
+        if (common.json) printJson(d);
+        else write(`Created domain ${d.DomainName}.\n`);
+        return 0;
+      }
+      case 'delete': {
+        const { $metadata: _m, ...d } = await client.send(new DeleteDomainCommand({ DomainName: name() }));
+        if (common.json) printJson(d);
+        else write(`${d.Message ?? 'Deleted.'}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown domains command '${sub}'.\n\n${DOMAINS_HELP}`);
+    }
+  } finally {
+    client.destroy();
+  }
+}

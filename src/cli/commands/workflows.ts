@@ -1,0 +1,186 @@
+import {
+  type CustomerProfilesClient,
+  DeleteWorkflowCommand,
+  GetWorkflowCommand,
+  type GetWorkflowCommandOutput,
+  GetWorkflowStepsCommand,
+  ListWorkflowsCommand,
+  type WorkflowStepItem,
+} from '@aws-sdk/client-customer-profiles';
+import { clientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
+
+export const WORKFLOWS_HELP = `Usage:
+  profileflow workflows list   --domain D [--status S] [--max-results N]
+  profileflow workflows get    --domain D <workflow-id>
+  profileflow workflows steps  --domain D <workflow-id>
+  profileflow workflows watch  --domain D <workflow-id> [--interval-ms 500]
+  profileflow workflows delete --domain D <workflow-id>
+Common: --endpoint-url URL (default http://127.0.0.1:4599) --region R --profile P --output table|json
+watch redraws a progress bar per step until the workflow ends; it exits 1 when it FAILED or was CANCELLED.
+`;
+
+const OPTIONS = {
+  domain: { type: 'string', short: 'd' },
+  'domain-name': { type: 'string' },
+  'workflow-id': { type: 'string' },
+  status: { type: 'string' },
+  'max-results': { type: 'string' },
+  'interval-ms': { type: 'string' },
+} as const;
+
+export async function workflowsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, OPTIONS);
+  const sub = positionals[0];
+  if (values.help || !sub) {
+    write(WORKFLOWS_HELP);
+    return values.help ? 0 : 2;
+  }
+  const common = commonOf(values);
+  const domain = required(values, 'domain', values['domain-name'] as string | undefined);
+  const client = await clientOf(common);
+  try {
+    const id = () => required(values, 'workflow-id', positionals[1]);
+    switch (sub) {
+      case 'list': {
+        const items = [];
+        let token: string | undefined;
+        const max = values['max-results'] ? Number(values['max-results']) : undefined;
+        do {
+          const page = await client.send(
+            new ListWorkflowsCommand({ DomainName: domain, Status: values.status as never, NextToken: token, MaxResults: max && max < 100 ? max : undefined }),
+          );
+          items.push(...(page.Items ?? []));
+          token = page.NextToken;
+        } while (token && (!max || items.length < max));
+        const shown = max ? items.slice(0, max) : items;
+        if (common.json) printJson({ Items: shown });
+        else write(table(shown.map((w) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription })), ['WORKFLOW_ID', 'STATUS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
+        return 0;
+      }
+      case 'get': {
+        const w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: id() }));
+        const { $metadata: _m, ...out } = w;
+        if (common.json) printJson(out);
+        else write(describeWorkflow(w));
+        return 0;
+      }
+      case 'steps': {
+        const steps = await allSteps(client, domain, id());
+        if (common.json) printJson({ Items: steps });
+        else write(table(steps.map(stepRow), ['STEP', 'STATUS', 'RECORDS', 'BATCH_START', 'BATCH_END', 'MESSAGE']));
+        return 0;
+      }
+      case 'delete': {
+        const workflowId = id();
+        await client.send(new DeleteWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
+        if (common.json) printJson({ WorkflowId: workflowId, Deleted: true });
+        else write(`Deleted workflow ${workflowId}.\n`);
+        return 0;
+      }
+      case 'watch':
+        return await watch(client, domain, id(), Number(values['interval-ms'] ?? 500), common.json);
+      default:
+        throw new UsageError(`Unknown workflows command '${sub}'.\n\n${WORKFLOWS_HELP}`);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function allSteps(client: CustomerProfilesClient, domain: string, workflowId: string) {
+  const items = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new GetWorkflowStepsCommand({ DomainName: domain, WorkflowId: workflowId, NextToken: token }));
+    items.push(...(page.Items ?? []).map((i: WorkflowStepItem) => i.AppflowIntegration!).filter(Boolean));
+    token = page.NextToken;
+  } while (token);
+  return items;
+}
+
+function stepRow(s: NonNullable<WorkflowStepItem['AppflowIntegration']>, i: number) {
+  return {
+    STEP: i + 1,
+    STATUS: s.Status,
+    RECORDS: s.RecordsProcessed,
+    BATCH_START: s.BatchRecordsStartTime,
+    BATCH_END: s.BatchRecordsEndTime,
+    MESSAGE: s.ExecutionMessage,
+  };
+}
+
+function describeWorkflow(w: GetWorkflowCommandOutput): string {
+  const m = w.Metrics?.AppflowIntegration;
+  const a = w.Attributes?.AppflowIntegration;
+  const lines: [string, unknown][] = [
+    ['WorkflowId', w.WorkflowId],
+    ['Type', w.WorkflowType],
+    ['Status', w.Status],
+    ['ErrorDescription', w.ErrorDescription],
+    ['Started', iso(w.StartDate)],
+    ['LastUpdated', iso(w.LastUpdatedAt)],
+    ['Source', a ? `${a.SourceConnectorType} via ${a.ConnectorProfileName}` : undefined],
+    ['Records', m?.RecordsProcessed],
+    ['Steps', m ? `${m.StepsCompleted} of ${m.TotalSteps} complete` : undefined],
+  ];
+  return `${lines.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k.padEnd(17)}${String(v)}`).join('\n')}\n`;
+}
+
+const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
+const STEP_FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED', 'SPLIT']);
+
+/**
+ * Polls GetWorkflow and GetWorkflowSteps (so it works against AWS too) and shows one bar per step:
+ * redrawn in place on a terminal, one line per change otherwise. A step's bar is its share of the
+ * records the steps processed so far (AWS gives no per-step total), full once the step is final.
+ */
+async function watch(client: CustomerProfilesClient, domain: string, workflowId: string, intervalMs: number, json: boolean): Promise<number> {
+  if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new UsageError('--interval-ms must be a whole number of at least 50.');
+  const tty = process.stdout.isTTY === true && !json;
+  let drawn = 0;
+  let last = '';
+  for (;;) {
+    let w: GetWorkflowCommandOutput;
+    try {
+      w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
+    } catch (err) {
+      // A workflow deleted while watched reads as missing: that is its cancellation.
+      if ((err as Error).name === 'ResourceNotFoundException' && last !== '') {
+        write(json ? `${JSON.stringify({ WorkflowId: workflowId, Status: 'CANCELLED' })}\n` : `${workflowId} CANCELLED (deleted)\n`);
+        return 1;
+      }
+      throw err;
+    }
+    const steps = await allSteps(client, domain, workflowId);
+    if (json) {
+      const line = JSON.stringify({ WorkflowId: workflowId, Status: w.Status, Metrics: w.Metrics?.AppflowIntegration, Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed })) });
+      if (line !== last) write(`${line}\n`);
+      last = line;
+    } else {
+      const frame = render(w, steps);
+      if (tty) {
+        if (drawn) process.stdout.write(`\x1b[${drawn}F\x1b[J`);
+        process.stdout.write(frame);
+        drawn = frame.split('\n').length - 1;
+      } else if (frame !== last) {
+        write(frame);
+      }
+      last = frame;
+    }
+    if (FINAL.has(w.Status ?? '')) return w.Status === 'COMPLETE' ? 0 : 1;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function render(w: GetWorkflowCommandOutput, steps: NonNullable<WorkflowStepItem['AppflowIntegration']>[]): string {
+  const m = w.Metrics?.AppflowIntegration;
+  const most = Math.max(1, ...steps.map((s) => s.RecordsProcessed ?? 0));
+  const lines = [`${w.WorkflowId} ${w.Status} — ${m?.RecordsProcessed ?? 0} records, ${m?.StepsCompleted ?? 0}/${m?.TotalSteps ?? 0} steps${w.ErrorDescription ? ` — ${w.ErrorDescription}` : ''}`];
+  steps.forEach((s, i) => {
+    const fraction = STEP_FINAL.has(s.Status ?? '') ? 1 : s.Status === 'NOT_STARTED' ? 0 : Math.min(0.95, (s.RecordsProcessed ?? 0) / (most * 1.05));
+    const width = 24;
+    const filled = Math.round(fraction * width);
+    lines.push(`  step ${String(i + 1).padStart(3)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(s.Status).padEnd(11)} ${s.RecordsProcessed ?? 0} records`);
+  });
+  return `${lines.join('\n')}\n`;
+}

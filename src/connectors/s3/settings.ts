@@ -1,0 +1,141 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { checkSettings, type SettingRules } from '../settings.js';
+import { SourceError } from '../types.js';
+
+/** How records are laid out in an object: JSON Lines, a JSON document (array or values), CSV with a header. */
+export type S3Format = 'jsonl' | 'json' | 'csv';
+export const S3_FORMATS: readonly S3Format[] = ['jsonl', 'json', 'csv'];
+export type S3Compression = 'auto' | 'gzip' | 'none';
+const COMPRESSIONS: readonly S3Compression[] = ['auto', 'gzip', 'none'];
+
+/** The settings of a connector profile of kind `s3`, as stored (names of variables, never secrets). */
+export interface S3Settings {
+  region?: string;
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  accessKeyIdEnv?: string;
+  secretAccessKeyEnv?: string;
+  sessionTokenEnv?: string;
+  format?: S3Format;
+  compression?: S3Compression;
+  maxAttempts?: number;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const REGION = /^[a-z0-9-]{1,64}$/;
+
+/** A setting holding the name of an environment variable. Its value is never echoed: it may be a secret put there by mistake. */
+function envName(value: unknown, name: string): string[] {
+  return typeof value === 'string' && ENV_NAME.test(value)
+    ? []
+    : [`Setting '${name}' must be the name of an environment variable (letters, digits and _, not starting with a digit); the value itself is not shown.`];
+}
+
+function oneOf(allowed: readonly string[]) {
+  return (value: unknown, name: string): string[] =>
+    typeof value === 'string' && allowed.includes(value) ? [] : [`Setting '${name}' must be one of ${allowed.join(', ')}.`];
+}
+
+const SETTINGS: SettingRules = {
+  region: {
+    type: 'custom',
+    check: (v, name) => (typeof v === 'string' && REGION.test(v) ? [] : [`Setting '${name}' must be an AWS region name such as us-east-1.`]),
+  },
+  endpoint: { type: 'custom', check: checkEndpoint },
+  forcePathStyle: {
+    type: 'custom',
+    check: (v, name) => (typeof v === 'boolean' ? [] : [`Setting '${name}' must be true or false.`]),
+  },
+  accessKeyIdEnv: { type: 'custom', check: envName },
+  secretAccessKeyEnv: { type: 'custom', check: envName },
+  sessionTokenEnv: { type: 'custom', check: envName },
+  format: { type: 'custom', check: oneOf(S3_FORMATS) },
+  compression: { type: 'custom', check: oneOf(COMPRESSIONS) },
+  maxAttempts: { type: 'integer', min: 1, max: 10 },
+};
+
+/** Settings that would put a credential itself in the database, and where it belongs instead. */
+const LITERAL_SECRETS: Record<string, string> = {
+  accessKeyId: 'accessKeyIdEnv',
+  secretAccessKey: 'secretAccessKeyEnv',
+  sessionToken: 'sessionTokenEnv',
+};
+
+function checkEndpoint(value: unknown, name: string): string[] {
+  if (typeof value !== 'string' || value === '') return [`Setting '${name}' must be an http:// or https:// URL.`];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [`Setting '${name}' must be an http:// or https:// URL.`];
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return [`Setting '${name}' must be an http:// or https:// URL.`];
+  if (url.username || url.password) {
+    return [`Setting '${name}' must not carry credentials in the URL; name environment variables in accessKeyIdEnv and secretAccessKeyEnv.`];
+  }
+  return [];
+}
+
+/** The problems with an `s3` profile's settings, as sentences. */
+export function checkS3Settings(settings: Record<string, unknown>): string[] {
+  const problems = checkSettings(settings, SETTINGS);
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return problems;
+  for (const [literal, env] of Object.entries(LITERAL_SECRETS)) {
+    if (Object.hasOwn(settings, literal)) {
+      problems.push(
+        `Setting '${literal}' would keep a credential in clear in the service's database: put it in an environment ` +
+          `variable of the profileflow process and give that variable's name in '${env}'.`,
+      );
+    }
+  }
+  const hasId = settings.accessKeyIdEnv !== undefined;
+  const hasSecret = settings.secretAccessKeyEnv !== undefined;
+  if (hasId !== hasSecret) {
+    problems.push(`Settings 'accessKeyIdEnv' and 'secretAccessKeyEnv' go together: give both, or neither to use the default AWS credential chain.`);
+  }
+  if (settings.sessionTokenEnv !== undefined && !(hasId && hasSecret)) {
+    problems.push(`Setting 'sessionTokenEnv' needs 'accessKeyIdEnv' and 'secretAccessKeyEnv' too.`);
+  }
+  return problems;
+}
+
+/**
+ * An S3 client for a profile. Credentials come from the environment variables the settings name (read
+ * now, so a rotated key is picked up by the next read) or, without them, from the SDK's default chain
+ * (environment, shared files, SSO, container and instance roles).
+ */
+export function s3ClientFor(profileName: string, settings: S3Settings): S3Client {
+  let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  if (settings.accessKeyIdEnv && settings.secretAccessKeyEnv) {
+    credentials = {
+      accessKeyId: fromEnv(profileName, 'accessKeyIdEnv', settings.accessKeyIdEnv),
+      secretAccessKey: fromEnv(profileName, 'secretAccessKeyEnv', settings.secretAccessKeyEnv),
+    };
+    if (settings.sessionTokenEnv) credentials.sessionToken = fromEnv(profileName, 'sessionTokenEnv', settings.sessionTokenEnv);
+  }
+  // An S3-compatible store usually ignores the region but the signature still names one.
+  const region =
+    settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (settings.endpoint ? 'us-east-1' : undefined);
+  return new S3Client({
+    ...(region ? { region } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    forcePathStyle: settings.forcePathStyle ?? false,
+    ...(credentials ? { credentials } : {}),
+    maxAttempts: settings.maxAttempts ?? 3,
+    // The reader never uploads; this keeps requests plain for S3-compatible stores that predate
+    // the SDK's default CRC checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 300_000 },
+  });
+}
+
+function fromEnv(profileName: string, setting: string, variable: string): string {
+  const value = process.env[variable];
+  if (value === undefined || value === '') {
+    throw new SourceError(
+      'permanent',
+      `The environment variable ${variable}, named by setting '${setting}' of connector profile '${profileName}', is not set in the profileflow process.`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,244 @@
+import {
+  basicAuth,
+  checkSecretPair,
+  httpFetch,
+  httpStatusError,
+  readJson,
+  readText,
+  resolveSecret,
+  secretRules,
+  snippet,
+  trimBase,
+  URL_RULE,
+} from '../http.js';
+import { recordTimeMs } from '../record-time.js';
+import { checkSettings, type SettingRules } from '../settings.js';
+import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import { startRead, usableSettings } from '../shared/read-request.js';
+import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
+
+/**
+ * Settings of a `zendesk` connector profile: the account (`subdomain`, or `baseUrl` for another host),
+ * and either an API token with the agent's `email` (basic auth as `{email}/token:{api_token}`) or an
+ * OAuth access token (bearer). Secrets may be named by environment variables (`apiTokenEnv`, …).
+ */
+export interface ZendeskSettings {
+  subdomain?: string;
+  baseUrl?: string;
+  email?: string;
+  apiToken?: string;
+  apiTokenEnv?: string;
+  oauthToken?: string;
+  oauthTokenEnv?: string;
+  timeoutMs?: number;
+}
+
+const SETTINGS: SettingRules = {
+  subdomain: {
+    type: 'custom',
+    check: (v, name) => (typeof v === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/i.test(v) ? [] : [`Setting '${name}' must be a Zendesk subdomain such as 'acme'.`]),
+  },
+  baseUrl: { ...URL_RULE, describe: 'the account URL, e.g. https://acme.zendesk.com' },
+  email: { type: 'string', describe: "the agent's email address (with apiToken)" },
+  ...secretRules('apiToken', 'a Zendesk API token'),
+  ...secretRules('oauthToken', 'an OAuth access token'),
+  timeoutMs: { type: 'integer', min: 1000, max: 600_000 },
+};
+
+/** What each Object is exported with (Zendesk documents cursor-based exports for tickets and users only). */
+const OBJECTS: Record<string, { method: 'cursor' | 'time'; path: string; key: string }> = {
+  tickets: { method: 'cursor', path: '/api/v2/incremental/tickets/cursor.json', key: 'tickets' },
+  users: { method: 'cursor', path: '/api/v2/incremental/users/cursor.json', key: 'users' },
+  organizations: { method: 'time', path: '/api/v2/incremental/organizations.json', key: 'organizations' },
+};
+
+const DEFAULT_TIME_FIELD = 'updated_at';
+/** The cursor-based exports' largest per_page. */
+const MAX_PER_PAGE = 1000;
+
+/**
+ * An export page: cursor-based from `st` (start_time) or after Zendesk's own cursor `c`; time-based
+ * from start_time `t`, leaving out the items `x` (ids) already delivered at that very second, because a
+ * time-based page starts again at the second the previous one ended in.
+ */
+type PageRef = { st: number } | { c: string } | { t: number; x: (string | number)[] };
+
+/** Where a read resumes: item `s` of the page `p`, or nothing left (`done`). */
+type ZendeskCursor = { p: PageRef; s: number } | { done: true };
+
+interface ExportPage {
+  items: SourceRecord[];
+  next?: PageRef;
+  endOfStream: boolean;
+}
+
+/**
+ * Users, tickets and organizations of a Zendesk account through the Incremental Export API: the
+ * cursor-based export (`/api/v2/incremental/{object}/cursor.json?start_time=`, then `?cursor=` while
+ * end_of_stream is false) for users and tickets, the time-based export
+ * (`/api/v2/incremental/organizations.json?start_time=`) for organizations, which have no cursor-based
+ * one. Exports run from the window's start up to the present, so the read stops at the first item
+ * whose time is at or past the window's end.
+ */
+export class ZendeskConnector implements Connector {
+  readonly kind = 'zendesk';
+
+  validateSettings(settings: Record<string, unknown>): string[] {
+    const problems = checkSettings(settings, SETTINGS);
+    if (problems.length) return problems;
+    if ((settings.subdomain === undefined) === (settings.baseUrl === undefined)) {
+      problems.push("Give one of 'subdomain' and 'baseUrl'.");
+    }
+    problems.push(...checkSecretPair(settings, 'apiToken', false), ...checkSecretPair(settings, 'oauthToken', false));
+    const hasApi = settings.apiToken !== undefined || settings.apiTokenEnv !== undefined;
+    const hasOauth = settings.oauthToken !== undefined || settings.oauthTokenEnv !== undefined;
+    if (hasApi === hasOauth) problems.push("Give one of 'apiToken' (with 'email') and 'oauthToken' (or their *Env forms).");
+    if (hasApi && settings.email === undefined) problems.push("Setting 'email' is required with 'apiToken'.");
+    return problems;
+  }
+
+  async *read(request: ReadRequest): AsyncIterable<SourcePage> {
+    startRead(request);
+    const profile = request.profile;
+    const s = usableSettings<ZendeskSettings>(profile, (settings) => this.validateSettings(settings));
+    const object = OBJECTS[request.object];
+    if (!object) {
+      throw new SourceError(
+        'permanent',
+        `Zendesk object '${request.object.slice(0, 100)}' cannot be exported; the objects are ${Object.keys(OBJECTS).join(', ')}.`,
+      );
+    }
+    const base = s.baseUrl ? trimBase(s.baseUrl) : `https://${s.subdomain}.zendesk.com`;
+    const what = `Zendesk ${request.object} export of connector profile '${profile.name}'`;
+    const authorization = authHeader(profile.name, profile.settings);
+    const timeField = request.datetimeField || DEFAULT_TIME_FIELD;
+    const start = request.window.start.getTime();
+    const end = request.window.end.getTime();
+
+    const decoded = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+    if (decoded && 'done' in decoded) return;
+    // start_time is inclusive ("on or after") and in whole seconds.
+    let ref: PageRef = decoded?.p ?? (object.method === 'cursor' ? { st: Math.floor(start / 1000) } : { t: Math.floor(start / 1000), x: [] });
+    let skip = decoded?.s ?? 0;
+    let chunk: SourceRecord[] = [];
+
+    for (;;) {
+      const page = await fetchPage(what, base, object, ref, Math.min(request.pageSize, MAX_PER_PAGE), authorization, s.timeoutMs, request.signal);
+      const seen = 'x' in ref ? new Set(ref.x.map(String)) : undefined;
+      for (let i = skip; i < page.items.length; i++) {
+        const item = page.items[i];
+        const time = recordTimeMs(item[timeField]);
+        if (time !== undefined && time >= end) {
+          if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ done: true }) };
+          return;
+        }
+        const duplicate = seen?.has(String(item.id)) ?? false;
+        if (time !== undefined && time >= start && !duplicate) chunk.push(item);
+        if (chunk.length === request.pageSize) {
+          const last = i + 1 === page.items.length;
+          const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1 };
+          yield { records: chunk, cursor: encodeJsonCursor(cursor as unknown as Record<string, unknown>) };
+          request.signal?.throwIfAborted();
+          chunk = [];
+        }
+      }
+      if (page.endOfStream || !page.next) {
+        if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ done: true }) };
+        return;
+      }
+      if (sameRef(page.next, ref)) {
+        throw new SourceError(
+          'permanent',
+          `${what}: more items than one page holds share the second ${'t' in ref ? ref.t : '?'}, so the time-based export cannot move past it.`,
+        );
+      }
+      ref = page.next;
+      skip = 0;
+    }
+  }
+}
+
+async function fetchPage(
+  what: string,
+  base: string,
+  object: { method: 'cursor' | 'time'; path: string; key: string },
+  ref: PageRef,
+  perPage: number,
+  authorization: string,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ExportPage> {
+  const params = new URLSearchParams();
+  if ('c' in ref) params.set('cursor', ref.c);
+  else params.set('start_time', String('st' in ref ? ref.st : ref.t));
+  if (object.method === 'cursor') params.set('per_page', String(perPage));
+  const response = await httpFetch(what, `${base}${object.path}?${params.toString()}`, {
+    headers: { accept: 'application/json', authorization },
+    timeoutMs,
+    signal,
+  });
+  if (!response.ok) throw httpStatusError(what, response, errorDetail(await readText(what, response, signal).catch(() => '')));
+  const body = (await readJson(what, response, signal)) as Record<string, unknown>;
+  const items = body[object.key];
+  if (!Array.isArray(items)) throw new SourceError('transient', `${what} answered without a '${object.key}' list: ${snippet(JSON.stringify(body))}`);
+  const endOfStream = body.end_of_stream === true;
+  let next: PageRef | undefined;
+  if (object.method === 'cursor') {
+    if (typeof body.after_cursor === 'string' && body.after_cursor !== '') next = { c: body.after_cursor };
+  } else if (typeof body.end_time === 'number') {
+    // The next page starts at end_time, the second of this page's last item: items of that second seen
+    // here (and on earlier pages starting at the same second) are left out there.
+    const endTime = body.end_time;
+    const carried = 't' in ref && ref.t === endTime ? ref.x : [];
+    const atEnd = (items as SourceRecord[])
+      .filter((item) => {
+        const t = recordTimeMs(item.updated_at);
+        return t !== undefined && Math.floor(t / 1000) === endTime;
+      })
+      .map((item) => item.id as string | number);
+    next = { t: endTime, x: [...new Set([...carried, ...atEnd])] };
+  }
+  return { items: items as SourceRecord[], next, endOfStream };
+}
+
+function sameRef(a: PageRef, b: PageRef): boolean {
+  return 't' in a && 't' in b && a.t === b.t && a.x.length === b.x.length;
+}
+
+function authHeader(profileName: string, settings: Record<string, unknown>): string {
+  const oauth = resolveSecret(profileName, settings, 'oauthToken');
+  if (oauth !== undefined) return `Bearer ${oauth}`;
+  return basicAuth(`${settings.email as string}/token`, resolveSecret(profileName, settings, 'apiToken') as string);
+}
+
+/** Zendesk errors: `{"error":"…","description":"…"}` or `{"error":{"title","message"}}`. */
+function errorDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; description?: unknown };
+    const e = body.error;
+    if (typeof e === 'string') return [e, body.description].filter((p) => typeof p === 'string' && p !== '').join(': ');
+    if (typeof e === 'object' && e !== null) {
+      const o = e as { title?: unknown; message?: unknown };
+      return [o.title, o.message].filter((p) => typeof p === 'string' && p !== '').join(': ');
+    }
+  } catch {
+    // not JSON
+  }
+  return snippet(text);
+}
+
+function decodeCursor(text: string): ZendeskCursor {
+  const c = decodeJsonCursor('Zendesk', text);
+  if (c.done === true) return { done: true };
+  const p = c.p as Record<string, unknown> | undefined;
+  const okRef =
+    typeof p === 'object' &&
+    p !== null &&
+    ((typeof p.c === 'string' && p.c !== '') ||
+      Number.isSafeInteger(p.st) ||
+      (Number.isSafeInteger(p.t) && Array.isArray(p.x) && p.x.every((v) => typeof v === 'string' || typeof v === 'number')));
+  if (!okRef || !Number.isSafeInteger(c.s) || (c.s as number) < 0) {
+    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the Zendesk source issued.`);
+  }
+  return { p: p as unknown as PageRef, s: c.s as number };
+}

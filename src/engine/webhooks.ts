@@ -1,0 +1,327 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
+import type { Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
+import type { Clock } from './clock.js';
+
+export const WEBHOOK_EVENTS = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** One entry of the config file's `webhooks`. */
+export interface WebhookConfig {
+  url: string;
+  /** The final statuses to be told of (default all three). */
+  events: WebhookEvent[];
+  /** The shared secret the body is signed with (HMAC-SHA256); never logged or stored in the database. */
+  secret: string;
+}
+
+/** Headers of every delivery. */
+export const SIGNATURE_HEADER = 'x-profileflow-signature';
+export const TIMESTAMP_HEADER = 'x-profileflow-timestamp';
+export const EVENT_HEADER = 'x-profileflow-event';
+export const DELIVERY_HEADER = 'x-profileflow-delivery';
+
+export interface WebhookDispatcherOptions {
+  /** How often the outbox and the finished workflows are looked at (default 500 ms). */
+  intervalMs: number;
+  /** Attempts are 1 + maximumRetries, spaced by exponential back-off on the service clock. */
+  retry: RetryPolicy;
+  /** One POST's time limit (default 10 s). */
+  timeoutMs: number;
+  /** A claimed delivery is another process's to retry after this (default 60 s). */
+  leaseMs: number;
+  /** How far back each sweep looks again (default 60 s): a workflow finished in a transaction that committed late. */
+  sweepOverlapMs: number;
+}
+
+export const DEFAULT_WEBHOOK_OPTIONS: WebhookDispatcherOptions = {
+  intervalMs: 500,
+  retry: { initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 300_000, maximumRetries: 5 },
+  timeoutMs: 10_000,
+  leaseMs: 60_000,
+  sweepOverlapMs: 60_000,
+};
+
+/** Validates the config file's `webhooks` member. */
+export function checkWebhooks(raw: unknown): { webhooks: WebhookConfig[]; problems: string[] } {
+  const problems: string[] = [];
+  const webhooks: WebhookConfig[] = [];
+  if (!Array.isArray(raw)) return { webhooks, problems: ['webhooks must be a JSON array of {url, events?, secret}.'] };
+  const urls = new Set<string>();
+  raw.forEach((item, i) => {
+    const at = `webhooks[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      problems.push(`${at} must be a JSON object {url, events?, secret}.`);
+      return;
+    }
+    const w = item as Record<string, unknown>;
+    for (const key of Object.keys(w)) if (!['url', 'events', 'secret'].includes(key)) problems.push(`${at}.${key} is not a webhook member (url, events, secret).`);
+    let url: URL | undefined;
+    try {
+      url = typeof w.url === 'string' ? new URL(w.url) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) problems.push(`${at}.url must be an http:// or https:// URL.`);
+    else if (urls.has(url.href)) problems.push(`${at}.url ${url.href} is declared twice.`);
+    else urls.add(url.href);
+    if (typeof w.secret !== 'string' || w.secret.length === 0) problems.push(`${at}.secret must be a non-empty string (the HMAC key receivers verify with).`);
+    const events = w.events ?? [...WEBHOOK_EVENTS];
+    if (!Array.isArray(events) || events.length === 0 || !events.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e as string))) {
+      problems.push(`${at}.events must be a non-empty array of ${WEBHOOK_EVENTS.join(', ')}.`);
+    }
+    if (url && typeof w.secret === 'string') webhooks.push({ url: url.href, events: [...new Set(events as WebhookEvent[])], secret: w.secret });
+  });
+  return { webhooks, problems };
+}
+
+/**
+ * The signature of a delivery: `sha256=` + hex HMAC-SHA256, keyed by the shared secret, of
+ * `<timestamp>.<body>` (the X-Profileflow-Timestamp value, a dot, the raw body bytes). Signing the
+ * timestamp too lets a receiver refuse an old delivery replayed at it.
+ */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** What a receiver does: recompute, compare in constant time, and check the timestamp's age. */
+export function verifyWebhook(secret: string, signature: string | undefined, timestamp: string | undefined, body: string, toleranceSeconds = 300, nowMs = Date.now()): boolean {
+  if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceSeconds) return false;
+  const expected = Buffer.from(signWebhook(secret, timestamp, body));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** The body: the workflow as GetWorkflow describes it (times as ISO-8601), and where it lives. */
+export function webhookBody(change: WorkflowChange, event: WebhookEvent, deliveryId: string): string {
+  const w = change.workflow;
+  return JSON.stringify({
+    Event: event,
+    DeliveryId: deliveryId,
+    AccountId: change.scope.accountId,
+    Region: change.scope.region,
+    DomainName: w.domainName,
+    WorkflowId: w.workflowId,
+    WorkflowType: w.workflowType,
+    Status: event,
+    ...(w.errorDescription !== undefined ? { ErrorDescription: w.errorDescription } : {}),
+    StartDate: new Date(w.startedAt ?? w.createdAt).toISOString(),
+    LastUpdatedAt: new Date(w.updatedAt).toISOString(),
+    Attributes: {
+      AppflowIntegration: { SourceConnectorType: w.connectorType, ConnectorProfileName: w.connectorProfileName, RoleArn: w.roleArn },
+    },
+    Metrics: {
+      AppflowIntegration: { RecordsProcessed: w.recordsProcessed, StepsCompleted: w.stepsCompleted, TotalSteps: w.totalSteps },
+    },
+  });
+}
+
+export function deliveryIdOf(url: string, workflowId: string, event: string): string {
+  return createHash('sha256').update(`${url}\u0000${workflowId}\u0000${event}`).digest('hex').slice(0, 32);
+}
+
+export type DeliveryResult = 'delivered' | 'retry' | 'failed';
+
+/**
+ * Webhooks for workflows that reach COMPLETE, FAILED or CANCELLED, through a durable outbox
+ * (`webhook_deliveries`): at least once, also across restarts.
+ *
+ * - COMPLETE and FAILED are found by a sweep over workflows changed since a watermark kept in the
+ *   database, whichever process finished them (a worker included); the sweep re-reads an overlap and
+ *   the delivery id (URL, workflow, status) makes queuing idempotent. A crash between the workflow's
+ *   commit and the queuing loses nothing: the next sweep, in this process or the restarted one, queues it.
+ * - CANCELLED is queued by the API process when DeleteWorkflow succeeds, and by DeleteDomain for each
+ *   unfinished workflow inside its own transaction (`enqueueCancelled`): the workflow may be purged
+ *   before any sweep could see it.
+ * - Each due delivery is claimed with a lease (compare-and-set), POSTed, then marked DELIVERED, or
+ *   retried with exponential back-off on the service clock until its attempts run out (FAILED).
+ */
+export class WebhookDispatcher {
+  readonly options: WebhookDispatcherOptions;
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}:webhooks`;
+  private readonly byUrl: Map<string, WebhookConfig>;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private watermark: number | undefined;
+  private readonly listeners = new Set<(result: DeliveryResult, delivery: WebhookDelivery, detail?: string) => void>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    readonly webhooks: WebhookConfig[],
+    options: Partial<WebhookDispatcherOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_WEBHOOK_OPTIONS, ...options, retry: { ...DEFAULT_WEBHOOK_OPTIONS.retry, ...options.retry } };
+    this.byUrl = new Map(webhooks.map((w) => [w.url, w]));
+  }
+
+  start(): void {
+    if (!this.stopped || this.webhooks.length === 0) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Told of every attempt's result (metrics, logs). */
+  onResult(listener: (result: DeliveryResult, delivery: WebhookDelivery, detail?: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private observe(result: DeliveryResult, delivery: WebhookDelivery, detail?: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(result, delivery, detail);
+      } catch {
+        // An observer's failure is not a delivery's.
+      }
+    }
+  }
+
+  /** Runs a pass soon (a workflow just finished here; a test moved the clock). */
+  wake(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /** One pass: sweep finished workflows into the outbox, then deliver what is due. Concurrent calls share a pass. */
+  runOnce(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /**
+   * Queues CANCELLED deliveries for a workflow DeleteWorkflow or DeleteDomain removed. Given `tx`, they
+   * are written in that transaction (committed or rolled back with the deletion) and the caller wakes
+   * the dispatcher once it has committed; else at once, and the dispatcher wakes now.
+   */
+  async enqueueCancelled(change: WorkflowChange, tx?: Store): Promise<void> {
+    await this.enqueue(change, 'CANCELLED', tx ?? this.store);
+    if (!tx) this.wake();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(async () => {
+      this.timer = undefined;
+      try {
+        await this.runOnce();
+      } catch {
+        // The next pass tries again; a store outage is not the receivers' business.
+      }
+      if (!this.stopped && !this.timer) this.schedule(this.options.intervalMs);
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private async pass(): Promise<void> {
+    if (this.webhooks.length === 0) return;
+    await this.sweep();
+    for (;;) {
+      const due = await this.store.webhookOutbox.due(this.clock.now(), 20);
+      if (due.length === 0) break;
+      let sent = 0;
+      for (const d of due) {
+        if (await this.store.webhookOutbox.claim(d.deliveryId, this.owner, this.clock.now(), this.options.leaseMs)) {
+          await this.deliver(d);
+          sent += 1;
+        }
+      }
+      if (sent === 0) break;
+    }
+    // Finished deliveries are kept a week (for GET /_profileflow/webhooks/deliveries), then dropped.
+    await this.store.webhookOutbox.prune(this.clock.now() - 7 * 86_400_000);
+  }
+
+  private async sweep(): Promise<void> {
+    const now = this.clock.now();
+    if (this.watermark === undefined) {
+      // First start with webhooks: from now on (history is not news). Later starts resume.
+      this.watermark = (await this.store.webhookOutbox.sweepWatermark()) ?? now;
+    }
+    const since = Math.min(this.watermark, now) - this.options.sweepOverlapMs;
+    let newest = this.watermark;
+    let after: { updatedAt: number; workflowId: string } | undefined;
+    for (;;) {
+      const changes = await this.store.activity.changedWorkflows(since, after, 500);
+      for (const c of changes) {
+        newest = Math.max(newest, c.workflow.updatedAt);
+        if (!c.deleted && (c.workflow.status === 'COMPLETE' || c.workflow.status === 'FAILED')) await this.enqueue(c, c.workflow.status);
+      }
+      if (changes.length < 500) break;
+      const last = changes[changes.length - 1];
+      after = { updatedAt: last.workflow.updatedAt, workflowId: last.workflow.workflowId };
+    }
+    this.watermark = newest;
+    await this.store.webhookOutbox.setSweepWatermark(newest);
+  }
+
+  private async enqueue(change: WorkflowChange, event: WebhookEvent, store: Store = this.store): Promise<void> {
+    const deliveries = this.webhooks
+      .filter((w) => w.events.includes(event))
+      .map((w) => {
+        const deliveryId = deliveryIdOf(w.url, change.workflow.workflowId, event);
+        return {
+          deliveryId,
+          scope: change.scope,
+          domainName: change.workflow.domainName,
+          workflowId: change.workflow.workflowId,
+          event,
+          url: w.url,
+          body: webhookBody(change, event, deliveryId),
+        };
+      });
+    if (deliveries.length) await store.webhookOutbox.enqueue(deliveries, this.clock.now());
+  }
+
+  private async deliver(d: WebhookDelivery): Promise<void> {
+    const attempts = d.attempts + 1;
+    const hook = this.byUrl.get(d.url);
+    if (!hook) {
+      await this.store.webhookOutbox.failed(d.deliveryId, this.owner, d.attempts, 'The webhook is no longer configured.', undefined, this.clock.now());
+      this.observe('failed', d, 'no longer configured');
+      return;
+    }
+    let error: string | undefined;
+    try {
+      // Wall-clock seconds, not the service clock: receivers check freshness against their own clocks.
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const response = await fetch(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'profileflow-webhooks',
+          [SIGNATURE_HEADER]: signWebhook(hook.secret, timestamp, d.body),
+          [TIMESTAMP_HEADER]: timestamp,
+          [EVENT_HEADER]: d.event,
+          [DELIVERY_HEADER]: d.deliveryId,
+        },
+        body: d.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (!response.ok) error = `The receiver answered HTTP ${response.status}.`;
+    } catch (err) {
+      error = `The POST failed: ${(err as Error).message}`;
+    }
+    const now = this.clock.now();
+    if (error === undefined) {
+      await this.store.webhookOutbox.delivered(d.deliveryId, this.owner, attempts, now);
+      this.observe('delivered', d);
+      return;
+    }
+    const more = attempts <= this.options.retry.maximumRetries;
+    const next = more ? now + retryDelayMs(this.options.retry, attempts) : undefined;
+    await this.store.webhookOutbox.failed(d.deliveryId, this.owner, attempts, error, next, now);
+    this.observe(more ? 'retry' : 'failed', d, error);
+  }
+}

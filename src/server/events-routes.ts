@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { BadRequestException } from '../api/errors.js';
+import { verifiedCallers } from '../auth/caller.js';
+import type { ChangeFeed, FeedEvent } from './change-feed.js';
+
+export interface EventsRouteOptions {
+  /** A comment line this often keeps proxies and clients from timing the stream out (default 15 s). */
+  heartbeatMs?: number;
+}
+
+/**
+ * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes (event types `workflow`
+ * and `step`, JSON data), filtered by `?domain=`, `?workflowId=`, `?accountId=`, `?region=`;
+ * heartbeats as comments; `Last-Event-ID` (header or `?lastEventId=`) replays what this process still
+ * holds. The stream ends when the client goes or the service stops.
+ */
+export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, options: EventsRouteOptions = {}): void {
+  const open = new Set<FastifyReply>();
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+
+  // Streams never end on their own: without this, closing the app would wait for every listener.
+  app.addHook('preClose', async () => {
+    feed.close();
+    for (const reply of open) reply.raw.end();
+    open.clear();
+  });
+
+  app.get('/_profileflow/events', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const filter = {
+      domainName: query.domain,
+      workflowId: query.workflowId,
+      accountId: query.accountId,
+      region: query.region,
+    };
+    for (const [name, value] of Object.entries(filter)) {
+      if (value !== undefined && (value.length === 0 || value.length > 256)) {
+        throw new BadRequestException(`The ${name} filter must be 1 to 256 characters.`);
+      }
+    }
+    // With signatures on, a key sees only its own account's events, whatever ?accountId= asks for.
+    const caller = verifiedCallers.get(request);
+    if (caller) filter.accountId = caller.accountId;
+    const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.lastEventId;
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-amzn-requestid': request.id,
+    });
+    raw.write(`retry: 1000\n: profileflow events (poll every ${feed.intervalMs} ms)\n\n`);
+    open.add(reply);
+
+    const matches = (e: FeedEvent) =>
+      (!filter.domainName || e.data.domainName === filter.domainName) &&
+      (!filter.workflowId || e.data.workflowId === filter.workflowId) &&
+      (!filter.accountId || e.data.accountId === filter.accountId) &&
+      (!filter.region || e.data.region === filter.region);
+    const unsubscribe = await feed.subscribe((e) => {
+      if (matches(e)) raw.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+    }, lastEventId);
+    if (raw.destroyed || raw.writableEnded) {
+      unsubscribe();
+      open.delete(reply);
+      return;
+    }
+    // Told once the poller has read the current state: changes after this line are in the stream.
+    raw.write(': ready\n\n');
+    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
+    heartbeat.unref?.();
+    request.log.info({ filter }, 'events stream opened');
+    raw.once('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(reply);
+    });
+  });
+}

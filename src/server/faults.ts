@@ -1,0 +1,161 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import {
+  AccessDeniedException,
+  BadRequestException,
+  InternalServerException,
+  ResourceNotFoundException,
+  ServiceError,
+  ThrottlingException,
+} from '../api/errors.js';
+import { allOperations } from '../api/service.js';
+import { seededRandom } from '../domain/ids.js';
+import type { Metrics } from './metrics.js';
+import { isAwsRequest, operationOf } from './operation-names.js';
+
+/** The model's five errors, by name, each with the message a rule without one answers. */
+const MODELLED: Record<string, (message: string) => ServiceError> = {
+  BadRequestException: (m) => new BadRequestException(m),
+  AccessDeniedException: (m) => new AccessDeniedException(m),
+  ResourceNotFoundException: (m) => new ResourceNotFoundException(m),
+  ThrottlingException: (m) => new ThrottlingException(m),
+  InternalServerException: (m) => new InternalServerException(m),
+};
+
+export type FaultError = string | { status: number; code: string; message?: string };
+
+/** One rule (LocalStack's chaos API, freely): which operation, how likely, which error, how slow. */
+export interface FaultRule {
+  /** An operation name of the model, or '*' (the default) for every AWS operation. */
+  operation: string;
+  /** 0..1, default 1. */
+  probability: number;
+  error?: FaultError;
+  latencyMs?: number;
+}
+
+const OPERATION_NAMES = new Set(allOperations.map((o) => o.name));
+const MAX_RULES = 100;
+
+/**
+ * The fault rules of this process, applied to AWS operations before their handler. Rolls come from a
+ * seeded stream when ids are seeded (`POST /_profileflow/ids`), so a test sees the same faults each run.
+ */
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private random: () => number = seededRandom('faults');
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** Replaces every rule (after checking them all: one bad rule changes nothing). */
+  replace(raw: unknown): FaultRule[] {
+    this.rules = checkFaultRules(raw);
+    this.reseed();
+    return this.list();
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** Restarts the random stream (after the id seed changes). */
+  reseed(): void {
+    this.random = seededRandom('faults');
+  }
+
+  /** The effect on a request for `operation`: a delay, then maybe an error. Each matching rule rolls once, in order. */
+  decide(operation: string): { latencyMs: number; error?: ServiceError } {
+    let latencyMs = 0;
+    for (const rule of this.rules) {
+      if (rule.operation !== '*' && rule.operation !== operation) continue;
+      if (rule.probability < 1 && this.random() >= rule.probability) continue;
+      latencyMs += rule.latencyMs ?? 0;
+      if (rule.error !== undefined) return { latencyMs, error: errorOf(rule.error, operation) };
+    }
+    return { latencyMs };
+  }
+}
+
+function errorOf(error: FaultError, operation: string): ServiceError {
+  const message = `Injected fault for ${operation}.`;
+  if (typeof error === 'string') return MODELLED[error](message);
+  return new ServiceError(error.code, error.status, error.message ?? message);
+}
+
+/** Validates a list of rules, or `{rules: [...]}`, naming every problem (up to ten). */
+export function checkFaultRules(raw: unknown): FaultRule[] {
+  const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null && Array.isArray((raw as { rules?: unknown }).rules) ? (raw as { rules: unknown[] }).rules : undefined;
+  if (!list) throw new BadRequestException('The body must be a JSON array of fault rules, or {"rules": [...]}.');
+  if (list.length > MAX_RULES) throw new BadRequestException(`At most ${MAX_RULES} fault rules are allowed, got ${list.length}.`);
+  const problems: string[] = [];
+  const rules: FaultRule[] = [];
+  list.forEach((item, i) => {
+    const at = `rules[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      problems.push(`${at} must be a JSON object.`);
+      return;
+    }
+    const r = item as Record<string, unknown>;
+    for (const key of Object.keys(r)) {
+      if (!['operation', 'probability', 'error', 'latencyMs'].includes(key)) problems.push(`${at}.${key} is not a rule member (operation, probability, error, latencyMs).`);
+    }
+    const operation = r.operation ?? '*';
+    if (typeof operation !== 'string' || (operation !== '*' && !OPERATION_NAMES.has(operation))) {
+      problems.push(`${at}.operation '${String(operation).slice(0, 64)}' is neither '*' nor a Customer Profiles operation name (e.g. GetWorkflow).`);
+    }
+    const probability = r.probability ?? 1;
+    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) problems.push(`${at}.probability must be a number from 0 to 1.`);
+    if (r.latencyMs !== undefined && (!Number.isInteger(r.latencyMs) || (r.latencyMs as number) < 0 || (r.latencyMs as number) > 60_000)) {
+      problems.push(`${at}.latencyMs must be a whole number of milliseconds from 0 to 60000.`);
+    }
+    const error = r.error;
+    if (error !== undefined) {
+      if (typeof error === 'string') {
+        if (!MODELLED[error]) problems.push(`${at}.error '${error.slice(0, 64)}' is not one of ${Object.keys(MODELLED).join(', ')}; or give {status, code, message}.`);
+      } else if (typeof error === 'object' && error !== null && !Array.isArray(error)) {
+        const e = error as Record<string, unknown>;
+        if (!Number.isInteger(e.status) || (e.status as number) < 400 || (e.status as number) > 599) problems.push(`${at}.error.status must be an HTTP error status from 400 to 599.`);
+        if (typeof e.code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(e.code)) problems.push(`${at}.error.code must be an error name of letters and digits (X-Amzn-ErrorType).`);
+        if (e.message !== undefined && (typeof e.message !== 'string' || e.message.length > 1024)) problems.push(`${at}.error.message must be a string of at most 1024 characters.`);
+      } else {
+        problems.push(`${at}.error must be an error name or {status, code, message}.`);
+      }
+    }
+    if (error === undefined && r.latencyMs === undefined) problems.push(`${at} needs an error, a latencyMs, or both.`);
+    rules.push({
+      operation: operation as string,
+      probability: probability as number,
+      ...(error !== undefined ? { error: error as FaultError } : {}),
+      ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs as number } : {}),
+    });
+  });
+  if (problems.length) {
+    const shown = problems.slice(0, 10);
+    throw new BadRequestException(`${problems.length} validation error${problems.length === 1 ? '' : 's'} detected: ${shown.join(' ')}`);
+  }
+  return rules;
+}
+
+/**
+ * Applies the rules in `preHandler`: after routing, body reading and whatever authentication runs in
+ * `onRequest`, before the operation's handler. The error travels the AWS way (the app's error handler
+ * writes status, X-Amzn-ErrorType and {"Message"}).
+ */
+export function registerFaultHook(app: FastifyInstance, faults: FaultInjector, metrics?: Metrics): void {
+  app.addHook('preHandler', async (request) => {
+    if (!isAwsRequest(request)) return;
+    const operation = operationOf(request);
+    const effect = faults.decide(operation);
+    if (effect.latencyMs > 0) {
+      metrics?.faults.inc({ operation, effect: 'latency' });
+      await delay(effect.latencyMs);
+    }
+    if (effect.error) {
+      metrics?.faults.inc({ operation, effect: 'error' });
+      request.log.info({ fault: effect.error.code }, 'injected fault');
+      throw effect.error;
+    }
+  });
+}

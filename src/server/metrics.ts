@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import type { EngineEvent } from '../engine/engine.js';
+import type { Store } from '../store/types.js';
+import { operationOf } from './operation-names.js';
+
+/** Seconds; the Prometheus client defaults, which suit an API answered in milliseconds. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Labels = Record<string, string>;
+
+/** One metric family: its samples keyed by their label set. */
+class Family {
+  readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(
+    readonly name: string,
+    readonly type: 'counter' | 'gauge',
+    readonly help: string,
+    /** Unlabelled families show 0 before their first increment, so a scrape always has the series. */
+    readonly unlabelled = false,
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    const sample = this.values.get(key) ?? { labels, value: 0 };
+    sample.value += by;
+    this.values.set(key, sample);
+  }
+}
+
+class Histogram {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[],
+  ) {}
+  observe(labels: Labels, value: number): void {
+    const key = labelText(labels);
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
+    this.buckets.forEach((le, i) => {
+      if (value <= le) s!.counts[i] += 1;
+    });
+    s.sum += value;
+    s.count += 1;
+  }
+  render(out: string[]): void {
+    out.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`);
+    for (const s of this.series.values()) {
+      this.buckets.forEach((le, i) => out.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(le) })} ${s.counts[i]}`));
+      out.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
+      out.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
+      out.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
+    }
+  }
+}
+
+/**
+ * This process's metrics, in the Prometheus text exposition format (0.0.4), written by hand: counters
+ * for what happened here (requests, engine outcomes, webhook deliveries), gauges read from the store at
+ * scrape time for what every process shares (steps and workflows by status, records processed).
+ * Counters are per process: a `profileflow worker` keeps its own and serves them on its `--metrics-port`.
+ */
+export class Metrics {
+  readonly requests = new Family('profileflow_requests_total', 'counter', 'Requests answered, by operation and HTTP status.');
+  readonly duration = new Histogram('profileflow_request_duration_seconds', 'Time to answer a request, by operation.', DURATION_BUCKETS);
+  readonly stepOutcomes = new Family('profileflow_step_outcomes_total', 'counter', 'Step runs finished by this process, by outcome.');
+  readonly retries = new Family('profileflow_step_retries_total', 'counter', 'Steps this process scheduled for a retry after a transient source failure.', true);
+  readonly splits = new Family('profileflow_step_splits_total', 'counter', 'Steps this process split into two halves.', true);
+  readonly takeovers = new Family('profileflow_lease_takeovers_total', 'counter', 'Steps this process claimed after another owner\'s lease expired.', true);
+  readonly engineErrors = new Family('profileflow_engine_errors_total', 'counter', 'Unexpected engine errors (the step is given back and retried).', true);
+  readonly faults = new Family('profileflow_faults_injected_total', 'counter', 'Requests a fault rule delayed or failed, by operation and effect.');
+  readonly webhooks = new Family('profileflow_webhook_deliveries_total', 'counter', 'Webhook delivery attempts, by result (delivered, retry, failed).');
+  /** Gauges computed at scrape time by whoever registers them (event subscribers…). */
+  private readonly liveGauges: { name: string; help: string; read: () => number }[] = [];
+
+  constructor(private readonly store?: Store) {}
+
+  /** Counts one engine outcome. */
+  observeEngine(event: EngineEvent): void {
+    if (event.type === 'error') {
+      this.engineErrors.inc();
+      return;
+    }
+    this.stepOutcomes.inc({ outcome: event.outcome });
+    if (event.outcome === 'retry') this.retries.inc();
+    if (event.outcome === 'split') this.splits.inc();
+    if (event.tookOver) this.takeovers.inc();
+  }
+
+  gauge(name: string, help: string, read: () => number): void {
+    this.liveGauges.push({ name, help, read });
+  }
+
+  async render(): Promise<string> {
+    const out: string[] = [];
+    for (const family of [this.requests]) renderFamily(family, out);
+    this.duration.render(out);
+    for (const family of [this.stepOutcomes, this.retries, this.splits, this.takeovers, this.engineErrors, this.faults, this.webhooks]) {
+      renderFamily(family, out);
+    }
+    if (this.store) {
+      const [steps, workflows, records] = await Promise.all([
+        this.store.activity.stepCountsByStatus(),
+        this.store.activity.workflowCountsByStatus(),
+        this.store.activity.recordsProcessed(),
+      ]);
+      renderGauge(out, 'profileflow_steps', 'Workflow steps in the store, by status (every process\'s work).', 'status', steps);
+      renderGauge(out, 'profileflow_workflows', 'Workflows in the store, by status.', 'status', workflows);
+      out.push(
+        '# HELP profileflow_records_processed Records ingested by the live workflows in the store (RecordsProcessed summed).',
+        '# TYPE profileflow_records_processed gauge',
+        `profileflow_records_processed ${records}`,
+      );
+    }
+    for (const g of this.liveGauges) out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.read()}`);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'RETRY', 'SPLIT', 'COMPLETE', 'FAILED', 'CANCELLED'];
+
+function renderGauge(out: string[], name: string, help: string, label: string, values: Record<string, number>): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+  // Every status, zeros included, so that a dashboard's series never vanish.
+  for (const status of new Set([...STATUSES, ...Object.keys(values)])) out.push(`${name}${labelText({ [label]: status })} ${values[status] ?? 0}`);
+}
+
+function renderFamily(family: Family, out: string[]): void {
+  out.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`);
+  if (family.values.size === 0 && family.unlabelled) out.push(`${family.name} 0`);
+  for (const s of family.values.values()) out.push(`${family.name}${labelText(s.labels)} ${s.value}`);
+}
+
+function labelText(labels: Labels): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return '';
+  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+}
+
+/**
+ * Request metrics from Fastify hooks (so the AWS route needs no change) and the scrape route.
+ * Latency is measured from `onRequest` to `onResponse`, fault-injected delays included.
+ */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+  const started = new WeakMap<object, bigint>();
+  app.addHook('onRequest', async (request) => {
+    started.set(request, process.hrtime.bigint());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const operation = operationOf(request);
+    if (operation === '/_profileflow/metrics') return;
+    metrics.requests.inc({ operation, status: String(reply.statusCode) });
+    const t0 = started.get(request);
+    if (t0 !== undefined) metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - t0) / 1e9);
+  });
+  app.get('/_profileflow/metrics', async (_request, reply) => {
+    const text = await metrics.render();
+    return reply.code(200).header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CreateIntegrationWorkflowCommand,
+  GetWorkflowCommand,
+  ListProfileObjectsCommand,
+  type Task,
+} from '@aws-sdk/client-customer-profiles';
+import { ManualClock } from '../../src/engine/clock.js';
+import { availableBackends } from '../helpers/backends.js';
+import { HOME } from '../helpers/profile-objects.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { allSteps, FLOW, setupWorkflowEnv, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
+
+/** Records of 2025-01-01, the day ONE_DAY_BATCH covers; each line is one record of the files source. */
+const at = (hour: number) => `2025-01-01T${String(hour).padStart(2, '0')}:00:00.000Z`;
+const CONTACTS = [
+  { Id: 'C1', Email: 'ada@example.com', Phone: '+4722334455', Amount: 250, City: 'Oslo', Note: 'vip', LastModifiedDate: at(1) },
+  { Id: 'C2', Email: 'alan@example.com', Phone: '+4722334466', Amount: 20, City: 'Bergen', LastModifiedDate: at(2) },
+  { Id: 'C3', Email: 'grace@example.com', Phone: '+4722334477', Amount: '1200.50', City: 'Stockholm', LastModifiedDate: at(3) },
+  { Id: 'C4', Email: null, Phone: '+4722334488', Amount: 500, City: 'Lyon', LastModifiedDate: at(4) },
+  { Id: 'C5', Email: 'hedy@example.com', Phone: '+4722334499', Amount: 99.99, City: 'Vienna', LastModifiedDate: at(5) },
+  { Id: 'C6', Email: 'linus@example.com', Phone: '+4722334400', Amount: 101, City: 'Helsinki', LastModifiedDate: at(6) },
+];
+const LEADS = [1, 2, 3, 4].map((h) => ({ Id: `L${h}`, Email: `lead${h}@example.com`, Amount: h, LastModifiedDate: at(h) }));
+LEADS.push({ Id: 'L5', Email: 'lead5@example.com', Amount: 'n/a' as never, LastModifiedDate: at(5) });
+LEADS.push({ Id: 'L6', Email: 'lead6@example.com', Amount: 6, LastModifiedDate: at(6) });
+
+const SF = (op: string) => ({ Salesforce: op }) as Task['ConnectorOperator'];
+
+for (const backend of await availableBackends()) {
+  describe(`FlowDefinition tasks in a running workflow [${backend}]`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-tasks-'));
+    let s: TestServer;
+    before(async () => {
+      for (const [object, records] of [['Contact', CONTACTS], ['Lead', LEADS]] as const) {
+        mkdirSync(join(dir, object));
+        writeFileSync(join(dir, object, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      }
+      // Two records a page, so that a flow stopped by a task has committed pages before the one it stops on.
+      s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 0, 15)), engine: { pageSize: 2 } });
+    });
+    after(async () => {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A domain, the Contact object type, and a files connector profile reading `dir`. */
+    async function filesEnv(domain: string) {
+      const env = await setupWorkflowEnv(s, domain);
+      const profile = uniqueProfileName(`${domain}-files`);
+      const response = await fetch(`${s.url}/_profileflow/connector-profiles/${encodeURIComponent(profile)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'files', connectorTypes: ['Salesforce'], settings: { directory: dir } }),
+      });
+      assert.ok(response.ok, `files connector profile: ${response.status} ${await response.text()}`);
+      return { ...env, profile };
+    }
+
+    async function objectOf(domain: string, id: string): Promise<Record<string, unknown> | undefined> {
+      const stored = await s.store.profileObjects.get(HOME, domain, 'Contact', id);
+      if (!stored) return undefined;
+      const out = await s.client.send(new ListProfileObjectsCommand({ DomainName: domain, ObjectTypeName: 'Contact', ProfileId: stored.profileId }));
+      assert.equal(out.Items?.length, 1, `one object on the profile of ${id}`);
+      return JSON.parse(out.Items![0].Object!);
+    }
+
+    test('a Filter and a Validate drop records; the ingested objects carry the projected, masked and renamed values; the drops are in ExecutionMessage', async () => {
+      const env = await filesEnv('tasks-filter');
+      const tasks: Task[] = [
+        { TaskType: 'Filter', SourceFields: ['Id', 'Email', 'Phone', 'Amount', 'LastModifiedDate'], ConnectorOperator: SF('PROJECTION') },
+        { TaskType: 'Filter', SourceFields: ['Amount'], ConnectorOperator: SF('GREATER_THAN'), TaskProperties: { DATA_TYPE: 'double', VALUE: '100' } },
+        { TaskType: 'Validate', SourceFields: ['Email'], ConnectorOperator: SF('VALIDATE_NON_NULL'), TaskProperties: { VALIDATION_ACTION: 'DropRecord' } },
+        { TaskType: 'Mask', SourceFields: ['Phone'], ConnectorOperator: SF('MASK_FIRST_N'), TaskProperties: { MASK_VALUE: '*', MASK_LENGTH: '8' } },
+        { TaskType: 'Map', SourceFields: ['City'], ConnectorOperator: SF('NO_OP'), DestinationField: 'Town' },
+      ];
+      const out = await s.client.send(new CreateIntegrationWorkflowCommand(withMember(workflowRequest({ env }), `${FLOW}.Tasks`, tasks)));
+      await s.engine.runUntilIdle();
+
+      const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
+      assert.equal(wf.Status, 'COMPLETE');
+      assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 3, 'RecordsProcessed counts records ingested, not records read');
+      const { steps } = await allSteps(s.client, env.domain, out.WorkflowId!);
+      assert.equal(steps[0].Status, 'COMPLETE');
+      assert.equal(steps[0].RecordsProcessed, 3);
+      assert.match(steps[0].ExecutionMessage ?? '', /^Complete: ingested 3 records from .*; 3 dropped \(Filter GREATER_THAN on Amount: 2, Validate VALIDATE_NON_NULL on Email: 1\)\.$/);
+
+      assert.deepEqual(await objectOf(env.domain, 'C1'), {
+        Id: 'C1',
+        Email: 'ada@example.com',
+        Phone: '********455',
+        Amount: 250,
+        LastModifiedDate: at(1),
+        Town: 'Oslo',
+      });
+      assert.deepEqual(await objectOf(env.domain, 'C3'), {
+        Id: 'C3',
+        Email: 'grace@example.com',
+        Phone: '********477',
+        Amount: '1200.50',
+        LastModifiedDate: at(3),
+        Town: 'Stockholm',
+      });
+      assert.equal((await objectOf(env.domain, 'C6'))?.Town, 'Helsinki');
+      for (const dropped of ['C2', 'C4', 'C5']) assert.equal(await objectOf(env.domain, dropped), undefined, `${dropped} was dropped`);
+    });
+
+    test('a record the object type rejects is dropped and counted, and the rest of its page is still ingested', async () => {
+      const env = await filesEnv('tasks-rejected');
+      // Email travels as Id: C4, whose Email is null, has no UNIQUE key value, so the object type rejects it.
+      const tasks: Task[] = [
+        { TaskType: 'Filter', SourceFields: ['Email', 'LastModifiedDate'], ConnectorOperator: SF('PROJECTION') },
+        { TaskType: 'Map', SourceFields: ['Email'], ConnectorOperator: SF('NO_OP'), DestinationField: 'Id' },
+      ];
+      const out = await s.client.send(new CreateIntegrationWorkflowCommand(withMember(workflowRequest({ env }), `${FLOW}.Tasks`, tasks)));
+      await s.engine.runUntilIdle();
+      const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
+      assert.equal(wf.Status, 'COMPLETE');
+      assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 5);
+      const { steps } = await allSteps(s.client, env.domain, out.WorkflowId!);
+      assert.match(steps[0].ExecutionMessage ?? '', /^Complete: ingested 5 records from .*; 1 dropped \(rejected by the object type: 1; first rejection: .+\)\.$/);
+      const objects = await s.client.send(
+        new ListProfileObjectsCommand({
+          DomainName: env.domain,
+          ObjectTypeName: 'Contact',
+          ProfileId: (await s.store.profileObjects.get(HOME, env.domain, 'Contact', 'grace@example.com'))!.profileId,
+        }),
+      );
+      assert.deepEqual(JSON.parse(objects.Items![0].Object!), { Id: 'grace@example.com', LastModifiedDate: at(3) });
+    });
+
+    test('a Validate with TerminateFlow fails the step at once, naming the task and the record, with no retry; earlier pages stay ingested', async () => {
+      const env = await filesEnv('tasks-terminate');
+      let request = withMember(workflowRequest({ env }), `${FLOW}.SourceFlowConfig.SourceConnectorProperties`, { Salesforce: { Object: 'Lead' } });
+      request = withMember(request, `${FLOW}.Tasks`, [
+        { TaskType: 'Map', SourceFields: ['Id'], ConnectorOperator: SF('NO_OP') },
+        { TaskType: 'Validate', SourceFields: ['Amount'], ConnectorOperator: SF('VALIDATE_NUMERIC'), TaskProperties: { VALIDATION_ACTION: 'TerminateFlow' } },
+      ]);
+      const out = await s.client.send(new CreateIntegrationWorkflowCommand(request));
+      await s.engine.runUntilIdle();
+
+      const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
+      assert.equal(wf.Status, 'FAILED');
+      assert.match(wf.ErrorDescription ?? '', /Task 2 \(Validate VALIDATE_NUMERIC on Amount\) terminated the flow at record 5 of the window/);
+      assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 4, 'the two pages before the failing record were committed');
+      const { steps } = await allSteps(s.client, env.domain, out.WorkflowId!);
+      assert.equal(steps[0].Status, 'FAILED');
+      assert.match(steps[0].ExecutionMessage ?? '', /^Failed: Task 2 \(Validate VALIDATE_NUMERIC on Amount\) terminated the flow at record 5/);
+
+      // No retry is scheduled: running the engine again changes nothing.
+      await s.engine.runUntilIdle();
+      const again = await allSteps(s.client, env.domain, out.WorkflowId!);
+      assert.equal(again.steps[0].Status, 'FAILED');
+      assert.equal(again.steps[0].LastUpdatedAt?.getTime(), steps[0].LastUpdatedAt?.getTime());
+      const objects = await s.store.profileObjects.get(HOME, env.domain, 'Contact', 'L5');
+      assert.equal(objects, undefined, 'nothing of the failing page is ingested');
+      assert.ok(await s.store.profileObjects.get(HOME, env.domain, 'Contact', 'L4'));
+    });
+  });
+}

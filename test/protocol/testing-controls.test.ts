@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateDomainCommand, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand } from '@aws-sdk/client-customer-profiles';
+import { profileIdPool, seedIds } from '../../src/domain/ids.js';
+import { ManualClock } from '../../src/engine/clock.js';
+import { availableBackends } from '../helpers/backends.js';
+import { expectAwsError } from '../helpers/errors.js';
+import { raw } from '../helpers/profile-objects.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
+
+describe('seeded ids', () => {
+  after(() => seedIds(undefined));
+  test('a seed makes profile ids a repeatable sequence of 32 lowercase hex; no seed is random', () => {
+    seedIds('abc');
+    const a = profileIdPool(3);
+    const first = [a(), a(), a()];
+    seedIds('abc');
+    const b = profileIdPool(3);
+    assert.deepEqual([b(), b(), b()], first);
+    for (const id of first) assert.match(id, /^[0-9a-f]{32}$/);
+    assert.equal(new Set(first).size, 3);
+    seedIds(undefined);
+    const c = profileIdPool(2);
+    const random = [c(), c()];
+    assert.notDeepEqual(random, first.slice(0, 2));
+    for (const id of random) assert.match(id, /^[0-9a-f]{32}$/);
+  });
+});
+
+for (const backend of await availableBackends()) {
+  describe(`testing controls [${backend}]`, () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    let s: TestServer;
+    before(async () => {
+      s = await startServer(backend, { clock, engine: { pageSize: 12 } });
+    });
+    after(async () => {
+      seedIds(undefined);
+      await s.close();
+    });
+
+    test('reset empties every table, keeps the page-token secret, and answers the tables it emptied', async () => {
+      const env = await setupWorkflowEnv(s, 'reset-a');
+      await s.client.send(new CreateDomainCommand({ DomainName: 'reset-b', DefaultExpirationDays: 1 }));
+      await createWorkflow(s.client, { env });
+      await s.engine.runUntilIdle();
+      const page = await s.client.send(new ListDomainsCommand({ MaxResults: 1 }));
+      assert.ok(page.NextToken);
+
+      const out = await raw(s, 'POST', '/_profileflow/reset');
+      assert.equal(out.status, 200);
+      assert.equal(out.json.reset, true);
+      const tables = out.json.tables as string[];
+      for (const t of ['workflows', 'workflow_steps', 'domains', 'profile_objects', 'profiles', 'connector_profiles', 'webhook_deliveries']) {
+        assert.ok(tables.includes(t), `${t} is emptied`);
+      }
+      assert.ok(!tables.some((t) => t.startsWith('kysely_migration')), 'migrations are kept');
+      assert.deepEqual((await s.client.send(new ListDomainsCommand({}))).Items ?? [], []);
+      // A token issued before the reset still verifies (the secret stayed), and finds nothing after.
+      const next = await s.client.send(new ListDomainsCommand({ MaxResults: 1, NextToken: page.NextToken }));
+      assert.deepEqual(next.Items ?? [], []);
+      assert.equal((await raw(s, 'GET', '/_profileflow/connector-profiles')).json.connectorProfiles?.toString(), '');
+    });
+
+    test('a step that held its lease across the reset writes nothing afterwards', async () => {
+      const env = await setupWorkflowEnv(s, 'reset-running');
+      const id = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 2) });
+      const claimed = await s.store.workflows.claim('someone-else', clock.now(), 60_000);
+      assert.equal(claimed?.step.workflowId, id);
+      assert.equal((await raw(s, 'POST', '/_profileflow/reset')).status, 200);
+      const key = { workflowId: id, stepNo: 1 };
+      assert.equal(await s.store.workflows.recordPage('someone-else', key, 'c1', 12, 'page', clock.now(), 60_000), false);
+      assert.deepEqual(await s.store.workflows.complete('someone-else', key, 'done', clock.now()), { owned: false, workflowComplete: false });
+      assert.equal(await s.store.workflows.isDeleted(id), true);
+      await expectAwsError(s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id })), 'ResourceNotFoundException', 404);
+    });
+
+    test('a seed makes workflow ids repeat after a reset; null goes back to random ids', async () => {
+      const run = async () => {
+        assert.equal((await raw(s, 'POST', '/_profileflow/reset')).status, 200);
+        const seeded = await raw(s, 'POST', '/_profileflow/ids', { seed: 'run-1' });
+        assert.deepEqual(seeded.json, { seed: 'run-1' });
+        const env = await setupWorkflowEnv(s, 'ids', { profile: 'ids-profile' });
+        return [await createWorkflow(s.client, { env }), await createWorkflow(s.client, { env })];
+      };
+      const first = await run();
+      const second = await run();
+      assert.deepEqual(second, first);
+      for (const id of first) assert.match(id, /^[a-f0-9]{32}$/);
+      assert.notEqual(first[0], first[1]);
+      assert.deepEqual((await raw(s, 'GET', '/_profileflow/ids')).json, { seed: 'run-1' });
+      assert.deepEqual((await raw(s, 'POST', '/_profileflow/ids', { seed: null })).json, { seed: null });
+      const bad = await raw(s, 'POST', '/_profileflow/ids', { seed: { nested: true } });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.errorType, 'BadRequestException');
+    });
+
+    test('fault rules: a modelled error by operation, a custom error, and the rest untouched', async () => {
+      await s.client.send(new CreateDomainCommand({ DomainName: 'faulty', DefaultExpirationDays: 1 }));
+      const put = await raw(s, 'PUT', '/_profileflow/faults', [
+        { operation: 'ListDomains', error: 'ThrottlingException' },
+        { operation: 'GetDomain', probability: 1, error: { status: 503, code: 'ServiceUnavailableException', message: 'Try later.' } },
+      ]);
+      assert.equal(put.status, 200, JSON.stringify(put.json));
+      assert.equal((put.json.rules as unknown[]).length, 2);
+      await expectAwsError(s.client.send(new ListDomainsCommand({})), 'ThrottlingException', 429, 'Injected fault for ListDomains.');
+      const custom = await raw(s, 'GET', '/domains/faulty');
+      assert.equal(custom.status, 503);
+      assert.equal(custom.errorType, 'ServiceUnavailableException');
+      assert.deepEqual(custom.json, { Message: 'Try later.' });
+      // Admin routes are not AWS operations: never faulted.
+      assert.equal((await raw(s, 'GET', '/_profileflow/faults')).status, 200);
+
+      assert.deepEqual((await raw(s, 'DELETE', '/_profileflow/faults')).json, { rules: [] });
+      assert.equal((await s.client.send(new GetDomainCommand({ DomainName: 'faulty' }))).DomainName, 'faulty');
+    });
+
+    test('with a seed, a probability rule fails the same calls on every run', async () => {
+      await raw(s, 'POST', '/_profileflow/ids', { seed: 'chaos' });
+      const pattern = async () => {
+        await raw(s, 'PUT', '/_profileflow/faults', { rules: [{ operation: '*', probability: 0.5, error: 'InternalServerException' }] });
+        const outcomes: number[] = [];
+        for (let i = 0; i < 24; i++) outcomes.push((await raw(s, 'GET', '/domains')).status);
+        return outcomes;
+      };
+      const a = await pattern();
+      const b = await pattern();
+      assert.deepEqual(b, a);
+      assert.ok(a.includes(500) && a.includes(200), `both outcomes occur: ${a.join(',')}`);
+      await raw(s, 'DELETE', '/_profileflow/faults');
+      await raw(s, 'POST', '/_profileflow/ids', { seed: null });
+    });
+
+    test('latency rules delay and are counted; invalid rules are refused with every problem named', async () => {
+      await raw(s, 'PUT', '/_profileflow/faults', [{ operation: 'ListDomains', latencyMs: 5 }]);
+      assert.equal((await raw(s, 'GET', '/domains')).status, 200);
+      const metrics = await (await fetch(`${s.url}/_profileflow/metrics`)).text();
+      assert.match(metrics, /^profileflow_faults_injected_total\{operation="ListDomains",effect="latency"\} [1-9]/m);
+      await raw(s, 'DELETE', '/_profileflow/faults');
+
+      const bad = await raw(s, 'PUT', '/_profileflow/faults', [
+        { operation: 'NoSuchOperation', error: 'ThrottlingException' },
+        { probability: 2, error: 'Teapot' },
+        { operation: 'GetDomain' },
+      ]);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.errorType, 'BadRequestException');
+      const message = String(bad.json.Message);
+      assert.match(message, /^4 validation errors detected/);
+      for (const part of ['NoSuchOperation', 'probability', 'Teapot', 'rules[2] needs an error']) assert.ok(message.includes(part), `${part} in ${message}`);
+      assert.deepEqual((await raw(s, 'GET', '/_profileflow/faults')).json, { rules: [] }, 'nothing changed');
+    });
+
+    test('the clock and the manual engine are steered through their routes', async () => {
+      await raw(s, 'POST', '/_profileflow/reset');
+      const before = clock.now();
+      const moved = await raw(s, 'POST', '/_profileflow/clock', { advanceMs: 90_000 });
+      assert.equal(moved.status, 200);
+      assert.equal(moved.json.now, new Date(before + 90_000).toISOString());
+      const env = await setupWorkflowEnv(s, 'steer');
+      const id = await createWorkflow(s.client, { env });
+      const advanced = await raw(s, 'POST', '/_profileflow/engine/advance', { pages: 1 });
+      assert.equal(advanced.status, 200);
+      assert.deepEqual(advanced.json.steps, [{ workflowId: id, stepNo: 1, outcome: 'yielded' }]);
+      const rest = await raw(s, 'POST', '/_profileflow/engine/advance', { untilIdle: true });
+      assert.deepEqual(rest.json.steps, [{ workflowId: id, stepNo: 1, outcome: 'workflow-complete' }]);
+    });
+  });
+}

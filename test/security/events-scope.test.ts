@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateDomainCommand, type CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
+import { SseClient } from '../helpers/sse.js';
+import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType } from '../helpers/workflows.js';
+import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_B, type SecureServer, signRequest, startSecureServer } from './support.js';
+
+/** The events stream, opened with a request signed by `accessKeyId` (the SDK's signer). */
+async function openSigned(s: SecureServer, accessKeyId: string, query: Record<string, string>): Promise<SseClient> {
+  const signed = await signRequest(s.url, 'GET', '/_profileflow/events', { accessKeyId, query });
+  const qs = new URLSearchParams(query).toString();
+  const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k.toLowerCase() !== 'host'));
+  return SseClient.open(`${s.url}/_profileflow/events?${qs}`, headers);
+}
+
+describe('GET /_profileflow/events with --auth sigv4', () => {
+  let s: SecureServer;
+  const streams: SseClient[] = [];
+  before(async () => {
+    s = await startSecureServer();
+    await s.store.connectorProfiles.put(
+      { name: 'scope-synthetic', kind: 'synthetic', connectorTypes: ALL_CONNECTOR_TYPES as never, settings: { recordsPerDay: 24, seed: 7 } },
+      'api',
+      Date.now(),
+    );
+  });
+  after(async () => {
+    for (const c of streams) await c.close();
+    await s.close();
+  });
+
+  const workflowIn = async (client: CustomerProfilesClient) => {
+    await client.send(new CreateDomainCommand({ DomainName: 'scoped', DefaultExpirationDays: 30 }));
+    await putObjectType(client, 'scoped');
+    return createWorkflow(client, { env: { domain: 'scoped', objectType: 'Contact', profile: 'scope-synthetic' } });
+  };
+
+  test("a key sees only its own account's events, even when it asks for another account's", async () => {
+    const a = await openSigned(s, KEY_A, { accountId: ACCOUNT_B });
+    const b = await openSigned(s, KEY_B, {});
+    streams.push(a, b);
+    const idA = await workflowIn(s.client({ accessKeyId: KEY_A }));
+    const idB = await workflowIn(s.client({ accessKeyId: KEY_B }));
+    await s.engine.runUntilIdle();
+
+    await a.next((e) => e.event === 'workflow' && e.data.workflowId === idA && e.data.status === 'COMPLETE', "account A's workflow COMPLETE");
+    await b.next((e) => e.event === 'workflow' && e.data.workflowId === idB && e.data.status === 'COMPLETE', "account B's workflow COMPLETE");
+    assert.ok(a.events.every((e) => e.data.accountId === ACCOUNT_A), 'account A sees none of B');
+    assert.ok(b.events.every((e) => e.data.accountId === ACCOUNT_B), 'account B sees none of A');
+    assert.ok(!a.events.some((e) => e.data.workflowId === idB));
+  });
+
+  test('an unsigned stream is refused', async () => {
+    const response = await fetch(`${s.url}/_profileflow/events`);
+    assert.equal(response.status, 403);
+    assert.equal(response.headers.get('x-amzn-errortype'), 'MissingAuthenticationTokenException');
+    await response.body?.cancel();
+  });
+});

@@ -1,0 +1,138 @@
+import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { FastifyInstance } from 'fastify';
+import type { Credential } from '../../src/auth/credentials.js';
+import { systemClock } from '../../src/engine/clock.js';
+import { Engine } from '../../src/engine/engine.js';
+import { buildApp } from '../../src/server/app.js';
+import type { ThrottleOptions } from '../../src/server/throttle.js';
+import { type Backend, createTestStore, type TestStore } from '../helpers/backends.js';
+import type { RawResponse } from '../protocol/raw.js';
+
+export const KEY_A = 'AKIDACCOUNTA0000001';
+export const KEY_A2 = 'AKIDACCOUNTA0000002';
+export const KEY_B = 'AKIDACCOUNTB0000001';
+export const ACCOUNT_A = '111111111111';
+export const ACCOUNT_B = '222222222222';
+export const CREDENTIALS = new Map<string, Credential>([
+  [KEY_A, { secretAccessKey: 'secret-of-a/with+odd=chars', accountId: ACCOUNT_A }],
+  [KEY_A2, { secretAccessKey: 'second-secret-of-a', accountId: ACCOUNT_A }],
+  [KEY_B, { secretAccessKey: 'secret-of-b', accountId: ACCOUNT_B }],
+]);
+/** As a credentials file holds them. */
+export const CREDENTIALS_JSON = JSON.stringify(Object.fromEntries(CREDENTIALS));
+
+export interface SecureServer {
+  app: FastifyInstance;
+  url: string;
+  engine: Engine;
+  store: TestStore['store'];
+  /** An official client signing with a configured key (or any key and secret given). */
+  client(options?: { accessKeyId?: string; secretAccessKey?: string; region?: string; maxAttempts?: number }): CustomerProfilesClient;
+  close(): Promise<void>;
+}
+
+/** profileflow with SigV4 verification (and optionally throttling) on an ephemeral loopback port. */
+export async function startSecureServer(
+  options: { backend?: Backend; auth?: 'off' | 'sigv4'; throttle?: ThrottleOptions; listen?: boolean } = {},
+): Promise<SecureServer> {
+  const testStore = await createTestStore(options.backend ?? 'sqlite');
+  const engine = new Engine(testStore.store, systemClock, { mode: 'manual' });
+  const app = await buildApp({
+    store: testStore.store,
+    engine,
+    auth: { mode: options.auth ?? 'sigv4', credentials: CREDENTIALS },
+    throttle: options.throttle,
+  });
+  engine.start();
+  const url = options.listen === false ? 'http://localhost' : await app.listen({ host: '127.0.0.1', port: 0 });
+  const clients: CustomerProfilesClient[] = [];
+  return {
+    app,
+    url,
+    engine,
+    store: testStore.store,
+    client: (o = {}) => {
+      const accessKeyId = o.accessKeyId ?? KEY_A;
+      const client = new CustomerProfilesClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        maxAttempts: o.maxAttempts ?? 1,
+        credentials: { accessKeyId, secretAccessKey: o.secretAccessKey ?? CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' },
+      });
+      clients.push(client);
+      return client;
+    },
+    close: async () => {
+      for (const c of clients) c.destroy();
+      await engine.stop();
+      await app.close();
+      await testStore.dispose();
+    },
+  };
+}
+
+export interface SignOptions {
+  body?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string | string[]>;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  region?: string;
+  service?: string;
+  signingDate?: Date;
+  presign?: boolean;
+  /** false: no x-amz-content-sha256 header, the payload hash only inside the signature (as botocore signs). */
+  applyChecksum?: boolean;
+}
+
+/** A request signed by the SDK's own signer, returned unsent so a test can tamper with it. */
+export async function signRequest(baseUrl: string, method: string, path: string, o: SignOptions = {}): Promise<HttpRequest> {
+  const url = new URL(baseUrl);
+  const accessKeyId = o.accessKeyId ?? KEY_A;
+  const signer = new SignatureV4({
+    service: o.service ?? 'profile',
+    region: o.region ?? 'us-east-1',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: o.applyChecksum ?? true,
+    credentials: { accessKeyId, secretAccessKey: o.secretAccessKey ?? CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' },
+  });
+  const request = new HttpRequest({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    query: o.query,
+    headers: { host: url.host, ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+    body: o.body,
+  });
+  const signed = o.presign
+    ? await signer.presign(request, { signingDate: o.signingDate, expiresIn: 300 })
+    : await signer.sign(request, { signingDate: o.signingDate });
+  return signed as HttpRequest;
+}
+
+/** Sends a signed (possibly altered) request with fetch and reads the answer whole. */
+export async function sendSigned(request: HttpRequest, body: string | undefined = request.body as string | undefined): Promise<RawResponse> {
+  const query = Object.entries(request.query ?? {})
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encode(k)}=${encode(String(x ?? ''))}`))
+    .join('&');
+  const url = `${request.protocol}//${request.hostname}:${request.port}${request.path}${query ? `?${query}` : ''}`;
+  const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== 'host'));
+  const res = await fetch(url, { method: request.method, headers, body });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+function encode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
