@@ -28,7 +28,11 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   concurrency: 4,
   leaseMs: 30_000,
   pollIntervalMs: 500,
-  pageSize: 500,
+  // Records read and committed per transaction. Why 2,000 rather than 500: every commit rewrites each
+  // index page its records touched (key values land at random places in the key index), so fewer,
+  // larger commits write far less; measured 7,000 → 12,000 records/s on SQLite (100,000 synthetic
+  // records) for ~90 MB more peak RSS, still well under the 300 MB budget.
+  pageSize: 2000,
   pageDelayMs: 0,
   maxRecordsPerStep: 1_000_000,
   minWindowMs: 60_000,

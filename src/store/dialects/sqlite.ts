@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
 import { registerSqliteDatabase } from './sqlite-statements.js';
@@ -26,7 +26,33 @@ export function openSqlite(file: string): Kysely<Database> {
   // every engine commit also ran a checkpoint (an fsync and a copy of every page it touched). Measured
   // (bench/ingestion.ts, statement timings): time in COMMIT halved (10.5 s to 5.2 s for 50,000 records).
   database.pragma('wal_autocheckpoint = 16384');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqliteDatabase(db, database);
   return db;
+}
+
+/**
+ * Kysely's SQLite driver calls `prepare` for every query it runs; this hands it back the statement it
+ * prepared for the same text before (least recently used dropped past 500 texts). Why: the API's reads
+ * repeat a handful of texts, and re-preparing one (SQLite parsing and planning it again) was about a
+ * fifth of ListWorkflows' store time (bench/tools/list-path.ts). Reusing a statement is safe here: the
+ * dialect has one connection and Kysely runs one query on it at a time, so no statement is ever in use
+ * twice at once.
+ */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= 500) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
