@@ -116,9 +116,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maximumRetries: 3,
 };
 
-/** The wait before retry number `retry` (1-based): initial × coefficient^(retry−1), capped. */
-export function retryDelayMs(policy: RetryPolicy, retry: number): number {
-  return Math.min(policy.initialIntervalMs * policy.backoffCoefficient ** (retry - 1), policy.maximumIntervalMs);
+/** The longest wait a source's Retry-After may impose: beyond it a workflow would look stuck. */
+export const MAX_SOURCE_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * The wait before retry number `retry` (1-based): initial × coefficient^(retry−1), capped; at least what
+ * the source asked for (Retry-After, up to an hour), since retrying sooner only spends an attempt.
+ */
+export function retryDelayMs(policy: RetryPolicy, retry: number, sourceRetryAfterMs?: number): number {
+  const backoff = Math.min(policy.initialIntervalMs * policy.backoffCoefficient ** (retry - 1), policy.maximumIntervalMs);
+  return Math.max(backoff, Math.min(sourceRetryAfterMs ?? 0, MAX_SOURCE_RETRY_AFTER_MS));
 }
 
 export function iso(epochMs: number): string {

@@ -204,7 +204,7 @@ async function handleFailure(
   if (err instanceof SourceError && err.kind === 'transient') {
     const retry = step.attempts + 1;
     if (retry <= options.retry.maximumRetries) {
-      const runAfter = now + retryDelayMs(options.retry, retry);
+      const runAfter = now + retryDelayMs(options.retry, retry, err.retryAfterMs);
       const message = clip255(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
       return (await store.workflows.retryLater(options.owner, key, retry, runAfter, message, now)) ? 'retry' : lostOrCancelled(store, claimed);
     }

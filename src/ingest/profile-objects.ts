@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { BadRequestException } from '../api/errors.js';
+import { profileIdPool } from '../domain/ids.js';
 import {
   applyProfileValues,
   chooseProfile,
@@ -122,7 +122,7 @@ export async function putProfileObjects(
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
 
   // 3. Decide, record by record, which profile each object lands on.
-  const newProfileId = profileIds(batch.length);
+  const newProfileId = profileIdPool(batch.length);
   const results: PutObjectResult[] = [];
   const newProfiles = new Map<string, ProfileRecord>();
   const newKeys = new Map<string, ProfileKey>();
@@ -217,29 +217,6 @@ export async function putProfileObjects(
   await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
   await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
   return results;
-}
-
-let idSequence = 0;
-
-/**
- * Profile ids (32 lowercase hex, as before): 12 hex digits of the current millisecond, 6 of a sequence
- * number of this process, 14 random (56 bits, drawn from one randomBytes call per batch).
- * Why time first: profile ids are keys of the profiles primary key and of the objects' by-profile index.
- * Wholly random ids put every new profile on a random page of both B-trees, so a page of records dirtied
- * (and a commit rewrote) a page per record in each; ids that grow with time append at their right edge.
- * Two processes can only collide within the same millisecond and sequence number, and then 56 random bits
- * still have to match.
- */
-function profileIds(count: number): () => string {
-  const random = randomBytes(7 * count).toString('hex');
-  const time = Date.now().toString(16).padStart(12, '0').slice(-12);
-  let next = 0;
-  return () => {
-    idSequence = (idSequence + 1) & 0xffffff;
-    const id = `${time}${idSequence.toString(16).padStart(6, '0')}${random.slice(14 * next, 14 * next + 14)}`;
-    next++;
-    return id;
-  };
 }
 
 function pair(name: string, value: string): string {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newProfileId } from '../domain/ids.js';
 import type { CreateProfileRequest, CreateProfileResponse } from '../api/shapes.generated.js';
 import { standardProfileKeys } from '../domain/object-type-mapping.js';
 import type { ProfileRecord } from '../store/types.js';
@@ -20,7 +20,7 @@ export const createProfile: Handler<CreateProfileRequest, CreateProfileResponse>
   const { DomainName, ...members } = input;
   const now = ctx.clock.now();
   const profile: ProfileRecord = {
-    profileId: randomBytes(16).toString('hex'),
+    profileId: newProfileId(),
     attributes: profileAttributesOf(members as Record<string, unknown>),
     attributeSources: {},
     inferred: false,

@@ -299,6 +299,27 @@ for (const backend of await availableBackends()) {
         assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 24);
       });
 
+      test("a source's Retry-After longer than the back-off postpones the retry to the time it asked for", async (t) => {
+        const { server, clock: own } = await engineServer(t);
+        const e = await setupWorkflowEnv(server, 'gws-retry-after', { faults: [{ page: 1, kind: 'transient', times: 1, retryAfterMs: 120_000 }] });
+        const id = await createWorkflow(server.client, { env: e, Batches: consecutiveBatches(Date.UTC(2025, 7, 1), 1) });
+        const failedAt = own.now();
+        await server.engine.runUntilIdle();
+        let [step] = await stepsOf(server, e.domain, id);
+        assert.equal(step.Status, 'RETRY');
+        assert.ok(step.ExecutionMessage!.includes(new Date(failedAt + 120_000).toISOString()), step.ExecutionMessage);
+
+        own.advance(60_000); // the back-off (1 s) has long passed, the source's two minutes have not
+        await server.engine.runUntilIdle();
+        assert.equal((await stepsOf(server, e.domain, id))[0].Status, 'RETRY');
+
+        own.advance(60_000);
+        await server.engine.runUntilIdle();
+        [step] = await stepsOf(server, e.domain, id);
+        assert.equal(step.Status, 'COMPLETE');
+        assert.equal(step.RecordsProcessed, 24);
+      });
+
       test('a retry resumes after the last page ingested: no record is counted or ingested twice', async (t) => {
         // 12 to a page, two days: four pages; page 2 fails once after page 1 was committed.
         const { server, clock: own } = await engineServer(t, { engine: { pageSize: 12 } });

@@ -38,6 +38,7 @@ export interface SyntheticFault {
   page: number;
   kind: 'transient' | 'permanent' | 'too-large';
   times?: number;
+  retryAfterMs?: number;
 }
 
 export interface ConnectorProfileOptions {

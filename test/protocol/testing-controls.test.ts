@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateDomainCommand, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand } from '@aws-sdk/client-customer-profiles';
+import { CreateDomainCommand, CreateProfileCommand, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand, PutProfileObjectCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
 import { profileIdPool, seedIds } from '../../src/domain/ids.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
@@ -90,6 +90,24 @@ for (const backend of await availableBackends()) {
       for (const id of first) assert.match(id, /^[a-f0-9]{32}$/);
       assert.notEqual(first[0], first[1]);
       assert.deepEqual((await raw(s, 'GET', '/_profileflow/ids')).json, { seed: 'run-1' });
+
+      // Profile ids too, whether CreateProfile or an ingested object makes the profile.
+      const profiles = async () => {
+        assert.equal((await raw(s, 'POST', '/_profileflow/reset')).status, 200);
+        await raw(s, 'POST', '/_profileflow/ids', { seed: 'run-2' });
+        const env = await setupWorkflowEnv(s, 'ids-profiles', { profile: 'ids-profiles-profile' });
+        const created = (await s.client.send(new CreateProfileCommand({ DomainName: env.domain, FirstName: 'Ada' }))).ProfileId;
+        await s.client.send(
+          new PutProfileObjectCommand({ DomainName: env.domain, ObjectTypeName: env.objectType, Object: JSON.stringify({ Id: 'c-1', Email: 'c1@example.com' }) }),
+        );
+        const found = await s.client.send(new SearchProfilesCommand({ DomainName: env.domain, KeyName: '_email', Values: ['c1@example.com'] }));
+        return [created, found.Items?.[0]?.ProfileId];
+      };
+      const p1 = await profiles();
+      const p2 = await profiles();
+      assert.deepEqual(p2, p1);
+      for (const id of p1) assert.match(id ?? '', /^[a-f0-9]{32}$/);
+      assert.notEqual(p1[0], p1[1]);
       assert.deepEqual((await raw(s, 'POST', '/_profileflow/ids', { seed: null })).json, { seed: null });
       const bad = await raw(s, 'POST', '/_profileflow/ids', { seed: { nested: true } });
       assert.equal(bad.status, 400);

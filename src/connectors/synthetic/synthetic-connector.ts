@@ -17,6 +17,8 @@ export interface SyntheticFault {
   kind: SourceFailureKind;
   /** How many attempts of that page fail (default 1); a permanent fault fails every attempt. */
   times?: number;
+  /** A transient fault's Retry-After, as a throttling source would send it. */
+  retryAfterMs?: number;
 }
 
 export interface SyntheticSettings {
@@ -50,7 +52,7 @@ function checkFaults(value: unknown, name: string): string[] {
       return;
     }
     for (const key of Object.keys(f)) {
-      if (!['page', 'kind', 'times'].includes(key)) problems.push(`Setting '${at}' has an unknown member '${key}'.`);
+      if (!['page', 'kind', 'times', 'retryAfterMs'].includes(key)) problems.push(`Setting '${at}' has an unknown member '${key}'.`);
     }
     if (!Number.isInteger(f.page) || (f.page as number) < 1) {
       problems.push(`Setting '${at}.page' must be a page number of 1 or more.`);
@@ -60,6 +62,9 @@ function checkFaults(value: unknown, name: string): string[] {
     }
     if (f.times !== undefined && (!Number.isInteger(f.times) || (f.times as number) < 1)) {
       problems.push(`Setting '${at}.times' must be an integer of 1 or more.`);
+    }
+    if (f.retryAfterMs !== undefined && (!Number.isInteger(f.retryAfterMs) || (f.retryAfterMs as number) < 0 || f.kind !== 'transient')) {
+      problems.push(`Setting '${at}.retryAfterMs' must be an integer of 0 or more, on a transient fault.`);
     }
   });
   return problems;
@@ -153,6 +158,7 @@ export class SyntheticConnector implements Connector {
           fault.kind,
           `Scripted ${fault.kind} fault of connector profile '${request.profile.name}' on page ${page} of the window ` +
             `[${request.window.start.toISOString()}, ${request.window.end.toISOString()}).`,
+          { retryAfterMs: fault.retryAfterMs },
         );
       }
       const n = Math.min(pageSize, last - k);
