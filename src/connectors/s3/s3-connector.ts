@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { recordTimeMs } from '../record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
@@ -11,7 +11,7 @@ import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 import { s3SourceError } from './errors.js';
-import { checkS3Settings, type S3Format, type S3Settings, s3ClientFor } from './settings.js';
+import { checkS3Settings, loadS3Sdk, type S3Format, type S3Sdk, type S3Settings, s3ClientFor } from './settings.js';
 
 /** A long stretch of records outside the window yields no page, so the abort signal is also polled here. */
 const SIGNAL_CHECK_RECORDS = 1024;
@@ -43,6 +43,7 @@ interface Target {
 
 /** What one read knows: where, with which client, and how to name things in messages. */
 interface ReadContext {
+  sdk: S3Sdk;
   client: S3Client;
   bucket: string;
   settings: S3Settings;
@@ -80,8 +81,9 @@ export class S3Connector implements Connector {
     const end = request.window.end.getTime();
     const timeField = request.datetimeField || undefined;
 
-    const client = s3ClientFor(profileName, settings);
-    const ctx: ReadContext = { client, bucket, settings, signal: request.signal };
+    const sdk = await loadS3Sdk();
+    const client = s3ClientFor(sdk, profileName, settings);
+    const ctx: ReadContext = { sdk, client, bucket, settings, signal: request.signal };
     try {
       let page: SourceRecord[] = [];
       // The position after the last record scanned: a cursor is only built from it when a page is cut.
@@ -132,7 +134,7 @@ async function* targets(
     const what = `Listing the objects of bucket '${ctx.bucket}' under prefix '${prefix}'`;
     const listing = await send(ctx, what, () =>
       ctx.client.send(
-        new ListObjectsV2Command({
+        new ctx.sdk.ListObjectsV2Command({
           Bucket: ctx.bucket,
           ...(prefix ? { Prefix: prefix } : {}),
           ...(continuationToken ? { ContinuationToken: continuationToken } : cursor ? { StartAfter: cursor.key } : {}),
@@ -202,7 +204,7 @@ async function openObject(ctx: ReadContext, key: string, from: ObjectPosition): 
   let response: GetObjectCommandOutput;
   try {
     response = await ctx.client.send(
-      new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ranged ? { Range: `bytes=${from.offset}-` } : {}) }),
+      new ctx.sdk.GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ranged ? { Range: `bytes=${from.offset}-` } : {}) }),
       { abortSignal: ctx.signal },
     );
   } catch (err) {
