@@ -2,7 +2,7 @@ import { ResourceNotFoundException } from '../api/errors.js';
 import type { DeleteDomainRequest, DeleteDomainResponse } from '../api/shapes.generated.js';
 import { domainArn } from '../domain/arns.js';
 import type { Store } from '../store/types.js';
-import type { WorkflowRecord } from '../store/workflow-types.js';
+import type { WorkflowSummary } from '../store/workflow-types.js';
 import type { Handler, OperationContext } from './context.js';
 
 const FINISHED = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
@@ -28,7 +28,7 @@ async function queueCancelled(ctx: OperationContext, store: Store, domainName: s
   const now = ctx.clock.now();
   let after: [number, string] | undefined;
   for (;;) {
-    const page: WorkflowRecord[] = await store.workflows.list(ctx.scope, domainName, {}, after, 100);
+    const page: WorkflowSummary[] = await store.workflows.list(ctx.scope, domainName, {}, after, 100);
     for (const workflow of page) {
       if (FINISHED.has(workflow.status)) continue;
       await ctx.webhooks!.enqueueCancelled({ scope: ctx.scope, deleted: true, workflow: { ...workflow, status: 'CANCELLED', updatedAt: now } }, store);

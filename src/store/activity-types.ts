@@ -1,10 +1,10 @@
 import type { Scope } from './types.js';
-import type { WorkflowRecord, WorkflowStatus } from './workflow-types.js';
+import type { WorkflowStatus, WorkflowSummary } from './workflow-types.js';
 
 /** A workflow row as the event stream and the webhooks see it (deleted ones included: CANCELLED). */
 export interface WorkflowChange {
   scope: Scope;
-  workflow: WorkflowRecord;
+  workflow: WorkflowSummary;
   deleted: boolean;
 }
 

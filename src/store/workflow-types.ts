@@ -30,6 +30,9 @@ export interface WorkflowRecord {
   updatedAt: number;
 }
 
+/** A workflow as lists show it: everything but the stored FlowDefinition, the one large column. */
+export type WorkflowSummary = Omit<WorkflowRecord, 'definition'>;
+
 export interface WorkflowStepRecord {
   workflowId: string;
   stepNo: number;
@@ -97,7 +100,7 @@ export interface WorkflowRepository {
     filter: WorkflowFilter,
     after: [number, string] | undefined,
     limit: number,
-  ): Promise<WorkflowRecord[]>;
+  ): Promise<WorkflowSummary[]>;
   /** In execution order; keyset after step number `after`. */
   listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepRecord[]>;
   /**

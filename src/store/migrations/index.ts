@@ -6,6 +6,7 @@ import { m003Workflows } from './003-workflows.js';
 import { m005StepDroppedRecords } from './005-step-dropped-records.js';
 import { m008EventsWebhooks } from './008-events-webhooks.js';
 import { m006ProfileSearch } from './006-profile-search.js';
+import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '003-workflows': m003Workflows,
   '005-step-dropped-records': m005StepDroppedRecords,
   '006-profile-search': m006ProfileSearch,
+  '007-profile-keys-without-rowid': m007ProfileKeysWithoutRowid,
   '008-events-webhooks': m008EventsWebhooks,
 };
 

@@ -1,0 +1,77 @@
+// Ingestion: 1,000,000 synthetic records in one workflow of 10 batches, object type of 6 fields and 2 keys
+// (UNIQUE Id, PROFILE Email), engine in auto mode; records per second from CreateIntegrationWorkflow to
+// COMPLETE (polling GetWorkflow) and the service's peak RSS (VmHWM). Limit: the same final rows inserted
+// straight through the same driver (bench/lib/ingest-limit.ts). Targets (SQLite): ≥ 0.35 of the limit,
+// ≥ 50,000 records/s, peak RSS ≤ 300 MB; and the same RSS at 5,000,000 records (--records 5000000, no limit).
+// Run: npm run bench -- ingestion [--backend sqlite|postgres] [--records 1000000] [--workflows 1]
+//      [--cpu-prof DIR] (profile the service; top self time printed) [--no-limit]
+import { join } from 'node:path';
+import { machineInfo, parseFlags, printTable, round, withPgSchema, writeResult } from './lib/common.js';
+import { postgresLimit, sqliteLimit, type LimitResult } from './lib/ingest-limit.js';
+import { runIngestion, tempDir, type IngestResult } from './lib/ingest-run.js';
+
+const flags = parseFlags(process.argv.slice(2));
+const RECORDS = Number(flags.records ?? 1_000_000);
+const WORKFLOWS = Number(flags.workflows ?? 1);
+const backend = (flags.backend ?? 'sqlite') as 'sqlite' | 'postgres';
+const withLimit = !flags['no-limit'] && RECORDS <= 1_000_000;
+const RATIO_TARGET = 0.35;
+const RATE_TARGET = 50_000;
+const RSS_LIMIT_MB = 300;
+
+async function main() {
+  const machine = await machineInfo();
+  const cpuProfDir = flags['cpu-prof'] ? String(flags['cpu-prof']) : undefined;
+  let run: IngestResult;
+  let limit: LimitResult | undefined;
+  if (backend === 'sqlite') {
+    const d = tempDir('pf-bench-ingest-');
+    const l = tempDir('pf-bench-ingest-limit-');
+    try {
+      run = await runIngestion({ backend, store: d.dir, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
+      if (withLimit) limit = sqliteLimit(join(d.dir, 'profileflow.db'), l.dir);
+    } finally {
+      d.remove();
+      l.remove();
+    }
+  } else {
+    [run, limit] = await withPgSchema('ingest', async (schema, url) => {
+      const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
+      const lim = withLimit ? await withPgSchema('ingestlimit', (target) => postgresLimit(url, schema, target)) : undefined;
+      return [r, lim] as const;
+    });
+  }
+  const limitRate = limit ? RECORDS / limit.seconds : undefined;
+  const ratio = limitRate ? run.recordsPerSecond / limitRate : undefined;
+  const peak = Math.max(...Object.values(run.peakRssMb));
+  const row = {
+    backend,
+    records: RECORDS,
+    workflows: WORKFLOWS,
+    seconds: round(run.seconds, 1),
+    recordsPerS: Math.round(run.recordsPerSecond),
+    limitPerS: limitRate ? Math.round(limitRate) : '-',
+    ratio: ratio ? round(ratio, 3) : '-',
+    ratioTarget: RATIO_TARGET,
+    peakRssMb: peak,
+    rssLimitMb: RSS_LIMIT_MB,
+    serviceCpuS: run.cpuSeconds.serve,
+    met:
+      (ratio === undefined || ratio >= RATIO_TARGET) && (backend !== 'sqlite' || run.recordsPerSecond >= RATE_TARGET) && peak <= RSS_LIMIT_MB ? 'yes' : 'NO',
+  };
+  printTable(`ingestion (${backend})`, [row]);
+  if (limit) process.stdout.write(`limit: ${limit.method}; rows ${JSON.stringify(limit.rows)} in ${limit.seconds.toFixed(2)} s\n`);
+  if (run.profile) printTable(`ingestion profile: top self time of the service (${run.profile.totalMs} ms sampled)`, run.profile.lines as unknown as Record<string, unknown>[]);
+  const name = flags.name ? String(flags.name) : `ingestion-${backend}${RECORDS !== 1_000_000 ? `-${RECORDS}` : ''}`;
+  const file = writeResult(name, {
+    command: `npm run bench -- ingestion ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    result: row,
+    run,
+    limit,
+    targets: { ratio: RATIO_TARGET, recordsPerSecondSqlite: RATE_TARGET, peakRssMb: RSS_LIMIT_MB },
+  });
+  process.stdout.write(`\nwrote ${file}\n`);
+}
+
+await main();

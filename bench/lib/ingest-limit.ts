@@ -1,0 +1,84 @@
+// The limit of the ingestion benchmark: the same final rows (every table ingestion filled: profiles, the
+// key index, the objects, …) read back from the service's store and inserted straight through the same
+// driver into a freshly migrated store (same indexes), timed from the first insert to the commit:
+// SQLite: one prepared statement per table, one transaction (better-sqlite3, the service's pragmas).
+// PostgreSQL: pg-copy-streams is not installed, so COPY is out of reach of the `pg` driver; the fastest
+// multi-row form instead: INSERT … SELECT FROM unnest($1::type[], …) with 10,000 rows per statement, one
+// transaction.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import pg from 'pg';
+import { DIST_MAIN } from './common.js';
+
+const NOT_INGESTION = new Set(['workflows', 'workflow_steps', 'settings', 'domains', 'object_types', 'connector_profiles', 'integrations', 'tags']);
+
+export interface LimitResult {
+  seconds: number;
+  rows: Record<string, number>;
+  method: string;
+}
+
+export function sqliteLimit(sourceFile: string, targetDir: string): LimitResult {
+  execFileSync(process.execPath, [DIST_MAIN, 'migrate', '--data-dir', targetDir], { stdio: 'ignore' });
+  const src = new Sqlite(sourceFile, { readonly: true });
+  const tables = (src.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`).pluck().all() as string[])
+    .filter((t) => !NOT_INGESTION.has(t))
+    .filter((t) => (src.prepare(`select count(*) from "${t}"`).pluck().get() as number) > 0);
+  const data = tables.map((t) => {
+    const stmt = src.prepare(`select * from "${t}"`).raw(true);
+    return { table: t, columns: stmt.columns().map((c) => c.name), rows: stmt.all() as unknown[][] };
+  });
+  src.close();
+  const dst = new Sqlite(join(targetDir, 'profileflow.db'));
+  dst.pragma('journal_mode = WAL');
+  dst.pragma('synchronous = NORMAL');
+  dst.pragma('wal_autocheckpoint = 16384');
+  const started = performance.now();
+  dst.transaction(() => {
+    for (const d of data) {
+      const insert = dst.prepare(`insert into "${d.table}" (${d.columns.map((c) => `"${c}"`).join(', ')}) values (${d.columns.map(() => '?').join(', ')})`);
+      for (const r of d.rows) insert.run(r);
+    }
+  })();
+  const seconds = (performance.now() - started) / 1000;
+  dst.close();
+  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: 'better-sqlite3: one prepared INSERT per table, one transaction' };
+}
+
+export async function postgresLimit(url: string, sourceSchema: string, targetSchema: string): Promise<LimitResult> {
+  const base = url.replace(/[?&]schema=[^&]*/, '');
+  const targetUrl = `${base}${base.includes('?') ? '&' : '?'}schema=${targetSchema}`;
+  execFileSync(process.execPath, [DIST_MAIN, 'migrate', '--database-url', targetUrl], { stdio: 'ignore' });
+  const src = new pg.Client({ connectionString: base, options: `-c search_path="${sourceSchema}"` });
+  await src.connect();
+  const tables = (
+    await src.query(`select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' and table_name not like 'kysely_%'`, [sourceSchema])
+  ).rows
+    .map((r) => r.table_name as string)
+    .filter((t) => !NOT_INGESTION.has(t));
+  const data: { table: string; columns: { name: string; type: string }[]; rows: unknown[][] }[] = [];
+  for (const t of tables) {
+    const cols = (
+      await src.query(`select column_name, udt_name from information_schema.columns where table_schema = $1 and table_name = $2 order by ordinal_position`, [sourceSchema, t])
+    ).rows.map((r) => ({ name: r.column_name as string, type: r.udt_name as string }));
+    const res = await src.query({ text: `select ${cols.map((c) => `"${c.name}"`).join(', ')} from "${t}"`, rowMode: 'array' });
+    if (res.rows.length > 0) data.push({ table: t, columns: cols, rows: res.rows });
+  }
+  await src.end();
+  const dst = new pg.Client({ connectionString: base, options: `-c search_path="${targetSchema}"` });
+  await dst.connect();
+  const started = performance.now();
+  await dst.query('BEGIN');
+  for (const d of data) {
+    const text = `insert into "${d.table}" (${d.columns.map((c) => `"${c.name}"`).join(', ')}) select * from unnest(${d.columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})`;
+    for (let i = 0; i < d.rows.length; i += 10_000) {
+      const chunk = d.rows.slice(i, i + 10_000);
+      await dst.query(text, d.columns.map((_, c) => chunk.map((r) => r[c])));
+    }
+  }
+  await dst.query('COMMIT');
+  const seconds = (performance.now() - started) / 1000;
+  await dst.end();
+  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: 'pg: INSERT … SELECT FROM unnest(arrays), 10,000 rows per statement, one transaction (pg-copy-streams not installed, so no COPY)' };
+}

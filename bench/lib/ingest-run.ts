@@ -1,0 +1,108 @@
+// One ingestion run, shared by bench/ingestion.ts and bench/scale-out.ts: the synthetic source, N records
+// over `workflows` workflows of 10 batches (one day each), an object type of 6 fields and 2 keys; records
+// per second from the first CreateIntegrationWorkflow to the last COMPLETE (polling GetWorkflow), the
+// processes' peak RSS (VmHWM), and optionally a CPU profile of the service.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuMsOf, memoryOf, ok, type Service, sleep, startService } from './common.js';
+import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './fixtures.js';
+import { summariseProfile } from './profile-summary.js';
+
+export const BATCHES = 10;
+export const DOMAIN = 'bench-ingest';
+
+export interface IngestOptions {
+  backend: 'sqlite' | 'postgres';
+  /** SQLite data dir or PostgreSQL URL with ?schema=. */
+  store: string;
+  records: number;
+  workflows: number;
+  /** PostgreSQL: serve runs no engine and this many `profileflow worker` processes do the work. */
+  workers?: number;
+  cpuProfDir?: string;
+}
+
+export interface IngestResult {
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  peakRssMb: Record<string, number>;
+  cpuSeconds: Record<string, number>;
+  profile?: ReturnType<typeof summariseProfile>;
+}
+
+export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
+  const storeArgs = o.backend === 'sqlite' ? ['--data-dir', o.store] : ['--database-url', o.store];
+  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const usesWorkers = (o.workers ?? 0) > 0;
+  const svc = await startService([...storeArgs, '--engine-mode', usesWorkers ? 'off' : 'auto'], { nodeArgs });
+  const workers: Service[] = [];
+  const procs: Record<string, Service> = { serve: svc };
+  try {
+    for (let i = 0; i < (o.workers ?? 0); i++) {
+      const w = await startService(storeArgs, { command: 'worker', nodeArgs });
+      workers.push(w);
+      procs[`worker${i + 1}`] = w;
+    }
+    const perWorkflow = o.records / o.workflows;
+    const perDay = perWorkflow / BATCHES;
+    if (!Number.isInteger(perDay)) throw new Error(`records must be a multiple of ${BATCHES * o.workflows}`);
+    await putConnectorProfile(svc.url, perDay);
+    await createDomain(svc.url, DOMAIN);
+    await putObjectType(svc.url, DOMAIN);
+    const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
+
+    const started = performance.now();
+    const ids: string[] = [];
+    for (let w = 0; w < o.workflows; w++) {
+      ids.push(await createWorkflow(svc.url, DOMAIN, { flowName: `ingest-${w}`, batches: BATCHES, startDay: w * BATCHES }));
+    }
+    const pending = new Set(ids);
+    while (pending.size > 0) {
+      await sleep(100);
+      for (const id of [...pending]) {
+        let wf;
+        try {
+          wf = await ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`);
+        } catch (err) {
+          // A keep-alive connection the service closed just as the poll reused it: poll again. A service
+          // that died is a failure, with its stderr.
+          if (svc.child.exitCode !== null) throw new Error(`the service exited (${svc.child.exitCode}): ${svc.stderrTail()}`);
+          process.stderr.write(`poll: ${(err as Error).message}; retrying\n`);
+          continue;
+        }
+        if (wf.Status === 'COMPLETE') pending.delete(id);
+        else if (wf.Status === 'FAILED') throw new Error(`workflow ${id} failed: ${wf.ErrorDescription}`);
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const peakRssMb: Record<string, number> = {};
+    const cpuSeconds: Record<string, number> = {};
+    for (const [k, p] of Object.entries(procs)) {
+      peakRssMb[k] = Math.round(memoryOf(p.pid).hwmMb);
+      cpuSeconds[k] = Math.round((cpuMsOf(p.pid) - cpuBefore[k]) / 100) / 10;
+    }
+    // Every record must have become an object (a silent loss would flatter the figure).
+    const processed = await Promise.all(ids.map((id) => ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`)));
+    const total = processed.reduce((n, wf) => n + Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0), 0);
+    if (total !== o.records) throw new Error(`RecordsProcessed ${total}, expected ${o.records}`);
+    await Promise.all(workers.map((w) => w.stop()));
+    await svc.stop();
+    let profile;
+    if (o.cpuProfDir) {
+      // The service's profile (the first written, serve's, when there are workers too).
+      const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort();
+      if (files.length) profile = summariseProfile(join(o.cpuProfDir, files[usesWorkers ? 1 : 0] ?? files[0]), 25);
+    }
+    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, profile };
+  } finally {
+    for (const w of workers) await w.stop();
+    await svc.stop();
+  }
+}
+
+export function tempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

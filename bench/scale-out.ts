@@ -1,0 +1,30 @@
+// Scale-out (PostgreSQL): the ingestion benchmark with two `profileflow worker` processes against one
+// (serve runs the API only, --engine-mode off). Target: ≥ 1.5 × the throughput.
+// Steps of one workflow run in order (the claim query takes a workflow's first unfinished step only), so
+// a single workflow cannot use a second worker; and one worker's 4 slots hold 4 workflows. The case is
+// therefore run with 8 workflows by default (--workflows 1 shows the single-workflow figure).
+// Run: npm run bench -- scale-out [--records 200000] [--workflows 8]
+import { machineInfo, parseFlags, printTable, round, withPgSchema, writeResult } from './lib/common.js';
+import { runIngestion } from './lib/ingest-run.js';
+
+const flags = parseFlags(process.argv.slice(2));
+// 200,000 records: on PostgreSQL a 1M run takes about 12 minutes on the reference machine.
+const RECORDS = Number(flags.records ?? 200_000);
+const WORKFLOWS = Number(flags.workflows ?? 8);
+const TARGET = 1.5;
+
+async function main() {
+  const machine = await machineInfo();
+  const rows = [];
+  for (const workers of [1, 2]) {
+    const r = await withPgSchema(`scale${workers}`, (_schema, url) => runIngestion({ backend: 'postgres', store: url, records: RECORDS, workflows: WORKFLOWS, workers }));
+    rows.push({ workers, records: RECORDS, workflows: WORKFLOWS, seconds: round(r.seconds, 1), recordsPerS: Math.round(r.recordsPerSecond), peakRssMb: JSON.stringify(r.peakRssMb), cpuS: JSON.stringify(r.cpuSeconds) });
+  }
+  const ratio = rows[1].recordsPerS / rows[0].recordsPerS;
+  printTable('scale-out (PostgreSQL): one worker process against two', rows);
+  printTable('scale-out: two workers over one', [{ ratio: round(ratio, 2), target: TARGET, met: ratio >= TARGET ? 'yes' : 'NO' }]);
+  const file = writeResult('scale-out', { command: `npm run bench -- scale-out ${process.argv.slice(2).join(' ')}`.trim(), machine, rows, ratio: round(ratio, 3), target: TARGET });
+  process.stdout.write(`\nwrote ${file}\n`);
+}
+
+await main();

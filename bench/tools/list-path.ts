@@ -1,0 +1,58 @@
+// Diagnostic, not a benchmark: where one ListWorkflows (100 items) spends its CPU, in-process on SQLite with
+// 1,000 seeded workflows: the store query, the operation handler, serialization, JSON, and the whole
+// request through Fastify's inject (no sockets). Run: node --import tsx bench/tools/list-path.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PageTokens } from '../../src/domain/page-token.js';
+import { systemClock } from '../../src/engine/clock.js';
+import { operations } from '../../src/operations/index.js';
+import { serializeOutput } from '../../src/protocol/serialize.js';
+import { buildApp } from '../../src/server/app.js';
+import { openStore } from '../../src/store/open-store.js';
+import { AUTH_HEADERS } from '../lib/common.js';
+import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from '../lib/fixtures.js';
+import { SEED_SPAN_MS, SEED_START, seedWorkflows } from '../lib/seed.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pf-list-path-'));
+// Set up through the API (a listening app on loopback), seed 1,000 workflows in bulk, then reopen.
+let store = await openStore({ backend: 'sqlite', dataDir: dir });
+let app = await buildApp({ store });
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+await putConnectorProfile(address, 100);
+await createDomain(address, 'd');
+await putObjectType(address, 'd');
+const template = await createWorkflow(address, 'd', { flowName: 'f1', batches: 1 });
+await app.close();
+await store.close();
+await seedWorkflows({ backend: 'sqlite', file: join(dir, 'profileflow.db') }, template, 1000, 2);
+store = await openStore({ backend: 'sqlite', dataDir: dir });
+app = await buildApp({ store });
+const h = { ...AUTH_HEADERS, 'content-type': 'application/json' };
+
+const scope = { accountId: '000000000000', region: 'us-east-1' };
+const filter = { status: 'COMPLETE' as const, createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 };
+const input = { DomainName: 'd', MaxResults: 100, Status: 'COMPLETE', QueryStartDate: new Date(filter.createdFrom), QueryEndDate: new Date(filter.createdTo) };
+const ctx = { scope, requestId: 'x', store, clock: systemClock, tokens: new PageTokens(await store.pageTokenSecret()) } as never;
+const output = await operations.ListWorkflows(ctx, input as never);
+const body = JSON.stringify({ Status: 'COMPLETE', QueryStartDate: filter.createdFrom / 1000, QueryEndDate: filter.createdTo / 1000 });
+
+async function cpuOf(name: string, f: () => unknown) {
+  for (let i = 0; i < 200; i++) await f();
+  const n = 1000;
+  const c = process.cpuUsage();
+  for (let i = 0; i < n; i++) await f();
+  const u = process.cpuUsage(c);
+  process.stdout.write(`${name.padEnd(44)} ${((u.user + u.system) / 1000 / n).toFixed(3)} ms CPU\n`);
+}
+await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
+await cpuOf('store.workflows.list (101 rows)', () => store.workflows.list(scope, 'd', filter, undefined, 101));
+await cpuOf('ListWorkflows handler (store included)', () => operations.ListWorkflows(ctx, input as never));
+await cpuOf('serializeOutput', () => serializeOutput('ListWorkflows', output));
+await cpuOf('JSON.stringify + Buffer.from', () => Buffer.from(JSON.stringify(serializeOutput('ListWorkflows', output))));
+await cpuOf('whole request through app.inject', () =>
+  app.inject({ method: 'POST', url: '/domains/d/workflows?max-results=100', headers: h, payload: body }),
+);
+await app.close();
+await store.close();
+rmSync(dir, { recursive: true, force: true });
