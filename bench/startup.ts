@@ -1,4 +1,4 @@
-// Start-up: from spawning `node dist/cli/main.js serve` to its first successful GetDomain (200), 20 spawns,
+// Start-up: from spawning `node dist/bundle/profileflow.js serve` to its first successful GetDomain (200), 20 spawns,
 // each on a fresh copy of a data dir holding one domain (migrations already applied, as on any start but
 // the first); then the idle RSS one second later. Limits: median ≤ 400 ms, idle RSS ≤ 90 MB; a bare
 // node:http server started and polled the same way is measured in the same run as the floor.

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DIST_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+export const DIST_MAIN = join(ROOT, 'dist', 'bundle', 'profileflow.js');
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 /** src/store/dialects/postgres.ts MIGRATION_LOCK_KEY. */
 const MIGRATION_LOCK_KEY = 7_304_512_019;
@@ -34,7 +34,7 @@ export interface Service {
 }
 
 /**
- * Spawns `node dist/cli/main.js <command> --port 0 …` and waits for its banner, which names the address
+ * Spawns `node dist/bundle/profileflow.js <command> --port 0 …` and waits for its banner, which names the address
  * (src/cli/main.ts prints `… listening on http://host:port (…)` once it listens).
  */
 export function startService(

@@ -45,7 +45,7 @@ describe('real AWS clients against profileflow serve', () => {
   let server: { proc: CliProcess; url: string };
   let dataDir: string;
   before(async () => {
-    assert.ok(cliBuilt, 'dist/cli/main.js is missing: run `npm run build` before the e2e tests');
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
     dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-aws-'));
     server = await startServe(['--data-dir', dataDir]);
   });

@@ -20,7 +20,7 @@ describe('profileflow client commands against a running service', () => {
   };
 
   before(async () => {
-    assert.ok(cliBuilt, 'dist/cli/main.js is missing: run `npm run build` first');
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` first');
     dir = mkdtempSync(join(tmpdir(), 'pf-cli-'));
     const started = await startServe(['--data-dir', dir, '--engine-mode', 'manual', '--clock', 'manual']);
     serve = started.proc;
@@ -155,7 +155,7 @@ describe('profileflow client commands against a service with --auth sigv4', () =
   };
 
   before(async () => {
-    assert.ok(cliBuilt, 'dist/cli/main.js is missing: run `npm run build` first');
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` first');
     dir = mkdtempSync(join(tmpdir(), 'pf-cli-sigv4-'));
     const credentials = join(dir, 'credentials.json');
     writeFileSync(credentials, JSON.stringify({ [KEY]: { secretAccessKey: SECRET, accountId: '123456789012' } }));

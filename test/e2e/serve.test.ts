@@ -20,7 +20,7 @@ async function httpJson(url: string, method = 'GET', body?: unknown): Promise<{ 
 }
 
 describe('profileflow serve, spawned as a user starts it', () => {
-  before(() => assert.ok(cliBuilt, 'dist/cli/main.js is missing: run `npm run build` before the e2e tests'));
+  before(() => assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests'));
   const dirs: string[] = [];
   const running: CliProcess[] = [];
   const tempDir = () => {

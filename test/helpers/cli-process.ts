@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI, as `npm install -g` would run it (the test run comes after `npm run build`). */
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The built CLI, the file `npm install -g` links as `profileflow` (the test run comes after `npm run build`). */
+export const CLI = fileURLToPath(new URL('../../dist/bundle/profileflow.js', import.meta.url));
 export const cliBuilt = existsSync(CLI);
 
 /** `profileflow <version> listening on <url> (backend: <store>)`, later facts about the process after a `;`. */
