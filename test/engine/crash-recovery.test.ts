@@ -26,6 +26,47 @@ function clientOf(url: string) {
   return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
 }
 
+/** A domain with a Contact object type and one workflow reading DAYS days of the `syn` profile. */
+async function createWorkflow(client: CustomerProfilesClient, domain: string): Promise<string> {
+  await client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
+  await client.send(
+    new PutProfileObjectTypeCommand({
+      DomainName: domain,
+      ObjectTypeName: 'Contact',
+      Description: 'contacts',
+      AllowProfileCreation: true,
+      Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
+      Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
+    }),
+  );
+  const start = new Date(Date.UTC(2025, 0, 1));
+  const { WorkflowId } = await client.send(
+    new CreateIntegrationWorkflowCommand({
+      DomainName: domain,
+      WorkflowType: 'APPFLOW_INTEGRATION',
+      ObjectTypeName: 'Contact',
+      RoleArn: 'arn:aws:iam::123456789012:role/ingest',
+      IntegrationConfig: {
+        AppflowIntegration: {
+          FlowDefinition: {
+            FlowName: 'crash-flow',
+            KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+            SourceFlowConfig: {
+              ConnectorType: 'Salesforce',
+              ConnectorProfileName: 'syn',
+              SourceConnectorProperties: { Salesforce: { Object: 'Contact' } },
+            },
+            Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
+            TriggerConfig: { TriggerType: 'OnDemand' },
+          },
+          Batches: [{ StartTime: start, EndTime: new Date(start.getTime() + DAYS * 86_400_000) }],
+        },
+      },
+    }),
+  );
+  return WorkflowId!;
+}
+
 for (const backend of await availableBackends()) {
   describe(`a process killed mid-step loses nothing [${backend}]`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pf-crash-'));
@@ -54,42 +95,7 @@ for (const backend of await availableBackends()) {
       const first = await startService(args);
       running.push(first);
       const client = clientOf(first.url!);
-      await client.send(new CreateDomainCommand({ DomainName: 'crash', DefaultExpirationDays: 30 }));
-      await client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: 'crash',
-          ObjectTypeName: 'Contact',
-          Description: 'contacts',
-          AllowProfileCreation: true,
-          Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
-          Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
-        }),
-      );
-      const start = new Date(Date.UTC(2025, 0, 1));
-      const { WorkflowId } = await client.send(
-        new CreateIntegrationWorkflowCommand({
-          DomainName: 'crash',
-          WorkflowType: 'APPFLOW_INTEGRATION',
-          ObjectTypeName: 'Contact',
-          RoleArn: 'arn:aws:iam::123456789012:role/ingest',
-          IntegrationConfig: {
-            AppflowIntegration: {
-              FlowDefinition: {
-                FlowName: 'crash-flow',
-                KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
-                SourceFlowConfig: {
-                  ConnectorType: 'Salesforce',
-                  ConnectorProfileName: 'syn',
-                  SourceConnectorProperties: { Salesforce: { Object: 'Contact' } },
-                },
-                Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
-                TriggerConfig: { TriggerType: 'OnDemand' },
-              },
-              Batches: [{ StartTime: start, EndTime: new Date(start.getTime() + DAYS * 86_400_000) }],
-            },
-          },
-        }),
-      );
+      const WorkflowId = await createWorkflow(client, 'crash');
       // Kill points: random, increasing, all before the end, so each kill lands in a different page of the run.
       let service = first;
       let current = client;
@@ -126,6 +132,56 @@ for (const backend of await availableBackends()) {
       assert.equal(steps.Items?.[0]?.AppflowIntegration?.RecordsProcessed, TOTAL);
       const domain = await again.send(new GetDomainCommand({ DomainName: 'crash' }));
       assert.equal(domain.Stats?.ObjectCount, TOTAL, 'every record stored exactly once');
+      again.destroy();
+      assert.equal(await second.stop('SIGTERM'), 0);
+    });
+
+    test('SIGTERM mid-step exits 0 promptly and gives the lease back: a restart resumes at once, long before the lease would expire', async () => {
+      const sub = join(dir, 'drain');
+      const config = join(dir, 'drain.json');
+      // A two-minute lease: if SIGTERM did not give it back, the restarted process could not claim the
+      // step within the 30 s the final wait allows.
+      writeFileSync(
+        config,
+        JSON.stringify({
+          pageDelayMs: 60,
+          engine: { leaseMs: 120_000, pollIntervalMs: 50, pageSize: 20 },
+          connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: RECORDS_PER_DAY, seed: 11 } }],
+        }),
+      );
+      const args = ['serve', '--port', '0', '--config', config];
+      if (backend === 'sqlite') args.push('--data-dir', sub);
+      else args.push('--database-url', `${POSTGRES_URL}?schema=${schema}`);
+
+      const first = await startService(args);
+      running.push(first);
+      const client = clientOf(first.url!);
+      const workflowId = await createWorkflow(client, 'drain');
+      await eventually(async () => {
+        const w = await client.send(new GetWorkflowCommand({ DomainName: 'drain', WorkflowId: workflowId }));
+        return (w.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0) >= 40 ? true : undefined;
+      }, 'ingestion under way');
+      client.destroy();
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        first.stop('SIGTERM'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no exit within 15 s of SIGTERM:\n${first.output()}`)), 15_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      assert.equal(code, 0, first.output());
+
+      const second = await startService(args);
+      running.push(second);
+      const again = clientOf(second.url!);
+      const done = await eventually(async () => {
+        const w = await again.send(new GetWorkflowCommand({ DomainName: 'drain', WorkflowId: workflowId }));
+        return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;
+      }, 'the restarted service to finish the workflow without waiting for the lease');
+      assert.equal(done.Status, 'COMPLETE');
+      assert.equal(done.Metrics?.AppflowIntegration?.RecordsProcessed, TOTAL);
+      const domain = await again.send(new GetDomainCommand({ DomainName: 'drain' }));
+      assert.equal(domain.Stats?.ObjectCount, TOTAL);
       again.destroy();
       assert.equal(await second.stop('SIGTERM'), 0);
     });

@@ -4,7 +4,7 @@ import { admin, commonOf, parse, printJson, table, UsageError, write } from './c
 export const CONNECTOR_PROFILES_HELP = `Usage:
   profileflow connector-profiles list
   profileflow connector-profiles get    <name>
-  profileflow connector-profiles put    <name> --kind synthetic|files --settings '{"recordsPerDay":100}' [--connector-types Salesforce,S3]
+  profileflow connector-profiles put    <name> --kind s3|salesforce|servicenow|marketo|zendesk|files|synthetic --settings '{…}' [--connector-types Salesforce,S3]
   profileflow connector-profiles put    <name> --file profile.json      (a body {kind, connectorTypes?, settings})
   profileflow connector-profiles delete <name>
 Common: --endpoint-url URL (default http://127.0.0.1:4599) --output table|json
