@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['startup', 'control-plane', 'peer', 'ingestion', 'scale-out'];
+const ALL = ['startup', 'control-plane', 'peer', 'ingestion', 'scale-out', 'throttle'];
 /** Without names, every benchmark, and ingestion a second time on PostgreSQL. */
-const DEFAULT_RUNS = [['startup'], ['control-plane'], ['peer'], ['ingestion'], ['ingestion', '--backend', 'postgres'], ['scale-out']];
+const DEFAULT_RUNS = [['startup'], ['control-plane'], ['peer'], ['ingestion'], ['ingestion', '--backend', 'postgres'], ['scale-out'], ['throttle']];
 
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');
