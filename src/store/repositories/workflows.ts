@@ -429,33 +429,7 @@ function fromSummaryRow(row: Pick<Selectable<WorkflowsTable>, (typeof SUMMARY_CO
 }
 
 export function fromWorkflowRow(row: Selectable<WorkflowsTable>): WorkflowRecord {
-  return {
-    workflowId: row.workflow_id,
-    domainName: row.domain_name,
-    workflowType: row.workflow_type as 'APPFLOW_INTEGRATION',
-    status: row.status as WorkflowStatus,
-    errorDescription: row.error_description ?? undefined,
-    objectTypeName: row.object_type_name,
-    connectorType: row.connector_type,
-    connectorProfileName: row.connector_profile_name,
-    roleArn: row.role_arn,
-    // Parsed on first use: ListWorkflows reads 100 rows and never looks at the FlowDefinition, whose
-    // JSON.parse was a fifth of its CPU time (bench/control-plane.ts profile).
-    get definition() {
-      const value = JSON.parse(row.definition) as WorkflowRecord['definition'];
-      Object.defineProperty(this, 'definition', { value, writable: true, enumerable: true, configurable: true });
-      return value;
-    },
-    set definition(value: WorkflowRecord['definition']) {
-      Object.defineProperty(this, 'definition', { value, writable: true, enumerable: true, configurable: true });
-    },
-    recordsProcessed: Number(row.records_processed),
-    stepsCompleted: Number(row.steps_completed),
-    totalSteps: Number(row.total_steps),
-    createdAt: Number(row.created_at),
-    startedAt: row.started_at === null ? undefined : Number(row.started_at),
-    updatedAt: Number(row.updated_at),
-  };
+  return { ...fromSummaryRow(row), definition: JSON.parse(row.definition) as WorkflowRecord['definition'] };
 }
 
 function newStepRow(scope: Scope, domainName: string, workflowId: string, stepNo: number, s: NewStep, now: number): WorkflowStepsTable {
