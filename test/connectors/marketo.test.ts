@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  GetWorkflowCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
 import { connectorFor } from '../../src/connectors/index.js';
 import { MarketoConnector, subWindows } from '../../src/connectors/marketo/marketo-connector.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
@@ -14,7 +8,7 @@ import { availableBackends } from '../helpers/backends.js';
 import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { type Lead, type MarketoServer, startMarketoServer } from '../helpers/marketo-server.js';
 import { startServer } from '../helpers/server.js';
-import { FLOW, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
+import { runSourceWorkflow } from '../helpers/workflows.js';
 
 const JAN1 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -303,56 +297,24 @@ for (const backend of await availableBackends()) {
         await s.close();
         await mk.close();
       });
-      const domain = 'mk-e2e';
-      const profile = uniqueProfileName('marketo');
-      await s.client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
-      await s.client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: domain,
-          ObjectTypeName: 'MktoLead',
-          Description: 'Marketo leads',
-          AllowProfileCreation: true,
-          Fields: {
-            id: { Source: '_source.id', Target: '_custom.marketo_id', ContentType: 'STRING' },
-            email: { Source: '_source.email', Target: '_profile.EmailAddress', ContentType: 'EMAIL_ADDRESS' },
-          },
-          Keys: { id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['id'] }] },
-        }),
-      );
       process.env.PROFILEFLOW_TEST_MKTO_SECRET = CLIENT_SECRET;
       t.after(() => {
         delete process.env.PROFILEFLOW_TEST_MKTO_SECRET;
       });
-      const put = await fetch(`${s.url}/_profileflow/connector-profiles/${profile}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          kind: 'marketo',
-          connectorTypes: ['Marketo'],
-          settings: { endpoint: mk.url, clientId: CLIENT_ID, clientSecretEnv: 'PROFILEFLOW_TEST_MKTO_SECRET', pollIntervalMs: 0 },
-        }),
-      });
-      assert.equal(put.status, 201, await put.clone().text());
-      let input = workflowRequest({
-        env: { domain, objectType: 'MktoLead', profile },
+      const { workflow: out } = await runSourceWorkflow(s, {
+        domain: 'mk-e2e',
+        objectType: 'MktoLead',
+        idField: 'id',
+        kind: 'marketo',
+        connectorType: 'Marketo',
+        settings: { endpoint: mk.url, clientId: CLIENT_ID, clientSecretEnv: 'PROFILEFLOW_TEST_MKTO_SECRET', pollIntervalMs: 0 },
+        sourceProperties: { Marketo: { Object: 'leads' } },
         // 40 days and 35 days: the first batch is longer than Marketo's 31-day filter limit.
-        Batches: [
+        batches: [
           { StartTime: new Date(JAN1), EndTime: new Date(JAN1 + 40 * DAY) },
           { StartTime: new Date(JAN1 + 40 * DAY), EndTime: new Date(JAN1 + 75 * DAY) },
         ],
       });
-      input = withMember(input, `${FLOW}.SourceFlowConfig`, {
-        ConnectorType: 'Marketo',
-        ConnectorProfileName: profile,
-        SourceConnectorProperties: { Marketo: { Object: 'leads' } },
-      });
-      input = withMember(input, `${FLOW}.Tasks`, [
-        { TaskType: 'Map', SourceFields: ['id'], DestinationField: 'id', ConnectorOperator: { Marketo: 'NO_OP' } },
-        { TaskType: 'Map', SourceFields: ['email'], DestinationField: 'email', ConnectorOperator: { Marketo: 'NO_OP' } },
-      ]);
-      const { WorkflowId } = await s.client.send(new CreateIntegrationWorkflowCommand(input));
-      await s.engine.runUntilIdle();
-      const out = await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }));
       assert.equal(out.Status, 'COMPLETE', out.ErrorDescription);
       assert.equal(out.Metrics?.AppflowIntegration?.RecordsProcessed, leads.length);
       for (const r of mk.requests.filter((q) => q.path.endsWith('/create.json'))) {

@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  GetWorkflowCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
 import { connectorFor } from '../../src/connectors/index.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import { ServiceNowConnector } from '../../src/connectors/servicenow/servicenow-connector.js';
@@ -14,7 +8,7 @@ import { availableBackends } from '../helpers/backends.js';
 import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { startServer } from '../helpers/server.js';
 import { type Row, type ServiceNowServer, startServiceNowServer } from '../helpers/servicenow-server.js';
-import { FLOW, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
+import { runSourceWorkflow } from '../helpers/workflows.js';
 
 const BASIC = { username: 'integration', password: 'pa55-w0rd!' };
 const JAN1 = Date.UTC(2024, 0, 1);
@@ -352,50 +346,20 @@ for (const backend of await availableBackends()) {
         await s.close();
         await sn.close();
       });
-      const domain = 'sn-e2e';
-      const profile = uniqueProfileName('servicenow');
-      await s.client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
-      await s.client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: domain,
-          ObjectTypeName: 'SnUser',
-          Description: 'ServiceNow users',
-          AllowProfileCreation: true,
-          Fields: {
-            sys_id: { Source: '_source.sys_id', Target: '_custom.sys_id', ContentType: 'STRING' },
-            email: { Source: '_source.email', Target: '_profile.EmailAddress', ContentType: 'EMAIL_ADDRESS' },
-          },
-          Keys: { sys_id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['sys_id'] }] },
-        }),
-      );
-      const put = await fetch(`${s.url}/_profileflow/connector-profiles/${profile}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ kind: 'servicenow', connectorTypes: ['Servicenow'], settings: { instanceUrl: sn.url, ...BASIC } }),
-      });
-      assert.equal(put.status, 201);
-      const shown = (await put.json()) as { settings: Record<string, unknown> };
-      assert.equal(shown.settings.password, '***');
-
-      let input = workflowRequest({
-        env: { domain, objectType: 'SnUser', profile },
-        Batches: [
+      const { shownProfile, workflow: out } = await runSourceWorkflow(s, {
+        domain: 'sn-e2e',
+        objectType: 'SnUser',
+        idField: 'sys_id',
+        kind: 'servicenow',
+        connectorType: 'Servicenow',
+        settings: { instanceUrl: sn.url, ...BASIC },
+        sourceProperties: { ServiceNow: { Object: 'sys_user' } },
+        batches: [
           { StartTime: new Date(JAN1), EndTime: new Date(JAN1 + 12 * HOUR) },
           { StartTime: new Date(JAN1 + 12 * HOUR), EndTime: new Date(JAN1 + 24 * HOUR) },
         ],
       });
-      input = withMember(input, `${FLOW}.SourceFlowConfig`, {
-        ConnectorType: 'Servicenow',
-        ConnectorProfileName: profile,
-        SourceConnectorProperties: { ServiceNow: { Object: 'sys_user' } },
-      });
-      input = withMember(input, `${FLOW}.Tasks`, [
-        { TaskType: 'Map', SourceFields: ['sys_id'], DestinationField: 'sys_id', ConnectorOperator: { ServiceNow: 'NO_OP' } },
-        { TaskType: 'Map', SourceFields: ['email'], DestinationField: 'email', ConnectorOperator: { ServiceNow: 'NO_OP' } },
-      ]);
-      const { WorkflowId } = await s.client.send(new CreateIntegrationWorkflowCommand(input));
-      await s.engine.runUntilIdle();
-      const out = await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }));
+      assert.equal(shownProfile.settings.password, '***');
       assert.equal(out.Status, 'COMPLETE', out.ErrorDescription);
       assert.equal(out.Metrics?.AppflowIntegration?.RecordsProcessed, rows.length);
       assert.equal(out.Metrics?.AppflowIntegration?.StepsCompleted, 2);

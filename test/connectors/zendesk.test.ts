@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  GetWorkflowCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
 import { connectorFor } from '../../src/connectors/index.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import type { ReadRequest } from '../../src/connectors/types.js';
@@ -13,7 +7,7 @@ import { availableBackends } from '../helpers/backends.js';
 import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { startServer } from '../helpers/server.js';
 import { type Item, startZendeskServer, type ZendeskServer } from '../helpers/zendesk-server.js';
-import { FLOW, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
+import { runSourceWorkflow } from '../helpers/workflows.js';
 
 const JAN1 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -183,48 +177,20 @@ for (const backend of await availableBackends()) {
         await s.close();
         await zd.close();
       });
-      const domain = 'zd-e2e';
-      const profile = uniqueProfileName('zendesk');
-      await s.client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
-      await s.client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: domain,
-          ObjectTypeName: 'ZdUser',
-          Description: 'Zendesk users',
-          AllowProfileCreation: true,
-          Fields: {
-            id: { Source: '_source.id', Target: '_custom.zendesk_id', ContentType: 'STRING' },
-            email: { Source: '_source.email', Target: '_profile.EmailAddress', ContentType: 'EMAIL_ADDRESS' },
-          },
-          Keys: { id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['id'] }] },
-        }),
-      );
-      const put = await fetch(`${s.url}/_profileflow/connector-profiles/${profile}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ kind: 'zendesk', connectorTypes: ['Zendesk'], settings: { baseUrl: zd.url, email: EMAIL, apiToken: API_TOKEN } }),
-      });
-      assert.equal(put.status, 201);
-      assert.ok(!(await put.text()).includes(API_TOKEN), 'the admin route masks the token');
-      let input = workflowRequest({
-        env: { domain, objectType: 'ZdUser', profile },
-        Batches: [
+      const { shownText, workflow: out } = await runSourceWorkflow(s, {
+        domain: 'zd-e2e',
+        objectType: 'ZdUser',
+        idField: 'id',
+        kind: 'zendesk',
+        connectorType: 'Zendesk',
+        settings: { baseUrl: zd.url, email: EMAIL, apiToken: API_TOKEN },
+        sourceProperties: { Zendesk: { Object: 'users' } },
+        batches: [
           { StartTime: new Date(JAN1), EndTime: new Date(JAN1 + 24 * HOUR) },
           { StartTime: new Date(JAN1 + 24 * HOUR), EndTime: new Date(JAN1 + 48 * HOUR) },
         ],
       });
-      input = withMember(input, `${FLOW}.SourceFlowConfig`, {
-        ConnectorType: 'Zendesk',
-        ConnectorProfileName: profile,
-        SourceConnectorProperties: { Zendesk: { Object: 'users' } },
-      });
-      input = withMember(input, `${FLOW}.Tasks`, [
-        { TaskType: 'Map', SourceFields: ['id'], DestinationField: 'id', ConnectorOperator: { Zendesk: 'NO_OP' } },
-        { TaskType: 'Map', SourceFields: ['email'], DestinationField: 'email', ConnectorOperator: { Zendesk: 'NO_OP' } },
-      ]);
-      const { WorkflowId } = await s.client.send(new CreateIntegrationWorkflowCommand(input));
-      await s.engine.runUntilIdle();
-      const out = await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }));
+      assert.ok(!shownText.includes(API_TOKEN), 'the admin route masks the token');
       assert.equal(out.Status, 'COMPLETE', out.ErrorDescription);
       assert.equal(out.Metrics?.AppflowIntegration?.RecordsProcessed, users.length);
       assert.equal(out.Metrics?.AppflowIntegration?.StepsCompleted, 2);

@@ -9,6 +9,8 @@ import {
   CreateIntegrationWorkflowCommand,
   type CreateIntegrationWorkflowCommandInput,
   type CustomerProfilesClient,
+  GetWorkflowCommand,
+  type GetWorkflowCommandOutput,
   GetWorkflowStepsCommand,
   ListWorkflowsCommand,
   type ListWorkflowsCommandInput,
@@ -254,3 +256,68 @@ export function alterToken(token: string): string {
 export function isoOf(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+export interface SourceWorkflowOptions {
+  domain: string;
+  objectType: string;
+  /** The source's record id field: the object type's UNIQUE and PROFILE key, mapped by a task. */
+  idField: string;
+  /** The connector profile: its kind, ConnectorType and settings. */
+  kind: string;
+  connectorType: string;
+  settings: Record<string, unknown>;
+  /** SourceConnectorProperties, e.g. `{ Zendesk: { Object: 'users' } }`; its one key also names the task operators' member. */
+  sourceProperties: Record<string, Record<string, unknown>>;
+  batches: Batch[];
+}
+
+/**
+ * A workflow over a real connector, end to end: a domain and an object type keyed by `idField` (email to
+ * the profile), a connector profile PUT through the admin route, CreateIntegrationWorkflow with Map tasks
+ * for the id and the email, the engine run until idle. Returns the admin route's answer for the profile
+ * (to check its masking) and GetWorkflow's.
+ */
+export async function runSourceWorkflow(
+  s: TestServer,
+  o: SourceWorkflowOptions,
+): Promise<{ shownProfile: { settings: Record<string, unknown> }; shownText: string; workflow: GetWorkflowCommandOutput }> {
+  await s.client.send(new CreateDomainCommand({ DomainName: o.domain, DefaultExpirationDays: 30 }));
+  await s.client.send(
+    new PutProfileObjectTypeCommand({
+      DomainName: o.domain,
+      ObjectTypeName: o.objectType,
+      Description: `${o.connectorType} records`,
+      AllowProfileCreation: true,
+      Fields: {
+        [o.idField]: { Source: `_source.${o.idField}`, Target: `_custom.${o.idField}`, ContentType: 'STRING' },
+        email: { Source: '_source.email', Target: '_profile.EmailAddress', ContentType: 'EMAIL_ADDRESS' },
+      },
+      Keys: { [o.idField]: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: [o.idField] }] },
+    }),
+  );
+  const profile = uniqueProfileName(o.kind);
+  const put = await fetch(`${s.url}/_profileflow/connector-profiles/${profile}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: o.kind, connectorTypes: [o.connectorType], settings: o.settings }),
+  });
+  const shownText = await put.text();
+  assert.equal(put.status, 201, shownText);
+  const member = Object.keys(o.sourceProperties)[0];
+  let input = workflowRequest({ env: { domain: o.domain, objectType: o.objectType, profile }, Batches: o.batches });
+  input = withMember(input, `${FLOW}.SourceFlowConfig`, {
+    ConnectorType: o.connectorType,
+    ConnectorProfileName: profile,
+    SourceConnectorProperties: o.sourceProperties,
+  });
+  input = withMember(
+    input,
+    `${FLOW}.Tasks`,
+    [o.idField, 'email'].map((field) => ({ TaskType: 'Map', SourceFields: [field], DestinationField: field, ConnectorOperator: { [member]: 'NO_OP' } })),
+  );
+  const { WorkflowId } = await s.client.send(new CreateIntegrationWorkflowCommand(input));
+  await s.engine.runUntilIdle();
+  const workflow = await s.client.send(new GetWorkflowCommand({ DomainName: o.domain, WorkflowId }));
+  return { shownProfile: JSON.parse(shownText), shownText, workflow };
+}
+
