@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
+import { hasAwsCli, hasBoto3 } from '../helpers/aws-clients.js';
 
 /** What a user of the AWS CLI or boto3 has: fake credentials, a region, no retries, no config files. */
 const AWS_ENV: NodeJS.ProcessEnv = {
@@ -18,13 +19,6 @@ const AWS_ENV: NodeJS.ProcessEnv = {
   AWS_PAGER: '',
 };
 
-const awsCli = spawnSync('aws', ['--version'], { env: AWS_ENV, encoding: 'utf8' });
-const hasAwsCli = !awsCli.error && awsCli.status === 0;
-if (!hasAwsCli) process.stdout.write('# notice: the aws CLI is not installed; the AWS CLI smoke test is skipped\n');
-
-const boto3 = spawnSync('python3', ['-c', 'import boto3'], { env: AWS_ENV, encoding: 'utf8' });
-const hasBoto3 = !boto3.error && boto3.status === 0;
-if (!hasBoto3) process.stdout.write('# notice: python3 with boto3 is not installed; the boto3 check is skipped\n');
 
 interface Run {
   code: number | null;

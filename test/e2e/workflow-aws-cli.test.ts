@@ -6,15 +6,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { hasAwsCli } from '../helpers/aws-clients.js';
 
 const run = promisify(execFile);
-const awsAvailable = await run('aws', ['--version']).then(
-  () => true,
-  () => false,
-);
-if (!awsAvailable) process.stdout.write('# notice: the aws CLI is not installed; the AWS CLI workflow test is skipped\n');
 
-describe('a real workflow over the files source, driven by the aws CLI', { skip: awsAvailable ? false : 'aws CLI not installed' }, () => {
+describe('a real workflow over the files source, driven by the aws CLI', { skip: hasAwsCli ? false : 'aws CLI not installed' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pf-e2e-'));
   let service: ServiceProcess;
   const aws = async (...args: string[]) => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { hasAwsCli, hasBoto3 } from '../helpers/aws-clients.js';
 import { ACCOUNT_A, CREDENTIALS, CREDENTIALS_JSON, KEY_A, KEY_B } from './support.js';
 
 /** What a user of the AWS CLI or boto3 has: credentials, a region, no retries, no config files. */
@@ -21,16 +22,6 @@ function awsEnv(accessKeyId: string, secretAccessKey: string): NodeJS.ProcessEnv
   };
 }
 
-const hasAwsCli = (() => {
-  const r = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-  return !r.error && r.status === 0;
-})();
-const hasBoto3 = (() => {
-  const r = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' });
-  return !r.error && r.status === 0;
-})();
-if (!hasAwsCli) process.stdout.write('# notice: the aws CLI is not installed; its SigV4 check is skipped\n');
-if (!hasBoto3) process.stdout.write('# notice: python3 with boto3 is not installed; its SigV4 check is skipped\n');
 
 interface Run {
   code: number | null;
