@@ -53,7 +53,7 @@ export class KyselyStore implements Store {
     // A transaction's store on SQLite writes ingestion rows through prepared statements on the raw
     // connection (dialects/sqlite-statements.ts says why only there).
     const statements = root ? sqliteStatementsOf(root.db) : undefined;
-    this.profiles = new KyselyProfileRepository(db, this.stats, statements, capabilities.name === 'postgres');
+    this.profiles = new KyselyProfileRepository(db, capabilities, this.stats, statements);
     this.profileObjects = new KyselyProfileObjectRepository(db, capabilities, this.stats, statements);
     this.integrations = new KyselyIntegrationRepository(db);
     this.activity = new KyselyActivityRepository(db);

@@ -5,4 +5,9 @@ export interface DialectCapabilities {
   skipLocked: boolean;
   /** Several processes may share the database safely. */
   multiProcess: boolean;
+  /**
+   * Arrays bind as one parameter and `unnest` turns them into rows: a multi-row insert then takes one
+   * parameter per column instead of one per value (PostgreSQL; ingestion's widest writes use it).
+   */
+  arrayParameters: boolean;
 }

@@ -7,6 +7,7 @@ export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
   skipLocked: true,
   multiProcess: true,
+  arrayParameters: true,
 };
 
 // int8 columns hold epoch milliseconds and counts, all far below 2^53: read them as numbers.

@@ -10,6 +10,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   name: 'sqlite',
   skipLocked: false,
   multiProcess: false,
+  arrayParameters: false,
 };
 
 /** One file in the data dir. WAL lets readers (the API) proceed while the engine writes. */

@@ -33,11 +33,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 export class KyselyProfileRepository implements ProfileRepository {
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly capabilities: DialectCapabilities,
     private readonly ledger: StatsLedger,
     /** Set on a SQLite transaction's store: the hot path's rows go through prepared statements. */
     private readonly statements?: SqliteStatements,
-    /** PostgreSQL: multi-row inserts take one array per column (unnest) instead of a parameter per value. */
-    private readonly unnest = false,
   ) {}
 
   async get(scope: Scope, domainName: string, profileId: string): Promise<ProfileRecord | undefined> {
@@ -68,7 +67,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       // Stats count profiles, so inserts are told apart from updates by what the database did (not by a
       // read before, which a concurrent transaction could make stale): insert what is new, then update
       // the rest. A batch of new profiles is one statement, as before; updates cost one statement more.
-      const added = this.unnest
+      const added = this.capabilities.arrayParameters
         ? (
             await sql<{ profile_id: string }>`insert into profiles (account_id, region, domain_name, profile_id, attributes,
                 attribute_sources, is_inferred, created_at, updated_at)
@@ -217,7 +216,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       for (const k of keys) insert.run(scope.accountId, scope.region, domainName, k.keyName, k.keyValue, k.profileId);
       return;
     }
-    if (this.unnest) {
+    if (this.capabilities.arrayParameters) {
       // Why: five key rows per record make this the widest write of a batch; as arrays it is 3 constants
       // and 3 arrays per statement, whatever the number of rows.
       for (const batch of chunks(keys, ROWS_PER_STATEMENT * 5)) {
@@ -335,7 +334,7 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
       // statement per 1,000 objects). The rest exist; their stored sizes are read under a row lock
       // (PostgreSQL: no concurrent writer can change them before this transaction ends; SQLite has one
       // writer) so TotalSize moves by exactly new - old for every object the update below replaces.
-      const added = this.capabilities.name === 'postgres'
+      const added = this.capabilities.arrayParameters
         ? (
             await sql<{ unique_key: string }>`insert into profile_objects (account_id, region, domain_name, object_type_name,
                 unique_key, profile_id, object, source_updated_at, size_bytes, key_values, created_at, updated_at)
