@@ -25,7 +25,21 @@ export function isAwsRequest(request: FastifyRequest): boolean {
   return op !== undefined && !op.startsWith('/');
 }
 
-function resolve(method: string, rawUrl: string, routeUrl?: string): { operation: string; labels: Record<string, string> } {
+type Named = { operation: string; labels: Record<string, string> };
+
+/** Per raw request: the logger factory names it first, `onRequest` reuses that instead of routing again. */
+const resolved = new WeakMap<RawRequestDefaultExpression, Named>();
+
+function resolveOnce(raw: RawRequestDefaultExpression, routeUrl?: string): Named {
+  const cached = resolved.get(raw);
+  // An admin route is named by its route pattern, known only after routing: no router work to save there.
+  if (cached && !cached.operation.startsWith('/')) return cached;
+  const named = resolve(raw.method ?? 'GET', raw.url ?? '/', routeUrl);
+  resolved.set(raw, named);
+  return named;
+}
+
+function resolve(method: string, rawUrl: string, routeUrl?: string): Named {
   const path = rawUrl.split('?')[0];
   if (path.startsWith('/_profileflow/') || path === '/_profileflow') return { operation: routeUrl ?? path, labels: {} };
   try {
@@ -47,12 +61,12 @@ export function requestLoggerFactory(
   options: ChildLoggerOptions,
   rawRequest: RawRequestDefaultExpression,
 ): FastifyBaseLogger {
-  return logger.child({ ...bindings, operation: resolve(rawRequest.method ?? 'GET', rawRequest.url ?? '/').operation }, options);
+  return logger.child({ ...bindings, operation: resolveOnce(rawRequest).operation }, options);
 }
 
 /** Names each request's operation once, for metrics and fault rules. */
 export function registerOperationNames(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
-    names.set(request, resolve(request.method, request.raw.url ?? '/', request.routeOptions.url));
+    names.set(request, resolveOnce(request.raw, request.routeOptions.url));
   });
 }

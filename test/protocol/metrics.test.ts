@@ -50,6 +50,11 @@ for (const backend of await availableBackends()) {
       assert.equal(samples.get('profileflow_requests_total{operation="GetDomain",status="404"}'), 1);
       assert.equal(samples.get('profileflow_request_duration_seconds_count{operation="ListDomains"}'), 2);
       assert.equal(samples.get('profileflow_request_duration_seconds_bucket{operation="ListDomains",le="+Inf"}'), 2);
+      // Admin routes count under their route pattern, not their path: one series however many names.
+      for (const name of ['m-one', 'm-two']) assert.equal((await fetch(`${s.url}/_profileflow/connector-profiles/${name}`)).status, 404);
+      const admin = (await scrape()).samples;
+      assert.equal(admin.get('profileflow_requests_total{operation="/_profileflow/connector-profiles/*",status="404"}'), 2);
+      assert.ok(![...admin.keys()].some((k) => k.includes('m-one')), 'no series per path');
       // Buckets are cumulative.
       let previous = 0;
       for (const le of ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']) {
