@@ -34,6 +34,7 @@ export function sqliteLimit(sourceFile: string, targetDir: string): LimitResult 
   dst.pragma('journal_mode = WAL');
   dst.pragma('synchronous = NORMAL');
   dst.pragma('wal_autocheckpoint = 16384');
+  dst.pragma('cache_size = -65536');
   const started = performance.now();
   dst.transaction(() => {
     for (const d of data) {

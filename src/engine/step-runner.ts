@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { connectorFor } from '../connectors/index.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
@@ -160,6 +161,10 @@ export async function runStep(
         pagesRun++;
         progress.pages = pagesRun;
         if (options.pageDelayMs > 0) await delay(options.pageDelayMs, signal);
+        // A source that answers from memory (synthetic, a buffered file) and better-sqlite3's synchronous
+        // writes resolve every await as a microtask: without a turn of the event loop between pages, a
+        // step of a million records held off every HTTP request (health, GetWorkflow) until it ended.
+        else await yieldToEventLoop();
       }
       readToEnd = true;
     } finally {
