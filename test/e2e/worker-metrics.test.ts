@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  CustomerProfilesClient,
-  GetWorkflowCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { type CustomerProfilesClient, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
+import { availableBackends } from '../helpers/backends.js';
 import { eventually, type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import { createContactDomain, createSyntheticWorkflow, serviceClient, type ServiceSandbox, serviceSandbox } from '../helpers/service-sandbox.js';
+import { consecutiveBatches } from '../helpers/workflows.js';
 
 const hasPostgres = (await availableBackends()).includes('postgres');
-const DAY_MS = 86_400_000;
 const PER_DAY = 24;
 const DOMAIN = 'metered';
 const KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/do-not-log-this-key';
@@ -45,8 +36,7 @@ function stepLines(output: string): Record<string, unknown>[] {
  * their own; the worker's step outcomes show up in its counters and in its JSON log lines.
  */
 describe('profileflow worker: step outcome logs and /_profileflow/metrics', { skip: hasPostgres ? false : 'PostgreSQL does not answer' }, () => {
-  const schema = `pf_wmetrics_${randomBytes(4).toString('hex')}`;
-  let dir: string;
+  let sandbox: ServiceSandbox | undefined;
   let api: ServiceProcess;
   let worker: ServiceProcess;
   let metricsUrl: string;
@@ -63,29 +53,9 @@ describe('profileflow worker: step outcome logs and /_profileflow/metrics', { sk
     workflowComplete: m.get('profileflow_step_outcomes_total{outcome="workflow-complete"}') ?? 0,
   });
 
-  async function createWorkflow(flowName: string, day0: number, days: number): Promise<string> {
-    const out = await client.send(
-      new CreateIntegrationWorkflowCommand({
-        DomainName: DOMAIN,
-        WorkflowType: 'APPFLOW_INTEGRATION',
-        ObjectTypeName: 'Contact',
-        RoleArn: 'arn:aws:iam::123456789012:role/ingest',
-        IntegrationConfig: {
-          AppflowIntegration: {
-            FlowDefinition: {
-              FlowName: flowName,
-              KmsArn: KMS_ARN,
-              SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 'syn', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-              Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], ConnectorOperator: { Salesforce: 'NO_OP' } }],
-              TriggerConfig: { TriggerType: 'OnDemand' },
-            },
-            Batches: Array.from({ length: days }, (_, d) => ({ StartTime: new Date(day0 + d * DAY_MS), EndTime: new Date(day0 + (d + 1) * DAY_MS) })),
-          },
-        },
-      }),
-    );
-    return out.WorkflowId!;
-  }
+  /** One step per day from `day0`. */
+  const createWorkflow = (flowName: string, day0: number, days: number) =>
+    createSyntheticWorkflow(client, { domain: DOMAIN, flowName, kmsArn: KMS_ARN, batches: consecutiveBatches(day0, ...Array<number>(days).fill(1)) });
 
   const finished = (id: string) =>
     eventually(async () => {
@@ -94,30 +64,12 @@ describe('profileflow worker: step outcome logs and /_profileflow/metrics', { sk
     }, `workflow ${id} to finish`, 60_000);
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'pf-wmetrics-'));
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        pageDelayMs: 5,
-        engine: { pollIntervalMs: 50, pageSize: 8 },
-        connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: PER_DAY, seed: 3 } }],
-      }),
-    );
-    const db = ['--database-url', `${POSTGRES_URL}?schema=${schema}`, '--config', config];
+    sandbox = serviceSandbox('wmetrics');
+    const config = sandbox.writeConfig({ pageDelayMs: 5, engine: { pollIntervalMs: 50, pageSize: 8 }, recordsPerDay: PER_DAY, seed: 3 });
+    const db = [...sandbox.storeArgs(), '--config', config];
     api = await startService(['serve', '--port', '0', '--engine-mode', 'off', ...db]);
-    client = new CustomerProfilesClient({ endpoint: api.url!, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
-    await client.send(new CreateDomainCommand({ DomainName: DOMAIN, DefaultExpirationDays: 30 }));
-    await client.send(
-      new PutProfileObjectTypeCommand({
-        DomainName: DOMAIN,
-        ObjectTypeName: 'Contact',
-        Description: 'contacts',
-        AllowProfileCreation: true,
-        Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
-        Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
-      }),
-    );
+    client = serviceClient(api.url!);
+    await createContactDomain(client, DOMAIN);
     worker = await startService(['worker', '--metrics-port', '0', '--log-level', 'info', ...db]);
     const m = /; metrics: (http:\/\/127\.0\.0\.1:\d+\/_profileflow\/metrics)\)/.exec(worker.output());
     assert.ok(m, `no metrics address in the worker banner:\n${worker.output()}`);
@@ -128,8 +80,7 @@ describe('profileflow worker: step outcome logs and /_profileflow/metrics', { sk
     client?.destroy();
     await worker?.stop('SIGKILL');
     await api?.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(schema);
+    await sandbox?.dispose();
   });
 
   test('health answers with the worker id; before any work the counters are empty and the store gauges zero', async () => {

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  CustomerProfilesClient,
-  GetDomainCommand,
-  GetWorkflowCommand,
-  GetWorkflowStepsCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { type CustomerProfilesClient, GetDomainCommand, GetWorkflowCommand, GetWorkflowStepsCommand } from '@aws-sdk/client-customer-profiles';
+import { availableBackends } from '../helpers/backends.js';
 import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { createContactDomain, createSyntheticWorkflow, type ServiceConfig, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
+import { consecutiveBatches } from '../helpers/workflows.js';
 
 const RECORDS_PER_DAY = 200;
 const DAYS = 4;
@@ -22,79 +13,30 @@ const TOTAL = RECORDS_PER_DAY * DAYS;
 /** SIGKILLs during one workflow, each at a random point of its progress. */
 const KILLS = 4;
 
-function clientOf(url: string) {
-  return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+function config(leaseMs: number): ServiceConfig {
+  return { pageDelayMs: 60, engine: { leaseMs, pollIntervalMs: 50, pageSize: 20 }, recordsPerDay: RECORDS_PER_DAY, seed: 11 };
 }
 
-/** A domain with a Contact object type and one workflow reading DAYS days of the `syn` profile. */
+/** A domain with a Contact object type and one workflow reading DAYS days of the synthetic profile. */
 async function createWorkflow(client: CustomerProfilesClient, domain: string): Promise<string> {
-  await client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
-  await client.send(
-    new PutProfileObjectTypeCommand({
-      DomainName: domain,
-      ObjectTypeName: 'Contact',
-      Description: 'contacts',
-      AllowProfileCreation: true,
-      Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
-      Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
-    }),
-  );
-  const start = new Date(Date.UTC(2025, 0, 1));
-  const { WorkflowId } = await client.send(
-    new CreateIntegrationWorkflowCommand({
-      DomainName: domain,
-      WorkflowType: 'APPFLOW_INTEGRATION',
-      ObjectTypeName: 'Contact',
-      RoleArn: 'arn:aws:iam::123456789012:role/ingest',
-      IntegrationConfig: {
-        AppflowIntegration: {
-          FlowDefinition: {
-            FlowName: 'crash-flow',
-            KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
-            SourceFlowConfig: {
-              ConnectorType: 'Salesforce',
-              ConnectorProfileName: 'syn',
-              SourceConnectorProperties: { Salesforce: { Object: 'Contact' } },
-            },
-            Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
-            TriggerConfig: { TriggerType: 'OnDemand' },
-          },
-          Batches: [{ StartTime: start, EndTime: new Date(start.getTime() + DAYS * 86_400_000) }],
-        },
-      },
-    }),
-  );
-  return WorkflowId!;
+  await createContactDomain(client, domain);
+  return createSyntheticWorkflow(client, { domain, flowName: 'crash-flow', batches: consecutiveBatches(Date.UTC(2025, 0, 1), DAYS) });
 }
 
 for (const backend of await availableBackends()) {
   describe(`a process killed mid-step loses nothing [${backend}]`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pf-crash-'));
-    const schema = `pf_crash_${randomBytes(4).toString('hex')}`;
+    const sandbox = serviceSandbox('crash', backend);
     const running: ServiceProcess[] = [];
     after(async () => {
       for (const p of running) await p.stop('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      if (backend === 'postgres') await dropSchema(schema);
+      await sandbox.dispose();
     });
 
     test(`SIGKILL ${KILLS} times at random moments during ingestion, restart each time: every record stored and counted once`, async () => {
-      const config = join(dir, 'config.json');
-      writeFileSync(
-        config,
-        JSON.stringify({
-          pageDelayMs: 60,
-          engine: { leaseMs: 1500, pollIntervalMs: 50, pageSize: 20 },
-          connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: RECORDS_PER_DAY, seed: 11 } }],
-        }),
-      );
-      const args = ['serve', '--port', '0', '--config', config];
-      if (backend === 'sqlite') args.push('--data-dir', dir);
-      else args.push('--database-url', `${POSTGRES_URL}?schema=${schema}`);
-
+      const args = ['serve', '--port', '0', '--config', sandbox.writeConfig(config(1500)), ...sandbox.storeArgs()];
       const first = await startService(args);
       running.push(first);
-      const client = clientOf(first.url!);
+      const client = serviceClient(first.url!);
       const WorkflowId = await createWorkflow(client, 'crash');
       // Kill points: random, increasing, all before the end, so each kill lands in a different page of the run.
       let service = first;
@@ -116,12 +58,12 @@ for (const backend of await availableBackends()) {
         if (kill < KILLS) {
           service = await startService(args);
           running.push(service);
-          current = clientOf(service.url!);
+          current = serviceClient(service.url!);
         }
       }
       const second = await startService(args);
       running.push(second);
-      const again = clientOf(second.url!);
+      const again = serviceClient(second.url!);
       const done = await eventually(async () => {
         const w = await again.send(new GetWorkflowCommand({ DomainName: 'crash', WorkflowId }));
         return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;
@@ -137,25 +79,13 @@ for (const backend of await availableBackends()) {
     });
 
     test('SIGTERM mid-step exits 0 promptly and gives the lease back: a restart resumes at once, long before the lease would expire', async () => {
-      const sub = join(dir, 'drain');
-      const config = join(dir, 'drain.json');
       // A two-minute lease: if SIGTERM did not give it back, the restarted process could not claim the
       // step within the 30 s the final wait allows.
-      writeFileSync(
-        config,
-        JSON.stringify({
-          pageDelayMs: 60,
-          engine: { leaseMs: 120_000, pollIntervalMs: 50, pageSize: 20 },
-          connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: RECORDS_PER_DAY, seed: 11 } }],
-        }),
-      );
-      const args = ['serve', '--port', '0', '--config', config];
-      if (backend === 'sqlite') args.push('--data-dir', sub);
-      else args.push('--database-url', `${POSTGRES_URL}?schema=${schema}`);
-
+      const drainConfig = sandbox.writeConfig(config(120_000), 'drain.json');
+      const args = ['serve', '--port', '0', '--config', drainConfig, ...sandbox.storeArgs(join(sandbox.dir, 'drain'))];
       const first = await startService(args);
       running.push(first);
-      const client = clientOf(first.url!);
+      const client = serviceClient(first.url!);
       const workflowId = await createWorkflow(client, 'drain');
       await eventually(async () => {
         const w = await client.send(new GetWorkflowCommand({ DomainName: 'drain', WorkflowId: workflowId }));
@@ -173,7 +103,7 @@ for (const backend of await availableBackends()) {
 
       const second = await startService(args);
       running.push(second);
-      const again = clientOf(second.url!);
+      const again = serviceClient(second.url!);
       const done = await eventually(async () => {
         const w = await again.send(new GetWorkflowCommand({ DomainName: 'drain', WorkflowId: workflowId }));
         return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  CustomerProfilesClient,
-  GetDomainCommand,
-  GetWorkflowCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { GetDomainCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
+import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
 import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { createContactDomain, createSyntheticWorkflow, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
+import { consecutiveBatches } from '../helpers/workflows.js';
 
 const hasPostgres = (await availableBackends()).includes('postgres');
 const TOTAL = 600;
@@ -69,16 +60,14 @@ class CuttableProxy {
 }
 
 describe('PostgreSQL unavailable for a while', { skip: hasPostgres ? false : 'PostgreSQL does not answer' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pf-outage-'));
-  const schema = `pf_outage_${randomBytes(4).toString('hex')}`;
+  const sandbox = serviceSandbox('outage');
   const upstream = new URL(POSTGRES_URL);
   const proxy = new CuttableProxy({ host: upstream.hostname, port: Number(upstream.port || 5432) });
   let service: ServiceProcess | undefined;
   after(async () => {
     await service?.stop('SIGKILL');
     await proxy.close();
-    rmSync(dir, { recursive: true, force: true });
-    await dropSchema(schema);
+    await sandbox.dispose();
   });
 
   test('requests answer 500 InternalServerException promptly, the process stays up, API and engine recover', async () => {
@@ -86,50 +75,12 @@ describe('PostgreSQL unavailable for a while', { skip: hasPostgres ? false : 'Po
     const viaProxy = new URL(POSTGRES_URL);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    viaProxy.searchParams.set('schema', schema);
-    const config = join(dir, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        pageDelayMs: 40,
-        engine: { leaseMs: 2000, pollIntervalMs: 50, pageSize: 20 },
-        connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: TOTAL, seed: 3 } }],
-      }),
-    );
+    viaProxy.searchParams.set('schema', sandbox.schema);
+    const config = sandbox.writeConfig({ pageDelayMs: 40, engine: { leaseMs: 2000, pollIntervalMs: 50, pageSize: 20 }, recordsPerDay: TOTAL, seed: 3 });
     service = await startService(['serve', '--port', '0', '--database-url', viaProxy.toString(), '--config', config]);
-    const client = new CustomerProfilesClient({ endpoint: service.url!, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
-    await client.send(new CreateDomainCommand({ DomainName: 'outage', DefaultExpirationDays: 30 }));
-    await client.send(
-      new PutProfileObjectTypeCommand({
-        DomainName: 'outage',
-        ObjectTypeName: 'Contact',
-        Description: 'contacts',
-        AllowProfileCreation: true,
-        Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
-        Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
-      }),
-    );
-    const start = Date.UTC(2025, 0, 1);
-    const { WorkflowId } = await client.send(
-      new CreateIntegrationWorkflowCommand({
-        DomainName: 'outage',
-        WorkflowType: 'APPFLOW_INTEGRATION',
-        ObjectTypeName: 'Contact',
-        RoleArn: 'arn:aws:iam::123456789012:role/ingest',
-        IntegrationConfig: {
-          AppflowIntegration: {
-            FlowDefinition: {
-              FlowName: 'outage-flow',
-              KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
-              SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 'syn', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-              Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
-              TriggerConfig: { TriggerType: 'OnDemand' },
-            },
-            Batches: [{ StartTime: new Date(start), EndTime: new Date(start + 86_400_000) }],
-          },
-        },
-      }),
-    );
+    const client = serviceClient(service.url!);
+    await createContactDomain(client, 'outage');
+    const WorkflowId = await createSyntheticWorkflow(client, { domain: 'outage', flowName: 'outage-flow', batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1) });
     await eventually(async () => {
       const w = await client.send(new GetWorkflowCommand({ DomainName: 'outage', WorkflowId }));
       return (w.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0) >= 60 ? true : undefined;

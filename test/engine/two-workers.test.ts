@@ -1,33 +1,26 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import {
-  CreateDomainCommand,
-  CreateIntegrationWorkflowCommand,
-  CustomerProfilesClient,
+  type CustomerProfilesClient,
   GetDomainCommand,
   GetWorkflowCommand,
   type GetWorkflowCommandOutput,
   GetWorkflowStepsCommand,
-  PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
 import { eventually, type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import {
+  createContactDomain,
+  createSyntheticWorkflow,
+  type ServiceConfig,
+  serviceClient,
+  type ServiceSandbox,
+  serviceSandbox,
+} from '../helpers/service-sandbox.js';
+import { consecutiveBatches } from '../helpers/workflows.js';
 
 const hasPostgres = (await availableBackends()).includes('postgres');
-const DAY_MS = 86_400_000;
-
-interface ClusterSettings {
-  pageDelayMs: number;
-  /** The config file's `engine` object, read by serve and by every worker. */
-  engine: Record<string, unknown>;
-  recordsPerDay: number;
-  seed: number;
-}
 
 /** `profileflow serve` (API only) on a schema of its own, a domain with an object type, and a way to add workers. */
 interface Cluster {
@@ -40,42 +33,22 @@ interface Cluster {
 }
 
 const DOMAIN = 'scale';
-const clusters: { dir: string; schema: string; sql: pg.Client; processes: ServiceProcess[]; client: CustomerProfilesClient }[] = [];
+const clusters: { sandbox: ServiceSandbox; sql: pg.Client; processes: ServiceProcess[]; client: CustomerProfilesClient }[] = [];
 
-async function startCluster(name: string, settings: ClusterSettings): Promise<Cluster> {
-  const dir = mkdtempSync(join(tmpdir(), `pf-${name}-`));
-  const schema = `pf_${name}_${randomBytes(4).toString('hex')}`;
+async function startCluster(name: string, config: ServiceConfig): Promise<Cluster> {
+  const sandbox = serviceSandbox(name);
   const processes: ServiceProcess[] = [];
   const sql = new pg.Client({ connectionString: POSTGRES_URL });
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      pageDelayMs: settings.pageDelayMs,
-      engine: settings.engine,
-      connectorProfiles: [{ name: 'syn', kind: 'synthetic', settings: { recordsPerDay: settings.recordsPerDay, seed: settings.seed } }],
-    }),
-  );
-  const db = ['--database-url', `${POSTGRES_URL}?schema=${schema}`, '--config', config];
+  const db = [...sandbox.storeArgs(), '--config', sandbox.writeConfig(config)];
   // The API process runs no steps: all of them go to the workers.
   const api = await startService(['serve', '--port', '0', '--engine-mode', 'off', ...db]);
   processes.push(api);
-  const client = new CustomerProfilesClient({ endpoint: api.url!, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
-  clusters.push({ dir, schema, sql, processes, client });
+  const client = serviceClient(api.url!);
+  clusters.push({ sandbox, sql, processes, client });
   await sql.connect();
-  await client.send(new CreateDomainCommand({ DomainName: DOMAIN, DefaultExpirationDays: 30 }));
-  await client.send(
-    new PutProfileObjectTypeCommand({
-      DomainName: DOMAIN,
-      ObjectTypeName: 'Contact',
-      Description: 'contacts',
-      AllowProfileCreation: true,
-      Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
-      Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
-    }),
-  );
+  await createContactDomain(client, DOMAIN);
   return {
-    schema,
+    schema: sandbox.schema,
     client,
     sql,
     processes,
@@ -88,29 +61,8 @@ async function startCluster(name: string, settings: ClusterSettings): Promise<Cl
 }
 
 /** An on-demand workflow over the synthetic source: one step per day from `day0`. */
-async function createWorkflow(client: CustomerProfilesClient, flowName: string, day0: number, days: number): Promise<string> {
-  const out = await client.send(
-    new CreateIntegrationWorkflowCommand({
-      DomainName: DOMAIN,
-      WorkflowType: 'APPFLOW_INTEGRATION',
-      ObjectTypeName: 'Contact',
-      RoleArn: 'arn:aws:iam::123456789012:role/ingest',
-      IntegrationConfig: {
-        AppflowIntegration: {
-          FlowDefinition: {
-            FlowName: flowName,
-            KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
-            SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 'syn', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-            Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], ConnectorOperator: { Salesforce: 'NO_OP' } }],
-            TriggerConfig: { TriggerType: 'OnDemand' },
-          },
-          Batches: Array.from({ length: days }, (_, d) => ({ StartTime: new Date(day0 + d * DAY_MS), EndTime: new Date(day0 + (d + 1) * DAY_MS) })),
-        },
-      },
-    }),
-  );
-  assert.ok(out.WorkflowId);
-  return out.WorkflowId;
+function createWorkflow(client: CustomerProfilesClient, flowName: string, day0: number, days: number): Promise<string> {
+  return createSyntheticWorkflow(client, { domain: DOMAIN, flowName, batches: consecutiveBatches(day0, ...Array<number>(days).fill(1)) });
 }
 
 function finished(client: CustomerProfilesClient, id: string): Promise<GetWorkflowCommandOutput> {
@@ -149,8 +101,7 @@ describe('worker processes beside serve on PostgreSQL', { skip: hasPostgres ? fa
       c.client.destroy();
       for (const p of c.processes) await p.stop('SIGKILL');
       await c.sql.end().catch(() => undefined);
-      rmSync(c.dir, { recursive: true, force: true });
-      await dropSchema(c.schema);
+      await c.sandbox.dispose();
     }
   });
 
