@@ -1,6 +1,6 @@
-// Diagnostic, not a benchmark: where one ListWorkflows (100 items) spends its CPU, in-process on SQLite with
-// 1,000 seeded workflows: the store query, the operation handler, serialization, JSON, and the whole
-// request through Fastify's inject (no sockets). Run: node --import tsx bench/tools/list-path.ts
+// Diagnostic, not a benchmark: where one ListWorkflows (100 items) and one GetWorkflow spend their CPU,
+// in-process on SQLite with 1,000 seeded workflows: the store query, the operation handler, serialization,
+// JSON, and the whole request through Fastify's inject (no sockets). Run: node --import tsx bench/tools/list-path.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,11 @@ await cpuOf('JSON.stringify + Buffer.from', () => Buffer.from(JSON.stringify(ser
 await cpuOf('whole request through app.inject', () =>
   app.inject({ method: 'POST', url: '/domains/d/workflows?max-results=100', headers: h, payload: body }),
 );
+// GetWorkflow, the smallest request with a database read: what a request costs beyond its store call.
+const getInput = { DomainName: 'd', WorkflowId: template };
+await cpuOf('store.workflows.get', () => store.workflows.get(scope, 'd', template));
+await cpuOf('GetWorkflow handler (store included)', () => operations.GetWorkflow(ctx, getInput as never));
+await cpuOf('GetWorkflow through app.inject', () => app.inject({ method: 'GET', url: `/domains/d/workflows/${template}`, headers: AUTH_HEADERS }));
 await app.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

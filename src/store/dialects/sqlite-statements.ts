@@ -30,6 +30,21 @@ export class SqliteStatements {
     }
     return statement;
   }
+
+  /**
+   * Runs `insertSql` (an INSERT … ON CONFLICT DO NOTHING) for each row; `changes` tells an insert from a
+   * conflict, as RETURNING does for a multi-row statement. Returns the rows already stored, for the
+   * caller to update (its counters differ: profiles, or objects and their sizes).
+   */
+  insertEach<T>(insertSql: string, rows: readonly T[], params: (row: T) => unknown[], onInserted: (row: T) => void): T[] {
+    const insert = this.get(insertSql);
+    const stored: T[] = [];
+    for (const row of rows) {
+      if (insert.run(params(row)).changes === 1) onInserted(row);
+      else stored.push(row);
+    }
+    return stored;
+  }
 }
 
 const statementsByDb = new WeakMap<object, SqliteStatements>();

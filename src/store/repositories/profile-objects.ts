@@ -105,15 +105,9 @@ export class KyselyProfileRepository implements ProfileRepository {
 
   /** upsert on SQLite inside a transaction: the same two statements, prepared once, one row at a time. */
   private async upsertRowByRow(statements: SqliteStatements, scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
-    const insert = statements.get(INSERT_PROFILE);
     let inserted = 0;
-    let rest: ProfileRecord[] | undefined;
-    for (const p of profiles) {
-      // `changes` tells an insert from a conflict, as RETURNING does for the multi-row statement.
-      if (insert.run(profileParams(scope, domainName, p)).changes === 1) inserted++;
-      else (rest ??= []).push(p);
-    }
-    if (rest) {
+    const rest = statements.insertEach(INSERT_PROFILE, profiles, (p) => profileParams(scope, domainName, p), () => inserted++);
+    if (rest.length > 0) {
       const update = statements.get(UPSERT_PROFILE);
       for (const p of rest) update.run(profileParams(scope, domainName, p));
     }
@@ -425,17 +419,11 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     objects: readonly ProfileObjectRecord[],
   ): Promise<void> {
     const delta = { profiles: 0, objects: 0, bytes: 0 };
-    const insert = statements.get(INSERT_OBJECT);
-    let rest: ProfileObjectRecord[] | undefined;
-    for (const o of objects) {
-      if (insert.run(objectParams(scope, domainName, o)).changes === 1) {
-        delta.objects += 1;
-        delta.bytes += o.sizeBytes;
-      } else {
-        (rest ??= []).push(o);
-      }
-    }
-    if (rest) {
+    const rest = statements.insertEach(INSERT_OBJECT, objects, (o) => objectParams(scope, domainName, o), (o) => {
+      delta.objects += 1;
+      delta.bytes += o.sizeBytes;
+    });
+    if (rest.length > 0) {
       const before = statements.get(STORED_OBJECT_SIZE);
       const upsert = statements.get(UPSERT_OBJECT);
       for (const o of rest) {
