@@ -91,8 +91,8 @@ export interface NewStep {
  */
 export interface WorkflowRepository {
   create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<void>;
-  /** Undefined when missing or being deleted. */
-  get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowRecord | undefined>;
+  /** The workflow without its FlowDefinition (only the engine reads that, through its claims); undefined when missing or being deleted. */
+  get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined>;
   /** Newest first (createdAt, then workflowId, both descending); keyset after `after`. */
   list(
     scope: Scope,

@@ -32,17 +32,19 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('workflow_steps').values(rows.slice(i, i + 500)).execute();
   }
 
-  async get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowRecord | undefined> {
+  async get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined> {
+    // Summary columns, as list reads them: no API answer shows the stored FlowDefinition, and reading and
+    // parsing its ~1 KB was a fifth of a GetWorkflow's CPU (docs/performance.md).
     const row = await this.db
       .selectFrom('workflows')
-      .selectAll()
+      .select(SUMMARY_COLUMNS)
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .where('workflow_id', '=', workflowId)
       .where('deleted', '=', 0)
       .executeTakeFirst();
-    return row && fromWorkflowRow(row);
+    return row && fromSummaryRow(row);
   }
 
   async list(
