@@ -69,6 +69,7 @@ export function runWrk(base: string, spec: LoadSpec): Promise<LoadResult> {
   const args = ['-t1', `-c${spec.connections ?? 16}`, `-d${spec.durationS ?? 10}s`, '--timeout', '10s', '-s', script, base];
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return reject(new Error('wrk is not installed: apt-get install wrk (Debian)'));
       if (err) return reject(new Error(`wrk failed: ${err.message} ${stderr}`));
       const line = /@@RESULT (.*)/.exec(stdout);
       if (!line) return reject(new Error(`wrk printed no result: ${stdout} ${stderr}`));

@@ -29,7 +29,7 @@ export function openSqlite(file: string): Kysely<Database> {
   database.pragma('wal_autocheckpoint = 16384');
   // Why 64 MiB of page cache rather than SQLite's 2 MiB: ingestion inserts random keys into indexes of
   // hundreds of MiB, and with the default nearly every insert re-read its B-tree path from the OS.
-  // Measured (npm run bench -- ingestion, 1,000,000 records): 5,829 → 7,217 records/s, peak RSS 238 → 259 MB.
+  // Measured (npm run bench -- ingestion, 1,000,000 records): 5,829 → 7,217–7,484 records/s, peak RSS 238 → 257–259 MB.
   database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   registerSqliteDatabase(db, database);
