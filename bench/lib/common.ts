@@ -229,3 +229,15 @@ export function cpuMsOf(pid: number): number {
   // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
+
+/**
+ * Busy CPU time of the whole machine so far (every core, all but idle and iowait), in milliseconds
+ * (/proc/stat). The difference over a run, against its seconds × the cores, says whether anything was
+ * left for another process: with PostgreSQL on the same cores, the workers are not the only consumers.
+ */
+export function machineBusyMs(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …, in clock ticks (100 per second).
+  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
+  return (busy * 1000) / 100;
+}

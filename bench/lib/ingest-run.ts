@@ -3,9 +3,9 @@
 // per second from the first CreateIntegrationWorkflow to the last COMPLETE (polling GetWorkflow), the
 // processes' peak RSS (VmHWM), and optionally a CPU profile of the service.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMsOf, memoryOf, ok, type Service, sleep, startService } from './common.js';
+import { cpuMsOf, machineBusyMs, memoryOf, ok, type Service, sleep, startService } from './common.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './fixtures.js';
 import { summariseProfile } from './profile-summary.js';
 
@@ -20,6 +20,8 @@ export interface IngestOptions {
   workflows: number;
   /** PostgreSQL: serve runs no engine and this many `profileflow worker` processes do the work. */
   workers?: number;
+  /** `--concurrency` of each worker (steps it runs at once); the service's default when absent. */
+  workerConcurrency?: number;
   cpuProfDir?: string;
 }
 
@@ -29,6 +31,8 @@ export interface IngestResult {
   recordsPerSecond: number;
   peakRssMb: Record<string, number>;
   cpuSeconds: Record<string, number>;
+  /** Busy share of every core of the machine during the run, 0..1. */
+  machineBusy: number;
   profile?: ReturnType<typeof summariseProfile>;
 }
 
@@ -41,7 +45,8 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
   const procs: Record<string, Service> = { serve: svc };
   try {
     for (let i = 0; i < (o.workers ?? 0); i++) {
-      const w = await startService(storeArgs, { command: 'worker', nodeArgs });
+      const concurrency = o.workerConcurrency === undefined ? [] : ['--concurrency', String(o.workerConcurrency)];
+      const w = await startService([...storeArgs, ...concurrency], { command: 'worker', nodeArgs });
       workers.push(w);
       procs[`worker${i + 1}`] = w;
     }
@@ -52,6 +57,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     await createDomain(svc.url, DOMAIN);
     await putObjectType(svc.url, DOMAIN);
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
+    const machineBefore = machineBusyMs();
 
     const started = performance.now();
     const ids: string[] = [];
@@ -77,6 +83,8 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    // Share of all the machine's cores that were busy during the run (any process: PostgreSQL included).
+    const machineBusy = (machineBusyMs() - machineBefore) / 1000 / (seconds * cpus().length);
     const peakRssMb: Record<string, number> = {};
     const cpuSeconds: Record<string, number> = {};
     for (const [k, p] of Object.entries(procs)) {
@@ -95,7 +103,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort();
       if (files.length) profile = summariseProfile(join(o.cpuProfDir, files[usesWorkers ? 1 : 0] ?? files[0]), 25);
     }
-    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, profile };
+    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, profile };
   } finally {
     for (const w of workers) await w.stop();
     await svc.stop();
