@@ -25,7 +25,7 @@ await putObjectType(address, 'd');
 const template = await createWorkflow(address, 'd', { flowName: 'f1', batches: 1 });
 await app.close();
 await store.close();
-await seedWorkflows({ backend: 'sqlite', file: join(dir, 'profileflow.db') }, template, 1000, 2);
+await seedWorkflows({ backend: 'sqlite', file: join(dir, 'profileflow.db') }, template, 1000, 200);
 store = await openStore({ backend: 'sqlite', dataDir: dir });
 app = await buildApp({ store });
 const h = { ...AUTH_HEADERS, 'content-type': 'application/json' };
@@ -58,6 +58,15 @@ const getInput = { DomainName: 'd', WorkflowId: template };
 await cpuOf('store.workflows.get', () => store.workflows.get(scope, 'd', template));
 await cpuOf('GetWorkflow handler (store included)', () => operations.GetWorkflow(ctx, getInput as never));
 await cpuOf('GetWorkflow through app.inject', () => app.inject({ method: 'GET', url: `/domains/d/workflows/${template}`, headers: AUTH_HEADERS }));
+// GetWorkflowSteps, 100 of the template's 200 steps.
+const stepsInput = { DomainName: 'd', WorkflowId: template, MaxResults: 100 };
+const stepsOutput = await operations.GetWorkflowSteps(ctx, stepsInput as never);
+await cpuOf('store.workflows.listSteps (101 rows)', () => store.workflows.listSteps(scope, template, undefined, 101));
+await cpuOf('GetWorkflowSteps handler (store included)', () => operations.GetWorkflowSteps(ctx, stepsInput as never));
+await cpuOf('GetWorkflowSteps serializeOutput + JSON', () => Buffer.from(JSON.stringify(serializeOutput('GetWorkflowSteps', stepsOutput))));
+await cpuOf('GetWorkflowSteps through app.inject', () =>
+  app.inject({ method: 'GET', url: `/domains/d/workflows/${template}/steps?max-results=100`, headers: AUTH_HEADERS }),
+);
 await app.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -158,6 +158,6 @@ export function describeWorkflow(w: WorkflowSummary): string {
 }
 
 /** BatchRecordsStartTime/EndTime are model strings, not timestamps: ISO-8601 of the step's window. */
-export function stepWindowText(step: WorkflowStepRecord): { start: string; end: string } {
+export function stepWindowText(step: Pick<WorkflowStepRecord, 'windowStart' | 'windowEnd'>): { start: string; end: string } {
   return { start: iso(step.windowStart), end: iso(step.windowEnd) };
 }

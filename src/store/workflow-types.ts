@@ -55,6 +55,12 @@ export interface WorkflowStepRecord {
   updatedAt: number;
 }
 
+/** What GetWorkflowSteps shows of a step (and the order it is read in): no cursor, lease or retry state. */
+export type WorkflowStepSummary = Pick<
+  WorkflowStepRecord,
+  'stepNo' | 'flowName' | 'status' | 'executionMessage' | 'recordsProcessed' | 'windowStart' | 'windowEnd' | 'createdAt' | 'updatedAt'
+>;
+
 export interface WorkflowFilter {
   status?: WorkflowStatus;
   workflowType?: string;
@@ -102,7 +108,7 @@ export interface WorkflowRepository {
     limit: number,
   ): Promise<WorkflowSummary[]>;
   /** In execution order; keyset after step number `after`. */
-  listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepRecord[]>;
+  listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepSummary[]>;
   /**
    * Marks a workflow deleted (it disappears from every read at once). Returns 'missing' when there was
    * none, 'running' when a worker holds a live lease on one of its steps (the worker cancels and
