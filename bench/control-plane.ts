@@ -221,15 +221,18 @@ async function main() {
       process.stdout.write(`\nplan ${backend} ${p.case}${p.suspicious ? ' (SORTS OR SCANS)' : ''}:\n  ${p.plan.join('\n  ')}\n`);
     }
   }
-  const file = writeResult(backends.length === 1 ? `control-plane-${backends[0]}` : 'control-plane', {
-    command: `npm run bench -- control-plane ${process.argv.slice(2).join(' ')}`.trim(),
-    machine,
-    load: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S },
-    cases: all,
-    scale,
-    details,
-  });
-  process.stdout.write(`\nwrote ${file}\n`);
+  // One file per backend whichever were run, so that the results folder always holds the same two.
+  for (const backend of backends) {
+    const file = writeResult(`control-plane-${backend}`, {
+      command: `npm run bench -- control-plane ${process.argv.slice(2).join(' ')}`.trim(),
+      machine,
+      load: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S },
+      cases: all.filter((r) => r.backend === backend),
+      scale: scale.filter((r) => r.backend === backend),
+      details: { [backend]: details[backend] },
+    });
+    process.stdout.write(`\nwrote ${file}\n`);
+  }
 }
 
 await main();
