@@ -46,7 +46,7 @@ async function cpuOf(name: string, f: () => unknown) {
   process.stdout.write(`${name.padEnd(44)} ${((u.user + u.system) / 1000 / n).toFixed(3)} ms CPU\n`);
 }
 await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
-await cpuOf('store.workflows.list (101 rows)', () => store.workflows.list(scope, 'd', filter, undefined, 101));
+await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems(scope, 'd', filter, undefined, 101));
 await cpuOf('ListWorkflows handler (store included)', () => operations.ListWorkflows(ctx, input as never));
 await cpuOf('serializeOutput', () => serializeOutput('ListWorkflows', output));
 await cpuOf('JSON.stringify + Buffer.from', () => Buffer.from(JSON.stringify(serializeOutput('ListWorkflows', output))));

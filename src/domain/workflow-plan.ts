@@ -1,5 +1,5 @@
 import { BadRequestException } from '../api/errors.js';
-import type { NewStep, WorkflowStepRecord, WorkflowSummary } from '../store/workflow-types.js';
+import type { NewStep, WorkflowListItem, WorkflowStepRecord } from '../store/workflow-types.js';
 
 /** The console's bulk ingestion batches history in two-month windows (AWS admin guide). */
 export const DEFAULT_BATCH_MONTHS = 2;
@@ -170,7 +170,7 @@ export function clip255(text: string): string {
 }
 
 /** ListWorkflowsItem.StatusDescription: one sentence a person can act on. */
-export function describeWorkflow(w: WorkflowSummary): string {
+export function describeWorkflow(w: WorkflowListItem): string {
   const progress = `${w.stepsCompleted} of ${w.totalSteps} step${w.totalSteps === 1 ? '' : 's'} complete, ${w.recordsProcessed} record${w.recordsProcessed === 1 ? '' : 's'} processed`;
   switch (w.status) {
     case 'NOT_STARTED':

@@ -55,6 +55,12 @@ export interface WorkflowStepRecord {
   updatedAt: number;
 }
 
+/** What ListWorkflows shows of a workflow (its StatusDescription included). */
+export type WorkflowListItem = Pick<
+  WorkflowSummary,
+  'workflowId' | 'workflowType' | 'status' | 'errorDescription' | 'recordsProcessed' | 'stepsCompleted' | 'totalSteps' | 'createdAt' | 'updatedAt'
+>;
+
 /** What GetWorkflowSteps shows of a step (and the order it is read in): no cursor, lease or retry state. */
 export type WorkflowStepSummary = Pick<
   WorkflowStepRecord,
@@ -107,6 +113,14 @@ export interface WorkflowRepository {
     after: [number, string] | undefined,
     limit: number,
   ): Promise<WorkflowSummary[]>;
+  /** The same page as `list`, with only what ListWorkflows shows. */
+  listItems(
+    scope: Scope,
+    domainName: string,
+    filter: WorkflowFilter,
+    after: [number, string] | undefined,
+    limit: number,
+  ): Promise<WorkflowListItem[]>;
   /** In execution order; keyset after step number `after`. */
   listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepSummary[]>;
   /**

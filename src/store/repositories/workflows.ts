@@ -7,6 +7,7 @@ import type {
   NewStep,
   StepKey,
   WorkflowFilter,
+  WorkflowListItem,
   WorkflowRecord,
   WorkflowSummary,
   WorkflowRepository,
@@ -55,11 +56,37 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     after: [number, string] | undefined,
     limit: number,
   ): Promise<WorkflowSummary[]> {
-    // Why not selectAll: the FlowDefinition (about 1 KB a row) is most of a row's bytes and no list shows
-    // it; reading it made up half of a 100-item ListWorkflows's CPU (docs/performance.md).
+    const rows = await this.listRows(scope, domainName, filter, after, limit, SUMMARY_COLUMNS);
+    return rows.map(fromSummaryRow);
+  }
+
+  async listItems(
+    scope: Scope,
+    domainName: string,
+    filter: WorkflowFilter,
+    after: [number, string] | undefined,
+    limit: number,
+  ): Promise<WorkflowListItem[]> {
+    // Nine columns rather than the summary's fifteen: the driver builds one object per row with every
+    // column selected, and the row read is most of a 100-item ListWorkflows.
+    const rows = await this.listRows(scope, domainName, filter, after, limit, ITEM_COLUMNS);
+    return rows.map(fromItemRow);
+  }
+
+  /** One query for both list shapes: newest first, filtered, keyset after `after`. */
+  private async listRows<C extends keyof WorkflowsTable>(
+    scope: Scope,
+    domainName: string,
+    filter: WorkflowFilter,
+    after: [number, string] | undefined,
+    limit: number,
+    columns: readonly C[],
+  ): Promise<Pick<Selectable<WorkflowsTable>, C>[]> {
+    // Why never selectAll: the FlowDefinition (about 1 KB a row) is most of a row's bytes and no list
+    // shows it; reading it made up half of a 100-item ListWorkflows's CPU (docs/performance.md).
     let q = this.db
       .selectFrom('workflows')
-      .select(SUMMARY_COLUMNS)
+      .select(columns as readonly (keyof WorkflowsTable)[])
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
@@ -77,7 +104,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
       q = q.where((eb) => eb(eb.refTuple('created_at', 'workflow_id'), '<', eb.tuple(createdAt, workflowId)));
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('workflow_id', 'desc').limit(limit).execute();
-    return rows.map(fromSummaryRow);
+    return rows as unknown as Pick<Selectable<WorkflowsTable>, C>[];
   }
 
   async listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepSummary[]> {
@@ -412,6 +439,32 @@ const SUMMARY_COLUMNS = [
   'started_at',
   'updated_at',
 ] as const;
+
+const ITEM_COLUMNS = [
+  'workflow_id',
+  'workflow_type',
+  'status',
+  'error_description',
+  'records_processed',
+  'steps_completed',
+  'total_steps',
+  'created_at',
+  'updated_at',
+] as const;
+
+function fromItemRow(row: Pick<Selectable<WorkflowsTable>, (typeof ITEM_COLUMNS)[number]>): WorkflowListItem {
+  return {
+    workflowId: row.workflow_id,
+    workflowType: row.workflow_type as 'APPFLOW_INTEGRATION',
+    status: row.status as WorkflowStatus,
+    errorDescription: row.error_description ?? undefined,
+    recordsProcessed: Number(row.records_processed),
+    stepsCompleted: Number(row.steps_completed),
+    totalSteps: Number(row.total_steps),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
 
 function fromSummaryRow(row: Pick<Selectable<WorkflowsTable>, (typeof SUMMARY_COLUMNS)[number]>): WorkflowSummary {
   return {
