@@ -35,8 +35,8 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
   }
 
   async get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined> {
-    // Summary columns, as list reads them: no API answer shows the stored FlowDefinition, and reading and
-    // parsing its ~1 KB was a fifth of a GetWorkflow's CPU (docs/performance.md).
+    // Summary columns: no API answer shows the stored FlowDefinition (~1 KB), which was read and parsed
+    // here for nothing; the engine reads it through its claims.
     const row = await this.db
       .selectFrom('workflows')
       .select(SUMMARY_COLUMNS)
@@ -468,21 +468,13 @@ function fromItemRow(row: Pick<Selectable<WorkflowsTable>, (typeof ITEM_COLUMNS)
 
 function fromSummaryRow(row: Pick<Selectable<WorkflowsTable>, (typeof SUMMARY_COLUMNS)[number]>): WorkflowSummary {
   return {
-    workflowId: row.workflow_id,
+    ...fromItemRow(row),
     domainName: row.domain_name,
-    workflowType: row.workflow_type as 'APPFLOW_INTEGRATION',
-    status: row.status as WorkflowStatus,
-    errorDescription: row.error_description ?? undefined,
     objectTypeName: row.object_type_name,
     connectorType: row.connector_type,
     connectorProfileName: row.connector_profile_name,
     roleArn: row.role_arn,
-    recordsProcessed: Number(row.records_processed),
-    stepsCompleted: Number(row.steps_completed),
-    totalSteps: Number(row.total_steps),
-    createdAt: Number(row.created_at),
     startedAt: row.started_at === null ? undefined : Number(row.started_at),
-    updatedAt: Number(row.updated_at),
   };
 }
 
@@ -542,21 +534,13 @@ function fromStepSummaryRow(row: Pick<Selectable<WorkflowStepsTable>, (typeof ST
 
 function fromStepRow(row: Selectable<WorkflowStepsTable>): WorkflowStepRecord {
   return {
+    ...fromStepSummaryRow(row),
     workflowId: row.workflow_id,
-    stepNo: Number(row.step_no),
-    flowName: row.flow_name,
-    status: row.status as WorkflowStatus,
-    executionMessage: row.execution_message,
-    recordsProcessed: Number(row.records_processed),
     recordsDropped: Number(row.records_dropped),
-    windowStart: Number(row.window_start),
-    windowEnd: Number(row.window_end),
     cursor: row.cursor ?? undefined,
     attempts: Number(row.attempts),
     runAfter: Number(row.run_after),
     leaseOwner: row.lease_owner ?? undefined,
     leaseExpiresAt: row.lease_expires_at === null ? undefined : Number(row.lease_expires_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
   };
 }
