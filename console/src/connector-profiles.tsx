@@ -17,6 +17,8 @@ export function ConnectorProfilesPage() {
         answers them, masked.
       </p>
       <ErrorNotice error={error} what="list the connector profiles" />
+      {/* Connector profiles are the operator's: a tenant's keys are refused, and an empty table would say "none". */}
+      {!error && (
       <div class="table-wrap">
         <table>
           <caption class="visually-hidden">Connector profiles</caption>
@@ -55,6 +57,7 @@ export function ConnectorProfilesPage() {
           </tbody>
         </table>
       </div>
+      )}
       {loading && !value && <p class="muted">Loading…</p>}
     </section>
   );

@@ -1,11 +1,17 @@
 import type { CredentialTable } from './credentials.js';
 import { type SignedRequest, verifySigV4 } from './sigv4.js';
 
-/** Who is calling, and where: every stored resource is keyed by (accountId, region). */
+/**
+ * Who is calling, and where: every stored resource is keyed by (accountId, region). `role` says what the
+ * caller may reach: a tenant its own account through the AWS APIs (and its own account's testing
+ * controls), an operator the service's own routes, and with authentication off the developer at the
+ * keyboard is both.
+ */
 export interface Caller {
   accountId: string;
   region: string;
   accessKeyId: string | undefined;
+  role: 'tenant' | 'operator' | 'developer';
 }
 
 export const DEFAULT_ACCOUNT_ID = '000000000000';
@@ -42,28 +48,24 @@ export function resolveCaller(
     accessKeyId,
     accountId: accessKeyId && /^\d{12}$/.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT_ID,
     region: region && /^[a-z0-9-]{1,32}$/.test(region) ? region : defaultRegion,
+    role: 'developer',
   };
 }
 
 /** How requests are authenticated: `off` trusts the credential scope as sent; `sigv4` verifies it. */
 export interface AuthSettings {
   mode: 'off' | 'sigv4';
-  /** Required for sigv4: access key id → {secretAccessKey, accountId}. */
+  /** Required for sigv4: access key id → {secretAccessKey, accountId} for tenants, {secretAccessKey, role: 'operator'} for operators. */
   credentials?: CredentialTable;
   /** Wall-clock milliseconds for the 15-minute window; defaults to Date.now. */
   now?: () => number;
 }
 
 /**
- * The caller of an AWS-route (or, in sigv4 mode, admin-route) request. In sigv4 mode the signature is
- * verified and the account is the one configured for the access key; otherwise as `resolveCaller`.
+ * The caller of a request. In sigv4 mode the signature is verified and the account and role are the
+ * ones configured for the access key; otherwise as `resolveCaller` (the developer, in the account its
+ * key names).
  */
-/**
- * The caller a signature proved, per request (keyed by the request object), for the operator routes that
- * scope what they show by account (the events stream). Absent in `--auth off` mode.
- */
-export const verifiedCallers = new WeakMap<object, Caller>();
-
 export function authenticate(settings: AuthSettings | undefined, request: SignedRequest, query: URLSearchParams): Caller {
   if (!settings || settings.mode === 'off') {
     const authorization = headerOf(request.rawHeaders, 'authorization');

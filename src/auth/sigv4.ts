@@ -59,8 +59,10 @@ export interface SignedRequest {
 /** A request whose signature checked out: who signed it and in which region it acts. */
 export interface VerifiedCaller {
   accessKeyId: string;
+  /** The tenant's account; empty for an operator key, which acts in no account. */
   accountId: string;
   region: string;
+  role: 'tenant' | 'operator';
 }
 
 interface ParsedAuth {
@@ -119,7 +121,7 @@ export function verifySigV4(request: SignedRequest, credentials: CredentialTable
   const key = signingKey(credential.secretAccessKey, auth.date, auth.region, auth.service);
   const expected = signatureOf(key, stringToSign(auth.amzDate, scope, canonical));
   if (!timingSafeEqualText(auth.signature, expected)) throw new InvalidSignatureException();
-  return { accessKeyId: auth.accessKeyId, accountId: credential.accountId, region: auth.region };
+  return { accessKeyId: auth.accessKeyId, accountId: credential.accountId, region: auth.region, role: credential.role ?? 'tenant' };
 }
 
 /** What signing needs from a caller's credentials (a session token is signed as `x-amz-security-token`). */

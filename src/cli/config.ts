@@ -35,6 +35,16 @@ export interface ServiceConfig {
   throttleBurst?: number;
   /** `profileflow worker` only: serve /_profileflow/metrics and /_profileflow/health on this port (on --host). */
   metricsPort?: number;
+  /** JSON file: access key id → {secretAccessKey} of the operator (else PROFILEFLOW_OPERATOR_CREDENTIALS holds that JSON). */
+  operatorCredentialsFile?: string;
+  /** Host names the service answers to beyond loopback names and --host; `*` for any. */
+  allowedHosts?: string[];
+  /** Origins whose pages may call the AWS routes (CORS); none by default. */
+  corsOrigins?: string[];
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxConnections?: number;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -71,6 +81,13 @@ export const SETTINGS = [
   { key: 'throttleRate', flag: 'throttle-rate', env: 'PROFILEFLOW_THROTTLE_RATE', help: 'requests/s per account, region and operation; 0 = off (default: off on loopback, else 10)', kind: 'number' },
   { key: 'throttleBurst', flag: 'throttle-burst', env: 'PROFILEFLOW_THROTTLE_BURST', help: 'throttle bucket size (default 20)', kind: 'int' },
   { key: 'metricsPort', flag: 'metrics-port', env: 'PROFILEFLOW_METRICS_PORT', help: 'worker only: serve /_profileflow/metrics and /health on this port (default: none)', kind: 'port' },
+  { key: 'operatorCredentialsFile', flag: 'operator-credentials-file', env: 'PROFILEFLOW_OPERATOR_CREDENTIALS_FILE', help: 'JSON {accessKeyId: {secretAccessKey}} of the operator, who reaches /_profileflow/ (or PROFILEFLOW_OPERATOR_CREDENTIALS)', kind: 'string' },
+  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'PROFILEFLOW_ALLOWED_HOSTS', help: 'comma-separated Host names answered besides loopback and --host; * for any', kind: 'list' },
+  { key: 'corsOrigins', flag: 'cors-origins', env: 'PROFILEFLOW_CORS_ORIGINS', help: 'comma-separated origins whose pages may call the AWS routes (CORS; default none)', kind: 'list' },
+  { key: 'headersTimeoutMs', flag: 'headers-timeout-ms', env: 'PROFILEFLOW_HEADERS_TIMEOUT_MS', help: 'time to receive the request headers (default 10000)', kind: 'int' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'PROFILEFLOW_REQUEST_TIMEOUT_MS', help: 'time to receive a whole request (default 30000)', kind: 'int' },
+  { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PROFILEFLOW_IDLE_TIMEOUT_MS', help: 'close a connection idle this long (default 120000)', kind: 'int' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'PROFILEFLOW_MAX_CONNECTIONS', help: 'open connections accepted at once (default 1000)', kind: 'int' },
 ] as const;
 
 export class ConfigError extends Error {}
@@ -143,6 +160,11 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 function parseSetting(kind: string, raw: unknown, flag: string): unknown {
   if (kind === 'port') return parsePort(raw, flag);
+  if (kind === 'list') {
+    const items = Array.isArray(raw) ? raw : String(raw).split(',');
+    if (items.some((i) => typeof i !== 'string')) throw new ConfigError(`--${flag} must be a list of strings.`);
+    return (items as string[]).map((i) => i.trim()).filter((i) => i !== '');
+  }
   if (kind === 'number') {
     const n = /^\d{1,9}(\.\d{1,9})?$/.test(String(raw)) ? Number(raw) : Number.NaN;
     if (!Number.isFinite(n)) throw new ConfigError(`--${flag} must be a number of 0 or more, got '${String(raw)}'.`);

@@ -11,7 +11,9 @@ import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, sto
 import { loadConnectorProfiles } from './connector-profiles.js';
 import { WebhookDispatcher } from '../engine/webhooks.js';
 import type { AuthSettings } from '../auth/caller.js';
-import { CredentialsError, loadCredentials } from '../auth/credentials.js';
+import { CredentialsError, loadCredentials, mergeCredentials } from '../auth/credentials.js';
+import { type BrowserPolicy, hostNamesFor } from '../server/browser-guard.js';
+import type { ServerLimits } from '../server/server-limits.js';
 import { DEFAULT_THROTTLE_BURST, DEFAULT_THROTTLE_RATE, type ThrottleOptions } from '../server/throttle.js';
 
 const HELP = `profileflow ${VERSION}: Amazon Connect Customer Profiles integration workflows, on your machine.
@@ -105,10 +107,14 @@ function isLoopback(host: string): boolean {
  * Auth: an explicit --auth wins; else sigv4 when credentials are configured, off on a loopback address,
  * and on any other address the service refuses to start rather than serve unauthenticated.
  */
-function authOf(config: ServiceConfig): AuthSettings {
+function authOf(config: ServiceConfig): AuthSettings & { tenants: number; operators: number } {
+  let tenants;
+  let operators;
   let credentials;
   try {
-    credentials = loadCredentials(config.credentialsFile, process.env.PROFILEFLOW_CREDENTIALS);
+    tenants = loadCredentials(config.credentialsFile, process.env.PROFILEFLOW_CREDENTIALS);
+    operators = loadCredentials(config.operatorCredentialsFile, process.env.PROFILEFLOW_OPERATOR_CREDENTIALS, 'operator');
+    credentials = tenants || operators ? mergeCredentials(tenants, operators) : undefined;
   } catch (err) {
     if (err instanceof CredentialsError) throw new ConfigError(err.message);
     throw err;
@@ -122,7 +128,30 @@ function authOf(config: ServiceConfig): AuthSettings {
   if (mode === 'sigv4' && !credentials) {
     throw new ConfigError('--auth sigv4 needs credentials: --credentials-file FILE or PROFILEFLOW_CREDENTIALS (JSON {"<access key id>": {"secretAccessKey": "…", "accountId": "123456789012"}}).');
   }
-  return { mode, credentials };
+  return { mode, credentials, tenants: tenants?.size ?? 0, operators: operators?.size ?? 0 };
+}
+
+/** The names the service answers to: its own address (every local one for a wildcard) and the operator's additions. */
+function browserOf(config: ServiceConfig): BrowserPolicy {
+  for (const origin of config.corsOrigins ?? []) {
+    if (!/^https?:\/\/[^/\s]+$/i.test(origin)) throw new ConfigError(`--cors-origins takes origins such as https://app.example.com (scheme and host, no path), got '${origin}'.`);
+  }
+  return { allowedHosts: [...hostNamesFor(config.host), ...(config.allowedHosts ?? [])], corsOrigins: config.corsOrigins };
+}
+
+function limitsOf(config: ServiceConfig): ServerLimits {
+  return {
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnections: config.maxConnections,
+  };
+}
+
+function describeAuth(auth: ReturnType<typeof authOf>): string {
+  if (auth.mode !== 'sigv4') return 'off';
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `sigv4, ${plural(auth.tenants, 'tenant key')}, ${auth.operators ? plural(auth.operators, 'operator key') : 'no operator key (operator routes refused)'}`;
 }
 
 /** Throttling: off on loopback unless a rate is given; elsewhere on with the defaults; rate 0 turns it off. */
@@ -148,7 +177,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
     afterReset: () => loadConnectorProfiles(store, config.connectorProfiles ?? [], clock),
   };
   // Step outcomes and engine errors are logged by the app (JSON, with workflowId and stepNo).
-  const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator });
+  const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator, browser: browserOf(config), limits: limitsOf(config) });
   const address = await app.listen({ host: config.host, port: config.port });
   engine.start();
   webhooks.start();
@@ -162,7 +191,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
     await store.close();
   });
   process.stdout.write(
-    `profileflow ${VERSION} listening on ${address} (backend: ${describeStore(storeConfig)}; engine: ${config.engineMode}; clock: ${config.clock}; auth: ${auth.mode === 'sigv4' ? `sigv4, ${auth.credentials!.size} credential${auth.credentials!.size === 1 ? '' : 's'}` : 'off'}; throttle: ${throttle ? `${throttle.rate}/s, burst ${throttle.burst}` : 'off'})\n`,
+    `profileflow ${VERSION} listening on ${address} (backend: ${describeStore(storeConfig)}; engine: ${config.engineMode}; clock: ${config.clock}; auth: ${describeAuth(auth)}; throttle: ${throttle ? `${throttle.rate}/s, burst ${throttle.burst}` : 'off'})\n`,
   );
   return stopped;
 }
@@ -179,7 +208,7 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   const auth = config.metricsPort !== undefined ? authOf(config) : undefined;
   const store = await openStore(storeConfig);
   const engine = createEngine(store, systemClock, config, 'auto');
-  const app = await buildWorkerApp({ store, engine, logger: { level: config.logLevel }, auth });
+  const app = await buildWorkerApp({ store, engine, logger: { level: config.logLevel }, auth, browser: browserOf(config), limits: limitsOf(config) });
   const address = config.metricsPort !== undefined ? await app.listen({ host: config.host, port: config.metricsPort }) : undefined;
   engine.start();
   const stopped = untilSignal(async () => {

@@ -1,25 +1,27 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import { checkConnectorProfile, checkProfileName, maskSecrets } from '../connectors/profiles.js';
 import type { Clock } from '../engine/clock.js';
 import type { ConnectorProfileRecord, Store } from '../store/types.js';
+import { readJsonBody, sendJson } from './admin-json.js';
 
 export interface AdminRouteDeps {
   store: Store;
   clock: Clock;
 }
 
-const PROFILES_PATH = '/_profileflow/connector-profiles';
+const PROFILES_PATH = '/connector-profiles';
 /** As many problems as one BadRequestException lists, like the AWS validator. */
 const MAX_PROBLEMS = 10;
 
 /**
- * The operator's routes under /_profileflow/. They answer errors in the AWS envelope (status,
+ * The connector profiles, on the admin surface (operator only: profiles hold credentials and decide
+ * what every account's flows read). They answer errors in the AWS envelope (status,
  * X-Amzn-ErrorType, {"Message"}) by throwing the modelled error classes, so every client of the service
  * reads one error shape. Connector profiles can hold credentials: answers mask them, always.
  */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
-  app.get(PROFILES_PATH, async (_request, reply) => {
+  app.get(PROFILES_PATH, { config: { access: 'operator' } }, async (_request, reply) => {
     const profiles = await deps.store.connectorProfiles.list();
     return sendJson(reply, 200, { connectorProfiles: profiles.map(present) });
   });
@@ -28,6 +30,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   app.route({
     method: ['GET', 'PUT', 'DELETE'],
     url: `${PROFILES_PATH}/*`,
+    config: { access: 'operator' },
     handler: async (request, reply) => {
       const name = profileNameOf(request);
       if (name === '' && request.method === 'GET') {
@@ -55,27 +58,15 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   });
 }
 
+/** The name as the router decoded it (the wildcard parameter): no second reading of the raw URL. */
 function profileNameOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? '';
-  const path = url.split('?')[0];
-  const raw = path.slice(PROFILES_PATH.length + 1);
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new BadRequestException(`The connector profile name in the path is not valid percent-encoding: '${raw.slice(0, 64)}'.`);
-  }
+  return (request.params as Record<string, string | undefined>)['*'] ?? '';
 }
 
 function parseBody(body: unknown): unknown {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
-  if (text.trim() === '') {
-    throw new BadRequestException('The request body must be a JSON object {kind, connectorTypes?, settings}.');
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new BadRequestException(`The request body is not valid JSON: ${(err as Error).message}`);
-  }
+  const parsed = readJsonBody(body);
+  if (parsed === undefined) throw new BadRequestException('The request body must be a JSON object {kind, connectorTypes?, settings}.');
+  return parsed;
 }
 
 function validationError(problems: string[]): BadRequestException {
@@ -99,9 +90,4 @@ function present(profile: ConnectorProfileRecord): Record<string, unknown> {
     createdAt: new Date(profile.createdAt).toISOString(),
     updatedAt: new Date(profile.updatedAt).toISOString(),
   };
-}
-
-/** Bytes, not a string, so that Fastify leaves the content type as the AWS routes send it (no charset). */
-function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body), 'utf8'));
 }

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { abridge, BadRequestException, ServiceError, UnknownOperationException } from '../api/errors.js';
-import { type AuthSettings, authenticate, verifiedCallers } from '../auth/caller.js';
+import type { AuthSettings } from '../auth/caller.js';
 import { PageTokens } from '../domain/page-token.js';
 import { type Clock, systemClock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { Handler } from '../operations/context.js';
 import { operations as defaultOperations } from '../operations/index.js';
 import type { Store } from '../store/types.js';
+import { registerAuthentication } from './access.js';
+import { registerAdminSurface } from './admin-surface.js';
 import { registerAdminRoutes } from './admin-routes.js';
-import { CONSOLE_PATH, registerConsoleRoutes } from './console-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-routes.js';
+import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
 import { registerEngineRoutes } from './engine-routes.js';
-import { requestLoggerFactory } from './operation-names.js';
-import { type OperatorOptions, registerOperatorFeatures } from './operator.js';
+import { type OperatorOptions, operatorFeatures } from './operator.js';
+import { registerRequestContext } from './request-context.js';
+import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import { VERSION } from './version.js';
 
@@ -33,6 +37,10 @@ export interface AppDeps {
   throttle?: ThrottleOptions;
   /** Metrics, fault rules, event stream, webhooks and testing controls (all optional; defaults made here). */
   operator?: OperatorOptions;
+  /** Host names answered and CORS origins; default: loopback names only, no CORS. */
+  browser?: BrowserPolicy;
+  /** Timeouts and the connection cap; defaults in server-limits.ts. */
+  limits?: ServerLimits;
 }
 
 /** PutProfileObject's Object alone may be 256,000 characters, which JSON escaping can multiply. */
@@ -41,6 +49,10 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * Builds the whole HTTP service around injected dependencies. Nothing happens on import and nothing
  * listens: only the CLI calls `listen`; tests use `app.inject()` or listen on an ephemeral port.
+ *
+ * A request: route once (request-context.ts: the matched route, never the raw URL) → Host and Origin
+ * checks → authenticate (access.ts) → faults → on the admin surface, authorize by the route's access →
+ * handler. Hook order is registration order, so the order below is the order of those steps.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -48,8 +60,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit,
     genReqId: () => randomUUID(),
-    // Every line a request logs names its operation (and, as always, its reqId = X-Amzn-RequestId).
-    childLoggerFactory: requestLoggerFactory,
+    ...serverOptionsOf(deps.limits),
+    // Logged by registerRequestLogs once the route is known, so every line names its operation.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // Malformed URLs never reach a route; they still get an AWS-shaped answer.
     frameworkErrors: (error, request, reply) => {
@@ -60,10 +73,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Bytes that are not HTTP never reach Fastify's handlers; they still get an AWS-shaped answer.
     clientErrorHandler: answerClientError,
   });
+  applyConnectionLimits(app, deps.limits);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-requestid', request.id);
   });
+  registerRequestContext(app);
+  registerRequestLogs(app);
+  registerBrowserGuard(app, deps.browser ?? {});
 
   // Bodies are kept as bytes: the protocol layer decides, per operation, whether and how to read them.
   app.removeAllContentTypeParsers();
@@ -89,21 +106,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sendServiceError(reply, new UnknownOperationException(`No Customer Profiles operation is served at ${request.method} ${path}.`));
   });
 
-  // In sigv4 mode the operator's routes need a request signed by any configured credential. Health
-  // stays open for load balancers, and the console's static files (no data in them) for browsers that
-  // have not signed in yet; matched by the route the router chose, so no spelling of a URL can borrow it.
-  requireSignedOperatorRoutes(app, deps.auth, new Set(['/_profileflow/health', CONSOLE_PATH, `${CONSOLE_PATH}/*`]));
-
-  const tokens = new PageTokens(await deps.store.pageTokenSecret());
-
-  // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
-  app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}) }));
-  registerAdminRoutes(app, { store: deps.store, clock: deps.clock ?? systemClock });
-  registerConsoleRoutes(app);
-
   const clock = deps.clock ?? systemClock;
-  if (deps.engine) registerEngineRoutes(app, deps.engine, clock);
-  registerOperatorFeatures(app, { ...deps.operator, store: deps.store, clock, engine: deps.engine });
+  const tokens = new PageTokens(await deps.store.pageTokenSecret());
+  registerAuthentication(app, deps.auth);
+  const features = operatorFeatures({ ...deps.operator, store: deps.store, clock, engine: deps.engine });
+  features.registerHooks(app);
+
+  await registerAdminSurface(app, (admin) => {
+    // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
+    admin.get('/health', { config: { access: 'public' } }, async () => ({
+      status: 'ok',
+      version: VERSION,
+      backend: deps.store.backend,
+      ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}),
+    }));
+    registerAdminRoutes(admin, { store: deps.store, clock });
+    registerConsoleRoutes(admin);
+    if (deps.engine) registerEngineRoutes(admin, deps.engine, clock);
+    features.registerRoutes(admin);
+  });
 
   registerAwsRoutes(app, {
     store: deps.store,
@@ -112,26 +133,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks: deps.operator?.webhooks,
     tokens,
     operations: deps.operations ?? defaultOperations,
-    auth: deps.auth,
     throttle: deps.throttle ? new Throttle(deps.throttle) : undefined,
   });
   return app;
 }
 
 /**
- * In sigv4 mode, every /_profileflow/ route but `publicRoutes` (route patterns, as the router matched
- * them) needs a request signed by any configured credential. Shared by serve and a worker's metrics
- * port. preHandler: the signature covers the body, which is parsed by then.
+ * One line when a request arrives and one when it is answered, each through the request's logger,
+ * which from here on carries the operation (an AWS operation, an admin route pattern or Unknown) beside
+ * the request id. Headers and bodies are never logged; the URL goes through the logger's serializer.
  */
-export function requireSignedOperatorRoutes(app: FastifyInstance, auth: AuthSettings | undefined, publicRoutes: ReadonlySet<string>): void {
-  if (auth?.mode !== 'sigv4') return;
-  app.addHook('preHandler', async (request) => {
-    const url = request.raw.url ?? '/';
-    if (!url.startsWith('/_profileflow/') || publicRoutes.has(request.routeOptions.url ?? '')) return;
-    const q = url.indexOf('?');
-    const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    const caller = authenticate(auth, { method: request.method, rawUrl: url, rawHeaders: request.raw.rawHeaders, body: request.body as Buffer | undefined }, query);
-    verifiedCallers.set(request, caller);
+export function registerRequestLogs(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    request.log = request.log.child({ operation: request.ctx.operation });
+    request.log.info({ req: request }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 }
 
@@ -144,14 +162,17 @@ function answerClientError(error: Error & { code?: string }, socket: import('nod
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const body = JSON.stringify({
-    Message: tooLarge ? 'The request headers are larger than the server accepts.' : 'The request is not valid HTTP/1.1 and could not be read.',
-  });
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? ['431 Request Header Fields Too Large', 'The request headers are larger than the server accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? ['408 Request Timeout', 'The request was not received in time: its headers or body came too slowly.']
+        : ['400 Bad Request', 'The request is not valid HTTP/1.1 and could not be read.'];
+  const body = JSON.stringify({ Message: message });
   socket.end(
-    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+    `HTTP/1.1 ${status}\r\n` +
       'Content-Type: application/json\r\n' +
-      'X-Amzn-ErrorType: BadRequestException\r\n' +
+      `X-Amzn-ErrorType: ${status.startsWith('408') ? 'RequestTimeoutException' : 'BadRequestException'}\r\n` +
       `X-Amzn-RequestId: ${randomUUID()}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +

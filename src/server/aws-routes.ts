@@ -1,11 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InternalServerException, ServiceError } from '../api/errors.js';
-import { allOperations } from '../api/service.js';
-import { type AuthSettings, authenticate } from '../auth/caller.js';
+import { InternalServerException, NotImplementedException, ServiceError } from '../api/errors.js';
 import type { PageTokens } from '../domain/page-token.js';
 import type { Clock } from '../engine/clock.js';
 import { bindInput } from '../protocol/bind.js';
-import { Router } from '../protocol/router.js';
 import { serializeOutput } from '../protocol/serialize.js';
 import type { Handler, OperationContext } from '../operations/context.js';
 import type { Store } from '../store/types.js';
@@ -18,42 +15,44 @@ export interface AwsRouteDeps {
   operations: Record<string, Handler>;
   engine?: { wake(): void };
   webhooks?: OperationContext['webhooks'];
-  /** Absent: auth off (the account comes from the access key id, unverified). */
-  auth?: AuthSettings;
   /** Absent: no throttling. */
   throttle?: Throttle;
 }
 
 /**
  * The AWS API: one catch-all route, because restJson1 routing (method first, static segments before
- * labels, labels decoded after matching) is not what a general-purpose router does. The request flows
- * authenticate (SigV4, as AWS's front door does before anything else) → route → throttle (per account,
- * region and operation) → bind → validate → handler → serialize.
+ * labels, labels decoded after matching) is not what a general-purpose router does. By the time the
+ * handler runs the request context holds the operation (routed once, request-context.ts) and the caller
+ * (authenticated in preHandler, as AWS's front door does before anything else), so the handler goes:
+ * an unknown or unimplemented route's error → throttle (per account, region and operation) → bind →
+ * validate → handler → serialize.
  */
 export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): void {
-  const router = new Router(allOperations, new Set(Object.keys(deps.operations)));
-
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
     url: '/*',
+    config: { aws: true },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const { route, caller } = request.ctx;
+      if (route.kind === 'aws-unmatched') throw route.error;
+      if (route.kind !== 'aws' || !caller) throw new InternalServerException();
+      const { operation, labels } = route;
+      const handler = deps.operations[operation];
+      if (!handler) {
+        throw new NotImplementedException(`The operation ${operation} is part of Customer Profiles but is not implemented by profileflow yet.`);
+      }
+      deps.throttle?.take(caller.accountId, caller.region, operation);
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
-      const path = q === -1 ? url : url.slice(0, q);
-      const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-      const body = request.body as Buffer | undefined;
-      const caller = authenticate(deps.auth, { method: request.method, rawUrl: url, rawHeaders: request.raw.rawHeaders, body }, query);
-      const { operation, labels } = router.match(request.method, path);
-      deps.throttle?.take(caller.accountId, caller.region, operation);
       const input = bindInput(operation, {
         labels,
-        query,
-        body,
+        query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+        body: request.body as Buffer | undefined,
         contentType: request.headers['content-type'],
       });
       // Only (account, region) scopes data and page tokens: any key of the same account sees the same.
       const scope = { accountId: caller.accountId, region: caller.region };
-      const output = await deps.operations[operation](
+      const output = await handler(
         { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine, webhooks: deps.webhooks },
         input,
       );

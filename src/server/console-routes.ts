@@ -3,8 +3,10 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+/** Where the service's own routes live. */
+export const ADMIN_PREFIX = '/_profileflow';
 /** Where the web console is served. Its client-side routes live under it too. */
-export const CONSOLE_PATH = '/_profileflow/console';
+export const CONSOLE_PATH = `${ADMIN_PREFIX}/console`;
 
 /**
  * `vite build` writes the console to `<package>/dist/console`. From `dist/server/` (built) and from
@@ -61,14 +63,17 @@ const REVALIDATE = 'no-cache';
  */
 export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRouteOptions = {}): void {
   const root = resolve(options.root ?? DEFAULT_CONSOLE_ROOT);
+  // On the admin surface the routes are relative to its prefix; on an app of their own (tests), absolute.
+  const base = app.prefix === ADMIN_PREFIX ? CONSOLE_PATH.slice(ADMIN_PREFIX.length) : CONSOLE_PATH;
+  const open = { config: { access: 'public' as const } };
 
-  app.get(CONSOLE_PATH, async (request, reply) => {
+  app.get(base, open, async (request, reply) => {
     const url = request.raw.url ?? CONSOLE_PATH;
     const q = url.indexOf('?');
     return reply.redirect(`${CONSOLE_PATH}/${q === -1 ? '' : url.slice(q)}`, 308);
   });
 
-  app.get(`${CONSOLE_PATH}/*`, async (request, reply) => {
+  app.get(`${base}/*`, open, async (request, reply) => {
     const relative = relativePathOf(request);
     if (relative === undefined) return sendText(reply, 400, 'The console path is not valid.');
 
@@ -92,13 +97,8 @@ export function registerConsoleRoutes(app: FastifyInstance, options: ConsoleRout
 
 /** The path under the console, percent-decoded once; undefined when it could escape the root. */
 function relativePathOf(request: FastifyRequest): string | undefined {
-  const path = (request.raw.url ?? '').split('?')[0];
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path.slice(CONSOLE_PATH.length + 1));
-  } catch {
-    return undefined;
-  }
+  // The wildcard as the router decoded it (once), however the prefix was spelled.
+  const decoded = (request.params as Record<string, string | undefined>)['*'] ?? '';
   if (decoded.includes('\0') || decoded.includes('\\') || decoded.startsWith('/')) return undefined;
   if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return undefined;
   return decoded;

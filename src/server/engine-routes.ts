@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BadRequestException } from '../api/errors.js';
+import { readJsonObject } from './admin-json.js';
 import { type Clock, ManualClock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
 
@@ -8,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
  * it page by page in manual mode, and move the manual clock so back-offs and leases elapse on demand.
  */
 export function registerEngineRoutes(app: FastifyInstance, engine: Engine, clock: Clock): void {
-  app.get('/_profileflow/engine', async () => ({
+  app.get('/engine', { config: { access: 'operator' } }, async () => ({
     mode: engine.options.mode,
     owner: engine.owner,
     clock: clock instanceof ManualClock ? 'manual' : 'system',
@@ -16,7 +17,7 @@ export function registerEngineRoutes(app: FastifyInstance, engine: Engine, clock
     options: { ...engine.options },
   }));
 
-  app.post('/_profileflow/engine/advance', async (request) => {
+  app.post('/engine/advance', { config: { access: 'operator' } }, async (request) => {
     const body = readJsonObject(request.body);
     const pages = body.pages;
     if (pages !== undefined && (!Number.isInteger(pages) || (pages as number) < 1 || (pages as number) > 100_000)) {
@@ -28,7 +29,7 @@ export function registerEngineRoutes(app: FastifyInstance, engine: Engine, clock
     return engine.advance({ pages: pages as number | undefined, untilIdle: body.untilIdle === true });
   });
 
-  app.post('/_profileflow/clock', async (request) => {
+  app.post('/clock', { config: { access: 'operator' } }, async (request) => {
     if (!(clock instanceof ManualClock)) {
       throw new BadRequestException('The clock is the system clock; start the service with --clock manual to move it.');
     }
@@ -48,18 +49,4 @@ export function registerEngineRoutes(app: FastifyInstance, engine: Engine, clock
     engine.wake();
     return { now: new Date(clock.now()).toISOString() };
   });
-}
-
-export function readJsonObject(body: unknown): Record<string, unknown> {
-  if (body === undefined || (Buffer.isBuffer(body) && body.length === 0)) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.isBuffer(body) ? body.toString('utf8') : String(body));
-  } catch {
-    throw new BadRequestException('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequestException('The request body must be a JSON object.');
-  }
-  return parsed as Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BadRequestException } from '../api/errors.js';
-import { verifiedCallers } from '../auth/caller.js';
+import { accountScopeOf } from './access.js';
 import type { ChangeFeed, FeedEvent } from './change-feed.js';
 
 export interface EventsRouteOptions {
@@ -25,7 +25,7 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
     open.clear();
   });
 
-  app.get('/_profileflow/events', async (request, reply) => {
+  app.get('/events', { config: { access: 'account' } }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const filter = {
       domainName: query.domain,
@@ -38,9 +38,8 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
         throw new BadRequestException(`The ${name} filter must be 1 to 256 characters.`);
       }
     }
-    // With signatures on, a key sees only its own account's events, whatever ?accountId= asks for.
-    const caller = verifiedCallers.get(request);
-    if (caller) filter.accountId = caller.accountId;
+    // A tenant sees only its own account's events; the operator (or the developer, auth off) any.
+    filter.accountId = accountScopeOf(request, filter.accountId);
     const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.lastEventId;
 
     reply.hijack();

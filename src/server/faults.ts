@@ -11,7 +11,6 @@ import {
 import { allOperations } from '../api/service.js';
 import { seededRandom } from '../domain/ids.js';
 import type { Metrics } from './metrics.js';
-import { isAwsRequest, operationOf } from './operation-names.js';
 
 /** The model's five errors, by name, each with the message a rule without one answers. */
 const MODELLED: Record<string, (message: string) => ServiceError> = {
@@ -32,6 +31,8 @@ export interface FaultRule {
   probability: number;
   error?: FaultError;
   latencyMs?: number;
+  /** Only calls in this account; absent: every account. A tenant's rules always carry its own. */
+  accountId?: string;
 }
 
 const OPERATION_NAMES = new Set(allOperations.map((o) => o.name));
@@ -40,24 +41,37 @@ const MAX_RULES = 100;
 /**
  * The fault rules of this process, applied to AWS operations before their handler. Rolls come from a
  * seeded stream when ids are seeded (`POST /_profileflow/ids`), so a test sees the same faults each run.
+ * Every method takes the account it acts for: a tenant sees and changes only the rules of its own account
+ * (faulting its own calls is useful and harmless); `undefined` (the operator) acts on all of them.
  */
 export class FaultInjector {
   private rules: FaultRule[] = [];
   private random: () => number = seededRandom('faults');
 
-  list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r }));
+  list(accountId?: string): FaultRule[] {
+    return this.rules.filter((r) => accountId === undefined || r.accountId === accountId).map((r) => ({ ...r }));
   }
 
-  /** Replaces every rule (after checking them all: one bad rule changes nothing). */
-  replace(raw: unknown): FaultRule[] {
-    this.rules = checkFaultRules(raw);
+  /**
+   * Replaces the rules of `accountId` (every rule, for the operator), after checking them all: one bad
+   * rule changes nothing. A tenant's rules are bound to its account whatever they say.
+   */
+  replace(raw: unknown, accountId?: string): FaultRule[] {
+    const checked = checkFaultRules(raw);
+    if (accountId === undefined) {
+      this.rules = checked;
+    } else {
+      if (checked.some((r) => r.accountId !== undefined && r.accountId !== accountId)) {
+        throw new AccessDeniedException(`Tenant credentials set fault rules for their own account (${accountId}) only.`);
+      }
+      this.rules = [...this.rules.filter((r) => r.accountId !== accountId), ...checked.map((r) => ({ ...r, accountId }))];
+    }
     this.reseed();
-    return this.list();
+    return this.list(accountId);
   }
 
-  clear(): void {
-    this.rules = [];
+  clear(accountId?: string): void {
+    this.rules = accountId === undefined ? [] : this.rules.filter((r) => r.accountId !== accountId);
   }
 
   /** Restarts the random stream (after the id seed changes). */
@@ -66,10 +80,11 @@ export class FaultInjector {
   }
 
   /** The effect on a request for `operation`: a delay, then maybe an error. Each matching rule rolls once, in order. */
-  decide(operation: string): { latencyMs: number; error?: ServiceError } {
+  decide(operation: string, accountId: string): { latencyMs: number; error?: ServiceError } {
     let latencyMs = 0;
     for (const rule of this.rules) {
       if (rule.operation !== '*' && rule.operation !== operation) continue;
+      if (rule.accountId !== undefined && rule.accountId !== accountId) continue;
       if (rule.probability < 1 && this.random() >= rule.probability) continue;
       latencyMs += rule.latencyMs ?? 0;
       if (rule.error !== undefined) return { latencyMs, error: errorOf(rule.error, operation) };
@@ -99,8 +114,9 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
     }
     const r = item as Record<string, unknown>;
     for (const key of Object.keys(r)) {
-      if (!['operation', 'probability', 'error', 'latencyMs'].includes(key)) problems.push(`${at}.${key} is not a rule member (operation, probability, error, latencyMs).`);
+      if (!['operation', 'probability', 'error', 'latencyMs', 'accountId'].includes(key)) problems.push(`${at}.${key} is not a rule member (operation, probability, error, latencyMs, accountId).`);
     }
+    if (r.accountId !== undefined && (typeof r.accountId !== 'string' || !/^\d{12}$/.test(r.accountId))) problems.push(`${at}.accountId must be a 12-digit account id.`);
     const operation = r.operation ?? '*';
     if (typeof operation !== 'string' || (operation !== '*' && !OPERATION_NAMES.has(operation))) {
       problems.push(`${at}.operation '${String(operation).slice(0, 64)}' is neither '*' nor a Customer Profiles operation name (e.g. GetWorkflow).`);
@@ -129,6 +145,7 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
       probability: probability as number,
       ...(error !== undefined ? { error: error as FaultError } : {}),
       ...(r.latencyMs !== undefined ? { latencyMs: r.latencyMs as number } : {}),
+      ...(r.accountId !== undefined ? { accountId: r.accountId as string } : {}),
     });
   });
   if (problems.length) {
@@ -139,15 +156,16 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
 }
 
 /**
- * Applies the rules in `preHandler`: after routing, body reading and whatever authentication runs in
- * `onRequest`, before the operation's handler. The error travels the AWS way (the app's error handler
+ * Applies the rules in `preHandler`: after routing, body reading and authentication (so a rule bound to
+ * an account matches the account that signed), before the operation's handler. The error travels the AWS way (the app's error handler
  * writes status, X-Amzn-ErrorType and {"Message"}).
  */
 export function registerFaultHook(app: FastifyInstance, faults: FaultInjector, metrics?: Metrics): void {
   app.addHook('preHandler', async (request) => {
-    if (!isAwsRequest(request)) return;
-    const operation = operationOf(request);
-    const effect = faults.decide(operation);
+    const { route, caller } = request.ctx;
+    if (route.kind !== 'aws' || !caller) return;
+    const operation = route.operation;
+    const effect = faults.decide(operation, caller.accountId);
     if (effect.latencyMs > 0) {
       metrics?.faults.inc({ operation, effect: 'latency' });
       await delay(effect.latencyMs);

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
-import { operationOf } from './operation-names.js';
 
 /** Seconds; the Prometheus client defaults, which suit an API answered in milliseconds. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -155,22 +154,29 @@ function labelText(labels: Labels): string {
 }
 
 /**
- * Request metrics from Fastify hooks (so the AWS route needs no change) and the scrape route.
- * Latency is measured from `onRequest` to `onResponse`, fault-injected delays included.
+ * Request metrics from Fastify hooks (so the AWS route needs no change). Latency is measured from
+ * `onRequest` to `onResponse`, fault-injected delays included. The label is the request context's
+ * operation: an AWS operation, an admin route pattern or `Unknown`, so no caller can add series.
  */
-export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
+export function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
   const started = new WeakMap<object, bigint>();
   app.addHook('onRequest', async (request) => {
     started.set(request, process.hrtime.bigint());
   });
   app.addHook('onResponse', async (request, reply) => {
-    const operation = operationOf(request);
-    if (operation === '/_profileflow/metrics') return;
+    const operation = request.ctx?.operation ?? 'Unknown';
+    if (operation === METRICS_ROUTE) return;
     metrics.requests.inc({ operation, status: String(reply.statusCode) });
     const t0 = started.get(request);
     if (t0 !== undefined) metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - t0) / 1e9);
   });
-  app.get('/_profileflow/metrics', async (_request, reply) => {
+}
+
+const METRICS_ROUTE = '/_profileflow/metrics';
+
+/** The scrape route, on the admin surface (operator only: it shows every account's counts). */
+export function registerMetricsRoute(admin: FastifyInstance, metrics: Metrics): void {
+  admin.get('/metrics', { config: { access: 'operator' } }, async (_request, reply) => {
     const text = await metrics.render();
     return reply.code(200).header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });

@@ -6,8 +6,8 @@ import type { Store, WorkflowChange } from '../store/types.js';
 import { ChangeFeed } from './change-feed.js';
 import { registerEventsRoutes } from './events-routes.js';
 import { FaultInjector, registerFaultHook } from './faults.js';
-import { Metrics, registerMetrics } from './metrics.js';
-import { labelsOf, operationOf, registerOperationNames } from './operation-names.js';
+import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
+import { labelsOf } from './request-context.js';
 import { registerTestingRoutes } from './testing-routes.js';
 
 /** What buildApp may be given for the operator's features; everything has a default. */
@@ -28,25 +28,48 @@ export interface OperatorDeps extends OperatorOptions {
   engine?: Engine;
 }
 
+export interface OperatorFeatures {
+  metrics: Metrics;
+  faults: FaultInjector;
+  feed: ChangeFeed;
+  /** Hooks on every request (metrics, faults, the DeleteWorkflow tap) and the engine's listeners. */
+  registerHooks(app: FastifyInstance): void;
+  /** The routes, on the admin surface: metrics, events, testing controls. */
+  registerRoutes(admin: FastifyInstance): void;
+}
+
 /**
- * Wires issue 8 into the app with hooks and routes of its own, so the AWS route needs no change:
- * operation names on every request and its log lines, request metrics, fault rules, the event stream,
- * the testing controls, engine outcome logs and counters, and the DeleteWorkflow tap that tells the
- * event stream and the webhooks of a cancellation (the workflow may be purged before any poll sees it).
+ * The operator's features around the AWS API, as hooks and routes of their own so the AWS route needs no
+ * change: request metrics, fault rules, the event stream, the testing controls, engine outcome logs and
+ * counters, and the DeleteWorkflow tap that tells the event stream and the webhooks of a cancellation
+ * (the workflow may be purged before any poll sees it).
  */
-export function registerOperatorFeatures(app: FastifyInstance, deps: OperatorDeps): { metrics: Metrics; faults: FaultInjector; feed: ChangeFeed } {
-  registerOperationNames(app);
+export function operatorFeatures(deps: OperatorDeps): OperatorFeatures {
   const metrics = deps.metrics ?? new Metrics(deps.store);
-  registerMetrics(app, metrics);
   const faults = deps.faults ?? new FaultInjector();
-  registerFaultHook(app, faults, metrics);
+  let log: FastifyInstance['log'] | undefined;
+  const feed = new ChangeFeed(deps.store, deps.clock, { intervalMs: deps.eventsIntervalMs }, (err) => log?.error({ err }, 'event poll failed'));
+  return {
+    metrics,
+    faults,
+    feed,
+    registerHooks(app) {
+      log = app.log;
+      registerRequestMetrics(app, metrics);
+      registerFaultHook(app, faults, metrics);
+      metrics.gauge('profileflow_event_subscribers', 'Open event streams of this process.', () => feed.subscribers);
+      registerEngineListeners(app, deps, metrics);
+      registerDeletionTap(app, deps, feed);
+    },
+    registerRoutes(admin) {
+      registerMetricsRoute(admin, metrics);
+      registerEventsRoutes(admin, feed, { heartbeatMs: deps.heartbeatMs });
+      registerTestingRoutes(admin, { store: deps.store, faults, engine: deps.engine, webhooks: deps.webhooks, afterReset: deps.afterReset });
+    },
+  };
+}
 
-  const feed = new ChangeFeed(deps.store, deps.clock, { intervalMs: deps.eventsIntervalMs }, (err) => app.log.error({ err }, 'event poll failed'));
-  registerEventsRoutes(app, feed, { heartbeatMs: deps.heartbeatMs });
-  metrics.gauge('profileflow_event_subscribers', 'Open event streams of this process.', () => feed.subscribers);
-
-  registerTestingRoutes(app, { store: deps.store, faults, engine: deps.engine, webhooks: deps.webhooks, afterReset: deps.afterReset });
-
+function registerEngineListeners(app: FastifyInstance, deps: OperatorDeps, metrics: Metrics): void {
   if (deps.engine) {
     const off = deps.engine.onEvent((event) => {
       metrics.observeEngine(event);
@@ -68,11 +91,14 @@ export function registerOperatorFeatures(app: FastifyInstance, deps: OperatorDep
       off();
     });
   }
+}
 
-  // DeleteWorkflow: read the workflow before the handler (it may be gone after), announce it after a 200.
+/** DeleteWorkflow: read the workflow before the handler (it may be gone after), announce it after a 200. */
+function registerDeletionTap(app: FastifyInstance, deps: OperatorDeps, feed: ChangeFeed): void {
   const deleting = new WeakMap<object, WorkflowChange>();
   app.addHook('preHandler', async (request) => {
-    if (operationOf(request) !== 'DeleteWorkflow') return;
+    const { route } = request.ctx;
+    if (route.kind !== 'aws' || route.operation !== 'DeleteWorkflow') return;
     const { DomainName, WorkflowId } = labelsOf(request);
     const found = WorkflowId ? await deps.store.activity.workflowById(WorkflowId).catch(() => undefined) : undefined;
     if (found && !found.deleted && found.workflow.domainName === DomainName) deleting.set(request, found);
@@ -88,7 +114,6 @@ export function registerOperatorFeatures(app: FastifyInstance, deps: OperatorDep
     feed.publish(cancelled);
     await deps.webhooks?.enqueueCancelled(cancelled).catch((err) => request.log.error({ err }, 'could not queue the CANCELLED webhook'));
   });
-  return { metrics, faults, feed };
 }
 
 /** Every step outcome as one JSON log line with where it belongs; nothing from the flow definition. */

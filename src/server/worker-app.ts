@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { UnknownOperationException } from '../api/errors.js';
 import type { AuthSettings } from '../auth/caller.js';
 import type { Engine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
-import { requireSignedOperatorRoutes } from './app.js';
+import { registerAuthentication } from './access.js';
+import { registerAdminSurface } from './admin-surface.js';
 import { sendServiceError, toServiceError } from './aws-routes.js';
-import { Metrics, registerMetrics } from './metrics.js';
-import { registerOperationNames } from './operation-names.js';
+import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
+import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
 import { logEngineEvent } from './operator.js';
+import { registerRequestContext } from './request-context.js';
+import { applyConnectionLimits, type ServerLimits, serverOptionsOf } from './server-limits.js';
 import { VERSION } from './version.js';
 
 export interface WorkerAppDeps {
@@ -16,9 +19,11 @@ export interface WorkerAppDeps {
   /** The worker's engine: each of its step outcomes is logged and counted here. */
   engine: Engine;
   logger?: FastifyServerOptions['logger'];
-  /** Applies to the metrics route as on serve (sigv4: signed requests only; health stays open). */
+  /** Applies to the metrics route as on serve (sigv4: the operator's key only; health stays open). */
   auth?: AuthSettings;
   metrics?: Metrics;
+  browser?: BrowserPolicy;
+  limits?: ServerLimits;
 }
 
 /**
@@ -31,24 +36,30 @@ export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstan
   const app = Fastify({
     logger: deps.logger ?? false,
     genReqId: () => randomUUID(),
+    ...serverOptionsOf(deps.limits),
     return503OnClosing: true,
     // The only requests are scrapes (every few seconds): logged, they would bury the step lines.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
+  applyConnectionLimits(app, deps.limits);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-requestid', request.id);
   });
+  registerRequestContext(app);
+  registerBrowserGuard(app, deps.browser ?? {});
   app.setErrorHandler((error, request, reply) => sendServiceError(reply, toServiceError(request, error)));
   app.setNotFoundHandler((request, reply) => {
     const path = (request.raw.url ?? '/').split('?')[0].slice(0, 128);
     sendServiceError(reply, new UnknownOperationException(`A profileflow worker serves only /_profileflow/metrics and /_profileflow/health, not ${request.method} ${path}.`));
   });
-  requireSignedOperatorRoutes(app, deps.auth, new Set(['/_profileflow/health']));
+  registerAuthentication(app, deps.auth);
 
-  registerOperationNames(app);
   const metrics = deps.metrics ?? new Metrics(deps.store);
-  registerMetrics(app, metrics);
-  app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
+  registerRequestMetrics(app, metrics);
+  await registerAdminSurface(app, (admin) => {
+    admin.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
+    registerMetricsRoute(admin, metrics);
+  });
 
   const off = deps.engine.onEvent((event) => {
     metrics.observeEngine(event);

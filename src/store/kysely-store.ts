@@ -69,9 +69,9 @@ export class KyselyStore implements Store {
    * tables first waits for such a transaction to end and keeps new ones out until the reset commits;
    * afterwards their lease-guarded writes match no row, so no page lands after the reset.
    */
-  async reset(): Promise<string[]> {
+  async reset(accountId?: string): Promise<string[]> {
     if (this.root) throw new Error('reset() runs in a transaction of its own.');
-    const tables = await this.tableNames();
+    const tables = accountId === undefined ? await this.tableNames() : await this.accountTableNames();
     const first = ['workflow_steps', 'workflows'].filter((t) => tables.includes(t));
     const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
     await this.db.transaction().execute(async (trx) => {
@@ -79,11 +79,24 @@ export class KyselyStore implements Store {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
       }
       for (const table of ordered) {
-        if (table === 'settings') await trx.deleteFrom('settings').where('key', '!=', 'page_token_secret').execute();
+        if (accountId !== undefined) await sql`DELETE FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(trx);
+        else if (table === 'settings') await trx.deleteFrom('settings').where('key', '!=', 'page_token_secret').execute();
         else await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
       }
     });
     return ordered;
+  }
+
+  /** Tables with an account_id column, from the catalog for the same reason as tableNames. */
+  private async accountTableNames(): Promise<string[]> {
+    const rows =
+      this.capabilities.name === 'postgres'
+        ? await sql<{ name: string }>`select table_name as name from information_schema.columns
+            where table_schema = current_schema() and column_name = 'account_id'`.execute(this.db)
+        : await sql<{ name: string }>`select m.name as name from sqlite_master m, pragma_table_info(m.name) c
+            where m.type = 'table' and c.name = 'account_id'`.execute(this.db);
+    const base = new Set(await this.tableNames());
+    return rows.rows.map((r) => r.name).filter((name) => base.has(name));
   }
 
   private async tableNames(): Promise<string[]> {

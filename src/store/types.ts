@@ -91,9 +91,10 @@ export interface Store {
   readonly webhookOutbox: WebhookOutboxRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
-   * transaction; returns the tables emptied.
+   * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from
+   * every table keyed by account (connector profiles and settings belong to no account and stay).
    */
-  reset(): Promise<string[]>;
+  reset(accountId?: string): Promise<string[]>;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /** The secret page tokens are signed with (shared by every node through the database). */

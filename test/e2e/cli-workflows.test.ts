@@ -133,6 +133,8 @@ describe('profileflow client commands against a running service', () => {
 describe('profileflow client commands against a service with --auth sigv4', () => {
   const KEY = 'AKIDCLIADMIN0000001';
   const SECRET = 'cli/admin+secret=1';
+  const OPERATOR_KEY = 'AKIDCLIOPERATOR00001';
+  const OPERATOR_SECRET = 'cli/operator+secret=1';
   let dir: string;
   let serve: CliProcess;
   let url: string;
@@ -147,9 +149,11 @@ describe('profileflow client commands against a service with --auth sigv4', () =
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
   });
   const signed = envWith(KEY, SECRET);
+  const asOperator = envWith(OPERATOR_KEY, OPERATOR_SECRET);
   const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli([...args, '--endpoint-url', url], env);
-  const json = async (...args: string[]) => {
-    const r = await cli(signed, ...args, '--output', 'json');
+  const json = async (...args: string[]) => jsonAs(signed, ...args);
+  const jsonAs = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
+    const r = await cli(env, ...args, '--output', 'json');
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
@@ -159,8 +163,10 @@ describe('profileflow client commands against a service with --auth sigv4', () =
     dir = mkdtempSync(join(tmpdir(), 'pf-cli-sigv4-'));
     const credentials = join(dir, 'credentials.json');
     writeFileSync(credentials, JSON.stringify({ [KEY]: { secretAccessKey: SECRET, accountId: '123456789012' } }));
-    const started = await startServe(['--data-dir', dir, '--engine-mode', 'manual', '--clock', 'manual', '--auth', 'sigv4', '--credentials-file', credentials]);
-    assert.match(started.banner, /auth: sigv4, 1 credential\b/);
+    const operator = join(dir, 'operator.json');
+    writeFileSync(operator, JSON.stringify({ [OPERATOR_KEY]: { secretAccessKey: OPERATOR_SECRET } }));
+    const started = await startServe(['--data-dir', dir, '--engine-mode', 'manual', '--clock', 'manual', '--auth', 'sigv4', '--credentials-file', credentials, '--operator-credentials-file', operator]);
+    assert.match(started.banner, /auth: sigv4, 1 tenant key, 1 operator key;/);
     serve = started.proc;
     url = started.url;
   });
@@ -169,26 +175,29 @@ describe('profileflow client commands against a service with --auth sigv4', () =
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('connector-profiles, ids, faults, clock, advance and reset succeed when signed with the configured key', async () => {
+  test('connector-profiles, ids, clock and advance succeed signed by the operator; faults and reset by the tenant too', async () => {
     // A name that needs encoding in the path, which the signature covers.
-    const put = await cli(signed, 'connector-profiles', 'put', 'signed/demo+1@x=y', '--kind', 'synthetic', '--settings', '{"recordsPerDay":24,"seed":1}');
+    const put = await cli(asOperator, 'connector-profiles', 'put', 'signed/demo+1@x=y', '--kind', 'synthetic', '--settings', '{"recordsPerDay":24,"seed":1}');
     assert.equal(put.code, 0, put.stderr);
-    assert.deepEqual((await json('connector-profiles', 'list')).connectorProfiles.map((p: { name: string }) => p.name), ['signed/demo+1@x=y']);
-    assert.equal((await json('connector-profiles', 'get', 'signed/demo+1@x=y')).kind, 'synthetic');
-    assert.deepEqual(await json('ids', '--seed', 'signed'), { seed: 'signed' });
-    assert.deepEqual(await json('ids'), { seed: 'signed' });
+    assert.deepEqual((await jsonAs(asOperator, 'connector-profiles', 'list')).connectorProfiles.map((p: { name: string }) => p.name), ['signed/demo+1@x=y']);
+    assert.equal((await jsonAs(asOperator, 'connector-profiles', 'get', 'signed/demo+1@x=y')).kind, 'synthetic');
+    const asTenant = await cli(signed, 'connector-profiles', 'list');
+    assert.equal(asTenant.code, 1);
+    assert.match(asTenant.stderr, /^profileflow: AccessDeniedException: .*operator route/m);
+    assert.deepEqual(await jsonAs(asOperator, 'ids', '--seed', 'signed'), { seed: 'signed' });
+    assert.deepEqual(await jsonAs(asOperator, 'ids'), { seed: 'signed' });
     assert.equal((await json('faults', 'set', '[{"operation":"GetWorkflow","probability":0.5,"error":"ThrottlingException"}]')).rules.length, 1);
     assert.equal((await json('faults', 'list')).rules.length, 1);
     assert.deepEqual(await json('faults', 'clear'), { rules: [] });
-    const before = await json('clock');
-    const moved = await json('clock', '--advance-ms', '5000');
+    const before = await jsonAs(asOperator, 'clock');
+    const moved = await jsonAs(asOperator, 'clock', '--advance-ms', '5000');
     assert.equal(Date.parse(moved.now) - Date.parse(before.now), 5_000);
-    assert.deepEqual(await json('advance', '--until-idle'), { steps: [] });
+    assert.deepEqual(await jsonAs(asOperator, 'advance', '--until-idle'), { steps: [] });
     // The SDK-based commands sign as before, in the account configured for the key.
     const created = await cli(signed, 'domains', 'create', 'signed-shop');
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual((await json('domains', 'list')).Items.map((d: { DomainName: string }) => d.DomainName), ['signed-shop']);
-    const deleted = await cli(signed, 'connector-profiles', 'delete', 'signed/demo+1@x=y');
+    const deleted = await cli(asOperator, 'connector-profiles', 'delete', 'signed/demo+1@x=y');
     assert.equal(deleted.code, 0, deleted.stderr);
     const reset = await cli(signed, 'reset');
     assert.equal(reset.code, 0, reset.stderr);
@@ -196,7 +205,7 @@ describe('profileflow client commands against a service with --auth sigv4', () =
   });
 
   test('a wrong secret, an unknown key and no credentials at all are refused with the AWS error, exit 1', async () => {
-    const wrong = await cli(envWith(KEY, 'not-the-secret'), 'connector-profiles', 'list');
+    const wrong = await cli(envWith(OPERATOR_KEY, 'not-the-secret'), 'connector-profiles', 'list');
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /^profileflow: InvalidSignatureException: The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\./m);
     const wrongPut = await cli(envWith(KEY, 'not-the-secret'), 'faults', 'set', '[]');

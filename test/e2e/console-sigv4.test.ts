@@ -21,7 +21,7 @@ import { CONSOLE_PATH, DEFAULT_CONSOLE_ROOT } from '../../src/server/console-rou
 import { createTestStore, type TestStore } from '../helpers/backends.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putObjectType, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
-import { ACCOUNT_A, CREDENTIALS, KEY_A, KEY_B, sendSigned, signRequest } from '../security/support.js';
+import { ACCOUNT_A, ALL_CREDENTIALS, CREDENTIALS, KEY_A, KEY_B, OPERATOR_KEY, OPERATOR_SECRET, sendSigned, signRequest } from '../security/support.js';
 
 const CHROMIUM = process.env.PROFILEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join('test-results', 'console');
@@ -82,7 +82,7 @@ describe('the console signer (console/src/sigv4.ts) against the server verifier'
       ['GET', '/_profileflow/connector-profiles', undefined],
     ] as const) {
       const caller = await verifyBrowserSigned({ method, url: base + path, body });
-      assert.deepEqual(caller, { accessKeyId: KEY_A, accountId: ACCOUNT_A, region: 'eu-west-2' }, `${method} ${path}`);
+      assert.deepEqual(caller, { accessKeyId: KEY_A, accountId: ACCOUNT_A, region: 'eu-west-2', role: 'tenant' }, `${method} ${path}`);
     }
     const withToken = await verifyBrowserSigned({ method: 'GET', url: `${base}/domains`, sessionToken: 'FwoGZXIvYXdzE//token+with/odd=chars' });
     assert.equal(withToken.accountId, ACCOUNT_A);
@@ -133,7 +133,7 @@ describe('web console with --auth sigv4', () => {
     mkdirSync(SHOTS, { recursive: true });
     testStore = await createTestStore('sqlite');
     engine = new Engine(testStore.store, clock, { mode: 'manual', pageSize: PAGE_SIZE });
-    app = await buildApp({ store: testStore.store, clock, engine, auth: { mode: 'sigv4', credentials: CREDENTIALS } });
+    app = await buildApp({ store: testStore.store, clock, engine, auth: { mode: 'sigv4', credentials: ALL_CREDENTIALS } });
     engine.start();
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     client = new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: KEY_A, secretAccessKey: SECRET_A } });
@@ -141,7 +141,7 @@ describe('web console with --auth sigv4', () => {
     await client.send(new CreateDomainCommand({ DomainName: env.domain, DefaultExpirationDays: 30 }));
     await putObjectType(client, env.domain);
     const body = JSON.stringify({ kind: 'synthetic', connectorTypes: ['Salesforce'], settings: { recordsPerDay: 24, seed: 7 } });
-    const put = await sendSigned(await signRequest(url, 'PUT', `/_profileflow/connector-profiles/${env.profile}`, { body }));
+    const put = await sendSigned(await signRequest(url, 'PUT', `/_profileflow/connector-profiles/${env.profile}`, { body, accessKeyId: OPERATOR_KEY, secretAccessKey: OPERATOR_SECRET }));
     assert.ok(put.status === 200 || put.status === 201, put.text);
     running = await createWorkflow(client, { env, Batches: consecutiveBatches(Date.UTC(2025, 2, 1), 1, 1), FlowName: 'signed-flow' });
 
@@ -244,7 +244,7 @@ describe('web console with --auth sigv4', () => {
     }
   });
 
-  test('signed in: the domains, the connector profiles, and a running workflow followed live through a presigned event stream', async () => {
+  test('signed in: the domains, the connector profiles refused to a tenant key, and a running workflow followed live through a presigned event stream', async () => {
     const { context, page, seen } = await open(`/domains/${env.domain}/workflows`);
     try {
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -298,11 +298,13 @@ describe('web console with --auth sigv4', () => {
       await page.locator(`tr[data-domain="${env.domain}"] [data-stat="profiles"]`, { hasText: new RegExp(`^${stats.ProfileCount}$`) }).waitFor();
       assert.match((await page.locator('p.lead').textContent()) ?? '', new RegExp(`the account of access key ${KEY_A}`));
       await page.screenshot({ path: join(SHOTS, '23-sigv4-domains.png'), fullPage: true });
+      // Connector profiles are the operator's: a tenant's key sees the service's refusal, and no empty table.
       await page.getByRole('link', { name: 'Connector profiles' }).click();
-      await page.locator(`tr[data-connector-profile="${env.profile}"]`).waitFor();
+      await page.getByRole('alert').filter({ hasText: /AccessDeniedException: .*operator route/ }).waitFor();
+      assert.equal(await page.locator('table').count(), 0);
 
       await page.reload();
-      await page.locator(`tr[data-connector-profile="${env.profile}"]`).waitFor();
+      await page.getByRole('alert').filter({ hasText: /AccessDeniedException/ }).waitFor();
       assert.ok((await page.evaluate<string>('JSON.stringify({ ...sessionStorage })')).includes(KEY_A), 'kept for this tab');
       await assertSecretKept(page, seen, SECRET_A);
 

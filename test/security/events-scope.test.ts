@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreateDomainCommand, type CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import { SseClient } from '../helpers/sse.js';
 import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType } from '../helpers/workflows.js';
-import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_B, type SecureServer, signRequest, startSecureServer } from './support.js';
+import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_B, type SecureServer, sendSigned, signRequest, startSecureServer } from './support.js';
 
 /** The events stream, opened with a request signed by `accessKeyId` (the SDK's signer). */
 async function openSigned(s: SecureServer, accessKeyId: string, query: Record<string, string>): Promise<SseClient> {
@@ -35,8 +35,11 @@ describe('GET /_profileflow/events with --auth sigv4', () => {
     return createWorkflow(client, { env: { domain: 'scoped', objectType: 'Contact', profile: 'scope-synthetic' } });
   };
 
-  test("a key sees only its own account's events, even when it asks for another account's", async () => {
-    const a = await openSigned(s, KEY_A, { accountId: ACCOUNT_B });
+  test("a key sees only its own account's events; asking for another account's is refused", async () => {
+    const other = await sendSigned(await signRequest(s.url, 'GET', '/_profileflow/events', { accessKeyId: KEY_A, query: { accountId: ACCOUNT_B } }));
+    assert.equal(other.status, 403, other.text);
+    assert.equal(other.headers.get('x-amzn-errortype'), 'AccessDeniedException');
+    const a = await openSigned(s, KEY_A, { accountId: ACCOUNT_A });
     const b = await openSigned(s, KEY_B, {});
     streams.push(a, b);
     const idA = await workflowIn(s.client({ accessKeyId: KEY_A }));

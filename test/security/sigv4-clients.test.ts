@@ -51,7 +51,7 @@ describe('profileflow serve --credentials-file: real clients sign, the service v
   });
 
   test('the start banner says that SigV4 is on (credentials given on loopback turn it on)', () => {
-    assert.match(service.output(), /; auth: sigv4, 3 credentials; throttle: off\)/);
+    assert.match(service.output(), /; auth: sigv4, 3 tenant keys, no operator key \(operator routes refused\); throttle: off\)/);
   });
 
   test('the AWS CLI: signed requests pass, a wrong secret is InvalidSignatureException', { skip: !hasAwsCli && 'aws CLI absent' }, async () => {
@@ -155,7 +155,7 @@ describe('profileflow serve on a non-loopback address', () => {
         PROFILEFLOW_CREDENTIALS: CREDENTIALS_JSON,
       });
       assert.equal(withCredentials.code, 0, withCredentials.stderr);
-      assert.match(withCredentials.stdout, /; auth: sigv4, 3 credentials; throttle: 10\/s, burst 20\)/);
+      assert.match(withCredentials.stdout, /; auth: sigv4, 3 tenant keys, no operator key \(operator routes refused\); throttle: 10\/s, burst 20\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

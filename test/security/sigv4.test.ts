@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-customer-profiles';
 import { HttpRequest } from '@smithy/protocol-http';
 import { assertAwsError, send } from '../protocol/raw.js';
-import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_A2, KEY_B, type SecureServer, sendSigned, signRequest, startSecureServer } from './support.js';
+import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_A2, KEY_B, OPERATOR_KEY, OPERATOR_SECRET, type SecureServer, sendSigned, signRequest, startSecureServer } from './support.js';
 
 /** A copy with its own headers and query (HttpRequest#clone shares the headers object). */
 function alter(request: HttpRequest, changes: Partial<HttpRequest>): HttpRequest {
@@ -165,18 +165,18 @@ describe('SigV4 verification (--auth sigv4)', () => {
   });
 
   describe('admin routes under /_profileflow/', () => {
-    test('need a request signed by any configured credential; health stays open', async () => {
+    test('need a request signed by the operator; a tenant key is refused; health stays open', async () => {
       assert.equal((await send(server.url, 'GET', '/_profileflow/health')).status, 200);
       assertAwsError(await send(server.url, 'GET', '/_profileflow/connector-profiles'), 403, 'MissingAuthenticationTokenException');
       assertAwsError(await send(server.url, 'GET', '/_profileflow/engine'), 403, 'MissingAuthenticationTokenException');
+      const body = JSON.stringify({ kind: 'synthetic', settings: { recordsPerDay: 10 } });
+      const asTenant = await sendSigned(await signRequest(server.url, 'PUT', '/_profileflow/connector-profiles/syn', { accessKeyId: KEY_B, body }));
+      assertAwsError(asTenant, 403, 'AccessDeniedException');
       const put = await sendSigned(
-        await signRequest(server.url, 'PUT', '/_profileflow/connector-profiles/syn', {
-          accessKeyId: KEY_B,
-          body: JSON.stringify({ kind: 'synthetic', settings: { recordsPerDay: 10 } }),
-        }),
+        await signRequest(server.url, 'PUT', '/_profileflow/connector-profiles/syn', { accessKeyId: OPERATOR_KEY, secretAccessKey: OPERATOR_SECRET, body }),
       );
       assert.equal(put.status, 201, put.text);
-      const list = await sendSigned(await signRequest(server.url, 'GET', '/_profileflow/connector-profiles'));
+      const list = await sendSigned(await signRequest(server.url, 'GET', '/_profileflow/connector-profiles', { accessKeyId: OPERATOR_KEY, secretAccessKey: OPERATOR_SECRET }));
       assert.equal(list.status, 200, list.text);
       const wrong = await sendSigned(await signRequest(server.url, 'GET', '/_profileflow/engine', { secretAccessKey: 'nope' }));
       assertAwsError(wrong, 403, 'InvalidSignatureException');

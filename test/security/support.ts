@@ -23,6 +23,12 @@ export const CREDENTIALS = new Map<string, Credential>([
 ]);
 /** As a credentials file holds them. */
 export const CREDENTIALS_JSON = JSON.stringify(Object.fromEntries(CREDENTIALS));
+/** The operator's key: declared apart, it reaches /_profileflow/ and acts in no account. */
+export const OPERATOR_KEY = 'AKIDOPERATOR0000001';
+export const OPERATOR_SECRET = 'secret-of-the-operator';
+export const OPERATOR_CREDENTIALS_JSON = JSON.stringify({ [OPERATOR_KEY]: { secretAccessKey: OPERATOR_SECRET } });
+/** Tenants and the operator, as the service verifies them. */
+export const ALL_CREDENTIALS = new Map<string, Credential>([...CREDENTIALS, [OPERATOR_KEY, { secretAccessKey: OPERATOR_SECRET, accountId: '', role: 'operator' }]]);
 
 export interface SecureServer {
   app: FastifyInstance;
@@ -43,7 +49,7 @@ export async function startSecureServer(
   const app = await buildApp({
     store: testStore.store,
     engine,
-    auth: { mode: options.auth ?? 'sigv4', credentials: CREDENTIALS },
+    auth: { mode: options.auth ?? 'sigv4', credentials: ALL_CREDENTIALS },
     throttle: options.throttle,
   });
   engine.start();
@@ -97,7 +103,7 @@ export async function signRequest(baseUrl: string, method: string, path: string,
     region: o.region ?? 'us-east-1',
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: o.applyChecksum ?? true,
-    credentials: { accessKeyId, secretAccessKey: o.secretAccessKey ?? CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' },
+    credentials: { accessKeyId, secretAccessKey: o.secretAccessKey ?? ALL_CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' },
   });
   const request = new HttpRequest({
     method,

@@ -12,6 +12,7 @@ describe('caller', () => {
       accessKeyId: 'AKIDEXAMPLE',
       accountId: DEFAULT_ACCOUNT_ID,
       region: 'eu-west-1',
+      role: 'developer',
     });
   });
 
@@ -30,6 +31,7 @@ describe('caller', () => {
       accessKeyId: '444455556666',
       accountId: '444455556666',
       region: 'ap-south-1',
+      role: 'developer',
     });
   });
 
@@ -39,14 +41,14 @@ describe('caller', () => {
   });
 
   test('no credentials at all: the default account and region', () => {
-    assert.deepEqual(resolveCaller(undefined, none), { accessKeyId: undefined, accountId: '000000000000', region: 'us-east-1' });
+    assert.deepEqual(resolveCaller(undefined, none), { accessKeyId: undefined, accountId: '000000000000', region: 'us-east-1', role: 'developer' });
     assert.equal(DEFAULT_REGION, 'us-east-1');
     assert.equal(resolveCaller(undefined, none, 'eu-central-1').region, 'eu-central-1');
   });
 
   test('an Authorization header without a credential scope, or a malformed one, falls back to the defaults', () => {
     for (const auth of ['Bearer abc', 'AWS4-HMAC-SHA256 Credential=AKID/2026/us-east-1/profile', '']) {
-      assert.deepEqual(resolveCaller(auth, none), { accessKeyId: undefined, accountId: '000000000000', region: 'us-east-1' }, auth);
+      assert.deepEqual(resolveCaller(auth, none), { accessKeyId: undefined, accountId: '000000000000', region: 'us-east-1', role: 'developer' }, auth);
     }
     const query = new URLSearchParams({ 'X-Amz-Credential': 'AKID/20261121/us-east-1' });
     assert.equal(resolveCaller(undefined, query).region, 'us-east-1');

@@ -50,7 +50,7 @@ describe('signSigV4 → verifySigV4 (one canonicalisation for both sides)', () =
     test(`${name}: verifies, and signs exactly as the AWS SDK's signer does`, async () => {
       const credentials = name.includes('session token') ? { ...KEY, sessionToken: 'FwoGZXIvYXdzEJr//token' } : KEY;
       const headers = signSigV4(request, credentials, 'eu-west-2', NOW);
-      assert.deepEqual(verifySigV4(asReceived(request, headers), TABLE, NOW), { accessKeyId: KEY.accessKeyId, accountId: ACCOUNT, region: 'eu-west-2' });
+      assert.deepEqual(verifySigV4(asReceived(request, headers), TABLE, NOW), { accessKeyId: KEY.accessKeyId, accountId: ACCOUNT, region: 'eu-west-2', role: 'tenant' });
 
       // An independent implementation agrees byte for byte, so the shared code is right and not merely self-consistent.
       const url = new URL(request.url);

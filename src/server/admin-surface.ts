@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { authorizeAdminRoute } from './access.js';
+import { requireJsonBody } from './browser-guard.js';
+import { ADMIN_PREFIX } from './console-routes.js';
+
+/**
+ * The service's own routes, as one encapsulated plugin under /_profileflow. Its hooks run for every
+ * route registered inside it, whichever spelling of the URL the router matched, so authorization never
+ * depends on the raw URL. Every route must say who may call it (`config.access`): a route that does not
+ * is a programming error, caught when the app is built rather than by an attacker.
+ */
+export async function registerAdminSurface(app: FastifyInstance, register: (admin: FastifyInstance) => void): Promise<void> {
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRoute', (route) => {
+        if (!route.config?.access) throw new Error(`The admin route ${String(route.method)} ${route.url} declares no access (public, account or operator).`);
+      });
+      admin.addHook('preHandler', async (request) => {
+        authorizeAdminRoute(request);
+        requireJsonBody(request);
+      });
+      register(admin);
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}
