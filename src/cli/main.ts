@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { buildWorkerApp } from '../server/worker-app.js';
 import { VERSION } from '../server/version.js';
@@ -7,6 +8,7 @@ import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { describeStore, migrateStore, openStore, type StoreConfig } from '../store/open-store.js';
 import type { Store } from '../store/types.js';
+import type { KyselyStore } from '../store/kysely-store.js';
 import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
 import { loadConnectorProfiles } from './connector-profiles.js';
 import { WebhookDispatcher } from '../engine/webhooks.js';
@@ -149,6 +151,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
   };
   // Step outcomes and engine errors are logged by the app (JSON, with workflowId and stepNo).
   const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator });
+  logStorageChanges(store, app.log);
   const address = await app.listen({ host: config.host, port: config.port });
   engine.start();
   webhooks.start();
@@ -180,6 +183,7 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   const store = await openStore(storeConfig);
   const engine = createEngine(store, systemClock, config, 'auto');
   const app = await buildWorkerApp({ store, engine, logger: { level: config.logLevel }, auth });
+  logStorageChanges(store, app.log);
   const address = config.metricsPort !== undefined ? await app.listen({ host: config.host, port: config.metricsPort }) : undefined;
   engine.start();
   const stopped = untilSignal(async () => {
@@ -191,6 +195,17 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
     `profileflow ${VERSION} worker ${engine.owner} running (backend: ${describeStore(storeConfig)}${address ? `; metrics: ${address}/_profileflow/metrics` : ''})\n`,
   );
   return stopped;
+}
+
+/**
+ * One error line when the storage starts refusing writes (the requests and steps that fail meanwhile log
+ * their own lines, each naming the same fault), one warning when a write commits again.
+ */
+function logStorageChanges(store: KyselyStore, log: FastifyBaseLogger): void {
+  store.monitor.onChange((condition) => {
+    if (condition.status === 'degraded') log.error({ storage: condition }, `storage degraded: ${condition.reason}`);
+    else log.warn({ storage: condition }, 'storage ok again: a write committed');
+  });
 }
 
 function createEngine(store: Store, clock: Clock, config: ServiceConfig, mode: ServiceConfig['engineMode']): Engine {

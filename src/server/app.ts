@@ -97,7 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = new PageTokens(await deps.store.pageTokenSecret());
 
   // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
-  app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}) }));
+  // status: ok, or degraded with a reason while the storage refuses writes (store.condition()).
+  app.get('/_profileflow/health', async () => ({ ...deps.store.condition(), version: VERSION, backend: deps.store.backend, ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}) }));
   registerAdminRoutes(app, { store: deps.store, clock: deps.clock ?? systemClock });
   registerConsoleRoutes(app);
 

@@ -48,7 +48,7 @@ export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstan
   registerOperationNames(app);
   const metrics = deps.metrics ?? new Metrics(deps.store);
   registerMetrics(app, metrics);
-  app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
+  app.get('/_profileflow/health', async () => ({ ...deps.store.condition(), version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
 
   const off = deps.engine.onEvent((event) => {
     metrics.observeEngine(event);
