@@ -35,6 +35,8 @@ export interface ServiceConfig {
   throttleBurst?: number;
   /** `profileflow worker` only: serve /_profileflow/metrics and /_profileflow/health on this port (on --host). */
   metricsPort?: number;
+  /** SQLite: start serve and migrate without PRAGMA quick_check (it is skipped anyway above 4 GiB). */
+  skipIntegrityCheck: boolean;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -47,6 +49,7 @@ export const DEFAULTS: ServiceConfig = {
   pageDelayMs: 0,
   concurrency: 4,
   engine: {},
+  skipIntegrityCheck: false,
 };
 
 /** Each setting: its flag, its environment variable, its key in the --config file. */
@@ -71,6 +74,13 @@ export const SETTINGS = [
   { key: 'throttleRate', flag: 'throttle-rate', env: 'PROFILEFLOW_THROTTLE_RATE', help: 'requests/s per account, region and operation; 0 = off (default: off on loopback, else 10)', kind: 'number' },
   { key: 'throttleBurst', flag: 'throttle-burst', env: 'PROFILEFLOW_THROTTLE_BURST', help: 'throttle bucket size (default 20)', kind: 'int' },
   { key: 'metricsPort', flag: 'metrics-port', env: 'PROFILEFLOW_METRICS_PORT', help: 'worker only: serve /_profileflow/metrics and /health on this port (default: none)', kind: 'port' },
+  {
+    key: 'skipIntegrityCheck',
+    flag: 'skip-integrity-check',
+    env: 'PROFILEFLOW_SKIP_INTEGRITY_CHECK',
+    help: 'SQLite: start without PRAGMA quick_check (a flag; the env variable takes 1/true; skipped anyway above 4 GiB)',
+    kind: 'boolean',
+  },
 ] as const;
 
 export class ConfigError extends Error {}
@@ -143,6 +153,12 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 function parseSetting(kind: string, raw: unknown, flag: string): unknown {
   if (kind === 'port') return parsePort(raw, flag);
+  if (kind === 'boolean') {
+    // A flag given without a value (parseArgs says true), or true/false, 1/0 from the environment or the file.
+    if (raw === true || raw === 'true' || raw === '1') return true;
+    if (raw === false || raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`--${flag} takes no value; its environment variable takes 1, true, 0 or false, got '${String(raw)}'.`);
+  }
   if (kind === 'number') {
     const n = /^\d{1,9}(\.\d{1,9})?$/.test(String(raw)) ? Number(raw) : Number.NaN;
     if (!Number.isFinite(n)) throw new ConfigError(`--${flag} must be a number of 0 or more, got '${String(raw)}'.`);

@@ -6,7 +6,8 @@ import { buildWorkerApp } from '../server/worker-app.js';
 import { VERSION } from '../server/version.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
-import { describeStore, migrateStore, openStore, type StoreConfig } from '../store/open-store.js';
+import { describeStore, migrateStore, openStore, sqliteFileOf, type StoreConfig } from '../store/open-store.js';
+import { lockDataDir, quickCheck, StartRefused } from '../store/sqlite-guard.js';
 import type { Store } from '../store/types.js';
 import type { KyselyStore } from '../store/kysely-store.js';
 import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
@@ -22,6 +23,8 @@ Usage:
   profileflow serve [options]     run the service (AWS restJson1 API + /_profileflow/ admin routes)
   profileflow worker [options]    run workflow steps only (PostgreSQL; add as many as you like)
   profileflow migrate [options]   apply pending database migrations and exit
+  profileflow doctor [options]    check the database (SQLite: PRAGMA integrity_check; PostgreSQL:
+                                  connection, migrations, sanity); exit 0 when healthy, 1 otherwise
   profileflow workflows|domains|connector-profiles … | reset | ids | faults | clock | advance
                                   talk to a running service (add --help to any of them)
   profileflow --help | --version
@@ -45,7 +48,7 @@ function defaultOf(key: string): string {
 }
 
 /** The commands main.ts runs itself; every other first argument may be a client command. */
-const SERVICE_COMMANDS = new Set(['serve', 'worker', 'migrate']);
+const SERVICE_COMMANDS = new Set(['serve', 'worker', 'migrate', 'doctor']);
 
 async function main(argv: string[]): Promise<number> {
   // Client commands (workflows, domains, connector-profiles, reset, faults, clock, advance) take their own flags.
@@ -64,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
       config: { type: 'string' },
-      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
     },
   });
   if (values.version) {
@@ -77,12 +80,17 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 1;
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  if (command === 'doctor') {
+    const { doctor } = await import('./doctor.js');
+    return doctor(storeConfigOf(config));
+  }
   const storeConfig = storeConfigOf(config);
   switch (command) {
     case 'migrate': {
-      const store = await openStore(storeConfig, { migrate: false });
+      const { store, release } = await openGuardedStore(config, storeConfig, { migrate: false });
       const applied = await migrateStore(storeConfig, store);
       await store.close();
+      release();
       process.stdout.write(
         `${describeStore(storeConfig)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`,
       );
@@ -139,7 +147,7 @@ function throttleOf(config: ServiceConfig): ThrottleOptions | undefined {
 async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
   const auth = authOf(config);
   const throttle = throttleOf(config);
-  const store = await openStore(storeConfig);
+  const { store, release } = await openGuardedStore(config, storeConfig, { migrate: true });
   const clock = config.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
   await loadConnectorProfiles(store, config.connectorProfiles ?? [], clock);
   const engine = createEngine(store, clock, config, config.engineMode);
@@ -163,6 +171,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
     await webhooks.stop();
     await app.close();
     await store.close();
+    release();
   });
   process.stdout.write(
     `profileflow ${VERSION} listening on ${address} (backend: ${describeStore(storeConfig)}; engine: ${config.engineMode}; clock: ${config.clock}; auth: ${auth.mode === 'sigv4' ? `sigv4, ${auth.credentials!.size} credential${auth.credentials!.size === 1 ? '' : 's'}` : 'off'}; throttle: ${throttle ? `${throttle.rate}/s, burst ${throttle.burst}` : 'off'})\n`,
@@ -195,6 +204,40 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
     `profileflow ${VERSION} worker ${engine.owner} running (backend: ${describeStore(storeConfig)}${address ? `; metrics: ${address}/_profileflow/metrics` : ''})\n`,
   );
   return stopped;
+}
+
+/**
+ * The store of serve and migrate. On SQLite: the data folder's lock first (one process at a time), then
+ * PRAGMA quick_check before anything writes, then the migrations. `release` gives the lock back (an exit
+ * gives it back too).
+ */
+async function openGuardedStore(
+  config: ServiceConfig,
+  storeConfig: StoreConfig,
+  options: { migrate: boolean },
+): Promise<{ store: KyselyStore; release: () => void }> {
+  if (storeConfig.backend !== 'sqlite') return { store: await openStore(storeConfig, options), release: () => undefined };
+  const lock = lockDataDir(storeConfig.dataDir, (message) => process.stderr.write(`profileflow: ${message}\n`));
+  const file = sqliteFileOf(storeConfig);
+  let store: KyselyStore;
+  try {
+    store = await openStore(storeConfig, { migrate: false });
+  } catch (err) {
+    // A header that is not SQLite's fails the first PRAGMA, before quick_check can run.
+    if (/^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown }).code))) {
+      throw new StartRefused(`The database ${file} is damaged (${(err as Error).message}); refusing to start. Run profileflow doctor --data-dir ${storeConfig.dataDir} for the full report.`);
+    }
+    throw err;
+  }
+  try {
+    const check = await quickCheck(store, file, { skip: config.skipIntegrityCheck });
+    if (!check.checked) process.stderr.write(`profileflow: integrity check of ${file} ${check.why}\n`);
+    if (options.migrate) await migrateStore(storeConfig, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return { store, release: lock.release };
 }
 
 /**
@@ -236,6 +279,10 @@ function untilSignal(shutdown: () => Promise<void>): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof StartRefused) {
+      process.stderr.write(`profileflow: ${err.message}\n`);
+      process.exit(1);
+    }
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`profileflow: ${(err as Error).message}\n`);
       process.exit(2);

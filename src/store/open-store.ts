@@ -23,7 +23,7 @@ export async function openStore(config: StoreConfig, options: { migrate?: boolea
     store = new KyselyStore(openSqlite(file, monitor), sqliteCapabilities, undefined, monitor);
   } else {
     const { openPostgres, postgresCapabilities } = await postgresDialect();
-    const monitor = new StorageMonitor(postgresFaultOf(serverOf(config.databaseUrl)));
+    const monitor = new StorageMonitor(postgresFaultOf(postgresServerOf(config.databaseUrl)));
     store = new KyselyStore(
       await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize, monitor }),
       postgresCapabilities,
@@ -52,7 +52,7 @@ export function describeStore(config: StoreConfig): string {
 }
 
 /** host:port/database of a PostgreSQL URL: what a storage fault names (no user, password or options). */
-function serverOf(url: string): string {
+export function postgresServerOf(url: string): string {
   try {
     const u = new URL(url);
     return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
