@@ -26,15 +26,24 @@ export interface DataDirLock {
  * SIGKILL, a container restarted with the same pid as ours) is taken over, and `onTakeover` says so.
  */
 export function lockDataDir(dataDir: string, onTakeover: (message: string) => void): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE_NAME);
-  // Two tries: a stale lock removed by us may be re-created by another starting process in between.
+  const unusable = (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'its disk is full' : code === 'EROFS' || code === 'EACCES' || code === 'EPERM' ? 'it is read-only or not ours' : (err as Error).message;
+    return new StartRefused(`Cannot use the data folder ${dataDir}: ${why} (${code ?? 'error'} on ${file}).`);
+  };
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw unusable(err);
+  }
+  // A few tries: a stale lock removed by us may be re-created by another starting process in between.
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
       fd = openSync(file, 'wx', 0o644);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(err);
       const holder = readHolder(file);
       if (holder !== undefined && holder !== process.pid && isRunning(holder)) {
         throw new StartRefused(
@@ -55,9 +64,12 @@ export function lockDataDir(dataDir: string, onTakeover: (message: string) => vo
     }
     try {
       writeSync(fd, `${process.pid}\n`);
-    } finally {
+    } catch (err) {
       closeSync(fd);
+      unlinkSync(file);
+      throw unusable(err);
     }
+    closeSync(fd);
     let released = false;
     const release = () => {
       if (released) return;
