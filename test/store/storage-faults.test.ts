@@ -14,7 +14,7 @@ import { Engine, errorBackoffMs, MAX_ERROR_BACKOFF_MS } from '../../src/engine/e
 import { buildApp } from '../../src/server/app.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/store/open-store.js';
-import { StorageFault } from '../../src/store/storage-condition.js';
+import { postgresFaultOf, sqliteFaultOf, StorageFault, StorageMonitor } from '../../src/store/storage-condition.js';
 
 const HEADERS = {
   'content-type': 'application/json',
@@ -209,5 +209,29 @@ describe('storage faults on SQLite', () => {
   test('engine slots wait longer after each error in a row, up to 30 s', () => {
     assert.deepEqual([1, 2, 3, 4].map((n) => errorBackoffMs(500, n)), [500, 1000, 2000, 4000]);
     assert.equal(errorBackoffMs(500, 50), MAX_ERROR_BACKOFF_MS);
+  });
+
+  test('a damaged file stays degraded until a restart; other errors are left alone', () => {
+    const monitor = new StorageMonitor(sqliteFaultOf('/d/profileflow.db'));
+    const constraint = Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    assert.equal(monitor.observe(constraint), constraint);
+    assert.equal(monitor.condition().status, 'ok');
+    const fault = monitor.observe(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' }));
+    assert.ok(fault instanceof StorageFault && fault.kind === 'damaged');
+    monitor.wrote();
+    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: '/d/profileflow.db is damaged; stop the service and run profileflow doctor' });
+  });
+
+  test('PostgreSQL: a lost connection is degraded until any query answers; a full disk until a write commits', () => {
+    const monitor = new StorageMonitor(postgresFaultOf('db:5432/app'));
+    monitor.observe(new Error('Connection terminated unexpectedly'));
+    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: 'the PostgreSQL server db:5432/app cannot be reached' });
+    monitor.answered();
+    assert.equal(monitor.condition().status, 'ok');
+    monitor.observe(Object.assign(new Error('could not extend file'), { code: '53100' }));
+    monitor.answered();
+    assert.equal(monitor.condition().status, 'degraded', 'a read does not prove the disk has room');
+    monitor.wrote();
+    assert.equal(monitor.condition().status, 'ok');
   });
 });
