@@ -8,6 +8,7 @@ import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { describeStore, migrateStore, openStore, sqliteFileOf, type StoreConfig } from '../store/open-store.js';
 import { lockDataDir, quickCheck, StartRefused } from '../store/sqlite-guard.js';
+import { StorageFault } from '../store/storage-condition.js';
 import type { Store } from '../store/types.js';
 import type { KyselyStore } from '../store/kysely-store.js';
 import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
@@ -80,11 +81,11 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 1;
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  const storeConfig = storeConfigOf(config);
   if (command === 'doctor') {
     const { doctor } = await import('./doctor.js');
-    return doctor(storeConfigOf(config));
+    return doctor(storeConfig);
   }
-  const storeConfig = storeConfigOf(config);
   switch (command) {
     case 'migrate': {
       const { store, release } = await openGuardedStore(config, storeConfig, { migrate: false });
@@ -245,8 +246,8 @@ async function openGuardedStore(
  * their own lines, each naming the same fault), one warning when a write commits again.
  */
 function logStorageChanges(store: KyselyStore, log: FastifyBaseLogger): void {
-  store.monitor.onChange((condition) => {
-    if (condition.status === 'degraded') log.error({ storage: condition }, `storage degraded: ${condition.reason}`);
+  store.monitor.onChange((condition, detail) => {
+    if (condition.status === 'degraded') log.error({ storage: condition }, `storage degraded: ${detail ?? condition.reason}`);
     else log.warn({ storage: condition }, 'storage ok again: a write committed');
   });
 }
@@ -279,7 +280,8 @@ function untilSignal(shutdown: () => Promise<void>): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof StartRefused) {
+    // StorageFault: a full or read-only disk met while starting (migrations, connector profiles).
+    if (err instanceof StartRefused || err instanceof StorageFault) {
       process.stderr.write(`profileflow: ${err.message}\n`);
       process.exit(1);
     }

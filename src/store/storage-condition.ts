@@ -1,6 +1,9 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 
-/** What the store can say about its storage: `ok`, or `degraded` with one sentence an operator can act on. */
+/**
+ * What the store can say about its storage: `ok`, or `degraded` with one sentence an operator can act on.
+ * The sentence names no file or server (the health route shows it to anyone); the log line does.
+ */
 export type StorageCondition = { status: 'ok' } | { status: 'degraded'; reason: string };
 
 /**
@@ -12,7 +15,7 @@ export type StorageCondition = { status: 'ok' } | { status: 'degraded'; reason: 
 export class StorageFault extends Error {
   constructor(
     readonly kind: StorageFaultKind,
-    /** The sentence health shows, e.g. "the disk holding /data/profileflow.db is full". */
+    /** The sentence the log shows, e.g. "the disk holding /data/profileflow.db is full". */
     readonly reason: string,
     cause: unknown,
   ) {
@@ -29,36 +32,56 @@ export class StorageFault extends Error {
  */
 export type StorageFaultKind = 'full' | 'read-only' | 'io' | 'damaged' | 'unreachable';
 
-/** Turns a driver's error into the fault it means, if it means one; `where` names the file or server. */
-export type FaultClassifier = (error: unknown) => { kind: StorageFaultKind; reason: string } | undefined;
+/**
+ * Turns a driver's error into the fault it means, if it means one: `reason` names the file or server (for
+ * logs), `publicReason` says the same without it (for the health route, which answers without a signature).
+ */
+export type FaultClassifier = (error: unknown) => { kind: StorageFaultKind; reason: string; publicReason: string } | undefined;
+
+const SQLITE_REASONS: Record<Exclude<StorageFaultKind, 'unreachable'>, (file: string) => string> = {
+  full: (file) => `the disk holding ${file} is full`,
+  'read-only': (file) => `the disk or folder holding ${file} is read-only`,
+  io: (file) => `the disk holding ${file} reports I/O errors`,
+  damaged: (file) => `${file} is damaged; stop the service and run profileflow doctor`,
+};
 
 export function sqliteFaultOf(file: string): FaultClassifier {
+  const fault = (kind: keyof typeof SQLITE_REASONS) => ({ kind, reason: SQLITE_REASONS[kind](file), publicReason: SQLITE_REASONS[kind]('the database') });
   return (error) => {
     const code = String((error as { code?: unknown })?.code ?? '');
     // better-sqlite3 gives SQLite's extended codes (SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…); the
-    // errno codes come from our own file operations (the lock file, mkdir of the data dir).
-    if (code === 'SQLITE_FULL' || code === 'ENOSPC') return { kind: 'full', reason: `the disk holding ${file} is full` };
-    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      return { kind: 'read-only', reason: `the disk or folder holding ${file} is read-only` };
-    }
-    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
-      return { kind: 'damaged', reason: `${file} is damaged; stop the service and run profileflow doctor` };
-    }
-    if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return { kind: 'io', reason: `the disk holding ${file} reports I/O errors` };
+    // errno codes come from our own file operations.
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC') return fault('full');
+    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return fault('read-only');
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return fault('damaged');
+    if (code.startsWith('SQLITE_IOERR') || code === 'EIO') return fault('io');
     return undefined;
   };
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
-/** `server` is the URL without its password. SQLSTATEs: PostgreSQL's appendix A. */
+/** `at` is " host:port/database" for the log, or empty. */
+const POSTGRES_REASONS: Record<Exclude<StorageFaultKind, 'io'>, (at: string) => string> = {
+  full: (at) => `the disk holding the PostgreSQL database${at} is full`,
+  'read-only': (at) => `the PostgreSQL database${at} is read-only (a standby, or default_transaction_read_only)`,
+  damaged: (at) => `the PostgreSQL database${at} reports damaged data`,
+  unreachable: (at) => `the PostgreSQL server${at} cannot be reached`,
+};
+
+/** `server` is host:port/database. SQLSTATEs: PostgreSQL's appendix A. */
 export function postgresFaultOf(server: string): FaultClassifier {
+  const fault = (kind: keyof typeof POSTGRES_REASONS) => ({
+    kind,
+    reason: POSTGRES_REASONS[kind](` ${server}`),
+    publicReason: POSTGRES_REASONS[kind](''),
+  });
   return (error) => {
     const code = String((error as { code?: unknown })?.code ?? '');
     const message = String((error as { message?: unknown })?.message ?? '');
-    if (code === '53100') return { kind: 'full', reason: `the disk holding the PostgreSQL database ${server} is full` };
-    if (code === '25006') return { kind: 'read-only', reason: `the PostgreSQL database ${server} is read-only (a standby, or default_transaction_read_only)` };
-    if (code.startsWith('XX001') || code === 'XX002') return { kind: 'damaged', reason: `the PostgreSQL database ${server} reports damaged data` };
+    if (code === '53100') return fault('full');
+    if (code === '25006') return fault('read-only');
+    if (code === 'XX001' || code === 'XX002') return fault('damaged');
     // 57P0x: the server is shutting down or restarting; 08xxx: the connection failed; the messages are
     // what pg and pg-pool throw when a socket dies or a connection attempt times out.
     if (
@@ -67,7 +90,7 @@ export function postgresFaultOf(server: string): FaultClassifier {
       code.startsWith('08') ||
       /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable/.test(message)
     ) {
-      return { kind: 'unreachable', reason: `the PostgreSQL server ${server} cannot be reached` };
+      return fault('unreachable');
     }
     return undefined;
   };
@@ -82,7 +105,8 @@ export function postgresFaultOf(server: string): FaultClassifier {
 export class StorageMonitor {
   private current: StorageCondition = { status: 'ok' };
   private currentKind: StorageFaultKind | undefined;
-  private readonly listeners = new Set<(condition: StorageCondition) => void>();
+  private currentDetail: string | undefined;
+  private readonly listeners = new Set<(condition: StorageCondition, detail: string | undefined) => void>();
 
   constructor(private readonly classify: FaultClassifier) {}
 
@@ -90,8 +114,11 @@ export class StorageMonitor {
     return this.current;
   }
 
-  /** Called on every change of condition (not on every fault): one log line when it starts, one when it ends. */
-  onChange(listener: (condition: StorageCondition) => void): () => void {
+  /**
+   * Called on every change of condition (not on every fault): one log line when it starts, one when it
+   * ends. `detail` is the reason naming the file or server, for the log.
+   */
+  onChange(listener: (condition: StorageCondition, detail: string | undefined) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -102,25 +129,26 @@ export class StorageMonitor {
     const fault = this.classify(error);
     if (!fault) return error;
     // A damaged file outranks anything later: it does not mend itself.
-    if (this.currentKind !== 'damaged') this.set(fault.kind, { status: 'degraded', reason: fault.reason });
+    if (this.currentKind !== 'damaged') this.set(fault.kind, { status: 'degraded', reason: fault.publicReason }, fault.reason);
     return new StorageFault(fault.kind, fault.reason, error);
   }
 
   /** A write committed: the disk takes writes again. */
   wrote(): void {
-    if (this.currentKind !== undefined && this.currentKind !== 'damaged') this.set(undefined, { status: 'ok' });
+    if (this.currentKind !== undefined && this.currentKind !== 'damaged') this.set(undefined, { status: 'ok' }, undefined);
   }
 
   /** A query answered: the server is reachable again (a full or read-only disk still needs a write). */
   answered(): void {
-    if (this.currentKind === 'unreachable') this.set(undefined, { status: 'ok' });
+    if (this.currentKind === 'unreachable') this.set(undefined, { status: 'ok' }, undefined);
   }
 
-  private set(kind: StorageFaultKind | undefined, condition: StorageCondition): void {
-    const changed = kind !== this.currentKind || (condition.status === 'degraded' && this.current.status === 'degraded' && condition.reason !== this.current.reason);
+  private set(kind: StorageFaultKind | undefined, condition: StorageCondition, detail: string | undefined): void {
+    const changed = kind !== this.currentKind || detail !== this.currentDetail;
     this.currentKind = kind;
     this.current = condition;
-    if (changed) for (const listener of this.listeners) listener(condition);
+    this.currentDetail = detail;
+    if (changed) for (const listener of this.listeners) listener(condition, detail);
   }
 }
 

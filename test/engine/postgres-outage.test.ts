@@ -103,8 +103,8 @@ describe('PostgreSQL unavailable for a while', { skip: hasPostgres ? false : 'Po
     assert.equal(health.status, 200, 'the process is up and answers what needs no database');
     const degraded = (await health.json()) as { status: string; reason?: string };
     assert.equal(degraded.status, 'degraded', 'health says the database is gone');
-    assert.equal(degraded.reason, `the PostgreSQL server 127.0.0.1:${proxy.port}${viaProxy.pathname} cannot be reached`);
-    assert.match(service.output(), /storage degraded: the PostgreSQL server .* cannot be reached/);
+    assert.equal(degraded.reason, 'the PostgreSQL server cannot be reached');
+    assert.ok(service.output().includes(`storage degraded: the PostgreSQL server 127.0.0.1:${proxy.port}${viaProxy.pathname} cannot be reached`), 'the log names the server');
     assert.equal(service.proc.exitCode, null);
 
     proxy.restore();

@@ -58,7 +58,7 @@ describe('storage faults on SQLite', () => {
     dir = mkdtempSync(join(tmpdir(), 'pf-storage-faults-'));
     file = join(dir, SQLITE_FILE_NAME);
     store = await openStore({ backend: 'sqlite', dataDir: dir });
-    store.monitor.onChange((c) => logged.push(c.status === 'ok' ? 'ok' : c.reason));
+    store.monitor.onChange((c, detail) => logged.push(c.status === 'ok' ? 'ok' : detail!));
     app = await buildApp({ store });
     const created = await app.inject({ method: 'POST', url: '/domains/faults', headers: HEADERS, payload: JSON.stringify({ DefaultExpirationDays: 30 }) });
     assert.equal(created.statusCode, 200, created.body);
@@ -83,7 +83,7 @@ describe('storage faults on SQLite', () => {
 
     const body = await health(app);
     assert.equal(body.status, 'degraded');
-    assert.equal(body.reason, `the disk holding ${file} is full`);
+    assert.equal(body.reason, 'the disk holding the database is full', 'no path on the open health route');
     assert.equal(body.backend, 'sqlite');
     assert.ok(typeof body.version === 'string');
 
@@ -120,7 +120,8 @@ describe('storage faults on SQLite', () => {
     assert.equal(answer.statusCode, 500);
     const body = await health(app);
     assert.equal(body.status, 'degraded');
-    assert.equal(body.reason, `the disk or folder holding ${file} is read-only`);
+    assert.equal(body.reason, 'the disk or folder holding the database is read-only');
+    assert.equal(logged.at(-1), `the disk or folder holding ${file} is read-only`);
     await sql`pragma query_only = OFF`.execute(store.db);
     assert.equal((await createProfile(app, 'faults', 2001)).statusCode, 200);
     assert.equal((await health(app)).status, 'ok');
@@ -219,13 +220,17 @@ describe('storage faults on SQLite', () => {
     const fault = monitor.observe(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' }));
     assert.ok(fault instanceof StorageFault && fault.kind === 'damaged');
     monitor.wrote();
-    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: '/d/profileflow.db is damaged; stop the service and run profileflow doctor' });
+    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: 'the database is damaged; stop the service and run profileflow doctor' });
   });
 
   test('PostgreSQL: a lost connection is degraded until any query answers; a full disk until a write commits', () => {
     const monitor = new StorageMonitor(postgresFaultOf('db:5432/app'));
+    const logged: (string | undefined)[] = [];
+    monitor.onChange((_c, detail) => logged.push(detail));
     monitor.observe(new Error('Connection terminated unexpectedly'));
-    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: 'the PostgreSQL server db:5432/app cannot be reached' });
+    monitor.observe(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    assert.deepEqual(monitor.condition(), { status: 'degraded', reason: 'the PostgreSQL server cannot be reached' });
+    assert.deepEqual(logged, ['the PostgreSQL server db:5432/app cannot be reached'], 'the log names the server; one line for two faults');
     monitor.answered();
     assert.equal(monitor.condition().status, 'ok');
     monitor.observe(Object.assign(new Error('could not extend file'), { code: '53100' }));
