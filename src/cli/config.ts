@@ -45,6 +45,8 @@ export interface ServiceConfig {
   requestTimeoutMs?: number;
   idleTimeoutMs?: number;
   maxConnections?: number;
+  /** SQLite: start serve and migrate without PRAGMA quick_check (it is skipped anyway above 4 GiB). */
+  skipIntegrityCheck: boolean;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -57,6 +59,7 @@ export const DEFAULTS: ServiceConfig = {
   pageDelayMs: 0,
   concurrency: 4,
   engine: {},
+  skipIntegrityCheck: false,
 };
 
 /** Each setting: its flag, its environment variable, its key in the --config file. */
@@ -88,6 +91,13 @@ export const SETTINGS = [
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'PROFILEFLOW_REQUEST_TIMEOUT_MS', help: 'time to receive a whole request (default 30000)', kind: 'int' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PROFILEFLOW_IDLE_TIMEOUT_MS', help: 'close a connection idle this long (default 120000)', kind: 'int' },
   { key: 'maxConnections', flag: 'max-connections', env: 'PROFILEFLOW_MAX_CONNECTIONS', help: 'open connections accepted at once (default 1000)', kind: 'int' },
+  {
+    key: 'skipIntegrityCheck',
+    flag: 'skip-integrity-check',
+    env: 'PROFILEFLOW_SKIP_INTEGRITY_CHECK',
+    help: 'SQLite: start without PRAGMA quick_check (a flag; the env variable takes 1/true; skipped anyway above 4 GiB)',
+    kind: 'boolean',
+  },
 ] as const;
 
 export class ConfigError extends Error {}
@@ -164,6 +174,12 @@ function parseSetting(kind: string, raw: unknown, flag: string): unknown {
     const items = Array.isArray(raw) ? raw : String(raw).split(',');
     if (items.some((i) => typeof i !== 'string')) throw new ConfigError(`--${flag} must be a list of strings.`);
     return (items as string[]).map((i) => i.trim()).filter((i) => i !== '');
+  }
+  if (kind === 'boolean') {
+    // A flag given without a value (parseArgs says true), or true/false, 1/0 from the environment or the file.
+    if (raw === true || raw === 'true' || raw === '1') return true;
+    if (raw === false || raw === 'false' || raw === '0') return false;
+    throw new ConfigError(`--${flag} takes no value; its environment variable takes 1, true, 0 or false, got '${String(raw)}'.`);
   }
   if (kind === 'number') {
     const n = /^\d{1,9}(\.\d{1,9})?$/.test(String(raw)) ? Number(raw) : Number.NaN;

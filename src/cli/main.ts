@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from '../server/app.js';
 import { buildWorkerApp } from '../server/worker-app.js';
 import { VERSION } from '../server/version.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
-import { describeStore, migrateStore, openStore, type StoreConfig } from '../store/open-store.js';
+import { describeStore, migrateStore, openStore, sqliteFileOf, type StoreConfig } from '../store/open-store.js';
+import { lockDataDir, quickCheck, StartRefused } from '../store/sqlite-guard.js';
+import { StorageFault } from '../store/storage-condition.js';
 import type { Store } from '../store/types.js';
+import type { KyselyStore } from '../store/kysely-store.js';
 import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
 import { loadConnectorProfiles } from './connector-profiles.js';
 import { WebhookDispatcher } from '../engine/webhooks.js';
@@ -22,6 +26,8 @@ Usage:
   profileflow serve [options]     run the service (AWS restJson1 API + /_profileflow/ admin routes)
   profileflow worker [options]    run workflow steps only (PostgreSQL; add as many as you like)
   profileflow migrate [options]   apply pending database migrations and exit
+  profileflow doctor [options]    check the database (SQLite: PRAGMA integrity_check; PostgreSQL:
+                                  connection, migrations, sanity); exit 0 when healthy, 1 otherwise
   profileflow workflows|domains|connector-profiles … | reset | ids | faults | clock | advance
                                   talk to a running service (add --help to any of them)
   profileflow --help | --version
@@ -45,7 +51,7 @@ function defaultOf(key: string): string {
 }
 
 /** The commands main.ts runs itself; every other first argument may be a client command. */
-const SERVICE_COMMANDS = new Set(['serve', 'worker', 'migrate']);
+const SERVICE_COMMANDS = new Set(['serve', 'worker', 'migrate', 'doctor']);
 
 async function main(argv: string[]): Promise<number> {
   // Client commands (workflows, domains, connector-profiles, reset, faults, clock, advance) take their own flags.
@@ -64,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
       config: { type: 'string' },
-      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
     },
   });
   if (values.version) {
@@ -78,11 +84,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
   const storeConfig = storeConfigOf(config);
+  if (command === 'doctor') {
+    const { doctor } = await import('./doctor.js');
+    return doctor(storeConfig);
+  }
   switch (command) {
     case 'migrate': {
-      const store = await openStore(storeConfig, { migrate: false });
+      const { store, release } = await openGuardedStore(config, storeConfig, { migrate: false });
       const applied = await migrateStore(storeConfig, store);
       await store.close();
+      release();
       process.stdout.write(
         `${describeStore(storeConfig)}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`,
       );
@@ -166,7 +177,7 @@ function throttleOf(config: ServiceConfig): ThrottleOptions | undefined {
 async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
   const auth = authOf(config);
   const throttle = throttleOf(config);
-  const store = await openStore(storeConfig);
+  const { store, release } = await openGuardedStore(config, storeConfig, { migrate: true });
   const clock = config.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
   await loadConnectorProfiles(store, config.connectorProfiles ?? [], clock);
   const engine = createEngine(store, clock, config, config.engineMode);
@@ -178,6 +189,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
   };
   // Step outcomes and engine errors are logged by the app (JSON, with workflowId and stepNo).
   const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator, browser: browserOf(config), limits: limitsOf(config) });
+  logStorageChanges(store, app.log);
   const address = await app.listen({ host: config.host, port: config.port });
   engine.start();
   webhooks.start();
@@ -189,6 +201,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
     await webhooks.stop();
     await app.close();
     await store.close();
+    release();
   });
   process.stdout.write(
     `profileflow ${VERSION} listening on ${address} (backend: ${describeStore(storeConfig)}; engine: ${config.engineMode}; clock: ${config.clock}; auth: ${describeAuth(auth)}; throttle: ${throttle ? `${throttle.rate}/s, burst ${throttle.burst}` : 'off'})\n`,
@@ -209,6 +222,7 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   const store = await openStore(storeConfig);
   const engine = createEngine(store, systemClock, config, 'auto');
   const app = await buildWorkerApp({ store, engine, logger: { level: config.logLevel }, auth, browser: browserOf(config), limits: limitsOf(config) });
+  logStorageChanges(store, app.log);
   const address = config.metricsPort !== undefined ? await app.listen({ host: config.host, port: config.metricsPort }) : undefined;
   engine.start();
   const stopped = untilSignal(async () => {
@@ -220,6 +234,51 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
     `profileflow ${VERSION} worker ${engine.owner} running (backend: ${describeStore(storeConfig)}${address ? `; metrics: ${address}/_profileflow/metrics` : ''})\n`,
   );
   return stopped;
+}
+
+/**
+ * The store of serve and migrate. On SQLite: the data folder's lock first (one process at a time), then
+ * PRAGMA quick_check before anything writes, then the migrations. `release` gives the lock back (an exit
+ * gives it back too).
+ */
+async function openGuardedStore(
+  config: ServiceConfig,
+  storeConfig: StoreConfig,
+  options: { migrate: boolean },
+): Promise<{ store: KyselyStore; release: () => void }> {
+  if (storeConfig.backend !== 'sqlite') return { store: await openStore(storeConfig, options), release: () => undefined };
+  const lock = lockDataDir(storeConfig.dataDir, (message) => process.stderr.write(`profileflow: ${message}\n`));
+  const file = sqliteFileOf(storeConfig);
+  let store: KyselyStore;
+  try {
+    store = await openStore(storeConfig, { migrate: false });
+  } catch (err) {
+    // A header that is not SQLite's fails the first PRAGMA, before quick_check can run.
+    if (/^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown }).code))) {
+      throw new StartRefused(`The database ${file} is damaged (${(err as Error).message}); refusing to start. Run profileflow doctor --data-dir ${storeConfig.dataDir} for the full report.`);
+    }
+    throw err;
+  }
+  try {
+    const check = await quickCheck(store, file, { skip: config.skipIntegrityCheck });
+    if (!check.checked) process.stderr.write(`profileflow: integrity check of ${file} ${check.why}\n`);
+    if (options.migrate) await migrateStore(storeConfig, store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return { store, release: lock.release };
+}
+
+/**
+ * One error line when the storage starts refusing writes (the requests and steps that fail meanwhile log
+ * their own lines, each naming the same fault), one warning when a write commits again.
+ */
+function logStorageChanges(store: KyselyStore, log: FastifyBaseLogger): void {
+  store.monitor.onChange((condition, detail) => {
+    if (condition.status === 'degraded') log.error({ storage: condition }, `storage degraded: ${detail ?? condition.reason}`);
+    else log.warn({ storage: condition }, 'storage ok again: a write committed');
+  });
 }
 
 function createEngine(store: Store, clock: Clock, config: ServiceConfig, mode: ServiceConfig['engineMode']): Engine {
@@ -250,6 +309,11 @@ function untilSignal(shutdown: () => Promise<void>): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    // StorageFault: a full or read-only disk met while starting (migrations, connector profiles).
+    if (err instanceof StartRefused || err instanceof StorageFault) {
+      process.stderr.write(`profileflow: ${err.message}\n`);
+      process.exit(1);
+    }
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`profileflow: ${(err as Error).message}\n`);
       process.exit(2);

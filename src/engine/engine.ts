@@ -134,16 +134,19 @@ export class Engine {
   }
 
   private async slotLoop(): Promise<void> {
+    // Errors in a row (a full disk, a database outage): each one waits longer before the next claim.
+    let failures = 0;
     while (this.running) {
       let claimed;
       try {
         claimed = await this.store.workflows.claim(this.owner, this.clock.now(), this.options.leaseMs);
       } catch (err) {
         this.emit({ type: 'error', error: err });
-        await this.idle();
+        await this.idle(errorBackoffMs(this.options.pollIntervalMs, ++failures));
         continue;
       }
       if (!claimed) {
+        failures = 0;
         await this.reapAbandonedDeletions();
         await this.idle();
         continue;
@@ -155,10 +158,12 @@ export class Engine {
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
         const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, this.abort.signal);
+        failures = 0;
         this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
       } catch (err) {
+        // The step runner gave the step back (or its lease will lapse); it is retried from its cursor.
         this.emit({ type: 'error', error: err });
-        await this.idle();
+        await this.idle(errorBackoffMs(this.options.pollIntervalMs, ++failures));
       } finally {
         clearInterval(heartbeat);
       }
@@ -176,10 +181,10 @@ export class Engine {
     }
   }
 
-  private idle(): Promise<void> {
+  private idle(ms = this.options.pollIntervalMs): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
@@ -191,6 +196,18 @@ export class Engine {
   private emit(event: EngineEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** The longest a slot waits after errors in a row before it tries to claim again. */
+export const MAX_ERROR_BACKOFF_MS = 30_000;
+
+/**
+ * The wait after `failures` errors in a row: the poll interval, doubled per further error, capped at
+ * 30 s. Why: an error that is not the source's (a full disk, the database gone) is not counted against
+ * the step, so without a growing wait every slot would claim, fail and log twice a second until it clears.
+ */
+export function errorBackoffMs(pollIntervalMs: number, failures: number): number {
+  return Math.min(pollIntervalMs * 2 ** Math.max(0, failures - 1), MAX_ERROR_BACKOFF_MS);
 }
 
 /**

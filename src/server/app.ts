@@ -114,8 +114,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await registerAdminSurface(app, (admin) => {
     // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
+    // status: ok, or degraded with a reason while the storage refuses writes (store.condition()).
     admin.get('/health', { config: { access: 'public' } }, async () => ({
-      status: 'ok',
+      ...deps.store.condition(),
       version: VERSION,
       backend: deps.store.backend,
       ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}),

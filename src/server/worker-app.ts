@@ -57,7 +57,7 @@ export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstan
   const metrics = deps.metrics ?? new Metrics(deps.store);
   registerRequestMetrics(app, metrics);
   await registerAdminSurface(app, (admin) => {
-    admin.get('/health', { config: { access: 'public' } }, async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
+    admin.get('/health', { config: { access: 'public' } }, async () => ({ ...deps.store.condition(), version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
     registerMetricsRoute(admin, metrics);
   });
 

@@ -11,6 +11,7 @@ import { KyselyActivityRepository } from './repositories/activity.js';
 import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { Database } from './schema.js';
+import { type StorageCondition, StorageMonitor } from './storage-condition.js';
 import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import { KyselyIntegrationRepository } from './repositories/integrations.js';
@@ -39,11 +40,16 @@ export class KyselyStore implements Store {
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
 
+  /** Sees every query of this store and its transactions; without one given, nothing is classified. */
+  readonly monitor: StorageMonitor;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly capabilities: DialectCapabilities,
     private readonly root?: KyselyStore,
+    monitor?: StorageMonitor,
   ) {
+    this.monitor = root?.monitor ?? monitor ?? new StorageMonitor(() => undefined);
     this.stats = new StatsLedger(db, root !== undefined);
     this.domains = new KyselyDomainRepository(db, this.stats);
     this.tags = new KyselyTagRepository(db);
@@ -114,12 +120,22 @@ export class KyselyStore implements Store {
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.root) return work(this); // already inside one
-    return this.db.transaction().execute(async (trx) => {
-      const store = new KyselyStore(trx, this.capabilities, this);
-      const result = await work(store);
-      await store.stats.flush();
-      return result;
-    });
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const store = new KyselyStore(trx, this.capabilities, this);
+        const result = await work(store);
+        await store.stats.flush();
+        return result;
+      });
+    } catch (err) {
+      // The ingestion statements (dialects/sqlite-statements.ts) run on the raw connection, past the
+      // monitored driver: their faults are classified here.
+      throw this.monitor.observe(err);
+    }
+  }
+
+  condition(): StorageCondition {
+    return this.monitor.condition();
   }
 
   async pageTokenSecret(): Promise<Buffer> {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { KyselyStore } from './kysely-store.js';
+import { postgresFaultOf, sqliteFaultOf, StorageMonitor } from './storage-condition.js';
 
 // The dialects are imported when a store of their kind is opened: a SQLite service never loads the
 // PostgreSQL driver, nor a PostgreSQL one better-sqlite3 (start-up time and idle memory, bench/startup.ts).
@@ -17,12 +18,17 @@ export async function openStore(config: StoreConfig, options: { migrate?: boolea
   let store: KyselyStore;
   if (config.backend === 'sqlite') {
     const { openSqlite, sqliteCapabilities } = await sqliteDialect();
-    store = new KyselyStore(openSqlite(config.file ?? join(config.dataDir, SQLITE_FILE_NAME)), sqliteCapabilities);
+    const file = sqliteFileOf(config);
+    const monitor = new StorageMonitor(sqliteFaultOf(file));
+    store = new KyselyStore(openSqlite(file, monitor), sqliteCapabilities, undefined, monitor);
   } else {
     const { openPostgres, postgresCapabilities } = await postgresDialect();
+    const monitor = new StorageMonitor(postgresFaultOf(postgresServerOf(config.databaseUrl)));
     store = new KyselyStore(
-      await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize }),
+      await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize, monitor }),
       postgresCapabilities,
+      undefined,
+      monitor,
     );
   }
   if (options.migrate !== false) await migrateStore(config, store);
@@ -36,9 +42,23 @@ export async function migrateStore(config: StoreConfig, store: KyselyStore): Pro
   return withMigrationLock(config.databaseUrl, () => store.migrate());
 }
 
+export function sqliteFileOf(config: StoreConfig & { backend: 'sqlite' }): string {
+  return config.file ?? join(config.dataDir, SQLITE_FILE_NAME);
+}
+
 export function describeStore(config: StoreConfig): string {
-  if (config.backend === 'sqlite') return `sqlite (${config.file ?? join(config.dataDir, SQLITE_FILE_NAME)})`;
+  if (config.backend === 'sqlite') return `sqlite (${sqliteFileOf(config)})`;
   return `postgres (${redactUrl(config.databaseUrl)}${config.schema ? `, schema ${config.schema}` : ''})`;
+}
+
+/** host:port/database of a PostgreSQL URL: what a storage fault names (no user, password or options). */
+export function postgresServerOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 /** A database URL with its password hidden, for banners and logs. */

@@ -2,6 +2,7 @@
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
+import type { StorageCondition } from './storage-condition.js';
 import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
@@ -97,6 +98,12 @@ export interface Store {
   reset(accountId?: string): Promise<string[]>;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * `degraded` while the last write failed for want of storage (disk full, read-only, I/O errors, a
+   * damaged file, the PostgreSQL server unreachable), with a sentence naming the fault; `ok` again after
+   * the next write that commits (any answered query, for an unreachable server).
+   */
+  condition(): StorageCondition;
   /** The secret page tokens are signed with (shared by every node through the database). */
   pageTokenSecret(): Promise<Buffer>;
   close(): Promise<void>;

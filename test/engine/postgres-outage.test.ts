@@ -101,6 +101,10 @@ describe('PostgreSQL unavailable for a while', { skip: hasPostgres ? false : 'Po
     }
     const health = await fetch(`${service.url}/_profileflow/health`);
     assert.equal(health.status, 200, 'the process is up and answers what needs no database');
+    const degraded = (await health.json()) as { status: string; reason?: string };
+    assert.equal(degraded.status, 'degraded', 'health says the database is gone');
+    assert.equal(degraded.reason, 'the PostgreSQL server cannot be reached');
+    assert.ok(service.output().includes(`storage degraded: the PostgreSQL server 127.0.0.1:${proxy.port}${viaProxy.pathname} cannot be reached`), 'the log names the server');
     assert.equal(service.proc.exitCode, null);
 
     proxy.restore();
@@ -109,6 +113,7 @@ describe('PostgreSQL unavailable for a while', { skip: hasPostgres ? false : 'Po
       return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;
     }, 'the engine to finish the workflow once the database is back', 90_000);
     assert.equal(done.Status, 'COMPLETE', done.ErrorDescription);
+    assert.equal(((await (await fetch(`${service.url}/_profileflow/health`)).json()) as { status: string }).status, 'ok', 'health is ok again');
     assert.equal(done.Metrics?.AppflowIntegration?.RecordsProcessed, TOTAL, 'no record lost or counted twice across the outage');
     const domain = await client.send(new GetDomainCommand({ DomainName: 'outage' }));
     assert.equal(domain.Stats?.ObjectCount, TOTAL);

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
+import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
 
 export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
@@ -18,6 +19,8 @@ export interface PostgresOptions {
   /** A schema to live in (created when missing); tests give each run its own. */
   schema?: string;
   poolSize?: number;
+  /** Sees every query (storage-condition.ts). */
+  monitor?: StorageMonitor;
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Kysely<Database>> {
@@ -50,7 +53,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   // a connection that dies then emits 'error' with no listener, which would kill the process. The error
   // reaches the caller through its next query instead, and pg-pool discards the dead client on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const dialect = new PostgresDialect({ pool });
+  const db = new Kysely<Database>({ dialect: options.monitor ? monitoredDialect(dialect, options.monitor) : dialect });
   await sql`select 1`.execute(db);
   return db;
 }

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDialectConfig } from 'kysely';
 import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
+import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
 import { registerSqliteDatabase } from './sqlite-statements.js';
 
 export const sqliteCapabilities: DialectCapabilities = {
@@ -13,8 +14,11 @@ export const sqliteCapabilities: DialectCapabilities = {
   arrayParameters: false,
 };
 
-/** One file in the data dir. WAL lets readers (the API) proceed while the engine writes. */
-export function openSqlite(file: string): Kysely<Database> {
+/**
+ * One file in the data dir. WAL lets readers (the API) proceed while the engine writes. `monitor`, when
+ * given, sees every query (storage-condition.ts).
+ */
+export function openSqlite(file: string, monitor?: StorageMonitor): Kysely<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
@@ -31,7 +35,8 @@ export function openSqlite(file: string): Kysely<Database> {
   // hundreds of MiB, and with the default nearly every insert re-read its B-tree path from the OS.
   // Measured (npm run bench -- ingestion, 1,000,000 records): 5,829 → 7,217–7,484 records/s, peak RSS 238 → 257–259 MB.
   database.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const dialect = new SqliteDialect({ database: withStatementCache(database) });
+  const db = new Kysely<Database>({ dialect: monitor ? monitoredDialect(dialect, monitor, () => database.inTransaction) : dialect });
   registerSqliteDatabase(db, database);
   return db;
 }
