@@ -1,3 +1,4 @@
+import { setOwn } from '../domain/own-properties.js';
 import { abridge, BadRequestException } from '../api/errors.js';
 import type { MemberRef, Shape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
@@ -105,7 +106,7 @@ export function readShape(
           violations.add(`${path}.${k}`, null, 'Member must not be null', false);
           continue;
         }
-        out[k] = readShape(shape.value.shape, v, `${path}.${k}`, violations, secret);
+        setOwn(out, k, readShape(shape.value.shape, v, `${path}.${k}`, violations, secret));
       }
       return out;
     }
