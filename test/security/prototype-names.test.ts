@@ -84,6 +84,14 @@ for (const backend of await availableBackends()) {
       const objects = await ok('POST', '/domains/proto-objects/profiles/objects', { ObjectTypeName: 'Proto', ProfileId: items[0].ProfileId });
       const listed = objects.Items as { Object: string; ProfileObjectUniqueKey: string }[];
       assert.deepEqual(listed.map((o) => [o.ProfileObjectUniqueKey, JSON.parse(o.Object)]), [['u-1', record]]);
+      for (const [KeyName, value, expected] of [['__proto__', 'u-1', 1], ['constructor', 'someone@example.com', 1], ['toString', 'x', 0]] as const) {
+        const filtered = await ok('POST', '/domains/proto-objects/profiles/objects', {
+          ObjectTypeName: 'Proto',
+          ProfileId: items[0].ProfileId,
+          ObjectFilter: { KeyName, Values: [value] },
+        });
+        assert.equal((filtered.Items as unknown[]).length, expected, `ObjectFilter on ${KeyName}`);
+      }
     });
 
     test('a key naming a field called toString that Fields does not define is refused, not taken for a method', async () => {
