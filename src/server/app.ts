@@ -12,6 +12,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { CONSOLE_PATH, registerConsoleRoutes } from './console-routes.js';
 import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-routes.js';
 import { registerEngineRoutes } from './engine-routes.js';
+import { withLogRedaction } from './log-redaction.js';
 import { requestLoggerFactory } from './operation-names.js';
 import { type OperatorOptions, registerOperatorFeatures } from './operator.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
@@ -45,7 +46,7 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLogRedaction(deps.logger ?? false),
     bodyLimit,
     genReqId: () => randomUUID(),
     // Every line a request logs names its operation (and, as always, its reqId = X-Amzn-RequestId).

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
 import { requireSignedOperatorRoutes } from './app.js';
 import { sendServiceError, toServiceError } from './aws-routes.js';
+import { withLogRedaction } from './log-redaction.js';
 import { Metrics, registerMetrics } from './metrics.js';
 import { registerOperationNames } from './operation-names.js';
 import { logEngineEvent } from './operator.js';
@@ -29,7 +30,7 @@ export interface WorkerAppDeps {
  */
 export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLogRedaction(deps.logger ?? false),
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // The only requests are scrapes (every few seconds): logged, they would bury the step lines.
