@@ -5,9 +5,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectorFor } from '../../src/connectors/index.js';
+import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/json.js';
 import { expectSourceError, readAll, request } from '../helpers/connectors.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { assertAwsError, jsonBody, send } from '../protocol/raw.js';
 
 /**
@@ -80,6 +81,23 @@ describe('deeply nested JSON', () => {
     const put = await raw('PUT', '/domains/deep/profiles/objects', JSON.stringify({ ObjectTypeName: 'Thing', Object: object }));
     assert.equal(put.status, 200, put.text);
     assert.deepEqual(put.json, { ProfileObjectUniqueKey: '2' });
+  });
+
+  test('a record from a source nested deeper than any stack is dropped as rejected, the rest of its page kept', async () => {
+    // Connectors of remote APIs hand over what JSON.parse made of a response: never bounded as a body is.
+    const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
+    const objectType = (await server.store.objectTypes.get(scope, 'deep', 'Thing'))!;
+    let deep: unknown = 1;
+    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    const rejected: [number, string][] = [];
+    const results = await server.store.transaction((store) =>
+      putProfileObjects(store, scope, 'deep', objectType, [{ id: 'r1', x: deep }, { id: 'r2', x: JSON.parse(nestedArray(MAX_JSON_DEPTH)) }, { id: 'r3' }], Date.now(), {
+        onRejected: (index, message) => rejected.push([index, message]),
+      }),
+    );
+    assert.deepEqual(results.map((r) => r.uniqueKey), ['r3']);
+    assert.deepEqual(rejected.map(([i]) => i), [0, 1]);
+    for (const [, message] of rejected) assert.match(message, /^The object nests deeper than 64 levels/);
   });
 
   test('brackets inside strings do not count', async () => {
