@@ -126,3 +126,22 @@ describe('deeply nested records in a files source', () => {
     }
   });
 });
+
+describe('huge map keys in error messages', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer('sqlite');
+  });
+  after(() => server.close());
+
+  test('a map key of 100,000 characters is abridged where a message names the entry', async () => {
+    // Found by `npm run fuzz` (seed 1123796022): such keys made messages of thousands of characters.
+    const key = 'k'.repeat(100_000);
+    const res = await send(server.url, 'POST', '/domains/huge-keys', {
+      body: JSON.stringify({ DefaultExpirationDays: 30, Tags: { [key]: '', [`${key}2`]: null } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const message = assertAwsError(res, 400, 'BadRequestException', `at 'Tags.${'k'.repeat(64)}...'`);
+    assert.ok(message.length < 2000, `a message of ${message.length} characters`);
+  });
+});
