@@ -204,7 +204,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
           problem(`VALIDATION_ACTION is required: DropRecord or TerminateFlow.`);
           return;
         }
-        const kind = VALIDATION_ACTIONS[action];
+        const kind = Object.hasOwn(VALIDATION_ACTIONS, action) ? VALIDATION_ACTIONS[action] : undefined;
         if (!kind) {
           problem('VALIDATION_ACTION must be DropRecord or TerminateFlow.');
           return;

@@ -6,6 +6,7 @@ import { compileTasks } from '../../src/domain/flow-tasks.js';
 import { compileObjectType, mapRecord, type ObjectTypeDefinition } from '../../src/domain/object-type-mapping.js';
 import { getOwn, setOwn } from '../../src/domain/own-properties.js';
 import { readShape, Violations } from '../../src/protocol/validate.js';
+import { checkFaultRules } from '../../src/server/faults.js';
 
 /** Own members, whatever their names (a literal `{ __proto__: … }` would set the prototype). */
 const own = (entries: [string, unknown][]): Record<string, unknown> => JSON.parse(JSON.stringify(Object.fromEntries(entries)));
@@ -69,5 +70,16 @@ describe('names of Object.prototype members in caller data', () => {
     assert.deepEqual(Object.entries(mapped.mapped.keyValues), [['__proto__', 'u1'], ['constructor', 'k1']]);
     // A record without them reads nothing from Object.prototype: no UNIQUE value, so it is rejected.
     assert.equal(mapRecord(compiled.type, {}).ok, false);
+  });
+
+  test('a VALIDATION_ACTION or a fault error named after an Object.prototype member is refused, not taken for a known one', () => {
+    for (const action of ['constructor', 'toString', '__proto__']) {
+      const compiled = compileTasks(
+        [{ TaskType: 'Validate', SourceFields: ['a'], ConnectorOperator: { Salesforce: 'VALIDATE_NON_NULL' }, TaskProperties: { VALIDATION_ACTION: action } }],
+        { connectorType: 'Salesforce' },
+      );
+      assert.ok(!compiled.ok && compiled.problems.some((p) => p.includes('VALIDATION_ACTION must be DropRecord or TerminateFlow')), action);
+      assert.throws(() => checkFaultRules([{ operation: '*', error: action }]), /is not one of/, action);
+    }
   });
 });
