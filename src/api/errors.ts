@@ -52,18 +52,54 @@ export class NotImplementedException extends ServiceError {
   }
 }
 
-/** Shortens a value for an error message so that a huge input never becomes a huge answer. */
+/**
+ * Shortens a value for an error message so that a huge input never becomes a huge answer. The value
+ * is written out as JSON by an explicit stack and only as far as the message shows it, so neither a
+ * huge nor a deeply nested value (whatever reached here) costs more than `max` characters of work
+ * or any recursion.
+ */
 export function abridge(value: unknown, max = 64): string {
-  let text: string;
-  if (typeof value === 'string') text = value;
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
+  const text = typeof value === 'string' ? value : previewJson(value, max + 1);
+  // Control characters would make the message unreadable in logs and terminals.
+  const shown = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > max ? `${shown.slice(0, max)}...` : shown;
+}
+
+/** The first `limit` characters (or a little more) of JSON.stringify(value), without recursion. */
+function previewJson(value: unknown, limit: number): string {
+  let out = '';
+  // Each entry is either text to write or a value still to write out.
+  const stack: ({ text: string } | { value: unknown })[] = [{ value }];
+  while (stack.length > 0 && out.length < limit) {
+    const next = stack.pop() as { text: string } | { value: unknown };
+    if ('text' in next) {
+      out += next.text;
+      continue;
+    }
+    const v = next.value;
+    if (v === null || typeof v !== 'object') {
+      out += scalarJson(v);
+      continue;
+    }
+    const array = Array.isArray(v);
+    // Only as many entries as could still show; pushed in reverse so that they pop in order.
+    const entries: [string, unknown][] = array ? v.slice(0, limit).map((item) => ['', item]) : Object.entries(v).slice(0, limit);
+    out += array ? '[' : '{';
+    stack.push({ text: array ? ']' : '}' });
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, item] = entries[i];
+      stack.push({ value: item });
+      const key = array ? '' : `${JSON.stringify(k)}:`;
+      stack.push({ text: i > 0 ? `,${key}` : key });
     }
   }
-  // Control characters would make the message unreadable in logs and terminals.
-  text = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return text.length > max ? `${text.slice(0, max)}...` : text;
+  return out;
+}
+
+function scalarJson(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return v.toString();
+  return v === undefined ? 'undefined' : String(v);
 }

@@ -7,7 +7,7 @@ export const SIGNING_SERVICE = 'profile';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS accepts a request time up to 15 minutes either side of its own clock (SigV4 documentation). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
-/** Presigned URLs live at most seven days (SigV4 query-string documentation). */
+/** Presigned URLs live at most seven days, X-Amz-Expires=604800 (SigV4 query-string documentation). */
 const MAX_PRESIGN_EXPIRES_S = 604_800;
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
@@ -282,17 +282,16 @@ function parsePresigned(
   if (algorithm !== ALGORITHM) {
     throw new IncompleteSignatureException(`Unsupported X-Amz-Algorithm '${abridgeText(algorithm)}'; sign with ${ALGORITHM}.`);
   }
-  const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((n) => !fromQuery(n));
+  // AWS lists X-Amz-Expires among the parameters of a presigned URL and S3 refuses one without it
+  // ("Query-string authentication version 4 requires … X-Amz-Expires"): no URL lives seven days unasked.
+  const missing = ['X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((n) => !fromQuery(n));
   if (missing.length) {
     throw new IncompleteSignatureException(`AWS query-string parameters missing: ${missing.map((n) => `'${n}'`).join(', ')}.`);
   }
-  const expiresText = fromQuery('X-Amz-Expires');
-  let expiresS: number | undefined;
-  if (expiresText !== undefined) {
-    expiresS = /^\d{1,7}$/.test(expiresText) ? Number(expiresText) : Number.NaN;
-    if (!Number.isInteger(expiresS) || expiresS < 1 || expiresS > MAX_PRESIGN_EXPIRES_S) {
-      throw new IncompleteSignatureException(`X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRES_S}.`);
-    }
+  const expiresText = fromQuery('X-Amz-Expires')!;
+  const expiresS = /^\d{1,7}$/.test(expiresText) ? Number(expiresText) : Number.NaN;
+  if (!Number.isInteger(expiresS) || expiresS < 1 || expiresS > MAX_PRESIGN_EXPIRES_S) {
+    throw new IncompleteSignatureException(`X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_EXPIRES_S}.`);
   }
   return {
     ...parseCredential(fromQuery('X-Amz-Credential')!),
@@ -352,9 +351,10 @@ function checkTime(auth: ParsedAuth, now: number): void {
         `Signature not yet current: ${auth.amzDate} is still later than ${amzDateOf(now + MAX_CLOCK_SKEW_MS)} (${amzDateOf(now)} + 15 min.)`,
       );
     }
-    const expires = (auth.expiresS ?? MAX_PRESIGN_EXPIRES_S) * 1000;
+    const expiresS = auth.expiresS as number;
+    const expires = expiresS * 1000;
     if (at + expires < now) {
-      throw new InvalidSignatureException(`Signature expired: ${auth.amzDate} is now earlier than ${amzDateOf(now - expires)} (${amzDateOf(now)} - ${auth.expiresS ?? MAX_PRESIGN_EXPIRES_S} sec.)`);
+      throw new InvalidSignatureException(`Signature expired: ${auth.amzDate} is now earlier than ${amzDateOf(now - expires)} (${amzDateOf(now)} - ${expiresS} sec.)`);
     }
     return;
   }

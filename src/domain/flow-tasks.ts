@@ -24,6 +24,7 @@
  */
 import { BadRequestException } from '../api/errors.js';
 import type { ConnectorOperator, SourceConnectorType, Task } from '../api/shapes.generated.js';
+import { getOwn, setOwn } from './own-properties.js';
 
 export type TaskRecord = Record<string, unknown>;
 
@@ -128,7 +129,7 @@ function write(w: Work, field: string, value: unknown): void {
     w.r = { ...w.r };
     w.copied = true;
   }
-  w.r[field] = value;
+  setOwn(w.r, field, value);
 }
 
 /**
@@ -193,7 +194,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
         const field = fields[0];
         const reason = label;
         canDrop = true;
-        steps.push({ index, step: (w) => (test(w.r[field]) ? undefined : { dropped: reason }) });
+        steps.push({ index, step: (w) => (test(getOwn(w.r, field)) ? undefined : { dropped: reason }) });
         return;
       }
       case 'Validate': {
@@ -203,7 +204,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
           problem(`VALIDATION_ACTION is required: DropRecord or TerminateFlow.`);
           return;
         }
-        const kind = VALIDATION_ACTIONS[action];
+        const kind = Object.hasOwn(VALIDATION_ACTIONS, action) ? VALIDATION_ACTIONS[action] : undefined;
         if (!kind) {
           problem('VALIDATION_ACTION must be DropRecord or TerminateFlow.');
           return;
@@ -214,7 +215,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
         canDrop = true;
         steps.push({
           index,
-          step: kind === 'drop' ? (w) => (check(w.r[field]) ? undefined : { dropped: label }) : (w) => (check(w.r[field]) ? undefined : { terminate: label }),
+          step: kind === 'drop' ? (w) => (check(getOwn(w.r, field)) ? undefined : { dropped: label }) : (w) => (check(getOwn(w.r, field)) ? undefined : { terminate: label }),
         });
         return;
       }
@@ -228,7 +229,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
         steps.push({
           index,
           step: (w) => {
-            const v = w.r[field];
+            const v = getOwn(w.r, field);
             // [I] Only text is truncated: cutting the digits of a number would change its value silently.
             if (typeof v === 'string') {
               if (v.length > length || to !== field) write(w, to, v.length > length ? v.slice(0, length) : v);
@@ -253,7 +254,7 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
         steps.push({
           index,
           step: (w) => {
-            const v = w.r[field];
+            const v = getOwn(w.r, field);
             // [I] Null and missing values have nothing to hide and stay as they are; numbers and booleans are masked as text.
             if (v === null || v === undefined) {
               if (to !== field && v === null) write(w, to, null);
@@ -314,8 +315,8 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
         steps.push({
           index,
           step: (w) => {
-            const x = numberOf(w.r[a]);
-            const y = numberOf(w.r[b]);
+            const x = numberOf(getOwn(w.r, a));
+            const y = numberOf(getOwn(w.r, b));
             // [I] A missing or non-numeric operand, and a division by zero, give null rather than dropping the record.
             const result = x === undefined || y === undefined ? null : op(x, y);
             write(w, to, result === null || !Number.isFinite(result) ? null : result);
@@ -615,7 +616,7 @@ function mergerFor(fields: readonly string[], format: string, template: boolean)
       for (let i = 0; i < parts.length; i++) {
         if (i % 2 === 0) out += parts[i];
         else {
-          const s = textOf(r[parts[i]]);
+          const s = textOf(getOwn(r, parts[i]));
           if (s !== undefined) {
             any = true;
             out += s;
@@ -628,7 +629,7 @@ function mergerFor(fields: readonly string[], format: string, template: boolean)
   return (r) => {
     const values: string[] = [];
     for (const f of fields) {
-      const s = textOf(r[f]);
+      const s = textOf(getOwn(r, f));
       if (s !== undefined) values.push(s);
     }
     return values.length === 0 ? undefined : values.join(format);
@@ -662,13 +663,13 @@ function build(
       let out: TaskRecord;
       if (carried) {
         out = {};
-        for (const f of carried) if (f in r) out[f] = r[f];
-        for (const m of maps) if (m.from in r) out[m.to] = r[m.from];
+        for (const f of carried) if (Object.hasOwn(r, f)) setOwn(out, f, r[f]);
+        for (const m of maps) if (Object.hasOwn(r, m.from)) setOwn(out, m.to, r[m.from]);
         return { record: out };
       }
       out = {};
-      for (const k in r) if (!renamedAway.has(k)) out[k] = r[k];
-      for (const m of renames) if (m.from in r) out[m.to] = r[m.from];
+      for (const k of Object.keys(r)) if (!renamedAway.has(k)) setOwn(out, k, r[k]);
+      for (const m of renames) if (Object.hasOwn(r, m.from)) setOwn(out, m.to, r[m.from]);
       return { record: out };
     },
   };

@@ -3,6 +3,7 @@ import type { MapShape, StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { FieldContentType, ObjectTypeField, ObjectTypeKey, StandardIdentifier } from '../api/shapes.generated.js';
 import type { AttributeSource } from '../store/profile-types.js';
+import { getOwn, setOwn } from './own-properties.js';
 
 /**
  * Object type mapping: from one source record and an object type definition, everything ingestion
@@ -149,7 +150,7 @@ export function compileObjectType(def: ObjectTypeDefinition): CompileResult {
       const names = entry.FieldNames ?? [];
       if (names.length === 0) problems.push(`Key ${name} has an entry without FieldNames: name at least one field.`);
       for (const f of names) {
-        if (!def.fields?.[f]) problems.push(`Key ${name} names the field ${f}, which is not defined in Fields.`);
+        if (!def.fields || !Object.hasOwn(def.fields, f)) problems.push(`Key ${name} names the field ${f}, which is not defined in Fields.`);
       }
       if (names.length > 0) variants.push(names);
     }
@@ -287,7 +288,7 @@ function readPath(record: unknown, path: readonly PathSegment[]): unknown {
   for (const segment of path) {
     if (value === null || typeof value !== 'object') return undefined;
     if (typeof segment === 'number' ? !Array.isArray(value) : Array.isArray(value)) return undefined;
-    value = (value as Record<string | number, unknown>)[segment];
+    value = getOwn(value, segment);
   }
   return value;
 }
@@ -493,7 +494,7 @@ export function mapRecord(type: CompiledObjectType, record: unknown): MapResult 
     const value = key === type.uniqueKey ? unique : keyValue(key, normalizedOf);
     if (value === undefined) continue;
     keys.push({ name: key.name, value, match: key.match, persist: key.persist });
-    keyValues[key.name] = value;
+    setOwn(keyValues, key.name, value);
   }
 
   const profileValues: ProfileAssignment[] = [];
@@ -506,7 +507,7 @@ export function mapRecord(type: CompiledObjectType, record: unknown): MapResult 
       profileValues.push({ path: target.path.join('.'), value: raw });
     } else if (target?.kind === 'address' && typeof raw === 'object') {
       for (const member of standardProfile().addressMembers) {
-        const text = scalarText((raw as Record<string, unknown>)[member]);
+        const text = scalarText(getOwn(raw as object, member));
         if (text !== undefined) profileValues.push({ path: `${target.member}.${member}`, value: text });
       }
     }
@@ -622,10 +623,9 @@ export function standardProfileKeys(attributes: Record<string, unknown>): { keyN
  * the first object type (by name) that defines a key of that name indexes it [I]; otherwise as text.
  */
 export function searchKeyContentType(keyName: string, types: readonly ObjectTypeDefinition[]): FieldContentType {
-  const standard = STANDARD_PROFILE_KEYS[keyName];
-  if (standard) return standard.contentType;
+  if (Object.hasOwn(STANDARD_PROFILE_KEYS, keyName)) return STANDARD_PROFILE_KEYS[keyName].contentType;
   for (const def of types) {
-    if (!def.keys?.[keyName]) continue;
+    if (!def.keys || !Object.hasOwn(def.keys, keyName)) continue;
     const compiled = compiledFor(def);
     if (compiled.ok) return keyContentType(compiled.type, keyName) ?? 'STRING';
   }
@@ -659,24 +659,24 @@ export function applyProfileValues(
 ): boolean {
   let changed = false;
   for (const { path, value } of assignments) {
-    if (!mayOverwrite(profile.attributeSources[path], origin)) continue;
+    const before = getOwn(profile.attributeSources, path) as AttributeSource | undefined;
+    if (!mayOverwrite(before, origin)) continue;
     const parts = splitPath(path);
     let node = profile.attributes;
     for (const part of parts.slice(0, -1)) {
-      const next = node[part];
-      if (next === null || typeof next !== 'object') node[part] = {};
-      node = node[part] as Record<string, unknown>;
+      let next = getOwn(node, part);
+      if (next === null || typeof next !== 'object') setOwn(node, part, (next = {}));
+      node = next as Record<string, unknown>;
     }
     const leaf = parts[parts.length - 1];
-    if (node[leaf] !== value) {
-      node[leaf] = value;
+    if (getOwn(node, leaf) !== value) {
+      setOwn(node, leaf, value);
       changed = true;
     }
     const source: AttributeSource =
       origin.sourcePriority === undefined ? { objectTypeName: origin.objectTypeName } : { ...origin };
-    const before = profile.attributeSources[path];
     if (before?.objectTypeName !== source.objectTypeName || before.sourcePriority !== source.sourcePriority) changed = true;
-    profile.attributeSources[path] = source;
+    setOwn(profile.attributeSources as Record<string, unknown>, path, source);
   }
   return changed;
 }
@@ -707,7 +707,7 @@ function removeLeaf(attributes: Record<string, unknown>, parts: string[]): void 
     delete attributes[parts[0]];
     return;
   }
-  const parent = attributes[parts[0]];
+  const parent = getOwn(attributes, parts[0]);
   if (parent === null || typeof parent !== 'object') return;
   delete (parent as Record<string, unknown>)[parts[1]];
   if (Object.keys(parent).length === 0) delete attributes[parts[0]];

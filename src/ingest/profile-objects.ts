@@ -11,6 +11,7 @@ import {
   PROFILE_ID_KEY,
   standardProfileKeys,
 } from '../domain/object-type-mapping.js';
+import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Scope, Store } from '../store/types.js';
 
 /** What happened to one record. */
@@ -25,7 +26,8 @@ export interface PutObjectResult {
 export interface PutObjectsOptions {
   /**
    * Called for each record that cannot become an object (not a JSON object, no UNIQUE key value, a
-   * timestamp that does not match the format); such records are then skipped and have no result.
+   * timestamp that does not match the format, nested deeper than MAX_JSON_DEPTH); such records are then
+   * skipped and have no result.
    * Without it, the first such record throws a BadRequestException before anything is written.
    */
   onRejected?: (index: number, message: string) => void;
@@ -80,12 +82,17 @@ export async function putProfileObjects(
   const type = compiled.type;
 
   // 1. Map every record (pure). A rejection throws before any write, unless the caller collects them.
-  const batch: { record: Record<string, unknown>; mapped: MappedRecord }[] = [];
+  const batch: { mapped: MappedRecord; object: string }[] = [];
   records.forEach((record, index) => {
+    const reject = (message: string) => {
+      if (!options.onRejected) throw new BadRequestException(message);
+      options.onRejected(index, message);
+    };
     const result = mapRecord(type, record);
-    if (result.ok) batch.push({ record, mapped: result.mapped });
-    else if (options.onRejected) options.onRejected(index, result.message);
-    else throw new BadRequestException(result.message);
+    if (!result.ok) return reject(result.message);
+    const stored = storedText(record);
+    if (!stored.ok) return reject(stored.message);
+    batch.push({ mapped: result.mapped, object: stored.text });
   });
   if (batch.length === 0) return [];
 
@@ -128,7 +135,7 @@ export async function putProfileObjects(
   const newKeys = new Map<string, ProfileKey>();
   const writes = new Map<string, ProfileObjectRecord>();
   const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
-  for (const { record, mapped } of batch) {
+  for (const { mapped, object } of batch) {
     const before = objects.get(mapped.uniqueKey);
     if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
       results.push({ uniqueKey: mapped.uniqueKey, profileId: before.profileId, created: false });
@@ -155,7 +162,6 @@ export async function putProfileObjects(
       else index.set(id, [profileId]);
       newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
     }
-    const object = JSON.stringify(record);
     writes.set(mapped.uniqueKey, {
       objectTypeName: type.objectTypeName,
       uniqueKey: mapped.uniqueKey,
@@ -217,6 +223,23 @@ export async function putProfileObjects(
   await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
   await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
   return results;
+}
+
+/**
+ * The record as it is stored. Records from a source's API were never bounded as request bodies are:
+ * one nested deeper than MAX_JSON_DEPTH is rejected here, before JSON.stringify's recursion could
+ * exhaust the stack on it.
+ */
+function storedText(record: Record<string, unknown>): { ok: true; text: string } | { ok: false; message: string } {
+  let text: string;
+  try {
+    text = JSON.stringify(record);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return { ok: false, message: `The object nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects: at most ${MAX_JSON_DEPTH} are accepted.` };
+  }
+  const tooDeep = jsonDepthProblem(text, 'the object');
+  return tooDeep ? { ok: false, message: tooDeep } : { ok: true, text };
 }
 
 function pair(name: string, value: string): string {

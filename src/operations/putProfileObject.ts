@@ -1,5 +1,6 @@
 import { BadRequestException } from '../api/errors.js';
 import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
+import { parseJsonBounded } from '../protocol/json.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
@@ -10,13 +11,7 @@ import { requireObjectType } from './profile-common.js';
  * UNIQUE key it is replaced, otherwise added; its keys find or create its profile.
  */
 export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObjectResponse> = async (ctx, input) => {
-  let record: unknown;
-  try {
-    record = JSON.parse(input.Object);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message.slice(0, 120) : 'parse error';
-    throw new BadRequestException(`The Object is not valid JSON: ${detail}.`);
-  }
+  const record = parseJsonBounded(input.Object, 'the Object');
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw new BadRequestException('The Object must be a JSON object ({...}), not an array or a single value.');
   }

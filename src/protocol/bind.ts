@@ -1,6 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
 import type { StructureShape } from '../api/model-types.js';
 import { operationModel, shapeOf } from '../api/service.js';
+import { parseJsonBounded } from './json.js';
 import { isPlainObject, readShape, Violations } from './validate.js';
 
 export interface RawRequest {
@@ -78,13 +79,7 @@ function parseJsonBody(raw: RawRequest): Record<string, unknown> {
       `The content type '${raw.contentType.slice(0, 100)}' is not supported: send the body as application/json.`,
     );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.body.toString('utf8'));
-  } catch (err) {
-    const detail = err instanceof Error ? err.message.slice(0, 120) : 'parse error';
-    throw new BadRequestException(`The request body is not valid JSON: ${detail}.`);
-  }
+  const parsed = parseJsonBounded(raw.body.toString('utf8'), 'the request body');
   if (!isPlainObject(parsed)) throw new BadRequestException('The request body must be a JSON object.');
   return parsed;
 }

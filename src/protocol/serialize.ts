@@ -1,3 +1,4 @@
+import { setOwn } from '../domain/own-properties.js';
 import type { StructureShape } from '../api/model-types.js';
 import { operationModel, shapeOf } from '../api/service.js';
 
@@ -61,7 +62,7 @@ function buildWriter(shapeName: string): Writer {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
           const written = writeValue(v);
-          if (written !== undefined) out[k] = written;
+          if (written !== undefined) setOwn(out, k, written);
         }
         return out;
       };

@@ -1,3 +1,4 @@
+import { setOwn } from '../domain/own-properties.js';
 import { abridge, BadRequestException } from '../api/errors.js';
 import type { MemberRef, Shape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
@@ -101,11 +102,13 @@ export function readShape(
       const out: Record<string, unknown> = {};
       for (const [k, v] of entries) {
         readShape(shape.key.shape, k, `${path}.key`, violations, secret);
+        // The key names the entry in messages, abridged like any value: a 100,000-character key is possible.
+        const entryPath = `${path}.${abridge(k)}`;
         if (v === null) {
-          violations.add(`${path}.${k}`, null, 'Member must not be null', false);
+          violations.add(entryPath, null, 'Member must not be null', false);
           continue;
         }
-        out[k] = readShape(shape.value.shape, v, `${path}.${k}`, violations, secret);
+        setOwn(out, k, readShape(shape.value.shape, v, entryPath, violations, secret));
       }
       return out;
     }

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { BadRequestException } from '../api/errors.js';
+import { parseJsonBounded } from '../protocol/json.js';
 
 /**
  * The admin surface's JSON bodies: one reading for every route, so that every route refuses the same
@@ -8,11 +9,7 @@ import { BadRequestException } from '../api/errors.js';
 export function readJsonBody(body: unknown): unknown {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
   if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BadRequestException('The request body is not valid JSON.');
-  }
+  return parseJsonBounded(text, 'the request body');
 }
 
 /** A JSON object body; an absent body reads as `{}`. */

@@ -18,6 +18,7 @@ import { registerEngineRoutes } from './engine-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
 import { registerRequestContext } from './request-context.js';
 import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
+import { withLogRedaction } from './log-redaction.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import { VERSION } from './version.js';
 
@@ -57,7 +58,7 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLogRedaction(deps.logger ?? false),
     bodyLimit,
     genReqId: () => randomUUID(),
     ...serverOptionsOf(deps.limits),

@@ -129,7 +129,7 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
     const error = r.error;
     if (error !== undefined) {
       if (typeof error === 'string') {
-        if (!MODELLED[error]) problems.push(`${at}.error '${error.slice(0, 64)}' is not one of ${Object.keys(MODELLED).join(', ')}; or give {status, code, message}.`);
+        if (!Object.hasOwn(MODELLED, error)) problems.push(`${at}.error '${error.slice(0, 64)}' is not one of ${Object.keys(MODELLED).join(', ')}; or give {status, code, message}.`);
       } else if (typeof error === 'object' && error !== null && !Array.isArray(error)) {
         const e = error as Record<string, unknown>;
         if (!Number.isInteger(e.status) || (e.status as number) < 400 || (e.status as number) > 599) problems.push(`${at}.error.status must be an HTTP error status from 400 to 599.`);

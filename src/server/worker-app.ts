@@ -9,6 +9,7 @@ import { registerAdminSurface } from './admin-surface.js';
 import { sendServiceError, toServiceError } from './aws-routes.js';
 import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
 import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
+import { withLogRedaction } from './log-redaction.js';
 import { logEngineEvent } from './operator.js';
 import { registerRequestContext } from './request-context.js';
 import { applyConnectionLimits, type ServerLimits, serverOptionsOf } from './server-limits.js';
@@ -34,7 +35,7 @@ export interface WorkerAppDeps {
  */
 export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withLogRedaction(deps.logger ?? false),
     genReqId: () => randomUUID(),
     ...serverOptionsOf(deps.limits),
     return503OnClosing: true,

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { heapUsedMb, hostileCase, runCase, startFuzzTarget, type FuzzTarget } from './hostile.js';
+import { heapUsedMb, hostileCase, PROTOTYPE_NAMES, runCase, startFuzzTarget, type FuzzTarget } from './hostile.js';
 
 /** Enough to cover every route several times in `npm test`; `npm run fuzz` runs as many as asked. */
 const RUNS = Number(process.env.PROFILEFLOW_FUZZ_RUNS ?? 300);
@@ -57,6 +57,43 @@ describe('hostile input: every answer is AWS-shaped, never a 5xx, a hang or a cr
       const problem = await runCase(target, { method, url, headers: {}, auth: 'off' });
       assert.equal(problem, undefined, `${method} ${url.slice(0, 80)}: ${problem}`);
     }
+  });
+});
+
+describe('names of Object.prototype members are kept, never dropped', () => {
+  let target: FuzzTarget;
+  before(async () => {
+    target = await startFuzzTarget();
+  });
+  after(() => target.close());
+
+  test('tag keys and custom attribute names of any such spelling come back exactly as sent', async () => {
+    const app = target.apps.off;
+    const call = async (method: string, url: string, body?: unknown) => {
+      const res = await app.inject({ method: method as 'GET', url, headers: { 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+      assert.equal(res.statusCode, 200, `${method} ${url}: ${res.body}`);
+      return JSON.parse(res.body) as Record<string, unknown>;
+    };
+    await call('POST', '/domains/fuzz-proto', { DefaultExpirationDays: 30 });
+    const arn = encodeURIComponent('arn:aws:profile:us-east-1:000000000000:domains/fuzz-proto');
+    const name = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES), fc.stringMatching(/^[a-z_]{1,12}$/));
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.tuple(name, fc.stringMatching(/^[a-z0-9]{1,8}$/)), { selector: ([k]) => k, minLength: 1, maxLength: 6 }), async (entries) => {
+        const sent = JSON.parse(JSON.stringify(Object.fromEntries(entries))) as Record<string, string>;
+        await call('POST', `/tags/${arn}`, { tags: sent });
+        const tags = (await call('GET', `/tags/${arn}`)).tags as Record<string, string>;
+        for (const [k, v] of entries) assert.ok(Object.hasOwn(tags, k) && tags[k] === v, `tag ${k} kept: ${JSON.stringify(tags)}`);
+        await call('DELETE', `/tags/${arn}?${entries.map(([k]) => `tagKeys=${encodeURIComponent(k)}`).join('&')}`);
+
+        const account = `acc-${n++}`;
+        await call('POST', '/domains/fuzz-proto/profiles', { AccountNumber: account, Attributes: sent });
+        const found = await call('POST', '/domains/fuzz-proto/profiles/search', { KeyName: '_account', Values: [account] });
+        const attributes = (found.Items as { Attributes?: Record<string, string> }[])[0].Attributes ?? {};
+        for (const [k, v] of entries) assert.ok(Object.hasOwn(attributes, k) && attributes[k] === v, `attribute ${k} kept: ${JSON.stringify(attributes)}`);
+      }),
+      { numRuns: 40, seed: 20260102 },
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MemberRef, StructureShape } from '../../src/api/model-types.js';
 import { allOperations, operationModel, serviceModel, shapeOf } from '../../src/api/service.js';
 import type { Credential } from '../../src/auth/credentials.js';
+import { MAX_JSON_DEPTH } from '../../src/protocol/json.js';
 import { buildApp } from '../../src/server/app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
 
@@ -10,7 +11,8 @@ import { createTestStore, type TestStore } from '../helpers/backends.js';
  * Hostile requests for every route of the model (implemented or not): members generated from the model
  * shapes and then mutated (wrong types, boundary lengths, unicode and control characters, huge and deeply
  * nested values), broken percent-encoding and path tricks in labels, duplicate query keys, absurd headers
- * and signatures. Shared by the bounded test in `npm test` and the long run (`npm run fuzz`).
+ * and signatures, JSON nested at and beyond MAX_JSON_DEPTH (in bodies and in JSON carried by strings),
+ * and names of Object.prototype members as map keys, structure members and object fields. Shared by the bounded test in `npm test` and the long run (`npm run fuzz`).
  */
 
 export interface HostileCase {
@@ -59,6 +61,55 @@ const text = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }).map((n) => 'a'.repeat(n)) },
 );
 
+/** Names of Object.prototype members: ordinary names to the service, never methods or the prototype. */
+export const PROTOTYPE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+];
+const prototypeName = fc.constantFrom(...PROTOTYPE_NAMES);
+
+/** A map key or field name: usually any text, often an Object.prototype member's name. */
+const memberName = fc.oneof({ weight: 3, arbitrary: text }, { weight: 2, arbitrary: prototypeName });
+
+/** An object with exactly these own members (`o[k] = v` with `__proto__` would set the prototype instead). */
+function ownObject(entries: readonly (readonly [string, unknown])[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  return o;
+}
+
+/** Depths around the bound, and far beyond it. */
+const depthNearBound = fc.constantFrom(MAX_JSON_DEPTH - 2, MAX_JSON_DEPTH - 1, MAX_JSON_DEPTH, MAX_JSON_DEPTH + 1, MAX_JSON_DEPTH + 2, 1_000, 10_000, 100_000);
+
+/** JSON text nested `depth` deep, as arrays, objects or both (never built as a value: it may be far too deep). */
+function nestedJsonText(depth: number, style: number, leaf = '1'): string {
+  if (style === 0) return '['.repeat(depth) + leaf + ']'.repeat(depth);
+  if (style === 1) return '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
+  let open = '';
+  let close = '';
+  for (let i = 0; i < depth; i++) {
+    open += i % 2 ? '[' : '{"__proto__":';
+    close = (i % 2 ? ']' : '}') + close;
+  }
+  return open + leaf + close;
+}
+
+const deepJsonText = fc.tuple(depthNearBound, fc.nat(2)).map(([depth, style]) => nestedJsonText(depth, style));
+
+/** JSON text a string member may carry (PutProfileObject's Object): deep, or with Object.prototype names. */
+const jsonInString = fc.oneof(
+  deepJsonText.map((t) => `{"id":"x","v":${t}}`),
+  fc.array(fc.tuple(prototypeName, fc.oneof(text, fc.jsonValue({ maxDepth: 2 }))), { maxLength: 4 }).map((entries) => JSON.stringify(ownObject(entries))),
+);
+
 /** Any JSON value, sometimes deep. */
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
@@ -81,14 +132,16 @@ function valueOf(shapeName: string, depth: number): fc.Arbitrary<unknown> {
     case 'structure': {
       if (depth > 4) return fc.constant({});
       const members = Object.entries(shape.members).filter(([, ref]) => ref.location === undefined);
-      right = fc.record(Object.fromEntries(members.map(([name, ref]) => [name, valueOf(ref.shape, depth + 1)])), { requiredKeys: [] });
+      const record = fc.record(Object.fromEntries(members.map(([name, ref]) => [name, valueOf(ref.shape, depth + 1)])), { requiredKeys: [] });
+      // Members the model does not know, named after Object.prototype's: dropped, as unknown members are.
+      right = fc.tuple(record, fc.array(fc.tuple(prototypeName, anyJson), { maxLength: 2 })).map(([r, extra]) => ownObject([...Object.entries(r), ...extra]));
       break;
     }
     case 'list':
       right = depth > 4 ? fc.constant([]) : fc.array(valueOf(shape.member.shape, depth + 1), { maxLength: (shape.max ?? 3) > 3 ? 4 : (shape.max ?? 3) + 1 });
       break;
     case 'map':
-      right = depth > 4 ? fc.constant({}) : fc.dictionary(text, valueOf(shape.value.shape, depth + 1), { maxKeys: 3 });
+      right = depth > 4 ? fc.constant({}) : fc.array(fc.tuple(memberName, valueOf(shape.value.shape, depth + 1)), { maxLength: 3 }).map(ownObject);
       break;
     case 'string': {
       const boundary = [shape.min ?? 0, shape.max ?? 256].flatMap((n) => [n - 1, n, n + 1]).filter((n) => n >= 0 && n <= 300_000);
@@ -96,6 +149,7 @@ function valueOf(shapeName: string, depth: number): fc.Arbitrary<unknown> {
         shape.enum ? fc.constantFrom(...shape.enum) : text,
         text,
         fc.constantFrom(...boundary).map((n) => 'x'.repeat(n)),
+        jsonInString,
       );
       break;
     }
@@ -168,6 +222,11 @@ const headers = fc.record(
 const rawBody = fc.oneof(
   fc.constantFrom('', '{', 'null', '[]', '"x"', '{"a":', '\u0000', '{}{}', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}'),
   fc.integer({ min: 1000, max: 150_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
+  // A body that nests at, just past or far past the bound in one of its members.
+  fc.tuple(fc.constantFrom('Status', 'Tags', 'Fields', 'Keys', 'Values', 'Attributes', 'tags', 'FlowDefinition', '__proto__'), depthNearBound, fc.nat(2)).map(
+    ([member, depth, style]) => `{"${member}":${nestedJsonText(depth, style)}}`,
+  ),
+  deepJsonText,
   fc.integer({ min: 1, max: 2_000_000 }).map((n) => JSON.stringify({ Object: 'o'.repeat(n) })),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
 );

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { jsonDepthProblem } from '../../protocol/json.js';
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
@@ -261,6 +262,8 @@ async function nextLine(profileName: string, reader: LineReader, key: string): P
 }
 
 function jsonRecord(line: Line, key: string): SourceRecord {
+  const tooDeep = jsonDepthProblem(line.text, () => `line ${line.number} of file '${key}'`);
+  if (tooDeep) throw new SourceError('permanent', tooDeep);
   let value: unknown;
   try {
     value = JSON.parse(line.text);

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { jsonDepthProblem } from '../../protocol/json.js';
 import { recordTimeMs } from '../record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
@@ -371,6 +372,8 @@ function streamError(ctx: ReadContext, err: unknown, what: string): unknown {
 }
 
 function jsonObject(text: string, where: () => string): SourceRecord {
+  const tooDeep = jsonDepthProblem(text, where);
+  if (tooDeep) throw new SourceError('permanent', tooDeep);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,3 +1,4 @@
+import { setOwn } from '../../domain/own-properties.js';
 import { SourceError, type SourceRecord } from '../types.js';
 import type { Line } from './line-reader.js';
 
@@ -136,7 +137,7 @@ export class CsvTable {
     }
     if (fields.length !== header.length) throw new CsvWidthError(fields.length, header.length);
     const record: Record<string, string> = {};
-    for (let i = 0; i < header.length; i++) record[header[i]] = fields[i];
+    for (let i = 0; i < header.length; i++) setOwn(record, header[i], fields[i]);
     return record;
   }
 }

@@ -101,7 +101,7 @@ export class ZendeskConnector implements Connector {
     startRead(request);
     const profile = request.profile;
     const s = usableSettings<ZendeskSettings>(profile, (settings) => this.validateSettings(settings));
-    const object = OBJECTS[request.object];
+    const object = Object.hasOwn(OBJECTS, request.object) ? OBJECTS[request.object] : undefined;
     if (!object) {
       throw new SourceError(
         'permanent',

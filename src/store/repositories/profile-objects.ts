@@ -3,6 +3,7 @@ import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { SqliteStatements } from '../dialects/sqlite-statements.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
 import type { StatsLedger } from './domain-stats.js';
+import { getOwn } from '../../domain/own-properties.js';
 import type {
   AttributeSource,
   ProfileKey,
@@ -516,7 +517,7 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
       const rows = await q.orderBy('unique_key').limit(chunk).execute();
       for (const row of rows) {
         const record = objectFromRow(row);
-        if (!filter || filter.values.has(record.keyValues[filter.keyName])) out.push(record);
+        if (!filter || filter.values.has(getOwn(record.keyValues, filter.keyName) as string)) out.push(record);
         if (out.length === limit) return out;
       }
       if (rows.length < chunk) return out;
