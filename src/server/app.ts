@@ -1,3 +1,4 @@
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { abridge, BadRequestException, ServiceError, UnknownOperationException } from '../api/errors.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   throttle?: ThrottleOptions;
   /** Metrics, fault rules, event stream, webhooks and testing controls (all optional; defaults made here). */
   operator?: OperatorOptions;
+  /** What connector profiles saved through the admin routes must stay within; absent = DEFAULT_CONNECTOR_POLICY. */
+  connectorPolicy?: ConnectorPolicy;
 }
 
 /** PutProfileObject's Object alone may be 256,000 characters, which JSON escaping can multiply. */
@@ -98,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
   app.get('/_profileflow/health', async () => ({ status: 'ok', version: VERSION, backend: deps.store.backend, ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}) }));
-  registerAdminRoutes(app, { store: deps.store, clock: deps.clock ?? systemClock });
+  registerAdminRoutes(app, { store: deps.store, clock: deps.clock ?? systemClock, connectorPolicy: deps.connectorPolicy });
   registerConsoleRoutes(app);
 
   const clock = deps.clock ?? systemClock;

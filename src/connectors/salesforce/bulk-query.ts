@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { snippet, streamBody } from '../http.js';
+import { streamBody } from '../http.js';
 import { chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { LineReader } from '../shared/line-reader.js';
@@ -154,7 +154,7 @@ async function runJob(ctx: ReadContext, after: Keyset | undefined): Promise<stri
     lineEnding: 'LF',
   });
   if (typeof created.id !== 'string' || !/^[A-Za-z0-9]{15,18}$/.test(created.id)) {
-    throw new SourceError('transient', `Salesforce created a bulk query job on ${ctx.object} without a usable id (${snippet(JSON.stringify(created.id))}).`);
+    throw new SourceError('transient', `Salesforce created a bulk query job on ${ctx.object} without a usable id.`);
   }
   const deadline = Date.now() + ctx.settings.bulkJobTimeoutMs;
   let job = created;
@@ -162,11 +162,12 @@ async function runJob(ctx: ReadContext, after: Keyset | undefined): Promise<stri
     for (;;) {
       if (job.state === 'JobComplete') return job.id;
       if (job.state === 'Failed') {
-        const why = job.errorMessage ?? 'no error message';
-        throw new SourceError(
-          LIMIT_JOB.test(why) ? 'transient' : TOO_LARGE_JOB.test(why) ? 'too-large' : 'permanent',
-          `Salesforce's bulk query job ${job.id} on ${ctx.object} failed: ${snippet(why)}`,
-        );
+        // The job's errorMessage decides the kind but is not quoted: it is answer text, which stays out
+        // of step messages.
+        const why = job.errorMessage ?? '';
+        const kind = LIMIT_JOB.test(why) ? 'transient' : TOO_LARGE_JOB.test(why) ? 'too-large' : 'permanent';
+        const said = kind === 'transient' ? ' (an API limit)' : kind === 'too-large' ? ' (the query was too large)' : '';
+        throw new SourceError(kind, `Salesforce's bulk query job ${job.id} on ${ctx.object} failed${said}.`);
       }
       if (job.state === 'Aborted') {
         throw new SourceError('transient', `Salesforce's bulk query job ${job.id} on ${ctx.object} was aborted before it completed.`);
@@ -216,7 +217,7 @@ async function openResultSet(ctx: ReadContext, job: string, locator: string): Pr
   const next = header === null || header === '' || header === 'null' ? null : header;
   if (next !== null && !isResultLocator(next)) {
     await response.body?.cancel().catch(() => undefined);
-    throw new SourceError('transient', `Salesforce answered ${what} with an unusable Sforce-Locator '${snippet(next)}'.`);
+    throw new SourceError('transient', `Salesforce answered ${what} with an unusable Sforce-Locator.`);
   }
   const body = streamBody(ctx.http.where(what), response, ctx.settings.requestTimeoutMs, ctx.signal);
   const reader = new LineReader(chunkByteSource(body));
