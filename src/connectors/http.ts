@@ -234,7 +234,7 @@ export function httpStatusError(what: string, response: Response, detail: string
   const after = retryAfterSeconds(response.headers.get('retry-after'));
   const wait = after === undefined ? '' : ` (Retry-After: ${after} seconds)`;
   const retry = after === undefined ? {} : { retryAfterMs: after * 1000 };
-  const tail = detail ? `: ${detail}` : '.';
+  const tail = detail ? ` (${detail}).` : '.';
   if (status === 429) return new SourceError('transient', `${what} was rate limited with HTTP 429${wait}${tail}`, retry);
   if (status === 408 || status >= 500) return new SourceError('transient', `${what} failed with HTTP ${status}${wait}${tail}`, retry);
   if (status === 401 || status === 403) {

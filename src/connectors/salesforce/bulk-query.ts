@@ -162,12 +162,14 @@ async function runJob(ctx: ReadContext, after: Keyset | undefined): Promise<stri
     for (;;) {
       if (job.state === 'JobComplete') return job.id;
       if (job.state === 'Failed') {
-        // The job's errorMessage decides the kind but is not quoted: it is answer text, which stays out
-        // of step messages.
+        // The job's errorMessage ("CODE: text") decides the kind; only its code is quoted, the text is
+        // answer text, which stays out of step messages.
         const why = job.errorMessage ?? '';
-        const kind = LIMIT_JOB.test(why) ? 'transient' : TOO_LARGE_JOB.test(why) ? 'too-large' : 'permanent';
-        const said = kind === 'transient' ? ' (an API limit)' : kind === 'too-large' ? ' (the query was too large)' : '';
-        throw new SourceError(kind, `Salesforce's bulk query job ${job.id} on ${ctx.object} failed${said}.`);
+        const code = /^([A-Z][A-Z0-9_]{1,63})(?::|$)/.exec(why)?.[1];
+        throw new SourceError(
+          LIMIT_JOB.test(why) ? 'transient' : TOO_LARGE_JOB.test(why) ? 'too-large' : 'permanent',
+          `Salesforce's bulk query job ${job.id} on ${ctx.object} failed${code ? ` (${code})` : ''}.`,
+        );
       }
       if (job.state === 'Aborted') {
         throw new SourceError('transient', `Salesforce's bulk query job ${job.id} on ${ctx.object} was aborted before it completed.`);
