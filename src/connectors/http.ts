@@ -50,8 +50,9 @@ export async function checkDestination(what: string, url: string, policy: Connec
   try {
     addresses = await lookup(host, { all: true, verbatim: true });
   } catch (err) {
+    // Transient, as fetch's own resolution failures always were: a resolver may fail for a while.
     const code = (err as { code?: string }).code ?? 'a DNS failure';
-    throw new SourceError(code === 'ENOTFOUND' ? 'permanent' : 'transient', `${what} failed: the host '${host}' could not be resolved (${code}).`);
+    throw new SourceError('transient', `${what} failed: the host '${host}' could not be resolved (${code}).`);
   }
   for (const { address } of addresses) {
     const refused = addressProblem(host, address, policy);

@@ -258,12 +258,15 @@ export function addressProblem(host: string, address: string, policy: ConnectorP
   return `${via} is ${reason}, which the operator's policy refuses (allowPrivateAddresses is false)`;
 }
 
-/** The root of the policy that holds the real path `real`, or undefined; whole path segments only. */
+/** Whether `path` is `root` or lies below it, by whole path segments (`/data/x` does not hold `/data/xy`). */
+export function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+/** The root of the policy that holds the real path `real`, or undefined. */
 export function rootHolding(real: string, policy: ConnectorPolicy): string | undefined {
-  return policy.fileRoots.find((root) => {
-    const rel = relative(root, real);
-    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-  });
+  return policy.fileRoots.find((root) => isWithin(root, real));
 }
 
 /**

@@ -305,6 +305,29 @@ describe('connector policy at use time (profiles written to the store directly)'
       assert.equal(target.seen.length, 0);
     });
 
+    test('S3: an endpoint allowed by name but resolving to loopback is refused when the SDK connects', async () => {
+      const { S3Connector } = await import('../../src/connectors/s3/s3-connector.js');
+      process.env.PROFILEFLOW_SECRET_TEST_S3_ID = 'AKIDTEST';
+      process.env.PROFILEFLOW_SECRET_TEST_S3_KEY = 'secret';
+      const settings = { endpoint: `http://localhost:${new URL(target.url).port}`, forcePathStyle: true, region: 'us-east-1', maxAttempts: 1, accessKeyIdEnv: 'PROFILEFLOW_SECRET_TEST_S3_ID', secretAccessKeyEnv: 'PROFILEFLOW_SECRET_TEST_S3_KEY' };
+      const request = {
+        profile: { name: 's3-dns', kind: 's3', connectorTypes: ['S3' as never], settings },
+        connectorType: 'S3' as never,
+        object: 'bucket',
+        fields: [],
+        window: READ_WINDOW,
+        pageSize: 10,
+        policy: { ...policy, allowHosts: ['localhost'] },
+      };
+      await assert.rejects(
+        (async () => {
+          for await (const page of new S3Connector().read(request)) void page;
+        })(),
+        (err: Error & { kind?: string }) => err.kind === 'permanent' && /is refused: the host 'localhost' resolves to (127\.0\.0\.1|::1), which is a loopback address/.test(err.message),
+      );
+      assert.equal(target.seen.length, 0);
+    });
+
     test('a redirect from an allowed host to a host the policy does not allow is refused', async () => {
       const elsewhere = await listen((_req, res) => res.writeHead(200).end('{}'));
       const redirecting = await listen((_req, res) => res.writeHead(302, { location: `http://localhost:${new URL(elsewhere.url).port}/api/now/table/sys_user` }).end());

@@ -2,7 +2,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, rootHolding } from '../policy.js';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding } from '../policy.js';
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
@@ -199,7 +199,7 @@ async function objectFolder(c: Confinement, directory: string, object: string): 
 
 /** `real` when it lies inside the read's root; else the permanent error naming `shown` relative to it. */
 function inside(c: Confinement, real: string, shown: string): string {
-  if (rootHolding(real, { fileRoots: [c.root] } as ConnectorPolicy)) return real;
+  if (isWithin(c.root, real)) return real;
   throw new SourceError(
     'permanent',
     `'${relative(c.root, shown)}' is a link that leads outside the folders the operator's policy lets files sources read ` +
