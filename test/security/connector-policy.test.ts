@@ -17,6 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   CreateDomainCommand,
   CreateIntegrationWorkflowCommand,
+  DeleteWorkflowCommand,
   GetWorkflowCommand,
   GetWorkflowStepsCommand,
   PutProfileObjectTypeCommand,
@@ -24,6 +25,7 @@ import {
 import { type ConnectorPolicy, DEFAULT_ALLOW_HOSTS, DEFAULT_CONNECTOR_POLICY, DEFAULT_SECRET_ENV_PREFIX } from '../../src/connectors/policy.js';
 import { buildApp } from '../../src/server/app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
+import { eventually } from '../helpers/cli-process.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { FLOW, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
 
@@ -355,6 +357,32 @@ describe('connector policy at use time (profiles written to the store directly)'
       assert.match(text, /passwordEnv names 'HOME'/);
       assert.ok(!text.includes(process.env.HOME ?? '\u0000never'), 'the value of HOME is nowhere');
     });
+  });
+
+  test('DeleteWorkflow stops a step that waits on its source, long before the source would time out', async () => {
+    let closed = 0;
+    const hanging = await listen((req) => req.socket.on('close', () => closed++));
+    const s2 = await startServer('sqlite', {
+      connectorPolicy: { ...policy, allowHosts: ['127.0.0.1'], allowPrivateAddresses: true },
+      engine: { mode: 'auto', leaseMs: 600, pollIntervalMs: 50 },
+    });
+    try {
+      await prepareDomain(s2, 'sys_id');
+      const profile = uniqueProfileName('sn-hang');
+      await s2.store.connectorProfiles.put({ name: profile, kind: 'servicenow', connectorTypes: ['Servicenow'], settings: { instanceUrl: hanging.url, username: 'u', password: 'p' } }, 'api', Date.now());
+      let input = workflowRequest({ env: { domain: 'policy', objectType: 'Person', profile }, FlowName: 'hang', Batches: [{ StartTime: READ_WINDOW.start, EndTime: READ_WINDOW.end }] });
+      input = withMember(input, `${FLOW}.SourceFlowConfig`, { ConnectorType: 'Servicenow', ConnectorProfileName: profile, SourceConnectorProperties: { ServiceNow: { Object: 'sys_user' } } });
+      input = withMember(input, `${FLOW}.Tasks`, [{ TaskType: 'Map', SourceFields: ['sys_id'], DestinationField: 'sys_id', ConnectorOperator: { ServiceNow: 'NO_OP' } }]);
+      const { WorkflowId } = await s2.client.send(new CreateIntegrationWorkflowCommand(input));
+      await eventually(async () => (hanging.seen.length > 0 ? true : undefined), 'the step asks the source', 10_000);
+      await s2.client.send(new DeleteWorkflowCommand({ DomainName: 'policy', WorkflowId }));
+      // The request would otherwise wait for the connector's 60 s timeout.
+      await eventually(async () => (closed > 0 ? true : undefined), 'the request to the source is abandoned', 10_000);
+    } finally {
+      await s2.close();
+      hanging.server.closeAllConnections();
+      hanging.server.close();
+    }
   });
 
   test('a source answering 500 or 400 with a secret in its body: the secret is nowhere in GetWorkflow or GetWorkflowSteps', async () => {
