@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, loadConnectorPolicy } from '../connectors/policy.js';
 import { checkDeclaredProfiles } from '../connectors/profiles.js';
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { StoreConfig } from '../store/open-store.js';
@@ -13,6 +15,15 @@ export interface ServiceConfig {
   logLevel: string;
   /** Declared in the --config file only (a list does not fit a flag); upserted at each `serve` start. */
   connectorProfiles?: ConnectorProfile[];
+  /**
+   * What connector profiles may reach (docs/configuration.md): the config file's `connectorPolicy`, with
+   * --file-roots and --allow-private-addresses (or their variables) taking precedence over its members.
+   */
+  connectorPolicy: ConnectorPolicy;
+  /** --file-roots: folders a `files` source may read below (merged into connectorPolicy). */
+  fileRoots?: string[];
+  /** --allow-private-addresses (merged into connectorPolicy). */
+  allowPrivateAddresses?: boolean;
   /** auto runs steps as they come due; manual only when advanced through /_profileflow/engine/advance; off never. */
   engineMode: 'auto' | 'manual' | 'off';
   /** system, or manual: time moves only through /_profileflow/clock (deterministic tests). */
@@ -60,6 +71,7 @@ export const DEFAULTS: ServiceConfig = {
   concurrency: 4,
   engine: {},
   skipIntegrityCheck: false,
+  connectorPolicy: DEFAULT_CONNECTOR_POLICY,
 };
 
 /** Each setting: its flag, its environment variable, its key in the --config file. */
@@ -83,6 +95,9 @@ export const SETTINGS = [
   { key: 'credentialsFile', flag: 'credentials-file', env: 'PROFILEFLOW_CREDENTIALS_FILE', help: 'JSON {accessKeyId: {secretAccessKey, accountId}} (or PROFILEFLOW_CREDENTIALS)', kind: 'string' },
   { key: 'throttleRate', flag: 'throttle-rate', env: 'PROFILEFLOW_THROTTLE_RATE', help: 'requests/s per account, region and operation; 0 = off (default: off on loopback, else 10)', kind: 'number' },
   { key: 'throttleBurst', flag: 'throttle-burst', env: 'PROFILEFLOW_THROTTLE_BURST', help: 'throttle bucket size (default 20)', kind: 'int' },
+  // These two are members of the config file's connectorPolicy object rather than top-level keys.
+  { key: 'fileRoots', flag: 'file-roots', env: 'PROFILEFLOW_FILE_ROOTS', help: `folders files sources may read below, separated by '${delimiter}' (default: none)`, kind: 'path-list', policy: true },
+  { key: 'allowPrivateAddresses', flag: 'allow-private-addresses', env: 'PROFILEFLOW_ALLOW_PRIVATE_ADDRESSES', help: 'true|false: let HTTP sources reach loopback and private addresses (default false)', kind: 'true|false', policy: true },
   { key: 'metricsPort', flag: 'metrics-port', env: 'PROFILEFLOW_METRICS_PORT', help: 'worker only: serve /_profileflow/metrics and /health on this port (default: none)', kind: 'port' },
   { key: 'operatorCredentialsFile', flag: 'operator-credentials-file', env: 'PROFILEFLOW_OPERATOR_CREDENTIALS_FILE', help: 'JSON {accessKeyId: {secretAccessKey}} of the operator, who reaches /_profileflow/ (or PROFILEFLOW_OPERATOR_CREDENTIALS)', kind: 'string' },
   { key: 'allowedHosts', flag: 'allowed-hosts', env: 'PROFILEFLOW_ALLOWED_HOSTS', help: 'comma-separated Host names answered besides loopback and --host; * for any', kind: 'list' },
@@ -109,13 +124,25 @@ export function resolveConfig(
 ): ServiceConfig {
   const configFile = flags.config ?? env.PROFILEFLOW_CONFIG;
   const fromFile = configFile ? readConfigFile(configFile) : {};
+  const filePolicy = fromFile.connectorPolicy ?? {};
+  if (typeof filePolicy !== 'object' || filePolicy === null || Array.isArray(filePolicy)) {
+    throw new ConfigError(`The config file member connectorPolicy must be a JSON object {fileRoots?, allowHosts?, allowPrivateAddresses?, secretEnvPrefix?}.`);
+  }
   const config: Record<string, unknown> = { ...DEFAULTS };
   for (const s of SETTINGS) {
+    const fileValue = 'policy' in s ? (filePolicy as Record<string, unknown>)[s.key] : fromFile[s.key];
     // An empty value (`PROFILEFLOW_PORT=`) counts as not given, so the next source still speaks.
-    const raw = [flags[s.flag], env[s.env], fromFile[s.key]].find((v) => v !== undefined && v !== null && v !== '');
+    const raw = [flags[s.flag], env[s.env], fileValue].find((v) => v !== undefined && v !== null && v !== '');
     if (raw === undefined) continue;
     config[s.key] = parseSetting(s.kind, raw, s.flag);
   }
+  const policy = loadConnectorPolicy({
+    ...filePolicy,
+    ...(config.fileRoots !== undefined ? { fileRoots: config.fileRoots } : {}),
+    ...(config.allowPrivateAddresses !== undefined ? { allowPrivateAddresses: config.allowPrivateAddresses } : {}),
+  });
+  if (!policy.policy) throw new ConfigError(`The connector policy is unusable: ${policy.problems.join(' ')}`);
+  config.connectorPolicy = policy.policy;
   if (fromFile.engine !== undefined) {
     if (typeof fromFile.engine !== 'object' || fromFile.engine === null || Array.isArray(fromFile.engine)) {
       throw new ConfigError('The config file member engine must be a JSON object.');
@@ -123,7 +150,7 @@ export function resolveConfig(
     config.engine = fromFile.engine;
   }
   if (fromFile.connectorProfiles !== undefined) {
-    const { profiles, problems } = checkDeclaredProfiles(fromFile.connectorProfiles);
+    const { profiles, problems } = checkDeclaredProfiles(fromFile.connectorProfiles, policy.policy);
     if (problems.length) throw new ConfigError(`The config file ${configFile} declares unusable connector profiles: ${problems.join(' ')}`);
     config.connectorProfiles = profiles;
   }
@@ -180,6 +207,16 @@ function parseSetting(kind: string, raw: unknown, flag: string): unknown {
     if (raw === true || raw === 'true' || raw === '1') return true;
     if (raw === false || raw === 'false' || raw === '0') return false;
     throw new ConfigError(`--${flag} takes no value; its environment variable takes 1, true, 0 or false, got '${String(raw)}'.`);
+  }
+  if (kind === 'path-list') {
+    // From the config file a JSON list; from a flag or variable a PATH-like list.
+    if (Array.isArray(raw)) return raw;
+    return String(raw).split(delimiter).filter((p) => p !== '');
+  }
+  if (kind === 'true|false') {
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    throw new ConfigError(`--${flag} must be true or false, got '${String(raw)}'.`);
   }
   if (kind === 'number') {
     const n = /^\d{1,9}(\.\d{1,9})?$/.test(String(raw)) ? Number(raw) : Number.NaN;

@@ -34,7 +34,7 @@ Usage:
 
 Options (flag, environment variable, default):
 ${SETTINGS.map((s) => `  --${s.flag.padEnd(14)} ${s.env.padEnd(26)} ${s.help}${defaultOf(s.key)}`).join('\n')}
-  --config FILE       PROFILEFLOW_CONFIG         JSON file with any of: ${SETTINGS.map((s) => s.key).join(', ')}, connectorProfiles
+  --config FILE       PROFILEFLOW_CONFIG         JSON file with any of: ${SETTINGS.filter((s) => !('policy' in s)).map((s) => s.key).join(', ')}, connectorProfiles, connectorPolicy
 
 Precedence: flag, then environment variable, then config file, then default.
 Without --database-url the service keeps its state in SQLite under --data-dir.
@@ -188,7 +188,7 @@ async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
     afterReset: () => loadConnectorProfiles(store, config.connectorProfiles ?? [], clock),
   };
   // Step outcomes and engine errors are logged by the app (JSON, with workflowId and stepNo).
-  const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator, browser: browserOf(config), limits: limitsOf(config) });
+  const app = await buildApp({ store, clock, engine, logger: { level: config.logLevel }, auth, throttle, operator, browser: browserOf(config), limits: limitsOf(config), connectorPolicy: config.connectorPolicy });
   logStorageChanges(store, app.log);
   const address = await app.listen({ host: config.host, port: config.port });
   engine.start();
@@ -287,6 +287,7 @@ function createEngine(store: Store, clock: Clock, config: ServiceConfig, mode: S
     mode,
     concurrency: config.concurrency,
     pageDelayMs: config.pageDelayMs,
+    connectorPolicy: config.connectorPolicy,
   });
 }
 

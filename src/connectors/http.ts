@@ -5,6 +5,10 @@
  * variables, and an OAuth token cache. Retrying is the engine's job (back-off as data); nothing here
  * retries on its own.
  */
+import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns/promises';
+import { isIP, type LookupFunction } from 'node:net';
+import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from './policy.js';
 import { type SettingRules } from './settings.js';
 import { SourceError } from './types.js';
 
@@ -24,6 +28,72 @@ export interface HttpOptions {
   timeoutCovers?: 'response' | 'headers';
   /** How a network failure is worded, given its cause (default: "<what> failed: <cause>."). */
   unreachable?: (cause: string) => string;
+  /** The operator's policy the request stays within; DEFAULT_CONNECTOR_POLICY when not given. */
+  policy?: ConnectorPolicy;
+}
+
+/**
+ * Refuses, as a permanent SourceError naming the host and the rule, a URL the operator's policy does
+ * not allow: its host must match allowHosts and, unless private addresses are allowed, every address
+ * it resolves to must be public (one private answer is enough to refuse: the connection may use any).
+ * The check resolves the name once and fetch resolves it again, so a DNS server that changes its
+ * answer in between (rebinding) is not stopped here; Node's bundled fetch offers no way to hand it the
+ * checked addresses.
+ */
+export async function checkDestination(what: string, url: string, policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY): Promise<void> {
+  const problem = urlProblem(url, policy);
+  if (problem) throw new SourceError('permanent', `${what} is refused: ${problem}.`);
+  if (policy.allowPrivateAddresses) return;
+  const host = normaliseHost(new URL(url).hostname);
+  if (isIP(host) !== 0) return;
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(host, { all: true, verbatim: true });
+  } catch (err) {
+    // Transient, as fetch's own resolution failures always were: a resolver may fail for a while.
+    const code = (err as { code?: string }).code ?? 'a DNS failure';
+    throw new SourceError('transient', `${what} failed: the host '${host}' could not be resolved (${code}).`);
+  }
+  for (const { address } of addresses) {
+    const refused = addressProblem(host, address, policy);
+    if (refused) throw new SourceError('permanent', `${what} is refused: ${refused}.`);
+  }
+}
+
+/** The error a policy lookup fails a connection with; `code` tells it from network failures. */
+export class PolicyRefusal extends Error {
+  readonly code = 'EPROFILEFLOWPOLICY';
+}
+
+/**
+ * A `lookup` for sockets (http.Agent, net.connect) that refuses a host outside allowHosts and, unless
+ * private addresses are allowed, a name that resolves to any private address. Unlike checkDestination
+ * the check is on the very addresses the socket then connects to. IP literals never reach a lookup:
+ * callers check those with urlProblem.
+ */
+export function policyLookup(policy: ConnectorPolicy): LookupFunction {
+  return (hostname, options, callback) => {
+    const host = normaliseHost(hostname);
+    if (!hostAllowed(host, policy.allowHosts)) {
+      callback(new PolicyRefusal(`the host '${host}' is not among the hosts the operator's policy allows (allowHosts)`), '', 4);
+      return;
+    }
+    lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) {
+        callback(err, '', 4);
+        return;
+      }
+      for (const { address } of addresses) {
+        const refused = addressProblem(host, address, policy);
+        if (refused) {
+          callback(new PolicyRefusal(refused), '', 4);
+          return;
+        }
+      }
+      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      else callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 }
 
 /**
@@ -42,12 +112,24 @@ export async function httpFetch(what: string, url: string, options: HttpOptions 
   const timeout = timer ? timer.signal : AbortSignal.timeout(timeoutMs);
   const clock = timer ? setTimeout(() => timer.abort(new DOMException(`${what} timed out.`, 'TimeoutError')), timeoutMs) : undefined;
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const policy = options.policy ?? DEFAULT_CONNECTOR_POLICY;
   try {
+    await checkDestination(what, url, policy);
     // Redirects are not followed: the request carries credentials, and a source API that redirects is
-    // misconfigured (wrong base URL or instance), which no retry mends.
+    // misconfigured (wrong base URL or instance), which no retry mends. A target the policy refuses is
+    // said so, since configuring it would not help either.
     const response = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, body: options.body, signal, redirect: 'manual' });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      let target: string | undefined;
+      try {
+        target = location ? new URL(location, url).href : undefined;
+      } catch {
+        target = undefined;
+      }
+      const refused = target === undefined ? undefined : urlProblem(target, policy);
+      if (refused) throw new SourceError('permanent', `${what} answered with a redirect (HTTP ${response.status}) that is refused: ${refused}.`);
       throw new SourceError('permanent', `${what} answered with a redirect (HTTP ${response.status}); configure the address it redirects to.`);
     }
     return response;
@@ -110,13 +192,16 @@ export async function readText(what: string, response: Response, signal?: AbortS
   }
 }
 
-/** Reads a JSON body; a body that is not JSON is a transient failure (proxies answer HTML pages). */
+/**
+ * Reads a JSON body; a body that is not JSON is a transient failure (proxies answer HTML pages). The
+ * body is not quoted: whatever a source answers must not reach a step's messages.
+ */
 export async function readJson(what: string, response: Response, signal?: AbortSignal): Promise<unknown> {
   const text = await readText(what, response, signal);
   try {
     return JSON.parse(text);
   } catch {
-    throw new SourceError('transient', `${what} answered ${response.status} with a body that is not JSON: ${snippet(text)}`);
+    throw new SourceError('transient', `${what} answered ${response.status} with a body that is not JSON.`);
   }
 }
 
@@ -142,15 +227,15 @@ export function retryAfterOption(headers: Headers): { retryAfterMs?: number } {
 /**
  * The SourceError for an HTTP failure status: 429, 408 and 5xx pass (transient, with the Retry-After
  * the source asked for, in the message and as `retryAfterMs`), 401 and 403 need an operator
- * (permanent), any other status is permanent too. `detail` is the source's own error text, already
- * stripped of secrets.
+ * (permanent), any other status is permanent too. `detail` is the source's own error code (see
+ * errorCode), never its message or body.
  */
 export function httpStatusError(what: string, response: Response, detail: string): SourceError {
   const status = response.status;
   const after = retryAfterSeconds(response.headers.get('retry-after'));
   const wait = after === undefined ? '' : ` (Retry-After: ${after} seconds)`;
   const retry = after === undefined ? {} : { retryAfterMs: after * 1000 };
-  const tail = detail ? `: ${detail}` : '.';
+  const tail = detail ? ` (${detail}).` : '.';
   if (status === 429) return new SourceError('transient', `${what} was rate limited with HTTP 429${wait}${tail}`, retry);
   if (status === 408 || status >= 500) return new SourceError('transient', `${what} failed with HTTP ${status}${wait}${tail}`, retry);
   if (status === 401 || status === 403) {
@@ -159,10 +244,16 @@ export function httpStatusError(what: string, response: Response, detail: string
   return new SourceError('permanent', `${what} failed with HTTP ${status}${tail}`);
 }
 
-/** The first 300 characters of a body, on one line: enough to recognise an error, never a whole page. */
-export function snippet(text: string): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > 300 ? `${one.slice(0, 300)}…` : one;
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
+
+/**
+ * `value` when it looks like a source's error code (`INVALID_SESSION_ID`, `invalid_grant`,
+ * `RecordNotFound`): one word of at most 64 characters. Anything else a source answers (messages,
+ * descriptions, pages) stays out of step messages, which the tenant reads: a source, or whoever answers
+ * in its place, could otherwise put there what it likes, secrets of the host included.
+ */
+export function errorCode(value: unknown): string | undefined {
+  return typeof value === 'string' && ERROR_CODE.test(value) ? value : undefined;
 }
 
 /** `Basic base64(user:password)`. */

@@ -2,6 +2,7 @@ import { serviceModel } from '../api/service.js';
 import type { StringShape } from '../api/model-types.js';
 import type { SourceConnectorType } from '../api/shapes.generated.js';
 import { connectorFor, connectorKinds } from './index.js';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, policyProblems } from './policy.js';
 import type { ConnectorProfile } from './types.js';
 
 const nameShape = serviceModel.shapes.ConnectorProfileName as StringShape;
@@ -36,11 +37,12 @@ export function checkProfileName(name: unknown): string[] {
 /**
  * Checks a declared or PUT profile (`{kind, connectorTypes?, settings?}`) and returns it normalised, or
  * the problems found, as sentences. The admin routes and the config file share it so both accept the
- * same profiles.
+ * same profiles, within the same operator's policy.
  */
 export function checkConnectorProfile(
   name: unknown,
   body: unknown,
+  policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY,
 ): { profile: ConnectorProfile; problems: [] } | { profile?: undefined; problems: string[] } {
   const problems = checkProfileName(name);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -86,7 +88,9 @@ export function checkConnectorProfile(
   if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
     problems.push(`The member 'settings' must be a JSON object.`);
   } else if (connector) {
-    problems.push(...connector.validateSettings(settings as Record<string, unknown>));
+    const own = connector.validateSettings(settings as Record<string, unknown>);
+    problems.push(...own);
+    if (own.length === 0) problems.push(...policyProblems(connector.kind, settings as Record<string, unknown>, policy));
   }
 
   if (problems.length) return { problems };
@@ -111,7 +115,10 @@ export function maskSecrets<T>(value: T): T {
  * The `connectorProfiles` array of a config file, checked entry by entry. Each problem names the profile
  * (or the entry's position when it has no usable name) so that the operator finds it at once.
  */
-export function checkDeclaredProfiles(raw: unknown): { profiles: ConnectorProfile[]; problems: string[] } {
+export function checkDeclaredProfiles(
+  raw: unknown,
+  policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY,
+): { profiles: ConnectorProfile[]; problems: string[] } {
   if (!Array.isArray(raw)) {
     return { profiles: [], problems: ["'connectorProfiles' must be a list of {name, kind, connectorTypes?, settings}."] };
   }
@@ -126,7 +133,7 @@ export function checkDeclaredProfiles(raw: unknown): { profiles: ConnectorProfil
       return;
     }
     if (typeof name === 'string') seen.add(name);
-    const checked = checkConnectorProfile(name, entry);
+    const checked = checkConnectorProfile(name, entry, policy);
     if (checked.profile) profiles.push(checked.profile);
     else problems.push(`${label}: ${checked.problems.join(' ')}`);
   });

@@ -1,4 +1,5 @@
 import type { SourceConnectorType } from '../api/shapes.generated.js';
+import type { ConnectorPolicy } from './policy.js';
 
 /** One record as a source delivers it: field name → value (strings, numbers, booleans, null). */
 export type SourceRecord = Record<string, unknown>;
@@ -36,6 +37,8 @@ export interface ReadRequest {
   cursor?: string;
   pageSize: number;
   signal?: AbortSignal;
+  /** The operator's policy the read stays within; DEFAULT_CONNECTOR_POLICY when not given. */
+  policy?: ConnectorPolicy;
 }
 
 export interface SourcePage {

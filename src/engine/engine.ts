@@ -1,3 +1,4 @@
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   maxRecordsPerStep: number;
   minWindowMs: number;
   retry: RetryPolicy;
+  /** The operator's policy connectors read within; DEFAULT_CONNECTOR_POLICY when not given. */
+  connectorPolicy?: ConnectorPolicy;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -75,6 +78,7 @@ export class Engine {
       maxRecordsPerStep: o.maxRecordsPerStep,
       minWindowMs: o.minWindowMs,
       retry: o.retry,
+      connectorPolicy: o.connectorPolicy,
     };
   }
 
@@ -152,12 +156,21 @@ export class Engine {
         continue;
       }
       const key = { workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo };
-      // Long pages must not let the lease lapse: renew it at a third of its length.
+      // Long pages must not let the lease lapse: renew it at a third of its length. A read that delivers
+      // no page (a long listing, a slow source) would only notice a deleted workflow or a lost lease at
+      // its next commit, so the heartbeat also aborts the step then.
+      const stepAbort = new AbortController();
+      // A listener rather than AbortSignal.any: the engine's signal lives as long as the process.
+      const stopStep = () => stepAbort.abort(this.abort.signal.reason);
+      this.abort.signal.addEventListener('abort', stopStep, { once: true });
       const heartbeat = setInterval(() => {
-        void this.store.workflows.heartbeat(this.owner, key, this.clock.now(), this.options.leaseMs).catch(() => undefined);
+        void (async () => {
+          const owned = await this.store.workflows.heartbeat(this.owner, key, this.clock.now(), this.options.leaseMs);
+          if (!owned || (await this.store.workflows.isDeleted(key.workflowId))) stepAbort.abort(new Error('The step lost its lease or its workflow was deleted.'));
+        })().catch(() => undefined);
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
-        const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, this.abort.signal);
+        const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, stepAbort.signal);
         failures = 0;
         this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
       } catch (err) {
@@ -166,6 +179,7 @@ export class Engine {
         await this.idle(errorBackoffMs(this.options.pollIntervalMs, ++failures));
       } finally {
         clearInterval(heartbeat);
+        this.abort.signal.removeEventListener('abort', stopStep);
       }
     }
   }

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { connectorFor } from '../connectors/index.js';
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
 import { compileTasks } from '../domain/flow-tasks.js';
@@ -22,6 +23,8 @@ export interface StepRunnerOptions {
   /** Splitting stops at windows smaller than twice this. */
   minWindowMs: number;
   retry: RetryPolicy;
+  /** The operator's policy every read stays within (DEFAULT_CONNECTOR_POLICY when not given). */
+  connectorPolicy?: ConnectorPolicy;
 }
 
 export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' | 'split' | 'yielded' | 'cancelled' | 'lost';
@@ -81,6 +84,7 @@ export async function runStep(
       cursor: step.cursor,
       pageSize: options.pageSize,
       signal,
+      policy: options.connectorPolicy,
     };
 
     if (step.cursor === undefined && connector.estimate) {
@@ -184,6 +188,8 @@ export async function runStep(
     return result.workflowComplete ? 'workflow-complete' : 'complete';
   } catch (err) {
     if (signal?.aborted) {
+      // A deleted workflow is cleaned up now; stopping hands the step back.
+      if (await store.workflows.isDeleted(step.workflowId).catch(() => false)) return lostOrCancelled(store, claimed);
       await store.workflows.release(options.owner, key, clock.now()).catch(() => undefined);
       return 'yielded';
     }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import { checkConnectorProfile, checkProfileName, maskSecrets } from '../connectors/profiles.js';
 import type { Clock } from '../engine/clock.js';
 import type { ConnectorProfileRecord, Store } from '../store/types.js';
@@ -8,6 +9,8 @@ import { readJsonBody, sendJson } from './admin-json.js';
 export interface AdminRouteDeps {
   store: Store;
   clock: Clock;
+  /** What saved profiles must stay within; DEFAULT_CONNECTOR_POLICY when not given. */
+  connectorPolicy?: ConnectorPolicy;
 }
 
 const PROFILES_PATH = '/connector-profiles';
@@ -49,7 +52,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         if (!(await deps.store.connectorProfiles.delete(name))) throw notFound(name);
         return reply.code(204).send();
       }
-      const checked = checkConnectorProfile(name, parseBody(request.body));
+      const checked = checkConnectorProfile(name, parseBody(request.body), deps.connectorPolicy);
       if (!checked.profile) throw validationError(checked.problems);
       const existed = (await deps.store.connectorProfiles.get(name)) !== undefined;
       const stored = await deps.store.connectorProfiles.put(checked.profile, 'api', deps.clock.now());

@@ -1,3 +1,4 @@
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { abridge, BadRequestException, ServiceError, UnknownOperationException } from '../api/errors.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   browser?: BrowserPolicy;
   /** Timeouts and the connection cap; defaults in server-limits.ts. */
   limits?: ServerLimits;
+  /** What connector profiles saved through the admin routes must stay within; absent = DEFAULT_CONNECTOR_POLICY. */
+  connectorPolicy?: ConnectorPolicy;
 }
 
 /** PutProfileObject's Object alone may be 256,000 characters, which JSON escaping can multiply. */
@@ -122,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       backend: deps.store.backend,
       ...(deps.auth?.mode === 'sigv4' ? { auth: 'sigv4' } : {}),
     }));
-    registerAdminRoutes(admin, { store: deps.store, clock });
+    registerAdminRoutes(admin, { store: deps.store, clock, connectorPolicy: deps.connectorPolicy });
     registerConsoleRoutes(admin);
     if (deps.engine) registerEngineRoutes(admin, deps.engine, clock);
     features.registerRoutes(admin);

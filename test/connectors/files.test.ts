@@ -311,6 +311,43 @@ describe('files connector', () => {
       );
     });
 
+    test('a read aborted while it lists the folders stops with the abort reason (DeleteWorkflow during a long walk)', async () => {
+      const dir = await folder('Bucket', {});
+      for (let i = 0; i < 50; i++) await mkdir(join(dir, 'Bucket', `d${i}`));
+      const controller = new AbortController();
+      const pages = files.read(req({ signal: controller.signal, connectorType: 'S3', object: 'Bucket', start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' }, dir));
+      // next() runs the read up to its first await (resolving the directory): the abort lands before the walk.
+      const first = pages[Symbol.asyncIterator]().next();
+      controller.abort(new Error('workflow deleted'));
+      await assert.rejects(first, /workflow deleted/);
+    });
+
+    test('folders nested deeper than the walk goes are a permanent error saying so (fails without the bound)', async () => {
+      const dir = await folder('Bucket', {});
+      let deep = join(dir, 'Bucket');
+      for (let i = 0; i < 34; i++) deep = join(deep, 'n');
+      await mkdir(deep, { recursive: true });
+      await writeFile(join(deep, 'a.jsonl'), '{"Id":"1","LastModifiedDate":"2024-01-02T00:00:00Z"}\n');
+      await expectSourceError(
+        readAll(files, req({ connectorType: 'S3', object: 'Bucket', start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' }, dir)),
+        'permanent',
+        'nested more than 32 folders deep',
+      );
+    });
+
+    test('two links to one folder are refused rather than read twice', async () => {
+      const dir = await folder('Bucket', { 'a.jsonl': '{"Id":"1","LastModifiedDate":"2024-01-02T00:00:00Z"}\n' });
+      await mkdir(join(dir, 'shared'));
+      await writeFile(join(dir, 'shared', 'b.jsonl'), '{"Id":"2","LastModifiedDate":"2024-01-02T00:00:00Z"}\n');
+      await symlink(join(dir, 'shared'), join(dir, 'Bucket', 'l1'));
+      await symlink(join(dir, 'shared'), join(dir, 'Bucket', 'l2'));
+      await expectSourceError(
+        readAll(files, req({ connectorType: 'S3', object: 'Bucket', start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' }, dir)),
+        'permanent',
+        'is reached twice through links',
+      );
+    });
+
     test('estimate declines to guess', async () => {
       assert.equal(await files.estimate?.(req({ start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' })), undefined);
     });

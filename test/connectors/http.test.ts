@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { httpFetch, httpStatusError, streamBody, URL_RULE } from '../../src/connectors/http.js';
 import { SourceError } from '../../src/connectors/types.js';
+import { testConnectorPolicy } from '../helpers/connector-policy.js';
+
+/** The test server listens on loopback, which the production default refuses. */
+const policy = testConnectorPolicy();
 
 describe('httpFetch', () => {
   let server: Server;
@@ -25,14 +29,14 @@ describe('httpFetch', () => {
 
   test('a redirect is a permanent failure and the credentials never follow it', async () => {
     await assert.rejects(
-      httpFetch('The test source', `${base}/moved`, { headers: { authorization: 'Bearer secret-token' } }),
+      httpFetch('The test source', `${base}/moved`, { headers: { authorization: 'Bearer secret-token' }, policy }),
       (err: unknown) => err instanceof SourceError && err.kind === 'permanent' && /redirect \(HTTP 302\)/.test(err.message) && !err.message.includes('secret-token'),
     );
     assert.deepEqual(seen.filter((s) => s.startsWith('/elsewhere')), []);
   });
 
   test('an ordinary answer is returned as it came', async () => {
-    const response = await httpFetch('The test source', `${base}/data`);
+    const response = await httpFetch('The test source', `${base}/data`, { policy });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { ok: true });
   });
@@ -42,7 +46,7 @@ describe('httpFetch', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await assert.rejects(httpFetch('The test source', `http://127.0.0.1:${port}/`), (err: unknown) => err instanceof SourceError && err.kind === 'transient');
+    await assert.rejects(httpFetch('The test source', `http://127.0.0.1:${port}/`, { policy }), (err: unknown) => err instanceof SourceError && err.kind === 'transient');
   });
 });
 

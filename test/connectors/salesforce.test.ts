@@ -411,14 +411,15 @@ describe('salesforce connector', () => {
     test('a 401 even after a fresh token fails permanently, naming Salesforce\'s errorCode', () =>
       withServer(async (sf) => {
         sf.failNext(isQuery, { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] }, 2);
-        await expectSourceError(readAll(salesforce, req(sf)), 'permanent', 'INVALID_SESSION_ID', 'Session expired or invalid');
+        const err = await expectSourceError(readAll(salesforce, req(sf)), 'permanent', 'INVALID_SESSION_ID');
+        assert.ok(!err.message.includes('Session expired or invalid'), 'Salesforce\'s message is answer text, not quoted');
         assert.equal(sf.issuedTokens.length, 2);
       }));
 
     test('invalid_grant and invalid_client fail permanently with the cause and never echo a secret', () =>
       withServer(async (sf) => {
         const badRefresh = { flow: 'refresh_token', clientId: SF_CLIENT_ID, clientSecret: SF_CLIENT_SECRET, refreshToken: 'revoked-refresh-token' };
-        const e1 = await expectSourceError(readAll(salesforce, req(sf, {}, { auth: badRefresh })), 'permanent', 'invalid_grant', 'expired access/refresh token');
+        const e1 = await expectSourceError(readAll(salesforce, req(sf, {}, { auth: badRefresh })), 'permanent', 'invalid_grant');
         const badClient = { flow: 'client_credentials', clientId: SF_CLIENT_ID, clientSecret: 'wrong-secret-value' };
         const e2 = await expectSourceError(readAll(salesforce, req(sf, {}, { auth: badClient })), 'permanent', 'invalid_client');
         for (const e of [e1, e2]) {
@@ -443,7 +444,7 @@ describe('salesforce connector', () => {
 
   describe('failures', () => {
     const transient: [string, Parameters<SalesforceServer['failNext']>[1], string][] = [
-      ['REQUEST_LIMIT_EXCEEDED', { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] }, 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.'],
+      ['REQUEST_LIMIT_EXCEEDED', { status: 403, body: [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }] }, '(REQUEST_LIMIT_EXCEEDED)'],
       ['503', { status: 503, body: [{ message: 'Server unavailable', errorCode: 'SERVER_UNAVAILABLE' }] }, 'HTTP 503'],
       ['500', { status: 500, body: [{ message: 'An unexpected error occurred', errorCode: 'UNKNOWN_EXCEPTION' }] }, 'UNKNOWN_EXCEPTION'],
       ['502', { status: 502, body: 'Bad Gateway' }, 'HTTP 502'],
@@ -460,13 +461,14 @@ describe('salesforce connector', () => {
         }));
     }
 
-    test('unknown fields and objects, and malformed queries, are permanent with the errorCode and message Salesforce sent', () =>
+    test('unknown fields and objects, and malformed queries, are permanent with the errorCode Salesforce sent (not its message)', () =>
       withServer(async (sf) => {
-        await expectSourceError(readAll(salesforce, req(sf, { fields: ['Name', 'Revenue__c'] })), 'permanent', 'HTTP 400', "INVALID_FIELD", "No such column 'Revenue__c' on entity 'Account'");
-        await expectSourceError(readAll(salesforce, req(sf, { object: 'Acount' })), 'permanent', 'INVALID_TYPE', "sObject type 'Acount' is not supported");
+        const field = await expectSourceError(readAll(salesforce, req(sf, { fields: ['Name', 'Revenue__c'] })), 'permanent', 'HTTP 400', "INVALID_FIELD");
+        assert.ok(!field.message.includes('No such column'));
+        await expectSourceError(readAll(salesforce, req(sf, { object: 'Acount' })), 'permanent', 'INVALID_TYPE');
         await expectSourceError(readAll(salesforce, req(sf, { object: 'Acount', enableDynamicFieldUpdate: true })), 'permanent', 'describe of Acount', 'NOT_FOUND');
         sf.failNext(isQuery, { status: 400, body: [{ message: "unexpected token: 'FORM'", errorCode: 'MALFORMED_QUERY' }] });
-        await expectSourceError(readAll(salesforce, req(sf)), 'permanent', "MALFORMED_QUERY: unexpected token: 'FORM'");
+        await expectSourceError(readAll(salesforce, req(sf)), 'permanent', '(MALFORMED_QUERY)');
         await expectSourceError(readAll(salesforce, req(sf, { datetimeField: 'Name' })), 'permanent', 'INVALID_FIELD');
       }));
 
@@ -474,7 +476,7 @@ describe('salesforce connector', () => {
       withServer(async (sf) => {
         const timeout = { status: 400, body: [{ message: 'Your query request was running for too long.', errorCode: 'QUERY_TIMEOUT' }] };
         sf.failNext((x) => isQuery(x) && !x.query.get('q')?.includes('COUNT()'), timeout);
-        await expectSourceError(readAll(salesforce, req(sf)), 'too-large', 'QUERY_TIMEOUT', 'running for too long');
+        await expectSourceError(readAll(salesforce, req(sf)), 'too-large', 'QUERY_TIMEOUT');
         sf.failNext(isQuery, timeout);
         await expectSourceError(salesforce.estimate!(req(sf)), 'too-large', 'QUERY_TIMEOUT');
       }));
@@ -597,12 +599,12 @@ describe('salesforce connector', () => {
         await assertResumesFromEveryCursor(salesforce, { ...r, cursor: pages[0].cursor });
       }));
 
-    test('a failed job is too-large when Salesforce timed the query out, transient at an org limit, permanent otherwise, with its message', () =>
+    test('a failed job is too-large when Salesforce timed the query out, transient at an org limit, permanent otherwise, with its code', () =>
       withServer(async (sf) => {
         sf.failNextJob('QUERY_TIMEOUT: Your query request was running for too long.');
-        await expectSourceError(readAll(salesforce, req(sf, {}, bulk)), 'too-large', 'failed: QUERY_TIMEOUT');
+        await expectSourceError(readAll(salesforce, req(sf, {}, bulk)), 'too-large', 'failed (QUERY_TIMEOUT)');
         sf.failNextJob('INVALID_FIELD: No such column');
-        await expectSourceError(readAll(salesforce, req(sf, {}, bulk)), 'permanent', 'failed: INVALID_FIELD: No such column');
+        await expectSourceError(readAll(salesforce, req(sf, {}, bulk)), 'permanent', 'failed (INVALID_FIELD)');
         sf.failNextJob('REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.');
         await expectSourceError(readAll(salesforce, req(sf, {}, bulk)), 'transient', 'REQUEST_LIMIT_EXCEEDED');
       }));

@@ -37,7 +37,8 @@ describe('a real workflow over the files source, driven by the aws CLI', { skip:
       config,
       JSON.stringify({ connectorProfiles: [{ name: 'local-files', kind: 'files', connectorTypes: ['Salesforce'], settings: { directory: join(dir, 'source') } }] }),
     );
-    service = await startService(['serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config]);
+    // The operator names the folder files sources may read; without it the files kind is refused.
+    service = await startService(['serve', '--port', '0', '--data-dir', join(dir, 'data'), '--config', config, '--file-roots', dir]);
   });
   after(async () => {
     await service?.stop();

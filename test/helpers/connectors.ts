@@ -3,8 +3,12 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { SourceConnectorType } from '../../src/api/shapes.generated.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage } from '../../src/connectors/types.js';
+import { testConnectorPolicy } from './connector-policy.js';
 
-/** A read of `kind` with these settings; `profile` in the overrides only renames the profile. */
+/**
+ * A read of `kind` with these settings; `profile` in the overrides only renames the profile. The read
+ * runs under testConnectorPolicy() unless the overrides give a policy.
+ */
 export function request(
   kind: string,
   settings: Record<string, unknown>,
@@ -17,6 +21,7 @@ export function request(
     object: 'Account',
     window: { start: new Date(start), end: new Date(end) },
     pageSize: 100,
+    policy: testConnectorPolicy(),
     ...rest,
     fields: rest.fields ?? [],
   };

@@ -2,7 +2,9 @@ import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, systemClock } from '../../src/engine/clock.js';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
+import type { ConnectorPolicy } from '../../src/connectors/policy.js';
 import { buildApp } from '../../src/server/app.js';
+import { testConnectorPolicy } from './connector-policy.js';
 import { type Backend, createTestStore, type TestStore } from './backends.js';
 
 export interface TestServer {
@@ -27,12 +29,13 @@ export const TEST_ACCOUNT = '000000000000';
 /** profileflow on an ephemeral loopback port over a fresh store. */
 export async function startServer(
   backend: Backend,
-  options: { clock?: Clock; engine?: Partial<EngineOptions> } = {},
+  options: { clock?: Clock; engine?: Partial<EngineOptions>; connectorPolicy?: ConnectorPolicy } = {},
 ): Promise<TestServer> {
   const testStore = await createTestStore(backend);
   const clock = options.clock ?? systemClock;
-  const engine = new Engine(testStore.store, clock, { mode: 'manual', ...options.engine });
-  const app = await buildApp({ store: testStore.store, clock, engine });
+  const connectorPolicy = options.connectorPolicy ?? testConnectorPolicy();
+  const engine = new Engine(testStore.store, clock, { mode: 'manual', connectorPolicy, ...options.engine });
+  const app = await buildApp({ store: testStore.store, clock, engine, connectorPolicy });
   engine.start();
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const clients: CustomerProfilesClient[] = [];

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { availableBackends } from '../helpers/backends.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -6,6 +8,8 @@ import { assertAwsError, jsonBody, send } from './raw.js';
 
 const BASE = '/_profileflow/connector-profiles';
 const ALL_TYPES = ['Salesforce', 'Marketo', 'Zendesk', 'Servicenow', 'S3'];
+/** A folder the test policy lets files sources read (the production default allows none). */
+const EXPORTS = realpathSync(tmpdir());
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 for (const backend of await availableBackends()) {
@@ -20,7 +24,7 @@ for (const backend of await availableBackends()) {
 
     describe('put, get, list, delete', () => {
       test('a new profile is created (201) and answered as stored, connectorTypes defaulting to all five', async () => {
-        const res = await put('crm-files', { kind: 'files', settings: { directory: '/srv/exports' } });
+        const res = await put('crm-files', { kind: 'files', settings: { directory: EXPORTS } });
         assert.equal(res.status, 201);
         assert.equal(res.headers.get('content-type'), 'application/json');
         const body = res.json as Record<string, unknown>;
@@ -30,7 +34,7 @@ for (const backend of await availableBackends()) {
             name: 'crm-files',
             kind: 'files',
             connectorTypes: ALL_TYPES,
-            settings: { directory: '/srv/exports' },
+            settings: { directory: EXPORTS },
             source: 'api',
             createdAt: undefined,
             updatedAt: undefined,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -10,7 +10,8 @@ import { ManualClock } from '../../src/engine/clock.js';
 import { buildApp } from '../../src/server/app.js';
 import { availableBackends, createTestStore } from '../helpers/backends.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'pf-config-profiles-'));
+// Also the file root the declared files profiles read (--file-roots): the default policy allows none.
+const dir = realpathSync(mkdtempSync(join(tmpdir(), 'pf-config-profiles-')));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const backends = await availableBackends();
@@ -36,15 +37,16 @@ describe('connector profiles in the config file', () => {
   test('declared profiles are read from the file, connectorTypes defaulting to every type', () => {
     const config = resolveConfig(
       {
+        'file-roots': dir,
         config: configWith([
-          { name: 'crm', kind: 'files', settings: { directory: '/srv/crm' } },
+          { name: 'crm', kind: 'files', settings: { directory: dir } },
           { name: 'demo', kind: 'synthetic', connectorTypes: ['Marketo'], settings: { recordsPerDay: 1000, seed: 'demo' } },
         ]),
       },
       {},
     );
     assert.deepEqual(config.connectorProfiles, [
-      { name: 'crm', kind: 'files', connectorTypes: ['Salesforce', 'Marketo', 'Zendesk', 'Servicenow', 'S3'], settings: { directory: '/srv/crm' } },
+      { name: 'crm', kind: 'files', connectorTypes: ['Salesforce', 'Marketo', 'Zendesk', 'Servicenow', 'S3'], settings: { directory: dir } },
       { name: 'demo', kind: 'synthetic', connectorTypes: ['Marketo'], settings: { recordsPerDay: 1000, seed: 'demo' } },
     ]);
     assert.equal(config.port, 4600, 'the other settings of the file still apply');
@@ -89,8 +91,9 @@ describe('connector profiles in the config file', () => {
         await t.store.connectorProfiles.put({ name: 'made-by-api', kind: 'synthetic', connectorTypes: ['S3'], settings: {} }, 'api', 1);
         const config = resolveConfig(
           {
+            'file-roots': dir,
             config: configWith([
-              { name: 'crm', kind: 'files', settings: { directory: '/srv/crm' } },
+              { name: 'crm', kind: 'files', settings: { directory: dir } },
               { name: 'demo', kind: 'synthetic', connectorTypes: ['Zendesk'] },
             ]),
           },

@@ -1,7 +1,9 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { jsonDepthProblem } from '../../protocol/json.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding } from '../policy.js';
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
@@ -22,12 +24,34 @@ const DEFAULT_DATETIME_FIELD = 'LastModifiedDate';
 const EXTENSIONS = ['.jsonl', '.csv'];
 /** A long stretch of records outside the window yields no page, so the abort signal is also polled here. */
 const SIGNAL_CHECK_RECORDS = 1024;
+/**
+ * Bounds of the walk below an object's folder. Real exports nest a few levels (bucket/prefix/date/…);
+ * 32 leaves room for any of them while a folder tree built to exhaust the process (deep nesting, or
+ * millions of files whose keys all sit in memory while they are sorted) fails the step instead.
+ */
+const MAX_DEPTH = 32;
+const MAX_ENTRIES = 100_000;
+/** Entries listed between two looks at the abort signal and two turns of the event loop. */
+const WALK_CHECK_ENTRIES = 1000;
 
 /** Where a read resumes: after byte `offset` (line `line`) of the file whose key is `file`. */
 interface FilesCursor {
   file: string;
   offset: number;
   line: number;
+}
+
+/** A file to read: its key (relative to the object's folder, '/'-separated) and its real path. */
+interface KeyedFile {
+  key: string;
+  path: string;
+}
+
+/** Where a read may go: the root of the policy that holds the profile's directory. */
+interface Confinement {
+  profileName: string;
+  root: string;
+  signal?: AbortSignal;
 }
 
 interface FileRecord {
@@ -43,6 +67,10 @@ interface FileRecord {
  * in key order and streamed; the cursor is (file key, byte offset, line), so a resumed read seeks
  * straight to the first record not yet delivered. Files are expected not to change while a workflow
  * reads them: a file added before the cursor's file is not seen by a resumed read.
+ *
+ * Only folders below the operator's fileRoots are read: the real path of the directory, of every folder
+ * walked and of every file opened must lie inside a root, so a link cannot lead out; a folder reached
+ * twice (a link loop) and a walk deeper or larger than its bounds fail the step.
  */
 export class FilesConnector implements Connector {
   readonly kind = 'files';
@@ -58,11 +86,11 @@ export class FilesConnector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<FilesSettings>(request.profile, (s) => this.validateSettings(s));
-    const directory = resolve(settings.directory);
-    const folder = await objectFolder(profileName, directory, request.object);
+    const settings = usableSettings<FilesSettings>(request, (s) => this.validateSettings(s));
+    const { directory, confinement } = await confine(profileName, settings.directory, request.policy ?? DEFAULT_CONNECTOR_POLICY, request.signal);
+    const folder = await objectFolder(confinement, directory, request.object);
     const recursive = request.prefix !== undefined || request.connectorType === 'S3';
-    const keys = await listKeys(profileName, folder, recursive, request.prefix ?? '');
+    const keys = await listKeys(confinement, folder, recursive, request.prefix ?? '');
     const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
 
     const timeField = request.datetimeField || DEFAULT_DATETIME_FIELD;
@@ -75,10 +103,13 @@ export class FilesConnector implements Connector {
     let page: SourceRecord[] = [];
     let position: FilesCursor | undefined = cursor;
     let scanned = 0;
-    for (const key of keys) {
+    for (const { key, path } of keys) {
       if (cursor && key < cursor.file) continue;
       const from = cursor && key === cursor.file ? cursor : { file: key, offset: 0, line: 0 };
-      const path = join(folder, ...key.split('/'));
+      // Again at open: a link may have been changed since the listing.
+      await realpath(path).then((real) => inside(confinement, real, join(folder, ...key.split('/'))), (err) => {
+        throw fileError(profileName, `Cannot read the file '${key}'`, err);
+      });
       for await (const item of readFileRecords(profileName, path, key, from)) {
         position = { file: key, offset: item.offset, line: item.line };
         if (++scanned % SIGNAL_CHECK_RECORDS === 0) request.signal?.throwIfAborted();
@@ -121,13 +152,37 @@ function decodeCursor(text: string): FilesCursor {
   return { file: c.file, offset: c.offset as number, line: c.line as number };
 }
 
-async function objectFolder(profileName: string, directory: string, object: string): Promise<string> {
+/** The real path of the profile's directory and the root of the policy that holds it. */
+async function confine(
+  profileName: string,
+  configured: string,
+  policy: ConnectorPolicy,
+  signal: AbortSignal | undefined,
+): Promise<{ directory: string; confinement: Confinement }> {
+  const absolute = resolve(configured);
+  let directory: string;
+  try {
+    directory = await realpath(absolute);
+  } catch {
+    directory = absolute;
+  }
   if (!(await isDirectory(directory))) {
     throw new SourceError(
       'permanent',
-      `The directory '${directory}' of connector profile '${profileName}' does not exist or is not a folder.`,
+      `The directory '${absolute}' of connector profile '${profileName}' does not exist or is not a folder.`,
     );
   }
+  const root = rootHolding(directory, policy);
+  if (!root) {
+    throw new SourceError(
+      'permanent',
+      `The directory of connector profile '${profileName}' is outside every folder the operator's policy lets files sources read.`,
+    );
+  }
+  return { directory, confinement: { profileName, root, signal } };
+}
+
+async function objectFolder(c: Confinement, directory: string, object: string): Promise<string> {
   const folder = resolve(directory, object);
   const rel = relative(directory, folder);
   if (object === '' || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
@@ -136,10 +191,21 @@ async function objectFolder(profileName: string, directory: string, object: stri
   if (!(await isDirectory(folder))) {
     throw new SourceError(
       'permanent',
-      `Connector profile '${profileName}' has no folder for object '${object}': expected the folder '${folder}'.`,
+      `Connector profile '${c.profileName}' has no folder for object '${object}': expected the folder '${folder}'.`,
     );
   }
-  return folder;
+  // The object's folder may itself be a link.
+  return inside(c, await realpath(folder), folder);
+}
+
+/** `real` when it lies inside the read's root; else the permanent error naming `shown` relative to it. */
+function inside(c: Confinement, real: string, shown: string): string {
+  if (isWithin(c.root, real)) return real;
+  throw new SourceError(
+    'permanent',
+    `'${relative(c.root, shown)}' is a link that leads outside the folders the operator's policy lets files sources read ` +
+      `(connector profile '${c.profileName}').`,
+  );
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -151,35 +217,71 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 /**
- * The readable files of an object as keys relative to its folder ('/'-separated), in string order.
- * With a prefix the listing goes as S3's does: every file below the folder whose key starts with it.
+ * The readable files of an object as keys relative to its folder ('/'-separated), in string order, each
+ * with its real path. With a prefix the listing goes as S3's does: every file below the folder whose key
+ * starts with it. Links are followed only inside the root; a folder met a second time (by its device
+ * and inode, so whatever the path that led there) fails the read: it is a loop, or a second way to the
+ * same files, which would be imported twice.
  */
-async function listKeys(profileName: string, folder: string, recursive: boolean, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+async function listKeys(c: Confinement, folder: string, recursive: boolean, prefix: string): Promise<KeyedFile[]> {
+  const keys: KeyedFile[] = [];
+  const visited = new Set<string>();
+  let seen = 0;
+  const walk = async (dir: string, keyPrefix: string, depth: number): Promise<void> => {
+    c.signal?.throwIfAborted();
+    const shown = relative(c.root, dir) || '.';
+    if (depth > MAX_DEPTH) {
+      throw new SourceError('permanent', `The folder '${shown}' is nested more than ${MAX_DEPTH} folders deep below the object's folder; the files source reads no deeper.`);
+    }
     let entries: Dirent[];
+    let identity: Stats;
     try {
+      identity = await stat(dir);
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {
-      throw fileError(profileName, `Cannot list the folder '${dir}'`, err);
+      throw fileError(c.profileName, `Cannot list the folder '${shown}'`, err);
     }
+    const id = `${identity.dev}:${identity.ino}`;
+    if (visited.has(id)) {
+      throw new SourceError('permanent', `The folder '${shown}' is reached twice through links (a link loop, or two links to one folder); the files source refuses it.`);
+    }
+    visited.add(id);
     for (const entry of entries) {
+      if (++seen > MAX_ENTRIES) {
+        throw new SourceError('permanent', `The object's folder holds more than ${MAX_ENTRIES} entries; the files source reads no more than that in one object.`);
+      }
+      if (seen % WALK_CHECK_ENTRIES === 0) {
+        await yieldToEventLoop();
+        c.signal?.throwIfAborted();
+      }
       const key = keyPrefix + entry.name;
       const path = join(dir, entry.name);
-      // A link that leads nowhere is kept when its name says it is data: reading it then fails loudly,
-      // rather than the records silently missing from the import.
-      const kind = entry.isSymbolicLink() ? await stat(path).catch(() => entry) : entry;
+      let real = path;
+      let kind: Dirent | Stats = entry;
+      if (entry.isSymbolicLink()) {
+        try {
+          real = inside(c, await realpath(path), path);
+          kind = await stat(real);
+        } catch (err) {
+          if (err instanceof SourceError) throw err;
+          if ((err as { code?: string }).code === 'ELOOP') {
+            throw new SourceError('permanent', `'${relative(c.root, path)}' is a link loop; the files source refuses it.`);
+          }
+          // A link that leads nowhere is kept when its name says it is data: reading it then fails
+          // loudly, rather than the records silently missing from the import.
+        }
+      }
       if (kind.isDirectory()) {
         if (recursive && (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix))) {
-          await walk(path, `${key}/`);
+          await walk(real, `${key}/`, depth + 1);
         }
       } else if ((kind.isFile() || kind.isSymbolicLink()) && key.startsWith(prefix) && EXTENSIONS.some((e) => entry.name.toLowerCase().endsWith(e))) {
-        keys.push(key);
+        keys.push({ key, path: real });
       }
     }
   };
-  await walk(folder, '');
-  return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await walk(folder, '', 0);
+  return keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 async function* readFileRecords(

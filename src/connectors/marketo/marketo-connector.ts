@@ -8,13 +8,14 @@ import {
   readText,
   resolveSecret,
   secretRules,
-  snippet,
+  errorCode,
   TokenCache,
   trimBase,
   URL_RULE,
 } from '../http.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 import { csvRecords } from './csv-stream.js';
@@ -213,7 +214,7 @@ export class MarketoConnector implements Connector {
       if (status.status === 'Completed') return exportId;
       if (status.status === 'Failed' || status.status === 'Cancelled') {
         this.jobs.delete(key);
-        throw new SourceError('transient', `${api.what}: export job ${exportId} ended ${status.status}${status.errorMsg ? `: ${status.errorMsg}` : ''}.`);
+        throw new SourceError('transient', `${api.what}: export job ${exportId} ended ${errorCode(status.status) ?? 'in a state it did not name'}.`);
       }
       if (this.now() >= deadline) {
         throw new SourceError('transient', `${api.what}: export job ${exportId} is still ${status.status} after ${api.maxWaitMs} ms; the next attempt waits for the same job.`);
@@ -225,8 +226,8 @@ export class MarketoConnector implements Connector {
 
   private api(request: ReadRequest): MarketoApi {
     const profile = request.profile;
-    const settings = usableSettings<Record<string, unknown>>(profile, (s) => this.validateSettings(s));
-    return new MarketoApi(profile.name, settings, this.tokens, this.now, request.signal);
+    const settings = usableSettings<Record<string, unknown>>(request, (s) => this.validateSettings(s));
+    return new MarketoApi(profile.name, settings, this.tokens, this.now, request.signal, request.policy);
   }
 }
 
@@ -252,6 +253,7 @@ class MarketoApi {
     private readonly tokens: TokenCache,
     private readonly now: () => number,
     private readonly signal: AbortSignal | undefined,
+    private readonly policy: ConnectorPolicy | undefined,
   ) {
     const s = settings as unknown as MarketoSettings;
     this.base = trimBase(s.endpoint);
@@ -317,10 +319,14 @@ class MarketoApi {
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: this.timeoutMs,
         signal: this.signal,
+        policy: this.policy,
       });
       // 416: a resumed download that starts at the file's end (the last page ended with the file).
       if (response.status === 416 && headers.range) return response;
-      if (!response.ok) throw httpStatusError(this.what, response, snippet(await readText(this.what, response, this.signal).catch(() => '')));
+      if (!response.ok) {
+        await readText(this.what, response, this.signal).catch(() => '');
+        throw httpStatusError(this.what, response, '');
+      }
       if (attempt === 1 && (response.headers.get('content-type') ?? '').includes('json')) {
         // Peek at the envelope for a token error without consuming the caller's body.
         const copy = response.clone();
@@ -339,8 +345,10 @@ class MarketoApi {
     if (body?.success === false || !Array.isArray(body?.result)) {
       const errors = Array.isArray(body?.errors) ? body.errors : [];
       const first = errors[0] ?? {};
+      // Marketo's codes are numbers ('606'); its messages stay out of step messages like any answer text.
       const code = String(first.code ?? 'none');
-      const message = `${this.what}: Marketo error ${code}: ${String(first.message ?? 'no message')}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`;
+      const shown = /^\d{1,8}$/.test(code) ? code : (errorCode(code) ?? 'with an unreadable code');
+      const message = `${this.what}: Marketo error ${shown}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`;
       if (TRANSIENT_CODES.has(code)) throw new SourceError('transient', message);
       if (TOKEN_CODES.has(code)) throw new SourceError('permanent', `${message} A freshly fetched token was refused too.`);
       throw new SourceError('permanent', message);
@@ -364,6 +372,7 @@ class MarketoApi {
         headers: { accept: 'application/json' },
         timeoutMs: this.timeoutMs,
         signal: this.signal,
+        policy: this.policy,
       });
       const text = await readText(what, response, this.signal);
       if (!response.ok) throw httpStatusError(what, response, identityError(text));
@@ -371,7 +380,7 @@ class MarketoApi {
       try {
         json = JSON.parse(text) as typeof json;
       } catch {
-        throw new SourceError('transient', `${what} answered with a body that is not JSON: ${snippet(text)}`);
+        throw new SourceError('transient', `${what} answered with a body that is not JSON.`);
       }
       if (typeof json.access_token !== 'string' || json.access_token === '') throw new SourceError('permanent', `${what} answered without an access_token.`);
       const expiresIn = Number(json.expires_in ?? 3600);
@@ -385,13 +394,12 @@ function statusOf(result: unknown[]): JobStatus {
   return { status: String(r.status ?? 'unknown'), errorMsg: typeof r.errorMsg === 'string' ? r.errorMsg : undefined };
 }
 
-/** The identity endpoint's OAuth error `{"error","error_description"}`, without the request (it holds the secret). */
+/** The identity endpoint's OAuth error code (`{"error"}`); its description is answer text and stays out. */
 function identityError(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-    return [body.error, body.error_description].filter((p) => typeof p === 'string').join(': ');
+    return errorCode((JSON.parse(text) as { error?: unknown }).error) ?? '';
   } catch {
-    return snippet(text);
+    return '';
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorCode } from '../http.js';
 import { ShortStreamError } from '../shared/byte-source.js';
 import { SourceError } from '../types.js';
 
@@ -69,7 +70,14 @@ export function s3SourceError(err: unknown, what: string): SourceError {
   const e = (err ?? {}) as SdkErrorShape;
   const code = e.Code ?? (e.name && e.name !== 'Error' && e.name !== 'S3ServiceException' ? e.name : undefined) ?? e.code;
   const status = e.$metadata?.httpStatusCode;
-  const cause = `${code && !String(e.message).startsWith(code) ? `${code}: ` : ''}${e.message ?? String(err)}`;
+  // When S3 (or whatever answers at the endpoint) answered, only its error code is shown: its message
+  // is answer text, which stays out of step messages. Local failures keep their own words.
+  const cause =
+    status !== undefined
+      ? (errorCode(code) ?? 'an error without a code')
+      : `${code && !String(e.message).startsWith(code) ? `${code}: ` : ''}${e.message ?? String(err)}`;
+
+  if (e.code === 'EPROFILEFLOWPOLICY') return new SourceError('permanent', `${what} is refused: ${e.message}.`);
 
   if (err instanceof ShortStreamError) {
     return new SourceError('permanent', `${what} failed: the object is shorter than the position the read resumes from; it changed since the read began.`);

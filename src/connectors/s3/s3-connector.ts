@@ -74,7 +74,7 @@ export class S3Connector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<S3Settings>(request.profile, checkS3Settings);
+    const settings = usableSettings<S3Settings>(request, checkS3Settings);
     const bucket = request.object;
     const prefix = request.prefix ?? '';
     const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, prefix);
@@ -83,7 +83,7 @@ export class S3Connector implements Connector {
     const timeField = request.datetimeField || undefined;
 
     const sdk = await loadS3Sdk();
-    const client = s3ClientFor(sdk, profileName, settings);
+    const client = s3ClientFor(sdk, profileName, settings, request.policy);
     const ctx: ReadContext = { sdk, client, bucket, settings, signal: request.signal };
     try {
       let page: SourceRecord[] = [];

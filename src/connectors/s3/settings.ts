@@ -1,4 +1,8 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { policyLookup } from '../http.js';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY } from '../policy.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { SourceError } from '../types.js';
 
@@ -117,7 +121,7 @@ export function loadS3Sdk(): Promise<S3Sdk> {
   return sdk;
 }
 
-export function s3ClientFor(sdk: S3Sdk, profileName: string, settings: S3Settings): S3Client {
+export function s3ClientFor(sdk: S3Sdk, profileName: string, settings: S3Settings, policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY): S3Client {
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
   if (settings.accessKeyIdEnv && settings.secretAccessKeyEnv) {
     credentials = {
@@ -138,7 +142,14 @@ export function s3ClientFor(sdk: S3Sdk, profileName: string, settings: S3Setting
     // The reader never uploads; this keeps requests plain for S3-compatible stores that predate
     // the SDK's default CRC checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 300_000 },
+    // Every connection the SDK opens resolves its host through the operator's policy (the endpoint it
+    // builds from bucket and region too); an IP-literal endpoint was checked with the settings.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50, lookup: policyLookup(policy) }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50, lookup: policyLookup(policy) }),
+    },
   });
 }
 

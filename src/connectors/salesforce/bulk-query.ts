@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { snippet, streamBody } from '../http.js';
+import { streamBody } from '../http.js';
 import { chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { LineReader } from '../shared/line-reader.js';
@@ -154,7 +154,7 @@ async function runJob(ctx: ReadContext, after: Keyset | undefined): Promise<stri
     lineEnding: 'LF',
   });
   if (typeof created.id !== 'string' || !/^[A-Za-z0-9]{15,18}$/.test(created.id)) {
-    throw new SourceError('transient', `Salesforce created a bulk query job on ${ctx.object} without a usable id (${snippet(JSON.stringify(created.id))}).`);
+    throw new SourceError('transient', `Salesforce created a bulk query job on ${ctx.object} without a usable id.`);
   }
   const deadline = Date.now() + ctx.settings.bulkJobTimeoutMs;
   let job = created;
@@ -162,10 +162,13 @@ async function runJob(ctx: ReadContext, after: Keyset | undefined): Promise<stri
     for (;;) {
       if (job.state === 'JobComplete') return job.id;
       if (job.state === 'Failed') {
-        const why = job.errorMessage ?? 'no error message';
+        // The job's errorMessage ("CODE: text") decides the kind; only its code is quoted, the text is
+        // answer text, which stays out of step messages.
+        const why = job.errorMessage ?? '';
+        const code = /^([A-Z][A-Z0-9_]{1,63})(?::|$)/.exec(why)?.[1];
         throw new SourceError(
           LIMIT_JOB.test(why) ? 'transient' : TOO_LARGE_JOB.test(why) ? 'too-large' : 'permanent',
-          `Salesforce's bulk query job ${job.id} on ${ctx.object} failed: ${snippet(why)}`,
+          `Salesforce's bulk query job ${job.id} on ${ctx.object} failed${code ? ` (${code})` : ''}.`,
         );
       }
       if (job.state === 'Aborted') {
@@ -216,7 +219,7 @@ async function openResultSet(ctx: ReadContext, job: string, locator: string): Pr
   const next = header === null || header === '' || header === 'null' ? null : header;
   if (next !== null && !isResultLocator(next)) {
     await response.body?.cancel().catch(() => undefined);
-    throw new SourceError('transient', `Salesforce answered ${what} with an unusable Sforce-Locator '${snippet(next)}'.`);
+    throw new SourceError('transient', `Salesforce answered ${what} with an unusable Sforce-Locator.`);
   }
   const body = streamBody(ctx.http.where(what), response, ctx.settings.requestTimeoutMs, ctx.signal);
   const reader = new LineReader(chunkByteSource(body));

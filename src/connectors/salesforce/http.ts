@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, snippet, TokenCache } from '../http.js';
+import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../http.js';
+import type { ConnectorPolicy } from '../policy.js';
 import { SourceError, type SourceErrorOptions, type SourceFailureKind } from '../types.js';
 import type { ResolvedSettings } from './settings.js';
 
@@ -48,6 +49,7 @@ export class SalesforceHttp {
     private readonly profileName: string,
     private readonly settings: ResolvedSettings,
     private readonly signal: AbortSignal | undefined,
+    private readonly policy?: ConnectorPolicy,
   ) {
     // The key covers the credentials, so a profile replaced with other credentials never reuses a token
     // minted for the old ones; hashed so that no secret sits in a map key.
@@ -65,7 +67,7 @@ export class SalesforceHttp {
    * instead of the read's: for the clean-up a cancelled read still owes Salesforce (aborting its job).
    */
   detached(timeoutMs: number): SalesforceHttp {
-    return new SalesforceHttp(this.profileName, { ...this.settings, requestTimeoutMs: timeoutMs }, AbortSignal.timeout(timeoutMs));
+    return new SalesforceHttp(this.profileName, { ...this.settings, requestTimeoutMs: timeoutMs }, AbortSignal.timeout(timeoutMs), this.policy);
   }
 
   /** An API request; `what` names it in error messages ("the query of Account"). */
@@ -125,7 +127,7 @@ export class SalesforceHttp {
         throw new SourceError(
           'permanent',
           `Salesforce refused a freshly issued access token of connector profile '${this.profileName}' for ${what}` +
-            `${fault ? ` (${fault.errorCode}: ${fault.message})` : ''}; check the connected app and the user's API permission.`,
+            `${fault ? ` (${fault.errorCode})` : ''}; check the connected app and the user's API permission.`,
         );
       }
       throw apiError({ status: response.status, headers: response.headers, text }, what);
@@ -138,7 +140,7 @@ export class SalesforceHttp {
     try {
       return JSON.parse(response.text) as T;
     } catch {
-      throw new SourceError('transient', `Salesforce answered ${what} with a body that is not JSON: ${snippet(response.text)}`);
+      throw new SourceError('transient', `Salesforce answered ${what} with a body that is not JSON.`);
     }
   }
 
@@ -172,17 +174,14 @@ export class SalesforceHttp {
       body = undefined;
     }
     if (response.status >= 500 || response.status === 429) {
-      throw new SourceError('transient', `Salesforce answered ${what} with HTTP ${response.status}: ${snippet(text)}`, retryAfterOption(response.headers));
+      throw new SourceError('transient', `Salesforce answered ${what} with HTTP ${response.status}.`, retryAfterOption(response.headers));
     }
     if (response.status !== 200 || typeof body?.access_token !== 'string' || body.access_token === '') {
       // invalid_grant (a revoked or expired refresh token), invalid_client (a wrong id or secret)…: no
       // retry mends these, an operator must.
-      const code = typeof body?.error === 'string' ? body.error : `HTTP ${response.status}`;
-      const description = typeof body?.error_description === 'string' ? `: ${body.error_description}` : '';
-      throw new SourceError(
-        'permanent',
-        `Salesforce refused ${what} for connector profile '${this.profileName}' (${code}${snippet(description)}).`,
-      );
+      // Only the OAuth error code is shown: error_description is answer text, which stays out of step messages.
+      const code = errorCode(body?.error) ?? `HTTP ${response.status}`;
+      throw new SourceError('permanent', `Salesforce refused ${what} for connector profile '${this.profileName}' (${code}).`);
     }
     return body.access_token;
   }
@@ -202,6 +201,7 @@ export class SalesforceHttp {
       ...init,
       timeoutMs: this.settings.requestTimeoutMs,
       signal: this.signal,
+      policy: this.policy,
       unreachable: (cause) => `Could not reach ${where}: ${cause}.`,
     });
   }
@@ -217,7 +217,8 @@ export function parseFault(text: string): SalesforceFault | undefined {
   const first = Array.isArray(body) ? body[0] : body;
   if (typeof first !== 'object' || first === null) return undefined;
   const f = first as Record<string, unknown>;
-  if (typeof f.errorCode === 'string') return { errorCode: f.errorCode, message: typeof f.message === 'string' ? f.message : '' };
+  const code = errorCode(f.errorCode);
+  if (code) return { errorCode: code, message: typeof f.message === 'string' ? f.message : '' };
   return undefined;
 }
 
@@ -234,7 +235,10 @@ export class SalesforceApiError extends SourceError {
   }
 }
 
-/** A non-success answer of the API as a SourceError naming Salesforce's errorCode and message. */
+/**
+ * A non-success answer of the API as a SourceError naming the status and Salesforce's errorCode; its
+ * message is answer text, which stays out of step messages.
+ */
 export function apiError(response: SalesforceResponse, what: string): SalesforceApiError {
   const fault = parseFault(response.text);
   let kind: SourceFailureKind;
@@ -242,7 +246,7 @@ export function apiError(response: SalesforceResponse, what: string): Salesforce
   else if (fault && TRANSIENT_CODES.has(fault.errorCode)) kind = 'transient';
   else if (TRANSIENT_STATUSES.has(response.status)) kind = 'transient';
   else kind = response.status >= 500 ? 'transient' : 'permanent';
-  const cause = fault ? `${fault.errorCode}: ${fault.message.trim()}` : snippet(response.text) || 'no body';
+  const cause = fault ? ` (${fault.errorCode})` : '';
   const retry = kind === 'transient' ? retryAfterOption(response.headers) : {};
-  return new SalesforceApiError(kind, `Salesforce answered ${what} with HTTP ${response.status} (${snippet(cause)}).`, response.status, fault?.errorCode, retry);
+  return new SalesforceApiError(kind, `Salesforce answered ${what} with HTTP ${response.status}${cause}.`, response.status, fault?.errorCode, retry);
 }

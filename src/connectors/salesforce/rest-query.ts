@@ -1,6 +1,5 @@
 import { SourceError, type SourcePage, type SourceRecord } from '../types.js';
 import { encodeCursor, isAfter, isLocatorPath, keysetOf, type ReadContext } from './cursor.js';
-import { snippet } from '../http.js';
 import { SalesforceApiError } from './http.js';
 import { countQuery, type Keyset, selectQuery } from './soql.js';
 
@@ -70,7 +69,7 @@ export async function* readRest(ctx: ReadContext, after?: Keyset, next?: string)
     // anything else is continued by a keyset query past the last record received, in this same loop so
     // that a long run of such batches costs no deeper generator nesting.
     if (records.length === 0) {
-      throw new SourceError('permanent', `Salesforce answered ${what} with an empty batch and the unusable nextRecordsUrl '${snippet(batch.nextRecordsUrl)}'.`);
+      throw new SourceError('permanent', `Salesforce answered ${what} with an empty batch and an unusable nextRecordsUrl.`);
     }
     after = keysetOf(ctx, records[records.length - 1]);
     batch = undefined;

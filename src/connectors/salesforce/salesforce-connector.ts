@@ -71,11 +71,11 @@ export class SalesforceConnector implements Connector {
   }
 
   private context(request: ReadRequest): Omit<ReadContext, 'fields'> {
-    const settings = resolvedSettings(usableSettings(request.profile, checkSalesforceSettings));
+    const settings = resolvedSettings(usableSettings(request, checkSalesforceSettings));
     return {
       profileName: request.profile.name,
       settings,
-      http: new SalesforceHttp(request.profile.name, settings, request.signal),
+      http: new SalesforceHttp(request.profile.name, settings, request.signal, request.policy),
       object: checkIdentifier(request.object, 'object'),
       timeField: checkIdentifier(request.datetimeField || DEFAULT_DATETIME_FIELD, 'field'),
       includeDeleted: request.includeDeleted === true,

@@ -7,7 +7,7 @@ import {
   readText,
   resolveSecret,
   secretRules,
-  snippet,
+  errorCode,
   TokenCache,
   trimBase,
   URL_RULE,
@@ -15,6 +15,7 @@ import {
 } from '../http.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 
@@ -142,7 +143,7 @@ export class ServiceNowConnector implements Connector {
       const response = await session.get(params);
       const body = (await readJson(session.what, response, request.signal)) as { result?: unknown };
       if (!Array.isArray(body?.result)) {
-        throw new SourceError('transient', `${session.what} answered without a result list: ${snippet(JSON.stringify(body))}`);
+        throw new SourceError('transient', `${session.what} answered without a result list.`);
       }
       const rows = body.result as SourceRecord[];
       const records: SourceRecord[] = [];
@@ -174,7 +175,7 @@ export class ServiceNowConnector implements Connector {
 
   private session(request: ReadRequest) {
     const profile = request.profile;
-    const s = usableSettings<ServiceNowSettings>(profile, (settings) => this.validateSettings(settings));
+    const s = usableSettings<ServiceNowSettings>(request, (settings) => this.validateSettings(settings));
     if (!TABLE_NAME.test(request.object)) {
       throw new SourceError('permanent', `The object '${request.object.slice(0, 100)}' is not a ServiceNow table name.`);
     }
@@ -182,6 +183,7 @@ export class ServiceNowConnector implements Connector {
     const what = `ServiceNow table '${request.object}' of connector profile '${profile.name}'`;
     const timeoutMs = s.timeoutMs;
     const signal = request.signal;
+    const policy = request.policy;
     const tokens = this.tokens;
     const now = this.now;
     const tokenKey = `${base}\u0000${s.clientId ?? ''}\u0000${s.username ?? ''}`;
@@ -190,7 +192,7 @@ export class ServiceNowConnector implements Connector {
       if (s.clientId === undefined) {
         return basicAuth(s.username as string, resolveSecret(profile.name, profile.settings, 'password') as string);
       }
-      const token = await tokens.get(tokenKey, (previous) => fetchToken(profile.name, base, s, profile.settings, previous, now, timeoutMs, signal));
+      const token = await tokens.get(tokenKey, (previous) => fetchToken(profile.name, base, s, profile.settings, previous, now, timeoutMs, signal, policy));
       return `Bearer ${token}`;
     };
 
@@ -198,7 +200,7 @@ export class ServiceNowConnector implements Connector {
       const url = `${base}/api/now/table/${encodeURIComponent(request.object)}?${new URLSearchParams(params).toString()}`;
       for (let attempt = 1; ; attempt++) {
         const auth = await authorization();
-        const response = await httpFetch(what, url, { headers: { accept: 'application/json', authorization: auth }, timeoutMs, signal });
+        const response = await httpFetch(what, url, { headers: { accept: 'application/json', authorization: auth }, timeoutMs, signal, policy });
         if (response.ok) return response;
         const detail = errorDetail(await readText(what, response, signal).catch(() => ''));
         // An OAuth token can be revoked before it expires: fetch a new one once before giving up.
@@ -224,6 +226,7 @@ async function fetchToken(
   now: () => number,
   timeoutMs: number | undefined,
   signal: AbortSignal | undefined,
+  policy: ConnectorPolicy | undefined,
 ): Promise<CachedToken> {
   const what = `The ServiceNow OAuth token endpoint of connector profile '${profileName}'`;
   const clientSecret = resolveSecret(profileName, settings, 'clientSecret') as string;
@@ -241,6 +244,7 @@ async function fetchToken(
       body,
       timeoutMs,
       signal,
+      policy,
     });
     if (!response.ok) {
       const detail = errorDetail(await readText(what, response, signal).catch(() => ''));
@@ -263,18 +267,20 @@ async function fetchToken(
   throw failure ?? new SourceError('permanent', `${what}: no grant is configured.`);
 }
 
-/** ServiceNow's error body `{"error":{"message","detail"},"status":"failure"}`, or OAuth's `error_description`. */
+/**
+ * ServiceNow's error code: `error.message` of `{"error":{"message","detail"},"status":"failure"}` when it
+ * is one word, or OAuth's `error` (`invalid_grant`). Sentences and details are answer text, which stays
+ * out of step messages.
+ */
 function errorDetail(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: { message?: unknown; detail?: unknown } | string; error_description?: unknown };
-    if (typeof body.error === 'object' && body.error !== null) {
-      return [body.error.message, body.error.detail].filter((p) => typeof p === 'string' && p !== '').join(': ');
-    }
-    if (typeof body.error === 'string') return [body.error, body.error_description].filter((p) => typeof p === 'string' && p !== '').join(': ');
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string };
+    if (typeof body.error === 'object' && body.error !== null) return errorCode(body.error.message) ?? '';
+    if (typeof body.error === 'string') return errorCode(body.error) ?? '';
   } catch {
     // not JSON
   }
-  return snippet(text);
+  return '';
 }
 
 function windowQuery(tf: string, from: string, end: string): string {

@@ -7,13 +7,14 @@ import {
   readText,
   resolveSecret,
   secretRules,
-  snippet,
+  errorCode,
   trimBase,
   URL_RULE,
 } from '../http.js';
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 
@@ -100,7 +101,7 @@ export class ZendeskConnector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profile = request.profile;
-    const s = usableSettings<ZendeskSettings>(profile, (settings) => this.validateSettings(settings));
+    const s = usableSettings<ZendeskSettings>(request, (settings) => this.validateSettings(settings));
     const object = Object.hasOwn(OBJECTS, request.object) ? OBJECTS[request.object] : undefined;
     if (!object) {
       throw new SourceError(
@@ -123,7 +124,7 @@ export class ZendeskConnector implements Connector {
     let chunk: SourceRecord[] = [];
 
     for (;;) {
-      const page = await fetchPage(what, base, object, ref, Math.min(request.pageSize, MAX_PER_PAGE), authorization, s.timeoutMs, request.signal);
+      const page = await fetchPage(what, base, object, ref, Math.min(request.pageSize, MAX_PER_PAGE), authorization, s.timeoutMs, request.signal, request.policy);
       const seen = 'x' in ref ? new Set(ref.x.map(String)) : undefined;
       for (let i = skip; i < page.items.length; i++) {
         const item = page.items[i];
@@ -167,6 +168,7 @@ async function fetchPage(
   authorization: string,
   timeoutMs: number | undefined,
   signal: AbortSignal | undefined,
+  policy: ConnectorPolicy | undefined,
 ): Promise<ExportPage> {
   const params = new URLSearchParams();
   if ('c' in ref) params.set('cursor', ref.c);
@@ -176,11 +178,12 @@ async function fetchPage(
     headers: { accept: 'application/json', authorization },
     timeoutMs,
     signal,
+    policy,
   });
   if (!response.ok) throw httpStatusError(what, response, errorDetail(await readText(what, response, signal).catch(() => '')));
   const body = (await readJson(what, response, signal)) as Record<string, unknown>;
   const items = body[object.key];
-  if (!Array.isArray(items)) throw new SourceError('transient', `${what} answered without a '${object.key}' list: ${snippet(JSON.stringify(body))}`);
+  if (!Array.isArray(items)) throw new SourceError('transient', `${what} answered without a '${object.key}' list.`);
   const endOfStream = body.end_of_stream === true;
   let next: PageRef | undefined;
   if (object.method === 'cursor') {
@@ -211,20 +214,19 @@ function authHeader(profileName: string, settings: Record<string, unknown>): str
   return basicAuth(`${settings.email as string}/token`, resolveSecret(profileName, settings, 'apiToken') as string);
 }
 
-/** Zendesk errors: `{"error":"…","description":"…"}` or `{"error":{"title","message"}}`. */
+/**
+ * Zendesk's error code: `{"error":"RecordNotFound",…}` or `{"error":{"title":"Forbidden",…}}`. Its
+ * descriptions and messages are answer text, which stays out of step messages.
+ */
 function errorDetail(text: string): string {
   try {
-    const body = JSON.parse(text) as { error?: unknown; description?: unknown };
-    const e = body.error;
-    if (typeof e === 'string') return [e, body.description].filter((p) => typeof p === 'string' && p !== '').join(': ');
-    if (typeof e === 'object' && e !== null) {
-      const o = e as { title?: unknown; message?: unknown };
-      return [o.title, o.message].filter((p) => typeof p === 'string' && p !== '').join(': ');
-    }
+    const e = (JSON.parse(text) as { error?: unknown }).error;
+    if (typeof e === 'string') return errorCode(e) ?? '';
+    if (typeof e === 'object' && e !== null) return errorCode((e as { title?: unknown }).title) ?? '';
   } catch {
     // not JSON
   }
-  return snippet(text);
+  return '';
 }
 
 function decodeCursor(text: string): ZendeskCursor {
