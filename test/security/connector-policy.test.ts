@@ -111,7 +111,7 @@ describe('connector policy at save time (admin route PUT)', () => {
   test('without a policy (the library default) the files kind is refused altogether', async () => {
     const bare = await buildApp({ store: t.store });
     try {
-      const res = await bare.inject({ method: 'PUT', url: '/_profileflow/connector-profiles/f', payload: JSON.stringify({ kind: 'files', settings: { directory: root } }) });
+      const res = await bare.inject({ method: 'PUT', url: '/_profileflow/connector-profiles/f', payload: JSON.stringify({ kind: 'files', settings: { directory: root } }), headers: { 'content-type': 'application/json' } });
       assert.equal(res.statusCode, 400);
       assert.match(res.body, /fileRoots is empty/);
       assert.deepEqual(DEFAULT_CONNECTOR_POLICY.fileRoots, []);
@@ -132,7 +132,7 @@ describe('connector policy at save time (admin route PUT)', () => {
     const other = await buildApp({ store: t.store, connectorPolicy: strict });
     try {
       for (const url of ['http://127.0.0.1:8080', 'http://[::ffff:127.0.0.1]:8080', 'http://0x7f.0.0.1:8080']) {
-        const res = await other.inject({ method: 'PUT', url: '/_profileflow/connector-profiles/sn', payload: JSON.stringify({ kind: 'servicenow', connectorTypes: ['Servicenow'], settings: { instanceUrl: url, username: 'u', password: 'p' } }) });
+        const res = await other.inject({ method: 'PUT', url: '/_profileflow/connector-profiles/sn', payload: JSON.stringify({ kind: 'servicenow', connectorTypes: ['Servicenow'], settings: { instanceUrl: url, username: 'u', password: 'p' } }), headers: { 'content-type': 'application/json' } });
         assert.equal(res.statusCode, 400, url);
         assert.match(res.body, /a loopback address .*allowPrivateAddresses is false/, url);
       }
