@@ -6,8 +6,8 @@
  * retries on its own.
  */
 import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
-import { lookup } from 'node:dns/promises';
-import { isIP, type LookupFunction } from 'node:net';
+import { Agent } from 'undici';
+import type { LookupFunction } from 'node:net';
 import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from './policy.js';
 import { type SettingRules } from './settings.js';
 import { SourceError } from './types.js';
@@ -33,31 +33,29 @@ export interface HttpOptions {
 }
 
 /**
- * Refuses, as a permanent SourceError naming the host and the rule, a URL the operator's policy does
- * not allow: its host must match allowHosts and, unless private addresses are allowed, every address
- * it resolves to must be public (one private answer is enough to refuse: the connection may use any).
- * The check resolves the name once and fetch resolves it again, so a DNS server that changes its
- * answer in between (rebinding) is not stopped here; Node's bundled fetch offers no way to hand it the
- * checked addresses.
+ * Refuses, as a permanent SourceError naming the host and the rule, a URL the operator's policy does not
+ * allow by its text: a host outside allowHosts, or an IP literal in a private range. The addresses a name
+ * resolves to are checked where the connection is made (the dispatcher's lookup, below), so a DNS answer
+ * that changes between a check and the connection (rebinding) cannot slip through.
  */
-export async function checkDestination(what: string, url: string, policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY): Promise<void> {
+export function checkDestination(what: string, url: string, policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY): void {
   const problem = urlProblem(url, policy);
   if (problem) throw new SourceError('permanent', `${what} is refused: ${problem}.`);
-  if (policy.allowPrivateAddresses) return;
-  const host = normaliseHost(new URL(url).hostname);
-  if (isIP(host) !== 0) return;
-  let addresses: { address: string }[];
-  try {
-    addresses = await lookup(host, { all: true, verbatim: true });
-  } catch (err) {
-    // Transient, as fetch's own resolution failures always were: a resolver may fail for a while.
-    const code = (err as { code?: string }).code ?? 'a DNS failure';
-    throw new SourceError('transient', `${what} failed: the host '${host}' could not be resolved (${code}).`);
+}
+
+/**
+ * One connection pool per policy, whose sockets resolve names through policyLookup: fetch connects only
+ * to the addresses that lookup checked. Node's fetch takes an undici dispatcher of the same major
+ * version as the one it bundles.
+ */
+const dispatchers = new WeakMap<ConnectorPolicy, Agent>();
+function dispatcherFor(policy: ConnectorPolicy): Agent {
+  let agent = dispatchers.get(policy);
+  if (!agent) {
+    agent = new Agent({ connect: { lookup: policyLookup(policy) } });
+    dispatchers.set(policy, agent);
   }
-  for (const { address } of addresses) {
-    const refused = addressProblem(host, address, policy);
-    if (refused) throw new SourceError('permanent', `${what} is refused: ${refused}.`);
-  }
+  return agent;
 }
 
 /** The error a policy lookup fails a connection with; `code` tells it from network failures. */
@@ -114,11 +112,12 @@ export async function httpFetch(what: string, url: string, options: HttpOptions 
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const policy = options.policy ?? DEFAULT_CONNECTOR_POLICY;
   try {
-    await checkDestination(what, url, policy);
+    checkDestination(what, url, policy);
     // Redirects are not followed: the request carries credentials, and a source API that redirects is
     // misconfigured (wrong base URL or instance), which no retry mends. A target the policy refuses is
     // said so, since configuring it would not help either.
-    const response = await fetch(url, { method: options.method ?? 'GET', headers: options.headers, body: options.body, signal, redirect: 'manual' });
+    const init = { method: options.method ?? 'GET', headers: options.headers, body: options.body, signal, redirect: 'manual', dispatcher: dispatcherFor(policy) };
+    const response = await fetch(url, init as RequestInit);
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
       const location = response.headers.get('location');
@@ -138,6 +137,7 @@ export async function httpFetch(what: string, url: string, options: HttpOptions 
     if (options.signal?.aborted) throw options.signal.reason;
     if (timeout.aborted) throw new SourceError('transient', `${what} did not answer within ${timeoutMs} ms.`);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    if (cause instanceof PolicyRefusal) throw new SourceError('permanent', `${what} is refused: ${cause.message}.`);
     const detail = cause?.code ?? cause?.message ?? (err as Error).message;
     throw new SourceError('transient', options.unreachable ? options.unreachable(detail) : `${what} failed: ${detail}.`);
   } finally {
