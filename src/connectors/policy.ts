@@ -286,7 +286,7 @@ export function policyProblems(kind: string, settings: Record<string, unknown>, 
           problems.push(
             `${name} names '${v}', which does not start with ${policy.secretEnvPrefix}; the operator's policy allows only those.`,
           );
-        } else if (/^https?:\/\//i.test(v)) {
+        } else if (readsAsHttpUrl(v)) {
           const problem = urlProblem(v, policy);
           if (problem) problems.push(`Setting '${name}' is refused: ${problem}.`);
         }
@@ -295,6 +295,20 @@ export function policyProblems(kind: string, settings: Record<string, unknown>, 
   };
   visit(settings, '');
   return problems;
+}
+
+/**
+ * Whether a setting is an http(s) URL as the URL parser (and so fetch and the S3 SDK) reads it: the
+ * parser forgives a leading space, a missing or doubled slash, a tab, a backslash, any case of the
+ * scheme, so a test of the text's prefix would let such spellings through unchecked.
+ */
+function readsAsHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function directoryProblems(directory: unknown, policy: ConnectorPolicy): string[] {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/cli/config.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { type CliProcess, cliBuilt, runCli, startServe } from '../helpers/cli-process.js';
+import { runCli, serveSandbox } from '../helpers/cli-process.js';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,23 +20,7 @@ async function httpJson(url: string, method = 'GET', body?: unknown): Promise<{ 
 }
 
 describe('profileflow serve, spawned as a user starts it', () => {
-  before(() => assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests'));
-  const dirs: string[] = [];
-  const running: CliProcess[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'pf-e2e-'));
-    dirs.push(d);
-    return d;
-  };
-  const serve = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const started = await startServe(args, env);
-    running.push(started.proc);
-    return started;
-  };
-  after(async () => {
-    for (const p of running) await p.kill();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const { tempDir, serve } = serveSandbox('pf-e2e-');
 
   test('prints its banner with version, address and backend, and answers the health check', async () => {
     const dir = tempDir();

@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { openStore, SQLITE_FILE_NAME } from '../../src/store/open-store.js';
 import { LOCK_FILE_NAME } from '../../src/store/sqlite-guard.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { type CliProcess, cliBuilt, eventually, runCli, startServe } from '../helpers/cli-process.js';
+import { eventually, runCli, serveSandbox } from '../helpers/cli-process.js';
 
 const HEADERS = {
   'content-type': 'application/json',
@@ -33,23 +33,7 @@ function assertOneLine(stderr: string, pattern: RegExp): void {
 }
 
 describe('storage guards of the CLI', () => {
-  before(() => assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests'));
-  const dirs: string[] = [];
-  const running: CliProcess[] = [];
-  const tempDir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'pf-guard-'));
-    dirs.push(d);
-    return d;
-  };
-  const serve = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const started = await startServe(args, env);
-    running.push(started.proc);
-    return started;
-  };
-  after(async () => {
-    for (const p of running) await p.kill();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const { tempDir, serve } = serveSandbox('pf-guard-');
 
   describe('a damaged SQLite file', () => {
     let dir: string;

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, the file `npm install -g` links as `profileflow` (the test run comes after `npm run build`). */
@@ -184,4 +188,33 @@ export function workerOwner(p: ServiceProcess): string {
   const m = /worker (\S+) running/.exec(p.output());
   if (!m) throw new Error(`no worker banner in the output:\n${p.output()}`);
   return m[1];
+}
+
+/**
+ * For a describe block that spawns `profileflow serve` as a user would: temporary folders and started
+ * services, all removed and stopped after the block. Call it at the top of the block.
+ */
+export function serveSandbox(prefix: string): {
+  tempDir(): string;
+  serve(args: string[], env?: NodeJS.ProcessEnv): ReturnType<typeof startServe>;
+} {
+  before(() => assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests'));
+  const dirs: string[] = [];
+  const running: CliProcess[] = [];
+  after(async () => {
+    for (const p of running) await p.kill();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tempDir: () => {
+      const d = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    serve: async (args, env = {}) => {
+      const started = await startServe(args, env);
+      running.push(started.proc);
+      return started;
+    },
+  };
 }

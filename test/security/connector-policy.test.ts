@@ -155,6 +155,17 @@ describe('connector policy at save time (admin route PUT)', () => {
     assert.match(sf.message, /auth\.tokenUrl.*'localhost'/);
   });
 
+  // Found by attacking this policy: the check only looked at strings starting with `http://`, while the
+  // URL parser (and so the S3 SDK) also reads a leading space, one slash, a tab or a backslash; each of
+  // these was stored (201) and the read went to the private address.
+  test('URL spellings the parser accepts (leading space, one slash, tab, backslash) are checked like plain ones', async () => {
+    for (const endpoint of ['http:169.254.169.254', ' http://10.0.0.5:9000', 'http:/\t/127.0.0.1:9000', 'http:\\\\127.0.0.1:9000', 'HTTP://127.0.0.1']) {
+      const res = await put('s3-spelling', { kind: 's3', connectorTypes: ['S3'], settings: { endpoint } });
+      assert.equal(res.status, 400, JSON.stringify(endpoint));
+      assert.match(res.message, /refused|not a URL|must be/, JSON.stringify(endpoint));
+    }
+  });
+
   test('an …Env setting naming a variable without the secret prefix is refused, at any depth', async () => {
     const sf = await put('sf-home', {
       kind: 'salesforce',

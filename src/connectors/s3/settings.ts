@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { policyLookup } from '../http.js';
-import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY } from '../policy.js';
+import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, urlProblem } from '../policy.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { SourceError } from '../types.js';
 
@@ -122,6 +122,9 @@ export function loadS3Sdk(): Promise<S3Sdk> {
 }
 
 export function s3ClientFor(sdk: S3Sdk, profileName: string, settings: S3Settings, policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY): S3Client {
+  // The agents' lookup never sees an IP-literal endpoint, so the endpoint itself is checked here, at use.
+  const refused = settings.endpoint === undefined ? undefined : urlProblem(settings.endpoint, policy);
+  if (refused) throw new SourceError('permanent', `The S3 endpoint of connector profile '${profileName}' is refused: ${refused}.`);
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
   if (settings.accessKeyIdEnv && settings.secretAccessKeyEnv) {
     credentials = {
