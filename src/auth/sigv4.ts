@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../api/errors.js';
-import type { CredentialTable } from './credentials.js';
+import type { Credential, CredentialTable } from './credentials.js';
 
 /** The signing name of Customer Profiles (the model's `signingName`): the third part of the credential scope. */
 export const SIGNING_SERVICE = 'profile';
@@ -89,12 +89,7 @@ interface ParsedAuth {
 export function verifySigV4(request: SignedRequest, credentials: CredentialTable, now: number): VerifiedCaller {
   const { rawPath, query } = splitUrl(request.rawUrl);
   const headers = collectHeaders(request.rawHeaders);
-
-  const auth = parseAuth(headers, query);
-  checkScope(auth);
-  const credential = credentials.get(auth.accessKeyId);
-  if (!credential) throw new UnrecognizedClientException();
-  checkTime(auth, now);
+  const { auth, credential } = checkSigV4Envelope(headers, query, credentials, now);
 
   const bodyHash = payloadHashOf(request.body);
   let payloadHash = bodyHash;
@@ -122,6 +117,30 @@ export function verifySigV4(request: SignedRequest, credentials: CredentialTable
   const expected = signatureOf(key, stringToSign(auth.amzDate, scope, canonical));
   if (!timingSafeEqualText(auth.signature, expected)) throw new InvalidSignatureException();
   return { accessKeyId: auth.accessKeyId, accountId: credential.accountId, region: auth.region, role: credential.role ?? 'tenant' };
+}
+
+/**
+ * Everything verifySigV4 checks before it needs the body, in the same order and with the same errors: the
+ * form of the signature, its scope, that its key is configured, its time. Run before a body is read, it
+ * keeps a request nobody could have signed from making the service hold its body.
+ */
+export function checkSigV4BeforeBody(request: Omit<SignedRequest, 'body'>, credentials: CredentialTable, now: number): void {
+  const { query } = splitUrl(request.rawUrl);
+  checkSigV4Envelope(collectHeaders(request.rawHeaders), query, credentials, now);
+}
+
+function checkSigV4Envelope(
+  headers: Map<string, string[]>,
+  query: Array<[string, string]>,
+  credentials: CredentialTable,
+  now: number,
+): { auth: ParsedAuth; credential: Credential } {
+  const auth = parseAuth(headers, query);
+  checkScope(auth);
+  const credential = credentials.get(auth.accessKeyId);
+  if (!credential) throw new UnrecognizedClientException();
+  checkTime(auth, now);
+  return { auth, credential };
 }
 
 /** What signing needs from a caller's credentials (a session token is signed as `x-amz-security-token`). */

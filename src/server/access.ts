@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccessDeniedException } from '../api/errors.js';
 import { type AuthSettings, authenticate, type Caller } from '../auth/caller.js';
+import { checkSigV4BeforeBody } from '../auth/sigv4.js';
 
 /**
  * Authenticates every request that is not to a public route, once, in `preHandler` (a signature covers
@@ -8,6 +9,16 @@ import { type AuthSettings, authenticate, type Caller } from '../auth/caller.js'
  * no account, so it is refused on the AWS routes: operator and tenant are different credentials.
  */
 export function registerAuthentication(app: FastifyInstance, auth: AuthSettings | undefined): void {
+  // Before the body is read: a request that carries no signature, a malformed or expired one, or one of a
+  // key nobody configured is answered at once, so such a client cannot make the service hold a body of up
+  // to the body limit for the whole request timeout. The signature itself covers the body: checked below.
+  if (auth?.mode === 'sigv4') {
+    app.addHook('onRequest', async (request) => {
+      const { route } = request.ctx;
+      if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
+      checkSigV4BeforeBody({ method: request.method, rawUrl: request.raw.url ?? '/', rawHeaders: request.raw.rawHeaders }, auth.credentials ?? new Map(), (auth.now ?? Date.now)());
+    });
+  }
   app.addHook('preHandler', async (request) => {
     const { route } = request.ctx;
     if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
@@ -51,3 +62,4 @@ export function accountScopeOf(request: FastifyRequest, asked: string | undefine
   }
   return caller.accountId;
 }
+

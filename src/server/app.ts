@@ -94,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const fastifyCode = (error as { code?: string }).code;
     let serviceError: ServiceError;
     if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      serviceError = new BadRequestException(`The request body is larger than the limit of ${bodyLimit} bytes.`);
+      serviceError = new BadRequestException(`The request body is larger than the limit of ${request.routeOptions.bodyLimit ?? bodyLimit} bytes.`);
     } else if (fastifyCode?.startsWith('FST_ERR_CTP_') || fastifyCode === 'FST_ERR_BAD_URL') {
       serviceError = new BadRequestException(`The request could not be read: ${abridge((error as Error).message, 200)}`);
     } else {

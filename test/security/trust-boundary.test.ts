@@ -107,6 +107,27 @@ describe('the admin surface with --auth sigv4', () => {
     assert.deepEqual(ids.json, { seed: null });
   });
 
+  // Found by attacking this service: authentication ran once the body was read, so 24 unsigned requests
+  // announcing 8 MB bodies held about 200 MB until the request timeout (30 s).
+  test('an unsigned or unknown-key request is answered before its body is read', async () => {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const unknownKey = `AWS4-HMAC-SHA256 Credential=AKIDNOBODY/${amzDate.slice(0, 8)}/us-east-1/profile/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+    for (const authorization of [undefined, unknownKey]) {
+      const socket = await openSocket(port(s.url));
+      const answered: Buffer[] = [];
+      socket.on('data', (c: Buffer) => answered.push(c));
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(8 * 1024 * 1024) };
+      if (authorization) Object.assign(headers, { authorization, 'x-amz-date': amzDate });
+      socket.write(httpRequest('POST', '/domains/held', headers).replace(/\r\n\r\n$/, `\r\n\r\n{"${'a'.repeat(1000)}`));
+      const deadline = Date.now() + 5000;
+      while (!/\r\n\r\n/.test(Buffer.concat(answered).toString()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      socket.destroy();
+      const text = Buffer.concat(answered).toString();
+      assert.match(text, /^HTTP\/1\.1 403 /, `answered at once (${authorization ? 'unknown key' : 'unsigned'})`);
+      assert.match(text, authorization ? /UnrecognizedClientException/ : /MissingAuthenticationTokenException/);
+    }
+  });
+
   test('absolute-form and dot-segment targets are refused with a 400 naming the reason', async () => {
     const absolute = await rawRequest(port(s.url), httpRequest('GET', 'http://x/_profileflow/health'));
     assert.equal(absolute.status, 400);
@@ -355,5 +376,22 @@ describe('the browser threats of the default mode (auth off on loopback)', () =>
     assert.equal(other.headers.get('access-control-allow-origin'), null);
     const adminGet = await send(url, 'GET', '/_profileflow/faults', { headers: { origin: 'https://app.example' } });
     assert.equal(adminGet.headers.get('access-control-allow-origin'), null, 'no CORS on the admin surface');
+  });
+});
+
+describe('admin bodies are small', () => {
+  test('a body over 256 KiB to an admin route is refused with the limit named', async () => {
+    const ts = await createTestStore('sqlite');
+    const app = await buildApp({ store: ts.store });
+    try {
+      const res = await app.inject({ method: 'PUT', url: '/_profileflow/faults', headers: { 'content-type': 'application/json' }, payload: `[${' '.repeat(300 * 1024)}]` });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.body, /larger than the limit of 262144 bytes/);
+      const aws = await app.inject({ method: 'POST', url: '/domains/big', headers: { 'content-type': 'application/json' }, payload: `{"DefaultExpirationDays":1${' '.repeat(300 * 1024)}}` });
+      assert.equal(aws.statusCode, 200, 'the AWS routes keep their own limit');
+    } finally {
+      await app.close();
+      await ts.dispose();
+    }
   });
 });
