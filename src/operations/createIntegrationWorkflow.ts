@@ -1,4 +1,4 @@
-import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
+import { BadRequestException, InternalServerException, ResourceNotFoundException } from '../api/errors.js';
 import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
 import { newWorkflowId } from '../domain/ids.js';
 import { requireRunnableTasks } from '../domain/flow-tasks.js';
@@ -6,6 +6,9 @@ import { sourceObjectOf } from '../domain/source-flow.js';
 import { iso, newStep, planWindows } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
+
+/** Ids drawn before giving up: only a seed replayed over thousands of stored workflows gets near it. */
+const MAX_ID_DRAWS = 10_000;
 
 /**
  * Validates everything a step would otherwise fail on later (the object type, the connector profile and
@@ -47,32 +50,41 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
 
   const now = ctx.clock.now();
   const windows = planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now);
-  const workflowId = newWorkflowId();
-  const steps = windows.map((w, i) =>
-    newStep(flow.FlowName, workflowId, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`),
-  );
-  await ctx.store.transaction((store) =>
-    store.workflows.create(
-      ctx.scope,
-      {
-        workflowId,
-        domainName: input.DomainName,
-        workflowType: input.WorkflowType,
-        status: 'NOT_STARTED',
-        objectTypeName: input.ObjectTypeName,
-        connectorType: source.ConnectorType,
-        connectorProfileName: source.ConnectorProfileName!,
-        roleArn: input.RoleArn,
-        definition: { flowDefinition: flow as unknown as Record<string, unknown>, tags: input.Tags },
-        recordsProcessed: 0,
-        stepsCompleted: 0,
-        totalSteps: steps.length,
-        createdAt: now,
-        updatedAt: now,
-      },
-      steps,
-    ),
-  );
+  // A seeded id sequence starts over at every re-seed, so its next id may belong to a workflow created
+  // before (in any account): such an id is skipped, as a random one would never have been drawn.
+  let workflowId = '';
+  let steps: ReturnType<typeof newStep>[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const id = newWorkflowId();
+    steps = windows.map((w, i) => newStep(flow.FlowName, id, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`));
+    const created = await ctx.store.transaction((store) =>
+      store.workflows.create(
+        ctx.scope,
+        {
+          workflowId: id,
+          domainName: input.DomainName,
+          workflowType: input.WorkflowType,
+          status: 'NOT_STARTED',
+          objectTypeName: input.ObjectTypeName,
+          connectorType: source.ConnectorType,
+          connectorProfileName: source.ConnectorProfileName!,
+          roleArn: input.RoleArn,
+          definition: { flowDefinition: flow as unknown as Record<string, unknown>, tags: input.Tags },
+          recordsProcessed: 0,
+          stepsCompleted: 0,
+          totalSteps: steps.length,
+          createdAt: now,
+          updatedAt: now,
+        },
+        steps,
+      ),
+    );
+    if (created) {
+      workflowId = id;
+      break;
+    }
+    if (attempt >= MAX_ID_DRAWS) throw new InternalServerException();
+  }
   ctx.engine?.wake();
   return {
     WorkflowId: workflowId,

@@ -102,7 +102,8 @@ export interface NewStep {
  * its own, so a worker that lost its lease can never overwrite its successor's progress.
  */
 export interface WorkflowRepository {
-  create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<void>;
+  /** False, having written nothing, when the workflow id is already taken (by any account). */
+  create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean>;
   /** The workflow without its FlowDefinition (only the engine reads that, through its claims); undefined when missing or being deleted. */
   get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined>;
   /** Newest first (createdAt, then workflowId, both descending); keyset after `after`. */

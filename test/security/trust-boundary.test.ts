@@ -7,6 +7,8 @@ import { buildApp } from '../../src/server/app.js';
 import { buildWorkerApp } from '../../src/server/worker-app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
 import { closedWithin, httpRequest, openSocket, rawRequest } from '../helpers/raw-socket.js';
+import { startServer } from '../helpers/server.js';
+import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType } from '../helpers/workflows.js';
 import { assertAwsError, send } from '../protocol/raw.js';
 import {
   ACCOUNT_A,
@@ -392,6 +394,30 @@ describe('admin bodies are small', () => {
     } finally {
       await app.close();
       await ts.dispose();
+    }
+  });
+});
+
+// Found by attacking this service: seeded ids start over at every re-seed, and a workflow id is unique
+// across accounts, so after a re-seed another account's CreateIntegrationWorkflow answered 500 (the id
+// was taken) — which also told it that some account held that id.
+describe('re-seeding ids', () => {
+  test("another account's workflow under a replayed seed gets a fresh id, never a 500", async () => {
+    const server = await startServer('sqlite');
+    try {
+      await server.store.connectorProfiles.put({ name: 'seeded', kind: 'synthetic', connectorTypes: ALL_CONNECTOR_TYPES as never, settings: { recordsPerDay: 1, seed: 1 } }, 'api', Date.now());
+      const created: string[] = [];
+      for (const accountId of [ACCOUNT_A, ACCOUNT_B]) {
+        const seeded = await send(server.url, 'POST', '/_profileflow/ids', { headers: { 'content-type': 'application/json' }, body: '{"seed":"same-seed"}' });
+        assert.equal(seeded.status, 200);
+        const client = server.clientFor({ accountId });
+        await client.send(new CreateDomainCommand({ DomainName: 'seeded', DefaultExpirationDays: 30 }));
+        await putObjectType(client, 'seeded');
+        created.push(await createWorkflow(client, { env: { domain: 'seeded', objectType: 'Contact', profile: 'seeded' } }));
+      }
+      assert.notEqual(created[0], created[1]);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -26,12 +26,20 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     private readonly capabilities: DialectCapabilities,
   ) {}
 
-  async create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<void> {
-    await this.db.insertInto('workflows').values(toWorkflowRow(scope, workflow)).execute();
-    if (steps.length === 0) return;
+  async create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean> {
+    // Workflow ids are unique across accounts (random ones never meet; seeded ones repeat after every
+    // re-seed): an id already taken inserts nothing, and the caller draws another rather than failing.
+    const inserted = await this.db
+      .insertInto('workflows')
+      .values(toWorkflowRow(scope, workflow))
+      .onConflict((oc) => oc.column('workflow_id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+    if (steps.length === 0) return true;
     const rows = steps.map((s, i) => newStepRow(scope, workflow.domainName, workflow.workflowId, i + 1, s, workflow.createdAt));
     // Bound the statement size: SQLite allows 32766 parameters, PostgreSQL 65535.
     for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('workflow_steps').values(rows.slice(i, i + 500)).execute();
+    return true;
   }
 
   async get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined> {
