@@ -411,7 +411,9 @@ function parseQuery(rawQuery: string): Array<[string, string]> {
     const eq = part.indexOf('=');
     const key = eq === -1 ? part : part.slice(0, eq);
     const value = eq === -1 ? '' : part.slice(eq + 1);
-    pairs.push([decode(key), decode(value)]);
+    // '+' reads as a space, as the request's own query parser reads it (URLSearchParams): what is verified
+    // is what the operation is given. Signers encode a space as %20 and a plus as %2B, so none is affected.
+    pairs.push([decode(key.replace(/\+/g, ' ')), decode(value.replace(/\+/g, ' '))]);
   }
   return pairs;
 }

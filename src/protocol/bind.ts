@@ -45,8 +45,11 @@ export function bindInput(operation: string, raw: RawRequest): Record<string, un
         const all = raw.query.getAll(key);
         if (all.length > 0) assembled[name] = all;
       } else {
-        const text = raw.query.get(key);
-        if (text !== null) assembled[name] = coerceQueryValue(target.type, text);
+        const all = raw.query.getAll(key);
+        // The signature sorts repeated parameters, so their order is not signed: taking one of two
+        // values would let anyone on the way choose which. A single-valued member may appear once.
+        if (all.length > 1) throw new BadRequestException(`The query parameter '${key}' appears ${all.length} times; it takes one value.`);
+        if (all.length === 1) assembled[name] = coerceQueryValue(target.type, all[0]);
       }
     }
   }

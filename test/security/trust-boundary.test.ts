@@ -130,6 +130,24 @@ describe('the admin surface with --auth sigv4', () => {
     }
   });
 
+  // Found by attacking this service: the verifier read '+' in the query literally while the operation read
+  // it as a space, so a request signed with `a%2Bb` could be sent as `a+b` and still verify; and repeated
+  // parameters verify in any order (the canonical query sorts them) while the operation took the first.
+  test('what the signature covers is what the operation reads: + in the query, repeated parameters', async () => {
+    const signed = await signRequest(s.url, 'POST', '/domains/kept/workflows', { accessKeyId: KEY_A, query: { 'next-token': 'a+b' }, body: '{}' });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([k]) => k.toLowerCase() !== 'host'));
+    const asSigned = await fetch(`${s.url}/domains/kept/workflows?next-token=a%2Bb`, { method: 'POST', headers, body: '{}' });
+    assert.equal(asSigned.headers.get('x-amzn-errortype'), 'BadRequestException', 'the signed request verifies (and its token is refused)');
+    await asSigned.body?.cancel();
+    const plusAsSpace = await fetch(`${s.url}/domains/kept/workflows?next-token=a+b`, { method: 'POST', headers, body: '{}' });
+    assert.equal(plusAsSpace.status, 403);
+    assert.equal(plusAsSpace.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
+    await plusAsSpace.body?.cancel();
+
+    const twice = await signRequest(s.url, 'POST', '/domains/kept/workflows', { accessKeyId: KEY_A, query: { 'max-results': ['1', '2'] }, body: '{}' });
+    assertAwsError(await sendSigned(twice), 400, 'BadRequestException', "'max-results' appears 2 times");
+  });
+
   test('absolute-form and dot-segment targets are refused with a 400 naming the reason', async () => {
     const absolute = await rawRequest(port(s.url), httpRequest('GET', 'http://x/_profileflow/health'));
     assert.equal(absolute.status, 400);
