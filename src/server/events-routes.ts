@@ -25,7 +25,8 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
     open.clear();
   });
 
-  app.get('/events', { config: { access: 'account' } }, async (request, reply) => {
+  // No HEAD twin: a stream has no headers-only form, and a hijacked HEAD would never answer.
+  app.get('/events', { config: { access: 'account' }, exposeHeadRoute: false }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const filter = {
       domainName: query.domain,

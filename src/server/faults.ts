@@ -37,6 +37,7 @@ export interface FaultRule {
 
 const OPERATION_NAMES = new Set(allOperations.map((o) => o.name));
 const MAX_RULES = 100;
+const MAX_STREAMS = 10_000;
 
 /**
  * The fault rules of this process, applied to AWS operations before their handler. Rolls come from a
@@ -46,7 +47,12 @@ const MAX_RULES = 100;
  */
 export class FaultInjector {
   private rules: FaultRule[] = [];
-  private random: () => number = seededRandom('faults');
+  /**
+   * One random stream per calling account, so that one tenant's traffic or rule changes never change
+   * which of another account's calls a probability rule hits. Bounded: past the cap the streams start
+   * over, as after a re-seed.
+   */
+  private randoms = new Map<string, () => number>();
 
   list(accountId?: string): FaultRule[] {
     return this.rules.filter((r) => accountId === undefined || r.accountId === accountId).map((r) => ({ ...r }));
@@ -66,7 +72,7 @@ export class FaultInjector {
       }
       this.rules = [...this.rules.filter((r) => r.accountId !== accountId), ...checked.map((r) => ({ ...r, accountId }))];
     }
-    this.reseed();
+    this.reseed(accountId);
     return this.list(accountId);
   }
 
@@ -74,9 +80,20 @@ export class FaultInjector {
     this.rules = accountId === undefined ? [] : this.rules.filter((r) => r.accountId !== accountId);
   }
 
-  /** Restarts the random stream (after the id seed changes). */
-  reseed(): void {
-    this.random = seededRandom('faults');
+  /** Restarts the random streams (every one after the id seed changes; one account's after its rules change). */
+  reseed(accountId?: string): void {
+    if (accountId === undefined) this.randoms.clear();
+    else this.randoms.delete(accountId);
+  }
+
+  private randomOf(accountId: string): () => number {
+    let random = this.randoms.get(accountId);
+    if (!random) {
+      if (this.randoms.size >= MAX_STREAMS) this.randoms.clear();
+      random = seededRandom(`faults\u0000${accountId}`);
+      this.randoms.set(accountId, random);
+    }
+    return random;
   }
 
   /** The effect on a request for `operation`: a delay, then maybe an error. Each matching rule rolls once, in order. */
@@ -85,7 +102,7 @@ export class FaultInjector {
     for (const rule of this.rules) {
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (rule.accountId !== undefined && rule.accountId !== accountId) continue;
-      if (rule.probability < 1 && this.random() >= rule.probability) continue;
+      if (rule.probability < 1 && this.randomOf(accountId)() >= rule.probability) continue;
       latencyMs += rule.latencyMs ?? 0;
       if (rule.error !== undefined) return { latencyMs, error: errorOf(rule.error, operation) };
     }

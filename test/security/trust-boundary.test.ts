@@ -366,6 +366,12 @@ describe('the browser threats of the default mode (auth off on loopback)', () =>
     assert.equal(sameOrigin.status, 200, sameOrigin.text);
   });
 
+  // Found by attacking this service: HEAD of the event stream was hijacked like its GET and never answered.
+  test('HEAD of the event stream answers at once', async () => {
+    const head = await rawRequest(port(url), httpRequest('HEAD', '/_profileflow/events'), 3000);
+    assert.ok(head.status >= 400, head.text);
+  });
+
   test('a Host that does not name the service is refused (DNS rebinding)', async () => {
     const rebound = await rawRequest(port(url), httpRequest('GET', '/domains/kept', { host: 'attacker.example' }));
     assert.equal(rebound.status, 400);
