@@ -221,13 +221,15 @@ describe('files connector', () => {
       );
     });
 
-    test('a missing Object folder is a permanent error naming the object and the folder expected', async () => {
-      await expectSourceError(
+    test('a missing Object folder is a permanent error naming the object and the folder expected, not the server path', async () => {
+      const error = await expectSourceError(
         readAll(files, req({ object: 'Opportunity', start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' })),
         'permanent',
         "'Opportunity'",
-        join(FIXTURES, 'Opportunity'),
+        'in its directory',
       );
+      // Step messages reach tenants; the operator's folders are not theirs to see.
+      assert.ok(!error.message.includes(FIXTURES));
     });
 
     test('an object that climbs out of the directory is refused', async () => {

@@ -169,7 +169,8 @@ async function confine(
   if (!(await isDirectory(directory))) {
     throw new SourceError(
       'permanent',
-      `The directory '${absolute}' of connector profile '${profileName}' does not exist or is not a folder.`,
+      // Step messages reach tenants: the operator's folder layout is not theirs to see.
+      `The directory of connector profile '${profileName}' does not exist or is not a folder.`,
     );
   }
   const root = rootHolding(directory, policy);
@@ -186,12 +187,12 @@ async function objectFolder(c: Confinement, directory: string, object: string): 
   const folder = resolve(directory, object);
   const rel = relative(directory, folder);
   if (object === '' || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-    throw new SourceError('permanent', `The object '${object}' does not name a folder inside '${directory}'.`);
+    throw new SourceError('permanent', `The object '${object}' does not name a folder inside the directory of connector profile '${c.profileName}'.`);
   }
   if (!(await isDirectory(folder))) {
     throw new SourceError(
       'permanent',
-      `Connector profile '${c.profileName}' has no folder for object '${object}': expected the folder '${folder}'.`,
+      `Connector profile '${c.profileName}' has no folder for object '${object}': expected the folder '${rel}' in its directory.`,
     );
   }
   // The object's folder may itself be a link.
@@ -386,6 +387,7 @@ function fileError(profileName: string, what: string, err: unknown): SourceError
   const code = (err as { code?: string }).code;
   return new SourceError(
     code && TRANSIENT_CODES.has(code) ? 'transient' : 'permanent',
-    `${what} (connector profile '${profileName}'): ${(err as Error).message}`,
+    // The code, not the message: Node's messages quote absolute paths, which tenants do not get to see.
+    `${what} (connector profile '${profileName}'): ${code ?? 'the file could not be read'}.`,
   );
 }
