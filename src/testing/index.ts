@@ -123,6 +123,10 @@ export interface Profileflow {
   clientConfigFor(options: { accountId?: string; region?: string }): ProfileflowClientConfig;
   /** The Fastify app, for `app.inject()`. */
   app: FastifyInstance;
+  /** SQLite: the temporary folder holding profileflow.db (removed by stop()); PostgreSQL: undefined. */
+  dataDir?: string;
+  /** PostgreSQL: the schema of this instance (dropped by stop()); SQLite: undefined. */
+  schema?: string;
   /** Stops the engine and the server, closes the store and removes its data (folder or schema). */
   stop(): Promise<void>;
   /** Empties every table, or only `accountId`'s rows (as `POST /_profileflow/reset`). Declared connector profiles come back after a full reset. */
@@ -190,7 +194,7 @@ export async function startProfileflow(options: StartProfileflowOptions = {}): P
     });
     const endpoint = await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
     engine.start();
-    return instance({ options, endpoint, region, accountId, app, engine, store, clock, faults, policy, declare, dispose: opened.dispose });
+    return instance({ options, endpoint, region, accountId, app, engine, store, clock, faults, policy, declare, opened });
   } catch (err) {
     await engine?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -211,7 +215,7 @@ interface Parts {
   faults: FaultInjector;
   policy: ConnectorPolicy;
   declare: () => Promise<void>;
-  dispose: () => Promise<void>;
+  opened: { dispose: () => Promise<void>; dataDir?: string; schema?: string };
 }
 
 function instance(p: Parts): Profileflow {
@@ -237,11 +241,13 @@ function instance(p: Parts): Profileflow {
     clientConfig,
     clientConfigFor,
     app,
+    dataDir: p.opened.dataDir,
+    schema: p.opened.schema,
     stop() {
       stopped ??= (async () => {
         await engine.stop();
         await app.close();
-        await p.dispose();
+        await p.opened.dispose();
       })();
       return stopped;
     },
@@ -348,13 +354,16 @@ function checkProfiles(profiles: Record<string, ConnectorProfileInput>, policy: 
 }
 
 /** A migrated, empty store of its own, and how to remove it again. */
-async function openFreshStore(options: StartProfileflowOptions): Promise<{ store: KyselyStore; dispose: () => Promise<void> }> {
+async function openFreshStore(
+  options: StartProfileflowOptions,
+): Promise<{ store: KyselyStore; dispose: () => Promise<void>; dataDir?: string; schema?: string }> {
   if ((options.backend ?? 'sqlite') === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'profileflow-test-'));
     try {
       const store = await openStore({ backend: 'sqlite', dataDir });
       return {
         store,
+        dataDir,
         dispose: async () => {
           await store.close();
           rmSync(dataDir, { recursive: true, force: true });
@@ -394,6 +403,7 @@ async function openFreshStore(options: StartProfileflowOptions): Promise<{ store
   }
   return {
     store,
+    schema,
     dispose: async () => {
       await store.close();
       await dropSchema();
