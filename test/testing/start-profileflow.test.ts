@@ -145,6 +145,36 @@ describe('startProfileflow lifecycle', () => {
   });
 });
 
+describe('startProfileflow in auto mode', () => {
+  test('connectorProfiles.put, seeded ids repeating after a reset, and waitForWorkflow polling while the engine runs by itself', async () => {
+    const pf = await startProfileflow({ engineMode: 'auto', engine: { pollIntervalMs: 20 } });
+    const client = new CustomerProfilesClient(pf.clientConfig);
+    try {
+      await pf.connectorProfiles.put('auto-contacts', { kind: 'synthetic', settings: { recordsPerDay: 24, seed: 5 } });
+      const run = async () => {
+        pf.seedIds('toolkit-run');
+        await client.send(new CreateDomainCommand({ DomainName: 'auto', DefaultExpirationDays: 30 }));
+        await putObjectType(client, 'auto');
+        const { WorkflowId } = await client.send(
+          new CreateIntegrationWorkflowCommand(workflowRequest({ env: { domain: 'auto', objectType: 'Contact', profile: 'auto-contacts' } })),
+        );
+        const done = await pf.waitForWorkflow('auto', WorkflowId!, 'COMPLETE', { timeoutMs: 15_000 });
+        assert.equal(done.Metrics?.AppflowIntegration?.RecordsProcessed, 24);
+        return WorkflowId;
+      };
+      const first = await run();
+      await pf.reset();
+      // A full reset empties connector profiles put at runtime (only declared ones come back).
+      await pf.connectorProfiles.put('auto-contacts', { kind: 'synthetic', settings: { recordsPerDay: 24, seed: 5 } });
+      assert.equal(await run(), first, 'the same seed gives the same WorkflowId');
+    } finally {
+      pf.seedIds(null);
+      client.destroy();
+      await pf.stop();
+    }
+  });
+});
+
 describe('startProfileflow on PostgreSQL', async () => {
   const postgres = (await availableBackends()).includes('postgres');
   test('a fresh schema of its own, dropped by stop()', { skip: !postgres && 'PostgreSQL does not answer' }, async () => {
