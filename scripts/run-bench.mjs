@@ -12,9 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['startup', 'control-plane', 'peer', 'ingestion', 'scale-out', 'throttle'];
+const ALL = ['startup', 'control-plane', 'peer', 'ingestion', 'scale-out', 'throttle', 'testing-start'];
 /** Without names, every benchmark, and ingestion a second time on PostgreSQL. */
-const DEFAULT_RUNS = [['startup'], ['control-plane'], ['peer'], ['ingestion'], ['ingestion', '--backend', 'postgres'], ['scale-out'], ['throttle']];
+const DEFAULT_RUNS = [['startup'], ['control-plane'], ['peer'], ['ingestion'], ['ingestion', '--backend', 'postgres'], ['scale-out'], ['throttle'], ['testing-start']];
 
 const args = process.argv.slice(2);
 const build = !args.includes('--no-build');

@@ -22,8 +22,8 @@ import { createTestStore, type TestStore } from '../helpers/backends.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putObjectType, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
 import { ACCOUNT_A, ALL_CREDENTIALS, CREDENTIALS, KEY_A, KEY_B, OPERATOR_KEY, OPERATOR_SECRET, sendSigned, signRequest } from '../security/support.js';
+import { browserSkip, CHROMIUM } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.PROFILEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join('test-results', 'console');
 const PAGE_SIZE = 12;
 const WAIT_MS = 15_000;
@@ -110,7 +110,7 @@ describe('the console signer (console/src/sigv4.ts) against the server verifier'
   });
 });
 
-describe('web console with --auth sigv4', () => {
+describe('web console with --auth sigv4', { skip: browserSkip() }, () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
   let testStore: TestStore;
   let engine: Engine;

@@ -18,8 +18,8 @@ import { CONSOLE_PATH, DEFAULT_CONSOLE_ROOT, registerConsoleRoutes } from '../..
 import { startServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putConnectorProfile, setupWorkflowEnv, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
+import { browserSkip, CHROMIUM } from '../helpers/browser.js';
 
-const CHROMIUM = process.env.PROFILEFLOW_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join('test-results', 'console');
 /** 24 records a day, 12 to a page: a one-day step reads in two pages. */
 const PAGE_SIZE = 12;
@@ -60,7 +60,7 @@ function rawGet(url: string, path: string, headers: Record<string, string> = {})
   });
 }
 
-describe('web console', () => {
+describe('web console', { skip: browserSkip() }, () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
   let s: TestServer;
   let browser: Browser;

@@ -16,3 +16,5 @@ function answers(command: string, args: string[], what: string): boolean {
 /** The official clients beside the SDK: the `aws` CLI and python3 with boto3 (both on these machines through pip). */
 export const hasAwsCli = answers('aws', ['--version'], 'the aws CLI');
 export const hasBoto3 = answers('python3', ['-c', 'import boto3'], 'python3 with boto3');
+/** pytest beside boto3: examples/pytest runs under it (examples.test.ts). */
+export const hasPytest = hasBoto3 && answers('python3', ['-m', 'pytest', '--version'], 'python3 with pytest');
