@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateDomainCommand, GetDomainCommand, ListDomainsCommand } from '@aws-sdk/client-customer-profiles';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateDomainCommand, CreateIntegrationWorkflowCommand, CustomerProfilesClient, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand } from '@aws-sdk/client-customer-profiles';
 import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { buildWorkerApp } from '../../src/server/worker-app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
+import { eventually, serveSandbox } from '../helpers/cli-process.js';
 import { closedWithin, httpRequest, openSocket, rawRequest } from '../helpers/raw-socket.js';
 import { startServer } from '../helpers/server.js';
-import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType } from '../helpers/workflows.js';
+import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType, workflowRequest } from '../helpers/workflows.js';
 import { assertAwsError, send } from '../protocol/raw.js';
 import {
   ACCOUNT_A,
@@ -443,5 +446,47 @@ describe('re-seeding ids', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+// Row 6, as a user runs it. Before: a `files` folder with a link loop (`x -> .`) never ended its step, CPU
+// and memory grew, DeleteWorkflow did not stop it and SIGTERM did not stop the process.
+describe('a link loop under a spawned serve', () => {
+  const { tempDir, serve } = serveSandbox('pf-loop-');
+
+  test('the step fails promptly naming the loop, and SIGTERM still drains and exits 0', async () => {
+    const dir = tempDir();
+    const contact = join(dir, 'source', 'Contact');
+    mkdirSync(contact, { recursive: true });
+    writeFileSync(join(contact, 'a.jsonl'), `${JSON.stringify({ Id: '1', Email: 'a@example.com', LastModifiedDate: '2025-03-01T12:00:00Z' })}\n`);
+    symlinkSync('.', join(contact, 'loop'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ connectorProfiles: [{ name: 'looped', kind: 'files', settings: { directory: join(dir, 'source') } }] }));
+    const { proc, url } = await serve(['--data-dir', join(dir, 'data'), '--config', config, '--file-roots', dir]);
+    const client = new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDLOOP', secretAccessKey: 'x' } });
+    try {
+      await client.send(new CreateDomainCommand({ DomainName: 'looped', DefaultExpirationDays: 30 }));
+      await putObjectType(client, 'looped');
+      // An S3 flow lists its bucket folder recursively: the walk that the loop used to keep going forever.
+      const request = workflowRequest({ env: { domain: 'looped', objectType: 'Contact', profile: 'looped' }, Batches: [{ StartTime: new Date('2025-03-01T00:00:00Z'), EndTime: new Date('2025-03-02T00:00:00Z') }] });
+      const flow = request.IntegrationConfig!.AppflowIntegration!.FlowDefinition!;
+      flow.SourceFlowConfig = { ConnectorType: 'S3', ConnectorProfileName: 'looped', SourceConnectorProperties: { S3: { BucketName: 'Contact' } } };
+      flow.Tasks = [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { S3: 'NO_OP' } }];
+      const { WorkflowId: workflowId } = await client.send(new CreateIntegrationWorkflowCommand(request));
+      let last = '';
+      const failed = await eventually(async () => {
+        const w = await client.send(new GetWorkflowCommand({ DomainName: 'looped', WorkflowId: workflowId! }));
+        last = `${w.Status} ${w.ErrorDescription ?? ''}`;
+        return w.Status === 'FAILED' ? w : undefined;
+      }, 'the workflow to fail', 20_000).catch((err: Error) => {
+        throw new Error(`${err.message}; last seen: ${last}; serve said: ${proc.stdout}${proc.stderr}`);
+      });
+      assert.match(failed.ErrorDescription ?? '', /link loop|reached twice through links/);
+      assert.ok(!(failed.ErrorDescription ?? '').includes(dir), 'no server path in what a tenant reads');
+    } finally {
+      client.destroy();
+    }
+    proc.child.kill('SIGTERM');
+    assert.deepEqual(await proc.waitForExit(10_000), { code: 0, signal: null });
   });
 });
