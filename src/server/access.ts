@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccessDeniedException } from '../api/errors.js';
 import { type AuthSettings, authenticate, type Caller } from '../auth/caller.js';
 import { checkSigV4BeforeBody } from '../auth/sigv4.js';
+import { syncHook } from './request-context.js';
 
 /**
  * Authenticates every request that is not to a public route, once, in `preHandler` (a signature covers
@@ -13,13 +14,13 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthSettings 
   // key nobody configured is answered at once, so such a client cannot make the service hold a body of up
   // to the body limit for the whole request timeout. The signature itself covers the body: checked below.
   if (auth?.mode === 'sigv4') {
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', syncHook((request) => {
       const { route } = request.ctx;
       if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
       checkSigV4BeforeBody({ method: request.method, rawUrl: request.raw.url ?? '/', rawHeaders: request.raw.rawHeaders }, auth.credentials ?? new Map(), (auth.now ?? Date.now)());
-    });
+    }));
   }
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', syncHook((request) => {
     const { route } = request.ctx;
     if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
     const rawUrl = request.raw.url ?? '/';
@@ -32,7 +33,7 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthSettings 
         'Operator credentials reach the service\'s own routes under /_profileflow/, not the AWS APIs, and act in no account; sign AWS requests with a tenant key.',
       );
     }
-  });
+  }));
 }
 
 /**

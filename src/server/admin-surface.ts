@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { authorizeAdminRoute } from './access.js';
 import { requireJsonBody } from './browser-guard.js';
 import { ADMIN_PREFIX } from './console-routes.js';
+import { syncHook } from './request-context.js';
 
 /** The largest body an admin route reads, in bytes. */
 export const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -20,10 +21,13 @@ export async function registerAdminSurface(app: FastifyInstance, register: (admi
         // Admin bodies are a few rules or one connector profile: no reason to hold the AWS routes' 8 MB.
         route.bodyLimit ??= ADMIN_BODY_LIMIT;
       });
-      admin.addHook('preHandler', async (request) => {
-        authorizeAdminRoute(request);
-        requireJsonBody(request);
-      });
+      admin.addHook(
+        'preHandler',
+        syncHook((request) => {
+          authorizeAdminRoute(request);
+          requireJsonBody(request);
+        }),
+      );
       register(admin);
     },
     { prefix: ADMIN_PREFIX },

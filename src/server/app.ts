@@ -17,7 +17,7 @@ import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-route
 import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
 import { registerEngineRoutes } from './engine-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
-import { registerRequestContext } from './request-context.js';
+import { registerRequestContext, syncHook } from './request-context.js';
 import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
 import { withLogRedaction } from './log-redaction.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
@@ -79,9 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   applyConnectionLimits(app, deps.limits);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', syncHook((request, reply) => {
     reply.header('x-amzn-requestid', request.id);
-  });
+  }));
   registerRequestContext(app);
   registerRequestLogs(app);
   registerBrowserGuard(app, deps.browser ?? {});
@@ -149,13 +149,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * the request id. Headers and bodies are never logged; the URL goes through the logger's serializer.
  */
 export function registerRequestLogs(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', syncHook((request) => {
     request.log = request.log.child({ operation: request.ctx.operation });
     request.log.info({ req: request }, 'incoming request');
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  }));
+  app.addHook('onResponse', syncHook((request, reply) => {
     request.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  });
+  }));
 }
 
 /**

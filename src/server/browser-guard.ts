@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessDeniedException, BadRequestException } from '../api/errors.js';
 import { allOperations } from '../api/service.js';
 import { Router } from '../protocol/router.js';
-import { pathOf } from './request-context.js';
+import { pathOf, syncHook } from './request-context.js';
 
 /** What the service answers to, as seen from a browser. */
 export interface BrowserPolicy {
@@ -47,7 +47,7 @@ export function registerBrowserGuard(app: FastifyInstance, policy: BrowserPolicy
   const hosts = new Set([...LOOPBACK_NAMES, ...(policy.allowedHosts ?? []).map((h) => stripBrackets(h.toLowerCase()))]);
   const corsOrigins = new Set((policy.corsOrigins ?? []).map((o) => o.toLowerCase()));
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', syncHook((request, reply) => {
     const host = request.headers.host;
     // A browser always sends Host; a request without one (HTTP/1.0 tools) is no rebinding page.
     if (host !== undefined && !anyHost && !hosts.has(hostNameOf(host)) && !isLoopbackAddress(hostNameOf(host))) {
@@ -67,7 +67,7 @@ export function registerBrowserGuard(app: FastifyInstance, policy: BrowserPolicy
     if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
       throw new AccessDeniedException('Cross-site requests that change state are refused.');
     }
-  });
+  }));
 
   // Preflights: answered for an allowed origin asking for an AWS operation; anything else is left to the
   // not-found handler, as before CORS existed.

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
+import { syncHook } from './request-context.js';
 
 /** Seconds; the Prometheus client defaults, which suit an API answered in milliseconds. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -160,16 +161,16 @@ function labelText(labels: Labels): string {
  */
 export function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
   const started = new WeakMap<object, bigint>();
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', syncHook((request) => {
     started.set(request, process.hrtime.bigint());
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  }));
+  app.addHook('onResponse', syncHook((request, reply) => {
     const operation = request.ctx?.operation ?? 'Unknown';
     if (operation === METRICS_ROUTE) return;
     metrics.requests.inc({ operation, status: String(reply.statusCode) });
     const t0 = started.get(request);
     if (t0 !== undefined) metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - t0) / 1e9);
-  });
+  }));
 }
 
 const METRICS_ROUTE = '/_profileflow/metrics';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestException, type ServiceError } from '../api/errors.js';
 import { allOperations } from '../api/service.js';
 import type { Caller } from '../auth/caller.js';
@@ -58,7 +58,7 @@ const router = new Router(allOperations, new Set(allOperations.map((o) => o.name
  */
 export function registerRequestContext(app: FastifyInstance): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', syncHook((request) => {
     request.ctx = { route: { kind: 'none' }, operation: 'Unknown', requestId: request.id };
     const rawUrl = request.raw.url ?? '/';
     if (!rawUrl.startsWith('/')) {
@@ -70,7 +70,7 @@ export function registerRequestContext(app: FastifyInstance): void {
     }
     request.ctx.route = matchedRoute(request, path);
     request.ctx.operation = labelOf(request.ctx.route);
-  });
+  }));
 }
 
 function matchedRoute(request: FastifyRequest, path: string): MatchedRoute {
@@ -112,4 +112,22 @@ export function isAwsOperation(request: FastifyRequest): request is FastifyReque
 export function labelsOf(request: FastifyRequest): Record<string, string> {
   const route = request.ctx?.route;
   return route?.kind === 'aws' ? route.labels : {};
+}
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/**
+ * A hook whose work is synchronous, in Fastify's callback form: an `async` hook costs every request a
+ * promise and a turn of the microtask queue, and the request path runs several of these hooks.
+ */
+export function syncHook(work: Hook): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
+  return (request, reply, done) => {
+    try {
+      work(request, reply);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
 }
