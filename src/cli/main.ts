@@ -58,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
   // Imported only for them: they load the AWS SDK, which serve, worker and migrate never use and which
   // cost start-up about a third of its time (bench/startup.ts).
   if (!SERVICE_COMMANDS.has(argv[0])) {
+    // The SDK warns on every Node below 22 that its releases after January 2027 will need 22. This
+    // package pins the SDK it ships with and supports Node 20, so the warning would only be noise on a
+    // command's stderr; a user who sets the variable keeps their choice.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { runClientCommand } = await import('./commands/index.js');
     const client = await runClientCommand(argv);
     if (client !== undefined) return client;

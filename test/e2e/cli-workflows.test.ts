@@ -35,6 +35,8 @@ describe('profileflow client commands against a running service', () => {
     const created = await cli('domains', 'create', 'cli-shop', '--default-expiration-days', '30');
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Created domain cli-shop/);
+    // Node 20 is supported: the SDK's notice about its future releases is not the user's concern here.
+    assert.equal(created.stderr, '', 'nothing on stderr (no NodeVersionSupportWarning)');
     const listed = await cli('domains', 'list');
     assert.match(listed.stdout, /^DOMAIN\s+CREATED\s+UPDATED$/m);
     assert.match(listed.stdout, /^cli-shop\s/m);
