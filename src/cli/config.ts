@@ -117,6 +117,55 @@ export const SETTINGS = [
 
 export class ConfigError extends Error {}
 
+/** The members a config file may have: every setting (those of the policy inside connectorPolicy) and the objects and lists. */
+export const FILE_KEYS: readonly string[] = [
+  ...SETTINGS.filter((s) => !('policy' in s)).map((s) => s.key),
+  'engine',
+  'connectorProfiles',
+  'connectorPolicy',
+  'webhooks',
+  'events',
+];
+const ENGINE_KEYS = ['leaseMs', 'pollIntervalMs', 'pageSize', 'maxRecordsPerStep', 'minWindowMs', 'retry'];
+
+/**
+ * A key the service does not know would otherwise be ignored, and a typo (`throttleRates`) would silently
+ * leave its setting at the default: refused, with the nearest known key.
+ */
+function refuseUnknownKeys(object: Record<string, unknown>, known: readonly string[], where: string): void {
+  const unknown = Object.keys(object).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return;
+  const described = unknown.map((k) => {
+    const nearest = nearestOf(k, known);
+    return `'${k.slice(0, 64)}'${nearest ? ` (did you mean '${nearest}'?)` : ''}`;
+  });
+  throw new ConfigError(`${where} has unknown member${unknown.length === 1 ? '' : 's'} ${described.join(', ')}; the members are ${known.join(', ')}.`);
+}
+
+/** The known key closest to `key` by edit distance, when it is close enough to be a likely typo. */
+function nearestOf(key: string, known: readonly string[]): string | undefined {
+  let best: { k: string; d: number } | undefined;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (!best || d < best.d) best = { k, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(best.k.length / 3)) ? best.k : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Precedence: flag, then environment variable, then the --config file, then the default. */
 export function resolveConfig(
   flags: Record<string, string | undefined>,
@@ -124,6 +173,8 @@ export function resolveConfig(
 ): ServiceConfig {
   const configFile = flags.config ?? env.PROFILEFLOW_CONFIG;
   const fromFile = configFile ? readConfigFile(configFile) : {};
+  refuseUnknownKeys(fromFile, FILE_KEYS, `The config file ${configFile}`);
+  if (isObject(fromFile.engine)) refuseUnknownKeys(fromFile.engine, ENGINE_KEYS, `The config file ${configFile}'s engine object`);
   const filePolicy = fromFile.connectorPolicy ?? {};
   if (typeof filePolicy !== 'object' || filePolicy === null || Array.isArray(filePolicy)) {
     throw new ConfigError(`The config file member connectorPolicy must be a JSON object {fileRoots?, allowHosts?, allowPrivateAddresses?, secretEnvPrefix?}.`);

@@ -11,7 +11,7 @@ import { lockDataDir, quickCheck, StartRefused } from '../store/sqlite-guard.js'
 import { StorageFault } from '../store/storage-condition.js';
 import type { Store } from '../store/types.js';
 import type { KyselyStore } from '../store/kysely-store.js';
-import { ConfigError, DEFAULTS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
+import { ConfigError, DEFAULTS, FILE_KEYS, resolveConfig, type ServiceConfig, SETTINGS, storeConfigOf } from './config.js';
 import { loadConnectorProfiles } from './connector-profiles.js';
 import { WebhookDispatcher } from '../engine/webhooks.js';
 import type { AuthSettings } from '../auth/caller.js';
@@ -34,7 +34,7 @@ Usage:
 
 Options (flag, environment variable, default):
 ${SETTINGS.map((s) => `  --${s.flag.padEnd(14)} ${s.env.padEnd(26)} ${s.help}${defaultOf(s.key)}`).join('\n')}
-  --config FILE       PROFILEFLOW_CONFIG         JSON file with any of: ${SETTINGS.filter((s) => !('policy' in s)).map((s) => s.key).join(', ')}, connectorProfiles, connectorPolicy
+  --config FILE       PROFILEFLOW_CONFIG         JSON file with any of: ${FILE_KEYS.join(', ')}; connectorPolicy takes fileRoots, allowHosts, allowPrivateAddresses, secretEnvPrefix; engine takes leaseMs, pollIntervalMs, pageSize, maxRecordsPerStep, minWindowMs, retry
 
 Precedence: flag, then environment variable, then config file, then default.
 Without --database-url the service keeps its state in SQLite under --data-dir.

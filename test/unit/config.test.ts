@@ -112,3 +112,20 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('config file members', () => {
+  test('an unknown member is refused with its name and the nearest known one; in engine too', () => {
+    const typo = configFile('typo.json', JSON.stringify({ throttleRates: 5, port: 4600 }));
+    assert.throws(() => resolveConfig({ config: typo }, {}), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /unknown member 'throttleRates' \(did you mean 'throttleRate'\?\)/);
+      return true;
+    });
+    const far = configFile('far.json', JSON.stringify({ zzzzzzzz: 1 }));
+    assert.throws(() => resolveConfig({ config: far }, {}), /unknown member 'zzzzzzzz'; the members are /);
+    const engine = configFile('engine.json', JSON.stringify({ engine: { pagesize: 10 } }));
+    assert.throws(() => resolveConfig({ config: engine }, {}), /engine object has unknown member 'pagesize' \(did you mean 'pageSize'\?\)/);
+    const fine = configFile('fine.json', JSON.stringify({ port: 4600, engine: { pageSize: 10 }, events: { pollIntervalMs: 100 } }));
+    assert.equal(resolveConfig({ config: fine }, {}).port, 4600);
+  });
+});
