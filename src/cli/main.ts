@@ -223,7 +223,7 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   }
   // Only a listening worker needs auth settings (the same rules as serve's, for the same routes).
   const auth = config.metricsPort !== undefined ? authOf(config) : undefined;
-  const store = await openStore(storeConfig);
+  const store = await openStore(storeConfig, { createDatabase: announceCreated });
   const engine = createEngine(store, systemClock, config, 'auto');
   const app = await buildWorkerApp({ store, engine, logger: { level: config.logLevel }, auth, browser: browserOf(config), limits: limitsOf(config) });
   logStorageChanges(store, app.log);
@@ -240,6 +240,10 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   return stopped;
 }
 
+function announceCreated(name: string): void {
+  process.stderr.write(`profileflow: the database '${name}' did not exist; created it.\n`);
+}
+
 /**
  * The store of serve and migrate. On SQLite: the data folder's lock first (one process at a time), then
  * PRAGMA quick_check before anything writes, then the migrations. `release` gives the lock back (an exit
@@ -250,7 +254,7 @@ async function openGuardedStore(
   storeConfig: StoreConfig,
   options: { migrate: boolean },
 ): Promise<{ store: KyselyStore; release: () => void }> {
-  if (storeConfig.backend !== 'sqlite') return { store: await openStore(storeConfig, options), release: () => undefined };
+  if (storeConfig.backend !== 'sqlite') return { store: await openStore(storeConfig, { ...options, createDatabase: announceCreated }), release: () => undefined };
   const lock = lockDataDir(storeConfig.dataDir, (message) => process.stderr.write(`profileflow: ${message}\n`));
   const file = sqliteFileOf(storeConfig);
   let store: KyselyStore;
@@ -317,6 +321,25 @@ main(process.argv.slice(2)).then(
     // StorageFault: a full or read-only disk met while starting (migrations, connector profiles).
     if (err instanceof StartRefused || err instanceof StorageFault) {
       process.stderr.write(`profileflow: ${err.message}\n`);
+      process.exit(1);
+    }
+    const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const { address, port } = err as { address?: string; port?: number };
+      const where = `${address ?? 'the address'}:${port ?? '?'}`;
+      const fix =
+        code === 'EADDRINUSE'
+          ? `${where} is already in use: stop what listens there, or choose another --port (0 picks a free one).`
+          : code === 'EACCES'
+            ? `this user may not listen on ${where} (ports below 1024 need privileges): choose another --port.`
+            : `${where} is not an address of this machine: choose another --host.`;
+      process.stderr.write(`profileflow: ${fix}\n`);
+      process.exit(1);
+    }
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '28000') {
+      process.stderr.write(
+        `profileflow: cannot connect to PostgreSQL (${code}: ${(err as Error).message.split('\n')[0]}): check --database-url, and that the server is running and accepts this user.\n`,
+      );
       process.exit(1);
     }
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

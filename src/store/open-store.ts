@@ -14,7 +14,10 @@ export type StoreConfig =
 export const SQLITE_FILE_NAME = 'profileflow.db';
 
 /** The only place that picks a dialect. Applies pending migrations unless told not to. */
-export async function openStore(config: StoreConfig, options: { migrate?: boolean } = {}): Promise<KyselyStore> {
+export async function openStore(
+  config: StoreConfig,
+  options: { migrate?: boolean; /** PostgreSQL: create the database when it is missing, telling `onCreated`. */ createDatabase?: (name: string) => void } = {},
+): Promise<KyselyStore> {
   let store: KyselyStore;
   if (config.backend === 'sqlite') {
     const { openSqlite, sqliteCapabilities } = await sqliteDialect();
@@ -22,7 +25,11 @@ export async function openStore(config: StoreConfig, options: { migrate?: boolea
     const monitor = new StorageMonitor(sqliteFaultOf(file));
     store = new KyselyStore(openSqlite(file, monitor), sqliteCapabilities, undefined, monitor);
   } else {
-    const { openPostgres, postgresCapabilities } = await postgresDialect();
+    const { createDatabaseIfMissing, openPostgres, postgresCapabilities } = await postgresDialect();
+    if (options.createDatabase) {
+      const created = await createDatabaseIfMissing(config.databaseUrl);
+      if (created !== undefined) options.createDatabase(created);
+    }
     const monitor = new StorageMonitor(postgresFaultOf(postgresServerOf(config.databaseUrl)));
     store = new KyselyStore(
       await openPostgres({ url: config.databaseUrl, schema: config.schema, poolSize: config.poolSize, monitor }),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/cli/config.js';
+import pg from 'pg';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
 import { runCli, serveSandbox } from '../helpers/cli-process.js';
 
@@ -102,6 +103,42 @@ describe('profileflow serve, spawned as a user starts it', () => {
     assert.match(bad.stderr, /--prot/);
   });
 
+  test('a port in use, a refused PostgreSQL and an unreachable service each give one line with the fix, exit 1', async () => {
+    const { url } = await serve(['--data-dir', tempDir()]);
+    const port = new URL(url).port;
+    const taken = await runCli(['serve', '--port', port, '--data-dir', tempDir()]);
+    assert.equal(taken.code, 1);
+    assert.equal(taken.stderr, `profileflow: 127.0.0.1:${port} is already in use: stop what listens there, or choose another --port (0 picks a free one).\n`);
+    const refused = await runCli(['migrate', '--database-url', 'postgres://postgres@127.0.0.1:1/none']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^profileflow: cannot connect to PostgreSQL \(ECONNREFUSED[^\n]*check --database-url[^\n]*\n$/);
+    const client = await runCli(['domains', 'list', '--endpoint-url', 'http://127.0.0.1:1']);
+    assert.equal(client.code, 1);
+    assert.match(client.stderr, /^profileflow: cannot reach the service \(ECONNREFUSED\): is `profileflow serve` running there\?[^\n]*\n$/);
+  });
+
+  test('a PostgreSQL database that does not exist is created, saying so', async (t) => {
+    if (!(await availableBackends()).includes('postgres')) {
+      process.stdout.write('# notice: PostgreSQL does not answer; the database-creation case is skipped\n');
+      t.skip('PostgreSQL is not available');
+      return;
+    }
+    const name = `pf_e2e_db_${randomBytes(4).toString('hex')}`;
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    try {
+      const first = await runCli(['migrate', '--database-url', url.toString()]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stderr, `profileflow: the database '${name}' did not exist; created it.\n`);
+      assert.match(first.stdout, /applied 001-foundation/);
+      const again = await runCli(['migrate', '--database-url', url.toString()]);
+      assert.equal(again.stderr, '');
+      assert.match(again.stdout, /already up to date/);
+    } finally {
+      await dropDatabase(name);
+    }
+  });
+
   test('--database-url postgres://… serves from PostgreSQL', async (t) => {
     if (!(await availableBackends()).includes('postgres')) {
       process.stdout.write('# notice: PostgreSQL does not answer; the serve-on-PostgreSQL case is skipped\n');
@@ -130,6 +167,16 @@ describe('profileflow serve, spawned as a user starts it', () => {
     }
   });
 });
+
+async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -137,6 +137,7 @@ export async function admin(common: Common, method: string, path: string, body?:
   try {
     response = await fetch(url, { method, headers, body: payload });
   } catch (err) {
+    if (connectionFailure(err)) throw err;
     throw new UsageError(`Cannot reach ${common.endpoint}: ${((err as Error).cause as Error)?.message ?? (err as Error).message}`);
   }
   const text = await response.text();
@@ -179,4 +180,21 @@ export function required(values: Values, name: string, positional?: string): str
   const v = (values[name] as string | undefined) ?? positional;
   if (!v) throw new UsageError(`--${name} is required.`);
   return v;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/**
+ * The network error code behind a failed call, wherever the client put it: on the error, its cause, or
+ * one of an AggregateError's errors (Node tries every address of a name).
+ */
+export function connectionFailure(err: unknown, depth = 0): string | undefined {
+  if (typeof err !== 'object' || err === null || depth > 4) return undefined;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return e.code;
+  if (Array.isArray(e.errors)) for (const inner of e.errors) {
+    const found = connectionFailure(inner, depth + 1);
+    if (found) return found;
+  }
+  return connectionFailure(e.cause, depth + 1);
 }

@@ -1,4 +1,4 @@
-import { ServiceCallError, UsageError } from './common.js';
+import { connectionFailure, ServiceCallError, UsageError } from './common.js';
 import { connectorProfilesCommand, controlsCommand } from './controls.js';
 import { domainsCommand } from './domains.js';
 import { workflowsCommand } from './workflows.js';
@@ -30,15 +30,19 @@ export async function runClientCommand(argv: string[]): Promise<number | undefin
       process.stderr.write(`profileflow: ${err.message}\n`);
       return 1;
     }
+    const unreachable = connectionFailure(err);
+    if (unreachable) {
+      process.stderr.write(
+        `profileflow: cannot reach the service (${unreachable}): is \`profileflow serve\` running there? Give its address with --endpoint-url or AWS_ENDPOINT_URL.\n`,
+      );
+      return 1;
+    }
     const e = err as Error & { $metadata?: { httpStatusCode?: number }; code?: string; cause?: Error };
     if (e.$metadata || e.name?.endsWith('Exception')) {
       process.stderr.write(`profileflow: ${e.name}: ${e.message}\n`);
       return 1;
     }
-    if (e.code === 'ECONNREFUSED' || e.cause) {
-      process.stderr.write(`profileflow: cannot reach the service: ${e.cause?.message ?? e.message}\n`);
-      return 1;
-    }
     throw err;
   }
 }
+

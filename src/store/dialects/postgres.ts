@@ -23,6 +23,38 @@ export interface PostgresOptions {
   monitor?: StorageMonitor;
 }
 
+/**
+ * Creates the database a URL names when the server says it does not exist (SQLSTATE 3D000), connecting
+ * to the server's `postgres` database to do it, and returns its name then; undefined when it was there.
+ * What `createdb` would do, so that a first `serve --database-url …/profileflow` just works.
+ */
+export async function createDatabaseIfMissing(url: string): Promise<string | undefined> {
+  const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await probe.connect();
+    return undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '3D000') throw err;
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } catch (err) {
+    // Another process created it meanwhile (two serve starting together): that is the wanted state.
+    if ((err as { code?: string }).code !== '42P04') throw err;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  return name;
+}
+
 export async function openPostgres(options: PostgresOptions): Promise<Kysely<Database>> {
   const schema = options.schema ?? schemaFromUrl(options.url);
   if (schema) {
