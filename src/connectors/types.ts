@@ -48,6 +48,11 @@ export interface SourcePage {
    * records not yet delivered, which is what lets a step resume after a crash without loss or repeat.
    */
   cursor: string;
+  /**
+   * Rows the source read since the previous page but could not deliver, by reason ("no readable
+   * LastModifiedDate"): counted with the page, so the step's message can say how many and why.
+   */
+  skipped?: Record<string, number>;
 }
 
 export interface Connector {

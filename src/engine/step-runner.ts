@@ -112,6 +112,11 @@ export async function runStep(
         const now = clock.now();
         const records: Record<string, unknown>[] = [];
         let droppedHere = 0;
+        // Rows the source could not place (no readable time…): not ingested, so counted with the drops.
+        for (const [reason, count] of Object.entries(page.skipped ?? {})) {
+          droppedHere += count;
+          dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + count);
+        }
         for (let i = 0; i < page.records.length; i++) {
           const outcome = tasks.apply(page.records[i]);
           if ('record' in outcome) records.push(outcome.record);

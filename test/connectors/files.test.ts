@@ -15,6 +15,8 @@ import {
   request,
   retainedHeap,
 } from '../helpers/connectors.js';
+import { startServer } from '../helpers/server.js';
+import { allSteps, runSourceWorkflow } from '../helpers/workflows.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/files-source/', import.meta.url));
 const files = connectorFor('files')!;
@@ -45,6 +47,21 @@ describe('files connector', () => {
       assert.deepEqual(ids(flat(pages)), ['A1', 'A2', 'A3', 'A4', 'A7', 'A8', 'A9', 'A10', 'A11', 'A12']);
     });
 
+    test('rows without a readable time are skipped and counted with the page that follows them, by reason', async () => {
+      const lines = [
+        { Id: 'T1', LastModifiedDate: '2024-01-01T01:00:00Z' },
+        { Id: 'U1' },
+        { Id: 'T2', LastModifiedDate: '2024-01-01T02:00:00Z' },
+        { Id: 'U2', LastModifiedDate: 'not a time' },
+        { Id: 'T3', LastModifiedDate: '2024-01-01T03:00:00Z' },
+        { Id: 'U3', LastModifiedDate: null },
+      ];
+      const dir = await folder('Contact', { 'a.jsonl': `${lines.map((l) => JSON.stringify(l)).join('\n')}\n` });
+      const pages = await readAll(files, req({ object: 'Contact', start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z', pageSize: 2 }, dir));
+      assert.deepEqual(ids(flat(pages)), ['T1', 'T2', 'T3']);
+      assert.deepEqual(pages.map((p) => p.skipped ?? {}), [{ 'no readable LastModifiedDate': 1 }, { 'no readable LastModifiedDate': 2 }]);
+    });
+
     test('a record exactly at the window start is included and one exactly at its end is not', async () => {
       const day2 = flat(await readAll(files, req({ start: '2024-01-02T00:00:00Z', end: '2024-01-03T00:00:00Z' })));
       assert.deepEqual(ids(day2), ['A3', 'A4', 'A9', 'A10', 'A11', 'A12']);
@@ -70,9 +87,12 @@ describe('files connector', () => {
       assert.equal(all.length, 11);
     });
 
-    test('an empty window yields no page at all', async () => {
+    test('an empty window yields no records; its one page only counts the rows without a readable time', async () => {
       const pages = await readAll(files, req({ start: '2025-01-01T00:00:00Z', end: '2025-02-01T00:00:00Z' }));
-      assert.deepEqual(pages, []);
+      assert.deepEqual(flat(pages), []);
+      assert.deepEqual(pages.map((p) => p.skipped), [{ 'no readable LastModifiedDate': 2 }], 'A5 (no time) and A6 ("next tuesday")');
+      const timed = await folder('Account', { 'a.jsonl': `${JSON.stringify({ Id: 'X', LastModifiedDate: '2024-01-01T00:00:00Z' })}\n` });
+      assert.deepEqual(await readAll(files, req({ start: '2025-01-01T00:00:00Z', end: '2025-02-01T00:00:00Z' }, timed)), [], 'no page at all when nothing was skipped');
     });
 
     test('the datetime field of the flow decides the window', async () => {
@@ -353,5 +373,26 @@ describe('files connector', () => {
     test('estimate declines to guess', async () => {
       assert.equal(await files.estimate?.(req({ start: '2024-01-01T00:00:00Z', end: '2024-01-04T00:00:00Z' })), undefined);
     });
+  });
+});
+
+describe('files rows without a readable time, in a workflow', () => {
+  test("the step's message says how many rows were skipped and why", async (t) => {
+    const s = await startServer('sqlite');
+    t.after(() => s.close());
+    const { workflow } = await runSourceWorkflow(s, {
+      domain: 'untimed',
+      objectType: 'Account',
+      idField: 'Id',
+      kind: 'files',
+      connectorType: 'Salesforce',
+      settings: { directory: FIXTURES },
+      sourceProperties: { Salesforce: { Object: 'Account' } },
+      batches: [{ StartTime: new Date('2024-01-01T00:00:00Z'), EndTime: new Date('2024-01-04T00:00:00Z') }],
+    });
+    assert.equal(workflow.Status, 'COMPLETE', workflow.ErrorDescription);
+    assert.equal(workflow.Metrics?.AppflowIntegration?.RecordsProcessed, 10);
+    const { steps } = await allSteps(s.client, 'untimed', workflow.WorkflowId!);
+    assert.match(steps[0].ExecutionMessage ?? '', /; 2 dropped \(no readable LastModifiedDate: 2\)\.$/);
   });
 });

@@ -7,6 +7,7 @@ import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding }
 import { recordTimeMs } from '../record-time.js';
 import { checkSettings, type SettingRules } from '../settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
+import { SkippedRows } from '../shared/skipped-rows.js';
 import { decodeJsonCursor } from '../shared/json-cursor.js';
 import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
@@ -103,6 +104,7 @@ export class FilesConnector implements Connector {
     let page: SourceRecord[] = [];
     let position: FilesCursor | undefined = cursor;
     let scanned = 0;
+    const skipped = new SkippedRows();
     for (const { key, path } of keys) {
       if (cursor && key < cursor.file) continue;
       const from = cursor && key === cursor.file ? cursor : { file: key, offset: 0, line: 0 };
@@ -115,18 +117,22 @@ export class FilesConnector implements Connector {
         if (++scanned % SIGNAL_CHECK_RECORDS === 0) request.signal?.throwIfAborted();
         const time = recordTimeMs(item.record[timeField]);
         // A record without a readable time belongs to no window; it is skipped, not an error, because one
-        // stray row should not fail a whole historical import (there is no channel to count such rows).
-        if (time === undefined || time < start || time >= end) continue;
+        // stray row should not fail a whole historical import; it is counted, so the step says so.
+        if (time === undefined) {
+          skipped.count(`no readable ${timeField}`);
+          continue;
+        }
+        if (time < start || time >= end) continue;
         if (dropDeleted && isDeleted(item.record.IsDeleted)) continue;
         page.push(item.record);
         if (page.length === request.pageSize) {
-          yield { records: page, cursor: encodeCursor(position) };
+          yield { records: page, cursor: encodeCursor(position), ...skipped.take() };
           request.signal?.throwIfAborted();
           page = [];
         }
       }
     }
-    if (page.length > 0 && position) yield { records: page, cursor: encodeCursor(position) };
+    if ((page.length > 0 || skipped.any) && position) yield { records: page, cursor: encodeCursor(position), ...skipped.take() };
   }
 }
 

@@ -10,6 +10,7 @@ import { decodeJsonCursor } from '../shared/json-cursor.js';
 import { type JsonLayout, JsonStructureError, JsonValueReader } from '../shared/json-values.js';
 import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
+import { SkippedRows } from '../shared/skipped-rows.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 import { s3SourceError } from './errors.js';
 import { checkS3Settings, loadS3Sdk, type S3Format, type S3Sdk, type S3Settings, s3ClientFor } from './settings.js';
@@ -91,6 +92,7 @@ export class S3Connector implements Connector {
       let lastKey = cursor?.key;
       let last: ObjectPosition | undefined = cursor;
       let scanned = 0;
+      const skipped = new SkippedRows();
       for await (const target of targets(ctx, prefix, cursor, timeField ? undefined : { start, end })) {
         for await (const item of await objectRecords(ctx, target)) {
           lastKey = target.key;
@@ -98,18 +100,22 @@ export class S3Connector implements Connector {
           if (++scanned % SIGNAL_CHECK_RECORDS === 0) request.signal?.throwIfAborted();
           if (timeField) {
             const time = recordTimeMs(item.record[timeField]);
-            // As the files source does: a record without a readable time belongs to no window.
-            if (time === undefined || time < start || time >= end) continue;
+            // As the files source does: a record without a readable time belongs to no window, and is counted.
+            if (time === undefined) {
+              skipped.count(`no readable ${timeField}`);
+              continue;
+            }
+            if (time < start || time >= end) continue;
           }
           page.push(item.record);
           if (page.length === request.pageSize) {
-            yield { records: page, cursor: encodeCursor(lastKey, last) };
+            yield { records: page, cursor: encodeCursor(lastKey, last), ...skipped.take() };
             request.signal?.throwIfAborted();
             page = [];
           }
         }
       }
-      if (page.length > 0 && last && lastKey !== undefined) yield { records: page, cursor: encodeCursor(lastKey, last) };
+      if ((page.length > 0 || skipped.any) && last && lastKey !== undefined) yield { records: page, cursor: encodeCursor(lastKey, last), ...skipped.take() };
     } finally {
       client.destroy();
     }
