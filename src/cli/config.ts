@@ -58,6 +58,8 @@ export interface ServiceConfig {
   maxConnections?: number;
   /** SQLite: start serve and migrate without PRAGMA quick_check (it is skipped anyway above 4 GiB). */
   skipIntegrityCheck: boolean;
+  /** serve: keep the state in a fresh temporary folder, removed when the process stops. */
+  ephemeral: boolean;
 }
 
 export const DEFAULTS: ServiceConfig = {
@@ -71,6 +73,7 @@ export const DEFAULTS: ServiceConfig = {
   concurrency: 4,
   engine: {},
   skipIntegrityCheck: false,
+  ephemeral: false,
   connectorPolicy: DEFAULT_CONNECTOR_POLICY,
 };
 
@@ -111,6 +114,13 @@ export const SETTINGS = [
     flag: 'skip-integrity-check',
     env: 'PROFILEFLOW_SKIP_INTEGRITY_CHECK',
     help: 'SQLite: start without PRAGMA quick_check (a flag; the env variable takes 1/true; skipped anyway above 4 GiB)',
+    kind: 'boolean',
+  },
+  {
+    key: 'ephemeral',
+    flag: 'ephemeral',
+    env: 'PROFILEFLOW_EPHEMERAL',
+    help: 'serve: state in a fresh temporary folder, removed when the process stops (instead of --data-dir)',
     kind: 'boolean',
   },
 ] as const;

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from '../server/app.js';
@@ -87,6 +90,14 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 1;
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  if (config.ephemeral) {
+    if (command !== 'serve') throw new ConfigError('--ephemeral is for serve: its state lives as long as the process.');
+    if (config.databaseUrl) throw new ConfigError('--ephemeral keeps its state in a temporary SQLite folder; it does not combine with --database-url.');
+    config.dataDir = mkdtempSync(join(tmpdir(), 'profileflow-ephemeral-'));
+    const dir = config.dataDir;
+    // Removed on every way out: a drained stop, a refused start, or an exit by error.
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
   const storeConfig = storeConfigOf(config);
   if (command === 'doctor') {
     const { doctor } = await import('./doctor.js');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SETTINGS } from '../../src/cli/config.js';
 import pg from 'pg';
@@ -101,6 +101,20 @@ describe('profileflow serve, spawned as a user starts it', () => {
     const bad = await runCli(['serve', '--prot', '1']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--prot/);
+  });
+
+  test('--ephemeral keeps its state in a temporary folder that is gone when the process stops', async () => {
+    const { proc, url, backend } = await serve(['--ephemeral']);
+    const file = /^sqlite \((.+)\)$/.exec(backend)?.[1];
+    assert.ok(file && file.includes('profileflow-ephemeral-') && existsSync(file), backend);
+    const created = await httpJson(`${url}/domains/passing`, 'POST', { DefaultExpirationDays: 1 });
+    assert.equal(created.status, 200);
+    proc.child.kill('SIGTERM');
+    assert.equal((await proc.waitForExit()).code, 0);
+    assert.equal(existsSync(dirname(file)), false, 'the folder is removed');
+    const refused = await runCli(['migrate', '--ephemeral']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--ephemeral is for serve/);
   });
 
   test('a port in use, a refused PostgreSQL and an unreachable service each give one line with the fix, exit 1', async () => {
