@@ -143,6 +143,10 @@ describe('storage guards of the CLI', () => {
     const mountPoint = tempDir();
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint], { encoding: 'utf8' });
     if (mounted.status !== 0) {
+      // CI runs as root where mounting works: there the real-disk case must run, not skip.
+      if (process.env.PROFILEFLOW_REQUIRE_TMPFS === '1') {
+        assert.fail(`PROFILEFLOW_REQUIRE_TMPFS=1 but mount -t tmpfs was refused: ${(mounted.stderr || mounted.error?.message || '').trim()}`);
+      }
       t.diagnostic(`mount refused (${(mounted.stderr || mounted.error?.message || '').trim()}): the real-disk variant is skipped; the simulated tests in test/store/storage-faults.test.ts still run`);
       t.skip('mount -t tmpfs refused');
       return;
