@@ -1,4 +1,4 @@
-import { ConflictException, ResourceNotFoundException, ValidationException } from '../../api/appflow/errors.js';
+import { ResourceNotFoundException, ValidationException } from '../../api/appflow/errors.js';
 import { resolveConnectorProfile } from '../../connectors/resolve-profile.js';
 import { appflowConnectorProfileArn, appflowFlowArn, parseAppflowArn } from '../../domain/arns.js';
 import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
@@ -124,4 +124,3 @@ export function checkTagCount(arn: string, existing: Record<string, string>, add
   }
 }
 
-export { ConflictException };

@@ -5,6 +5,7 @@ import {
   CreateConnectorProfileCommand,
   CreateFlowCommand,
   type CreateFlowRequest,
+  type SourceFlowConfig,
   DeleteConnectorProfileCommand,
   DeleteFlowCommand,
   DescribeFlowCommand,
@@ -30,12 +31,14 @@ import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../../h
 const OTHER = '111122223333';
 const flowArn = (name: string) => `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${name}`;
 
+const SOURCE: SourceFlowConfig = { connectorType: 'Servicenow', connectorProfileName: 'sn', sourceConnectorProperties: { ServiceNow: { object: 'incident' } } };
+
 function flow(name: string, extra: Partial<CreateFlowRequest> = {}): CreateFlowRequest {
   return {
     flowName: name,
     description: 'Tickets into profiles',
     triggerConfig: { triggerType: 'OnDemand' },
-    sourceFlowConfig: { connectorType: 'Servicenow', connectorProfileName: 'sn', sourceConnectorProperties: { ServiceNow: { object: 'incident' } } },
+    sourceFlowConfig: SOURCE,
     destinationFlowConfigList: [
       { connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'dom', objectTypeName: 'Ticket' } } },
     ],
@@ -125,7 +128,7 @@ for (const backend of await availableBackends()) {
           'nope',
         );
         await expectAwsError(
-          af.send(new CreateFlowCommand(flow('noprof', { sourceFlowConfig: { ...flow('x').sourceFlowConfig, connectorProfileName: 'missing' } }))),
+          af.send(new CreateFlowCommand(flow('noprof', { sourceFlowConfig: { ...SOURCE, connectorProfileName: 'missing' } }))),
           'ResourceNotFoundException',
           404,
           'missing',
@@ -182,7 +185,7 @@ for (const backend of await availableBackends()) {
 
       test('a profile flows read through is not deleted without forceDelete', async () => {
         await af.send(new CreateConnectorProfileCommand(servicenowProfile('in-use')));
-        await af.send(new CreateFlowCommand(flow('reader', { sourceFlowConfig: { ...flow('x').sourceFlowConfig, connectorProfileName: 'in-use' } })));
+        await af.send(new CreateFlowCommand(flow('reader', { sourceFlowConfig: { ...SOURCE, connectorProfileName: 'in-use' } })));
         await expectAwsError(af.send(new DeleteConnectorProfileCommand({ connectorProfileName: 'in-use' })), 'ConflictException', 409, '1 flow');
         await af.send(new DeleteConnectorProfileCommand({ connectorProfileName: 'in-use', forceDelete: true }));
       });
