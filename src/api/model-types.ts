@@ -24,6 +24,8 @@ export interface MemberRef {
   location?: 'uri' | 'querystring' | 'header';
   locationName?: string;
   box?: boolean;
+  /** The SDK fills it with a fresh token when the caller gives none (AppFlow's clientToken). */
+  idempotencyToken?: boolean;
 }
 
 export type Shape =

@@ -4,6 +4,8 @@ import type { Credential, CredentialTable } from './credentials.js';
 
 /** The signing name of Customer Profiles (the model's `signingName`): the third part of the credential scope. */
 export const SIGNING_SERVICE = 'profile';
+/** The signing names served on this endpoint: Customer Profiles' and the AppFlow slice's. */
+export const SIGNING_SERVICES: readonly string[] = [SIGNING_SERVICE, 'appflow'];
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS accepts a request time up to 15 minutes either side of its own clock (SigV4 documentation). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -350,8 +352,10 @@ function checkScope(auth: ParsedAuth): void {
   if (!/^[a-z0-9-]{1,32}$/.test(auth.region)) {
     throw new InvalidSignatureException(`Credential should be scoped to a valid region, not '${abridgeText(auth.region)}'.`);
   }
-  if (auth.service !== SIGNING_SERVICE) {
-    throw new InvalidSignatureException(`Credential should be scoped to correct service: '${SIGNING_SERVICE}'.`);
+  if (!SIGNING_SERVICES.includes(auth.service)) {
+    throw new InvalidSignatureException(
+      `Credential should be scoped to correct service: '${SIGNING_SERVICE}' (Customer Profiles) or 'appflow' (Amazon AppFlow), not '${abridgeText(auth.service)}'.`,
+    );
   }
   if (auth.terminator !== 'aws4_request') {
     throw new InvalidSignatureException(`Credential should be scoped with a valid terminator: 'aws4_request', not '${abridgeText(auth.terminator)}'.`);

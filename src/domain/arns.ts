@@ -41,3 +41,27 @@ export function parseResourceArn(arn: string): ArnParse {
   }
   return { ok: true, partition, region, accountId, resource: { kind: 'integration', domainName, uri: childName } };
 }
+
+/** An AppFlow flow: `arn:aws:appflow:<region>:<account>:flow/<flowName>` (AppFlow's IAM resource type `flow`). */
+export function appflowFlowArn(scope: Scope, flowName: string): string {
+  return `arn:aws:appflow:${scope.region}:${scope.accountId}:flow/${flowName}`;
+}
+
+/** An AppFlow connector profile: `arn:aws:appflow:<region>:<account>:connectorprofile/<name>`. */
+export function appflowConnectorProfileArn(scope: Scope, name: string): string {
+  return `arn:aws:appflow:${scope.region}:${scope.accountId}:connectorprofile/${name}`;
+}
+
+export type AppflowArnParse =
+  | { ok: true; region: string; accountId: string; resource: { kind: 'flow' | 'connectorprofile'; name: string } }
+  | { ok: false; reason: string };
+
+/** Reads an AppFlow ARN naming a flow or a connector profile (the taggable resources profileflow has). */
+export function parseAppflowArn(arn: string): AppflowArnParse {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'appflow') return { ok: false, reason: 'it is not an ARN of the appflow service' };
+  const [, , , region, accountId] = parts;
+  const m = /^(flow|connectorprofile)\/(.+)$/.exec(parts.slice(5).join(':'));
+  if (!m) return { ok: false, reason: 'its resource is not a flow or a connector profile' };
+  return { ok: true, region, accountId, resource: { kind: m[1] as 'flow' | 'connectorprofile', name: m[2] } };
+}

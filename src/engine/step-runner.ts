@@ -1,6 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { connectorFor } from '../connectors/index.js';
 import type { ConnectorPolicy } from '../connectors/policy.js';
+import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
+import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
 import { compileTasks } from '../domain/flow-tasks.js';
@@ -59,7 +61,7 @@ export async function runStep(
   const dropReasons = new Map<string, number>();
   let firstRejection: string | undefined;
   try {
-    const profile = await store.connectorProfiles.get(workflow.connectorProfileName);
+    const profile = await resolveConnectorProfile(store, scope, workflow.connectorProfileName);
     if (!profile) throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} no longer exists.`);
     const connector = connectorFor(profile.kind);
     if (!connector) throw new PermanentStepError(`Connector profile ${profile.name} names an unknown source kind ${profile.kind}.`);
@@ -307,6 +309,7 @@ async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now:
   });
   const tags = workflow.definition.tags;
   if (tags && Object.keys(tags).length > 0) await store.tags.put(scope, integrationArn(scope, workflow.domainName, uri), tags);
+  await putCustomerProfilesFlow(store, scope, { domainName: workflow.domainName, objectTypeName: workflow.objectTypeName, flowDefinition: workflow.definition.flowDefinition, integrationUri: uri, workflowId: workflow.workflowId, now });
 }
 
 const REJECTED = 'rejected by the object type';

@@ -1,3 +1,4 @@
+import type { ConnectorPolicy } from '../connectors/policy.js';
 import type { PageTokens } from '../domain/page-token.js';
 import type { Clock } from '../engine/clock.js';
 import type { Scope, Store, WorkflowChange } from '../store/types.js';
@@ -11,6 +12,8 @@ export interface OperationContext {
   tokens: PageTokens;
   /** Told when there is new work, so an idle engine in this process starts it without waiting to poll. */
   engine?: { wake(): void };
+  /** The operator's policy connector profiles saved through AppFlow must stay within; absent = DEFAULT_CONNECTOR_POLICY. */
+  connectorPolicy?: ConnectorPolicy;
   /** The webhook outbox of this process (WebhookDispatcher), when it has one. */
   webhooks?: {
     /** Queues CANCELLED deliveries, inside `tx` when given (then `wake` once it has committed). */

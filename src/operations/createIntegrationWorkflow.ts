@@ -1,5 +1,6 @@
 import { BadRequestException, InternalServerException, ResourceNotFoundException } from '../api/errors.js';
 import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
+import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { newWorkflowId } from '../domain/ids.js';
 import { requireRunnableTasks } from '../domain/flow-tasks.js';
 import { sourceObjectOf } from '../domain/source-flow.js';
@@ -36,7 +37,7 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
       'FlowDefinition.SourceFlowConfig.ConnectorProfileName is required: it names the connector profile records are read through.',
     );
   }
-  const profile = await ctx.store.connectorProfiles.get(source.ConnectorProfileName);
+  const profile = await resolveConnectorProfile(ctx.store, ctx.scope, source.ConnectorProfileName);
   if (!profile) {
     throw new BadRequestException(`Connector profile ${source.ConnectorProfileName} does not exist.`);
   }

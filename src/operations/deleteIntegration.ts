@@ -10,6 +10,10 @@ export const deleteIntegration: Handler<DeleteIntegrationRequest, DeleteIntegrat
     if (!(await store.integrations.delete(ctx.scope, input.DomainName, input.Uri))) {
       throw new ResourceNotFoundException(`The integration with Uri ${input.Uri} was not found in domain ${input.DomainName}.`);
     }
+    // The AppFlow flow Customer Profiles created for it goes with it, tags included.
+    for (const flowArn of await store.flows.deleteByIntegration(ctx.scope, input.DomainName, input.Uri)) {
+      await store.tags.removeResource(ctx.scope, flowArn);
+    }
   });
   return { Message: `The integration with Uri ${input.Uri} was deleted from domain ${input.DomainName}.` };
 };

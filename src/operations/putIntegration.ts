@@ -2,6 +2,7 @@ import { BadRequestException, ResourceNotFoundException } from '../api/errors.js
 import type { PutIntegrationRequest, PutIntegrationResponse } from '../api/shapes.generated.js';
 import { integrationArn } from '../domain/arns.js';
 import { requireRunnableTasks } from '../domain/flow-tasks.js';
+import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import type { IntegrationRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
@@ -60,6 +61,17 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
       updatedAt: Math.max(now, existing?.createdAt ?? now),
     };
     await store.integrations.put(ctx.scope, input.DomainName, record);
+    // The flow behind it, visible through AppFlow's ListFlows/DescribeFlow under the FlowName given.
+    if (input.FlowDefinition) {
+      await putCustomerProfilesFlow(store, ctx.scope, {
+        domainName: input.DomainName,
+        objectTypeName: input.ObjectTypeName,
+        flowDefinition: input.FlowDefinition as unknown as Record<string, unknown>,
+        integrationUri: uri,
+        workflowId: existing?.workflowId,
+        now,
+      });
+    }
     if (input.Tags) {
       checkTagLimit(arn, await store.tags.get(ctx.scope, arn), input.Tags);
       await store.tags.put(ctx.scope, arn, input.Tags);

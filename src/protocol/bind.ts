@@ -1,6 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
-import type { StructureShape } from '../api/model-types.js';
-import { operationModel, shapeOf } from '../api/service.js';
+import type { ServiceModel, StructureShape } from '../api/model-types.js';
+import { serviceModel } from '../api/service.js';
+import { operationIn, shapeIn } from '../api/services.js';
 import { parseJsonBounded } from './json.js';
 import { isPlainObject, readShape, Violations } from './validate.js';
 
@@ -20,10 +21,10 @@ const JSON_CONTENT_TYPE = /^application\/(json|x-amz-json-1\.[01]|[\w.+-]+\+json
  * Then every model constraint is checked at once; up to ten violations go back in one
  * BadRequestException.
  */
-export function bindInput(operation: string, raw: RawRequest): Record<string, unknown> {
-  const inputRef = operationModel(operation).input;
+export function bindInput(operation: string, raw: RawRequest, model: ServiceModel = serviceModel): Record<string, unknown> {
+  const inputRef = operationIn(model, operation).input;
   if (!inputRef) return {};
-  const shape = shapeOf(inputRef.shape) as StructureShape;
+  const shape = shapeIn(model, inputRef.shape) as StructureShape;
   const members = Object.entries(shape.members);
   const hasBodyMembers = members.some(([, ref]) => ref.location === undefined);
 
@@ -40,7 +41,7 @@ export function bindInput(operation: string, raw: RawRequest): Record<string, un
       if (value !== undefined) assembled[name] = value;
     } else if (ref.location === 'querystring') {
       const key = ref.locationName ?? name;
-      const target = shapeOf(ref.shape);
+      const target = shapeIn(model, ref.shape);
       if (target.type === 'list') {
         const all = raw.query.getAll(key);
         if (all.length > 0) assembled[name] = all;
@@ -55,7 +56,7 @@ export function bindInput(operation: string, raw: RawRequest): Record<string, un
   }
 
   const violations = new Violations();
-  const input = readShape(inputRef.shape, assembled, '', violations) as Record<string, unknown>;
+  const input = readShape(inputRef.shape, assembled, '', violations, false, model) as Record<string, unknown>;
   violations.throwIfAny();
   return input;
 }

@@ -26,7 +26,12 @@ export interface RouteMatch {
 export class Router {
   private readonly byMethodAndLength = new Map<string, CompiledRoute[]>();
 
-  constructor(routes: OperationRoute[], implemented: ReadonlySet<string>) {
+  constructor(
+    routes: OperationRoute[],
+    implemented: ReadonlySet<string>,
+    /** The service's name in messages. */
+    private readonly title = 'Customer Profiles',
+  ) {
     for (const route of routes) {
       const path = route.requestUri.split('?')[0];
       const segments: Segment[] = path
@@ -56,11 +61,11 @@ export class Router {
     const candidates = this.byMethodAndLength.get(`${method} ${parts.length}`);
     const route = candidates?.find((c) => c.segments.every((s, i) => s.kind === 'label' || s.text === parts[i]));
     if (!route) {
-      throw new UnknownOperationException(`No Customer Profiles operation is served at ${method} ${abridgePath(rawPath)}.`);
+      throw new UnknownOperationException(`No ${this.title} operation is served at ${method} ${abridgePath(rawPath)}.`);
     }
     if (!route.implemented) {
       throw new NotImplementedException(
-        `The operation ${route.operation} is part of Customer Profiles but is not implemented by profileflow yet.`,
+        `The operation ${route.operation} is part of ${this.title} but is not implemented by profileflow yet.`,
       );
     }
     const labels: Record<string, string> = {};

@@ -1,16 +1,17 @@
 import { setOwn } from '../domain/own-properties.js';
-import type { StructureShape } from '../api/model-types.js';
-import { operationModel, shapeOf } from '../api/service.js';
+import type { ServiceModel, StructureShape } from '../api/model-types.js';
+import { serviceModel } from '../api/service.js';
+import { operationIn, shapeIn } from '../api/services.js';
 
 /**
  * Writes an operation's output as restJson1 does: only the members the model declares (so nothing
  * internal can leak), absent optional members omitted, timestamps as epoch seconds (fractional when
  * the time has milliseconds).
  */
-export function serializeOutput(operation: string, output: unknown): Record<string, unknown> {
-  const outputRef = operationModel(operation).output;
+export function serializeOutput(operation: string, output: unknown, model: ServiceModel = serviceModel): Record<string, unknown> {
+  const outputRef = operationIn(model, operation).output;
   if (!outputRef || output === undefined || output === null) return {};
-  return (writerOf(outputRef.shape)(output) as Record<string, unknown>) ?? {};
+  return (writerOf(model, outputRef.shape)(output) as Record<string, unknown>) ?? {};
 }
 
 /** Writes one non-null value of a shape; undefined means "omit". */
@@ -21,27 +22,29 @@ type Writer = (value: unknown) => unknown;
  * times, and looking its members up in the model for each item (Object.entries, shape by name) cost
  * as much as the writing. Member writers are resolved lazily, so recursive shapes cannot loop here.
  */
-const writers = new Map<string, Writer>();
+const writers = new WeakMap<ServiceModel, Map<string, Writer>>();
 
-function writerOf(shapeName: string): Writer {
-  let writer = writers.get(shapeName);
+function writerOf(model: ServiceModel, shapeName: string): Writer {
+  let byName = writers.get(model);
+  if (!byName) writers.set(model, (byName = new Map()));
+  let writer = byName.get(shapeName);
   if (!writer) {
-    writer = buildWriter(shapeName);
-    writers.set(shapeName, writer);
+    writer = buildWriter(model, shapeName);
+    byName.set(shapeName, writer);
   }
   return writer;
 }
 
-function write(shapeName: string): Writer {
+function write(model: ServiceModel, shapeName: string): Writer {
   let resolved: Writer | undefined;
-  return (value) => (value === undefined || value === null ? undefined : (resolved ??= writerOf(shapeName))(value));
+  return (value) => (value === undefined || value === null ? undefined : (resolved ??= writerOf(model, shapeName))(value));
 }
 
-function buildWriter(shapeName: string): Writer {
-  const shape = shapeOf(shapeName);
+function buildWriter(model: ServiceModel, shapeName: string): Writer {
+  const shape = shapeIn(model, shapeName);
   switch (shape.type) {
     case 'structure': {
-      const members = Object.entries((shape as StructureShape).members).map(([name, ref]) => [name, write(ref.shape)] as const);
+      const members = Object.entries((shape as StructureShape).members).map(([name, ref]) => [name, write(model, ref.shape)] as const);
       return (value) => {
         const out: Record<string, unknown> = {};
         const source = value as Record<string, unknown>;
@@ -53,11 +56,11 @@ function buildWriter(shapeName: string): Writer {
       };
     }
     case 'list': {
-      const writeItem = write(shape.member.shape);
+      const writeItem = write(model, shape.member.shape);
       return (value) => (value as unknown[]).map(writeItem);
     }
     case 'map': {
-      const writeValue = write(shape.value.shape);
+      const writeValue = write(model, shape.value.shape);
       return (value) => {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

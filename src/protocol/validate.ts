@@ -1,7 +1,8 @@
 import { setOwn } from '../domain/own-properties.js';
 import { abridge, BadRequestException } from '../api/errors.js';
-import type { MemberRef, Shape } from '../api/model-types.js';
-import { shapeOf } from '../api/service.js';
+import type { MemberRef, ServiceModel, Shape } from '../api/model-types.js';
+import { serviceModel } from '../api/service.js';
+import { shapeIn } from '../api/services.js';
 
 /** AWS reports at most this many violations in one message; so do we. */
 const MAX_REPORTED = 10;
@@ -12,12 +13,16 @@ const MAX_REPORTED = 10;
  * unanchored form is applied as a prefix check (SPEC §4).
  */
 const PREFIX_PATTERN_SHAPES = new Set(['TagArn']);
-const patternCache = new Map<string, RegExp>();
-function patternFor(shapeName: string, pattern: string): RegExp {
-  let re = patternCache.get(shapeName);
+/** Per model: the two services' models share shape names (TagKey, ConnectorProfileName) with different rules. */
+const patternCaches = new WeakMap<ServiceModel, Map<string, RegExp>>();
+function patternFor(model: ServiceModel, shapeName: string, pattern: string): RegExp {
+  let cache = patternCaches.get(model);
+  if (!cache) patternCaches.set(model, (cache = new Map()));
+  let re = cache.get(shapeName);
   if (!re) {
-    re = PREFIX_PATTERN_SHAPES.has(shapeName) ? new RegExp(`^(?:${pattern})`) : new RegExp(`^(?:${pattern})$`);
-    patternCache.set(shapeName, re);
+    const prefixOnly = model === serviceModel && PREFIX_PATTERN_SHAPES.has(shapeName);
+    re = prefixOnly ? new RegExp(`^(?:${pattern})`) : new RegExp(`^(?:${pattern})$`);
+    cache.set(shapeName, re);
   }
   return re;
 }
@@ -56,8 +61,9 @@ export function readShape(
   path: string,
   violations: Violations,
   sensitive = false,
+  model: ServiceModel = serviceModel,
 ): unknown {
-  const shape = shapeOf(shapeName);
+  const shape = shapeIn(model, shapeName);
   const secret = sensitive || shape.sensitive === true;
   switch (shape.type) {
     case 'structure': {
@@ -73,7 +79,7 @@ export function readShape(
           if (shape.required?.includes(name)) violations.add(memberPath, null, 'Member must not be null', false);
           continue;
         }
-        const read = readShape(ref.shape, member, memberPath, violations, secret);
+        const read = readShape(ref.shape, member, memberPath, violations, secret, model);
         if (read !== undefined) out[name] = read;
       }
       return out;
@@ -89,7 +95,7 @@ export function readShape(
           violations.add(`${path}.${i + 1}`, null, 'Member must not be null', false);
           return undefined;
         }
-        return readShape(shape.member.shape, item, `${path}.${i + 1}`, violations, secret);
+        return readShape(shape.member.shape, item, `${path}.${i + 1}`, violations, secret, model);
       });
     }
     case 'map': {
@@ -101,14 +107,14 @@ export function readShape(
       checkSize(shape, entries.length, path, value, violations, secret);
       const out: Record<string, unknown> = {};
       for (const [k, v] of entries) {
-        readShape(shape.key.shape, k, `${path}.key`, violations, secret);
+        readShape(shape.key.shape, k, `${path}.key`, violations, secret, model);
         // The key names the entry in messages, abridged like any value: a 100,000-character key is possible.
         const entryPath = `${path}.${abridge(k)}`;
         if (v === null) {
           violations.add(entryPath, null, 'Member must not be null', false);
           continue;
         }
-        setOwn(out, k, readShape(shape.value.shape, v, entryPath, violations, secret));
+        setOwn(out, k, readShape(shape.value.shape, v, entryPath, violations, secret, model));
       }
       return out;
     }
@@ -123,7 +129,7 @@ export function readShape(
         violations.add(path, value, `Member must have length less than or equal to ${shape.max}`, secret);
       if (shape.enum && !shape.enum.includes(value))
         violations.add(path, value, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`, secret);
-      if (shape.pattern && !patternFor(shapeName, shape.pattern).test(value))
+      if (shape.pattern && !patternFor(model, shapeName, shape.pattern).test(value))
         violations.add(path, value, `Member must satisfy regular expression pattern: ${shape.pattern}`, secret);
       return value;
     }

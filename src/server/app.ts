@@ -8,6 +8,8 @@ import { type Clock, systemClock } from '../engine/clock.js';
 import type { Engine } from '../engine/engine.js';
 import type { Handler } from '../operations/context.js';
 import { operations as defaultOperations } from '../operations/index.js';
+import { appflowOperations as defaultAppflowOperations } from '../operations/appflow/index.js';
+import { services } from '../api/services.js';
 import type { Store } from '../store/types.js';
 import { registerAuthentication } from './access.js';
 import { registerAdminSurface } from './admin-surface.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   engine?: Engine;
   /** Defaults to every implemented operation; tests may narrow or extend it. */
   operations?: Record<string, Handler>;
+  /** The AppFlow operations; defaults to every one built (operations/appflow/index.ts). */
+  appflowOperations?: Record<string, Handler>;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   logger?: FastifyServerOptions['logger'];
@@ -100,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } else {
       serviceError = toServiceError(request, error);
     }
-    return sendServiceError(reply, serviceError);
+    return sendServiceError(reply, serviceError, request.ctx?.service ? services[request.ctx.service] : undefined);
   });
 
   // The AWS route takes GET, POST, PUT, DELETE and PATCH; any other method (OPTIONS, …) lands here and
@@ -138,6 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks: deps.operator?.webhooks,
     tokens,
     operations: deps.operations ?? defaultOperations,
+    appflowOperations: deps.appflowOperations ?? defaultAppflowOperations,
+    connectorPolicy: deps.connectorPolicy,
     throttle: deps.throttle ? new Throttle(deps.throttle) : undefined,
   });
   return app;

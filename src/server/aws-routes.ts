@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InternalServerException, NotImplementedException, ServiceError } from '../api/errors.js';
+import type { StructureShape } from '../api/model-types.js';
+import { type ApiService, customerProfilesService, services } from '../api/services.js';
 import type { PageTokens } from '../domain/page-token.js';
 import type { Clock } from '../engine/clock.js';
 import { bindInput } from '../protocol/bind.js';
@@ -13,8 +15,12 @@ export interface AwsRouteDeps {
   clock: Clock;
   tokens: PageTokens;
   operations: Record<string, Handler>;
+  /** The AppFlow operations built (operations/appflow/index.ts); any other AppFlow operation answers 501. */
+  appflowOperations: Record<string, Handler>;
   engine?: { wake(): void };
   webhooks?: OperationContext['webhooks'];
+  /** What AppFlow-created connector profiles must stay within. */
+  connectorPolicy?: OperationContext['connectorPolicy'];
   /** Absent: no throttling. */
   throttle?: Throttle;
 }
@@ -37,11 +43,13 @@ export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): voi
       if (route.kind === 'aws-unmatched') throw route.error;
       if (route.kind !== 'aws' || !caller) throw new InternalServerException();
       const { operation, labels } = route;
-      const handler = deps.operations[operation];
+      const service = services[route.service];
+      const handler = (route.service === 'appflow' ? deps.appflowOperations : deps.operations)[operation];
       if (!handler) {
-        throw new NotImplementedException(`The operation ${operation} is part of Customer Profiles but is not implemented by profileflow yet.`);
+        throw new NotImplementedException(`The operation ${operation} is part of ${service.title} but is not implemented by profileflow yet.`);
       }
-      deps.throttle?.take(caller.accountId, caller.region, operation);
+      // The label, not the bare name: AppFlow's TagResource has a bucket apart from Customer Profiles'.
+      deps.throttle?.take(caller.accountId, caller.region, request.ctx.operation);
       const url = request.raw.url ?? '/';
       const q = url.indexOf('?');
       const input = bindInput(operation, {
@@ -49,28 +57,39 @@ export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): voi
         query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
         body: request.body as Buffer | undefined,
         contentType: request.headers['content-type'],
-      });
+      }, service.model);
       // Only (account, region) scopes data and page tokens: any key of the same account sees the same.
       const scope = { accountId: caller.accountId, region: caller.region };
       const output = await handler(
-        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine, webhooks: deps.webhooks },
+        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine, webhooks: deps.webhooks, connectorPolicy: deps.connectorPolicy },
         input,
       );
       return reply
         .code(200)
         .header('content-type', 'application/json')
-        .send(jsonBytes(serializeOutput(operation, output)));
+        .send(jsonBytes(serializeOutput(operation, output, service.model)));
     },
   });
 }
 
-/** Every error leaves as AWS shapes it: status, X-Amzn-ErrorType, JSON {"Message"}; 500s say nothing more. */
-export function sendServiceError(reply: FastifyReply, error: ServiceError): FastifyReply {
+/**
+ * Every error leaves as the service's model shapes it: status, X-Amzn-ErrorType, JSON with the message
+ * member its error shapes spell (`{"Message"}` for Customer Profiles, `{"message"}` for AppFlow); 500s
+ * say nothing more. A constraint broken in an AppFlow request is AppFlow's ValidationException, whichever
+ * shared layer (binding, JSON reading, body limits) found it.
+ */
+export function sendServiceError(reply: FastifyReply, error: ServiceError, service: ApiService = customerProfilesService): FastifyReply {
+  const wire = error.code === 'BadRequestException' && service.validationErrorCode !== error.code ? asValidationError(service, error) : error;
   return reply
-    .code(error.statusCode)
+    .code(wire.statusCode)
     .header('content-type', 'application/json')
-    .header('x-amzn-errortype', error.code)
-    .send(jsonBytes({ Message: error.message }));
+    .header('x-amzn-errortype', wire.code)
+    .send(jsonBytes({ [service.errorMessageMember]: wire.message }));
+}
+
+function asValidationError(service: ApiService, error: ServiceError): ServiceError {
+  const shape = service.model.shapes[service.validationErrorCode] as StructureShape;
+  return new ServiceError(service.validationErrorCode, shape.error?.httpStatusCode ?? 400, error.message);
 }
 
 /**

@@ -181,7 +181,9 @@ export function registerFaultHook(app: FastifyInstance, faults: FaultInjector, m
   app.addHook('preHandler', async (request) => {
     const { route, caller } = request.ctx;
     if (route.kind !== 'aws' || !caller) return;
-    const operation = route.operation;
+    // The label: an AppFlow operation (`appflow:TagResource`) is matched by '*' rules only, never by a
+    // rule naming the Customer Profiles operation of the same name.
+    const operation = request.ctx.operation;
     const effect = faults.decide(operation, caller.accountId);
     if (effect.latencyMs > 0) {
       metrics?.faults.inc({ operation, effect: 'latency' });

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequestException, type ServiceError } from '../api/errors.js';
-import { allOperations } from '../api/service.js';
+import { BadRequestException, type ServiceError, UnknownOperationException } from '../api/errors.js';
+import { appflowService, customerProfilesService, isServiceName, type ServiceName } from '../api/services.js';
 import type { Caller } from '../auth/caller.js';
+import { InvalidSignatureException } from '../auth/sigv4.js';
 import { Router } from '../protocol/router.js';
 
 /**
@@ -15,10 +16,10 @@ export type AdminAccess = 'public' | 'account' | 'operator';
 
 /** What the router chose for a request: decided once, read by every later hook and handler. */
 export type MatchedRoute =
-  /** An operation of the model (implemented or not: a 501 still has a name). */
-  | { kind: 'aws'; operation: string; labels: Record<string, string> }
+  /** An operation of one of the two models (implemented or not: a 501 still has a name). */
+  | { kind: 'aws'; service: ServiceName; operation: string; labels: Record<string, string> }
   /** The AWS route, but no operation serves the path: answered with `error` once the caller is known. */
-  | { kind: 'aws-unmatched'; error: ServiceError }
+  | { kind: 'aws-unmatched'; service: ServiceName; error: ServiceError }
   /** A route of the service's own surface, named by its pattern (`/_profileflow/reset`). */
   | { kind: 'admin'; name: string; access: AdminAccess }
   /** No route: the not-found handler answers. */
@@ -27,8 +28,14 @@ export type MatchedRoute =
 /** One per request, set in the first `onRequest` hook: the route, the caller (once authenticated), the request id. */
 export interface RequestContext {
   route: MatchedRoute;
-  /** The metrics and log label: an AWS operation name, an admin route pattern, or `Unknown`. Bounded by the route table. */
+  /**
+   * The metrics and log label: a Customer Profiles operation name (`GetWorkflow`), an AppFlow one with its
+   * service (`appflow:CreateFlow`, since both have a TagResource), an admin route pattern, or `Unknown`.
+   * Bounded by the route tables.
+   */
   operation: string;
+  /** The AWS service the request was routed to; absent on admin and unknown routes. */
+  service?: ServiceName;
   requestId: string;
   /** Set by the authentication hook (preHandler: a signature covers the body); absent on public routes. */
   caller?: Caller;
@@ -46,8 +53,11 @@ declare module 'fastify' {
   }
 }
 
-/** Every operation of the model counts as routable here: the name is wanted even for a 501. */
-const router = new Router(allOperations, new Set(allOperations.map((o) => o.name)));
+/** Every operation of each model counts as routable here: the name is wanted even for a 501. */
+const routers: Record<ServiceName, Router> = {
+  profile: new Router(customerProfilesService.routes, new Set(customerProfilesService.routes.map((o) => o.name)), customerProfilesService.title),
+  appflow: new Router(appflowService.routes, new Set(appflowService.routes.map((o) => o.name)), appflowService.title),
+};
 
 /**
  * Decorates requests with `ctx` and fills it first thing in `onRequest`, from the route Fastify matched
@@ -70,25 +80,73 @@ export function registerRequestContext(app: FastifyInstance): void {
     }
     request.ctx.route = matchedRoute(request, path);
     request.ctx.operation = labelOf(request.ctx.route);
+    if (request.ctx.route.kind === 'aws' || request.ctx.route.kind === 'aws-unmatched') request.ctx.service = request.ctx.route.service;
   }));
 }
 
 function matchedRoute(request: FastifyRequest, path: string): MatchedRoute {
   const config = request.routeOptions.config;
   if (config?.access) return { kind: 'admin', name: request.routeOptions.url ?? 'Unknown', access: config.access };
-  if (config?.aws) {
-    try {
-      const { operation, labels } = router.match(request.method, path);
-      return { kind: 'aws', operation, labels };
-    } catch (err) {
-      return { kind: 'aws-unmatched', error: err as ServiceError };
-    }
-  }
+  if (config?.aws) return awsRoute(request.method, path, scopeServiceOf(request.headers.authorization, request.raw.url ?? '/'));
   return { kind: 'none' };
 }
 
+/**
+ * Which service a request is for. Customer Profiles and AppFlow share the endpoint and one path shape
+ * (`/tags/{resourceArn}`, GET/POST/DELETE in both), so the signature's credential scope decides, as AWS's
+ * own front ends are per service: `profile` or `appflow`, and any other service is refused. An unsigned
+ * request (authentication off) is routed by path: an AppFlow-only path (`/create-flow`…) is AppFlow, a
+ * shared `/tags/` path is AppFlow when the ARN in it names the appflow service, and anything else is
+ * Customer Profiles, as before AppFlow was served.
+ */
+export function awsRoute(method: string, path: string, scopeService: string | undefined): MatchedRoute {
+  if (scopeService !== undefined) {
+    if (!isServiceName(scopeService)) {
+      return {
+        kind: 'aws-unmatched',
+        service: 'profile',
+        error: new InvalidSignatureException(
+          `Credential should be scoped to correct service: 'profile' (Customer Profiles) or 'appflow' (Amazon AppFlow), not '${scopeService.slice(0, 32)}'.`,
+        ),
+      };
+    }
+    return matchIn(scopeService, method, path);
+  }
+  const profile = matchIn('profile', method, path);
+  const appflow = matchIn('appflow', method, path);
+  if (appflow.kind === 'aws' && (profile.kind !== 'aws' || namesAppflowArn(appflow.labels.resourceArn))) return appflow;
+  return profile.kind === 'aws-unmatched' && profile.error instanceof UnknownOperationException && appflow.kind === 'aws-unmatched' && !(appflow.error instanceof UnknownOperationException)
+    ? appflow
+    : profile;
+}
+
+function matchIn(service: ServiceName, method: string, path: string): MatchedRoute {
+  try {
+    const { operation, labels } = routers[service].match(method, path);
+    return { kind: 'aws', service, operation, labels };
+  } catch (err) {
+    return { kind: 'aws-unmatched', service, error: err as ServiceError };
+  }
+}
+
+function namesAppflowArn(arn: string | undefined): boolean {
+  return arn !== undefined && /^arn:[^:]+:appflow:/.test(arn);
+}
+
+const CREDENTIAL_SERVICE = /Credential=[^/,\s]+\/[^/,\s]+\/[^/,\s]+\/([^/,\s]+)\//;
+
+/** The service named by the SigV4 credential scope (Authorization header or presigned query), if any. */
+export function scopeServiceOf(authorization: string | undefined, rawUrl: string): string | undefined {
+  if (authorization !== undefined) return CREDENTIAL_SERVICE.exec(authorization)?.[1];
+  const q = rawUrl.indexOf('?');
+  if (q === -1) return undefined;
+  const scope = new URLSearchParams(rawUrl.slice(q + 1)).get('X-Amz-Credential');
+  const parts = scope?.split('/');
+  return parts && parts.length === 5 ? parts[3] : undefined;
+}
+
 function labelOf(route: MatchedRoute): string {
-  if (route.kind === 'aws') return route.operation;
+  if (route.kind === 'aws') return route.service === 'appflow' ? `appflow:${route.operation}` : route.operation;
   if (route.kind === 'admin') return route.name;
   return 'Unknown';
 }

@@ -9,6 +9,8 @@ import { KyselyTagRepository } from './repositories/tags.js';
 import { KyselyWorkflowRepository } from './repositories/workflows.js';
 import { KyselyActivityRepository } from './repositories/activity.js';
 import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js';
+import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from './repositories/appflow.js';
+import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { Database } from './schema.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
@@ -36,6 +38,8 @@ export class KyselyStore implements Store {
   readonly integrations: IntegrationRepository;
   readonly activity: ActivityRepository;
   readonly webhookOutbox: WebhookOutboxRepository;
+  readonly accountConnectorProfiles: AccountConnectorProfileRepository;
+  readonly flows: FlowRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -64,6 +68,8 @@ export class KyselyStore implements Store {
     this.integrations = new KyselyIntegrationRepository(db);
     this.activity = new KyselyActivityRepository(db);
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
+    this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
+    this.flows = new KyselyFlowRepository(db);
   }
 
   /**

@@ -17,6 +17,8 @@ export interface Database {
   workflow_steps: WorkflowStepsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   domain_stats: DomainStatsTable;
+  account_connector_profiles: AccountConnectorProfilesTable;
+  flows: FlowsTable;
 }
 
 interface Scoped {
@@ -175,6 +177,49 @@ export interface WebhookDeliveriesTable extends Scoped {
   lease_expires_at: number | null;
   last_error: string | null;
   delivered_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Connector profiles an account created through AppFlow (009): the account's own, beside the operator's. */
+export interface AccountConnectorProfilesTable extends Scoped {
+  name: string;
+  /** AppFlow's ConnectorType (Salesforce, Servicenow, …). */
+  connector_type: string;
+  connection_mode: string;
+  kms_arn: string | null;
+  /** JSON: the ConnectorProfileProperties as given (no credentials), answered by DescribeConnectorProfiles. */
+  properties: string;
+  /** The source kind that reads it, its SourceConnectorType values (JSON) and its settings (JSON, credentials included: never answered). */
+  kind: string;
+  connector_types: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** AppFlow flows whose destination is Customer Profiles (009). Structured members are JSON in AppFlow's wire names. */
+export interface FlowsTable extends Scoped {
+  flow_name: string;
+  flow_arn: string;
+  description: string | null;
+  kms_arn: string | null;
+  status: string;
+  trigger_config: string;
+  source_config: string;
+  connector_type: string;
+  connector_profile_name: string | null;
+  destination_config: string;
+  domain_name: string;
+  object_type_name: string | null;
+  tasks: string;
+  metadata_catalog_config: string | null;
+  created_by: string;
+  last_updated_by: string;
+  /** The integration workflow that created it, when one did. */
+  workflow_id: string | null;
+  /** The Customer Profiles integration (its Uri, in domain_name) the flow belongs to, when Customer Profiles created it. */
+  integration_uri: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -2,11 +2,13 @@
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
+import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { StorageCondition } from './storage-condition.js';
 import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
+export type * from './appflow-types.js';
 
 export interface Scope {
   accountId: string;
@@ -90,10 +92,15 @@ export interface Store {
   /** Cross-account reads for events, metrics and webhooks (operator views, never an AWS answer). */
   readonly activity: ActivityRepository;
   readonly webhookOutbox: WebhookOutboxRepository;
+  /** Connector profiles an account created through AppFlow: its own, keyed by (account, region). */
+  readonly accountConnectorProfiles: AccountConnectorProfileRepository;
+  /** AppFlow flows into Customer Profiles, keyed by (account, region). */
+  readonly flows: FlowRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
    * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from
-   * every table keyed by account (connector profiles and settings belong to no account and stay).
+   * every table keyed by account, the account's AppFlow connector profiles and flows included (the operator's
+   * connector profiles and the settings belong to no account and stay).
    */
   reset(accountId?: string): Promise<string[]>;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */

@@ -114,7 +114,7 @@ describe('SigV4 verification (--auth sigv4)', () => {
 
     test('a scope for another service, or a bad terminator: 403 InvalidSignatureException', async () => {
       const res = await sendSigned(await signRequest(server.url, 'GET', '/domains', { service: 's3' }));
-      assertAwsError(res, 403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'profile'.");
+      assertAwsError(res, 403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'profile' (Customer Profiles) or 'appflow' (Amazon AppFlow), not 's3'.");
     });
 
     test('a body changed after signing, with its x-amz-content-sha256: 400 XAmzContentSHA256Mismatch', async () => {

@@ -1,0 +1,75 @@
+/**
+ * A Customer Profiles FlowDefinition (PascalCase members) read as the AppFlow flow it stands for
+ * (camelCase members): Customer Profiles' FlowDefinition is AppFlow's CreateFlow input with its members
+ * capitalised, so each AppFlow member is found by name without regard to case, guided by the AppFlow
+ * model's shapes (members AppFlow does not have are dropped).
+ */
+import { appflowModel } from '../api/appflow/model.generated.js';
+import type { StructureShape } from '../api/model-types.js';
+import { appflowFlowArn } from './arns.js';
+import type { Scope } from '../store/types.js';
+
+type Obj = Record<string, unknown>;
+
+export function asAppflowShape(shapeName: string, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const shape = appflowModel.shapes[shapeName];
+  if (!shape) return undefined;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      const byLower = new Map(Object.entries(value as Obj).map(([k, v]) => [k.toLowerCase(), v]));
+      const out: Obj = {};
+      for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
+        const read = asAppflowShape(ref.shape, byLower.get(member.toLowerCase()));
+        if (read !== undefined) out[member] = read;
+      }
+      return out;
+    }
+    case 'list':
+      return Array.isArray(value) ? value.map((v) => asAppflowShape(shape.member.shape, v)) : undefined;
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, asAppflowShape(shape.value.shape, v)]));
+    }
+    default:
+      return value;
+  }
+}
+
+/** What a Customer Profiles integration's flow looks like as an AppFlow flow (without times and authors). */
+export interface FlowFromCustomerProfiles {
+  flowName: string;
+  flowArn: string;
+  description?: string;
+  kmsArn?: string;
+  triggerConfig: Obj;
+  sourceFlowConfig: Obj;
+  connectorType: string;
+  connectorProfileName?: string;
+  destinationFlowConfigList: Obj[];
+  tasks: Obj[];
+}
+
+export function flowFromCustomerProfiles(scope: Scope, flowDefinition: Obj, domainName: string, objectTypeName: string | undefined): FlowFromCustomerProfiles {
+  const read = asAppflowShape('CreateFlowRequest', flowDefinition) as Obj;
+  const source = (read.sourceFlowConfig ?? {}) as Obj;
+  const flowName = String(read.flowName);
+  return {
+    flowName,
+    flowArn: appflowFlowArn(scope, flowName),
+    description: read.description as string | undefined,
+    kmsArn: read.kmsArn as string | undefined,
+    triggerConfig: (read.triggerConfig ?? { triggerType: 'OnDemand' }) as Obj,
+    sourceFlowConfig: source,
+    connectorType: String(source.connectorType),
+    connectorProfileName: source.connectorProfileName as string | undefined,
+    destinationFlowConfigList: [
+      {
+        connectorType: 'CustomerProfiles',
+        destinationConnectorProperties: { CustomerProfiles: { domainName, ...(objectTypeName ? { objectTypeName } : {}) } },
+      },
+    ],
+    tasks: (read.tasks ?? []) as Obj[],
+  };
+}

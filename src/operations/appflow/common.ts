@@ -1,0 +1,126 @@
+import { ResourceNotFoundException, ValidationException } from '../../api/appflow/errors.js';
+import { resolveConnectorProfile } from '../../connectors/resolve-profile.js';
+import { appflowConnectorProfileArn, appflowFlowArn, parseAppflowArn } from '../../domain/arns.js';
+import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
+import type { OperationContext } from '../context.js';
+
+type Obj = Record<string, unknown>;
+
+/** Who did it, for createdBy/lastUpdatedBy: the caller's account (profileflow knows keys, not IAM users). */
+export function callerArn(ctx: OperationContext): string {
+  return `arn:aws:iam::${ctx.scope.accountId}:root`;
+}
+
+/** The source connector types profileflow reads, with their member in sourceConnectorProperties. */
+const SOURCE_MEMBERS: Record<string, string> = { Salesforce: 'Salesforce', Servicenow: 'ServiceNow', Marketo: 'Marketo', Zendesk: 'Zendesk', S3: 'S3' };
+
+/** The members of CreateFlow/UpdateFlow that describe where a flow reads and writes. */
+export interface FlowShapeInput {
+  flowName: string;
+  triggerConfig: Obj;
+  sourceFlowConfig: Obj;
+  destinationFlowConfigList: Obj[];
+  tasks: Obj[];
+}
+
+/**
+ * Checks what profileflow can hold of a flow: one destination, Customer Profiles, whose domain (and
+ * object type, when named) exist in the caller's account and region; a source profileflow reads, with
+ * its properties, through a connector profile the caller may use (its own, or the operator's) that
+ * serves that connector type.
+ */
+export async function checkFlow(ctx: OperationContext, input: FlowShapeInput): Promise<{ domainName: string; objectTypeName?: string }> {
+  const destinations = input.destinationFlowConfigList;
+  if (destinations.length !== 1) {
+    throw new ValidationException(`A flow takes exactly one destination in destinationFlowConfigList here (Customer Profiles), got ${destinations.length}.`);
+  }
+  const destination = destinations[0];
+  if (destination.connectorType !== 'CustomerProfiles') {
+    throw new ValidationException(
+      `The destination connector type ${String(destination.connectorType)} is not supported: profileflow serves flows whose destination is CustomerProfiles.`,
+    );
+  }
+  const props = (destination.destinationConnectorProperties as Obj).CustomerProfiles as Obj | undefined;
+  if (!props) {
+    throw new ValidationException('destinationFlowConfigList.1.destinationConnectorProperties.CustomerProfiles is required for the CustomerProfiles destination.');
+  }
+  const domainName = props.domainName as string;
+  const objectTypeName = props.objectTypeName as string | undefined;
+  if (!(await ctx.store.domains.get(ctx.scope, domainName))) {
+    throw new ResourceNotFoundException(`The Customer Profiles domain ${domainName} of the destination does not exist.`);
+  }
+  if (objectTypeName !== undefined && !(await ctx.store.objectTypes.get(ctx.scope, domainName, objectTypeName))) {
+    throw new ResourceNotFoundException(`The object type ${objectTypeName} of the destination does not exist in domain ${domainName}.`);
+  }
+
+  const source = input.sourceFlowConfig;
+  const type = String(source.connectorType);
+  const member = SOURCE_MEMBERS[type];
+  if (!member) {
+    throw new ValidationException(`The source connector type ${type} is not supported: profileflow reads ${Object.keys(SOURCE_MEMBERS).join(', ')}.`);
+  }
+  if (!(source.sourceConnectorProperties as Obj)[member]) {
+    throw new ValidationException(`sourceFlowConfig.sourceConnectorProperties.${member} is required for the source connector type ${type}.`);
+  }
+  const profileName = source.connectorProfileName as string | undefined;
+  if (profileName === undefined) {
+    if (type !== 'S3') throw new ValidationException(`sourceFlowConfig.connectorProfileName is required for the source connector type ${type}.`);
+  } else {
+    const profile = await resolveConnectorProfile(ctx.store, ctx.scope, profileName);
+    if (!profile) throw new ResourceNotFoundException(`The connector profile ${profileName} does not exist.`);
+    if (!(profile.connectorTypes as string[]).includes(type)) {
+      throw new ValidationException(`The connector profile ${profileName} does not serve the connector type ${type}; it serves ${profile.connectorTypes.join(', ')}.`);
+    }
+  }
+  return { domainName, objectTypeName };
+}
+
+export async function requireFlow(ctx: OperationContext, flowName: string): Promise<FlowRecord> {
+  const flow = await ctx.store.flows.get(ctx.scope, flowName);
+  if (!flow) throw new ResourceNotFoundException(`The flow ${flowName} does not exist.`);
+  return flow;
+}
+
+export async function requireOwnProfile(ctx: OperationContext, name: string): Promise<AccountConnectorProfileRecord> {
+  const profile = await ctx.store.accountConnectorProfiles.get(ctx.scope, name);
+  if (!profile) throw new ResourceNotFoundException(`The connector profile ${name} does not exist.`);
+  return profile;
+}
+
+/** DescribeConnectorProfiles' item: properties only; credentials are write-only and never answered. */
+export function connectorProfileOutput(ctx: OperationContext, p: AccountConnectorProfileRecord): Obj {
+  return {
+    connectorProfileArn: appflowConnectorProfileArn(ctx.scope, p.name),
+    connectorProfileName: p.name,
+    connectorType: p.connectorType,
+    connectionMode: p.connectionMode,
+    connectorProfileProperties: p.properties,
+    createdAt: new Date(p.createdAt),
+    lastUpdatedAt: new Date(p.updatedAt),
+  };
+}
+
+/**
+ * The flow an ARN names, in the caller's account and region only: any other ARN answers as a missing
+ * resource, so nothing is learnt about another account. Flows are the taggable resource here.
+ */
+export async function requireTaggableFlow(ctx: OperationContext, arn: string): Promise<FlowRecord> {
+  const parsed = parseAppflowArn(arn);
+  if (!parsed.ok) throw new ValidationException(`The resource ARN ${arn} is not valid: ${parsed.reason}.`);
+  const notFound = new ResourceNotFoundException(`The resource ${arn} does not exist.`);
+  if (parsed.resource.kind !== 'flow' || appflowFlowArn(ctx.scope, parsed.resource.name) !== arn) throw notFound;
+  const flow = await ctx.store.flows.get(ctx.scope, parsed.resource.name);
+  if (!flow) throw notFound;
+  return flow;
+}
+
+/** "You can associate as many as 50 tags with a resource" (AppFlow TagResource: TagMap holds at most 50). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+export function checkTagCount(arn: string, existing: Record<string, string>, added: Record<string, string>): void {
+  const count = new Set([...Object.keys(existing), ...Object.keys(added)]).size;
+  if (count > MAX_TAGS_PER_RESOURCE) {
+    throw new ValidationException(`The resource ${arn} would have ${count} tags: a resource can have at most ${MAX_TAGS_PER_RESOURCE} tags.`);
+  }
+}
+

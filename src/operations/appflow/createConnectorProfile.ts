@@ -1,0 +1,37 @@
+import { ConflictException, ConnectorAuthenticationException, ValidationException } from '../../api/appflow/errors.js';
+import type { CreateConnectorProfileRequest, CreateConnectorProfileResponse } from '../../api/appflow/shapes.generated.js';
+import { mapAppflowProfile } from '../../connectors/appflow-profiles.js';
+import { appflowConnectorProfileArn } from '../../domain/arns.js';
+import type { Handler } from '../context.js';
+
+/**
+ * Creates a connector profile owned by the caller's account and region. Its properties are kept as
+ * given (DescribeConnectorProfiles answers them); its credentials become the source kind's settings,
+ * checked against the kind's rules and the operator's policy, and are never answered.
+ */
+export const createConnectorProfile: Handler<CreateConnectorProfileRequest, CreateConnectorProfileResponse> = async (ctx, input) => {
+  const config = input.connectorProfileConfig;
+  const mapped = mapAppflowProfile(
+    input.connectorType,
+    config.connectorProfileProperties as Record<string, unknown>,
+    config.connectorProfileCredentials as Record<string, unknown> | undefined,
+    undefined,
+    ctx.connectorPolicy,
+  );
+  if (!mapped.ok) throw mapped.authentication ? new ConnectorAuthenticationException(mapped.problem) : new ValidationException(mapped.problem);
+  const now = ctx.clock.now();
+  const created = await ctx.store.accountConnectorProfiles.create(ctx.scope, {
+    name: input.connectorProfileName,
+    connectorType: input.connectorType,
+    connectionMode: input.connectionMode,
+    kmsArn: input.kmsArn,
+    properties: config.connectorProfileProperties as Record<string, unknown>,
+    kind: mapped.kind,
+    connectorTypes: mapped.connectorTypes,
+    settings: mapped.settings,
+    createdAt: now,
+    updatedAt: now,
+  });
+  if (!created) throw new ConflictException(`A connector profile named ${input.connectorProfileName} already exists.`);
+  return { connectorProfileArn: appflowConnectorProfileArn(ctx.scope, input.connectorProfileName) };
+};

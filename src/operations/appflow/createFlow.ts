@@ -1,0 +1,45 @@
+import { ConflictException } from '../../api/appflow/errors.js';
+import type { CreateFlowRequest, CreateFlowResponse } from '../../api/appflow/shapes.generated.js';
+import { appflowFlowArn } from '../../domain/arns.js';
+import type { Handler } from '../context.js';
+import { callerArn, checkFlow } from './common.js';
+
+type Obj = Record<string, unknown>;
+
+/**
+ * Creates a flow into Customer Profiles. An on-demand flow is Active at once; a scheduled or event flow
+ * is a Draft until StartFlow activates it (AppFlow's documented statuses). Runs are not part of it yet.
+ */
+export const createFlow: Handler<CreateFlowRequest, CreateFlowResponse> = async (ctx, input) => {
+  const flow = input as unknown as Obj & CreateFlowRequest;
+  const { domainName, objectTypeName } = await checkFlow(ctx, flow as never);
+  const now = ctx.clock.now();
+  const flowArn = appflowFlowArn(ctx.scope, input.flowName);
+  const status = input.triggerConfig.triggerType === 'OnDemand' ? 'Active' : 'Draft';
+  const by = callerArn(ctx);
+  await ctx.store.transaction(async (store) => {
+    const created = await store.flows.create(ctx.scope, {
+      flowName: input.flowName,
+      flowArn,
+      description: input.description,
+      kmsArn: input.kmsArn,
+      flowStatus: status,
+      triggerConfig: input.triggerConfig as unknown as Obj,
+      sourceFlowConfig: input.sourceFlowConfig as unknown as Obj,
+      connectorType: input.sourceFlowConfig.connectorType,
+      connectorProfileName: input.sourceFlowConfig.connectorProfileName,
+      destinationFlowConfigList: input.destinationFlowConfigList as unknown as Obj[],
+      domainName,
+      objectTypeName,
+      tasks: input.tasks as unknown as Obj[],
+      metadataCatalogConfig: input.metadataCatalogConfig as unknown as Obj | undefined,
+      createdBy: by,
+      lastUpdatedBy: by,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (!created) throw new ConflictException(`A flow named ${input.flowName} already exists.`);
+    if (input.tags && Object.keys(input.tags).length > 0) await store.tags.put(ctx.scope, flowArn, input.tags);
+  });
+  return { flowArn, flowStatus: status };
+};

@@ -1,0 +1,24 @@
+import type { DescribeConnectorProfilesRequest, DescribeConnectorProfilesResponse } from '../../api/appflow/shapes.generated.js';
+import { paginate } from '../../domain/page-token.js';
+import type { Handler } from '../context.js';
+import { connectorProfileOutput } from './common.js';
+
+/** "The default for maxResults is 20 (for all paginated API operations)" (DescribeConnectorProfiles documentation). */
+const DEFAULT_MAX_RESULTS = 20;
+
+/**
+ * The caller's own connector profiles (the operator's shared ones are configuration, not the account's
+ * resources), narrowed by names and connector type, ordered by name. Credentials are never answered.
+ */
+export const describeConnectorProfiles: Handler<DescribeConnectorProfilesRequest, DescribeConnectorProfilesResponse> = async (ctx, input) => {
+  const filter = { connectorType: input.connectorType, names: input.connectorProfileNames };
+  const page = await paginate({
+    tokens: ctx.tokens,
+    binding: ['DescribeConnectorProfiles', ctx.scope, filter],
+    maxResults: input.maxResults ?? DEFAULT_MAX_RESULTS,
+    nextToken: input.nextToken,
+    fetch: (after: string | undefined, limit) => ctx.store.accountConnectorProfiles.list(ctx.scope, filter, after, limit),
+    keyOf: (p) => p.name,
+  });
+  return { connectorProfileDetails: page.items.map((p) => connectorProfileOutput(ctx, p)) as never, nextToken: page.nextToken };
+};

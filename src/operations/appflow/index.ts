@@ -1,0 +1,33 @@
+import type { Handler } from '../context.js';
+import { createConnectorProfile } from './createConnectorProfile.js';
+import { createFlow } from './createFlow.js';
+import { deleteConnectorProfile } from './deleteConnectorProfile.js';
+import { deleteFlow } from './deleteFlow.js';
+import { describeConnectorProfiles } from './describeConnectorProfiles.js';
+import { describeFlow } from './describeFlow.js';
+import { listFlows } from './listFlows.js';
+import { listTagsForResource } from './listTagsForResource.js';
+import { tagResource } from './tagResource.js';
+import { untagResource } from './untagResource.js';
+import { updateConnectorProfile } from './updateConnectorProfile.js';
+import { updateFlow } from './updateFlow.js';
+
+/**
+ * The AppFlow registry: operation name → handler. Every other AppFlow operation answers 501 naming it;
+ * StartFlow, StopFlow, DescribeFlowExecutionRecords and CancelFlowExecutions need flow runs, which come
+ * with the engine's next stage.
+ */
+export const appflowOperations: Record<string, Handler> = {
+  CreateConnectorProfile: createConnectorProfile,
+  DescribeConnectorProfiles: describeConnectorProfiles,
+  UpdateConnectorProfile: updateConnectorProfile,
+  DeleteConnectorProfile: deleteConnectorProfile,
+  CreateFlow: createFlow,
+  UpdateFlow: updateFlow,
+  DeleteFlow: deleteFlow,
+  DescribeFlow: describeFlow,
+  ListFlows: listFlows,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
+};

@@ -1,0 +1,32 @@
+import type { ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
+import { paginate } from '../../domain/page-token.js';
+import type { Handler } from '../context.js';
+
+/** The flows of the caller's account and region, ordered by name, each as AppFlow's FlowDefinition summary. */
+export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ctx, input) => {
+  const page = await paginate({
+    tokens: ctx.tokens,
+    binding: ['ListFlows', ctx.scope],
+    maxResults: input.maxResults,
+    nextToken: input.nextToken,
+    fetch: (after: string | undefined, limit) => ctx.store.flows.list(ctx.scope, after, limit),
+    keyOf: (f) => f.flowName,
+  });
+  const flows = await Promise.all(
+    page.items.map(async (f) => ({
+      flowArn: f.flowArn,
+      description: f.description,
+      flowName: f.flowName,
+      flowStatus: f.flowStatus,
+      sourceConnectorType: f.connectorType,
+      destinationConnectorType: 'CustomerProfiles',
+      triggerType: f.triggerConfig.triggerType,
+      createdAt: new Date(f.createdAt),
+      lastUpdatedAt: new Date(f.updatedAt),
+      createdBy: f.createdBy,
+      lastUpdatedBy: f.lastUpdatedBy,
+      tags: await ctx.store.tags.get(ctx.scope, f.flowArn),
+    })),
+  );
+  return { flows: flows as never, nextToken: page.nextToken };
+};

@@ -1,0 +1,79 @@
+/** The AppFlow slice's repositories: connector profiles an account owns, and flows into Customer Profiles. */
+import type { ConnectorProfile } from '../connectors/types.js';
+import type { Scope } from './types.js';
+
+/**
+ * A connector profile created through AppFlow by one account, in one region. `properties` is what
+ * DescribeConnectorProfiles answers; `settings` (from ConnectorProfile) is what the connector reads,
+ * credentials included, and is never answered.
+ */
+export interface AccountConnectorProfileRecord extends ConnectorProfile {
+  /** AppFlow's ConnectorType: Salesforce, Servicenow, Marketo, Zendesk. */
+  connectorType: string;
+  connectionMode: string;
+  kmsArn?: string;
+  properties: Record<string, unknown>;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AccountConnectorProfileRepository {
+  get(scope: Scope, name: string): Promise<AccountConnectorProfileRecord | undefined>;
+  /** Ordered by name, keyset after `afterName`; narrowed to one AppFlow ConnectorType and/or to names. */
+  list(
+    scope: Scope,
+    filter: { connectorType?: string; names?: string[] },
+    afterName: string | undefined,
+    limit: number,
+  ): Promise<AccountConnectorProfileRecord[]>;
+  /** False when the account has a profile of that name already. */
+  create(scope: Scope, profile: AccountConnectorProfileRecord): Promise<boolean>;
+  /** Replaces everything but createdAt; false when it is gone. */
+  update(scope: Scope, profile: AccountConnectorProfileRecord): Promise<boolean>;
+  delete(scope: Scope, name: string): Promise<boolean>;
+}
+
+/** A flow, its structured members in AppFlow's wire names (triggerConfig, sourceFlowConfig…), times as epoch milliseconds. */
+export interface FlowRecord {
+  flowName: string;
+  flowArn: string;
+  description?: string;
+  kmsArn?: string;
+  flowStatus: string;
+  triggerConfig: Record<string, unknown>;
+  sourceFlowConfig: Record<string, unknown>;
+  /** sourceFlowConfig.connectorType and .connectorProfileName, kept apart for lookups. */
+  connectorType: string;
+  connectorProfileName?: string;
+  destinationFlowConfigList: Record<string, unknown>[];
+  /** The Customer Profiles destination: its domain and object type. */
+  domainName: string;
+  objectTypeName?: string;
+  tasks: Record<string, unknown>[];
+  metadataCatalogConfig?: Record<string, unknown>;
+  createdBy: string;
+  lastUpdatedBy: string;
+  /** Set when Customer Profiles created the flow: the integration workflow, and/or the integration's Uri. */
+  workflowId?: string;
+  integrationUri?: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface FlowRepository {
+  get(scope: Scope, flowName: string): Promise<FlowRecord | undefined>;
+  /** Ordered by name, keyset after `afterName`. */
+  list(scope: Scope, afterName: string | undefined, limit: number): Promise<FlowRecord[]>;
+  /** False when a flow of that name exists already. */
+  create(scope: Scope, flow: FlowRecord): Promise<boolean>;
+  /** Replaces everything but createdAt and createdBy; false when it is gone. */
+  update(scope: Scope, flow: FlowRecord): Promise<boolean>;
+  /** Creates or replaces (createdAt and createdBy kept): Customer Profiles' own writes. */
+  put(scope: Scope, flow: FlowRecord): Promise<void>;
+  delete(scope: Scope, flowName: string): Promise<boolean>;
+  /** Deletes the flows a Customer Profiles integration created; returns their ARNs (for their tags). */
+  deleteByIntegration(scope: Scope, domainName: string, uri: string): Promise<string[]>;
+  /** How many flows read through the account's connector profile of that name. */
+  countUsing(scope: Scope, connectorProfileName: string): Promise<number>;
+}

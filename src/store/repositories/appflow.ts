@@ -1,0 +1,257 @@
+import type { Kysely } from 'kysely';
+import type { SourceConnectorType } from '../../api/shapes.generated.js';
+import type {
+  AccountConnectorProfileRecord,
+  AccountConnectorProfileRepository,
+  FlowRecord,
+  FlowRepository,
+} from '../appflow-types.js';
+import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../schema.js';
+import type { Scope } from '../types.js';
+
+/** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
+function byName<T>(name: (t: T) => string) {
+  return (a: T, b: T) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
+}
+
+export class KyselyAccountConnectorProfileRepository implements AccountConnectorProfileRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private scoped(scope: Scope) {
+    return this.db.selectFrom('account_connector_profiles').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
+  }
+
+  async get(scope: Scope, name: string): Promise<AccountConnectorProfileRecord | undefined> {
+    const row = await this.scoped(scope).where('name', '=', name).executeTakeFirst();
+    return row && profileFromRow(row);
+  }
+
+  async list(
+    scope: Scope,
+    filter: { connectorType?: string; names?: string[] },
+    afterName: string | undefined,
+    limit: number,
+  ): Promise<AccountConnectorProfileRecord[]> {
+    if (filter.names && filter.names.length === 0) return [];
+    let query = this.scoped(scope);
+    if (filter.connectorType) query = query.where('connector_type', '=', filter.connectorType);
+    if (filter.names) query = query.where('name', 'in', filter.names);
+    // An account holds few profiles: read them and cut the page here, in code-point order on both dialects.
+    const rows = (await query.execute()).map(profileFromRow).sort(byName((p) => p.name));
+    return rows.filter((p) => afterName === undefined || p.name > afterName).slice(0, limit);
+  }
+
+  async create(scope: Scope, profile: AccountConnectorProfileRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('account_connector_profiles')
+      .values(profileToRow(scope, profile))
+      .onConflict((oc) => oc.columns(['account_id', 'region', 'name']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async update(scope: Scope, profile: AccountConnectorProfileRecord): Promise<boolean> {
+    const { created_at: _created, account_id: _a, region: _r, name: _n, ...set } = profileToRow(scope, profile);
+    const result = await this.db
+      .updateTable('account_connector_profiles')
+      .set(set)
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', profile.name)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async delete(scope: Scope, name: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('account_connector_profiles')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}
+
+function profileToRow(scope: Scope, p: AccountConnectorProfileRecord): AccountConnectorProfilesTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    name: p.name,
+    connector_type: p.connectorType,
+    connection_mode: p.connectionMode,
+    kms_arn: p.kmsArn ?? null,
+    properties: JSON.stringify(p.properties),
+    kind: p.kind,
+    connector_types: JSON.stringify(p.connectorTypes),
+    settings: JSON.stringify(p.settings),
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+function profileFromRow(row: AccountConnectorProfilesTable): AccountConnectorProfileRecord {
+  return {
+    name: row.name,
+    connectorType: row.connector_type,
+    connectionMode: row.connection_mode,
+    kmsArn: row.kms_arn ?? undefined,
+    properties: JSON.parse(row.properties) as Record<string, unknown>,
+    kind: row.kind,
+    connectorTypes: JSON.parse(row.connector_types) as SourceConnectorType[],
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export class KyselyFlowRepository implements FlowRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private scoped(scope: Scope) {
+    return this.db.selectFrom('flows').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
+  }
+
+  async get(scope: Scope, flowName: string): Promise<FlowRecord | undefined> {
+    const row = await this.scoped(scope).where('flow_name', '=', flowName).executeTakeFirst();
+    return row && flowFromRow(row);
+  }
+
+  async list(scope: Scope, afterName: string | undefined, limit: number): Promise<FlowRecord[]> {
+    let query = this.scoped(scope);
+    if (afterName !== undefined) query = query.where('flow_name', '>', afterName);
+    // Flow names are ASCII by their pattern ([a-zA-Z0-9][\w!@#.-]+), where every collation in use
+    // agrees with code-point order, so the keyset can be cut in SQL; the sort below only makes sure.
+    const rows = await query.orderBy('flow_name').limit(limit).execute();
+    return rows.map(flowFromRow).sort(byName((f) => f.flowName));
+  }
+
+  async create(scope: Scope, flow: FlowRecord): Promise<boolean> {
+    const result = await this.db
+      .insertInto('flows')
+      .values(flowToRow(scope, flow))
+      .onConflict((oc) => oc.columns(['account_id', 'region', 'flow_name']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  async update(scope: Scope, flow: FlowRecord): Promise<boolean> {
+    const { created_at: _c, created_by: _b, account_id: _a, region: _r, flow_name: _n, ...set } = flowToRow(scope, flow);
+    const result = await this.db
+      .updateTable('flows')
+      .set(set)
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('flow_name', '=', flow.flowName)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async put(scope: Scope, flow: FlowRecord): Promise<void> {
+    const row = flowToRow(scope, flow);
+    const { created_at: _c, created_by: _b, account_id: _a, region: _r, flow_name: _n, ...set } = row;
+    // One upsert: a workflow completing while PutIntegration writes the same flow must not fail either.
+    await this.db
+      .insertInto('flows')
+      .values(row)
+      .onConflict((oc) => oc.columns(['account_id', 'region', 'flow_name']).doUpdateSet(set))
+      .execute();
+  }
+
+  async delete(scope: Scope, flowName: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('flows')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('flow_name', '=', flowName)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async deleteByIntegration(scope: Scope, domainName: string, uri: string): Promise<string[]> {
+    const rows = await this.db
+      .deleteFrom('flows')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('integration_uri', '=', uri)
+      .returning('flow_arn')
+      .execute();
+    return rows.map((r) => r.flow_arn);
+  }
+
+  async countUsing(scope: Scope, connectorProfileName: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('flows')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('connector_profile_name', '=', connectorProfileName)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+}
+
+/**
+ * JSON with timestamps (the bound input's Dates: a schedule's start and end) as epoch milliseconds,
+ * which the serializer writes back as epoch seconds. The replacer reads the raw member, because
+ * Date.prototype.toJSON has already turned it into text by the time the replacer's value arrives.
+ */
+function json(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? raw.getTime() : v;
+  });
+}
+
+function flowToRow(scope: Scope, f: FlowRecord): FlowsTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    flow_name: f.flowName,
+    flow_arn: f.flowArn,
+    description: f.description ?? null,
+    kms_arn: f.kmsArn ?? null,
+    status: f.flowStatus,
+    trigger_config: json(f.triggerConfig),
+    source_config: json(f.sourceFlowConfig),
+    connector_type: f.connectorType,
+    connector_profile_name: f.connectorProfileName ?? null,
+    destination_config: json(f.destinationFlowConfigList),
+    domain_name: f.domainName,
+    object_type_name: f.objectTypeName ?? null,
+    tasks: json(f.tasks),
+    metadata_catalog_config: f.metadataCatalogConfig ? json(f.metadataCatalogConfig) : null,
+    created_by: f.createdBy,
+    last_updated_by: f.lastUpdatedBy,
+    workflow_id: f.workflowId ?? null,
+    integration_uri: f.integrationUri ?? null,
+    created_at: f.createdAt,
+    updated_at: f.updatedAt,
+  };
+}
+
+function flowFromRow(row: FlowsTable): FlowRecord {
+  return {
+    flowName: row.flow_name,
+    flowArn: row.flow_arn,
+    description: row.description ?? undefined,
+    kmsArn: row.kms_arn ?? undefined,
+    flowStatus: row.status,
+    triggerConfig: JSON.parse(row.trigger_config) as Record<string, unknown>,
+    sourceFlowConfig: JSON.parse(row.source_config) as Record<string, unknown>,
+    connectorType: row.connector_type,
+    connectorProfileName: row.connector_profile_name ?? undefined,
+    destinationFlowConfigList: JSON.parse(row.destination_config) as Record<string, unknown>[],
+    domainName: row.domain_name,
+    objectTypeName: row.object_type_name ?? undefined,
+    tasks: JSON.parse(row.tasks) as Record<string, unknown>[],
+    metadataCatalogConfig: row.metadata_catalog_config ? (JSON.parse(row.metadata_catalog_config) as Record<string, unknown>) : undefined,
+    createdBy: row.created_by,
+    lastUpdatedBy: row.last_updated_by,
+    workflowId: row.workflow_id ?? undefined,
+    integrationUri: row.integration_uri ?? undefined,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
