@@ -84,16 +84,9 @@ const SOURCE_TIMESTAMP_FIELD = 'sourcelastupdatedtimestamp';
  * field or key at fault; PutProfileObjectType answers them as one BadRequestException.
  */
 export function compileObjectType(def: ObjectTypeDefinition): CompileResult {
+  // A type made from a template carries the template's Fields and Keys (PutProfileObjectType copies
+  // them in), so its templateId needs nothing here.
   const problems: string[] = [];
-  if (def.templateId !== undefined) {
-    return {
-      ok: false,
-      problems: [
-        `The object type template ${def.templateId} is not known: profileflow implements no object type templates, ` +
-          'so define Fields and Keys instead of a TemplateId.',
-      ],
-    };
-  }
   const fieldDefs = Object.entries(def.fields ?? {});
   const keyDefs = Object.entries(def.keys ?? {});
   if (fieldDefs.length === 0) problems.push('An object type without a TemplateId must define Fields.');

@@ -2,7 +2,7 @@ import { ResourceNotFoundException } from '../api/errors.js';
 import type { DeleteProfileObjectRequest, DeleteProfileObjectResponse } from '../api/shapes.generated.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
-import { requireObjectType } from './profile-common.js';
+import { requireObjectTypeOrTemplate } from './profile-common.js';
 
 /**
  * Removes one object of a profile. An object that exists but belongs to another profile answers as a
@@ -12,7 +12,7 @@ export const deleteProfileObject: Handler<DeleteProfileObjectRequest, DeleteProf
   const { DomainName: domainName, ObjectTypeName: typeName, ProfileObjectUniqueKey: key, ProfileId: profileId } = input;
   await ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, domainName);
-    await requireObjectType(ctx, domainName, typeName, store);
+    await requireObjectTypeOrTemplate(ctx, domainName, typeName, store);
     const object = await store.profileObjects.get(ctx.scope, domainName, typeName, key);
     if (!object || object.profileId !== profileId) {
       throw new ResourceNotFoundException(

@@ -25,6 +25,8 @@ import { putProfileObject } from './putProfileObject.js';
 import { putProfileObjectType } from './putProfileObjectType.js';
 import { createProfile } from './createProfile.js';
 import { searchProfiles } from './searchProfiles.js';
+import { getProfileObjectTypeTemplate } from './getProfileObjectTypeTemplate.js';
+import { listProfileObjectTypeTemplates } from './listProfileObjectTypeTemplates.js';
 
 /** The registry: AWS operation name → handler. Anything not here answers 501. */
 export const operations: Record<string, Handler> = {
@@ -54,4 +56,6 @@ export const operations: Record<string, Handler> = {
   DeleteIntegration: deleteIntegration,
   CreateProfile: createProfile,
   SearchProfiles: searchProfiles,
+  ListProfileObjectTypeTemplates: listProfileObjectTypeTemplates,
+  GetProfileObjectTypeTemplate: getProfileObjectTypeTemplate,
 };

@@ -4,7 +4,7 @@ import { compiledFor, keyContentType, normalizeKeyValue } from '../domain/object
 import { paginate } from '../domain/page-token.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
-import { requireObjectType } from './profile-common.js';
+import { requireObjectTypeOrTemplate } from './profile-common.js';
 
 /**
  * One profile's objects of one type, ordered by ProfileObjectUniqueKey. ObjectFilter keeps the objects
@@ -13,7 +13,7 @@ import { requireObjectType } from './profile-common.js';
  */
 export const listProfileObjects: Handler<ListProfileObjectsRequest, ListProfileObjectsResponse> = async (ctx, input) => {
   await requireDomain(ctx, input.DomainName);
-  const objectType = await requireObjectType(ctx, input.DomainName, input.ObjectTypeName);
+  const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName);
   if (!(await ctx.store.profiles.get(ctx.scope, input.DomainName, input.ProfileId))) {
     throw new ResourceNotFoundException(`Profile ${input.ProfileId} was not found in domain ${input.DomainName}.`);
   }

@@ -1,8 +1,9 @@
-import { ResourceNotFoundException } from '../api/errors.js';
+import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import type { StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';
 import type { IntegrationRecord, ObjectTypeRecord, Store, TagMap } from '../store/types.js';
+import { findTemplate } from '../domain/templates/index.js';
 import type { OperationContext } from './context.js';
 
 /**
@@ -30,6 +31,50 @@ export async function requireObjectType(
     throw new ResourceNotFoundException(`Object type ${objectTypeName} was not found in domain ${domainName}.`);
   }
   return objectType;
+}
+
+const implicitTypes = new Map<string, ObjectTypeRecord>();
+
+/**
+ * The object type objects of this name are put, listed and deleted by: the domain's own type of that
+ * name, otherwise the template of that id. "You can use any object type that matches the name of a
+ * template ID … without explicitly defining it … If an explicit object type is defined, it replaces
+ * the implicit one" (admin guide, Implicit profile object types; the model's
+ * GetProfileObjectTypeTemplate documentation). The implicit type is not stored: ListProfileObjectTypes
+ * does not show it [I]. Its record is one object per template, so its compiled mapping is reused.
+ */
+export async function requireObjectTypeOrTemplate(
+  ctx: OperationContext,
+  domainName: string,
+  objectTypeName: string,
+  store: Store = ctx.store,
+): Promise<ObjectTypeRecord> {
+  const explicit = await store.objectTypes.get(ctx.scope, domainName, objectTypeName);
+  if (explicit) return explicit;
+  const template = findTemplate(objectTypeName);
+  if (!template) return requireObjectType(ctx, domainName, objectTypeName, store);
+  if (!template.mappingsPublished) {
+    throw new BadRequestException(
+      `Object type ${objectTypeName} is not defined in domain ${domainName}, and the template of that id cannot stand in ` +
+        'for it because AWS does not publish its Fields and Keys: define the object type with PutProfileObjectType.',
+    );
+  }
+  let implicit = implicitTypes.get(objectTypeName);
+  if (!implicit) {
+    implicit = {
+      objectTypeName,
+      description: `The implicit object type of the template ${objectTypeName}.`,
+      templateId: objectTypeName,
+      allowProfileCreation: template.AllowProfileCreation,
+      sourceLastUpdatedTimestampFormat: template.SourceLastUpdatedTimestampFormat,
+      fields: structuredClone(template.Fields),
+      keys: structuredClone(template.Keys),
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    implicitTypes.set(objectTypeName, implicit);
+  }
+  return implicit;
 }
 
 function tagsOrNothing(tags: TagMap): TagMap | undefined {

@@ -4,11 +4,12 @@ import { parseJsonBounded } from '../protocol/json.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
-import { requireObjectType } from './profile-common.js';
+import { requireObjectTypeOrTemplate } from './profile-common.js';
 
 /**
  * Ingests one object through the same path as the workflow engine (`putProfileObjects`): found by its
- * UNIQUE key it is replaced, otherwise added; its keys find or create its profile.
+ * UNIQUE key it is replaced, otherwise added; its keys find or create its profile. An ObjectTypeName
+ * the domain does not define but that is a template id uses the template (requireObjectTypeOrTemplate).
  */
 export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObjectResponse> = async (ctx, input) => {
   const record = parseJsonBounded(input.Object, 'the Object');
@@ -18,7 +19,7 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
   const now = ctx.clock.now();
   const [result] = await ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, input.DomainName);
-    const objectType = await requireObjectType(ctx, input.DomainName, input.ObjectTypeName, store);
+    const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store);
     return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now);
   });
   return { ProfileObjectUniqueKey: result.uniqueKey };

@@ -2,6 +2,7 @@ import { BadRequestException } from '../api/errors.js';
 import type { PutProfileObjectTypeRequest, PutProfileObjectTypeResponse } from '../api/shapes.generated.js';
 import { objectTypeArn } from '../domain/arns.js';
 import { compileObjectType } from '../domain/object-type-mapping.js';
+import { findTemplate } from '../domain/templates/index.js';
 import type { ObjectTypeRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
@@ -12,7 +13,8 @@ import { checkTagLimit } from './tagging.js';
  * Creates or replaces an object type. Replacing keeps CreatedAt and the objects already stored; Tags
  * given here are added to the type's tags, as TagResource would. The definition must be one profileflow
  * can ingest by: Fields read through `_source.…`, exactly one UNIQUE key (admin guide, Standard
- * identifiers); object type templates (TemplateId) are not implemented and answer BadRequestException.
+ * identifiers). With a TemplateId the type takes the template's AllowProfileCreation,
+ * SourceLastUpdatedTimestampFormat, Fields and Keys (templateMappings).
  */
 export const putProfileObjectType: Handler<PutProfileObjectTypeRequest, PutProfileObjectTypeResponse> = async (
   ctx,
@@ -36,6 +38,7 @@ export const putProfileObjectType: Handler<PutProfileObjectTypeRequest, PutProfi
       keys: input.Keys,
       createdAt: now,
       updatedAt: now,
+      ...(input.TemplateId === undefined ? {} : templateMappings(input, input.TemplateId)),
     };
     const compiled = compileObjectType(record);
     if (!compiled.ok) {
@@ -60,3 +63,40 @@ export const putProfileObjectType: Handler<PutProfileObjectTypeRequest, PutProfi
     return objectTypeOutput(record, await store.tags.get(ctx.scope, arn), available);
   });
 };
+
+/** The members a template sets, which a request with a TemplateId must leave out (model, TemplateId). */
+const FROM_TEMPLATE = ['AllowProfileCreation', 'SourceLastUpdatedTimestampFormat', 'Fields', 'Keys'] as const;
+
+/**
+ * What a template gives an object type. "If these attributes are present in the request, the service may
+ * return a BadRequestException" (model, TemplateId): profileflow always does, so a type's mapping is
+ * either the template's or the request's, never a mix. The mappings are copied into the type, so a type
+ * keeps the mapping it was created with [I].
+ */
+function templateMappings(input: PutProfileObjectTypeRequest, templateId: string): Partial<ObjectTypeRecord> {
+  const given = FROM_TEMPLATE.filter((member) => input[member] !== undefined);
+  if (given.length > 0) {
+    throw new BadRequestException(
+      `The object type ${input.ObjectTypeName} names the template ${templateId}, which sets ${FROM_TEMPLATE.join(', ')}: ` +
+        `leave out ${given.join(' and ')}, or leave out the TemplateId and define the type yourself.`,
+    );
+  }
+  const template = findTemplate(templateId);
+  if (!template) {
+    throw new BadRequestException(
+      `The object type template ${templateId} is not known: ListProfileObjectTypeTemplates lists the templates there are.`,
+    );
+  }
+  if (!template.mappingsPublished) {
+    throw new BadRequestException(
+      `The object type template ${templateId} has no Fields and Keys here, because AWS does not publish them: ` +
+        'define the object type with Fields and Keys and no TemplateId.',
+    );
+  }
+  return structuredClone({
+    allowProfileCreation: template.AllowProfileCreation,
+    sourceLastUpdatedTimestampFormat: template.SourceLastUpdatedTimestampFormat,
+    fields: template.Fields,
+    keys: template.Keys,
+  });
+}

@@ -162,6 +162,45 @@ for (const backend of await availableBackends()) {
         );
       });
 
+      test('an ObjectTypeName the domain does not define but that is a template id uses the template', async () => {
+        const user = { id: 9001, external_id: 'ext-9001', email: 'Zed@Example.com', phone: '+1 206 555 0199', name: 'Zed' };
+        const key = await putObject(s.client, 'objs', user, 'Zendesk-users');
+        assert.equal(key, '9001', "the template's UNIQUE key, _zendeskUserId, reads id");
+        const profileId = await profileOf(s, 'objs', key, 'Zendesk-users');
+        const objects = await s.client.send(new ListProfileObjectsCommand({ DomainName: 'objs', ObjectTypeName: 'Zendesk-users', ProfileId: profileId }));
+        assert.deepEqual(objects.Items?.map((o) => JSON.parse(o.Object!)), [user]);
+        const stored = await s.store.profiles.get(HOME, 'objs', profileId);
+        assert.deepEqual(stored?.attributes, {
+          EmailAddress: user.email,
+          PhoneNumber: user.phone,
+          Attributes: { ZendeskUserId: '9001', ZendeskExternalId: 'ext-9001' },
+        });
+      });
+
+      test('a type the domain defines under a template id replaces the implicit one', async () => {
+        await s.client.send(
+          new PutProfileObjectTypeCommand({
+            DomainName: 'objs',
+            ObjectTypeName: 'Marketo-leads',
+            Description: 'Leads keyed by email, not by the template',
+            Fields: { Email: { Source: '_source.email', ContentType: 'EMAIL_ADDRESS' } },
+            Keys: { _leadEmail: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Email'] }] },
+          }),
+        );
+        const key = await putObject(s.client, 'objs', { id: 77, email: 'lead@x.com' }, 'Marketo-leads');
+        assert.equal(key, 'lead@x.com', "the domain's own UNIQUE key, not the template's _marketoLeadId");
+      });
+
+      test('a template id whose mappings AWS does not publish cannot stand in for a type', async () => {
+        await expectAwsError(
+          put({ ObjectTypeName: 'CTR', Object: JSON.stringify({ ContactId: 'c-1' }) }),
+          'BadRequestException',
+          400,
+          'CTR',
+          'does not publish',
+        );
+      });
+
       test('objects of another account never join this account’s profiles', async () => {
         const mine = await putObject(s.client, 'objs', { Id: 'acct', Email: 'acct@x.com' });
         const other = s.clientFor({ accountId: '111122223333' });

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   BadRequestException,
   GetProfileObjectTypeCommand,
+  GetProfileObjectTypeTemplateCommand,
   ListTagsForResourceCommand,
   PutProfileObjectTypeCommand,
   type PutProfileObjectTypeCommandInput,
@@ -12,6 +13,9 @@ import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { CONTACT, createDomain, objectTypeArnOf } from '../helpers/profile-objects.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+
+/** The members a TemplateId sets, left out of CONTACT's definition. */
+const WITHOUT_MAPPING = { Fields: undefined, Keys: undefined, AllowProfileCreation: undefined };
 
 const put = (s: TestServer, input: Partial<PutProfileObjectTypeCommandInput>) =>
   s.client.send(new PutProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'Contact', ...CONTACT, ...input } as PutProfileObjectTypeCommandInput));
@@ -131,15 +135,63 @@ for (const backend of await availableBackends()) {
         await expectAwsError(put(s, { DomainName: 'nowhere' }), 'ResourceNotFoundException', 404, 'nowhere');
       });
 
-      test('a TemplateId is answered as an unknown template: templates are not implemented', async () => {
-        const err = await expectAwsError(
-          put(s, { ObjectTypeName: 'FromTemplate', TemplateId: 'Salesforce-Account', Fields: undefined, Keys: undefined }),
+      test('a TemplateId gives the type the Fields, Keys and AllowProfileCreation of the template', async () => {
+        const template = await s.client.send(new GetProfileObjectTypeTemplateCommand({ TemplateId: 'Salesforce-Contact' }));
+        const out = await put(s, { ObjectTypeName: 'SfContact', TemplateId: 'Salesforce-Contact', ...WITHOUT_MAPPING });
+        assert.equal(out.TemplateId, 'Salesforce-Contact');
+        assert.deepEqual(out.Fields, template.Fields);
+        assert.deepEqual(out.Keys, template.Keys);
+        assert.equal(out.AllowProfileCreation, template.AllowProfileCreation);
+        const got = await s.client.send(new GetProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'SfContact' }));
+        assert.equal(got.TemplateId, 'Salesforce-Contact');
+        assert.deepEqual(got.Keys, template.Keys);
+      });
+
+      test('a TemplateId together with Fields, Keys, AllowProfileCreation or SourceLastUpdatedTimestampFormat is a BadRequestException naming them', async () => {
+        await expectAwsError(
+          put(s, { ObjectTypeName: 'Mixed', TemplateId: 'Salesforce-Account' }),
           'BadRequestException',
           400,
           'Salesforce-Account',
+          'leave out AllowProfileCreation and Fields and Keys',
+        );
+        await expectAwsError(
+          put(s, { ObjectTypeName: 'Mixed', TemplateId: 'Salesforce-Account', ...WITHOUT_MAPPING, SourceLastUpdatedTimestampFormat: 'EPOCHMILLI' }),
+          'BadRequestException',
+          400,
+          'leave out SourceLastUpdatedTimestampFormat,',
+        );
+        await expectAwsError(
+          s.client.send(new GetProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'Mixed' })),
+          'ResourceNotFoundException',
+          404,
+          'Mixed',
+        );
+      });
+
+      test('an unknown TemplateId, or one whose mappings AWS does not publish, is a BadRequestException naming it', async () => {
+        const err = await expectAwsError(
+          put(s, { ObjectTypeName: 'FromTemplate', TemplateId: 'Nowhere-Object', ...WITHOUT_MAPPING }),
+          'BadRequestException',
+          400,
+          'Nowhere-Object',
           'not known',
         );
         assert.ok(err instanceof BadRequestException);
+        await expectAwsError(
+          put(s, { ObjectTypeName: 'CTR', TemplateId: 'CTR-NoInferred', ...WITHOUT_MAPPING }),
+          'BadRequestException',
+          400,
+          'CTR-NoInferred',
+          'does not publish',
+        );
+      });
+
+      test('replacing a template-based type with a hand-written definition drops the TemplateId', async () => {
+        await put(s, { ObjectTypeName: 'Swap', TemplateId: 'Zendesk-users', ...WITHOUT_MAPPING });
+        const out = await put(s, { ObjectTypeName: 'Swap' });
+        assert.equal(out.TemplateId, undefined);
+        assert.deepEqual(out.Keys, CONTACT.Keys);
       });
 
       test('a definition ingestion could not follow is rejected with every problem named', async () => {

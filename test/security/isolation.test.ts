@@ -35,6 +35,9 @@ function extras(op: string, v: Values): Record<string, unknown> {
       return workflowInput(v.DomainName);
     case 'SearchProfiles':
       return { KeyName: '_email', Values: ['a@example.com'] };
+    case 'GetProfileObjectTypeTemplate':
+      // Templates belong to the service, not to an account: an unknown id is absent for everyone alike.
+      return { TemplateId: 'Isolation-Template' };
     default:
       return {};
   }

@@ -67,8 +67,9 @@ describe('object type definitions', () => {
     ]);
   });
 
-  test('a TemplateId is answered as an unknown template, naming it', () => {
-    assert.match(problemsOf({ templateId: 'Salesforce-Account' }), /template Salesforce-Account is not known/);
+  test("a TemplateId is the type's provenance only: the definition it carries is what compiles", () => {
+    assert.equal(compiled({ ...contact, templateId: 'Salesforce-Account' }).uniqueKey.name, '_contactId');
+    assert.match(problemsOf({ templateId: 'Salesforce-Account' }), /must define Fields/);
   });
 
   test('a definition without Fields or Keys says what is missing', () => {
