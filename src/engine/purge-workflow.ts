@@ -1,5 +1,6 @@
 import { integrationArn } from '../domain/arns.js';
-import type { Scope, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
 
 /**
  * Removes a deleted workflow for good: its steps, itself, and the integration it created (with that

@@ -2,16 +2,12 @@
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
+import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
 import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
-
-export interface Scope {
-  accountId: string;
-  region: string;
-}
 
 export interface DomainRecord {
   domainName: string;

@@ -1,5 +1,5 @@
 import type { Status } from '../api/shapes.generated.js';
-import type { Scope } from './types.js';
+import type { Scope } from '../domain/scope.js';
 
 export type WorkflowStatus = Status;
 

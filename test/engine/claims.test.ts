@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/open-store.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { Scope } from '../../src/store/types.js';
+import type { Scope } from '../../src/domain/scope.js';
 import type { NewStep, WorkflowRecord } from '../../src/store/workflow-types.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
-import type { Scope } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 import type {
   ClaimedStep,
   NewStep,
