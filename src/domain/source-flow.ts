@@ -1,5 +1,5 @@
-import { BadRequestException } from '../api/errors.js';
 import type { SourceConnectorType, SourceFlowConfig, Task } from '../api/shapes.generated.js';
+import { invalid, valid, type Checked } from './problem.js';
 
 /** The model spells the enum `Servicenow` but the member `ServiceNow` (SPEC §7.6). */
 const PROPERTIES_MEMBER: Record<SourceConnectorType, 'Salesforce' | 'Marketo' | 'Zendesk' | 'ServiceNow' | 'S3'> = {
@@ -18,29 +18,25 @@ export interface SourceObject {
 }
 
 /** What a flow reads: the object (or bucket and prefix) named under the ConnectorType's own member. */
-export function sourceObjectOf(config: SourceFlowConfig): SourceObject {
+export function sourceObjectOf(config: SourceFlowConfig): Checked<SourceObject> {
   const member = PROPERTIES_MEMBER[config.ConnectorType];
   const props = config.SourceConnectorProperties as Record<string, Record<string, unknown> | undefined>;
   const own = props[member];
   if (!own) {
-    throw new BadRequestException(
-      `SourceConnectorProperties.${member} is required when ConnectorType is ${config.ConnectorType}.`,
-    );
+    return invalid(`SourceConnectorProperties.${member} is required when ConnectorType is ${config.ConnectorType}.`);
   }
   const others = Object.keys(props).filter((k) => k !== member && props[k] !== undefined);
   if (others.length > 0) {
-    throw new BadRequestException(
-      `SourceConnectorProperties may only name ${member} for ConnectorType ${config.ConnectorType}, not ${others.join(', ')}.`,
-    );
+    return invalid(`SourceConnectorProperties may only name ${member} for ConnectorType ${config.ConnectorType}, not ${others.join(', ')}.`);
   }
   if (member === 'S3') {
-    return { object: String(own.BucketName), prefix: own.BucketPrefix === undefined ? undefined : String(own.BucketPrefix) };
+    return valid({ object: String(own.BucketName), prefix: own.BucketPrefix === undefined ? undefined : String(own.BucketPrefix) });
   }
-  return {
+  return valid({
     object: String(own.Object),
     includeDeleted: own.IncludeDeletedRecords === true,
     enableDynamicFieldUpdate: own.EnableDynamicFieldUpdate === true,
-  };
+  });
 }
 
 /**

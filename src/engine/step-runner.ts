@@ -70,7 +70,9 @@ export async function runStep(
     const compiled = compileTasks(flow.Tasks, { connectorType: flow.SourceFlowConfig?.ConnectorType });
     if (!compiled.ok) throw new PermanentStepError(`The flow's Tasks cannot run: ${compiled.problems.join(' ')}`);
     const tasks = compiled.transform;
-    const sourceObject = sourceObjectOf(flow.SourceFlowConfig);
+    const source = sourceObjectOf(flow.SourceFlowConfig);
+    if (!source.ok) throw new PermanentStepError(`The stored FlowDefinition cannot run: ${source.problems.join(' ')}`);
+    const sourceObject = source.value;
     const request = {
       profile,
       connectorType: workflow.connectorType as never,

@@ -1,5 +1,5 @@
 import type { GetWorkflowStepsRequest, GetWorkflowStepsResponse } from '../api/shapes.generated.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import { clip255, stepWindowText } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireWorkflow } from './workflows-common.js';

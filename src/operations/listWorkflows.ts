@@ -1,6 +1,6 @@
 import { BadRequestException } from '../api/errors.js';
 import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import { describeWorkflow } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
