@@ -75,13 +75,9 @@ export function stepFlowName(baseFlowName: string, workflowId: string, stepNo: n
   return `${baseFlowName.slice(0, FLOW_NAME_MAX - suffix.length)}${suffix}`;
 }
 
-export function newStep(baseFlowName: string, workflowId: string, stepNo: number, window: Window, message: string): NewStep {
-  return {
-    flowName: stepFlowName(baseFlowName, workflowId, stepNo),
-    windowStart: window.start,
-    windowEnd: window.end,
-    executionMessage: message,
-  };
+/** A step to plan for `window` (the store numbers and names it). */
+export function newStep(window: Window, message: string): NewStep {
+  return { windowStart: window.start, windowEnd: window.end, executionMessage: message };
 }
 
 /** The two halves of a window (the first takes the odd millisecond); undefined when too small to split. */

@@ -54,10 +54,9 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
   // A seeded id sequence starts over at every re-seed, so its next id may belong to a workflow created
   // before (in any account): such an id is skipped, as a random one would never have been drawn.
   let workflowId = '';
-  let steps: ReturnType<typeof newStep>[] = [];
+  const steps = windows.map((w) => newStep(w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`));
   for (let attempt = 0; ; attempt++) {
     const id = newWorkflowId();
-    steps = windows.map((w, i) => newStep(flow.FlowName, id, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`));
     const created = await ctx.store.transaction((store) =>
       store.workflows.create(
         ctx.scope,
@@ -70,7 +69,7 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
           connectorType: source.ConnectorType,
           connectorProfileName: source.ConnectorProfileName!,
           roleArn: input.RoleArn,
-          definition: { flowDefinition: flow as unknown as Record<string, unknown>, tags: input.Tags },
+          definition: { flowDefinition: flow, tags: input.Tags },
           recordsProcessed: 0,
           stepsCompleted: 0,
           totalSteps: steps.length,

@@ -12,7 +12,7 @@ export const getWorkflowSteps: Handler<GetWorkflowStepsRequest, GetWorkflowSteps
     binding: ['GetWorkflowSteps', ctx.scope, input.DomainName, input.WorkflowId],
     maxResults: input.MaxResults,
     nextToken: input.NextToken,
-    fetch: (after: number | undefined, limit) => ctx.store.workflows.listSteps(ctx.scope, input.WorkflowId, after, limit),
+    fetch: (after: number | undefined, limit) => ctx.store.workflows.listSteps({ scope: ctx.scope, workflowId: input.WorkflowId, after, limit }),
     keyOf: (s) => s.stepNo,
   });
   return {

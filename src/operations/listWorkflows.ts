@@ -26,7 +26,7 @@ export const listWorkflows: Handler<ListWorkflowsRequest, ListWorkflowsResponse>
     maxResults: input.MaxResults,
     nextToken: input.NextToken,
     fetch: (after: [number, string] | undefined, limit) =>
-      ctx.store.workflows.listItems(ctx.scope, input.DomainName, filter, after, limit),
+      ctx.store.workflows.listItems({ scope: ctx.scope, domainName: input.DomainName, filter, after, limit }),
     keyOf: (w) => [w.createdAt, w.workflowId] as [number, string],
   });
   return {
