@@ -46,7 +46,7 @@ async function cpuOf(name: string, f: () => unknown) {
   process.stdout.write(`${name.padEnd(44)} ${((u.user + u.system) / 1000 / n).toFixed(3)} ms CPU\n`);
 }
 await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
-await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems(scope, 'd', filter, undefined, 101));
+await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems({ scope, domainName: 'd', filter, limit: 101 }));
 await cpuOf('ListWorkflows handler (store included)', () => operations.ListWorkflows(ctx, input as never));
 await cpuOf('serializeOutput', () => serializeOutput('ListWorkflows', output));
 await cpuOf('JSON.stringify + Buffer.from', () => Buffer.from(JSON.stringify(serializeOutput('ListWorkflows', output))));
@@ -55,13 +55,13 @@ await cpuOf('whole request through app.inject', () =>
 );
 // GetWorkflow, the smallest request with a database read: what a request costs beyond its store call.
 const getInput = { DomainName: 'd', WorkflowId: template };
-await cpuOf('store.workflows.get', () => store.workflows.get(scope, 'd', template));
+await cpuOf('store.workflows.get', () => store.workflows.get({ scope, domainName: 'd', workflowId: template }));
 await cpuOf('GetWorkflow handler (store included)', () => operations.GetWorkflow(ctx, getInput as never));
 await cpuOf('GetWorkflow through app.inject', () => app.inject({ method: 'GET', url: `/domains/d/workflows/${template}`, headers: AUTH_HEADERS }));
 // GetWorkflowSteps, 100 of the template's 200 steps.
 const stepsInput = { DomainName: 'd', WorkflowId: template, MaxResults: 100 };
 const stepsOutput = await operations.GetWorkflowSteps(ctx, stepsInput as never);
-await cpuOf('store.workflows.listSteps (101 rows)', () => store.workflows.listSteps(scope, template, undefined, 101));
+await cpuOf('store.workflows.listSteps (101 rows)', () => store.workflows.listSteps({ scope, workflowId: template, limit: 101 }));
 await cpuOf('GetWorkflowSteps handler (store included)', () => operations.GetWorkflowSteps(ctx, stepsInput as never));
 await cpuOf('GetWorkflowSteps serializeOutput + JSON', () => Buffer.from(JSON.stringify(serializeOutput('GetWorkflowSteps', stepsOutput))));
 await cpuOf('GetWorkflowSteps through app.inject', () =>

@@ -1,4 +1,5 @@
-import type { Scope, Store } from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
+import type { Store } from '../store/types.js';
 import type { ConnectorProfile } from './types.js';
 
 /**

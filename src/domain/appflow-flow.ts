@@ -7,7 +7,8 @@
 import { appflowModel } from '../api/appflow/model.generated.js';
 import type { StructureShape } from '../api/model-types.js';
 import { appflowFlowArn } from './arns.js';
-import type { Scope } from '../store/types.js';
+import type { Scope } from './scope.js';
+import type { FlowDefinition } from '../api/shapes.generated.js';
 
 type Obj = Record<string, unknown>;
 
@@ -51,7 +52,7 @@ export interface FlowFromCustomerProfiles {
   tasks: Obj[];
 }
 
-export function flowFromCustomerProfiles(scope: Scope, flowDefinition: Obj, domainName: string, objectTypeName: string | undefined): FlowFromCustomerProfiles {
+export function flowFromCustomerProfiles(scope: Scope, flowDefinition: FlowDefinition, domainName: string, objectTypeName: string | undefined): FlowFromCustomerProfiles {
   const read = asAppflowShape('CreateFlowRequest', flowDefinition) as Obj;
   const source = (read.sourceFlowConfig ?? {}) as Obj;
   const flowName = String(read.flowName);

@@ -1,4 +1,4 @@
-import type { Scope } from '../store/types.js';
+import type { Scope } from './scope.js';
 
 export function domainArn(scope: Scope, domainName: string): string {
   return `arn:aws:profile:${scope.region}:${scope.accountId}:domains/${domainName}`;

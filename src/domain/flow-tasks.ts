@@ -22,9 +22,9 @@
  *    A Map whose DestinationField differs from its source renames: the source name no longer travels
  *    (unless another Map keeps it).
  */
-import { BadRequestException } from '../api/errors.js';
 import type { ConnectorOperator, SourceConnectorType, Task } from '../api/shapes.generated.js';
 import { getOwn, setOwn } from './own-properties.js';
+import { invalid, valid, type Checked } from './problem.js';
 
 export type TaskRecord = Record<string, unknown>;
 
@@ -676,17 +676,14 @@ function build(
 }
 
 /**
- * CreateIntegrationWorkflow and PutIntegration: a FlowDefinition whose Tasks could not run is a
- * BadRequestException naming every task at fault, rather than a workflow that fails later.
+ * A FlowDefinition's Tasks, compiled, or one problem naming every task at fault (up to ten): what
+ * CreateIntegrationWorkflow and PutIntegration refuse, rather than a workflow that fails later, and
+ * what fails a step whose stored definition no longer compiles.
  */
-export function requireRunnableTasks(flow: { Tasks?: readonly Task[]; SourceFlowConfig?: { ConnectorType?: SourceConnectorType } }): CompiledTasks {
+export function checkRunnableTasks(flow: { Tasks?: readonly Task[]; SourceFlowConfig?: { ConnectorType?: SourceConnectorType } }): Checked<CompiledTasks> {
   const result = compileTasks(flow.Tasks, { connectorType: flow.SourceFlowConfig?.ConnectorType });
-  if (!result.ok) {
-    const shown = result.problems.slice(0, 10);
-    const more = result.problems.length - shown.length;
-    throw new BadRequestException(
-      `FlowDefinition.Tasks cannot run: ${shown.join(' ')}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`,
-    );
-  }
-  return result.transform;
+  if (result.ok) return valid(result.transform);
+  const shown = result.problems.slice(0, 10);
+  const more = result.problems.length - shown.length;
+  return invalid(`FlowDefinition.Tasks cannot run: ${shown.join(' ')}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`);
 }

@@ -81,7 +81,7 @@ const SOURCE_TIMESTAMP_FIELD = 'sourcelastupdatedtimestamp';
 
 /**
  * Checks a definition and prepares it for mapping. The problems are full sentences, each naming the
- * field or key at fault; PutProfileObjectType answers them as one BadRequestException.
+ * field or key at fault; PutProfileObjectType answers them as one 400.
  */
 export function compileObjectType(def: ObjectTypeDefinition): CompileResult {
   // A type made from a template carries the template's Fields and Keys (PutProfileObjectType copies

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { BadRequestException } from '../api/errors.js';
+import { invalid, valid, type Checked } from './problem.js';
 
 /** The model's `token` shape allows at most 1024 characters. */
 export const MAX_TOKEN_LENGTH = 1024;
@@ -9,7 +9,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 /**
  * Opaque, tamper-evident page tokens (the moto habit): the token carries the keyset position of the last
  * item returned and a hash of the request it belongs to (operation, account, region, domain, filters),
- * sealed with an HMAC. A token from another query, an edited token or garbage is a BadRequestException.
+ * sealed with an HMAC. A token from another query, an edited token or garbage is a problem (a 400).
  * MaxResults is not bound, so a caller may change page size while walking.
  */
 export class PageTokens {
@@ -22,8 +22,8 @@ export class PageTokens {
     return token;
   }
 
-  /** The position sealed in the token; throws when the token was not issued for this request. */
-  read(token: string, binding: unknown): unknown {
+  /** The position sealed in the token, or why the token was not issued for this request. */
+  read(token: string, binding: unknown): Checked<unknown> {
     const dot = token.indexOf('.');
     const payload = token.slice(0, dot);
     // Compared as bytes: a token of the right length in characters but with non-ASCII ones would make
@@ -31,15 +31,13 @@ export class PageTokens {
     const mac = Buffer.from(token.slice(dot + 1), 'utf8');
     const expected = Buffer.from(this.mac(payload), 'utf8');
     if (dot < 1 || mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
-      throw new BadRequestException('The NextToken is not valid: it was not issued by this service or has been altered.');
+      return invalid('The NextToken is not valid: it was not issued by this service or has been altered.');
     }
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { p: unknown; b: string };
     if (decoded.b !== bindingHash(binding)) {
-      throw new BadRequestException(
-        'The NextToken does not belong to this request: it was issued for another resource or other filters.',
-      );
+      return invalid('The NextToken does not belong to this request: it was issued for another resource or other filters.');
     }
-    return decoded.p;
+    return valid(decoded.p);
   }
 
   private mac(payload: string): string {
@@ -49,30 +47,4 @@ export class PageTokens {
 
 function bindingHash(binding: unknown): string {
   return createHash('sha256').update(JSON.stringify(binding)).digest().subarray(0, 9).toString('base64url');
-}
-
-export interface Page<T> {
-  items: T[];
-  nextToken?: string;
-}
-
-/**
- * Keyset pagination for every list operation: fetch one row more than the page to know whether
- * another page exists, and seal the last returned row's key in the token. No OFFSET, so rows added
- * during a walk never shift the rows not yet returned.
- */
-export async function paginate<Row, Key>(options: {
-  tokens: PageTokens;
-  binding: unknown;
-  maxResults: number | undefined;
-  nextToken: string | undefined;
-  fetch: (after: Key | undefined, limit: number) => Promise<Row[]>;
-  keyOf: (row: Row) => Key;
-}): Promise<Page<Row>> {
-  const size = options.maxResults ?? DEFAULT_PAGE_SIZE;
-  const after = options.nextToken === undefined ? undefined : (options.tokens.read(options.nextToken, options.binding) as Key);
-  const rows = await options.fetch(after, size + 1);
-  if (rows.length <= size) return { items: rows };
-  const items = rows.slice(0, size);
-  return { items, nextToken: options.tokens.issue(options.binding, options.keyOf(items[items.length - 1])) };
 }

@@ -1,4 +1,4 @@
-import { BadRequestException } from '../api/errors.js';
+import { invalid, valid, type Checked } from './problem.js';
 import type { NewStep, WorkflowListItem, WorkflowStepRecord } from '../store/workflow-types.js';
 
 /** The console's bulk ingestion batches history in two-month windows (AWS admin guide). */
@@ -18,35 +18,28 @@ export function planWindows(
   batches: { StartTime: Date; EndTime: Date }[] | undefined,
   firstExecutionFrom: Date | undefined,
   createdAt: number,
-): Window[] {
+): Checked<Window[]> {
   if (batches && batches.length > 0) {
-    const windows = batches.map((b, i) => {
-      const start = b.StartTime.getTime();
-      const end = b.EndTime.getTime();
-      if (end <= start) {
-        throw new BadRequestException(
-          `Batch ${i + 1} ends before it starts: EndTime ${iso(end)} is not after StartTime ${iso(start)}.`,
-        );
-      }
-      return { start, end, index: i + 1 };
-    });
+    const windows = batches.map((b, i) => ({ start: b.StartTime.getTime(), end: b.EndTime.getTime(), index: i + 1 }));
+    const backwards = windows.find((w) => w.end <= w.start);
+    if (backwards) {
+      return invalid(`Batch ${backwards.index} ends before it starts: EndTime ${iso(backwards.end)} is not after StartTime ${iso(backwards.start)}.`);
+    }
     const byStart = [...windows].sort((a, b) => a.start - b.start);
     for (let i = 1; i < byStart.length; i++) {
       if (byStart[i].start < byStart[i - 1].end) {
-        throw new BadRequestException(
+        return invalid(
           `Batches ${byStart[i - 1].index} and ${byStart[i].index} overlap: ` +
             `[${iso(byStart[i - 1].start)}, ${iso(byStart[i - 1].end)}) and [${iso(byStart[i].start)}, ${iso(byStart[i].end)}).`,
         );
       }
     }
-    return windows.map(({ start, end }) => ({ start, end }));
+    return valid(windows.map(({ start, end }) => ({ start, end })));
   }
   if (firstExecutionFrom) {
     const from = firstExecutionFrom.getTime();
     if (from >= createdAt) {
-      throw new BadRequestException(
-        `FirstExecutionFrom ${iso(from)} is not in the past: there is no history to ingest before ${iso(createdAt)}.`,
-      );
+      return invalid(`FirstExecutionFrom ${iso(from)} is not in the past: there is no history to ingest before ${iso(createdAt)}.`);
     }
     const windows: Window[] = [];
     for (let start = from; start < createdAt; ) {
@@ -54,9 +47,9 @@ export function planWindows(
       windows.push({ start, end });
       start = end;
     }
-    return windows;
+    return valid(windows);
   }
-  return [{ start: 0, end: createdAt }];
+  return valid([{ start: 0, end: createdAt }]);
 }
 
 function addUtcMonths(epochMs: number, months: number): number {
@@ -82,13 +75,9 @@ export function stepFlowName(baseFlowName: string, workflowId: string, stepNo: n
   return `${baseFlowName.slice(0, FLOW_NAME_MAX - suffix.length)}${suffix}`;
 }
 
-export function newStep(baseFlowName: string, workflowId: string, stepNo: number, window: Window, message: string): NewStep {
-  return {
-    flowName: stepFlowName(baseFlowName, workflowId, stepNo),
-    windowStart: window.start,
-    windowEnd: window.end,
-    executionMessage: message,
-  };
+/** A step to plan for `window` (the store numbers and names it). */
+export function newStep(window: Window, message: string): NewStep {
+  return { windowStart: window.start, windowEnd: window.end, executionMessage: message };
 }
 
 /** The two halves of a window (the first takes the odd millisecond); undefined when too small to split. */

@@ -2,8 +2,8 @@ import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
-import { purgeWorkflow } from './purge-workflow.js';
-import type { Store } from '../store/types.js';
+import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
+import type { Store, WorkflowChange } from '../store/types.js';
 import type { ClaimedStep } from '../store/workflow-types.js';
 import type { Clock } from './clock.js';
 import { runStep, type StepOutcome, type StepRunnerOptions } from './step-runner.js';
@@ -117,14 +117,14 @@ export class Engine {
   async advance(options: { pages?: number; untilIdle?: boolean } = {}): Promise<AdvanceResult> {
     let budget = options.untilIdle ? Number.POSITIVE_INFINITY : Math.max(1, options.pages ?? 1);
     const steps: AdvanceResult['steps'] = [];
-    await this.reapAbandonedDeletions();
+    await this.reapCancelledWorkflows();
     while (budget > 0) {
-      const claimed = await this.store.workflows.claim(this.owner, this.clock.now(), this.options.leaseMs);
+      const claimed = await this.store.workflows.claim(this.leaseRequest());
       if (!claimed) break;
       const progress = { pages: 0 };
       const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
       steps.push({ workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome });
-      this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
+      await this.finish(claimed, outcome);
       // A step that finished without a page (an empty window, a failure) still uses one unit, so that
       // `pages: 1` always moves exactly one thing forward.
       budget -= Math.max(1, progress.pages);
@@ -143,7 +143,7 @@ export class Engine {
     while (this.running) {
       let claimed;
       try {
-        claimed = await this.store.workflows.claim(this.owner, this.clock.now(), this.options.leaseMs);
+        claimed = await this.store.workflows.claim(this.leaseRequest());
       } catch (err) {
         this.emit({ type: 'error', error: err });
         await this.idle(errorBackoffMs(this.options.pollIntervalMs, ++failures));
@@ -151,28 +151,28 @@ export class Engine {
       }
       if (!claimed) {
         failures = 0;
-        await this.reapAbandonedDeletions();
+        await this.reapCancelledWorkflows();
         await this.idle();
         continue;
       }
       const key = { workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo };
       // Long pages must not let the lease lapse: renew it at a third of its length. A read that delivers
       // no page (a long listing, a slow source) would only notice a deleted workflow or a lost lease at
-      // its next commit, so the heartbeat also aborts the step then.
+      // its next commit, so a refused renewal (a cancelled step holds no lease) aborts the step then.
       const stepAbort = new AbortController();
       // A listener rather than AbortSignal.any: the engine's signal lives as long as the process.
       const stopStep = () => stepAbort.abort(this.abort.signal.reason);
       this.abort.signal.addEventListener('abort', stopStep, { once: true });
       const heartbeat = setInterval(() => {
         void (async () => {
-          const owned = await this.store.workflows.heartbeat(this.owner, key, this.clock.now(), this.options.leaseMs);
-          if (!owned || (await this.store.workflows.isDeleted(key.workflowId))) stepAbort.abort(new Error('The step lost its lease or its workflow was deleted.'));
+          const owned = await this.store.workflows.renewLease({ ...this.leaseRequest(), key });
+          if (!owned) stepAbort.abort(new Error('The step lost its lease or its workflow was deleted.'));
         })().catch(() => undefined);
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
         const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, stepAbort.signal);
         failures = 0;
-        this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
+        await this.finish(claimed, outcome);
       } catch (err) {
         // The step runner gave the step back (or its lease will lapse); it is retried from its cursor.
         this.emit({ type: 'error', error: err });
@@ -184,15 +184,33 @@ export class Engine {
     }
   }
 
-  /** Finishes deletions whose worker died mid-step (otherwise nothing would ever remove them). */
-  private async reapAbandonedDeletions(): Promise<void> {
+  private leaseRequest() {
+    return { owner: this.owner, now: this.clock.now(), leaseMs: this.options.leaseMs };
+  }
+
+  /** Tells the observers of a step's outcome; a step that found its workflow cancelled purges it. */
+  private async finish(claimed: ClaimedStep, outcome: StepOutcome): Promise<void> {
+    this.emit({ type: 'step', ...stepContext(claimed), outcome, tookOver: claimed.tookOver });
+    if (outcome === 'cancelled') await this.purge(claimed.step.workflowId);
+  }
+
+  /**
+   * The reaper of deletions: purges every cancelled workflow (DeleteWorkflow only cancels). Run before
+   * each manual advance and whenever an auto slot finds nothing to claim, so it also finishes the
+   * deletions of a process that died, or of an API process that runs no engine (`--engine-mode off`
+   * beside `profileflow worker`).
+   */
+  private async reapCancelledWorkflows(): Promise<void> {
     try {
-      for (const d of await this.store.workflows.abandonedDeletions(this.clock.now(), 20)) {
-        await purgeWorkflow(this.store, d.scope, d.domainName, d.workflowId);
-      }
+      for (const workflowId of await this.store.workflows.cancelledWorkflows(20)) await this.purge(workflowId);
     } catch (err) {
       this.emit({ type: 'error', error: err });
     }
+  }
+
+  private async purge(workflowId: string): Promise<void> {
+    const purged = await purgeCancelledWorkflow(this.store, workflowId);
+    if (purged) this.emit({ type: 'purged', change: { ...purged, workflow: { ...purged.workflow, status: 'CANCELLED' } } });
   }
 
   private idle(ms = this.options.pollIntervalMs): Promise<void> {
@@ -230,6 +248,8 @@ export function errorBackoffMs(pollIntervalMs: number, failures: number): number
  */
 export type EngineEvent =
   | ({ type: 'step'; outcome: StepOutcome; tookOver: boolean } & StepContext)
+  /** A cancelled workflow removed for good; `change` is its last state (CANCELLED). */
+  | { type: 'purged'; change: WorkflowChange }
   | { type: 'error'; error: unknown };
 
 export interface StepContext {

@@ -5,12 +5,10 @@ import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import { SourceError, type SourcePage } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
-import { compileTasks } from '../domain/flow-tasks.js';
-import { sourceFieldsOf, sourceObjectOf } from '../domain/source-flow.js';
-import { clip255, halveWindow, iso, newStep, retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
+import { checkFlowRead } from '../domain/source-flow.js';
+import { clip255, halveWindow, iso, retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
-import { purgeWorkflow } from './purge-workflow.js';
-import type { Store } from '../store/types.js';
+import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { ClaimedStep, StepKey } from '../store/workflow-types.js';
 import type { Clock } from './clock.js';
 
@@ -31,7 +29,10 @@ export interface StepRunnerOptions {
 
 export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' | 'split' | 'yielded' | 'cancelled' | 'lost';
 
-/** Errors that no retry can mend (a profile or an object type removed under a running workflow). */
+/**
+ * Errors that no retry can mend: a profile or an object type removed under a running workflow, a
+ * stored FlowDefinition that cannot run. They fail the step (and its workflow) with their message.
+ */
 class PermanentStepError extends Error {}
 
 /** Thrown inside a page's transaction to roll it back when the lease turned out to be gone. */
@@ -42,6 +43,7 @@ class LeaseLost extends Error {}
  * transaction, repeat; then complete, retry, split or fail. `maxPages` bounds the pages run (manual
  * mode advances page by page); the lease is given back when the budget runs out first.
  * A crash anywhere loses only the lease: the next owner resumes from the last committed cursor.
+ * `cancelled` means the workflow was deleted: the caller (the engine) purges it.
  */
 export async function runStep(
   store: Store,
@@ -67,21 +69,18 @@ export async function runStep(
     if (!connector) throw new PermanentStepError(`Connector profile ${profile.name} names an unknown source kind ${profile.kind}.`);
     const objectType = await store.objectTypes.get(scope, workflow.domainName, workflow.objectTypeName);
     if (!objectType) throw new PermanentStepError(`Object type ${workflow.objectTypeName} no longer exists.`);
-    const flow = workflow.definition.flowDefinition;
-    // Compiled once per step; per record the transform is a few property reads.
-    const compiled = compileTasks(flow.Tasks, { connectorType: flow.SourceFlowConfig?.ConnectorType });
-    if (!compiled.ok) throw new PermanentStepError(`The flow's Tasks cannot run: ${compiled.problems.join(' ')}`);
-    const tasks = compiled.transform;
-    const sourceObject = sourceObjectOf(flow.SourceFlowConfig);
+    const flow = checkFlowRead(workflow.definition.flowDefinition);
+    if (!flow.ok) throw new PermanentStepError(`The stored FlowDefinition cannot run: ${flow.problems.join(' ')}`);
+    const { tasks, source: sourceObject } = flow.value;
     const request = {
       profile,
-      connectorType: workflow.connectorType as never,
+      connectorType: workflow.connectorType,
       object: sourceObject.object,
       prefix: sourceObject.prefix,
       includeDeleted: sourceObject.includeDeleted,
       enableDynamicFieldUpdate: sourceObject.enableDynamicFieldUpdate,
-      fields: sourceFieldsOf(flow.Tasks),
-      datetimeField: flow.SourceFlowConfig.IncrementalPullConfig?.DatetimeTypeFieldName as string | undefined,
+      fields: flow.value.fields,
+      datetimeField: flow.value.datetimeField,
       window: { start: new Date(step.windowStart), end: new Date(step.windowEnd) },
       cursor: step.cursor,
       pageSize: options.pageSize,
@@ -107,7 +106,7 @@ export async function runStep(
         if (pagesRun >= maxPages) {
           // Looked one page ahead only to know whether the step is finished; it is not, so hand it back.
           await pages.return?.();
-          await store.workflows.release(options.owner, key, clock.now());
+          await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() });
           return 'yielded';
         }
         const page: SourcePage = next.value;
@@ -141,6 +140,7 @@ export async function runStep(
             // Objects first, then the checkpoint: the count of records the object type rejects is known only
             // after ingesting. A lost lease throws, which rolls the objects back with it.
             rejected = 0;
+            await requireStillThere(tx, claimed, objectType);
             if (records.length > 0) {
               await putProfileObjects(tx, scope, workflow.domainName, objectType, records, now, {
                 onRejected: (_index, message) => {
@@ -150,16 +150,16 @@ export async function runStep(
               });
             }
             ingested = records.length - rejected;
-            const ok = await tx.workflows.recordPage(
-              options.owner,
+            const ok = await tx.workflows.checkpointPage({
+              owner: options.owner,
               key,
-              page.cursor,
-              ingested,
-              clip255(`Ingesting records from ${window}: ${processed + ingested} so far${describeDrops(dropped + droppedHere + rejected)}.`),
               now,
-              options.leaseMs,
-              droppedHere + rejected,
-            );
+              leaseMs: options.leaseMs,
+              cursor: page.cursor,
+              records: ingested,
+              dropped: droppedHere + rejected,
+              message: clip255(`Ingesting records from ${window}: ${processed + ingested} so far${describeDrops(dropped + droppedHere + rejected)}.`),
+            });
             if (!ok) throw new LeaseLost();
           });
         } catch (err) {
@@ -187,7 +187,7 @@ export async function runStep(
     const now = clock.now();
     const message = clip255(completionMessage(processed, dropped, window, dropReasons, firstRejection));
     const result = await store.transaction(async (tx) => {
-      const done = await tx.workflows.complete(options.owner, key, message, now);
+      const done = await tx.workflows.completeStep({ owner: options.owner, key, now, message });
       if (done.workflowComplete) await createOngoingIntegration(tx, claimed, now);
       return done;
     });
@@ -195,9 +195,9 @@ export async function runStep(
     return result.workflowComplete ? 'workflow-complete' : 'complete';
   } catch (err) {
     if (signal?.aborted) {
-      // A deleted workflow is cleaned up now; stopping hands the step back.
-      if (await store.workflows.isDeleted(step.workflowId).catch(() => false)) return lostOrCancelled(store, claimed);
-      await store.workflows.release(options.owner, key, clock.now()).catch(() => undefined);
+      // A deleted workflow is the engine's to purge; stopping hands the step back.
+      if (await store.workflows.isCancelled(step.workflowId).catch(() => false)) return 'cancelled';
+      await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() }).catch(() => undefined);
       return 'yielded';
     }
     return handleFailure(store, clock, options, claimed, err);
@@ -224,14 +224,14 @@ async function handleFailure(
     if (retry <= options.retry.maximumRetries) {
       const runAfter = now + retryDelayMs(options.retry, retry, err.retryAfterMs);
       const message = clip255(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
-      return (await store.workflows.retryLater(options.owner, key, retry, runAfter, message, now)) ? 'retry' : lostOrCancelled(store, claimed);
+      return (await store.workflows.retryStep({ owner: options.owner, key, now, attempts: retry, runAfter, message })) ? 'retry' : lostOrCancelled(store, claimed);
     }
     return failStep(store, options, claimed, `Failed after ${options.retry.maximumRetries} retries: ${reason}`, now);
   }
   if (!(err instanceof SourceError) && !(err instanceof PermanentStepError)) {
     // Not a source failure: a bug or a database outage. Give the step back so it is retried from its
     // cursor, rather than failing a customer's workflow for our own fault.
-    await store.workflows.release(options.owner, key, now).catch(() => undefined);
+    await store.workflows.giveBack({ owner: options.owner, key, now }).catch(() => undefined);
     throw err;
   }
   return failStep(store, options, claimed, reason, now);
@@ -239,13 +239,13 @@ async function handleFailure(
 
 async function failStep(store: Store, options: StepRunnerOptions, claimed: ClaimedStep, reason: string, now: number): Promise<StepOutcome> {
   const { step } = claimed;
-  const ok = await store.workflows.fail(
-    options.owner,
-    { workflowId: step.workflowId, stepNo: step.stepNo },
-    clip255(`Failed: ${reason}`),
-    clip255(`Step ${step.stepNo} (${step.flowName}) failed: ${reason}`),
+  const ok = await store.workflows.failStep({
+    owner: options.owner,
+    key: { workflowId: step.workflowId, stepNo: step.stepNo },
     now,
-  );
+    message: clip255(`Failed: ${reason}`),
+    errorDescription: clip255(`Step ${step.stepNo} (${step.flowName}) failed: ${reason}`),
+  });
   return ok ? 'failed' : lostOrCancelled(store, claimed);
 }
 
@@ -257,37 +257,42 @@ async function trySplit(
   claimed: ClaimedStep,
   why: string,
 ): Promise<StepOutcome | undefined> {
-  const { step, workflow } = claimed;
+  const { step } = claimed;
   const halves = halveWindow({ start: step.windowStart, end: step.windowEnd }, options.minWindowMs);
   if (!halves) return undefined;
-  const base = String(workflow.definition.flowDefinition.FlowName);
-  const next = (await lastStepNo(store, claimed)) + 1;
-  const newSteps = halves.map((w, i) =>
-    newStep(base, workflow.workflowId, next + i, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)} (half of step ${step.stepNo}).`),
-  );
-  const message = clip255(`Split into steps ${next} and ${next + 1}: the window ${why}.`);
-  const ok = await store.workflows.split(options.owner, { workflowId: step.workflowId, stepNo: step.stepNo }, newSteps, message, clock.now());
+  const ok = await store.workflows.splitStep({
+    owner: options.owner,
+    key: { workflowId: step.workflowId, stepNo: step.stepNo },
+    now: clock.now(),
+    halves: halves.map((w) => ({
+      windowStart: w.start,
+      windowEnd: w.end,
+      executionMessage: `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)} (half of step ${step.stepNo}).`,
+    })),
+    message: (stepNos) => clip255(`Split into steps ${stepNos.join(' and ')}: the window ${why}.`),
+  });
   return ok ? 'split' : lostOrCancelled(store, claimed);
 }
 
-async function lastStepNo(store: Store, claimed: ClaimedStep): Promise<number> {
-  let last = 0;
-  let after: number | undefined;
-  for (;;) {
-    const steps = await store.workflows.listSteps(claimed.scope, claimed.step.workflowId, after, 500);
-    if (steps.length === 0) return last;
-    last = steps[steps.length - 1].stepNo;
-    after = last;
-  }
+/** After a guarded write changed nothing: the workflow was deleted (the engine purges it) or another worker owns the step. */
+async function lostOrCancelled(store: Store, claimed: ClaimedStep): Promise<StepOutcome> {
+  return (await store.workflows.isCancelled(claimed.step.workflowId)) ? 'cancelled' : 'lost';
 }
 
-/** After an engine write found the lease gone: either the workflow was deleted (finish the job) or another worker owns it. */
-async function lostOrCancelled(store: Store, claimed: ClaimedStep): Promise<StepOutcome> {
-  if (await store.workflows.isDeleted(claimed.step.workflowId)) {
-    await purgeWorkflow(store, claimed.scope, claimed.workflow.domainName, claimed.step.workflowId);
-    return 'cancelled';
+/**
+ * Checked inside each page's transaction: an object type or a connector profile deleted while the
+ * step runs fails it for good at its next page (nothing of that page is committed), rather than
+ * ingesting objects of a type that no longer exists or reading with credentials the operator removed.
+ * AppFlow likewise fails a flow run whose connector profile was deleted.
+ */
+async function requireStillThere(tx: Store, claimed: ClaimedStep, objectType: ObjectTypeRecord): Promise<void> {
+  const { scope, workflow } = claimed;
+  if (!(await tx.objectTypes.get(scope, workflow.domainName, objectType.objectTypeName))) {
+    throw new PermanentStepError(`Object type ${objectType.objectTypeName} was deleted while the step ran.`);
   }
-  return 'lost';
+  if (!(await tx.connectorProfiles.get(workflow.connectorProfileName))) {
+    throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} was deleted while the step ran.`);
+  }
 }
 
 /**
@@ -296,7 +301,7 @@ async function lostOrCancelled(store: Store, claimed: ClaimedStep): Promise<Step
  */
 async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now: number): Promise<void> {
   const { scope, workflow } = claimed;
-  const flowName = String(workflow.definition.flowDefinition.FlowName);
+  const flowName = workflow.definition.flowDefinition.FlowName;
   const uri = `arn:aws:appflow:${scope.region}:${scope.accountId}:flow/${flowName}`.slice(0, 255);
   await store.integrations.put(scope, workflow.domainName, {
     uri,

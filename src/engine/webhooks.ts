@@ -133,9 +133,9 @@ export type DeliveryResult = 'delivered' | 'retry' | 'failed';
  *   database, whichever process finished them (a worker included); the sweep re-reads an overlap and
  *   the delivery id (URL, workflow, status) makes queuing idempotent. A crash between the workflow's
  *   commit and the queuing loses nothing: the next sweep, in this process or the restarted one, queues it.
- * - CANCELLED is queued by the API process when DeleteWorkflow succeeds, and by DeleteDomain for each
- *   unfinished workflow inside its own transaction (`enqueueCancelled`): the workflow may be purged
- *   before any sweep could see it.
+ * - CANCELLED is queued inside the deleting transaction (`enqueueCancelled`): by DeleteWorkflow for the
+ *   workflow it cancels, by DeleteDomain for each unfinished workflow it removes. The engine may purge
+ *   a cancelled workflow before any sweep could see it.
  * - Each due delivery is claimed with a lease (compare-and-set), POSTed, then marked DELIVERED, or
  *   retried with exponential back-off on the service clock until its attempts run out (FAILED).
  */

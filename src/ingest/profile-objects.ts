@@ -12,7 +12,8 @@ import {
   standardProfileKeys,
 } from '../domain/object-type-mapping.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
-import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Scope, Store } from '../store/types.js';
+import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
 
 /** What happened to one record. */
 export interface PutObjectResult {

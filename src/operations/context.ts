@@ -1,7 +1,8 @@
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import type { PageTokens } from '../domain/page-token.js';
 import type { Clock } from '../engine/clock.js';
-import type { Scope, Store, WorkflowChange } from '../store/types.js';
+import type { Store, WorkflowChange } from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
 
 /** What a handler gets besides its input. Handlers know no HTTP: they take input and return output. */
 export interface OperationContext {

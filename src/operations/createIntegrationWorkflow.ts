@@ -2,11 +2,12 @@ import { BadRequestException, InternalServerException, ResourceNotFoundException
 import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
 import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { newWorkflowId } from '../domain/ids.js';
-import { requireRunnableTasks } from '../domain/flow-tasks.js';
+import { checkRunnableTasks } from '../domain/flow-tasks.js';
 import { sourceObjectOf } from '../domain/source-flow.js';
 import { iso, newStep, planWindows } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
+import { requireValid } from './problems.js';
 
 /** Ids drawn before giving up: only a seed replayed over thousands of stored workflows gets near it. */
 const MAX_ID_DRAWS = 10_000;
@@ -46,18 +47,17 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
       `Connector profile ${source.ConnectorProfileName} does not serve ConnectorType ${source.ConnectorType}; it serves ${profile.connectorTypes.join(', ')}.`,
     );
   }
-  sourceObjectOf(source);
-  requireRunnableTasks(flow);
+  requireValid(sourceObjectOf(source));
+  requireValid(checkRunnableTasks(flow));
 
   const now = ctx.clock.now();
-  const windows = planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now);
+  const windows = requireValid(planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now));
   // A seeded id sequence starts over at every re-seed, so its next id may belong to a workflow created
   // before (in any account): such an id is skipped, as a random one would never have been drawn.
   let workflowId = '';
-  let steps: ReturnType<typeof newStep>[] = [];
+  const steps = windows.map((w) => newStep(w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`));
   for (let attempt = 0; ; attempt++) {
     const id = newWorkflowId();
-    steps = windows.map((w, i) => newStep(flow.FlowName, id, i + 1, w, `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)}.`));
     const created = await ctx.store.transaction((store) =>
       store.workflows.create(
         ctx.scope,
@@ -70,7 +70,7 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
           connectorType: source.ConnectorType,
           connectorProfileName: source.ConnectorProfileName!,
           roleArn: input.RoleArn,
-          definition: { flowDefinition: flow as unknown as Record<string, unknown>, tags: input.Tags },
+          definition: { flowDefinition: flow, tags: input.Tags },
           recordsProcessed: 0,
           stepsCompleted: 0,
           totalSteps: steps.length,

@@ -28,7 +28,7 @@ async function queueCancelled(ctx: OperationContext, store: Store, domainName: s
   const now = ctx.clock.now();
   let after: [number, string] | undefined;
   for (;;) {
-    const page: WorkflowSummary[] = await store.workflows.list(ctx.scope, domainName, {}, after, 100);
+    const page: WorkflowSummary[] = await store.workflows.list({ scope: ctx.scope, domainName, after, limit: 100 });
     for (const workflow of page) {
       if (FINISHED.has(workflow.status)) continue;
       await ctx.webhooks!.enqueueCancelled({ scope: ctx.scope, deleted: true, workflow: { ...workflow, status: 'CANCELLED', updatedAt: now } }, store);

@@ -14,7 +14,7 @@ export const getWorkflow: Handler<GetWorkflowRequest, GetWorkflowResponse> = asy
     LastUpdatedAt: new Date(w.updatedAt),
     Attributes: {
       AppflowIntegration: {
-        SourceConnectorType: w.connectorType as never,
+        SourceConnectorType: w.connectorType,
         ConnectorProfileName: w.connectorProfileName,
         // The output shape is 1..255 wide where the request allowed 512 (SPEC §7.3).
         RoleArn: w.roleArn.length > 0 ? w.roleArn.slice(0, 255) : undefined,

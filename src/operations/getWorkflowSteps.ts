@@ -1,5 +1,5 @@
 import type { GetWorkflowStepsRequest, GetWorkflowStepsResponse } from '../api/shapes.generated.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import { clip255, stepWindowText } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireWorkflow } from './workflows-common.js';
@@ -12,7 +12,7 @@ export const getWorkflowSteps: Handler<GetWorkflowStepsRequest, GetWorkflowSteps
     binding: ['GetWorkflowSteps', ctx.scope, input.DomainName, input.WorkflowId],
     maxResults: input.MaxResults,
     nextToken: input.NextToken,
-    fetch: (after: number | undefined, limit) => ctx.store.workflows.listSteps(ctx.scope, input.WorkflowId, after, limit),
+    fetch: (after: number | undefined, limit) => ctx.store.workflows.listSteps({ scope: ctx.scope, workflowId: input.WorkflowId, after, limit }),
     keyOf: (s) => s.stepNo,
   });
   return {

@@ -1,6 +1,6 @@
 import type { ListDomainsRequest, ListDomainsResponse } from '../api/shapes.generated.js';
 import { domainArn } from '../domain/arns.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import type { Handler } from './context.js';
 
 /**

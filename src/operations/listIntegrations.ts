@@ -1,6 +1,6 @@
 import type { ListIntegrationsRequest, ListIntegrationsResponse } from '../api/shapes.generated.js';
 import { integrationArn } from '../domain/arns.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { integrationOutput } from './profile-common.js';

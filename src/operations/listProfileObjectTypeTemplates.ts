@@ -2,7 +2,7 @@ import type {
   ListProfileObjectTypeTemplatesRequest,
   ListProfileObjectTypeTemplatesResponse,
 } from '../api/shapes.generated.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import { allTemplates } from '../domain/templates/index.js';
 import type { Handler } from './context.js';
 

@@ -1,6 +1,6 @@
 import type { ListProfileObjectTypesRequest, ListProfileObjectTypesResponse } from '../api/shapes.generated.js';
 import { objectTypeArn } from '../domain/arns.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { maxAvailableProfileObjectCount } from './profile-common.js';

@@ -1,6 +1,6 @@
 import { BadRequestException } from '../api/errors.js';
 import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
-import { paginate } from '../domain/page-token.js';
+import { paginate } from './paginate.js';
 import { describeWorkflow } from '../domain/workflow-plan.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
@@ -26,7 +26,7 @@ export const listWorkflows: Handler<ListWorkflowsRequest, ListWorkflowsResponse>
     maxResults: input.MaxResults,
     nextToken: input.NextToken,
     fetch: (after: [number, string] | undefined, limit) =>
-      ctx.store.workflows.listItems(ctx.scope, input.DomainName, filter, after, limit),
+      ctx.store.workflows.listItems({ scope: ctx.scope, domainName: input.DomainName, filter, after, limit }),
     keyOf: (w) => [w.createdAt, w.workflowId] as [number, string],
   });
   return {

@@ -1,7 +1,8 @@
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import type { PutIntegrationRequest, PutIntegrationResponse } from '../api/shapes.generated.js';
 import { integrationArn } from '../domain/arns.js';
-import { requireRunnableTasks } from '../domain/flow-tasks.js';
+import { checkRunnableTasks } from '../domain/flow-tasks.js';
+import { requireValid } from './problems.js';
 import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import type { IntegrationRecord } from '../store/types.js';
 import type { Handler } from './context.js';
@@ -34,7 +35,7 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
   if (hasNames && Object.keys(input.ObjectTypeNames ?? {}).length === 0) {
     throw new BadRequestException('ObjectTypeNames is empty: map at least one event type to an object type.');
   }
-  if (input.FlowDefinition) requireRunnableTasks(input.FlowDefinition);
+  if (input.FlowDefinition) requireValid(checkRunnableTasks(input.FlowDefinition));
   const now = ctx.clock.now();
   const arn = integrationArn(ctx.scope, input.DomainName, uri);
   return ctx.store.transaction(async (store) => {
@@ -66,7 +67,7 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
       await putCustomerProfilesFlow(store, ctx.scope, {
         domainName: input.DomainName,
         objectTypeName: input.ObjectTypeName,
-        flowDefinition: input.FlowDefinition as unknown as Record<string, unknown>,
+        flowDefinition: input.FlowDefinition,
         integrationUri: uri,
         workflowId: existing?.workflowId,
         now,

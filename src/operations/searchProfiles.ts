@@ -1,8 +1,9 @@
 import { BadRequestException } from '../api/errors.js';
 import type { FoundByKeyValue, SearchProfilesRequest, SearchProfilesResponse } from '../api/shapes.generated.js';
 import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType } from '../domain/object-type-mapping.js';
-import { paginate } from '../domain/page-token.js';
-import type { Scope, Store } from '../store/types.js';
+import { paginate } from './paginate.js';
+import type { Store } from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { profileOutput } from './profile-common.js';

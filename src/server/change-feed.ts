@@ -109,11 +109,16 @@ export class ChangeFeed {
     };
   }
 
-  /** Emits a change this process knows of that polling could miss (a workflow purged at once on deletion). */
+  /**
+   * Emits a change this process knows of that polling could miss (a cancelled workflow purged before
+   * a poll read it); nothing when a poll already emitted that state.
+   */
   publish(change: WorkflowChange): void {
     const key = `w:${change.workflow.workflowId}`;
     const data = workflowData(change);
-    this.seen.set(key, { fingerprint: fingerprintOf(data), updatedAt: change.workflow.updatedAt });
+    const fingerprint = fingerprintOf(data);
+    if (this.seen.get(key)?.fingerprint === fingerprint) return;
+    this.seen.set(key, { fingerprint, updatedAt: change.workflow.updatedAt });
     this.emit({ id: this.nextId(), type: 'workflow', data });
   }
 

@@ -84,6 +84,7 @@ export class Metrics {
       this.engineErrors.inc();
       return;
     }
+    if (event.type === 'purged') return;
     this.stepOutcomes.inc({ outcome: event.outcome });
     if (event.outcome === 'retry') this.retries.inc();
     if (event.outcome === 'split') this.splits.inc();

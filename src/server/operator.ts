@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../engine/clock.js';
 import type { Engine, EngineEvent } from '../engine/engine.js';
 import type { WebhookDispatcher } from '../engine/webhooks.js';
-import type { Store, WorkflowChange } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { ChangeFeed } from './change-feed.js';
 import { registerEventsRoutes } from './events-routes.js';
 import { FaultInjector, registerFaultHook } from './faults.js';
 import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
-import { labelsOf } from './request-context.js';
 import { registerTestingRoutes } from './testing-routes.js';
 
 /** What buildApp may be given for the operator's features; everything has a default. */
@@ -32,7 +31,7 @@ export interface OperatorFeatures {
   metrics: Metrics;
   faults: FaultInjector;
   feed: ChangeFeed;
-  /** Hooks on every request (metrics, faults, the DeleteWorkflow tap) and the engine's listeners. */
+  /** Hooks on every request (metrics, faults) and the engine's listeners. */
   registerHooks(app: FastifyInstance): void;
   /** The routes, on the admin surface: metrics, events, testing controls. */
   registerRoutes(admin: FastifyInstance): void;
@@ -41,8 +40,8 @@ export interface OperatorFeatures {
 /**
  * The operator's features around the AWS API, as hooks and routes of their own so the AWS route needs no
  * change: request metrics, fault rules, the event stream, the testing controls, engine outcome logs and
- * counters, and the DeleteWorkflow tap that tells the event stream and the webhooks of a cancellation
- * (the workflow may be purged before any poll sees it).
+ * counters. A deletion needs no hook: DeleteWorkflow queues its webhooks itself, and the event stream
+ * sees the CANCELLED workflow by polling, or from the engine's purge when that came first.
  */
 export function operatorFeatures(deps: OperatorDeps): OperatorFeatures {
   const metrics = deps.metrics ?? new Metrics(deps.store);
@@ -58,8 +57,7 @@ export function operatorFeatures(deps: OperatorDeps): OperatorFeatures {
       registerRequestMetrics(app, metrics);
       registerFaultHook(app, faults, metrics);
       metrics.gauge('profileflow_event_subscribers', 'Open event streams of this process.', () => feed.subscribers);
-      registerEngineListeners(app, deps, metrics);
-      registerDeletionTap(app, deps, feed);
+      registerEngineListeners(app, deps, metrics, feed);
     },
     registerRoutes(admin) {
       registerMetricsRoute(admin, metrics);
@@ -69,11 +67,13 @@ export function operatorFeatures(deps: OperatorDeps): OperatorFeatures {
   };
 }
 
-function registerEngineListeners(app: FastifyInstance, deps: OperatorDeps, metrics: Metrics): void {
+function registerEngineListeners(app: FastifyInstance, deps: OperatorDeps, metrics: Metrics, feed: ChangeFeed): void {
   if (deps.engine) {
     const off = deps.engine.onEvent((event) => {
       metrics.observeEngine(event);
       logEngineEvent(app, event);
+      // A purge may come before any poll saw the CANCELLED row; the feed emits it unless it already did.
+      if (event.type === 'purged') feed.publish(event.change);
       if (event.type === 'step' && (event.outcome === 'workflow-complete' || event.outcome === 'failed')) deps.webhooks?.wake();
     });
     app.addHook('onClose', async () => {
@@ -93,33 +93,15 @@ function registerEngineListeners(app: FastifyInstance, deps: OperatorDeps, metri
   }
 }
 
-/** DeleteWorkflow: read the workflow before the handler (it may be gone after), announce it after a 200. */
-function registerDeletionTap(app: FastifyInstance, deps: OperatorDeps, feed: ChangeFeed): void {
-  const deleting = new WeakMap<object, WorkflowChange>();
-  app.addHook('preHandler', async (request) => {
-    const { route } = request.ctx;
-    if (route.kind !== 'aws' || route.operation !== 'DeleteWorkflow') return;
-    const { DomainName, WorkflowId } = labelsOf(request);
-    const found = WorkflowId ? await deps.store.activity.workflowById(WorkflowId).catch(() => undefined) : undefined;
-    if (found && !found.deleted && found.workflow.domainName === DomainName) deleting.set(request, found);
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const found = deleting.get(request);
-    if (!found || reply.statusCode !== 200) return;
-    const cancelled: WorkflowChange = {
-      ...found,
-      deleted: true,
-      workflow: { ...found.workflow, status: 'CANCELLED', updatedAt: deps.clock.now() },
-    };
-    feed.publish(cancelled);
-    await deps.webhooks?.enqueueCancelled(cancelled).catch((err) => request.log.error({ err }, 'could not queue the CANCELLED webhook'));
-  });
-}
-
 /** Every step outcome as one JSON log line with where it belongs; nothing from the flow definition. */
 export function logEngineEvent(app: { log: FastifyInstance['log'] }, event: EngineEvent): void {
   if (event.type === 'error') {
     app.log.error({ err: event.error }, 'engine error');
+    return;
+  }
+  if (event.type === 'purged') {
+    const { scope, workflow } = event.change;
+    app.log.info({ ...scope, domainName: workflow.domainName, workflowId: workflow.workflowId }, 'workflow purged');
     return;
   }
   const { type: _type, ...fields } = event;

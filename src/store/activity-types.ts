@@ -1,4 +1,4 @@
-import type { Scope } from './types.js';
+import type { Scope } from '../domain/scope.js';
 import type { WorkflowStatus, WorkflowSummary } from './workflow-types.js';
 
 /** A workflow row as the event stream and the webhooks see it (deleted ones included: CANCELLED). */

@@ -1,6 +1,6 @@
 /** The AppFlow slice's repositories: connector profiles an account owns, and flows into Customer Profiles. */
 import type { ConnectorProfile } from '../connectors/types.js';
-import type { Scope } from './types.js';
+import type { Scope } from '../domain/scope.js';
 
 /**
  * A connector profile created through AppFlow by one account, in one region. `properties` is what

@@ -1,6 +1,8 @@
+import type { FlowDefinition } from '../api/shapes.generated.js';
 import { domainArn, integrationArn } from '../domain/arns.js';
 import { flowFromCustomerProfiles } from '../domain/appflow-flow.js';
-import type { Scope, Store } from './types.js';
+import type { Scope } from '../domain/scope.js';
+import type { Store } from './types.js';
 
 /**
  * Records the AppFlow flow behind a Customer Profiles integration, so that it appears in AppFlow's
@@ -15,7 +17,7 @@ export async function putCustomerProfilesFlow(
   args: {
     domainName: string;
     objectTypeName?: string;
-    flowDefinition: Record<string, unknown>;
+    flowDefinition: FlowDefinition;
     /** The integration's Uri, when the flow belongs to one (DeleteIntegration then deletes it). */
     integrationUri?: string;
     /** The integration workflow that created it, when one did. */

@@ -3,7 +3,7 @@
  * integrations. Re-exported by `types.ts`; callers import them from there.
  */
 import type { ObjectTypeField, ObjectTypeKey } from '../api/shapes.generated.js';
-import type { Scope } from './types.js';
+import type { Scope } from '../domain/scope.js';
 
 /** A profile object type: PutProfileObjectType's members in camelCase, plus its times. */
 export interface ObjectTypeRecord {

@@ -3,17 +3,13 @@ import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
+import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
 import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
 export type * from './appflow-types.js';
-
-export interface Scope {
-  accountId: string;
-  region: string;
-}
 
 export interface DomainRecord {
   domainName: string;

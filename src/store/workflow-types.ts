@@ -1,12 +1,13 @@
-import type { Status } from '../api/shapes.generated.js';
-import type { Scope } from './types.js';
+import type { FlowDefinition, SourceConnectorType, Status } from '../api/shapes.generated.js';
+import type { Scope } from '../domain/scope.js';
+import type { LeaseHolder, LeaseMachine, LeaseRequest } from './lease.js';
 
 export type WorkflowStatus = Status;
 
 /** What CreateIntegrationWorkflow asked for, kept for the engine and for the integration it creates. */
 export interface WorkflowDefinition {
   /** The request's FlowDefinition (sensitive: never echoed in responses or logs). */
-  flowDefinition: Record<string, any>;
+  flowDefinition: FlowDefinition;
   tags?: Record<string, string>;
 }
 
@@ -17,7 +18,7 @@ export interface WorkflowRecord {
   status: WorkflowStatus;
   errorDescription?: string;
   objectTypeName: string;
-  connectorType: string;
+  connectorType: SourceConnectorType;
   connectorProfileName: string;
   roleArn: string;
   definition: WorkflowDefinition;
@@ -75,6 +76,22 @@ export interface WorkflowFilter {
   createdTo?: number;
 }
 
+/** Where a workflow is: its scope, its domain and its id. */
+export interface WorkflowRef {
+  scope: Scope;
+  domainName: string;
+  workflowId: string;
+}
+
+/** A page of a list: keyset after `after` (exclusive), at most `limit` rows. */
+export interface WorkflowPage<After> {
+  scope: Scope;
+  domainName: string;
+  filter?: WorkflowFilter;
+  after?: After;
+  limit: number;
+}
+
 /** A step that a worker holds the lease of, with its workflow and the workflow's scope. */
 export interface ClaimedStep {
   scope: Scope;
@@ -89,81 +106,86 @@ export interface StepKey {
   stepNo: number;
 }
 
+/**
+ * A step to plan: its window and first message. Its number and its FlowName are the repository's to
+ * give (`stepRows`), the same way for a new workflow and for the halves of a split.
+ */
 export interface NewStep {
-  flowName: string;
   windowStart: number;
   windowEnd: number;
   executionMessage: string;
 }
 
-/**
- * Workflows and their steps. The first half serves the API; the second half is the engine's: every
- * engine write names the lease owner and does nothing (returns false) when the lease is no longer
- * its own, so a worker that lost its lease can never overwrite its successor's progress.
- */
-export interface WorkflowRepository {
-  /** False, having written nothing, when the workflow id is already taken (by any account). */
-  create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean>;
-  /** The workflow without its FlowDefinition (only the engine reads that, through its claims); undefined when missing or being deleted. */
-  get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined>;
-  /** Newest first (createdAt, then workflowId, both descending); keyset after `after`. */
-  list(
-    scope: Scope,
-    domainName: string,
-    filter: WorkflowFilter,
-    after: [number, string] | undefined,
-    limit: number,
-  ): Promise<WorkflowSummary[]>;
-  /** The same page as `list`, with only what ListWorkflows shows. */
-  listItems(
-    scope: Scope,
-    domainName: string,
-    filter: WorkflowFilter,
-    after: [number, string] | undefined,
-    limit: number,
-  ): Promise<WorkflowListItem[]>;
-  /** In execution order; keyset after step number `after`. */
-  listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepSummary[]>;
-  /**
-   * Marks a workflow deleted (it disappears from every read at once). Returns 'missing' when there was
-   * none, 'running' when a worker holds a live lease on one of its steps (the worker cancels and
-   * purges at its next page), else 'idle' (the caller purges now).
-   */
-  markDeleted(scope: Scope, domainName: string, workflowId: string, now: number): Promise<'missing' | 'running' | 'idle'>;
-  /** Removes a workflow and its steps for good. */
-  purge(workflowId: string): Promise<void>;
+/** A guarded transition's arguments: the holder, the step, and what the transition writes. */
+export type StepTransition<T = object> = LeaseHolder & { key: StepKey } & T;
 
-  claim(owner: string, now: number, leaseMs: number): Promise<ClaimedStep | undefined>;
+/** What DeleteWorkflow found: nothing, a workflow it cancelled now, or one already cancelled and not yet purged. */
+export type CancelResult =
+  | { state: 'missing' }
+  | { state: 'cancelled'; workflow: WorkflowSummary }
+  | { state: 'already-cancelled'; workflow: WorkflowSummary };
+
+/**
+ * The lease state machine of workflow steps (docs/architecture.md draws it). Every transition after
+ * the claim names the lease owner and changes nothing (answers false) when the lease is no longer its
+ * own, so a worker that lost its lease can never overwrite its successor's progress; every transition
+ * of more than one statement runs in one transaction.
+ */
+export interface StepMachine extends LeaseMachine<StepKey, ClaimedStep> {
   /**
-   * Moves the step's cursor and counts forward by one page: `records` ingested (added to the step's and
-   * the workflow's RecordsProcessed) and `dropped` read but not ingested. False when the lease is lost
-   * or the workflow deleted.
+   * The first unfinished step of a live workflow whose back-off has passed and whose lease is free
+   * (a lapsed one is taken over); the workflow turns IN_PROGRESS with its first claim.
    */
-  recordPage(
-    owner: string,
-    key: StepKey,
-    cursor: string,
-    records: number,
-    message: string,
-    now: number,
-    leaseMs: number,
-    dropped?: number,
+  claim(request: LeaseRequest): Promise<ClaimedStep | undefined>;
+  /**
+   * One page committed: the cursor moves, `records` ingested are added to the step's and the
+   * workflow's RecordsProcessed, `dropped` read but not ingested to the step's count, and the lease is
+   * renewed. False when the lease is lost (taken over, or the workflow cancelled).
+   */
+  checkpointPage(
+    transition: StepTransition<{ leaseMs: number; cursor: string; records: number; dropped: number; message: string }>,
   ): Promise<boolean>;
-  heartbeat(owner: string, key: StepKey, now: number, leaseMs: number): Promise<boolean>;
-  /** Gives the lease back without finishing (manual mode: the step continues at the next advance). */
-  release(owner: string, key: StepKey, now: number): Promise<boolean>;
-  /** COMPLETE; returns whether that finished the whole workflow (then it is COMPLETE too). */
-  complete(owner: string, key: StepKey, message: string, now: number): Promise<{ owned: boolean; workflowComplete: boolean }>;
-  retryLater(owner: string, key: StepKey, attempts: number, runAfter: number, message: string, now: number): Promise<boolean>;
-  /** FAILED, and the workflow FAILED with `errorDescription`; its steps not yet run become CANCELLED. */
-  fail(owner: string, key: StepKey, message: string, errorDescription: string, now: number): Promise<boolean>;
-  /** SPLIT, replaced by `halves` appended as new steps; TotalSteps grows by one. */
-  split(owner: string, key: StepKey, halves: NewStep[], message: string, now: number): Promise<boolean>;
+  /** COMPLETE; `workflowComplete` when it was the last unfinished step (the workflow is COMPLETE too). */
+  completeStep(transition: StepTransition<{ message: string }>): Promise<{ owned: boolean; workflowComplete: boolean }>;
+  /** RETRY, due again at `runAfter`, with `attempts` counted; the lease is dropped. */
+  retryStep(transition: StepTransition<{ attempts: number; runAfter: number; message: string }>): Promise<boolean>;
   /**
-   * Deleted workflows that no live lease protects any more (their worker died before it could finish
-   * the deletion): the engine purges them.
+   * SPLIT: the step is replaced by `halves`, appended after the last step (numbered and named here);
+   * TotalSteps grows by one and the records the step had counted are taken back. `message` is told
+   * the new step numbers.
    */
-  abandonedDeletions(now: number, limit: number): Promise<{ scope: Scope; domainName: string; workflowId: string }[]>;
-  /** Whether the workflow of this step has been deleted (or removed with its domain). */
-  isDeleted(workflowId: string): Promise<boolean>;
+  splitStep(transition: StepTransition<{ halves: NewStep[]; message: (stepNos: number[]) => string }>): Promise<boolean>;
+  /** FAILED, and the workflow FAILED with `errorDescription`; its steps not yet run become CANCELLED. */
+  failStep(transition: StepTransition<{ message: string; errorDescription: string }>): Promise<boolean>;
+}
+
+/**
+ * Workflows and their steps: the API's reads and writes, the deletion's two transitions (cancel, then
+ * purge), and the engine's step machine.
+ */
+export interface WorkflowRepository extends StepMachine {
+  /** The workflow and its steps (numbered 1…n); false, having written nothing, when the id is taken (by any account). */
+  create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean>;
+  /**
+   * The workflow without its FlowDefinition (only the engine reads that, through its claims); a
+   * cancelled one shows (CANCELLED) until it is purged. Undefined when missing.
+   */
+  get(ref: WorkflowRef): Promise<WorkflowSummary | undefined>;
+  /** Newest first (createdAt, then workflowId, both descending); keyset after `after`. */
+  list(page: WorkflowPage<[number, string]>): Promise<WorkflowSummary[]>;
+  /** The same page as `list`, with only what ListWorkflows shows. */
+  listItems(page: WorkflowPage<[number, string]>): Promise<WorkflowListItem[]>;
+  /** In execution order; keyset after step number `after`. */
+  listSteps(page: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepSummary[]>;
+  /**
+   * DeleteWorkflow's transition: the workflow CANCELLED and marked for purging, its unfinished steps
+   * CANCELLED with their leases dropped (a running worker's next guarded write fails and it stops).
+   */
+  cancel(ref: WorkflowRef & { now: number }): Promise<CancelResult>;
+  /** Cancelled workflows waiting for their purge (the engine's reaper purges them). */
+  cancelledWorkflows(limit: number): Promise<string[]>;
+  /** Whether the workflow was cancelled (or is gone: purged, or removed with its domain). */
+  isCancelled(workflowId: string): Promise<boolean>;
+  /** Removes a cancelled workflow's steps and row for good; a workflow not cancelled is left alone. */
+  removeCancelled(workflowId: string): Promise<void>;
 }

@@ -81,29 +81,6 @@ for (const backend of await availableBackends()) {
         await expectAwsError(del('0123456789abcdef0123456789abcdef', 'dw-no-domain'), 'ResourceNotFoundException', 404, 'dw-no-domain');
       });
 
-      test('afterwards GetWorkflow, GetWorkflowSteps and DeleteWorkflow answer 404 and ListWorkflows no longer lists it', async () => {
-        const keep = await createWorkflow(s.client, { env });
-        const gone = await createWorkflow(s.client, { env });
-        await del(gone);
-        await expectAwsError(
-          s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: gone })),
-          'ResourceNotFoundException',
-          404,
-          gone,
-        );
-        await expectAwsError(
-          s.client.send(new GetWorkflowStepsCommand({ DomainName: env.domain, WorkflowId: gone })),
-          'ResourceNotFoundException',
-          404,
-          gone,
-        );
-        await expectAwsError(del(gone), 'ResourceNotFoundException', 404, gone);
-        const listed = (await s.client.send(new ListWorkflowsCommand({ DomainName: env.domain }))).Items!.map((i) => i.WorkflowId);
-        assert.ok(!listed.includes(gone));
-        assert.ok(listed.includes(keep), 'the other workflow is untouched');
-        assert.equal((await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: keep }))).WorkflowId, keep);
-      });
-
       test('another account or region cannot delete it', async () => {
         const id = await createWorkflow(s.client, { env });
         const otherAccount = s.clientFor({ accountId: '111122223333' });
@@ -132,6 +109,55 @@ for (const backend of await availableBackends()) {
       }
       const objectCount = async (server: TestServer, domain: string) =>
         (await server.client.send(new GetDomainCommand({ DomainName: domain }))).Stats?.ObjectCount;
+
+      test('until the engine purges it, the workflow reads CANCELLED (GetWorkflow, ListWorkflows and its filter, GetWorkflowSteps) and a second DeleteWorkflow answers 200; afterwards all answer 404', async (t) => {
+        const server = await engineServer(t);
+        const e = await setupWorkflowEnv(server, 'dw-window');
+        const keep = await createWorkflow(server.client, { env: e });
+        const gone = await createWorkflow(server.client, { env: e, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1, 1) });
+        const get = (id: string) => server.client.send(new GetWorkflowCommand({ DomainName: e.domain, WorkflowId: id }));
+        const list = (Status?: 'CANCELLED') => server.client.send(new ListWorkflowsCommand({ DomainName: e.domain, Status }));
+        await server.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: gone }));
+
+        const cancelled = await get(gone);
+        assert.equal(cancelled.Status, 'CANCELLED');
+        assert.equal(cancelled.WorkflowId, gone);
+        const item = (await list()).Items!.find((i) => i.WorkflowId === gone);
+        assert.equal(item?.Status, 'CANCELLED');
+        assert.match(item?.StatusDescription ?? '', /^Cancelled: the workflow is being deleted/);
+        assert.deepEqual((await list('CANCELLED')).Items!.map((i) => i.WorkflowId), [gone], 'Status=CANCELLED finds it, and only it');
+        const steps = await server.client.send(new GetWorkflowStepsCommand({ DomainName: e.domain, WorkflowId: gone }));
+        assert.deepEqual(
+          steps.Items!.map((i) => [i.AppflowIntegration?.Status, i.AppflowIntegration?.ExecutionMessage]),
+          [
+            ['CANCELLED', 'Cancelled: the workflow was deleted.'],
+            ['CANCELLED', 'Cancelled: the workflow was deleted.'],
+          ],
+          'its steps not run are shown cancelled',
+        );
+        const again = await server.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: gone }));
+        assert.equal(again.$metadata.httpStatusCode, 200, 'deleting a workflow being deleted is accepted again');
+        assert.equal((await get(keep)).Status, 'NOT_STARTED', 'the other workflow is untouched');
+
+        // The engine's next turn purges it: its reaper runs before anything is claimed.
+        await server.engine.advance({ pages: 1 });
+        await expectAwsError(get(gone), 'ResourceNotFoundException', 404, gone);
+        await expectAwsError(
+          server.client.send(new GetWorkflowStepsCommand({ DomainName: e.domain, WorkflowId: gone })),
+          'ResourceNotFoundException',
+          404,
+          gone,
+        );
+        await expectAwsError(
+          server.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: gone })),
+          'ResourceNotFoundException',
+          404,
+          gone,
+        );
+        const listed = (await list()).Items!.map((i) => i.WorkflowId);
+        assert.deepEqual(listed, [keep]);
+        assert.deepEqual((await list('CANCELLED')).Items ?? [], []);
+      });
 
       test('deleting mid-run keeps the records already ingested, ingests nothing more and leaves no integration', async (t) => {
         const server = await engineServer(t);
@@ -170,6 +196,12 @@ for (const backend of await availableBackends()) {
         assert.equal(records, 24);
 
         await server.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: id }));
+        assert.equal(
+          (await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI }))).WorkflowId,
+          id,
+          'the integration goes with the purge, not before',
+        );
+        await server.engine.runUntilIdle();
         await expectAwsError(
           server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI })),
           'ResourceNotFoundException',

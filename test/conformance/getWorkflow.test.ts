@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateDomainCommand, CreateIntegrationWorkflowCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
+import { CreateDomainCommand, CreateIntegrationWorkflowCommand, DeleteWorkflowCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
@@ -168,6 +168,24 @@ for (const backend of await availableBackends()) {
         const { steps } = await allSteps(s.client, env.domain, id);
         assert.ok(description.includes(steps[0].FlowName!), `'${description}' names step ${steps[0].FlowName}`);
         assert.deepEqual(out.Metrics?.AppflowIntegration, { RecordsProcessed: 0, StepsCompleted: 0, TotalSteps: 2 });
+      });
+
+      test('deleted mid-run: CANCELLED with its metrics and the deletion time until the engine purges it, then a 404', async (t) => {
+        const clock = new ManualClock(created);
+        const s = await startServer(backend, { clock, engine: { pageSize: PAGE_SIZE } });
+        t.after(() => s.close());
+        const get = (domain: string, id: string) => s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: id }));
+        const env = await setupWorkflowEnv(s, 'gw-deleted');
+        const id = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 6, 1), 1, 1) });
+        await s.engine.advance({ pages: 1 });
+        clock.advance(60_000);
+        await s.client.send(new DeleteWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+        const out = await get(env.domain, id);
+        assert.equal(out.Status, 'CANCELLED');
+        assert.equal(out.LastUpdatedAt?.getTime(), clock.now(), 'LastUpdatedAt is the deletion');
+        assert.deepEqual(out.Metrics?.AppflowIntegration, { RecordsProcessed: PAGE_SIZE, StepsCompleted: 0, TotalSteps: 2 }, 'what it did stays readable');
+        await s.engine.advance({ pages: 1 });
+        await expectAwsError(get(env.domain, id), 'ResourceNotFoundException', 404, id);
       });
 
       test('another account or another region does not see the workflow', async () => {

@@ -390,6 +390,18 @@ for (const backend of await availableBackends()) {
         assert.equal(after1.CreatedAt!.getTime(), Date.UTC(2026, 6, 1) + 2000);
         assert.equal(after1.LastUpdatedAt!.getTime(), clock2.now());
       });
+
+      test('a deleted workflow is listed CANCELLED (and found by Status=CANCELLED) until the engine purges it', async () => {
+        await s2.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: ids.waiting }));
+        const cancelled = await byStatus('CANCELLED');
+        assert.deepEqual(cancelled.map((i) => i.WorkflowId), [ids.waiting]);
+        assertItemShape(cancelled[0]);
+        assert.match(cancelled[0].StatusDescription!, /^Cancelled: the workflow is being deleted/);
+        assert.deepEqual((await byStatus('NOT_STARTED')).map((i) => i.WorkflowId), []);
+        await s2.engine.advance({ pages: 1 });
+        assert.deepEqual(await byStatus('CANCELLED'), []);
+        assert.ok(!(await byStatus()).some((i) => i.WorkflowId === ids.waiting), 'gone once purged');
+      });
     });
   });
 }

@@ -103,6 +103,11 @@ describe('profileflow client commands against a running service', () => {
 
     const deleted = await cli('workflows', 'delete', id, '--domain', 'cli-shop');
     assert.equal(deleted.code, 0, deleted.stderr);
+    // Deletion is asynchronous: CANCELLED until the (manual) engine's next turn purges it.
+    const cancelled = await cli('workflows', 'get', id, '--domain', 'cli-shop');
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.match(cancelled.stdout, /CANCELLED/);
+    await json('advance', '--pages', '1');
     const gone = await cli('workflows', 'get', id, '--domain', 'cli-shop');
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /ResourceNotFoundException/);

@@ -75,10 +75,10 @@ for (const backend of await availableBackends()) {
       const env = await setupWorkflowEnv(s, 'ev-remote');
       const id = await createWorkflow(s.client, { env });
       const stream = await open(`?workflowId=${id}`);
-      const claimed = await s.store.workflows.claim('worker-elsewhere', clock.now(), 60_000);
+      const claimed = await s.store.workflows.claim({ owner: 'worker-elsewhere', now: clock.now(), leaseMs: 60_000 });
       assert.equal(claimed?.step.workflowId, id);
       await stream.next((e) => e.event === 'workflow' && e.data.status === 'IN_PROGRESS', 'IN_PROGRESS from the other owner');
-      await s.store.workflows.release('worker-elsewhere', { workflowId: id, stepNo: 1 }, clock.now());
+      await s.store.workflows.giveBack({ owner: 'worker-elsewhere', key: { workflowId: id, stepNo: 1 }, now: clock.now() });
 
       await s.client.send(new DeleteWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
       const cancelled = await stream.next((e) => e.event === 'workflow' && e.data.status === 'CANCELLED', 'CANCELLED');

@@ -66,13 +66,16 @@ for (const backend of await availableBackends()) {
     test('a step that held its lease across the reset writes nothing afterwards', async () => {
       const env = await setupWorkflowEnv(s, 'reset-running');
       const id = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 2) });
-      const claimed = await s.store.workflows.claim('someone-else', clock.now(), 60_000);
+      const claimed = await s.store.workflows.claim({ owner: 'someone-else', now: clock.now(), leaseMs: 60_000 });
       assert.equal(claimed?.step.workflowId, id);
       assert.equal((await raw(s, 'POST', '/_profileflow/reset')).status, 200);
       const key = { workflowId: id, stepNo: 1 };
-      assert.equal(await s.store.workflows.recordPage('someone-else', key, 'c1', 12, 'page', clock.now(), 60_000), false);
-      assert.deepEqual(await s.store.workflows.complete('someone-else', key, 'done', clock.now()), { owned: false, workflowComplete: false });
-      assert.equal(await s.store.workflows.isDeleted(id), true);
+      assert.equal(
+        await s.store.workflows.checkpointPage({ owner: 'someone-else', key, now: clock.now(), leaseMs: 60_000, cursor: 'c1', records: 12, dropped: 0, message: 'page' }),
+        false,
+      );
+      assert.deepEqual(await s.store.workflows.completeStep({ owner: 'someone-else', key, now: clock.now(), message: 'done' }), { owned: false, workflowComplete: false });
+      assert.equal(await s.store.workflows.isCancelled(id), true, 'a workflow removed by the reset reads as gone');
       await expectAwsError(s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id })), 'ResourceNotFoundException', 404);
     });
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { openStore, type StoreConfig } from '../../src/store/open-store.js';
-import type { DomainRecord, Scope } from '../../src/store/types.js';
+import type { DomainRecord } from '../../src/store/types.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, dropSchema, POSTGRES_URL, type TestStore } from '../helpers/backends.js';
 
 const home: Scope = { accountId: '000000000000', region: 'us-east-1' };

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import type { ObjectTypeKey } from '../../src/api/shapes.generated.js';
-import type { ObjectTypeRecord, ProfileRecord, Scope } from '../../src/store/types.js';
+import type { ObjectTypeRecord, ProfileRecord } from '../../src/store/types.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 
 const home: Scope = { accountId: '000000000000', region: 'us-east-1' };

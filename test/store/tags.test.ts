@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { domainArn, integrationArn, objectTypeArn } from '../../src/domain/arns.js';
-import type { Scope } from '../../src/store/types.js';
+import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 
 const home: Scope = { accountId: '000000000000', region: 'us-east-1' };

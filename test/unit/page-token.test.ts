@@ -2,24 +2,22 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { BadRequestException } from '../../src/api/errors.js';
-import { MAX_TOKEN_LENGTH, PageTokens, paginate } from '../../src/domain/page-token.js';
+import { MAX_TOKEN_LENGTH, PageTokens } from '../../src/domain/page-token.js';
+import { paginate } from '../../src/operations/paginate.js';
 
 const tokens = new PageTokens(randomBytes(32));
 const binding = ['ListDomains', { accountId: '000000000000', region: 'us-east-1' }];
 
 function rejects(token: string, b: unknown = binding, words = /NextToken/): void {
-  assert.throws(
-    () => tokens.read(token, b),
-    (err: unknown) => err instanceof BadRequestException && err.statusCode === 400 && words.test(err.message),
-    `token ${JSON.stringify(token.slice(0, 40))} should be refused`,
-  );
+  const read = tokens.read(token, b);
+  assert.ok(!read.ok && read.problems.length === 1 && words.test(read.problems[0]), `token ${JSON.stringify(token.slice(0, 40))} should be refused`);
 }
 
 describe('page tokens', () => {
   test('a token gives back the position it was issued with, for the same request', () => {
     for (const position of ['dom-9', 42, { name: 'x', id: 'y' }, ['a', 1]]) {
       const token = tokens.issue(binding, position);
-      assert.deepEqual(tokens.read(token, binding), position);
+      assert.deepEqual(tokens.read(token, binding), { ok: true, value: position });
     }
   });
 
@@ -70,6 +68,17 @@ describe('page tokens', () => {
 });
 
 describe('paginate', () => {
+  test('a refused token is a BadRequestException with the problem as its message', async () => {
+    const other = tokens.issue(['ListWorkflows'], 'x');
+    await assert.rejects(
+      paginate({ tokens, binding, maxResults: 1, nextToken: other, fetch: async () => [], keyOf: (n: string) => n }),
+      (err: unknown) =>
+        err instanceof BadRequestException &&
+        err.statusCode === 400 &&
+        err.message === 'The NextToken does not belong to this request: it was issued for another resource or other filters.',
+    );
+  });
+
   const names = Array.from({ length: 7 }, (_, i) => `d${i}`);
   const fetch = async (after: string | undefined, limit: number) => names.filter((n) => after === undefined || n > after).slice(0, limit);
 

@@ -1,5 +1,5 @@
 import type { DescribeConnectorProfilesRequest, DescribeConnectorProfilesResponse } from '../../api/appflow/shapes.generated.js';
-import { paginate } from '../../domain/page-token.js';
+import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
 import { connectorProfileOutput } from './common.js';
 

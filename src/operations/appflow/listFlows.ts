@@ -1,5 +1,5 @@
 import type { ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
-import { paginate } from '../../domain/page-token.js';
+import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
 
 /** The flows of the caller's account and region, ordered by name, each as AppFlow's FlowDefinition summary. */

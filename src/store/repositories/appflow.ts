@@ -7,7 +7,7 @@ import type {
   FlowRepository,
 } from '../appflow-types.js';
 import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../schema.js';
-import type { Scope } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 /** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
 function byName<T>(name: (t: T) => string) {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Scope } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 /** A change to one domain's Stats: rows added (negative when removed) and bytes added. */
 export interface StatsDelta {

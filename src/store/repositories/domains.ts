@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DomainsTable } from '../schema.js';
-import type { DomainRecord, DomainRepository, DomainStats, Scope } from '../types.js';
+import type { DomainRecord, DomainRepository, DomainStats } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
 import { fromJson, toJson } from './json.js';
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { integrationArn } from '../../domain/arns.js';
 import type { Database, IntegrationsTable } from '../schema.js';
-import type { IntegrationRecord, IntegrationRepository, Scope } from '../types.js';
+import type { IntegrationRecord, IntegrationRepository } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 /** The definition column holds every member that has no column of its own. */
 type Definition = Omit<IntegrationRecord, 'uri' | 'workflowId' | 'hidden' | 'createdAt' | 'updatedAt'>;

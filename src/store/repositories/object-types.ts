@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { objectTypeArn } from '../../domain/arns.js';
 import type { Database, ObjectTypesTable } from '../schema.js';
-import type { ObjectTypeRecord, ObjectTypeRepository, Scope } from '../types.js';
+import type { ObjectTypeRecord, ObjectTypeRepository } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 /** The definition column holds every member but the name and the times. */
 type Definition = Omit<ObjectTypeRecord, 'objectTypeName' | 'createdAt' | 'updatedAt'>;

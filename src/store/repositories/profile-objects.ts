@@ -12,9 +12,9 @@ import type {
   ProfileObjectRepository,
   ProfileRecord,
   ProfileRepository,
-  Scope,
   StoredObjectRef,
 } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 /**
  * Rows per multi-row statement and values per IN list. Why: ingestion writes whole batches in a few

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Scope, TagMap, TagRepository } from '../types.js';
+import type { TagMap, TagRepository } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
 
 export class KyselyTagRepository implements TagRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -1,14 +1,20 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
-import type { Scope } from '../types.js';
+import type { Scope } from '../../domain/scope.js';
+import { stepFlowName } from '../../domain/workflow-plan.js';
+import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import type {
+  CancelResult,
   ClaimedStep,
   NewStep,
   StepKey,
-  WorkflowFilter,
+  StepTransition,
   WorkflowListItem,
+  WorkflowPage,
   WorkflowRecord,
+  WorkflowRef,
   WorkflowSummary,
   WorkflowRepository,
   WorkflowStatus,
@@ -20,74 +26,65 @@ import type {
 const ACTIVE_STEP_STATUSES: WorkflowStatus[] = ['NOT_STARTED', 'RETRY', 'IN_PROGRESS'];
 const RUNNABLE_WORKFLOW_STATUSES: WorkflowStatus[] = ['NOT_STARTED', 'IN_PROGRESS'];
 
+/**
+ * The first half serves the API (reads, create, the deletion's cancel and purge); the second is the
+ * step machine: one guarded transition per method, named after it (docs/architecture.md draws them).
+ */
 export class KyselyWorkflowRepository implements WorkflowRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: DialectCapabilities,
   ) {}
 
+  // ── API reads and writes ─────────────────────────────────────────────────────────────────────────
+
   async create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean> {
-    // Workflow ids are unique across accounts (random ones never meet; seeded ones repeat after every
-    // re-seed): an id already taken inserts nothing, and the caller draws another rather than failing.
-    const inserted = await this.db
-      .insertInto('workflows')
-      .values(toWorkflowRow(scope, workflow))
-      .onConflict((oc) => oc.column('workflow_id').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
-    if (steps.length === 0) return true;
-    const rows = steps.map((s, i) => newStepRow(scope, workflow.domainName, workflow.workflowId, i + 1, s, workflow.createdAt));
-    // Bound the statement size: SQLite allows 32766 parameters, PostgreSQL 65535.
-    for (let i = 0; i < rows.length; i += 500) await this.db.insertInto('workflow_steps').values(rows.slice(i, i + 500)).execute();
-    return true;
+    return this.inTransaction(async (repo) => {
+      // Workflow ids are unique across accounts (random ones never meet; seeded ones repeat after every
+      // re-seed): an id already taken inserts nothing, and the caller draws another rather than failing.
+      const inserted = await repo.db
+        .insertInto('workflows')
+        .values(toWorkflowRow(scope, workflow))
+        .onConflict((oc) => oc.column('workflow_id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      const rows = stepRows({ scope, domainName: workflow.domainName, workflowId: workflow.workflowId }, workflow.definition.flowDefinition.FlowName, 1, steps, workflow.createdAt);
+      // Bound the statement size: SQLite allows 32766 parameters, PostgreSQL 65535.
+      for (let i = 0; i < rows.length; i += 500) await repo.db.insertInto('workflow_steps').values(rows.slice(i, i + 500)).execute();
+      return true;
+    });
   }
 
-  async get(scope: Scope, domainName: string, workflowId: string): Promise<WorkflowSummary | undefined> {
+  async get(ref: WorkflowRef): Promise<WorkflowSummary | undefined> {
     // Summary columns: no API answer shows the stored FlowDefinition (~1 KB), which was read and parsed
-    // here for nothing; the engine reads it through its claims.
+    // here for nothing; the engine reads it through its claims. A cancelled workflow is shown (as
+    // CANCELLED) until its purge: DeleteWorkflow is "an async process" in the model.
     const row = await this.db
       .selectFrom('workflows')
       .select(SUMMARY_COLUMNS)
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('workflow_id', '=', workflowId)
-      .where('deleted', '=', 0)
+      .where('account_id', '=', ref.scope.accountId)
+      .where('region', '=', ref.scope.region)
+      .where('domain_name', '=', ref.domainName)
+      .where('workflow_id', '=', ref.workflowId)
       .executeTakeFirst();
     return row && fromSummaryRow(row);
   }
 
-  async list(
-    scope: Scope,
-    domainName: string,
-    filter: WorkflowFilter,
-    after: [number, string] | undefined,
-    limit: number,
-  ): Promise<WorkflowSummary[]> {
-    const rows = await this.listRows(scope, domainName, filter, after, limit, SUMMARY_COLUMNS);
+  async list(page: WorkflowPage<[number, string]>): Promise<WorkflowSummary[]> {
+    const rows = await this.listRows(page, SUMMARY_COLUMNS);
     return rows.map(fromSummaryRow);
   }
 
-  async listItems(
-    scope: Scope,
-    domainName: string,
-    filter: WorkflowFilter,
-    after: [number, string] | undefined,
-    limit: number,
-  ): Promise<WorkflowListItem[]> {
+  async listItems(page: WorkflowPage<[number, string]>): Promise<WorkflowListItem[]> {
     // Nine columns rather than the summary's fifteen: the driver builds one object per row with every
     // column selected, and the row read is most of a 100-item ListWorkflows.
-    const rows = await this.listRows(scope, domainName, filter, after, limit, ITEM_COLUMNS);
+    const rows = await this.listRows(page, ITEM_COLUMNS);
     return rows.map(fromItemRow);
   }
 
   /** One query for both list shapes: newest first, filtered, keyset after `after`. */
   private async listRows<C extends keyof WorkflowsTable>(
-    scope: Scope,
-    domainName: string,
-    filter: WorkflowFilter,
-    after: [number, string] | undefined,
-    limit: number,
+    { scope, domainName, filter = {}, after, limit }: WorkflowPage<[number, string]>,
     columns: readonly C[],
   ): Promise<Pick<Selectable<WorkflowsTable>, C>[]> {
     // Why never selectAll: the FlowDefinition (about 1 KB a row) is most of a row's bytes and no list
@@ -97,8 +94,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
       .select(columns as readonly (keyof WorkflowsTable)[])
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('deleted', '=', 0);
+      .where('domain_name', '=', domainName);
     if (filter.status) q = q.where('status', '=', filter.status);
     if (filter.workflowType) q = q.where('workflow_type', '=', filter.workflowType);
     if (filter.createdFrom !== undefined) q = q.where('created_at', '>=', filter.createdFrom);
@@ -115,7 +111,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     return rows as unknown as Pick<Selectable<WorkflowsTable>, C>[];
   }
 
-  async listSteps(scope: Scope, workflowId: string, after: number | undefined, limit: number): Promise<WorkflowStepSummary[]> {
+  async listSteps({ scope, workflowId, after, limit }: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepSummary[]> {
     // Why not selectAll: the driver builds one object per row with every column, and half of the 19 were
     // never shown (cursor, lease, retry state); a 100-step page read in 0.22 ms instead of 0.48 ms of CPU.
     let q = this.db
@@ -129,31 +125,61 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     return rows.map(fromStepSummaryRow);
   }
 
-  async markDeleted(scope: Scope, domainName: string, workflowId: string, now: number): Promise<'missing' | 'running' | 'idle'> {
-    const result = await this.db
-      .updateTable('workflows')
-      .set({ deleted: 1, status: 'CANCELLED', updated_at: now })
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('workflow_id', '=', workflowId)
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return 'missing';
-    const held = await this.db
-      .selectFrom('workflow_steps')
-      .select('step_no')
-      .where('workflow_id', '=', workflowId)
-      .where('status', '=', 'IN_PROGRESS')
-      .where('lease_expires_at', '>', now)
-      .executeTakeFirst();
-    return held ? 'running' : 'idle';
+  // ── Deletion: cancel (DeleteWorkflow), then purge (the engine) ───────────────────────────────────
+
+  async cancel(ref: WorkflowRef & { now: number }): Promise<CancelResult> {
+    return this.inTransaction(async (repo) => {
+      // Why one transaction: the workflow turns CANCELLED and its steps lose their leases together, so
+      // no worker can commit a page of a workflow that reads as cancelled.
+      const marked = await repo.db
+        .updateTable('workflows')
+        .set({ deleted: 1, status: 'CANCELLED', updated_at: ref.now })
+        .where('account_id', '=', ref.scope.accountId)
+        .where('region', '=', ref.scope.region)
+        .where('domain_name', '=', ref.domainName)
+        .where('workflow_id', '=', ref.workflowId)
+        .where('deleted', '=', 0)
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) === 0) {
+        const pending = await repo.get(ref);
+        return pending ? { state: 'already-cancelled', workflow: pending } : { state: 'missing' };
+      }
+      // Final statuses hold no lease: a running worker's next guarded write (a page, a renewal) changes
+      // nothing, and it stops.
+      await repo.db
+        .updateTable('workflow_steps')
+        .set({ status: 'CANCELLED', execution_message: 'Cancelled: the workflow was deleted.', ...NO_LEASE, updated_at: ref.now })
+        .where('workflow_id', '=', ref.workflowId)
+        .where('status', 'in', ACTIVE_STEP_STATUSES)
+        .execute();
+      return { state: 'cancelled', workflow: (await repo.get(ref))! };
+    });
   }
 
-  async purge(workflowId: string): Promise<void> {
-    await this.db.deleteFrom('workflow_steps').where('workflow_id', '=', workflowId).execute();
-    await this.db.deleteFrom('workflows').where('workflow_id', '=', workflowId).execute();
+  async cancelledWorkflows(limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('workflows').select('workflow_id').where('deleted', '=', 1).orderBy('updated_at').limit(limit).execute();
+    return rows.map((r) => r.workflow_id);
   }
+
+  async isCancelled(workflowId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('workflows').select('deleted').where('workflow_id', '=', workflowId).executeTakeFirst();
+    return !row || row.deleted === 1;
+  }
+
+  async removeCancelled(workflowId: string): Promise<void> {
+    await this.inTransaction(async (repo) => {
+      // Guarded by `deleted = 1`: only a cancelled workflow is ever purged, whoever asks.
+      const cancelled = repo.db.selectFrom('workflows').select('workflow_id').where('workflow_id', '=', workflowId).where('deleted', '=', 1);
+      await repo.db
+        .deleteFrom('workflow_steps')
+        .where('workflow_id', '=', workflowId)
+        .where(({ exists }) => exists(cancelled))
+        .execute();
+      await repo.db.deleteFrom('workflows').where('workflow_id', '=', workflowId).where('deleted', '=', 1).execute();
+    });
+  }
+
+  // ── The step machine: one guarded transition per method ──────────────────────────────────────────
 
   /**
    * Why this query: a step is runnable when it is the first unfinished step of a live workflow (steps
@@ -161,8 +187,9 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
    * expired lease is how a crashed worker's step is taken over — the reaper is this condition).
    * On PostgreSQL `FOR UPDATE OF s SKIP LOCKED` lets many workers claim at once without ever taking the
    * same step (graphile-worker's pattern); SQLite serialises writers, so one transaction suffices.
+   * Three statements (lock the step, take its lease, start its workflow), one transaction.
    */
-  async claim(owner: string, now: number, leaseMs: number): Promise<ClaimedStep | undefined> {
+  async claim(request: LeaseRequest): Promise<ClaimedStep | undefined> {
     return this.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom('workflow_steps as s')
@@ -171,8 +198,8 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
         .where('w.deleted', '=', 0)
         .where('w.status', 'in', RUNNABLE_WORKFLOW_STATUSES)
         .where('s.status', 'in', ACTIVE_STEP_STATUSES)
-        .where('s.run_after', '<=', now)
-        .where((eb) => eb.or([eb('s.lease_expires_at', 'is', null), eb('s.lease_expires_at', '<=', now)]))
+        .where('s.run_after', '<=', request.now)
+        .where(leaseIsFree('s', request.now))
         .where((eb) =>
           eb(
             's.step_no',
@@ -187,216 +214,162 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
         .orderBy('s.run_after')
         .orderBy('w.created_at')
         .limit(1);
-      if (this.capabilities.skipLocked) q = q.forUpdate('s').skipLocked();
+      const lock = claimLock(this.capabilities, 's');
+      if (lock) q = q.modifyEnd(lock);
       const row = await q.executeTakeFirst();
       if (!row) return undefined;
       const tookOver = row.status === 'IN_PROGRESS' && row.lease_owner !== null;
-      await trx
-        .updateTable('workflow_steps')
-        .set({ status: 'IN_PROGRESS', lease_owner: owner, lease_expires_at: now + leaseMs, updated_at: now })
-        .where('workflow_id', '=', row.workflow_id)
-        .where('step_no', '=', row.step_no)
-        .execute();
+      const taken = takeLease(request);
+      await trx.updateTable('workflow_steps').set(taken).where('workflow_id', '=', row.workflow_id).where('step_no', '=', row.step_no).execute();
       await trx
         .updateTable('workflows')
-        .set({ status: 'IN_PROGRESS', started_at: now, updated_at: now })
+        .set({ status: 'IN_PROGRESS', started_at: request.now, updated_at: request.now })
         .where('workflow_id', '=', row.workflow_id)
         .where('status', '=', 'NOT_STARTED')
         .execute();
-      const workflow = await trx
-        .selectFrom('workflows')
-        .selectAll()
-        .where('workflow_id', '=', row.workflow_id)
-        .executeTakeFirstOrThrow();
-      const step = fromStepRow({ ...row, status: 'IN_PROGRESS', lease_owner: owner, lease_expires_at: now + leaseMs, updated_at: now });
+      const workflow = await trx.selectFrom('workflows').selectAll().where('workflow_id', '=', row.workflow_id).executeTakeFirstOrThrow();
       return {
         scope: { accountId: workflow.account_id, region: workflow.region },
         workflow: fromWorkflowRow(workflow),
-        step,
+        step: fromStepRow({ ...row, ...taken }),
         tookOver,
       };
     });
   }
 
-  async recordPage(
-    owner: string,
-    key: StepKey,
-    cursor: string,
-    records: number,
-    message: string,
-    now: number,
-    leaseMs: number,
-    dropped = 0,
-  ): Promise<boolean> {
-    const result = await this.ownedStep(owner, key)
-      .set((eb) => ({
-        cursor,
-        records_processed: eb('records_processed', '+', records),
-        records_dropped: eb('records_dropped', '+', dropped),
-        execution_message: message,
-        lease_expires_at: now + leaseMs,
-        updated_at: now,
-      }))
-      .where(({ exists, selectFrom }) =>
-        exists(selectFrom('workflows').select('workflow_id').where('workflow_id', '=', key.workflowId).where('deleted', '=', 0)),
-      )
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
-    await this.db
-      .updateTable('workflows')
-      .set((eb) => ({ records_processed: eb('records_processed', '+', records), updated_at: now }))
-      .where('workflow_id', '=', key.workflowId)
-      .execute();
-    return true;
+  /** Why: a step longer than its lease keeps it by renewing (the engine's heartbeat, a third of the lease). */
+  async renewLease({ key, owner, now, leaseMs }: LeaseRequest & { key: StepKey }): Promise<boolean> {
+    return changedOne(await this.heldStep(key, owner).set({ lease_expires_at: now + leaseMs }).executeTakeFirst());
   }
 
-  async heartbeat(owner: string, key: StepKey, now: number, leaseMs: number): Promise<boolean> {
-    const result = await this.ownedStep(owner, key).set({ lease_expires_at: now + leaseMs }).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  /** Why: a worker stopping (SIGTERM, a manual-mode page budget spent) lets the next claim resume at once. */
+  async giveBack({ key, owner, now }: LeaseHolder & { key: StepKey }): Promise<boolean> {
+    return changedOne(await this.heldStep(key, owner).set({ ...NO_LEASE, updated_at: now }).executeTakeFirst());
   }
 
-  async release(owner: string, key: StepKey, now: number): Promise<boolean> {
-    const result = await this.ownedStep(owner, key)
-      .set({ lease_owner: null, lease_expires_at: null, updated_at: now })
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  /**
+   * Why the step and its workflow in one transaction with the page's records (the caller's): a crash
+   * loses the lease, never a count; the next owner resumes from exactly the records committed.
+   */
+  async checkpointPage(t: StepTransition<{ leaseMs: number; cursor: string; records: number; dropped: number; message: string }>): Promise<boolean> {
+    return this.inTransaction(async (repo) => {
+      const moved = await repo
+        .heldStep(t.key, t.owner)
+        .set((eb) => ({
+          cursor: t.cursor,
+          records_processed: eb('records_processed', '+', t.records),
+          records_dropped: eb('records_dropped', '+', t.dropped),
+          execution_message: t.message,
+          lease_expires_at: t.now + t.leaseMs,
+          updated_at: t.now,
+        }))
+        .executeTakeFirst();
+      if (!changedOne(moved)) return false;
+      await repo.db
+        .updateTable('workflows')
+        .set((eb) => ({ records_processed: eb('records_processed', '+', t.records), updated_at: t.now }))
+        .where('workflow_id', '=', t.key.workflowId)
+        .execute();
+      return true;
+    });
   }
 
-  async complete(owner: string, key: StepKey, message: string, now: number): Promise<{ owned: boolean; workflowComplete: boolean }> {
-    return this.inTransaction(async (db) => {
-      const result = await db.ownedStep(owner, key).set(db.finalStep('COMPLETE', message, now)).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return { owned: false, workflowComplete: false };
-      const remaining = await db.db
+  /** Why the remaining-steps check in the same transaction: the last step to complete completes the workflow, once. */
+  async completeStep(t: StepTransition<{ message: string }>): Promise<{ owned: boolean; workflowComplete: boolean }> {
+    return this.inTransaction(async (repo) => {
+      if (!changedOne(await repo.heldStep(t.key, t.owner).set(finalStep('COMPLETE', t.message, t.now)).executeTakeFirst())) {
+        return { owned: false, workflowComplete: false };
+      }
+      const remaining = await repo.db
         .selectFrom('workflow_steps')
         .select('step_no')
-        .where('workflow_id', '=', key.workflowId)
+        .where('workflow_id', '=', t.key.workflowId)
         .where('status', 'in', ACTIVE_STEP_STATUSES)
         .executeTakeFirst();
-      await db.db
+      await repo.db
         .updateTable('workflows')
-        .set((eb) => ({
-          steps_completed: eb('steps_completed', '+', 1),
-          updated_at: now,
-          ...(remaining ? {} : { status: 'COMPLETE' }),
-        }))
-        .where('workflow_id', '=', key.workflowId)
+        .set((eb) => ({ steps_completed: eb('steps_completed', '+', 1), updated_at: t.now, ...(remaining ? {} : { status: 'COMPLETE' }) }))
+        .where('workflow_id', '=', t.key.workflowId)
         .execute();
       return { owned: true, workflowComplete: !remaining };
     });
   }
 
-  async retryLater(owner: string, key: StepKey, attempts: number, runAfter: number, message: string, now: number): Promise<boolean> {
-    const result = await this.ownedStep(owner, key)
-      .set({
-        status: 'RETRY',
-        attempts,
-        run_after: runAfter,
-        execution_message: message,
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: now,
-      })
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return false;
-    await this.db.updateTable('workflows').set({ updated_at: now }).where('workflow_id', '=', key.workflowId).execute();
-    return true;
+  /** Why the lease is dropped: the back-off (`run_after`) is what keeps the step from being claimed early. */
+  async retryStep(t: StepTransition<{ attempts: number; runAfter: number; message: string }>): Promise<boolean> {
+    return this.inTransaction(async (repo) => {
+      const retried = await repo
+        .heldStep(t.key, t.owner)
+        .set({ status: 'RETRY', attempts: t.attempts, run_after: t.runAfter, execution_message: t.message, ...NO_LEASE, updated_at: t.now })
+        .executeTakeFirst();
+      if (!changedOne(retried)) return false;
+      await repo.db.updateTable('workflows').set({ updated_at: t.now }).where('workflow_id', '=', t.key.workflowId).execute();
+      return true;
+    });
   }
 
-  async fail(owner: string, key: StepKey, message: string, errorDescription: string, now: number): Promise<boolean> {
-    return this.inTransaction(async (db) => {
-      const result = await db.ownedStep(owner, key).set(db.finalStep('FAILED', message, now)).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
-      await db.db
+  /** Why the steps not yet run are cancelled here: a failed step stops its workflow, and nothing may claim them. */
+  async failStep(t: StepTransition<{ message: string; errorDescription: string }>): Promise<boolean> {
+    return this.inTransaction(async (repo) => {
+      if (!changedOne(await repo.heldStep(t.key, t.owner).set(finalStep('FAILED', t.message, t.now)).executeTakeFirst())) return false;
+      await repo.db
         .updateTable('workflow_steps')
-        .set({
-          status: 'CANCELLED',
-          execution_message: `Not run: step ${key.stepNo} failed and stopped the workflow.`,
-          updated_at: now,
-        })
-        .where('workflow_id', '=', key.workflowId)
+        .set({ status: 'CANCELLED', execution_message: `Not run: step ${t.key.stepNo} failed and stopped the workflow.`, updated_at: t.now })
+        .where('workflow_id', '=', t.key.workflowId)
         .where('status', 'in', ACTIVE_STEP_STATUSES)
         .execute();
-      await db.db
+      await repo.db
         .updateTable('workflows')
-        .set({ status: 'FAILED', error_description: errorDescription, updated_at: now })
-        .where('workflow_id', '=', key.workflowId)
+        .set({ status: 'FAILED', error_description: t.errorDescription, updated_at: t.now })
+        .where('workflow_id', '=', t.key.workflowId)
         .execute();
       return true;
     });
   }
 
-  async split(owner: string, key: StepKey, halves: NewStep[], message: string, now: number): Promise<boolean> {
-    return this.inTransaction(async (db) => {
-      const step = await db.db
-        .selectFrom('workflow_steps')
-        .selectAll()
-        .where('workflow_id', '=', key.workflowId)
-        .where('step_no', '=', key.stepNo)
-        .where('lease_owner', '=', owner)
+  /**
+   * Why the halves go after the last step rather than in place: step numbers are never reused, so a
+   * page token of GetWorkflowSteps stays good across a split.
+   */
+  async splitStep(t: StepTransition<{ halves: NewStep[]; message: (stepNos: number[]) => string }>): Promise<boolean> {
+    return this.inTransaction(async (repo) => {
+      const step = await repo.db
+        .selectFrom('workflow_steps as s')
+        .innerJoin('workflows as w', 'w.workflow_id', 's.workflow_id')
+        .select(['s.account_id', 's.region', 's.domain_name', 's.records_processed', 'w.definition'])
+        .where('s.workflow_id', '=', t.key.workflowId)
+        .where('s.step_no', '=', t.key.stepNo)
         .executeTakeFirst();
       if (!step) return false;
-      await db.ownedStep(owner, key).set(db.finalStep('SPLIT', message, now)).execute();
-      const last = await db.db
+      const last = await repo.db
         .selectFrom('workflow_steps')
         .select((eb) => eb.fn.max('step_no').as('n'))
-        .where('workflow_id', '=', key.workflowId)
+        .where('workflow_id', '=', t.key.workflowId)
         .executeTakeFirstOrThrow();
-      const scope = { accountId: step.account_id, region: step.region };
-      await db.db
-        .insertInto('workflow_steps')
-        .values(halves.map((h, i) => newStepRow(scope, step.domain_name, key.workflowId, Number(last.n) + i + 1, h, now)))
-        .execute();
+      const first = Number(last.n) + 1;
+      const stepNos = t.halves.map((_, i) => first + i);
+      if (!changedOne(await repo.heldStep(t.key, t.owner).set(finalStep('SPLIT', t.message(stepNos), t.now)).executeTakeFirst())) return false;
+      const flowName = (JSON.parse(step.definition) as WorkflowRecord['definition']).flowDefinition.FlowName;
+      const ref = { scope: { accountId: step.account_id, region: step.region }, domainName: step.domain_name, workflowId: t.key.workflowId };
+      await repo.db.insertInto('workflow_steps').values(stepRows(ref, flowName, first, t.halves, t.now)).execute();
       // The halves read the split step's window again; upserts by UNIQUE key make that idempotent, and the
       // records it had counted are taken back so that the workflow's total stays exact.
-      await db.db
+      await repo.db
         .updateTable('workflows')
         .set((eb) => ({
-          total_steps: eb('total_steps', '+', halves.length - 1),
+          total_steps: eb('total_steps', '+', t.halves.length - 1),
           records_processed: eb('records_processed', '-', Number(step.records_processed)),
-          updated_at: now,
+          updated_at: t.now,
         }))
-        .where('workflow_id', '=', key.workflowId)
+        .where('workflow_id', '=', t.key.workflowId)
         .execute();
       return true;
     });
   }
 
-  async abandonedDeletions(now: number, limit: number): Promise<{ scope: Scope; domainName: string; workflowId: string }[]> {
-    const rows = await this.db
-      .selectFrom('workflows as w')
-      .select(['w.account_id', 'w.region', 'w.domain_name', 'w.workflow_id'])
-      .where('w.deleted', '=', 1)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('workflow_steps as s')
-              .select('s.step_no')
-              .whereRef('s.workflow_id', '=', 'w.workflow_id')
-              .where('s.lease_expires_at', '>', now),
-          ),
-        ),
-      )
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ scope: { accountId: r.account_id, region: r.region }, domainName: r.domain_name, workflowId: r.workflow_id }));
-  }
-
-  async isDeleted(workflowId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('workflows').select('deleted').where('workflow_id', '=', workflowId).executeTakeFirst();
-    return !row || row.deleted === 1;
-  }
-
-  private ownedStep(owner: string, key: StepKey) {
-    return this.db
-      .updateTable('workflow_steps')
-      .where('workflow_id', '=', key.workflowId)
-      .where('step_no', '=', key.stepNo)
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'IN_PROGRESS');
-  }
-
-  private finalStep(status: WorkflowStatus, message: string, now: number) {
-    return { status, execution_message: message, lease_owner: null, lease_expires_at: null, updated_at: now };
+  /** The row `owner` holds the lease of: the one guard every transition after the claim writes through. */
+  private heldStep(key: StepKey, owner: string) {
+    return this.db.updateTable('workflow_steps').where('workflow_id', '=', key.workflowId).where('step_no', '=', key.stepNo).where(heldBy(owner));
   }
 
   /** Runs `work` in a transaction unless this repository already lives in one. */
@@ -404,6 +377,39 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     if (this.db.isTransaction) return work(this);
     return this.db.transaction().execute((trx) => work(new KyselyWorkflowRepository(trx, this.capabilities)));
   }
+}
+
+/** A final status: the lease is dropped with it. */
+function finalStep(status: WorkflowStatus, message: string, now: number) {
+  return { status, execution_message: message, ...NO_LEASE, updated_at: now };
+}
+
+/**
+ * The one place steps get their numbers and names: `first`, `first + 1`… in order, each an AppFlow flow
+ * named after the workflow's FlowName, its id and its number (`stepFlowName`). A new workflow starts at
+ * 1; a split's halves start after the last step.
+ */
+function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: NewStep[], now: number): WorkflowStepsTable[] {
+  return steps.map((s, i) => ({
+    workflow_id: ref.workflowId,
+    step_no: first + i,
+    account_id: ref.scope.accountId,
+    region: ref.scope.region,
+    domain_name: ref.domainName,
+    flow_name: stepFlowName(baseFlowName, ref.workflowId, first + i),
+    status: 'NOT_STARTED',
+    execution_message: s.executionMessage,
+    records_processed: 0,
+    records_dropped: 0,
+    window_start: s.windowStart,
+    window_end: s.windowEnd,
+    cursor: null,
+    attempts: 0,
+    run_after: now,
+    ...NO_LEASE,
+    created_at: now,
+    updated_at: now,
+  }));
 }
 
 function toWorkflowRow(scope: Scope, w: WorkflowRecord): WorkflowsTable {
@@ -479,7 +485,8 @@ function fromSummaryRow(row: Pick<Selectable<WorkflowsTable>, (typeof SUMMARY_CO
     ...fromItemRow(row),
     domainName: row.domain_name,
     objectTypeName: row.object_type_name,
-    connectorType: row.connector_type,
+    // Written only from a validated request (the model's enum), so the column holds one of its values.
+    connectorType: row.connector_type as SourceConnectorType,
     connectorProfileName: row.connector_profile_name,
     roleArn: row.role_arn,
     startedAt: row.started_at === null ? undefined : Number(row.started_at),
@@ -488,30 +495,6 @@ function fromSummaryRow(row: Pick<Selectable<WorkflowsTable>, (typeof SUMMARY_CO
 
 export function fromWorkflowRow(row: Selectable<WorkflowsTable>): WorkflowRecord {
   return { ...fromSummaryRow(row), definition: JSON.parse(row.definition) as WorkflowRecord['definition'] };
-}
-
-function newStepRow(scope: Scope, domainName: string, workflowId: string, stepNo: number, s: NewStep, now: number): WorkflowStepsTable {
-  return {
-    workflow_id: workflowId,
-    step_no: stepNo,
-    account_id: scope.accountId,
-    region: scope.region,
-    domain_name: domainName,
-    flow_name: s.flowName,
-    status: 'NOT_STARTED',
-    execution_message: s.executionMessage,
-    records_processed: 0,
-    records_dropped: 0,
-    window_start: s.windowStart,
-    window_end: s.windowEnd,
-    cursor: null,
-    attempts: 0,
-    run_after: now,
-    lease_owner: null,
-    lease_expires_at: null,
-    created_at: now,
-    updated_at: now,
-  };
 }
 
 const STEP_SUMMARY_COLUMNS = [

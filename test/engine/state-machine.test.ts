@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DeleteProfileObjectTypeCommand, DeleteWorkflowCommand, GetIntegrationCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
+import type { FlowDefinition } from '../../src/api/shapes.generated.js';
+import { ManualClock, systemClock } from '../../src/engine/clock.js';
+import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import { availableBackends } from '../helpers/backends.js';
+import { eventually } from '../helpers/cli-process.js';
+import { expectAwsError } from '../helpers/errors.js';
+import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
+import { allSteps, consecutiveBatches, createWorkflow, FLOW_NAME, setupWorkflowEnv, uniqueProfileName } from '../helpers/workflows.js';
+
+const T0 = Date.UTC(2026, 2, 1);
+const ONE_DAY = consecutiveBatches(Date.UTC(2025, 0, 1), 1);
+
+async function withServer(t: { after: (fn: () => Promise<void>) => void }, backend: 'sqlite' | 'postgres', options: Parameters<typeof startServer>[1]) {
+  const s = await startServer(backend, options);
+  t.after(() => s.close());
+  return s;
+}
+
+/** A synthetic connector profile whose pages each take `pageDelayMs` of real time (a slow source). */
+async function putSlowProfile(s: TestServer, name: string, pageDelayMs: number): Promise<void> {
+  const response = await fetch(`${s.url}/_profileflow/connector-profiles/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'synthetic', connectorTypes: ['Salesforce'], settings: { recordsPerDay: 24, seed: 7, pageDelayMs } }),
+  });
+  assert.ok(response.ok, `${response.status} ${await response.text()}`);
+}
+
+const stepStatus = async (s: TestServer, domain: string, id: string) => (await allSteps(s.client, domain, id)).steps[0];
+
+for (const backend of await availableBackends()) {
+  describe(`the engine's state machine [${backend}]`, () => {
+    test('retry with back-off: the default policy waits exactly 1 s, 2 s, 4 s on the service clock, then fails after the third retry', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-backoff', { faults: [{ page: 1, kind: 'transient', times: 4 }] });
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      const delays = [1000, 2000, 4000];
+      for (const [i, delay] of delays.entries()) {
+        const ran = await s.engine.advance({ pages: 1 });
+        assert.deepEqual(ran.steps.map((r) => r.outcome), ['retry'], `attempt ${i + 1} fails and is retried`);
+        const step = await stepStatus(s, env.domain, id);
+        assert.equal(step.Status, 'RETRY');
+        assert.match(step.ExecutionMessage!, new RegExp(`Retry ${i + 1} of 3 at ${new Date(clock.now() + delay).toISOString()}`));
+        clock.advance(delay - 1);
+        assert.deepEqual((await s.engine.advance({ pages: 1 })).steps, [], `not due ${delay - 1} ms after the failure`);
+        clock.advance(1);
+      }
+      const last = await s.engine.advance({ pages: 1 });
+      assert.deepEqual(last.steps.map((r) => r.outcome), ['failed'], 'the fourth failure is one too many');
+      const out = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+      assert.equal(out.Status, 'FAILED');
+      assert.match(out.ErrorDescription!, /Failed after 3 retries/);
+    });
+
+    test('a stored FlowDefinition that cannot run fails its step for good, once, instead of being claimed again', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock });
+      const env = await setupWorkflowEnv(s, 'sm-bad-definition');
+      // Written straight to the store: CreateIntegrationWorkflow refuses such a definition.
+      const broken: FlowDefinition = {
+        FlowName: FLOW_NAME,
+        KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+        SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: env.profile, SourceConnectorProperties: {} },
+        Tasks: [],
+        TriggerConfig: { TriggerType: 'OnDemand' },
+      };
+      const workflowId = 'b'.repeat(32);
+      const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
+      await s.store.workflows.create(
+        scope,
+        {
+          workflowId,
+          domainName: env.domain,
+          workflowType: 'APPFLOW_INTEGRATION',
+          status: 'NOT_STARTED',
+          objectTypeName: env.objectType,
+          connectorType: 'Salesforce',
+          connectorProfileName: env.profile,
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          definition: { flowDefinition: broken },
+          recordsProcessed: 0,
+          stepsCompleted: 0,
+          totalSteps: 1,
+          createdAt: T0,
+          updatedAt: T0,
+        },
+        [{ windowStart: T0 - 86_400_000, windowEnd: T0, executionMessage: 'waiting' }],
+      );
+      const ran = await s.engine.runUntilIdle();
+      assert.deepEqual(ran.steps.map((r) => r.outcome), ['failed'], 'claimed once, failed once');
+      const step = await stepStatus(s, env.domain, workflowId);
+      assert.equal(step.Status, 'FAILED');
+      assert.equal(
+        step.ExecutionMessage,
+        'Failed: The stored FlowDefinition cannot run: SourceConnectorProperties.Salesforce is required when ConnectorType is Salesforce.',
+      );
+      clock.advance(3_600_000);
+      assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
+    });
+
+    test('the reaper finishes a deletion nobody else will: an engine that never ran the workflow purges it, integration and all', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-reaper');
+      const id = await createWorkflow(s.client, { env, Tags: { team: 'data' } });
+      await s.engine.runUntilIdle();
+      const uri = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${FLOW_NAME}`;
+      assert.equal((await s.client.send(new GetIntegrationCommand({ DomainName: env.domain, Uri: uri }))).WorkflowId, id);
+      // A worker that held a lease on another workflow's step and died: nothing of it blocks the reaper.
+      const stuck = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      assert.equal((await s.store.workflows.claim({ owner: 'dead-worker', now: clock.now(), leaseMs: 3_600_000 }))?.step.workflowId, stuck);
+      await s.client.send(new DeleteWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+      await s.client.send(new DeleteWorkflowCommand({ DomainName: env.domain, WorkflowId: stuck }));
+
+      // Another process's engine (a `profileflow worker` beside an API-only serve) on the same store.
+      const worker = new Engine(s.store, clock, { mode: 'manual' });
+      const purged: string[] = [];
+      worker.onEvent((e: EngineEvent) => {
+        if (e.type === 'purged') {
+          assert.equal(e.change.workflow.status, 'CANCELLED');
+          purged.push(e.change.workflow.workflowId);
+        }
+      });
+      const ran = await worker.advance({ pages: 1 });
+      assert.deepEqual(ran.steps, [], 'nothing of a cancelled workflow runs');
+      assert.deepEqual(purged.sort(), [id, stuck].sort(), 'both purged, the one whose holder died without waiting for its lease');
+      for (const w of [id, stuck]) {
+        await expectAwsError(s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: w })), 'ResourceNotFoundException', 404);
+      }
+      await expectAwsError(s.client.send(new GetIntegrationCommand({ DomainName: env.domain, Uri: uri })), 'ResourceNotFoundException', 404);
+      assert.deepEqual(await s.store.workflows.cancelledWorkflows(10), []);
+    });
+
+    test('a step longer than several leases keeps its lease by renewing it: no rival takes it over and every record is counted once', async (t) => {
+      const leaseMs = 300;
+      const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', leaseMs, pollIntervalMs: 20, pageSize: 12, concurrency: 1 } });
+      const env = await setupWorkflowEnv(s, 'sm-renewal');
+      const profile = uniqueProfileName('sm-slow');
+      // 2 pages of 12 records, each taking 700 ms to arrive: more than two leases pass with no checkpoint
+      // (which renews too), so only the heartbeat can keep the lease.
+      await putSlowProfile(s, profile, 700);
+      const takeovers: boolean[] = [];
+      s.engine.onEvent((e) => {
+        if (e.type === 'step') takeovers.push(e.tookOver);
+      });
+      const id = await createWorkflow(s.client, { env: { ...env, profile }, Batches: ONE_DAY });
+      let rivalClaims = 0;
+      const done = await eventually(async () => {
+        // A rival worker asking all along: it must never get the step while its holder renews.
+        if (await s.store.workflows.claim({ owner: 'rival', now: Date.now(), leaseMs })) rivalClaims++;
+        const w = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+        return w.Status === 'COMPLETE' || w.Status === 'FAILED' ? w : undefined;
+      }, 'the long step to finish', 30_000);
+      assert.equal(rivalClaims, 0);
+      assert.equal(done.Status, 'COMPLETE');
+      assert.equal(done.Metrics?.AppflowIntegration?.RecordsProcessed, 24);
+      assert.deepEqual(takeovers, [false]);
+    });
+
+    for (const removed of ['object type', 'connector profile'] as const) {
+      test(`the ${removed} deleted under a running step fails it for good at its next page, naming it`, async (t) => {
+        const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', pollIntervalMs: 20, pageSize: 2, concurrency: 1 } });
+        const env = await setupWorkflowEnv(s, `sm-removed-${removed === 'object type' ? 'type' : 'profile'}`);
+        const profile = uniqueProfileName('sm-slow');
+        await putSlowProfile(s, profile, 50);
+        const id = await createWorkflow(s.client, { env: { ...env, profile }, Batches: ONE_DAY });
+        const get = () => s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+        await eventually(async () => ((await get()).Metrics?.AppflowIntegration?.RecordsProcessed ?? 0) > 0 || undefined, 'a first page', 10_000);
+        if (removed === 'object type') {
+          await s.client.send(new DeleteProfileObjectTypeCommand({ DomainName: env.domain, ObjectTypeName: env.objectType }));
+        } else {
+          const response = await fetch(`${s.url}/_profileflow/connector-profiles/${encodeURIComponent(profile)}`, { method: 'DELETE' });
+          assert.ok(response.ok);
+        }
+        const out = await eventually(async () => {
+          const w = await get();
+          return w.Status === 'FAILED' || w.Status === 'COMPLETE' ? w : undefined;
+        }, 'the step to stop', 10_000);
+        assert.equal(out.Status, 'FAILED');
+        const name = removed === 'object type' ? `Object type ${env.objectType}` : `Connector profile ${profile}`;
+        assert.match(out.ErrorDescription!, new RegExp(`${name} was deleted while the step ran\\.`));
+        assert.ok((out.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0) < 24, 'it stopped before the end of its window');
+      });
+    }
+  });
+}
