@@ -19,26 +19,16 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putConnectorProfile, setupWorkflowEnv, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
 import { browserSkip, CHROMIUM } from '../helpers/browser.js';
+import { until as pollUntil } from '../helpers/poll.js';
 
 const SHOTS = join('test-results', 'console');
 /** 24 records a day, 12 to a page: a one-day step reads in two pages. */
 const PAGE_SIZE = 12;
 const WAIT_MS = 15_000;
 
-/** Polls `probe` (each read bounded) until it holds, or fails at the deadline naming what was awaited. */
-async function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await probe()) return;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The suite's polling helper with this file's deadline. */
+function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
+  return pollUntil(probe, what, deadlineMs);
 }
 
 async function rowIds(rows: Locator, attribute: string): Promise<string[]> {
