@@ -7,6 +7,7 @@ import {
   ListWorkflowsCommand,
   type WorkflowStepItem,
 } from '@aws-sdk/client-customer-profiles';
+import { bar, observedDensity, stepProgress, workflowProgressText } from './progress.js';
 import { clientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
 
 export const WORKFLOWS_HELP = `Usage:
@@ -53,8 +54,13 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
           token = page.NextToken;
         } while (token && (!max || items.length < max));
         const shown = max ? items.slice(0, max) : items;
-        if (common.json) printJson({ Items: shown });
-        else write(table(shown.map((w) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription })), ['WORKFLOW_ID', 'STATUS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
+        if (common.json) {
+          printJson({ Items: shown });
+          return 0;
+        }
+        const progress = await progressOf(client, domain, shown.map((w) => w.WorkflowId!));
+        const rows = shown.map((w, i) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, PROGRESS: progress[i], TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription }));
+        write(table(rows, ['WORKFLOW_ID', 'STATUS', 'PROGRESS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
         return 0;
       }
       case 'get': {
@@ -85,6 +91,27 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Each workflow's share of completed steps, from GetWorkflow's Metrics (ListWorkflows has none), a few
+ * calls at a time. A workflow deleted meanwhile shows an empty cell.
+ */
+async function progressOf(client: CustomerProfilesClient, domain: string, ids: string[]): Promise<string[]> {
+  const out: string[] = new Array(ids.length).fill('');
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < ids.length; i = next++) {
+      try {
+        const m = (await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: ids[i] }))).Metrics?.AppflowIntegration;
+        out[i] = workflowProgressText(m?.StepsCompleted, m?.TotalSteps);
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  return out;
 }
 
 async function allSteps(client: CustomerProfilesClient, domain: string, workflowId: string) {
@@ -127,12 +154,11 @@ function describeWorkflow(w: GetWorkflowCommandOutput): string {
 }
 
 const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
-const STEP_FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED', 'SPLIT']);
 
 /**
  * Polls GetWorkflow and GetWorkflowSteps (so it works against AWS too) and shows one bar per step:
- * redrawn in place on a terminal, one line per change otherwise. A step's bar is its share of the
- * records the steps processed so far (AWS gives no per-step total), full once the step is final.
+ * redrawn in place on a terminal, one line per change otherwise. A step's bar is its own progress
+ * (progress.ts): full only when COMPLETE, its records against an estimate while it runs.
  */
 async function watch(client: CustomerProfilesClient, domain: string, workflowId: string, intervalMs: number, json: boolean): Promise<number> {
   if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new UsageError('--interval-ms must be a whole number of at least 50.');
@@ -153,7 +179,13 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
     }
     const steps = await allSteps(client, domain, workflowId);
     if (json) {
-      const line = JSON.stringify({ WorkflowId: workflowId, Status: w.Status, Metrics: w.Metrics?.AppflowIntegration, Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed })) });
+      const density = observedDensity(steps);
+      const line = JSON.stringify({
+        WorkflowId: workflowId,
+        Status: w.Status,
+        Metrics: w.Metrics?.AppflowIntegration,
+        Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed, Progress: stepProgress(s, density).fraction ?? null })),
+      });
       if (line !== last) write(`${line}\n`);
       last = line;
     } else {
@@ -174,13 +206,13 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
 
 function render(w: GetWorkflowCommandOutput, steps: NonNullable<WorkflowStepItem['AppflowIntegration']>[]): string {
   const m = w.Metrics?.AppflowIntegration;
-  const most = Math.max(1, ...steps.map((s) => s.RecordsProcessed ?? 0));
+  const density = observedDensity(steps);
   const lines = [`${w.WorkflowId} ${w.Status} — ${m?.RecordsProcessed ?? 0} records, ${m?.StepsCompleted ?? 0}/${m?.TotalSteps ?? 0} steps${w.ErrorDescription ? ` — ${w.ErrorDescription}` : ''}`];
   steps.forEach((s, i) => {
-    const fraction = STEP_FINAL.has(s.Status ?? '') ? 1 : s.Status === 'NOT_STARTED' ? 0 : Math.min(0.95, (s.RecordsProcessed ?? 0) / (most * 1.05));
-    const width = 24;
-    const filled = Math.round(fraction * width);
-    lines.push(`  step ${String(i + 1).padStart(3)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(s.Status).padEnd(11)} ${s.RecordsProcessed ?? 0} records`);
+    const progress = stepProgress(s, density);
+    const records = s.RecordsProcessed ?? 0;
+    const of = progress.expected !== undefined ? ` of about ${progress.expected}` : progress.fraction === undefined && s.Status !== 'SPLIT' ? ' (no estimate yet)' : '';
+    lines.push(`  step ${String(i + 1).padStart(3)} ${bar(progress)} ${String(s.Status).padEnd(11)} ${records} records${of}`);
   });
   return `${lines.join('\n')}\n`;
 }
