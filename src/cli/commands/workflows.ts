@@ -8,7 +8,7 @@ import {
   type WorkflowStepItem,
 } from '@aws-sdk/client-customer-profiles';
 import { bar, observedDensity, stepProgress, workflowProgressText } from './progress.js';
-import { clientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
+import { clientOf, commonOf, iso, noMoreArguments, parse, printJson, required, table, UsageError, wholeNumber, write } from './common.js';
 
 export const WORKFLOWS_HELP = `Usage:
   profileflow workflows list   --domain D [--status S] [--max-results N]
@@ -16,6 +16,7 @@ export const WORKFLOWS_HELP = `Usage:
   profileflow workflows steps  --domain D <workflow-id>
   profileflow workflows watch  --domain D <workflow-id> [--interval-ms 500]
   profileflow workflows delete --domain D <workflow-id>
+--domain is also spelled --domain-name, and <workflow-id> may be given as --workflow-id.
 Common: --endpoint-url URL (default http://127.0.0.1:4599) --region R --profile P --output table|json
 watch redraws a progress bar per step until the workflow ends; it exits 1 when it FAILED or was CANCELLED.
 `;
@@ -29,23 +30,30 @@ const OPTIONS = {
   'interval-ms': { type: 'string' },
 } as const;
 
+const SUBCOMMANDS = new Set(['list', 'get', 'steps', 'watch', 'delete']);
+
 export async function workflowsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS);
   const sub = positionals[0];
-  if (values.help || !sub) {
+  if (values.help) {
     write(WORKFLOWS_HELP);
-    return values.help ? 0 : 2;
+    return 0;
   }
+  if (!sub) throw new UsageError('workflows needs a command: list, get, steps, watch or delete.');
+  if (!SUBCOMMANDS.has(sub)) throw new UsageError(`Unknown workflows command '${sub}'.`);
+  noMoreArguments(positionals, sub === 'list' ? 1 : 2);
   const common = commonOf(values);
-  const domain = required(values, 'domain', values['domain-name'] as string | undefined);
+  const domain = required(values, ['domain', 'domain-name']);
+  const workflowId = sub === 'list' ? '' : required(values, 'workflow-id', { name: '<workflow-id>', value: positionals[1] });
+  const maxResults = wholeNumber(values, 'max-results', 1);
+  const intervalMs = wholeNumber(values, 'interval-ms', 50, 500);
   const client = await clientOf(common);
   try {
-    const id = () => required(values, 'workflow-id', positionals[1]);
     switch (sub) {
       case 'list': {
         const items = [];
         let token: string | undefined;
-        const max = values['max-results'] ? Number(values['max-results']) : undefined;
+        const max = maxResults;
         do {
           const page = await client.send(
             new ListWorkflowsCommand({ DomainName: domain, Status: values.status as never, NextToken: token, MaxResults: max && max < 100 ? max : undefined }),
@@ -64,29 +72,28 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'get': {
-        const w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: id() }));
+        const w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
         const { $metadata: _m, ...out } = w;
         if (common.json) printJson(out);
         else write(describeWorkflow(w));
         return 0;
       }
       case 'steps': {
-        const steps = await allSteps(client, domain, id());
+        const steps = await allSteps(client, domain, workflowId);
         if (common.json) printJson({ Items: steps });
         else write(table(steps.map(stepRow), ['STEP', 'STATUS', 'RECORDS', 'BATCH_START', 'BATCH_END', 'MESSAGE']));
         return 0;
       }
       case 'delete': {
-        const workflowId = id();
         await client.send(new DeleteWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
         if (common.json) printJson({ WorkflowId: workflowId, Deleted: true });
         else write(`Deleted workflow ${workflowId}.\n`);
         return 0;
       }
       case 'watch':
-        return await watch(client, domain, id(), Number(values['interval-ms'] ?? 500), common.json);
+        return await watch(client, domain, workflowId, intervalMs, common.json);
       default:
-        throw new UsageError(`Unknown workflows command '${sub}'.\n\n${WORKFLOWS_HELP}`);
+        throw new UsageError(`Unknown workflows command '${sub}'.`);
     }
   } finally {
     client.destroy();
@@ -161,7 +168,6 @@ const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
  * (progress.ts): full only when COMPLETE, its records against an estimate while it runs.
  */
 async function watch(client: CustomerProfilesClient, domain: string, workflowId: string, intervalMs: number, json: boolean): Promise<number> {
-  if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new UsageError('--interval-ms must be a whole number of at least 50.');
   const tty = process.stdout.isTTY === true && !json;
   let drawn = 0;
   let last = '';
