@@ -14,7 +14,8 @@ import { sql } from 'kysely';
 import { openStore, SQLITE_FILE_NAME } from '../../src/store/open-store.js';
 import { LOCK_FILE_NAME } from '../../src/store/sqlite-guard.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { eventually, runCli, serveSandbox } from '../helpers/cli-process.js';
+import { runCli, serveSandbox } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 
 const HEADERS = {
   'content-type': 'application/json',
