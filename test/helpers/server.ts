@@ -15,7 +15,7 @@ export interface TestServer {
    * The engine, in manual mode unless asked otherwise: nothing runs until the test calls
    * `engine.advance({ pages })` or `engine.runUntilIdle()`, so no test waits on timing.
    */
-  engine: Pick<Engine, 'advance' | 'runUntilIdle'>;
+  engine: Pick<Engine, 'advance' | 'runUntilIdle' | 'onEvent'>;
   /** The official client, built with maxAttempts 1 so that a 429 or 500 is seen as it is. */
   client: CustomerProfilesClient;
   /** A client of another account (12-digit access key id) or region. */
@@ -50,7 +50,7 @@ export async function startServer(
     app: profileflow.app,
     url: profileflow.endpoint,
     store,
-    engine: { advance: (o) => running.advance(o), runUntilIdle: () => running.runUntilIdle() },
+    engine: { advance: (o) => running.advance(o), runUntilIdle: () => running.runUntilIdle(), onEvent: (l) => running.onEvent(l) },
     client: clientFor({}),
     clientFor,
     close: async () => {
