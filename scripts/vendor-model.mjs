@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Regenerates src/api/*.generated.ts from ../shared/spec: the in-scope botocore model with its
 // documentation stripped, and the method + URI of every Customer Profiles operation (for 501s).
+// The in-scope model is the newest subset (customer-profiles-model.json) plus the operations in
+// FROM_FULL_MODEL taken from the full botocore model with every shape they reach; a shape both define
+// is the subset's (it is the newer).
 // Run by hand when the spec changes; the generated files are committed so installs need no ../shared.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +13,48 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const specDir = process.argv[2] ?? join(root, '..', 'shared', 'spec');
 const model = JSON.parse(readFileSync(join(specDir, 'customer-profiles-model.json'), 'utf8'));
 const all = JSON.parse(readFileSync(join(specDir, 'all-operations.json'), 'utf8'));
+const full = JSON.parse(readFileSync(join(specDir, 'models', 'customer-profiles-2020-08-15.json'), 'utf8'));
+
+/** Operations implemented beyond the subset: the profile lifecycle. */
+const FROM_FULL_MODEL = [
+  'UpdateProfile',
+  'DeleteProfile',
+  'AddProfileKey',
+  'DeleteProfileKey',
+  'BatchGetProfile',
+  'MergeProfiles',
+  'ListProfileHistoryRecords',
+  'GetProfileHistoryRecord',
+  'ListAccountIntegrations',
+  'DetectProfileObjectType',
+];
+
+/** Every shape name a shape reaches (members, list members, map keys and values). */
+function reachable(shapes, start, seen = new Set()) {
+  if (seen.has(start)) return seen;
+  seen.add(start);
+  const shape = shapes[start];
+  if (!shape) throw new Error(`shape ${start} is missing from the full model`);
+  const refs = [
+    ...Object.values(shape.members ?? {}).map((m) => m.shape),
+    shape.member?.shape,
+    shape.key?.shape,
+    shape.value?.shape,
+  ].filter(Boolean);
+  for (const ref of refs) reachable(shapes, ref, seen);
+  return seen;
+}
+
+for (const name of FROM_FULL_MODEL) {
+  const op = full.operations[name];
+  if (!op) throw new Error(`operation ${name} is missing from the full model`);
+  if (!model.operations[name]) model.operations[name] = op;
+  const names = new Set();
+  for (const ref of [op.input?.shape, op.output?.shape, ...(op.errors ?? []).map((e) => e.shape)].filter(Boolean)) {
+    reachable(full.shapes, ref, names);
+  }
+  for (const shape of names) if (!model.shapes[shape]) model.shapes[shape] = full.shapes[shape];
+}
 
 function strip(value) {
   if (Array.isArray(value)) return value.map(strip);

@@ -782,6 +782,303 @@ export const serviceModel: ServiceModel = {
      "shape": "ResourceNotFoundException"
     }
    ]
+  },
+  "UpdateProfile": {
+   "name": "UpdateProfile",
+   "http": {
+    "method": "PUT",
+    "requestUri": "/domains/{DomainName}/profiles"
+   },
+   "input": {
+    "shape": "UpdateProfileRequest"
+   },
+   "output": {
+    "shape": "UpdateProfileResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "DeleteProfile": {
+   "name": "DeleteProfile",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/profiles/delete"
+   },
+   "input": {
+    "shape": "DeleteProfileRequest"
+   },
+   "output": {
+    "shape": "DeleteProfileResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "AddProfileKey": {
+   "name": "AddProfileKey",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/profiles/keys"
+   },
+   "input": {
+    "shape": "AddProfileKeyRequest"
+   },
+   "output": {
+    "shape": "AddProfileKeyResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "DeleteProfileKey": {
+   "name": "DeleteProfileKey",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/profiles/keys/delete"
+   },
+   "input": {
+    "shape": "DeleteProfileKeyRequest"
+   },
+   "output": {
+    "shape": "DeleteProfileKeyResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "BatchGetProfile": {
+   "name": "BatchGetProfile",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/batch-get-profiles"
+   },
+   "input": {
+    "shape": "BatchGetProfileRequest"
+   },
+   "output": {
+    "shape": "BatchGetProfileResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "MergeProfiles": {
+   "name": "MergeProfiles",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/profiles/objects/merge"
+   },
+   "input": {
+    "shape": "MergeProfilesRequest"
+   },
+   "output": {
+    "shape": "MergeProfilesResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "ListProfileHistoryRecords": {
+   "name": "ListProfileHistoryRecords",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/profiles/history-records"
+   },
+   "input": {
+    "shape": "ListProfileHistoryRecordsRequest"
+   },
+   "output": {
+    "shape": "ListProfileHistoryRecordsResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "GetProfileHistoryRecord": {
+   "name": "GetProfileHistoryRecord",
+   "http": {
+    "method": "GET",
+    "requestUri": "/domains/{DomainName}/profiles/{ProfileId}/history-records/{Id}"
+   },
+   "input": {
+    "shape": "GetProfileHistoryRecordRequest"
+   },
+   "output": {
+    "shape": "GetProfileHistoryRecordResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "ListAccountIntegrations": {
+   "name": "ListAccountIntegrations",
+   "http": {
+    "method": "POST",
+    "requestUri": "/integrations"
+   },
+   "input": {
+    "shape": "ListAccountIntegrationsRequest"
+   },
+   "output": {
+    "shape": "ListAccountIntegrationsResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
+  },
+  "DetectProfileObjectType": {
+   "name": "DetectProfileObjectType",
+   "http": {
+    "method": "POST",
+    "requestUri": "/domains/{DomainName}/detect/object-types"
+   },
+   "input": {
+    "shape": "DetectProfileObjectTypeRequest"
+   },
+   "output": {
+    "shape": "DetectProfileObjectTypeResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
   }
  },
  "shapes": {
@@ -3880,6 +4177,705 @@ export const serviceModel: ServiceModel = {
   "uuid": {
    "type": "string",
    "pattern": "[a-f0-9]{32}"
+  },
+  "UpdateProfileRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "ProfileId"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "ProfileId": {
+     "shape": "uuid"
+    },
+    "AdditionalInformation": {
+     "shape": "sensitiveString0To1000"
+    },
+    "AccountNumber": {
+     "shape": "sensitiveString0To255"
+    },
+    "PartyType": {
+     "shape": "PartyType"
+    },
+    "BusinessName": {
+     "shape": "sensitiveString0To255"
+    },
+    "FirstName": {
+     "shape": "sensitiveString0To255"
+    },
+    "MiddleName": {
+     "shape": "sensitiveString0To255"
+    },
+    "LastName": {
+     "shape": "sensitiveString0To255"
+    },
+    "BirthDate": {
+     "shape": "sensitiveString0To255"
+    },
+    "Gender": {
+     "shape": "Gender"
+    },
+    "PhoneNumber": {
+     "shape": "sensitiveString0To255"
+    },
+    "MobilePhoneNumber": {
+     "shape": "sensitiveString0To255"
+    },
+    "HomePhoneNumber": {
+     "shape": "sensitiveString0To255"
+    },
+    "BusinessPhoneNumber": {
+     "shape": "sensitiveString0To255"
+    },
+    "EmailAddress": {
+     "shape": "sensitiveString0To255"
+    },
+    "PersonalEmailAddress": {
+     "shape": "sensitiveString0To255"
+    },
+    "BusinessEmailAddress": {
+     "shape": "sensitiveString0To255"
+    },
+    "Address": {
+     "shape": "UpdateAddress"
+    },
+    "ShippingAddress": {
+     "shape": "UpdateAddress"
+    },
+    "MailingAddress": {
+     "shape": "UpdateAddress"
+    },
+    "BillingAddress": {
+     "shape": "UpdateAddress"
+    },
+    "Attributes": {
+     "shape": "UpdateAttributes"
+    },
+    "PartyTypeString": {
+     "shape": "sensitiveString0To255"
+    },
+    "GenderString": {
+     "shape": "sensitiveString0To255"
+    },
+    "ProfileType": {
+     "shape": "ProfileType"
+    },
+    "EngagementPreferences": {
+     "shape": "EngagementPreferences"
+    }
+   }
+  },
+  "sensitiveString0To1000": {
+   "type": "string",
+   "max": 1000,
+   "min": 0,
+   "sensitive": true
+  },
+  "sensitiveString0To255": {
+   "type": "string",
+   "max": 255,
+   "min": 0,
+   "sensitive": true
+  },
+  "UpdateAddress": {
+   "type": "structure",
+   "members": {
+    "Address1": {
+     "shape": "string0To255"
+    },
+    "Address2": {
+     "shape": "string0To255"
+    },
+    "Address3": {
+     "shape": "string0To255"
+    },
+    "Address4": {
+     "shape": "string0To255"
+    },
+    "City": {
+     "shape": "string0To255"
+    },
+    "County": {
+     "shape": "string0To255"
+    },
+    "State": {
+     "shape": "string0To255"
+    },
+    "Province": {
+     "shape": "string0To255"
+    },
+    "Country": {
+     "shape": "string0To255"
+    },
+    "PostalCode": {
+     "shape": "string0To255"
+    }
+   },
+   "sensitive": true
+  },
+  "string0To255": {
+   "type": "string",
+   "max": 255,
+   "min": 0
+  },
+  "UpdateAttributes": {
+   "type": "map",
+   "key": {
+    "shape": "string1To255"
+   },
+   "value": {
+    "shape": "string0To255"
+   },
+   "sensitive": true
+  },
+  "UpdateProfileResponse": {
+   "type": "structure",
+   "required": [
+    "ProfileId"
+   ],
+   "members": {
+    "ProfileId": {
+     "shape": "uuid"
+    }
+   }
+  },
+  "DeleteProfileRequest": {
+   "type": "structure",
+   "required": [
+    "ProfileId",
+    "DomainName"
+   ],
+   "members": {
+    "ProfileId": {
+     "shape": "uuid"
+    },
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    }
+   }
+  },
+  "DeleteProfileResponse": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "message"
+    }
+   }
+  },
+  "AddProfileKeyRequest": {
+   "type": "structure",
+   "required": [
+    "ProfileId",
+    "KeyName",
+    "Values",
+    "DomainName"
+   ],
+   "members": {
+    "ProfileId": {
+     "shape": "uuid"
+    },
+    "KeyName": {
+     "shape": "name"
+    },
+    "Values": {
+     "shape": "requestValueList"
+    },
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    }
+   }
+  },
+  "AddProfileKeyResponse": {
+   "type": "structure",
+   "members": {
+    "KeyName": {
+     "shape": "name"
+    },
+    "Values": {
+     "shape": "requestValueList"
+    }
+   }
+  },
+  "DeleteProfileKeyRequest": {
+   "type": "structure",
+   "required": [
+    "ProfileId",
+    "KeyName",
+    "Values",
+    "DomainName"
+   ],
+   "members": {
+    "ProfileId": {
+     "shape": "uuid"
+    },
+    "KeyName": {
+     "shape": "name"
+    },
+    "Values": {
+     "shape": "requestValueList"
+    },
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    }
+   }
+  },
+  "DeleteProfileKeyResponse": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "message"
+    }
+   }
+  },
+  "BatchGetProfileRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "ProfileIds"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "ProfileIds": {
+     "shape": "BatchGetProfileIdList"
+    }
+   }
+  },
+  "BatchGetProfileIdList": {
+   "type": "list",
+   "member": {
+    "shape": "uuid"
+   },
+   "max": 20,
+   "min": 1
+  },
+  "BatchGetProfileResponse": {
+   "type": "structure",
+   "members": {
+    "Errors": {
+     "shape": "BatchGetProfileErrorList"
+    },
+    "Profiles": {
+     "shape": "ProfileList"
+    }
+   }
+  },
+  "BatchGetProfileErrorList": {
+   "type": "list",
+   "member": {
+    "shape": "BatchGetProfileError"
+   }
+  },
+  "BatchGetProfileError": {
+   "type": "structure",
+   "required": [
+    "Code",
+    "Message",
+    "ProfileId"
+   ],
+   "members": {
+    "Code": {
+     "shape": "string1To255"
+    },
+    "Message": {
+     "shape": "string1To1000"
+    },
+    "ProfileId": {
+     "shape": "uuid"
+    }
+   }
+  },
+  "string1To1000": {
+   "type": "string",
+   "max": 1000,
+   "min": 1
+  },
+  "MergeProfilesRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "MainProfileId",
+    "ProfileIdsToBeMerged"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "MainProfileId": {
+     "shape": "uuid"
+    },
+    "ProfileIdsToBeMerged": {
+     "shape": "ProfileIdToBeMergedList"
+    },
+    "FieldSourceProfileIds": {
+     "shape": "FieldSourceProfileIds"
+    }
+   }
+  },
+  "ProfileIdToBeMergedList": {
+   "type": "list",
+   "member": {
+    "shape": "uuid"
+   },
+   "max": 20,
+   "min": 1
+  },
+  "FieldSourceProfileIds": {
+   "type": "structure",
+   "members": {
+    "AccountNumber": {
+     "shape": "uuid"
+    },
+    "AdditionalInformation": {
+     "shape": "uuid"
+    },
+    "PartyType": {
+     "shape": "uuid"
+    },
+    "BusinessName": {
+     "shape": "uuid"
+    },
+    "FirstName": {
+     "shape": "uuid"
+    },
+    "MiddleName": {
+     "shape": "uuid"
+    },
+    "LastName": {
+     "shape": "uuid"
+    },
+    "BirthDate": {
+     "shape": "uuid"
+    },
+    "Gender": {
+     "shape": "uuid"
+    },
+    "PhoneNumber": {
+     "shape": "uuid"
+    },
+    "MobilePhoneNumber": {
+     "shape": "uuid"
+    },
+    "HomePhoneNumber": {
+     "shape": "uuid"
+    },
+    "BusinessPhoneNumber": {
+     "shape": "uuid"
+    },
+    "EmailAddress": {
+     "shape": "uuid"
+    },
+    "PersonalEmailAddress": {
+     "shape": "uuid"
+    },
+    "BusinessEmailAddress": {
+     "shape": "uuid"
+    },
+    "Address": {
+     "shape": "uuid"
+    },
+    "ShippingAddress": {
+     "shape": "uuid"
+    },
+    "MailingAddress": {
+     "shape": "uuid"
+    },
+    "BillingAddress": {
+     "shape": "uuid"
+    },
+    "Attributes": {
+     "shape": "AttributeSourceIdMap"
+    },
+    "ProfileType": {
+     "shape": "uuid"
+    },
+    "EngagementPreferences": {
+     "shape": "uuid"
+    }
+   }
+  },
+  "AttributeSourceIdMap": {
+   "type": "map",
+   "key": {
+    "shape": "string1To255"
+   },
+   "value": {
+    "shape": "uuid"
+   }
+  },
+  "MergeProfilesResponse": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "message"
+    }
+   }
+  },
+  "ListProfileHistoryRecordsRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "ProfileId"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "ProfileId": {
+     "shape": "uuid"
+    },
+    "ObjectTypeName": {
+     "shape": "typeName"
+    },
+    "NextToken": {
+     "shape": "token",
+     "location": "querystring",
+     "locationName": "next-token"
+    },
+    "MaxResults": {
+     "shape": "maxSize100",
+     "location": "querystring",
+     "locationName": "max-results"
+    },
+    "ActionType": {
+     "shape": "ActionType"
+    },
+    "PerformedBy": {
+     "shape": "string1To255"
+    }
+   }
+  },
+  "ActionType": {
+   "type": "string",
+   "enum": [
+    "ADDED_PROFILE_KEY",
+    "DELETED_PROFILE_KEY",
+    "CREATED",
+    "UPDATED",
+    "INGESTED",
+    "DELETED_BY_CUSTOMER",
+    "EXPIRED",
+    "MERGED",
+    "DELETED_BY_MERGE"
+   ]
+  },
+  "ListProfileHistoryRecordsResponse": {
+   "type": "structure",
+   "members": {
+    "ProfileHistoryRecords": {
+     "shape": "ProfileHistoryRecords"
+    },
+    "NextToken": {
+     "shape": "token"
+    }
+   }
+  },
+  "ProfileHistoryRecords": {
+   "type": "list",
+   "member": {
+    "shape": "ProfileHistoryRecord"
+   }
+  },
+  "ProfileHistoryRecord": {
+   "type": "structure",
+   "required": [
+    "Id",
+    "ObjectTypeName",
+    "CreatedAt",
+    "ActionType"
+   ],
+   "members": {
+    "Id": {
+     "shape": "uuid"
+    },
+    "ObjectTypeName": {
+     "shape": "typeName"
+    },
+    "CreatedAt": {
+     "shape": "timestamp"
+    },
+    "LastUpdatedAt": {
+     "shape": "timestamp"
+    },
+    "ActionType": {
+     "shape": "ActionType"
+    },
+    "ProfileObjectUniqueKey": {
+     "shape": "string1To255"
+    },
+    "PerformedBy": {
+     "shape": "string1To255"
+    }
+   }
+  },
+  "GetProfileHistoryRecordRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "ProfileId",
+    "Id"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "ProfileId": {
+     "shape": "uuid",
+     "location": "uri",
+     "locationName": "ProfileId"
+    },
+    "Id": {
+     "shape": "uuid",
+     "location": "uri",
+     "locationName": "Id"
+    }
+   }
+  },
+  "GetProfileHistoryRecordResponse": {
+   "type": "structure",
+   "required": [
+    "Id",
+    "ObjectTypeName",
+    "CreatedAt",
+    "ActionType"
+   ],
+   "members": {
+    "Id": {
+     "shape": "uuid"
+    },
+    "ObjectTypeName": {
+     "shape": "typeName"
+    },
+    "CreatedAt": {
+     "shape": "timestamp"
+    },
+    "LastUpdatedAt": {
+     "shape": "timestamp"
+    },
+    "ActionType": {
+     "shape": "ActionType"
+    },
+    "ProfileObjectUniqueKey": {
+     "shape": "string1To255"
+    },
+    "Content": {
+     "shape": "stringifiedJson"
+    },
+    "PerformedBy": {
+     "shape": "string1To255"
+    }
+   }
+  },
+  "ListAccountIntegrationsRequest": {
+   "type": "structure",
+   "required": [
+    "Uri"
+   ],
+   "members": {
+    "Uri": {
+     "shape": "string1To255"
+    },
+    "NextToken": {
+     "shape": "token",
+     "location": "querystring",
+     "locationName": "next-token"
+    },
+    "MaxResults": {
+     "shape": "maxSize100",
+     "location": "querystring",
+     "locationName": "max-results"
+    },
+    "IncludeHidden": {
+     "shape": "optionalBoolean",
+     "location": "querystring",
+     "locationName": "include-hidden"
+    }
+   }
+  },
+  "ListAccountIntegrationsResponse": {
+   "type": "structure",
+   "members": {
+    "Items": {
+     "shape": "IntegrationList"
+    },
+    "NextToken": {
+     "shape": "token"
+    }
+   }
+  },
+  "DetectProfileObjectTypeRequest": {
+   "type": "structure",
+   "required": [
+    "Objects",
+    "DomainName"
+   ],
+   "members": {
+    "Objects": {
+     "shape": "Objects"
+    },
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    }
+   }
+  },
+  "Objects": {
+   "type": "list",
+   "member": {
+    "shape": "stringifiedJson"
+   },
+   "max": 5,
+   "min": 1,
+   "sensitive": true
+  },
+  "DetectProfileObjectTypeResponse": {
+   "type": "structure",
+   "members": {
+    "DetectedProfileObjectTypes": {
+     "shape": "DetectedProfileObjectTypes"
+    }
+   }
+  },
+  "DetectedProfileObjectTypes": {
+   "type": "list",
+   "member": {
+    "shape": "DetectedProfileObjectType"
+   }
+  },
+  "DetectedProfileObjectType": {
+   "type": "structure",
+   "members": {
+    "SourceLastUpdatedTimestampFormat": {
+     "shape": "string1To255"
+    },
+    "Fields": {
+     "shape": "FieldMap"
+    },
+    "Keys": {
+     "shape": "KeyMap"
+    }
+   }
   }
  }
 };

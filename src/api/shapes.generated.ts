@@ -698,3 +698,180 @@ export interface ZendeskSourceProperties {
   Object: string;
 }
 export type logicalOperator = "AND" | "OR";
+export interface UpdateProfileRequest {
+  DomainName: string;
+  ProfileId: string;
+  AdditionalInformation?: string;
+  AccountNumber?: string;
+  PartyType?: PartyType;
+  BusinessName?: string;
+  FirstName?: string;
+  MiddleName?: string;
+  LastName?: string;
+  BirthDate?: string;
+  Gender?: Gender;
+  PhoneNumber?: string;
+  MobilePhoneNumber?: string;
+  HomePhoneNumber?: string;
+  BusinessPhoneNumber?: string;
+  EmailAddress?: string;
+  PersonalEmailAddress?: string;
+  BusinessEmailAddress?: string;
+  Address?: UpdateAddress;
+  ShippingAddress?: UpdateAddress;
+  MailingAddress?: UpdateAddress;
+  BillingAddress?: UpdateAddress;
+  Attributes?: Record<string, string>;
+  PartyTypeString?: string;
+  GenderString?: string;
+  ProfileType?: ProfileType;
+  EngagementPreferences?: EngagementPreferences;
+}
+export interface UpdateAddress {
+  Address1?: string;
+  Address2?: string;
+  Address3?: string;
+  Address4?: string;
+  City?: string;
+  County?: string;
+  State?: string;
+  Province?: string;
+  Country?: string;
+  PostalCode?: string;
+}
+export interface UpdateProfileResponse {
+  ProfileId: string;
+}
+export interface DeleteProfileRequest {
+  ProfileId: string;
+  DomainName: string;
+}
+export interface DeleteProfileResponse {
+  Message?: string;
+}
+export interface AddProfileKeyRequest {
+  ProfileId: string;
+  KeyName: string;
+  Values: string[];
+  DomainName: string;
+}
+export interface AddProfileKeyResponse {
+  KeyName?: string;
+  Values?: string[];
+}
+export interface DeleteProfileKeyRequest {
+  ProfileId: string;
+  KeyName: string;
+  Values: string[];
+  DomainName: string;
+}
+export interface DeleteProfileKeyResponse {
+  Message?: string;
+}
+export interface BatchGetProfileRequest {
+  DomainName: string;
+  ProfileIds: string[];
+}
+export interface BatchGetProfileResponse {
+  Errors?: BatchGetProfileError[];
+  Profiles?: Profile[];
+}
+export interface BatchGetProfileError {
+  Code: string;
+  Message: string;
+  ProfileId: string;
+}
+export interface MergeProfilesRequest {
+  DomainName: string;
+  MainProfileId: string;
+  ProfileIdsToBeMerged: string[];
+  FieldSourceProfileIds?: FieldSourceProfileIds;
+}
+export interface FieldSourceProfileIds {
+  AccountNumber?: string;
+  AdditionalInformation?: string;
+  PartyType?: string;
+  BusinessName?: string;
+  FirstName?: string;
+  MiddleName?: string;
+  LastName?: string;
+  BirthDate?: string;
+  Gender?: string;
+  PhoneNumber?: string;
+  MobilePhoneNumber?: string;
+  HomePhoneNumber?: string;
+  BusinessPhoneNumber?: string;
+  EmailAddress?: string;
+  PersonalEmailAddress?: string;
+  BusinessEmailAddress?: string;
+  Address?: string;
+  ShippingAddress?: string;
+  MailingAddress?: string;
+  BillingAddress?: string;
+  Attributes?: Record<string, string>;
+  ProfileType?: string;
+  EngagementPreferences?: string;
+}
+export interface MergeProfilesResponse {
+  Message?: string;
+}
+export interface ListProfileHistoryRecordsRequest {
+  DomainName: string;
+  ProfileId: string;
+  ObjectTypeName?: string;
+  NextToken?: string;
+  MaxResults?: number;
+  ActionType?: ActionType;
+  PerformedBy?: string;
+}
+export type ActionType = "ADDED_PROFILE_KEY" | "DELETED_PROFILE_KEY" | "CREATED" | "UPDATED" | "INGESTED" | "DELETED_BY_CUSTOMER" | "EXPIRED" | "MERGED" | "DELETED_BY_MERGE";
+export interface ListProfileHistoryRecordsResponse {
+  ProfileHistoryRecords?: ProfileHistoryRecord[];
+  NextToken?: string;
+}
+export interface ProfileHistoryRecord {
+  Id: string;
+  ObjectTypeName: string;
+  CreatedAt: Date;
+  LastUpdatedAt?: Date;
+  ActionType: ActionType;
+  ProfileObjectUniqueKey?: string;
+  PerformedBy?: string;
+}
+export interface GetProfileHistoryRecordRequest {
+  DomainName: string;
+  ProfileId: string;
+  Id: string;
+}
+export interface GetProfileHistoryRecordResponse {
+  Id: string;
+  ObjectTypeName: string;
+  CreatedAt: Date;
+  LastUpdatedAt?: Date;
+  ActionType: ActionType;
+  ProfileObjectUniqueKey?: string;
+  Content?: string;
+  PerformedBy?: string;
+}
+export interface ListAccountIntegrationsRequest {
+  Uri: string;
+  NextToken?: string;
+  MaxResults?: number;
+  IncludeHidden?: boolean;
+}
+export interface ListAccountIntegrationsResponse {
+  Items?: ListIntegrationItem[];
+  NextToken?: string;
+}
+export interface DetectProfileObjectTypeRequest {
+  Objects: string[];
+  DomainName: string;
+}
+export interface DetectProfileObjectTypeResponse {
+  DetectedProfileObjectTypes?: DetectedProfileObjectType[];
+}
+export interface DetectedProfileObjectType {
+  SourceLastUpdatedTimestampFormat?: string;
+  Fields?: Record<string, ObjectTypeField>;
+  Keys?: Record<string, ObjectTypeKey[]>;
+}
