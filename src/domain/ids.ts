@@ -65,6 +65,21 @@ export function profileIdPool(count: number): () => string {
   };
 }
 
+let historySequence = 0;
+
+/**
+ * A history record id: 12 hex digits of `now` (the change's clock time, so a manual clock orders them
+ * too), 8 of a sequence number of this process and 12 random ones. Ascending ids are the order in which
+ * one process made the changes, which is what ListProfileHistoryRecords pages by. Seeded, the tail
+ * comes from the seeded sequence, so a test run twice sees the same ids.
+ */
+export function historyRecordId(now: number): string {
+  historySequence = (historySequence + 1) >>> 0;
+  const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
+  const tail = seeded ? nextHex('history').slice(0, 12) : randomBytes(6).toString('hex');
+  return `${time}${historySequence.toString(16).padStart(8, '0')}${tail}`;
+}
+
 /** One new profile id (CreateProfile). */
 export function newProfileId(): string {
   return profileIdPool(1)();

@@ -13,6 +13,7 @@ import {
 } from '../domain/object-type-mapping.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Scope, Store } from '../store/types.js';
+import { type ChangeSource, ProfileChanges } from './profile-changes.js';
 
 /** What happened to one record. */
 export interface PutObjectResult {
@@ -31,6 +32,11 @@ export interface PutObjectsOptions {
    * Without it, the first such record throws a BadRequestException before anything is written.
    */
   onRejected?: (index: number, message: string) => void;
+  /**
+   * Who ingests, for the history records (PerformedBy). Without it, a workflow step: the engine is the
+   * caller that gives none.
+   */
+  source?: ChangeSource;
 }
 
 /**
@@ -103,8 +109,8 @@ export async function putProfileObjects(
     type.objectTypeName,
     batch.map((b) => b.mapped.uniqueKey),
   );
-  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number }>(
-    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt }]),
+  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number; keyValues?: Record<string, string> }>(
+    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt, keyValues: o.keyValues }]),
   );
   const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
   const profileIdValues = new Set<string>();
@@ -135,6 +141,10 @@ export async function putProfileObjects(
   const newKeys = new Map<string, ProfileKey>();
   const writes = new Map<string, ProfileObjectRecord>();
   const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
+  // The index entries an object leaves behind when it moves to another profile or comes back with other
+  // key values: they stay in the index (keys are never taken back by ingestion), so the profile keeps
+  // them as extra keys, where DeleteProfile and MergeProfiles find them.
+  const leftBehind: ProfileKey[] = [];
   for (const { mapped, object } of batch) {
     const before = objects.get(mapped.uniqueKey);
     if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
@@ -162,6 +172,13 @@ export async function putProfileObjects(
       else index.set(id, [profileId]);
       newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
     }
+    if (before?.keyValues) {
+      for (const [keyName, keyValue] of Object.entries(before.keyValues)) {
+        if (before.profileId !== profileId || mapped.keyValues[keyName] !== keyValue) {
+          leftBehind.push({ keyName, keyValue, profileId: before.profileId });
+        }
+      }
+    }
     writes.set(mapped.uniqueKey, {
       objectTypeName: type.objectTypeName,
       uniqueKey: mapped.uniqueKey,
@@ -173,7 +190,7 @@ export async function putProfileObjects(
       createdAt: now,
       updatedAt: now,
     });
-    objects.set(mapped.uniqueKey, { profileId, sourceUpdatedAt: mapped.sourceUpdatedAt });
+    objects.set(mapped.uniqueKey, { profileId, sourceUpdatedAt: mapped.sourceUpdatedAt, keyValues: mapped.keyValues });
     profileWork.push({ profileId, mapped, createdHere });
     results.push({ uniqueKey: mapped.uniqueKey, profileId, created: before === undefined });
   }
@@ -218,10 +235,14 @@ export async function putProfileObjects(
     }
   }
 
-  // 5. Write the batch: one multi-row statement per table (per 1,000 rows).
-  await store.profiles.upsert(scope, domainName, [...dirty].map((id) => profiles.get(id) as ProfileRecord));
-  await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
-  await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
+  // 5. Write the batch through the one module that changes profiles: one multi-row statement per table
+  // (per 1,000 rows), history records included.
+  const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
+  for (const id of dirty) changes.saveProfile(profiles.get(id) as ProfileRecord, newProfiles.has(id) ? 'CREATED' : 'UPDATED');
+  changes.addKeys(newKeys.values());
+  changes.addExtraKeys(leftBehind);
+  changes.putObjects(writes.values());
+  await changes.commit();
   return results;
 }
 

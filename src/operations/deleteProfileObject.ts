@@ -3,6 +3,7 @@ import type { DeleteProfileObjectRequest, DeleteProfileObjectResponse } from '..
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { requireObjectType } from './profile-common.js';
+import { ProfileChanges } from '../ingest/profile-changes.js';
 
 /**
  * Removes one object of a profile. An object that exists but belongs to another profile answers as a
@@ -20,6 +21,10 @@ export const deleteProfileObject: Handler<DeleteProfileObjectRequest, DeleteProf
       );
     }
     await store.profileObjects.delete(ctx.scope, domainName, typeName, key);
+    // The profile keeps the object's index entries; as extra keys, DeleteProfile and MergeProfiles find them.
+    const changes = new ProfileChanges(store, ctx.scope, domainName, ctx.clock.now(), { kind: 'api' });
+    changes.addExtraKeys(Object.entries(object.keyValues).map(([keyName, keyValue]) => ({ keyName, keyValue, profileId })));
+    await changes.commit();
   });
   return { Message: `Profile object ${key} of type ${typeName} was deleted from profile ${profileId}.` };
 };

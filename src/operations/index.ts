@@ -25,6 +25,14 @@ import { putProfileObject } from './putProfileObject.js';
 import { putProfileObjectType } from './putProfileObjectType.js';
 import { createProfile } from './createProfile.js';
 import { searchProfiles } from './searchProfiles.js';
+import { updateProfile } from './updateProfile.js';
+import { deleteProfile } from './deleteProfile.js';
+import { addProfileKey } from './addProfileKey.js';
+import { deleteProfileKey } from './deleteProfileKey.js';
+import { batchGetProfile } from './batchGetProfile.js';
+import { mergeProfiles } from './mergeProfiles.js';
+import { listProfileHistoryRecords } from './listProfileHistoryRecords.js';
+import { getProfileHistoryRecord } from './getProfileHistoryRecord.js';
 
 /** The registry: AWS operation name → handler. Anything not here answers 501. */
 export const operations: Record<string, Handler> = {
@@ -54,4 +62,12 @@ export const operations: Record<string, Handler> = {
   DeleteIntegration: deleteIntegration,
   CreateProfile: createProfile,
   SearchProfiles: searchProfiles,
+  UpdateProfile: updateProfile,
+  DeleteProfile: deleteProfile,
+  AddProfileKey: addProfileKey,
+  DeleteProfileKey: deleteProfileKey,
+  BatchGetProfile: batchGetProfile,
+  MergeProfiles: mergeProfiles,
+  ListProfileHistoryRecords: listProfileHistoryRecords,
+  GetProfileHistoryRecord: getProfileHistoryRecord,
 };

@@ -102,6 +102,18 @@ export interface ProfileRepository {
   ): Promise<ProfileKey[]>;
   /** Adds index entries; entries already present are left as they are. */
   addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** Removes index entries (each names its profile); entries not present are ignored. */
+  removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** Removes the profiles (not their keys, objects or history); returns how many existed. */
+  delete(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
+  /**
+   * The index entries of the profiles that neither their attributes nor their objects' key values show
+   * (added by AddProfileKey, left by an object deleted or moved away); ordered by profile, name, value.
+   */
+  extraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileKey[]>;
+  addExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  removeExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  deleteExtraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
   /** Profiles holding at least one attribute that came from the object type; keyset by profile id. */
   listSourcedFrom(
     scope: Scope,
@@ -133,6 +145,8 @@ export interface StoredObjectRef {
   uniqueKey: string;
   profileId: string;
   sourceUpdatedAt?: number;
+  /** The key values it was stored with: the keys its profile keeps if the object moves or changes. */
+  keyValues: Record<string, string>;
 }
 
 export interface ProfileObjectQuery {
@@ -157,6 +171,12 @@ export interface ProfileObjectRepository {
   upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void>;
   get(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<ProfileObjectRecord | undefined>;
   delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean>;
+  /** Every object of the profiles (bodies included), ordered by profile, type and unique key. */
+  ofProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileObjectRecord[]>;
+  /** Removes every object of the profiles; returns how many. */
+  deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
+  /** Gives every object of `fromProfileIds` to `toProfileId`; returns how many moved. */
+  moveToProfile(scope: Scope, domainName: string, fromProfileIds: readonly string[], toProfileId: string, now: number): Promise<number>;
   /** Removes every object of the type; returns how many. */
   deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
   /** One profile's objects of one type, ordered by unique key; keyset after `afterUniqueKey`. */
@@ -205,4 +225,45 @@ export interface IntegrationRepository {
     limit: number,
     includeHidden?: boolean,
   ): Promise<IntegrationRecord[]>;
+}
+
+/** One change to a profile (ListProfileHistoryRecords' ProfileHistoryRecord, with its Content). */
+export interface ProfileHistoryEntry {
+  /** 32 hex, time first: ascending ids are the order of the changes. */
+  recordId: string;
+  profileId: string;
+  /** The object type of an object's change; `_profile` for the profile itself. */
+  objectTypeName: string;
+  actionType: string;
+  /** ProfileObjectUniqueKey of the object a change was about. */
+  uniqueKey?: string;
+  /** JSON: the profile (or object) as it was after the change; none for a deletion. */
+  content?: string;
+  performedBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ProfileHistoryFilter {
+  objectTypeName?: string;
+  actionType?: string;
+  performedBy?: string;
+  /** Records created before this (epoch ms) are expired: never answered. */
+  notBefore: number;
+}
+
+export interface ProfileHistoryRepository {
+  add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
+  /** One profile's records in the order they were made, keyset after `afterRecordId`, with Content. */
+  list(
+    scope: Scope,
+    domainName: string,
+    profileId: string,
+    filter: ProfileHistoryFilter,
+    afterRecordId: string | undefined,
+    limit: number,
+  ): Promise<ProfileHistoryEntry[]>;
+  get(scope: Scope, domainName: string, profileId: string, recordId: string): Promise<ProfileHistoryEntry | undefined>;
+  /** Removes the profiles' records created before `before`; returns how many. */
+  purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number>;
 }

@@ -17,6 +17,8 @@ export interface Database {
   workflow_steps: WorkflowStepsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   domain_stats: DomainStatsTable;
+  profile_history: ProfileHistoryTable;
+  profile_extra_keys: ProfileExtraKeysTable;
 }
 
 interface Scoped {
@@ -177,4 +179,27 @@ export interface WebhookDeliveriesTable extends Scoped {
   delivered_at: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One change to a profile (009). */
+export interface ProfileHistoryTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  record_id: string;
+  object_type_name: string;
+  action_type: string;
+  unique_key: string | null;
+  /** JSON: the profile or the object as it was after the change. */
+  content: string | null;
+  performed_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Index entries of a profile that its attributes and objects do not show (009). */
+export interface ProfileExtraKeysTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  key_name: string;
+  key_value: string;
 }

@@ -7,6 +7,7 @@ import { m005StepDroppedRecords } from './005-step-dropped-records.js';
 import { m008EventsWebhooks } from './008-events-webhooks.js';
 import { m006ProfileSearch } from './006-profile-search.js';
 import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
+import { m009ProfileHistory } from './009-profile-history.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '006-profile-search': m006ProfileSearch,
   '007-profile-keys-without-rowid': m007ProfileKeysWithoutRowid,
   '008-events-webhooks': m008EventsWebhooks,
+  '009-profile-history': m009ProfileHistory,
 };
 
 export const migrationProvider: MigrationProvider = {
