@@ -65,6 +65,8 @@ export class ProfileChanges {
   private readonly extrasAdded = new Map<string, ProfileKey>();
   private readonly extrasRemoved = new Map<string, ProfileKey>();
   private readonly objects: ProfileObjectRecord[] = [];
+  private readonly replaced: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
+  private readonly objectsDeleted: ProfileObjectRecord[] = [];
   private readonly deleted = new Set<string>();
   private readonly moves: { from: string[]; to: string }[] = [];
   private readonly history: ProfileHistoryEntry[] = [];
@@ -134,12 +136,28 @@ export class ProfileChanges {
     this.addKeys([...now].filter(([id]) => !old.has(id)).map(([, k]) => ({ ...k, profileId })));
   }
 
-  /** Objects ingested (one INGESTED record each, the object as stored for Content). */
-  putObjects(objects: Iterable<ProfileObjectRecord>): void {
+  /**
+   * Objects ingested: one INGESTED record each. Its Content is the object row itself while that version
+   * is stored (the record is written without it, so ingestion does not store each object twice);
+   * `replacing` names the stored objects these replace, with the profile their latest record is under,
+   * whose text is copied into that record first.
+   */
+  putObjects(objects: Iterable<ProfileObjectRecord>, replacing: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[] = []): void {
+    this.replaced.push(...replacing);
     for (const o of objects) {
       this.objects.push(o);
-      this.record(o.profileId, 'INGESTED', { objectTypeName: o.objectTypeName, uniqueKey: o.uniqueKey, content: o.object });
+      this.record(o.profileId, 'INGESTED', { objectTypeName: o.objectTypeName, uniqueKey: o.uniqueKey });
     }
+  }
+
+  /**
+   * Deletes one object (DeleteProfileObject): its latest record keeps its text, and its profile keeps
+   * its index entries, as extra keys.
+   */
+  deleteObject(object: ProfileObjectRecord): void {
+    this.replaced.push(object);
+    this.objectsDeleted.push(object);
+    this.addExtraKeys(Object.entries(object.keyValues).map(([keyName, keyValue]) => ({ keyName, keyValue, profileId: object.profileId })));
   }
 
   /** Gives every object of `from` to `to`. */
@@ -186,7 +204,12 @@ export class ProfileChanges {
     if (this.keysAdded.size > 0) await store.profiles.addKeys(scope, domainName, [...this.keysAdded.values()]);
     if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);
     if (this.extrasAdded.size > 0) await store.profiles.addExtraKeys(scope, domainName, [...this.extrasAdded.values()]);
+    // Objects about to be replaced, moved or deleted: their latest records take their text first.
+    await store.profileHistory.keepObjectContent(scope, domainName, this.replaced);
+    const leaving = [...new Set([...this.moves.flatMap((m) => m.from), ...this.deleted])];
+    if (leaving.length > 0) await store.profileHistory.keepProfilesContent(scope, domainName, leaving);
     if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects);
+    for (const o of this.objectsDeleted) await store.profileObjects.delete(scope, domainName, o.objectTypeName, o.uniqueKey);
     for (const m of this.moves) await store.profileObjects.moveToProfile(scope, domainName, m.from, m.to, this.now);
     if (this.deleted.size > 0) {
       const ids = [...this.deleted];

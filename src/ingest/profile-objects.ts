@@ -145,6 +145,8 @@ export async function putProfileObjects(
   // key values: they stay in the index (keys are never taken back by ingestion), so the profile keeps
   // them as extra keys, where DeleteProfile and MergeProfiles find them.
   const leftBehind: ProfileKey[] = [];
+  // Stored objects this batch replaces: their latest history records keep the text being replaced.
+  const replacing: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
   for (const { mapped, object } of batch) {
     const before = objects.get(mapped.uniqueKey);
     if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
@@ -173,6 +175,7 @@ export async function putProfileObjects(
       newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
     }
     if (before?.keyValues) {
+      replacing.push({ profileId: before.profileId, objectTypeName: type.objectTypeName, uniqueKey: mapped.uniqueKey });
       for (const [keyName, keyValue] of Object.entries(before.keyValues)) {
         if (before.profileId !== profileId || mapped.keyValues[keyName] !== keyValue) {
           leftBehind.push({ keyName, keyValue, profileId: before.profileId });
@@ -241,7 +244,7 @@ export async function putProfileObjects(
   for (const id of dirty) changes.saveProfile(profiles.get(id) as ProfileRecord, newProfiles.has(id) ? 'CREATED' : 'UPDATED');
   changes.addKeys(newKeys.values());
   changes.addExtraKeys(leftBehind);
-  changes.putObjects(writes.values());
+  changes.putObjects(writes.values(), replacing);
   await changes.commit();
   return results;
 }

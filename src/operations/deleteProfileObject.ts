@@ -20,10 +20,10 @@ export const deleteProfileObject: Handler<DeleteProfileObjectRequest, DeleteProf
         `Profile object ${key} of type ${typeName} was not found on profile ${profileId} in domain ${domainName}.`,
       );
     }
-    await store.profileObjects.delete(ctx.scope, domainName, typeName, key);
-    // The profile keeps the object's index entries; as extra keys, DeleteProfile and MergeProfiles find them.
+    // Through ProfileChanges: the profile keeps the object's index entries (as extra keys, which
+    // DeleteProfile and MergeProfiles find) and its history keeps the object's last text.
     const changes = new ProfileChanges(store, ctx.scope, domainName, ctx.clock.now(), { kind: 'api' });
-    changes.addExtraKeys(Object.entries(object.keyValues).map(([keyName, keyValue]) => ({ keyName, keyValue, profileId })));
+    changes.deleteObject(object);
     await changes.commit();
   });
   return { Message: `Profile object ${key} of type ${typeName} was deleted from profile ${profileId}.` };

@@ -177,6 +177,8 @@ export interface ProfileObjectRepository {
   deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
   /** Gives every object of `fromProfileIds` to `toProfileId`; returns how many moved. */
   moveToProfile(scope: Scope, domainName: string, fromProfileIds: readonly string[], toProfileId: string, now: number): Promise<number>;
+  /** The key values every object of the type carries, with the profile each is on. */
+  keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]>;
   /** Removes every object of the type; returns how many. */
   deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
   /** One profile's objects of one type, ordered by unique key; keyset after `afterUniqueKey`. */
@@ -237,7 +239,10 @@ export interface ProfileHistoryEntry {
   actionType: string;
   /** ProfileObjectUniqueKey of the object a change was about. */
   uniqueKey?: string;
-  /** JSON: the profile (or object) as it was after the change; none for a deletion. */
+  /**
+   * JSON: the profile (or object) as it was after the change; none for a deletion. An INGESTED record is
+   * written without it while its version of the object is the stored one (see `keepObjectContent`).
+   */
   content?: string;
   performedBy: string;
   createdAt: number;
@@ -264,6 +269,16 @@ export interface ProfileHistoryRepository {
     limit: number,
   ): Promise<ProfileHistoryEntry[]>;
   get(scope: Scope, domainName: string, profileId: string, recordId: string): Promise<ProfileHistoryEntry | undefined>;
+  /**
+   * Copies the stored text of objects about to be replaced, moved or deleted into their latest INGESTED
+   * records, which were written without Content because the object row held it. `refs` name each object
+   * with the profile its latest record is under.
+   */
+  keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]): Promise<void>;
+  /** keepObjectContent for every object of the profiles (before a merge moves them or a deletion). */
+  keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
+  /** keepObjectContent for every object of the type (before DeleteProfileObjectType removes them). */
+  keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void>;
   /** Removes the profiles' records created before `before`; returns how many. */
   purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateDomainCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand, UpdateProfileCommand } from '@aws-sdk/client-customer-profiles';
+import { CreateDomainCommand, DeleteProfileObjectCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand, UpdateProfileCommand } from '@aws-sdk/client-customer-profiles';
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
@@ -75,6 +75,27 @@ for (const backend of await availableBackends()) {
         const record = await get(owner, ingested!.Id!);
         assert.equal(record.ProfileObjectUniqueKey, key);
         assert.deepEqual(JSON.parse(record.Content!), { Id: 'C-1', Email: 'content@example.com' });
+      });
+
+      test('an INGESTED record keeps its version of the object after the object is replaced, deleted or its profile merged', async () => {
+        const key = await putObject(s.client, DOMAIN, { Id: 'V-1', Email: 'versions@example.com', FirstName: 'v1' });
+        await putObject(s.client, DOMAIN, { Id: 'V-1', Email: 'versions@example.com', FirstName: 'v2' });
+        const [owner] = await searchIds(s.client, DOMAIN, '_email', ['versions@example.com']);
+        const objectContents = async (profileId: string) => {
+          const out = [];
+          for (const r of (await historyOf(s.client, DOMAIN, profileId)).filter((r) => r.ActionType === 'INGESTED')) {
+            out.push(JSON.parse((await get(profileId, r.Id!)).Content!).FirstName);
+          }
+          return out;
+        };
+        assert.deepEqual(await objectContents(owner), ['v1', 'v2']);
+        const main = await newProfile(s.client, DOMAIN);
+        await s.client.send(new MergeProfilesCommand({ DomainName: DOMAIN, MainProfileId: main, ProfileIdsToBeMerged: [owner] }));
+        await putObject(s.client, DOMAIN, { Id: 'V-1', Email: 'versions@example.com', FirstName: 'v3' });
+        assert.deepEqual(await objectContents(owner), ['v1', 'v2'], 'the merged profile\'s records');
+        assert.deepEqual(await objectContents(main), ['v3']);
+        await s.client.send(new DeleteProfileObjectCommand({ DomainName: DOMAIN, ProfileId: main, ObjectTypeName: 'Contact', ProfileObjectUniqueKey: key }));
+        assert.deepEqual(await objectContents(main), ['v3'], 'a deleted object\'s record keeps its last text');
       });
 
       test('the merged profile\'s records stay readable after the merge', async () => {

@@ -8,6 +8,19 @@ import { sql } from 'kysely';
 /** Rows per multi-row statement: 12 columns × 1,000 stays under both dialects' parameter bounds. */
 const ROWS_PER_STATEMENT = 1000;
 
+/**
+ * Why a correlated subquery: the text is copied inside the database, in the statement that finds the
+ * records, so ingestion never reads an object's body to keep its history. The records are found through
+ * the primary key's (…, profile_id) prefix; `content is null` and the action keep it to the one record
+ * per object that lacks its Content.
+ */
+const KEEP_OBJECT_CONTENT =
+  'update "profile_history" set "content" = (select o."object" from "profile_objects" o where o."account_id" = "profile_history"."account_id" ' +
+  'and o."region" = "profile_history"."region" and o."domain_name" = "profile_history"."domain_name" ' +
+  'and o."object_type_name" = "profile_history"."object_type_name" and o."unique_key" = "profile_history"."unique_key") ' +
+  'where "account_id" = ? and "region" = ? and "domain_name" = ? and "profile_id" = ? and "object_type_name" = ? and "unique_key" = ? ' +
+  'and "action_type" = \'INGESTED\' and "content" is null';
+
 const INSERT_HISTORY =
   'insert into "profile_history" ("account_id", "region", "domain_name", "profile_id", "record_id", "object_type_name", ' +
   '"action_type", "unique_key", "content", "performed_by", "created_at", "updated_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
@@ -52,6 +65,38 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
         .values(entries.slice(i, i + ROWS_PER_STATEMENT).map((e) => toRow(scope, domainName, e)))
         .execute();
     }
+  }
+
+  async keepObjectContent(
+    scope: Scope,
+    domainName: string,
+    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
+  ): Promise<void> {
+    if (refs.length === 0) return;
+    if (this.statements) {
+      const keep = this.statements.get(KEEP_OBJECT_CONTENT);
+      for (const r of refs) keep.run(scope.accountId, scope.region, domainName, r.profileId, r.objectTypeName, r.uniqueKey);
+      return;
+    }
+    for (const r of refs) {
+      await sql`update profile_history set content = ${objectText()}
+        where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
+          and profile_id = ${r.profileId} and object_type_name = ${r.objectTypeName} and unique_key = ${r.uniqueKey}
+          and action_type = 'INGESTED' and content is null`.execute(this.db);
+    }
+  }
+
+  async keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
+    if (profileIds.length === 0) return;
+    await sql`update profile_history set content = ${objectText()}
+      where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
+        and profile_id in (${sql.join([...new Set(profileIds)])}) and action_type = 'INGESTED' and content is null`.execute(this.db);
+  }
+
+  async keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void> {
+    await sql`update profile_history set content = ${objectText()}
+      where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
+        and object_type_name = ${objectTypeName} and action_type = 'INGESTED' and content is null`.execute(this.db);
   }
 
   async list(
@@ -103,6 +148,13 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** The stored text of the object a history row is about (KEEP_OBJECT_CONTENT's subquery). */
+function objectText() {
+  return sql`(select o.object from profile_objects o where o.account_id = profile_history.account_id
+    and o.region = profile_history.region and o.domain_name = profile_history.domain_name
+    and o.object_type_name = profile_history.object_type_name and o.unique_key = profile_history.unique_key)`;
 }
 
 function toRow(scope: Scope, domainName: string, e: ProfileHistoryEntry): ProfileHistoryTable {

@@ -616,6 +616,23 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     return out;
   }
 
+  async keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]> {
+    const rows = await this.db
+      .selectFrom('profile_objects')
+      .select(['profile_id', 'key_values'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('object_type_name', '=', objectTypeName)
+      .execute();
+    const out: ProfileKey[] = [];
+    for (const r of rows) {
+      const values = r.key_values ? (JSON.parse(r.key_values) as Record<string, string>) : {};
+      for (const [keyName, keyValue] of Object.entries(values)) out.push({ keyName, keyValue, profileId: r.profile_id });
+    }
+    return out;
+  }
+
   async deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number> {
     let deleted = 0;
     for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
