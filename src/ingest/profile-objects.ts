@@ -205,8 +205,12 @@ export async function putProfileObjects(
   }
   const profiles = new Map<string, ProfileRecord>(newProfiles);
   const standardBefore = new Map<string, Set<string>>();
+  // The attributes as they were, so that only a visible change is an UPDATED history record (a source
+  // taking over an equal value changes the stored sources alone).
+  const attributesBefore = new Map<string, string>();
   for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) {
     profiles.set(p.profileId, p);
+    attributesBefore.set(p.profileId, JSON.stringify(p.attributes));
     standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));
   }
   const dirty = new Set<string>(newProfiles.keys());
@@ -241,10 +245,16 @@ export async function putProfileObjects(
   // 5. Write the batch through the one module that changes profiles: one multi-row statement per table
   // (per 1,000 rows), history records included.
   const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
-  for (const id of dirty) changes.saveProfile(profiles.get(id) as ProfileRecord, newProfiles.has(id) ? 'CREATED' : 'UPDATED');
+  // History in the order things happened: profiles created, objects ingested, profiles they updated.
+  for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
+  changes.putObjects(writes.values(), replacing);
+  for (const id of dirty) {
+    if (newProfiles.has(id)) continue;
+    const profile = profiles.get(id) as ProfileRecord;
+    changes.saveProfile(profile, JSON.stringify(profile.attributes) !== attributesBefore.get(id) ? 'UPDATED' : undefined);
+  }
   changes.addKeys(newKeys.values());
   changes.addExtraKeys(leftBehind);
-  changes.putObjects(writes.values(), replacing);
   await changes.commit();
   return results;
 }
