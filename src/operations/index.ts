@@ -25,6 +25,7 @@ import { putProfileObject } from './putProfileObject.js';
 import { putProfileObjectType } from './putProfileObjectType.js';
 import { createProfile } from './createProfile.js';
 import { searchProfiles } from './searchProfiles.js';
+import { listAccountIntegrations } from './listAccountIntegrations.js';
 import { updateProfile } from './updateProfile.js';
 import { deleteProfile } from './deleteProfile.js';
 import { addProfileKey } from './addProfileKey.js';
@@ -62,6 +63,7 @@ export const operations: Record<string, Handler> = {
   DeleteIntegration: deleteIntegration,
   CreateProfile: createProfile,
   SearchProfiles: searchProfiles,
+  ListAccountIntegrations: listAccountIntegrations,
   UpdateProfile: updateProfile,
   DeleteProfile: deleteProfile,
   AddProfileKey: addProfileKey,

@@ -219,6 +219,14 @@ export interface IntegrationRepository {
   deleteByWorkflow(scope: Scope, domainName: string, workflowId: string): Promise<string[]>;
   /** Removes the integrations that ingest into the object type, and their tags; returns their URIs. */
   deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<string[]>;
+  /** The integrations of every domain of the account (and region) with this URI, ordered by domain. */
+  listByUri(
+    scope: Scope,
+    uri: string,
+    afterDomain: string | undefined,
+    limit: number,
+    includeHidden?: boolean,
+  ): Promise<(IntegrationRecord & { domainName: string })[]>;
   /** Ordered by URI; keyset after `afterUri`; hidden ones only when asked for. */
   list(
     scope: Scope,
