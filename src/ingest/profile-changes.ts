@@ -60,7 +60,11 @@ function entryId(k: ProfileKey): string {
  */
 export class ProfileChanges {
   private readonly profiles = new Map<string, ProfileRecord>();
-  private readonly keysAdded = new Map<string, ProfileKey>();
+  /**
+   * Entries to add, as given (the store ignores one already present): ingestion adds several per record,
+   * so no map is built unless this set also removes entries, which only the profile operations do.
+   */
+  private keysAdded: ProfileKey[] = [];
   private readonly keysRemoved = new Map<string, ProfileKey>();
   private readonly extrasAdded = new Map<string, ProfileKey>();
   private readonly extrasRemoved = new Map<string, ProfileKey>();
@@ -93,18 +97,19 @@ export class ProfileChanges {
   /** Index entries to add (an entry removed earlier in this set is added back). */
   addKeys(keys: Iterable<ProfileKey>): void {
     for (const k of keys) {
-      const id = entryId(k);
-      this.keysRemoved.delete(id);
-      this.keysAdded.set(id, k);
+      if (this.keysRemoved.size > 0) this.keysRemoved.delete(entryId(k));
+      this.keysAdded.push(k);
     }
   }
 
   removeKeys(keys: Iterable<ProfileKey>): void {
+    const removed = new Set<string>();
     for (const k of keys) {
       const id = entryId(k);
-      this.keysAdded.delete(id);
+      removed.add(id);
       this.keysRemoved.set(id, k);
     }
+    if (removed.size > 0 && this.keysAdded.length > 0) this.keysAdded = this.keysAdded.filter((k) => !removed.has(entryId(k)));
   }
 
   /** Entries the profile keeps that its attributes and objects do not show. */
@@ -201,7 +206,7 @@ export class ProfileChanges {
     const { store, scope, domainName } = this;
     if (this.profiles.size > 0) await store.profiles.upsert(scope, domainName, [...this.profiles.values()]);
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
-    if (this.keysAdded.size > 0) await store.profiles.addKeys(scope, domainName, [...this.keysAdded.values()]);
+    if (this.keysAdded.length > 0) await store.profiles.addKeys(scope, domainName, this.keysAdded);
     if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);
     if (this.extrasAdded.size > 0) await store.profiles.addExtraKeys(scope, domainName, [...this.extrasAdded.values()]);
     // Objects about to be replaced, moved or deleted: their latest records take their text first.
