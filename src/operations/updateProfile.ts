@@ -63,7 +63,9 @@ function applyUpdate(profile: ProfileRecord, input: Record<string, unknown>): vo
       continue;
     }
     forget(name);
-    if (value === '') delete attrs[name];
+    // An empty string, or a structure given empty (EngagementPreferences: {}), leaves nothing to keep.
+    const empty = value === '' || (typeof value === 'object' && Object.keys(value as object).length === 0);
+    if (empty) delete attrs[name];
     else attrs[name] = structuredClone(value);
   }
 }

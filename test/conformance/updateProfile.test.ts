@@ -85,6 +85,11 @@ for (const backend of await availableBackends()) {
         const after = await profileById(s.client, DOMAIN, id);
         assert.equal(after?.BillingAddress, undefined, 'an address left empty is removed');
         assert.equal(after?.Attributes, undefined, 'Attributes left empty are removed');
+        const email = [{ KeyName: '_email', KeyValue: 'ada@example.com', ContactType: 'EmailAddress' as const }];
+        await update({ ProfileId: id, EngagementPreferences: { Email: email } });
+        assert.deepEqual((await profileById(s.client, DOMAIN, id))?.EngagementPreferences, { Email: email }, 'a structure is replaced');
+        await update({ ProfileId: id, EngagementPreferences: {} });
+        assert.equal((await profileById(s.client, DOMAIN, id))?.EngagementPreferences, undefined, 'and removed when given empty');
       });
 
       test('the search-key index follows the new values', async () => {
