@@ -181,7 +181,7 @@ export interface WebhookDeliveriesTable extends Scoped {
   updated_at: number;
 }
 
-/** One change to a profile (009). */
+/** One change to a profile (010). */
 export interface ProfileHistoryTable extends Scoped {
   domain_name: string;
   profile_id: string;
@@ -196,7 +196,7 @@ export interface ProfileHistoryTable extends Scoped {
   updated_at: number;
 }
 
-/** Index entries of a profile that its attributes and objects do not show (009). */
+/** Index entries of a profile that its attributes and objects do not show (010). */
 export interface ProfileExtraKeysTable extends Scoped {
   domain_name: string;
   profile_id: string;

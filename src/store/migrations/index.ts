@@ -7,7 +7,7 @@ import { m005StepDroppedRecords } from './005-step-dropped-records.js';
 import { m008EventsWebhooks } from './008-events-webhooks.js';
 import { m006ProfileSearch } from './006-profile-search.js';
 import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
-import { m009ProfileHistory } from './009-profile-history.js';
+import { m010ProfileHistory } from './010-profile-history.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -22,7 +22,7 @@ export const migrations: Record<string, Migration> = {
   '006-profile-search': m006ProfileSearch,
   '007-profile-keys-without-rowid': m007ProfileKeysWithoutRowid,
   '008-events-webhooks': m008EventsWebhooks,
-  '009-profile-history': m009ProfileHistory,
+  '010-profile-history': m010ProfileHistory,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,7 +13,7 @@ import type { AnyDb } from './index.js';
  * (clustered on the primary key): ingestion writes a history row per object, and a rowid table would
  * write each row twice (table and primary-key index), as 007 says for profile_keys.
  */
-export const m009ProfileHistory: Migration = {
+export const m010ProfileHistory: Migration = {
   async up(db: AnyDb) {
     const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
     const withoutRowid = sqlite ? sql.raw(' without rowid') : sql.raw('');
