@@ -19,6 +19,8 @@ export interface Database {
   domain_stats: DomainStatsTable;
   account_connector_profiles: AccountConnectorProfilesTable;
   flows: FlowsTable;
+  profile_history: ProfileHistoryTable;
+  profile_extra_keys: ProfileExtraKeysTable;
 }
 
 interface Scoped {
@@ -222,4 +224,26 @@ export interface FlowsTable extends Scoped {
   integration_uri: string | null;
   created_at: number;
   updated_at: number;
+}
+/** One change to a profile (010). */
+export interface ProfileHistoryTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  record_id: string;
+  object_type_name: string;
+  action_type: string;
+  unique_key: string | null;
+  /** JSON: the profile or the object as it was after the change. */
+  content: string | null;
+  performed_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Index entries of a profile that its attributes and objects do not show (010). */
+export interface ProfileExtraKeysTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  key_name: string;
+  key_value: string;
 }

@@ -5,7 +5,7 @@ import type { WorkflowRepository } from './workflow-types.js';
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
-import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
+import type { ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
@@ -85,6 +85,8 @@ export interface Store {
   readonly profiles: ProfileRepository;
   readonly profileObjects: ProfileObjectRepository;
   readonly integrations: IntegrationRepository;
+  /** Every change to a profile (ListProfileHistoryRecords). */
+  readonly profileHistory: ProfileHistoryRepository;
   /** Cross-account reads for events, metrics and webhooks (operator views, never an AWS answer). */
   readonly activity: ActivityRepository;
   readonly webhookOutbox: WebhookOutboxRepository;
