@@ -531,14 +531,6 @@ export function mapRecord(type: CompiledObjectType, record: unknown): MapResult 
   };
 }
 
-/**
- * A record older than the stored object does not replace it; without a time on either side there is
- * nothing to compare, and the later write wins [I].
- */
-export function isStale(incoming: number | undefined, stored: number | undefined): boolean {
-  return incoming !== undefined && stored !== undefined && incoming < stored;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Matching.
 

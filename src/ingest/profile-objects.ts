@@ -4,13 +4,13 @@ import {
   applyProfileValues,
   chooseProfile,
   compiledFor,
-  isStale,
   keysToPersist,
   mapRecord,
   type MappedRecord,
   PROFILE_ID_KEY,
   standardProfileKeys,
 } from '../domain/object-type-mapping.js';
+import { isStale } from '../domain/staleness.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';

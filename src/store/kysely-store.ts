@@ -1,5 +1,6 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.js';
+import { type RowWriters, rowWritersFor } from './dialects/row-writers/index.js';
 import { sqliteStatementsOf } from './dialects/sqlite-statements.js';
 import { migrationProvider } from './migrations/index.js';
 import { KyselyConnectorProfileRepository } from './repositories/connector-profiles.js';
@@ -43,6 +44,8 @@ export class KyselyStore implements Store {
   readonly webhookOutbox: WebhookOutboxRepository;
   readonly accountConnectorProfiles: AccountConnectorProfileRepository;
   readonly flows: FlowRepository;
+  /** The ingestion write path this store uses (dialects/row-writers): tests name the one they expect. */
+  readonly writers: RowWriters;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -65,11 +68,12 @@ export class KyselyStore implements Store {
     this.objectTypes = new KyselyObjectTypeRepository(db);
     // A transaction's store on SQLite writes ingestion rows through prepared statements on the raw
     // connection (dialects/sqlite-statements.ts says why only there).
-    const statements = root ? sqliteStatementsOf(root.db) : undefined;
-    this.profiles = new KyselyProfileRepository(db, capabilities, this.stats, statements);
-    this.profileObjects = new KyselyProfileObjectRepository(db, capabilities, this.stats, statements);
+    const writers = rowWritersFor(db, capabilities, root ? sqliteStatementsOf(root.db) : undefined);
+    this.writers = writers;
+    this.profiles = new KyselyProfileRepository(db, this.stats, writers);
+    this.profileObjects = new KyselyProfileObjectRepository(db, this.stats, writers);
     this.integrations = new KyselyIntegrationRepository(db);
-    this.profileHistory = new KyselyProfileHistoryRepository(db, capabilities, statements);
+    this.profileHistory = new KyselyProfileHistoryRepository(db, writers);
     this.activity = new KyselyActivityRepository(db);
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);

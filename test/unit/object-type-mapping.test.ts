@@ -5,7 +5,6 @@ import {
   chooseProfile,
   compileObjectType,
   type CompiledObjectType,
-  isStale,
   keysToPersist,
   mapRecord,
   type MappedKey,
@@ -19,6 +18,7 @@ import {
   timestampParser,
   uniqueKeyOf,
 } from '../../src/domain/object-type-mapping.js';
+import { isStale } from '../../src/domain/staleness.js';
 
 const contact: ObjectTypeDefinition = {
   objectTypeName: 'Contact',

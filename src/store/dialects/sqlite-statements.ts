@@ -1,9 +1,31 @@
 import type SqliteDatabase from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
+
+const PLACEHOLDER = '\u0000pf-parameter:';
+
+/**
+ * A value standing for the column (or parameter) `name` in a query compiled for `SqliteStatements.
+ * compiled`: the compiled parameters tell which value goes where.
+ */
+export function placeholder(name: string): string {
+  return PLACEHOLDER + name;
+}
+
+/** A row of placeholders, one per column: the shape a query builder is compiled with. */
+export function placeholderRow<T>(columns: readonly (keyof T & string)[]): T {
+  return Object.fromEntries(columns.map((c) => [c, placeholder(c)])) as T;
+}
+
+/** A prepared statement and how to order its parameters from named values. */
+export interface CompiledStatement {
+  statement: SqliteDatabase.Statement;
+  /** The statement's parameters from `values` (the constants the query was built with stay). */
+  bind(values: object): unknown[];
+}
 
 /**
  * Prepared statements on the better-sqlite3 connection behind a Kysely instance, for the ingestion hot
- * path (profiles, key index and objects written row by row).
+ * path (profiles, key index, objects and history written row by row: dialects/row-writers/sqlite.ts).
  *
  * Why not Kysely there: Kysely builds and compiles a multi-row statement per batch and its SQLite driver
  * prepares every statement afresh, so a page of 500 records cost ~50 µs of JavaScript per record
@@ -18,6 +40,7 @@ import type { Kysely } from 'kysely';
  */
 export class SqliteStatements {
   private readonly cache = new Map<string, SqliteDatabase.Statement>();
+  private readonly compiledCache = new Map<string, CompiledStatement>();
 
   constructor(private readonly database: SqliteDatabase.Database) {}
 
@@ -32,18 +55,23 @@ export class SqliteStatements {
   }
 
   /**
-   * Runs `insertSql` (an INSERT … ON CONFLICT DO NOTHING) for each row; `changes` tells an insert from a
-   * conflict, as RETURNING does for a multi-row statement. Returns the rows already stored, for the
-   * caller to update (its counters differ: profiles, or objects and their sizes).
+   * The statement Kysely compiles `build()` to, prepared once per name. The query is built with
+   * placeholders (`placeholder`, `placeholderRow`) where values go, so the statement text is Kysely's
+   * own and the parameters are bound by name.
    */
-  insertEach<T>(insertSql: string, rows: readonly T[], params: (row: T) => unknown[], onInserted: (row: T) => void): T[] {
-    const insert = this.get(insertSql);
-    const stored: T[] = [];
-    for (const row of rows) {
-      if (insert.run(params(row)).changes === 1) onInserted(row);
-      else stored.push(row);
+  compiled(name: string, build: () => Compilable): CompiledStatement {
+    let compiled = this.compiledCache.get(name);
+    if (!compiled) {
+      const query = build().compile();
+      const names = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(PLACEHOLDER) ? p.slice(PLACEHOLDER.length) : undefined));
+      const constants = query.parameters;
+      compiled = {
+        statement: this.get(query.sql),
+        bind: (values) => names.map((name, i) => (name === undefined ? constants[i] : (values as Record<string, unknown>)[name])),
+      };
+      this.compiledCache.set(name, compiled);
     }
-    return stored;
+    return compiled;
   }
 }
 

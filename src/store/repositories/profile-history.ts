@@ -1,71 +1,19 @@
 import type { Kysely } from 'kysely';
-import type { DialectCapabilities } from '../dialects/capabilities.js';
-import type { SqliteStatements } from '../dialects/sqlite-statements.js';
+import type { RowWriters } from '../dialects/row-writers/index.js';
 import type { Database, ProfileHistoryTable } from '../schema.js';
 import type { ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import { sql } from 'kysely';
 
-/** Rows per multi-row statement: 12 columns × 1,000 stays under both dialects' parameter bounds. */
-const ROWS_PER_STATEMENT = 1000;
-
-/**
- * Why a correlated subquery: the text is copied inside the database, in the statement that finds the
- * records, so ingestion never reads an object's body to keep its history. The records are found through
- * the primary key's (…, profile_id) prefix; `content is null` and the action keep it to the one record
- * per object that lacks its Content.
- */
-const KEEP_OBJECT_CONTENT =
-  'update "profile_history" set "content" = (select o."object" from "profile_objects" o where o."account_id" = "profile_history"."account_id" ' +
-  'and o."region" = "profile_history"."region" and o."domain_name" = "profile_history"."domain_name" ' +
-  'and o."object_type_name" = "profile_history"."object_type_name" and o."unique_key" = "profile_history"."unique_key") ' +
-  'where "account_id" = ? and "region" = ? and "domain_name" = ? and "profile_id" = ? and "object_type_name" = ? and "unique_key" = ? ' +
-  'and "action_type" = \'INGESTED\' and "content" is null';
-
-const INSERT_HISTORY =
-  'insert into "profile_history" ("account_id", "region", "domain_name", "profile_id", "record_id", "object_type_name", ' +
-  '"action_type", "unique_key", "content", "performed_by", "created_at", "updated_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-
 export class KyselyProfileHistoryRepository implements ProfileHistoryRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly capabilities: DialectCapabilities,
-    /** Set on a SQLite transaction's store: ingestion writes a record per object, as prepared statements. */
-    private readonly statements?: SqliteStatements,
+    /** The write path of this store's backend (dialects/row-writers): ingestion writes a record per object. */
+    private readonly writers: RowWriters,
   ) {}
 
   async add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    if (this.statements) {
-      const insert = this.statements.get(INSERT_HISTORY);
-      for (const e of entries) {
-        insert.run(
-          scope.accountId, scope.region, domainName, e.profileId, e.recordId, e.objectTypeName, e.actionType,
-          e.uniqueKey ?? null, e.content ?? null, e.performedBy, e.createdAt, e.updatedAt,
-        );
-      }
-      return;
-    }
-    if (this.capabilities.arrayParameters) {
-      // Why arrays: a batch of ingested objects is a record each; as arrays it is one statement per
-      // 5,000 records with a fixed number of parameters, like the key index's insert.
-      for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT * 5) {
-        const b = entries.slice(i, i + ROWS_PER_STATEMENT * 5);
-        await sql`insert into profile_history (account_id, region, domain_name, profile_id, record_id, object_type_name,
-            action_type, unique_key, content, performed_by, created_at, updated_at)
-          select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${b.map((e) => e.profileId)}::text[],
-            ${b.map((e) => e.recordId)}::text[], ${b.map((e) => e.objectTypeName)}::text[], ${b.map((e) => e.actionType)}::text[],
-            ${b.map((e) => e.uniqueKey ?? null)}::text[], ${b.map((e) => e.content ?? null)}::text[],
-            ${b.map((e) => e.performedBy)}::text[], ${b.map((e) => e.createdAt)}::int8[], ${b.map((e) => e.updatedAt)}::int8[])`.execute(this.db);
-      }
-      return;
-    }
-    for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
-      await this.db
-        .insertInto('profile_history')
-        .values(entries.slice(i, i + ROWS_PER_STATEMENT).map((e) => toRow(scope, domainName, e)))
-        .execute();
-    }
+    if (entries.length > 0) await this.writers.history.insert(scope, domainName, entries);
   }
 
   async keepObjectContent(
@@ -73,18 +21,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
     domainName: string,
     refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
   ): Promise<void> {
-    if (refs.length === 0) return;
-    if (this.statements) {
-      const keep = this.statements.get(KEEP_OBJECT_CONTENT);
-      for (const r of refs) keep.run(scope.accountId, scope.region, domainName, r.profileId, r.objectTypeName, r.uniqueKey);
-      return;
-    }
-    for (const r of refs) {
-      await sql`update profile_history set content = ${objectText()}
-        where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
-          and profile_id = ${r.profileId} and object_type_name = ${r.objectTypeName} and unique_key = ${r.uniqueKey}
-          and action_type = 'INGESTED' and content is null`.execute(this.db);
-    }
+    if (refs.length > 0) await this.writers.history.keepObjectContent(scope, domainName, refs);
   }
 
   async keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
@@ -151,28 +88,11 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
   }
 }
 
-/** The stored text of the object a history row is about (KEEP_OBJECT_CONTENT's subquery). */
+/** The stored text of the object a history row is about (the subquery of row-writers' keepObjectContent). */
 function objectText() {
   return sql`(select o.object from profile_objects o where o.account_id = profile_history.account_id
     and o.region = profile_history.region and o.domain_name = profile_history.domain_name
     and o.object_type_name = profile_history.object_type_name and o.unique_key = profile_history.unique_key)`;
-}
-
-function toRow(scope: Scope, domainName: string, e: ProfileHistoryEntry): ProfileHistoryTable {
-  return {
-    account_id: scope.accountId,
-    region: scope.region,
-    domain_name: domainName,
-    profile_id: e.profileId,
-    record_id: e.recordId,
-    object_type_name: e.objectTypeName,
-    action_type: e.actionType,
-    unique_key: e.uniqueKey ?? null,
-    content: e.content ?? null,
-    performed_by: e.performedBy,
-    created_at: e.createdAt,
-    updated_at: e.updatedAt,
-  };
 }
 
 function fromRow(row: ProfileHistoryTable): ProfileHistoryEntry {

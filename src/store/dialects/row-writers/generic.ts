@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../schema.js';
+import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { Scope } from '../../../domain/scope.js';
+import * as q from './queries.js';
+import {
+  type HistoryRowWriter,
+  type KeyIndexWriter,
+  objectKey,
+  type ObjectRowWriter,
+  type ProfileRowWriter,
+  type RowWriters,
+  type StoredVersion,
+} from './types.js';
+
+/**
+ * The write path in plain Kysely: multi-row statements of up to 1,000 rows, IN lists of up to 5,000
+ * values. Correct on both backends; the dialect writers replace the parts where it is slow.
+ */
+export class GenericProfileRowWriter implements ProfileRowWriter {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const batch of q.chunks(profiles, q.ROWS_PER_STATEMENT)) {
+      const rows = await q.insertProfiles(this.db, batch.map((p) => q.profileToRow(scope, domainName, p))).returning('profile_id').execute();
+      for (const r of rows) out.add(r.profile_id);
+    }
+    return out;
+  }
+
+  async replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
+    for (const batch of q.chunks(profiles, q.ROWS_PER_STATEMENT)) {
+      await q.upsertProfiles(this.db, batch.map((p) => q.profileToRow(scope, domainName, p))).execute();
+    }
+  }
+}
+
+export class GenericKeyIndexWriter implements KeyIndexWriter {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    for (const batch of q.chunks(keys, q.ROWS_PER_STATEMENT)) {
+      await q.insertKeys(this.db, batch.map((k) => q.keyToRow(scope, domainName, k))).execute();
+    }
+  }
+
+  async find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>): Promise<ProfileKey[]> {
+    // One query per key name (a batch has a handful): where `key_name IN (...) AND key_value IN (...)`
+    // would seek every name × value pair.
+    const out: ProfileKey[] = [];
+    for (const [keyName, values] of valuesByName) {
+      for (const some of q.chunks([...values], q.VALUES_PER_IN_LIST)) {
+        for (const r of await q.findKeys(this.db, scope, domainName, keyName, some).execute()) {
+          out.push({ keyName, keyValue: r.key_value, profileId: r.profile_id });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+export class GenericObjectRowWriter implements ObjectRowWriter {
+  constructor(
+    protected readonly db: Kysely<Database>,
+    /** PostgreSQL: the stored versions are read FOR UPDATE (concurrent writers exist). */
+    private readonly lockRows: boolean,
+  ) {}
+
+  async findExisting(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]): Promise<StoredObjectRef[]> {
+    const out: StoredObjectRef[] = [];
+    for (const keys of q.chunks([...new Set(uniqueKeys)], q.VALUES_PER_IN_LIST)) {
+      for (const r of await q.findObjects(this.db, scope, domainName, objectTypeName, keys).execute()) out.push(q.storedRef(r));
+    }
+    return out;
+  }
+
+  async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const batch of q.chunks(objects, q.ROWS_PER_STATEMENT)) {
+      const rows = await q
+        .insertObjects(this.db, batch.map((o) => q.objectToRow(scope, domainName, o)))
+        .returning(['object_type_name', 'unique_key'])
+        .execute();
+      for (const r of rows) out.add(objectKey(r.object_type_name, r.unique_key));
+    }
+    return out;
+  }
+
+  async storedVersions(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Map<string, StoredVersion>> {
+    const out = new Map<string, StoredVersion>();
+    for (const batch of q.chunks(objects, q.VALUES_PER_IN_LIST)) {
+      let query = q.storedObjectVersions(this.db, scope, domainName, [...new Set(batch.map((o) => o.objectTypeName))], batch.map((o) => o.uniqueKey));
+      if (this.lockRows) query = query.forUpdate();
+      for (const r of await query.execute()) {
+        out.set(objectKey(r.object_type_name, r.unique_key), {
+          sizeBytes: Number(r.size_bytes),
+          sourceUpdatedAt: r.source_updated_at === null ? null : Number(r.source_updated_at),
+        });
+      }
+    }
+    return out;
+  }
+
+  async replace(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void> {
+    for (const batch of q.chunks(objects, q.ROWS_PER_STATEMENT)) {
+      await q.upsertObjects(this.db, batch.map((o) => q.objectToRow(scope, domainName, o))).execute();
+    }
+  }
+}
+
+export class GenericHistoryRowWriter implements HistoryRowWriter {
+  constructor(protected readonly db: Kysely<Database>) {}
+
+  async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
+    for (const batch of q.chunks(entries, q.ROWS_PER_STATEMENT)) {
+      await q.insertHistory(this.db, batch.map((e) => q.historyToRow(scope, domainName, e))).execute();
+    }
+  }
+
+  async keepObjectContent(
+    scope: Scope,
+    domainName: string,
+    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
+  ): Promise<void> {
+    for (const r of refs) await q.keepObjectContent(this.db, scope, domainName, r).execute();
+  }
+}
+
+export function genericRowWriters(db: Kysely<Database>, options: { lockRows: boolean }): RowWriters {
+  return {
+    kind: 'generic',
+    profiles: new GenericProfileRowWriter(db),
+    keys: new GenericKeyIndexWriter(db),
+    objects: new GenericObjectRowWriter(db, options.lockRows),
+    history: new GenericHistoryRowWriter(db),
+  };
+}

@@ -1,0 +1,212 @@
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
+import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { Scope } from '../../../domain/scope.js';
+
+/**
+ * The write path's queries, built once here: the generic writer runs them with values, the SQLite writer
+ * compiles them with placeholders and prepares the text (sqlite.ts), so both run the same SQL.
+ */
+
+export function insertProfiles(db: Kysely<Database>, rows: readonly ProfilesTable[]) {
+  return db.insertInto('profiles').values(rows).onConflict((oc) => oc.doNothing());
+}
+
+export function upsertProfiles(db: Kysely<Database>, rows: readonly ProfilesTable[]) {
+  return db
+    .insertInto('profiles')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'region', 'domain_name', 'profile_id']).doUpdateSet((eb) => ({
+        attributes: eb.ref('excluded.attributes'),
+        attribute_sources: eb.ref('excluded.attribute_sources'),
+        is_inferred: eb.ref('excluded.is_inferred'),
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    );
+}
+
+export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[]) {
+  return db.insertInto('profile_keys').values(rows).onConflict((oc) => oc.doNothing());
+}
+
+export function findKeys(db: Kysely<Database>, scope: Scope, domainName: string, keyName: string, values: readonly string[]) {
+  // `key_name = ? AND key_value IN (...)` is one primary-key seek per value.
+  return db
+    .selectFrom('profile_keys')
+    .select(['key_value', 'profile_id'])
+    .where('account_id', '=', scope.accountId)
+    .where('region', '=', scope.region)
+    .where('domain_name', '=', domainName)
+    .where('key_name', '=', keyName)
+    .where('key_value', 'in', values);
+}
+
+export function findObjects(db: Kysely<Database>, scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {
+  return db
+    .selectFrom('profile_objects')
+    .select(['unique_key', 'profile_id', 'source_updated_at', 'key_values'])
+    .where('account_id', '=', scope.accountId)
+    .where('region', '=', scope.region)
+    .where('domain_name', '=', domainName)
+    .where('object_type_name', '=', objectTypeName)
+    .where('unique_key', 'in', uniqueKeys);
+}
+
+export function storedObjectVersions(db: Kysely<Database>, scope: Scope, domainName: string, objectTypeNames: readonly string[], uniqueKeys: readonly string[]) {
+  return db
+    .selectFrom('profile_objects')
+    .select(['object_type_name', 'unique_key', 'size_bytes', 'source_updated_at'])
+    .where('account_id', '=', scope.accountId)
+    .where('region', '=', scope.region)
+    .where('domain_name', '=', domainName)
+    .where('object_type_name', 'in', objectTypeNames)
+    .where('unique_key', 'in', uniqueKeys);
+}
+
+export function insertObjects(db: Kysely<Database>, rows: readonly ProfileObjectsTable[]) {
+  return db.insertInto('profile_objects').values(rows).onConflict((oc) => oc.doNothing());
+}
+
+/**
+ * The SQL form of domain/staleness.ts's `isStale`, negated: the incoming row (`excluded`) replaces the
+ * stored one unless both have a source time and the incoming one is older.
+ */
+export function notStale(eb: ExpressionBuilder<any, any>) {
+  return eb.or([
+    eb('excluded.source_updated_at', 'is', null),
+    eb('profile_objects.source_updated_at', 'is', null),
+    eb('excluded.source_updated_at', '>=', eb.ref('profile_objects.source_updated_at')),
+  ]);
+}
+
+export function upsertObjects(db: Kysely<Database>, rows: readonly ProfileObjectsTable[]) {
+  return db
+    .insertInto('profile_objects')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .columns(['account_id', 'region', 'domain_name', 'object_type_name', 'unique_key'])
+        .doUpdateSet((eb) => ({
+          profile_id: eb.ref('excluded.profile_id'),
+          object: eb.ref('excluded.object'),
+          source_updated_at: eb.ref('excluded.source_updated_at'),
+          size_bytes: eb.ref('excluded.size_bytes'),
+          key_values: eb.ref('excluded.key_values'),
+          updated_at: eb.ref('excluded.updated_at'),
+        }))
+        .where(notStale),
+    );
+}
+
+export function insertHistory(db: Kysely<Database>, rows: readonly ProfileHistoryTable[]) {
+  return db.insertInto('profile_history').values(rows);
+}
+
+/**
+ * Why a correlated subquery: the text is copied inside the database, in the statement that finds the
+ * records. The records are found through the primary key's (…, profile_id) prefix; `content is null`
+ * and the action keep it to the one record per object that lacks its Content.
+ */
+export function keepObjectContent(
+  db: Kysely<Database>,
+  scope: Scope,
+  domainName: string,
+  ref: { profileId: string; objectTypeName: string; uniqueKey: string },
+) {
+  return db
+    .updateTable('profile_history')
+    .set((eb) => ({
+      content: eb
+        .selectFrom('profile_objects as o')
+        .select('o.object')
+        .whereRef('o.account_id', '=', 'profile_history.account_id')
+        .whereRef('o.region', '=', 'profile_history.region')
+        .whereRef('o.domain_name', '=', 'profile_history.domain_name')
+        .whereRef('o.object_type_name', '=', 'profile_history.object_type_name')
+        .whereRef('o.unique_key', '=', 'profile_history.unique_key'),
+    }))
+    .where('account_id', '=', scope.accountId)
+    .where('region', '=', scope.region)
+    .where('domain_name', '=', domainName)
+    .where('profile_id', '=', ref.profileId)
+    .where('object_type_name', '=', ref.objectTypeName)
+    .where('unique_key', '=', ref.uniqueKey)
+    .where('action_type', '=', 'INGESTED')
+    .where('content', 'is', null);
+}
+
+export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord): ProfilesTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    domain_name: domainName,
+    profile_id: p.profileId,
+    attributes: JSON.stringify(p.attributes),
+    attribute_sources: Object.keys(p.attributeSources).length > 0 ? JSON.stringify(p.attributeSources) : null,
+    is_inferred: p.inferred ? 1 : 0,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+export function keyToRow(scope: Scope, domainName: string, k: ProfileKey): ProfileKeysTable {
+  return { account_id: scope.accountId, region: scope.region, domain_name: domainName, key_name: k.keyName, key_value: k.keyValue, profile_id: k.profileId };
+}
+
+export function objectToRow(scope: Scope, domainName: string, o: ProfileObjectRecord): ProfileObjectsTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    domain_name: domainName,
+    object_type_name: o.objectTypeName,
+    unique_key: o.uniqueKey,
+    profile_id: o.profileId,
+    object: o.object,
+    source_updated_at: o.sourceUpdatedAt ?? null,
+    size_bytes: o.sizeBytes,
+    key_values: JSON.stringify(o.keyValues),
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
+  };
+}
+
+export function historyToRow(scope: Scope, domainName: string, e: ProfileHistoryEntry): ProfileHistoryTable {
+  return {
+    account_id: scope.accountId,
+    region: scope.region,
+    domain_name: domainName,
+    profile_id: e.profileId,
+    record_id: e.recordId,
+    object_type_name: e.objectTypeName,
+    action_type: e.actionType,
+    unique_key: e.uniqueKey ?? null,
+    content: e.content ?? null,
+    performed_by: e.performedBy,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+  };
+}
+
+export function storedRef(r: { unique_key: string; profile_id: string; source_updated_at: number | null; key_values: string | null }): StoredObjectRef {
+  return {
+    uniqueKey: r.unique_key,
+    profileId: r.profile_id,
+    sourceUpdatedAt: r.source_updated_at === null ? undefined : Number(r.source_updated_at),
+    keyValues: r.key_values ? (JSON.parse(r.key_values) as Record<string, string>) : {},
+  };
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Rows per multi-row statement and values per IN list: every statement stays under SQLite's 32,766 and
+ * PostgreSQL's 65,535 bound parameters (12 columns × 1,000 rows = 12,000; an IN list of 5,000 values plus
+ * a few).
+ */
+export const ROWS_PER_STATEMENT = 1000;
+export const VALUES_PER_IN_LIST = 5000;

@@ -1,0 +1,142 @@
+import type { Kysely } from 'kysely';
+import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
+import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { Scope } from '../../../domain/scope.js';
+import { placeholder, placeholderRow, type SqliteStatements } from '../sqlite-statements.js';
+import * as q from './queries.js';
+import { objectKey, type RowWriters, type StoredVersion } from './types.js';
+
+/**
+ * SQLite's write path: the generic writers' queries, compiled by Kysely once with placeholders and
+ * prepared once, then run one row at a time. Only on a transaction's store (sqlite-statements.ts says
+ * why: the statements run on the raw connection, past Kysely's mutex, which the transaction holds).
+ */
+
+const PROFILE_COLUMNS = ['account_id', 'region', 'domain_name', 'profile_id', 'attributes', 'attribute_sources', 'is_inferred', 'created_at', 'updated_at'] as const;
+const KEY_COLUMNS = ['account_id', 'region', 'domain_name', 'key_name', 'key_value', 'profile_id'] as const;
+const OBJECT_COLUMNS = [
+  'account_id', 'region', 'domain_name', 'object_type_name', 'unique_key', 'profile_id', 'object', 'source_updated_at',
+  'size_bytes', 'key_values', 'created_at', 'updated_at',
+] as const;
+const HISTORY_COLUMNS = [
+  'account_id', 'region', 'domain_name', 'profile_id', 'record_id', 'object_type_name', 'action_type', 'unique_key', 'content',
+  'performed_by', 'created_at', 'updated_at',
+] as const;
+
+const P = placeholder;
+const placeholderScope: Scope = { accountId: P('account_id'), region: P('region') };
+
+export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStatements): RowWriters {
+  const st = {
+    insertProfile: () => statements.compiled('insertProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
+    upsertProfile: () => statements.compiled('upsertProfile', () => q.upsertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
+    insertKey: () => statements.compiled('insertKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)])),
+    findKey: () => statements.compiled('findKey', () => q.findKeys(db, placeholderScope, P('domain_name'), P('key_name'), [P('key_value')])),
+    findObject: () =>
+      statements.compiled('findObject', () => q.findObjects(db, placeholderScope, P('domain_name'), P('object_type_name'), [P('unique_key')])),
+    storedObjectVersion: () =>
+      statements.compiled('storedObjectVersion', () =>
+        q.storedObjectVersions(db, placeholderScope, P('domain_name'), [P('object_type_name')], [P('unique_key')]),
+      ),
+    insertObject: () => statements.compiled('insertObject', () => q.insertObjects(db, [placeholderRow<ProfileObjectsTable>(OBJECT_COLUMNS)])),
+    upsertObject: () => statements.compiled('upsertObject', () => q.upsertObjects(db, [placeholderRow<ProfileObjectsTable>(OBJECT_COLUMNS)])),
+    insertHistory: () => statements.compiled('insertHistory', () => q.insertHistory(db, [placeholderRow<ProfileHistoryTable>(HISTORY_COLUMNS)])),
+    keepObjectContent: () =>
+      statements.compiled('keepObjectContent', () =>
+        q.keepObjectContent(db, placeholderScope, P('domain_name'), { profileId: P('profile_id'), objectTypeName: P('object_type_name'), uniqueKey: P('unique_key') }),
+      ),
+  };
+  const where = (scope: Scope, domainName: string) => ({ account_id: scope.accountId, region: scope.region, domain_name: domainName });
+
+  return {
+    kind: 'sqlite',
+    profiles: {
+      async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]) {
+        const { statement, bind } = st.insertProfile();
+        const out = new Set<string>();
+        for (const p of profiles) {
+          if (statement.run(bind(q.profileToRow(scope, domainName, p))).changes === 1) out.add(p.profileId);
+        }
+        return out;
+      },
+      async replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]) {
+        const { statement, bind } = st.upsertProfile();
+        for (const p of profiles) statement.run(bind(q.profileToRow(scope, domainName, p)));
+      },
+    },
+    keys: {
+      async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]) {
+        const { statement, bind } = st.insertKey();
+        for (const k of keys) statement.run(bind(q.keyToRow(scope, domainName, k)));
+      },
+      async find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>) {
+        // One primary-key seek per value, as the IN list does, without building the list's statement.
+        const { statement, bind } = st.findKey();
+        const out: ProfileKey[] = [];
+        const values: Record<string, unknown> = where(scope, domainName);
+        for (const [keyName, keyValues] of valuesByName) {
+          values.key_name = keyName;
+          for (const keyValue of keyValues) {
+            values.key_value = keyValue;
+            for (const r of statement.all(bind(values)) as { profile_id: string }[]) out.push({ keyName, keyValue, profileId: r.profile_id });
+          }
+        }
+        return out;
+      },
+    },
+    objects: {
+      async findExisting(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {
+        const { statement, bind } = st.findObject();
+        const out: StoredObjectRef[] = [];
+        const values: Record<string, unknown> = { ...where(scope, domainName), object_type_name: objectTypeName };
+        for (const key of new Set(uniqueKeys)) {
+          values.unique_key = key;
+          const r = statement.get(bind(values)) as Parameters<typeof q.storedRef>[0] | undefined;
+          if (r) out.push(q.storedRef(r));
+        }
+        return out;
+      },
+      async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]) {
+        const { statement, bind } = st.insertObject();
+        const out = new Set<string>();
+        for (const o of objects) {
+          if (statement.run(bind(q.objectToRow(scope, domainName, o))).changes === 1) out.add(objectKey(o.objectTypeName, o.uniqueKey));
+        }
+        return out;
+      },
+      async storedVersions(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]) {
+        // SQLite has one writer: what is read here cannot change before the replacing upsert.
+        const { statement, bind } = st.storedObjectVersion();
+        const out = new Map<string, StoredVersion>();
+        const values: Record<string, unknown> = where(scope, domainName);
+        for (const o of objects) {
+          values.object_type_name = o.objectTypeName;
+          values.unique_key = o.uniqueKey;
+          const r = statement.get(bind(values)) as { size_bytes: number; source_updated_at: number | null } | undefined;
+          if (r) out.set(objectKey(o.objectTypeName, o.uniqueKey), { sizeBytes: Number(r.size_bytes), sourceUpdatedAt: r.source_updated_at });
+        }
+        return out;
+      },
+      async replace(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]) {
+        const { statement, bind } = st.upsertObject();
+        for (const o of objects) statement.run(bind(q.objectToRow(scope, domainName, o)));
+      },
+    },
+    history: {
+      async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]) {
+        const { statement, bind } = st.insertHistory();
+        for (const e of entries) statement.run(bind(q.historyToRow(scope, domainName, e)));
+      },
+      async keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]) {
+        const { statement, bind } = st.keepObjectContent();
+        const values: Record<string, unknown> = where(scope, domainName);
+        for (const r of refs) {
+          values.profile_id = r.profileId;
+          values.object_type_name = r.objectTypeName;
+          values.unique_key = r.uniqueKey;
+          statement.run(bind(values));
+        }
+      },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { Scope } from '../../../domain/scope.js';
+
+/**
+ * The ingestion write path, one writer per table. The repositories (profiles, objects, history) decide
+ * what to write and keep Stats; a writer only moves rows. Each backend has its own implementation of
+ * the same primitives (generic.ts: plain Kysely; postgres.ts: arrays through `unnest`; sqlite.ts:
+ * prepared statements compiled from the same Kysely queries), picked once, in `rowWritersFor`.
+ */
+export interface ProfileRowWriter {
+  /** Inserts the profiles not stored yet, leaving stored ones alone; returns the ids it inserted. */
+  insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>>;
+  /**
+   * Writes attributes, sources, the inferred flag and updatedAt over the stored profiles (createdAt
+   * kept); a profile deleted meanwhile is inserted again.
+   */
+  replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
+}
+
+export interface KeyIndexWriter {
+  /** Adds index entries; entries already present are left as they are. */
+  insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** The entries holding one of the values of each key name. */
+  find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>): Promise<ProfileKey[]>;
+}
+
+/** What replacing an object changes in Stats: its stored size, and whether the replacement happens. */
+export interface StoredVersion {
+  sizeBytes: number;
+  sourceUpdatedAt: number | null;
+}
+
+export interface ObjectRowWriter {
+  /** The stored objects of one type among `uniqueKeys` (no bodies). */
+  findExisting(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]): Promise<StoredObjectRef[]>;
+  /** Inserts the objects not stored yet; returns `objectKey` of each it inserted. */
+  insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Set<string>>;
+  /**
+   * The stored versions of the objects, by `objectKey`. Where the backend has concurrent writers the
+   * rows stay locked until the transaction ends, so `replace` changes exactly what was read.
+   */
+  storedVersions(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Map<string, StoredVersion>>;
+  /** Inserts or replaces, never replacing a newer source version (domain/staleness.ts). */
+  replace(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void>;
+}
+
+export interface HistoryRowWriter {
+  insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
+  /**
+   * The INGESTED records of these objects that lack their Content take the object's stored text (copied
+   * inside the database: ingestion never reads an object's body to keep its history).
+   */
+  keepObjectContent(
+    scope: Scope,
+    domainName: string,
+    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
+  ): Promise<void>;
+}
+
+export interface RowWriters {
+  /** Which implementation: tests name the one they exercise. */
+  readonly kind: 'generic' | 'postgres' | 'sqlite';
+  readonly profiles: ProfileRowWriter;
+  readonly keys: KeyIndexWriter;
+  readonly objects: ObjectRowWriter;
+  readonly history: HistoryRowWriter;
+}
+
+/** How objects are told apart across types in one batch. */
+export function objectKey(objectTypeName: string, uniqueKey: string): string {
+  return `${objectTypeName}\u0000${uniqueKey}`;
+}
