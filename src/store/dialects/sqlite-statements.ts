@@ -63,16 +63,29 @@ export class SqliteStatements {
     let compiled = this.compiledCache.get(name);
     if (!compiled) {
       const query = build().compile();
-      const names = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(PLACEHOLDER) ? p.slice(PLACEHOLDER.length) : undefined));
-      const constants = query.parameters;
-      compiled = {
-        statement: this.get(query.sql),
-        bind: (values) => names.map((name, i) => (name === undefined ? constants[i] : (values as Record<string, unknown>)[name])),
-      };
+      compiled = { statement: this.get(query.sql), bind: binder(query.parameters) };
       this.compiledCache.set(name, compiled);
     }
     return compiled;
   }
+}
+
+/**
+ * The function that lists a statement's parameters from named values, generated as one array literal
+ * (`v => [v.account_id, v.region, c[2], …]`). Why generated: it runs for every row ingestion writes, and
+ * a literal of property reads costs a fraction of a loop over the names (measured: the generic loop made
+ * SQLite ingestion ~10 % more CPU than the hand-ordered parameter lists it replaced).
+ */
+function binder(parameters: readonly unknown[]): (values: object) => unknown[] {
+  const items = parameters.map((p, i) => {
+    if (typeof p !== 'string' || !p.startsWith(PLACEHOLDER)) return `c[${i}]`;
+    const name = p.slice(PLACEHOLDER.length);
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Invalid parameter name '${name}'.`);
+    return `v.${name}`;
+  });
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the text is built from checked column names only
+  const make = new Function('c', `return (v) => [${items.join(', ')}];`) as (c: readonly unknown[]) => (values: object) => unknown[];
+  return make(parameters);
 }
 
 const statementsByDb = new WeakMap<object, SqliteStatements>();
