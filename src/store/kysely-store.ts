@@ -98,13 +98,18 @@ export class KyselyStore implements Store {
       if (this.capabilities.name === 'postgres' && first.length) {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
       }
+      // The key index names its domains by id (migration 011): an account's entries go first, found
+      // through the ids it is about to lose.
+      if (accountId !== undefined && tables.includes('domain_ids')) {
+        await sql`DELETE FROM profile_keys WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
+      }
       for (const table of ordered) {
         if (accountId !== undefined) await sql`DELETE FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(trx);
         else if (table === 'settings') await trx.deleteFrom('settings').where('key', '!=', 'page_token_secret').execute();
         else await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
       }
     });
-    return ordered;
+    return accountId !== undefined && tables.includes('domain_ids') ? ['profile_keys', ...ordered] : ordered;
   }
 
   /** Tables with an account_id column, from the catalog for the same reason as tableNames. */

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables as Kysely sees them. Times are epoch milliseconds (bigint), structured values JSON text:
  * the two dialects agree on both. Every table leads with (account_id, region): nothing is ever read
@@ -13,6 +15,7 @@ export interface Database {
   integrations: IntegrationsTable;
   connector_profiles: ConnectorProfilesTable;
   profile_keys: ProfileKeysTable;
+  domain_ids: DomainIdsTable;
   workflows: WorkflowsTable;
   workflow_steps: WorkflowStepsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -99,12 +102,21 @@ export interface DomainStatsTable extends Scoped {
   total_size: number;
 }
 
-/** The key index an object finds its profile by (002). */
-export interface ProfileKeysTable extends Scoped {
-  domain_name: string;
+/**
+ * The key index an object finds its profile by (002), keyed by the domain's integer id (011): the one
+ * table not led by (account_id, region), which `domain_ids` stands for.
+ */
+export interface ProfileKeysTable {
+  domain_id: number;
   key_name: string;
   key_value: string;
   profile_id: string;
+}
+
+/** The integer id of each domain the key index holds entries for; never reused (011). */
+export interface DomainIdsTable extends Scoped {
+  domain_id: Generated<number>;
+  domain_name: string;
 }
 
 export interface WorkflowsTable extends Scoped {

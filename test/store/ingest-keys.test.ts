@@ -182,8 +182,8 @@ for (const backend of await availableBackends()) {
       await t.store.profiles.addKeys(home, d, [{ keyName: '_lookup', keyValue: 'L-5', profileId: a.profileId }]);
       const [c] = await put(d, type, [{ Id: '3', Loyalty: 'L-5' }]);
       assert.equal(c.profileId, a.profileId, 'it looks up what is indexed');
-      const keys = await t.store.db.selectFrom('profile_keys').select('key_value')
-        .where('domain_name', '=', d).where('key_name', '=', '_lookup').execute();
+      const keys = await t.store.db.selectFrom('profile_keys').innerJoin('domain_ids', 'domain_ids.domain_id', 'profile_keys.domain_id')
+        .select('key_value').where('domain_ids.domain_name', '=', d).where('key_name', '=', '_lookup').execute();
       assert.deepEqual(keys.map((k) => k.key_value), ['L-5']);
     });
 

@@ -31,8 +31,20 @@ function objectType(name: string, extra: Partial<ObjectTypeRecord> = {}): Object
 }
 
 async function count(t: TestStore, table: 'profiles' | 'profile_objects' | 'profile_keys', domainName: string): Promise<number> {
+  if (table === 'profile_keys') {
+    // The key index names its domain by id (migration 011).
+    const keys = await t.store.db
+      .selectFrom('profile_keys')
+      .innerJoin('domain_ids', 'domain_ids.domain_id', 'profile_keys.domain_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('domain_ids.account_id', '=', home.accountId)
+      .where('domain_ids.region', '=', home.region)
+      .where('domain_ids.domain_name', '=', domainName)
+      .executeTakeFirstOrThrow();
+    return Number(keys.n);
+  }
   const row = await t.store.db
-    .selectFrom(table)
+    .selectFrom(table as 'profiles' | 'profile_objects')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('account_id', '=', home.accountId)
     .where('region', '=', home.region)

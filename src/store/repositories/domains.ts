@@ -4,6 +4,7 @@ import type { DomainRecord, DomainRepository, DomainStats } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
 import { fromJson, toJson } from './json.js';
+import { domainIdOf } from '../dialects/row-writers/queries.js';
 
 /** Tables whose rows belong to a domain and go with it when it is deleted. */
 const DOMAIN_CHILD_TABLES = [
@@ -12,7 +13,6 @@ const DOMAIN_CHILD_TABLES = [
   'object_types',
   'profiles',
   'profile_objects',
-  'profile_keys',
   'profile_history',
   'profile_extra_keys',
   'integrations',
@@ -59,6 +59,15 @@ export class KyselyDomainRepository implements DomainRepository {
 
   async delete(scope: Scope, domainName: string): Promise<boolean> {
     this.ledger.discard(scope, domainName);
+    // The key index names the domain by its id (migration 011): its entries, then the id, which is never
+    // given again, so a domain created later under this name starts with an empty index.
+    await this.db.deleteFrom('profile_keys').where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
+    await this.db
+      .deleteFrom('domain_ids')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .execute();
     for (const table of DOMAIN_CHILD_TABLES) {
       await this.db
         .deleteFrom(table)

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { RowWriters } from '../dialects/row-writers/index.js';
-import { chunks, ROWS_PER_STATEMENT, VALUES_PER_IN_LIST } from '../dialects/row-writers/queries.js';
+import { chunks, domainIdOf, ROWS_PER_STATEMENT, VALUES_PER_IN_LIST } from '../dialects/row-writers/queries.js';
 import { objectKey } from '../dialects/row-writers/types.js';
 import { isStale } from '../../domain/staleness.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
@@ -85,9 +85,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       .selectFrom('profile_keys')
       .select('profile_id')
       .distinct()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
+      .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
       .where('key_name', '=', keyName)
       .where('key_value', 'in', [...new Set(values)]);
     if (afterProfileId !== undefined) query = query.where('profile_id', '>', afterProfileId);
@@ -106,9 +104,7 @@ export class KyselyProfileRepository implements ProfileRepository {
     const rows = await this.db
       .selectFrom('profile_keys')
       .select(['key_value', 'profile_id'])
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
+      .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
       .where('key_name', '=', keyName)
       .where('key_value', 'in', [...new Set(values)])
       .where('profile_id', 'in', [...new Set(profileIds)])
@@ -144,9 +140,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
         await this.db
           .deleteFrom('profile_keys')
-          .where('account_id', '=', scope.accountId)
-          .where('region', '=', scope.region)
-          .where('domain_name', '=', domainName)
+          .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
           .where('key_name', '=', group.keyName)
           .where('key_value', 'in', values)
           .where('profile_id', '=', group.profileId)

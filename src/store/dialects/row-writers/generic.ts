@@ -39,9 +39,18 @@ export class GenericProfileRowWriter implements ProfileRowWriter {
 export class GenericKeyIndexWriter implements KeyIndexWriter {
   constructor(protected readonly db: Kysely<Database>) {}
 
+  async domainId(scope: Scope, domainName: string, create: boolean): Promise<number | undefined> {
+    const found = await q.domainIdOf(this.db, scope, domainName).executeTakeFirst();
+    if (found || !create) return found && Number(found.domain_id);
+    await q.addDomainId(this.db, scope, domainName).execute();
+    return Number((await q.domainIdOf(this.db, scope, domainName).executeTakeFirstOrThrow()).domain_id);
+  }
+
   async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const domainId = (await this.domainId(scope, domainName, true)) as number;
     for (const batch of q.chunks(keys, q.ROWS_PER_STATEMENT)) {
-      await q.insertKeys(this.db, batch.map((k) => q.keyToRow(scope, domainName, k))).execute();
+      await q.insertKeys(this.db, batch.map((k) => q.keyToRow(domainId, k))).execute();
     }
   }
 
@@ -49,9 +58,12 @@ export class GenericKeyIndexWriter implements KeyIndexWriter {
     // One query per key name (a batch has a handful): where `key_name IN (...) AND key_value IN (...)`
     // would seek every name × value pair.
     const out: ProfileKey[] = [];
+    if (valuesByName.size === 0) return out;
+    const domainId = await this.domainId(scope, domainName, false);
+    if (domainId === undefined) return out;
     for (const [keyName, values] of valuesByName) {
       for (const some of q.chunks([...values], q.VALUES_PER_IN_LIST)) {
-        for (const r of await q.findKeys(this.db, scope, domainName, keyName, some).execute()) {
+        for (const r of await q.findKeys(this.db, domainId, keyName, some).execute()) {
           out.push({ keyName, keyValue: r.key_value, profileId: r.profile_id });
         }
       }

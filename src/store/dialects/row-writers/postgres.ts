@@ -30,9 +30,11 @@ class PostgresProfileRowWriter extends GenericProfileRowWriter {
 
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
   override async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const domainId = (await this.domainId(scope, domainName, true)) as number;
     for (const batch of chunks(keys, ROWS_PER_STATEMENT * 5)) {
-      await sql`insert into profile_keys (account_id, region, domain_name, key_name, key_value, profile_id)
-        select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${batch.map((k) => k.keyName)}::text[],
+      await sql`insert into profile_keys (domain_id, key_name, key_value, profile_id)
+        select ${domainId}::int8, * from unnest(${batch.map((k) => k.keyName)}::text[],
           ${batch.map((k) => k.keyValue)}::text[], ${batch.map((k) => k.profileId)}::text[])
         on conflict do nothing`.execute(this.db);
     }

@@ -26,18 +26,37 @@ export function upsertProfiles(db: Kysely<Database>, rows: readonly ProfilesTabl
     );
 }
 
+/**
+ * The key index's id of a domain (migration 011), as a scalar subquery: the index's reads name their
+ * domain with it in the same statement. No row (no entry ever written for the domain) matches nothing.
+ */
+export function domainIdOf(db: Kysely<Database>, scope: Scope, domainName: string) {
+  return db
+    .selectFrom('domain_ids')
+    .select('domain_id')
+    .where('account_id', '=', scope.accountId)
+    .where('region', '=', scope.region)
+    .where('domain_name', '=', domainName);
+}
+
+/** Gives the domain an id in the key index if it has none yet (ids are allocated, never reused). */
+export function addDomainId(db: Kysely<Database>, scope: Scope, domainName: string) {
+  return db
+    .insertInto('domain_ids')
+    .values({ account_id: scope.accountId, region: scope.region, domain_name: domainName })
+    .onConflict((oc) => oc.doNothing());
+}
+
 export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[]) {
   return db.insertInto('profile_keys').values(rows).onConflict((oc) => oc.doNothing());
 }
 
-export function findKeys(db: Kysely<Database>, scope: Scope, domainName: string, keyName: string, values: readonly string[]) {
+export function findKeys(db: Kysely<Database>, domainId: number, keyName: string, values: readonly string[]) {
   // `key_name = ? AND key_value IN (...)` is one primary-key seek per value.
   return db
     .selectFrom('profile_keys')
     .select(['key_value', 'profile_id'])
-    .where('account_id', '=', scope.accountId)
-    .where('region', '=', scope.region)
-    .where('domain_name', '=', domainName)
+    .where('domain_id', '=', domainId)
     .where('key_name', '=', keyName)
     .where('key_value', 'in', values);
 }
@@ -150,8 +169,8 @@ export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord)
   };
 }
 
-export function keyToRow(scope: Scope, domainName: string, k: ProfileKey): ProfileKeysTable {
-  return { account_id: scope.accountId, region: scope.region, domain_name: domainName, key_name: k.keyName, key_value: k.keyValue, profile_id: k.profileId };
+export function keyToRow(domainId: number, k: ProfileKey): ProfileKeysTable {
+  return { domain_id: domainId, key_name: k.keyName, key_value: k.keyValue, profile_id: k.profileId };
 }
 
 export function objectToRow(scope: Scope, domainName: string, o: ProfileObjectRecord): ProfileObjectsTable {

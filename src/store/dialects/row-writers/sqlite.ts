@@ -13,7 +13,7 @@ import { objectKey, type RowWriters, type StoredVersion } from './types.js';
  */
 
 const PROFILE_COLUMNS = ['account_id', 'region', 'domain_name', 'profile_id', 'attributes', 'attribute_sources', 'is_inferred', 'created_at', 'updated_at'] as const;
-const KEY_COLUMNS = ['account_id', 'region', 'domain_name', 'key_name', 'key_value', 'profile_id'] as const;
+const KEY_COLUMNS = ['domain_id', 'key_name', 'key_value', 'profile_id'] as const;
 const OBJECT_COLUMNS = [
   'account_id', 'region', 'domain_name', 'object_type_name', 'unique_key', 'profile_id', 'object', 'source_updated_at',
   'size_bytes', 'key_values', 'created_at', 'updated_at',
@@ -31,7 +31,9 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     insertProfile: () => statements.compiled('insertProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
     upsertProfile: () => statements.compiled('upsertProfile', () => q.upsertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
     insertKey: () => statements.compiled('insertKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)])),
-    findKey: () => statements.compiled('findKey', () => q.findKeys(db, placeholderScope, P('domain_name'), P('key_name'), [P('key_value')])),
+    domainId: () => statements.compiled('domainId', () => q.domainIdOf(db, placeholderScope, P('domain_name'))),
+    addDomainId: () => statements.compiled('addDomainId', () => q.addDomainId(db, placeholderScope, P('domain_name'))),
+    findKey: () => statements.compiled('findKey', () => q.findKeys(db, P('domain_id') as unknown as number, P('key_name'), [P('key_value')])),
     findObject: () =>
       statements.compiled('findObject', () => q.findObjects(db, placeholderScope, P('domain_name'), P('object_type_name'), [P('unique_key')])),
     storedObjectVersion: () =>
@@ -65,15 +67,31 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
       },
     },
     keys: {
+      async domainId(scope: Scope, domainName: string, create: boolean) {
+        const find = st.domainId();
+        const values = where(scope, domainName);
+        let found = find.statement.get(find.bind(values)) as { domain_id: number } | undefined;
+        if (!found && create) {
+          const add = st.addDomainId();
+          add.statement.run(add.bind(values));
+          found = find.statement.get(find.bind(values)) as { domain_id: number };
+        }
+        return found && Number(found.domain_id);
+      },
       async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]) {
+        if (keys.length === 0) return;
+        const domainId = (await this.domainId(scope, domainName, true)) as number;
         const { statement, bind } = st.insertKey();
-        for (const k of keys) statement.run(bind(q.keyToRow(scope, domainName, k)));
+        for (const k of keys) statement.run(bind(q.keyToRow(domainId, k)));
       },
       async find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>) {
         // One primary-key seek per value, as the IN list does, without building the list's statement.
-        const { statement, bind } = st.findKey();
         const out: ProfileKey[] = [];
-        const values: Record<string, unknown> = where(scope, domainName);
+        if (valuesByName.size === 0) return out;
+        const domainId = await this.domainId(scope, domainName, false);
+        if (domainId === undefined) return out;
+        const { statement, bind } = st.findKey();
+        const values: Record<string, unknown> = { domain_id: domainId };
         for (const [keyName, keyValues] of valuesByName) {
           values.key_name = keyName;
           for (const keyValue of keyValues) {

@@ -18,6 +18,8 @@ export interface ProfileRowWriter {
 }
 
 export interface KeyIndexWriter {
+  /** The domain's id in the key index (migration 011); with `create`, one is allocated when it has none. */
+  domainId(scope: Scope, domainName: string, create: boolean): Promise<number | undefined>;
   /** Adds index entries; entries already present are left as they are. */
   insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   /** The entries holding one of the values of each key name. */
