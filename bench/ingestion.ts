@@ -2,7 +2,8 @@
 // (UNIQUE Id, PROFILE Email), engine in auto mode; records per second from CreateIntegrationWorkflow to
 // COMPLETE (polling GetWorkflow) and the service's peak RSS (VmHWM). Limit: the same final rows inserted
 // straight through the same driver, in the order ingestion wrote them (bench/lib/ingest-limit.ts); on
-// SQLite the same copy with the key index sorted is reported beside it. Targets (SQLite): ≥ 0.35 of the limit,
+// SQLite the same copy with the key index sorted is reported beside it, and on both the old layout's limit (the
+// same rows with the key index as laid out before migration 011). Targets (SQLite): ≥ 0.35 of the limit,
 // ≥ 50,000 records/s, peak RSS ≤ 300 MB; and the same RSS at 5,000,000 records (--records 5000000, no limit).
 // Run: npm run bench -- ingestion [--backend sqlite|postgres] [--records 1000000] [--workflows 1]
 //      [--cpu-prof DIR] (profile the service; top self time printed) [--no-limit]
@@ -27,27 +28,34 @@ async function main() {
   let limit: LimitResult | undefined;
   /** SQLite only: the same copy with the key index in primary-key order, for comparison (not the limit). */
   let sortedLimit: LimitResult | undefined;
+  /** The same rows with the key index as laid out before migration 011 (the old layout's limit). */
+  let oldLayoutLimit: LimitResult | undefined;
   if (backend === 'sqlite') {
     const d = tempDir('pf-bench-ingest-');
     const l = tempDir('pf-bench-ingest-limit-');
     const k = tempDir('pf-bench-ingest-limit-sorted-');
+    const o = tempDir('pf-bench-ingest-limit-old-');
     try {
       run = await runIngestion({ backend, store: d.dir, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
       if (withLimit) {
         limit = sqliteLimit(join(d.dir, 'profileflow.db'), l.dir, 'arrival');
         l.remove();
         sortedLimit = sqliteLimit(join(d.dir, 'profileflow.db'), k.dir, 'key');
+        k.remove();
+        oldLayoutLimit = sqliteLimit(join(d.dir, 'profileflow.db'), o.dir, 'arrival', 'before-011');
       }
     } finally {
       d.remove();
       l.remove();
       k.remove();
+      o.remove();
     }
   } else {
-    [run, limit] = await withPgSchema('ingest', async (schema, url) => {
+    [run, limit, oldLayoutLimit] = await withPgSchema('ingest', async (schema, url) => {
       const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
       const lim = withLimit ? await withPgSchema('ingestlimit', (target) => postgresLimit(url, schema, target)) : undefined;
-      return [r, lim] as const;
+      const old = withLimit ? await withPgSchema('ingestlimitold', (target) => postgresLimit(url, schema, target, 'before-011')) : undefined;
+      return [r, lim, old] as const;
     });
   }
   const limitRate = limit ? RECORDS / limit.seconds : undefined;
@@ -62,6 +70,7 @@ async function main() {
     limitPerS: limitRate ? Math.round(limitRate) : '-',
     ratio: ratio ? round(ratio, 3) : '-',
     ratioTarget: RATIO_TARGET,
+    ...(oldLayoutLimit ? { oldLayoutLimitPerS: Math.round(RECORDS / oldLayoutLimit.seconds), ratioToOldLayout: round(run.recordsPerSecond / (RECORDS / oldLayoutLimit.seconds), 3) } : {}),
     ...(sortedLimit ? { sortedKeysLimitPerS: Math.round(RECORDS / sortedLimit.seconds), ratioToSorted: round(run.recordsPerSecond / (RECORDS / sortedLimit.seconds), 3) } : {}),
     peakRssMb: peak,
     rssLimitMb: RSS_LIMIT_MB,
@@ -72,6 +81,7 @@ async function main() {
   };
   printTable(`ingestion (${backend})`, [row]);
   if (limit) process.stdout.write(`limit: ${limit.method}; rows ${JSON.stringify(limit.rows)} in ${limit.seconds.toFixed(2)} s\n`);
+  if (oldLayoutLimit) process.stdout.write(`old layout's limit: ${oldLayoutLimit.method}, in ${oldLayoutLimit.seconds.toFixed(2)} s\n`);
   if (sortedLimit) process.stdout.write(`for comparison, not the limit: ${sortedLimit.method}, in ${sortedLimit.seconds.toFixed(2)} s\n`);
   if (run.profile) printTable(`ingestion profile: top self time of the service (${run.profile.totalMs} ms sampled)`, run.profile.lines as unknown as Record<string, unknown>[]);
   const name = flags.name ? String(flags.name) : `ingestion-${backend}${RECORDS !== 1_000_000 ? `-${RECORDS}` : ''}`;
@@ -82,6 +92,7 @@ async function main() {
     run,
     limit,
     sortedLimit,
+    oldLayoutLimit,
     targets: { ratio: RATIO_TARGET, recordsPerSecondSqlite: RATE_TARGET, peakRssMb: RSS_LIMIT_MB },
   });
   process.stdout.write(`\nwrote ${file}\n`);

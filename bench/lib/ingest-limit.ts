@@ -14,6 +14,27 @@ import { DIST_MAIN } from './common.js';
 
 const NOT_INGESTION = new Set(['workflows', 'workflow_steps', 'settings', 'domains', 'object_types', 'connector_profiles', 'integrations', 'tags']);
 
+/**
+ * `before-011`: the same rows with the key index as it was laid out before migration 011, the
+ * (account_id, region, domain_name) texts at the head of every row instead of the domain's integer id;
+ * the limit of the old layout, measured beside the current one's.
+ */
+export type LimitLayout = 'current' | 'before-011';
+
+const OLD_KEY_COLUMNS = ['account_id', 'region', 'domain_name', 'key_name', 'key_value', 'profile_id'];
+
+/** The key rows re-keyed by domain texts, and domain_ids dropped (it did not exist). */
+function toOldLayout<T extends { table: string; columns: C[]; rows: unknown[][] }, C>(data: T[], column: (name: string) => C, nameOf: (c: C) => string): T[] {
+  const ids = data.find((d) => d.table === 'domain_ids');
+  const keys = data.find((d) => d.table === 'profile_keys');
+  if (!ids || !keys) return data;
+  const col = (d: T, name: string) => d.columns.findIndex((c) => nameOf(c) === name);
+  const domains = new Map(ids.rows.map((r) => [Number(r[col(ids, 'domain_id')]), [r[col(ids, 'account_id')], r[col(ids, 'region')], r[col(ids, 'domain_name')]]]));
+  const [d, n, v, p] = ['domain_id', 'key_name', 'key_value', 'profile_id'].map((name) => col(keys, name));
+  const oldKeys = { ...keys, columns: OLD_KEY_COLUMNS.map(column), rows: keys.rows.map((r) => [...(domains.get(Number(r[d])) as unknown[]), r[n], r[v], r[p]]) };
+  return data.filter((x) => x !== ids).map((x) => (x === keys ? oldKeys : x));
+}
+
 export interface LimitResult {
   seconds: number;
   rows: Record<string, number>;
@@ -29,19 +50,25 @@ export interface LimitResult {
  * so that is the order they were written in. `key`: the plain scan (what this limit did before), kept
  * for comparison.
  */
-export function sqliteLimit(sourceFile: string, targetDir: string, order: 'arrival' | 'key' = 'arrival'): LimitResult {
+export function sqliteLimit(sourceFile: string, targetDir: string, order: 'arrival' | 'key' = 'arrival', layout: LimitLayout = 'current'): LimitResult {
   execFileSync(process.execPath, [DIST_MAIN, 'migrate', '--data-dir', targetDir], { stdio: 'ignore' });
   const src = new Sqlite(sourceFile, { readonly: true });
   const tables = (src.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`).pluck().all() as string[])
     .filter((t) => !NOT_INGESTION.has(t))
     .filter((t) => (src.prepare(`select count(*) from "${t}"`).pluck().get() as number) > 0);
-  const data = tables.map((t) => {
+  let data = tables.map((t) => {
     const withoutRowid = /without\s+rowid/i.test(src.prepare(`select sql from sqlite_master where name = ?`).pluck().get(t) as string);
     const stmt = src.prepare(`select * from "${t}"${order === 'arrival' && withoutRowid ? ' order by profile_id' : ''}`).raw(true);
     return { table: t, columns: stmt.columns().map((c) => c.name), rows: stmt.all() as unknown[][] };
   });
   src.close();
   const dst = new Sqlite(join(targetDir, 'profileflow.db'));
+  if (layout === 'before-011') {
+    data = toOldLayout(data, (name) => name, (c) => c);
+    dst.exec(`drop table profile_keys; create table profile_keys (account_id text not null, region text not null, domain_name text not null,
+      key_name text not null, key_value text not null, profile_id text not null,
+      constraint profile_keys_pk primary key (account_id, region, domain_name, key_name, key_value, profile_id)) without rowid`);
+  }
   dst.pragma('journal_mode = WAL');
   dst.pragma('synchronous = NORMAL');
   dst.pragma('wal_autocheckpoint = 16384');
@@ -58,11 +85,11 @@ export function sqliteLimit(sourceFile: string, targetDir: string, order: 'arriv
   return {
     seconds,
     rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])),
-    method: `better-sqlite3: one prepared INSERT per table, one transaction, rows in ${order === 'arrival' ? 'the order ingestion wrote them' : 'primary-key order'}`,
+    method: `better-sqlite3: one prepared INSERT per table, one transaction, rows in ${order === 'arrival' ? 'the order ingestion wrote them' : 'primary-key order'}${layout === 'before-011' ? ', key index as laid out before 011' : ''}`,
   };
 }
 
-export async function postgresLimit(url: string, sourceSchema: string, targetSchema: string): Promise<LimitResult> {
+export async function postgresLimit(url: string, sourceSchema: string, targetSchema: string, layout: LimitLayout = 'current'): Promise<LimitResult> {
   const base = url.replace(/[?&]schema=[^&]*/, '');
   const targetUrl = `${base}${base.includes('?') ? '&' : '?'}schema=${targetSchema}`;
   execFileSync(process.execPath, [DIST_MAIN, 'migrate', '--database-url', targetUrl], { stdio: 'ignore' });
@@ -73,7 +100,7 @@ export async function postgresLimit(url: string, sourceSchema: string, targetSch
   ).rows
     .map((r) => r.table_name as string)
     .filter((t) => !NOT_INGESTION.has(t));
-  const data: { table: string; columns: { name: string; type: string }[]; rows: unknown[][] }[] = [];
+  let data: { table: string; columns: { name: string; type: string }[]; rows: unknown[][] }[] = [];
   for (const t of tables) {
     const cols = (
       await src.query(`select column_name, udt_name from information_schema.columns where table_schema = $1 and table_name = $2 order by ordinal_position`, [sourceSchema, t])
@@ -84,6 +111,12 @@ export async function postgresLimit(url: string, sourceSchema: string, targetSch
   await src.end();
   const dst = new pg.Client({ connectionString: base, options: `-c search_path="${targetSchema}"` });
   await dst.connect();
+  if (layout === 'before-011') {
+    data = toOldLayout(data, (name) => ({ name, type: 'text' }), (c) => c.name);
+    await dst.query(`drop table profile_keys; create table profile_keys (account_id text not null, region text not null, domain_name text not null,
+      key_name text not null, key_value text not null, profile_id text not null,
+      constraint profile_keys_pk primary key (account_id, region, domain_name, key_name, key_value, profile_id))`);
+  }
   const started = performance.now();
   await dst.query('BEGIN');
   for (const d of data) {
@@ -96,5 +129,5 @@ export async function postgresLimit(url: string, sourceSchema: string, targetSch
   await dst.query('COMMIT');
   const seconds = (performance.now() - started) / 1000;
   await dst.end();
-  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: 'pg: INSERT … SELECT FROM unnest(arrays), 10,000 rows per statement, one transaction (pg-copy-streams not installed, so no COPY)' };
+  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: `pg: INSERT … SELECT FROM unnest(arrays), 10,000 rows per statement, one transaction (pg-copy-streams not installed, so no COPY)${layout === 'before-011' ? ', key index as laid out before 011' : ''}` };
 }
