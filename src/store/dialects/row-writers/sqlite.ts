@@ -81,8 +81,8 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
       async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]) {
         if (keys.length === 0) return;
         const domainId = (await this.domainId(scope, domainName, true)) as number;
-        const { statement, bind } = st.insertKey();
-        for (const k of keys) statement.run(bind(q.keyToRow(domainId, k)));
+        const insert = st.insertKey().positional(...KEY_COLUMNS);
+        for (const k of keys) insert.run(domainId, k.keyName, k.keyValue, k.profileId);
       },
       async find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>) {
         // One primary-key seek per value, as the IN list does, without building the list's statement.
@@ -90,13 +90,10 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         if (valuesByName.size === 0) return out;
         const domainId = await this.domainId(scope, domainName, false);
         if (domainId === undefined) return out;
-        const { statement, bind } = st.findKey();
-        const values: Record<string, unknown> = { domain_id: domainId };
+        const find = st.findKey().positional('domain_id', 'key_name', 'key_value');
         for (const [keyName, keyValues] of valuesByName) {
-          values.key_name = keyName;
           for (const keyValue of keyValues) {
-            values.key_value = keyValue;
-            for (const r of statement.all(bind(values)) as { profile_id: string }[]) out.push({ keyName, keyValue, profileId: r.profile_id });
+            for (const r of find.all(domainId, keyName, keyValue) as { profile_id: string }[]) out.push({ keyName, keyValue, profileId: r.profile_id });
           }
         }
         return out;
@@ -115,10 +112,14 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         return out;
       },
       async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]) {
-        const { statement, bind } = st.insertObject();
+        const insert = st.insertObject().positional(...OBJECT_COLUMNS);
         const out = new Set<string>();
         for (const o of objects) {
-          if (statement.run(bind(q.objectToRow(scope, domainName, o))).changes === 1) out.add(objectKey(o.objectTypeName, o.uniqueKey));
+          const changes = insert.run(
+            scope.accountId, scope.region, domainName, o.objectTypeName, o.uniqueKey, o.profileId, o.object, o.sourceUpdatedAt ?? null,
+            o.sizeBytes, JSON.stringify(o.keyValues), o.createdAt, o.updatedAt,
+          ).changes;
+          if (changes === 1) out.add(objectKey(o.objectTypeName, o.uniqueKey));
         }
         return out;
       },
@@ -142,8 +143,13 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     },
     history: {
       async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]) {
-        const { statement, bind } = st.insertHistory();
-        for (const e of entries) statement.run(bind(q.historyToRow(scope, domainName, e)));
+        const insert = st.insertHistory().positional(...HISTORY_COLUMNS);
+        for (const e of entries) {
+          insert.run(
+            scope.accountId, scope.region, domainName, e.profileId, e.recordId, e.objectTypeName, e.actionType, e.uniqueKey ?? null,
+            e.content ?? null, e.performedBy, e.createdAt, e.updatedAt,
+          );
+        }
       },
       async keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]) {
         const { statement, bind } = st.keepObjectContent();
