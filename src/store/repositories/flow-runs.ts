@@ -126,8 +126,9 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
       let q = repo.db
         .updateTable('flow_runs')
         .set({
-          status: sql`case when lease_expires_at is not null and lease_expires_at > ${now} then 'CancelStarted' else 'Canceled' end`,
-          ended_at: sql`case when lease_expires_at is not null and lease_expires_at > ${now} then null else ${now} end`,
+          status: sql`case when lease_expires_at is not null and lease_expires_at > cast(${now} as bigint) then 'CancelStarted' else 'Canceled' end`,
+          // The casts: PostgreSQL types a bound parameter inside CASE as text otherwise.
+          ended_at: sql`case when lease_expires_at is not null and lease_expires_at > cast(${now} as bigint) then null else cast(${now} as bigint) end`,
           error_message: message,
           updated_at: now,
         })
