@@ -1,6 +1,6 @@
 import { newProfileId } from '../domain/ids.js';
 import type { CreateProfileRequest, CreateProfileResponse } from '../api/shapes.generated.js';
-import { standardProfileKeys } from '../domain/object-type-mapping.js';
+import { standardProfileKeys } from '../domain/object-type-mapping/index.js';
 import type { ProfileRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
