@@ -3,7 +3,8 @@ import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowRespons
 import { newWorkflowId } from '../domain/ids.js';
 import { requireRunnableTasks } from '../domain/flow-tasks.js';
 import { sourceObjectOf } from '../domain/source-flow.js';
-import { iso, newStep, planWindows } from '../domain/workflow-plan.js';
+import { iso } from '../domain/workflow-plan/format.js';
+import { newStep, planWindows } from '../domain/workflow-plan/windows.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 

@@ -1,5 +1,5 @@
 import type { GetWorkflowRequest, GetWorkflowResponse } from '../api/shapes.generated.js';
-import { clip255 } from '../domain/workflow-plan.js';
+import { clip255 } from '../domain/workflow-plan/format.js';
 import type { Handler } from './context.js';
 import { requireWorkflow } from './workflows-common.js';
 
