@@ -23,7 +23,8 @@
  *    (unless another Map keeps it).
  */
 import { BadRequestException } from '../api/errors.js';
-import type { ConnectorOperator, SourceConnectorType, Task } from '../api/shapes.generated.js';
+import type { SourceConnectorType, Task } from '../api/shapes.generated.js';
+import { CONNECTOR_MEMBER } from './connector-member.js';
 import { getOwn, setOwn } from './own-properties.js';
 
 export type TaskRecord = Record<string, unknown>;
@@ -48,15 +49,6 @@ export interface CompileOptions {
   /** The flow's SourceFlowConfig.ConnectorType: each ConnectorOperator must name its member. */
   connectorType?: SourceConnectorType;
 }
-
-/** The model spells the enum `Servicenow` but the ConnectorOperator member `ServiceNow`. */
-const OPERATOR_MEMBER: Record<SourceConnectorType, keyof ConnectorOperator> = {
-  Salesforce: 'Salesforce',
-  Marketo: 'Marketo',
-  Zendesk: 'Zendesk',
-  Servicenow: 'ServiceNow',
-  S3: 'S3',
-};
 
 const FILTER_COMPARISONS = [
   'LESS_THAN',
@@ -391,8 +383,8 @@ function operatorOf(
     return null;
   }
   const [member, operator] = members[0] as [string, string];
-  if (options.connectorType && member !== OPERATOR_MEMBER[options.connectorType]) {
-    problem(`ConnectorOperator.${member} does not fit ConnectorType ${options.connectorType}; use ConnectorOperator.${OPERATOR_MEMBER[options.connectorType]}.`);
+  if (options.connectorType && member !== CONNECTOR_MEMBER[options.connectorType]) {
+    problem(`ConnectorOperator.${member} does not fit ConnectorType ${options.connectorType}; use ConnectorOperator.${CONNECTOR_MEMBER[options.connectorType]}.`);
     return null;
   }
   if (!rules.operators.includes(operator)) {

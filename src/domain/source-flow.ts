@@ -1,14 +1,6 @@
 import { BadRequestException } from '../api/errors.js';
-import type { SourceConnectorType, SourceFlowConfig, Task } from '../api/shapes.generated.js';
-
-/** The model spells the enum `Servicenow` but the member `ServiceNow` (SPEC §7.6). */
-const PROPERTIES_MEMBER: Record<SourceConnectorType, 'Salesforce' | 'Marketo' | 'Zendesk' | 'ServiceNow' | 'S3'> = {
-  Salesforce: 'Salesforce',
-  Marketo: 'Marketo',
-  Zendesk: 'Zendesk',
-  Servicenow: 'ServiceNow',
-  S3: 'S3',
-};
+import type { SourceFlowConfig, Task } from '../api/shapes.generated.js';
+import { CONNECTOR_MEMBER } from './connector-member.js';
 
 export interface SourceObject {
   object: string;
@@ -19,7 +11,7 @@ export interface SourceObject {
 
 /** What a flow reads: the object (or bucket and prefix) named under the ConnectorType's own member. */
 export function sourceObjectOf(config: SourceFlowConfig): SourceObject {
-  const member = PROPERTIES_MEMBER[config.ConnectorType];
+  const member = CONNECTOR_MEMBER[config.ConnectorType];
   const props = config.SourceConnectorProperties as Record<string, Record<string, unknown> | undefined>;
   const own = props[member];
   if (!own) {
