@@ -435,18 +435,18 @@ function marketoTime(ms: number): string {
 }
 
 function decodeCursor(text: string, windows: number): MarketoCursor {
-  const c = decodeJsonCursor('Marketo', text);
-  const ok =
-    Number.isSafeInteger(c.w) &&
-    (c.w as number) >= 0 &&
-    (c.w as number) <= windows &&
-    (c.e === undefined ||
-      (typeof c.e === 'string' &&
-        Number.isSafeInteger(c.o) &&
-        (c.o as number) > 0 &&
-        Number.isSafeInteger(c.n) &&
-        Array.isArray(c.h) &&
-        c.h.every((h) => typeof h === 'string')));
-  if (!ok) throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the Marketo source issued.`);
-  return c as unknown as MarketoCursor;
+  return decodeJsonCursor('Marketo', text, (c) => {
+    const ok =
+      Number.isSafeInteger(c.w) &&
+      (c.w as number) >= 0 &&
+      (c.w as number) <= windows &&
+      (c.e === undefined ||
+        (typeof c.e === 'string' &&
+          Number.isSafeInteger(c.o) &&
+          (c.o as number) > 0 &&
+          Number.isSafeInteger(c.n) &&
+          Array.isArray(c.h) &&
+          c.h.every((h) => typeof h === 'string')));
+    return ok ? (c as unknown as MarketoCursor) : undefined;
+  });
 }

@@ -405,19 +405,19 @@ function encodeCursor(key: string, cursor: ObjectPosition): string {
 }
 
 function decodeCursor(text: string, prefix: string): S3Cursor {
-  const c = decodeJsonCursor('s3', text) as Partial<S3Cursor>;
-  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (
-    typeof c.key !== 'string' ||
-    !count(c.offset) ||
-    !count(c.line) ||
-    !count(c.record) ||
-    typeof c.gzip !== 'boolean' ||
-    (c.layout !== undefined && c.layout !== 'array' && c.layout !== 'values') ||
-    (c.etag !== undefined && typeof c.etag !== 'string')
-  ) {
-    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the s3 source issued.`);
-  }
+  const c = decodeJsonCursor('s3', text, (value) => {
+    const c = value as Partial<S3Cursor>;
+    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    const ok =
+      typeof c.key === 'string' &&
+      count(c.offset) &&
+      count(c.line) &&
+      count(c.record) &&
+      typeof c.gzip === 'boolean' &&
+      (c.layout === undefined || c.layout === 'array' || c.layout === 'values') &&
+      (c.etag === undefined || typeof c.etag === 'string');
+    return ok ? (c as S3Cursor) : undefined;
+  });
   if (!c.key.startsWith(prefix)) {
     throw new SourceError('permanent', `The cursor names object '${c.key}', which is not under the prefix '${prefix}' of this read.`);
   }
