@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { jsonDepthProblem } from '../../protocol/json.js';
-import { recordTimeMs } from '../record-time.js';
+import { recordTimeMs } from '../shared/record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { decodeJsonCursor } from '../shared/json-cursor.js';

@@ -1,4 +1,4 @@
-import { recordTimeMs } from '../record-time.js';
+import { recordTimeMs } from '../shared/record-time.js';
 import { decodeJsonCursor } from '../shared/json-cursor.js';
 import { SourceError, type SourceRecord } from '../types.js';
 import type { SalesforceHttp } from './http.js';

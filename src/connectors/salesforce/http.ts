@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../http.js';
+import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../shared/http.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { SourceError, type SourceErrorOptions, type SourceFailureKind } from '../types.js';
 import type { ResolvedSettings } from './settings.js';

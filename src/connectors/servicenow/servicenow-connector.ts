@@ -12,8 +12,8 @@ import {
   trimBase,
   URL_RULE,
   type CachedToken,
-} from '../http.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+} from '../shared/http.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';

@@ -10,9 +10,9 @@ import {
   errorCode,
   trimBase,
   URL_RULE,
-} from '../http.js';
-import { recordTimeMs } from '../record-time.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+} from '../shared/http.js';
+import { recordTimeMs } from '../shared/record-time.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
