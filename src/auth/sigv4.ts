@@ -223,11 +223,6 @@ function payloadHashOf(body: Buffer | undefined): string {
   return body === undefined || body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
 }
 
-/** True when the request carries any SigV4 material (header or presigned query). */
-export function hasSignature(authorization: string | undefined, rawUrl: string): boolean {
-  return authorization !== undefined || /[?&]X-Amz-Algorithm=/i.test(rawUrl);
-}
-
 function parseAuth(headers: Map<string, string[]>, query: Array<[string, string]>): ParsedAuth {
   const authorization = headers.get('authorization')?.join(',');
   const fromQuery = (name: string) => query.find(([k]) => k === name)?.[1];

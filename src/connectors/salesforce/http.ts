@@ -26,11 +26,6 @@ const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
  */
 const tokens = new TokenCache();
 
-/** Forgets every cached access token (tests; an operator replacing credentials gets a new key anyway). */
-export function clearTokenCache(): void {
-  tokens.clear();
-}
-
 export interface SalesforceResponse {
   status: number;
   headers: Headers;

@@ -362,11 +362,6 @@ export class TokenCache {
     return fresh.token;
   }
 
-  /** Forgets every token (tests; an operator replacing credentials gets a new key anyway). */
-  clear(): void {
-    this.tokens.clear();
-  }
-
   /** Forgets the token, keeping its refresh token (if any) for the next fetch. */
   invalidate(key: string, token?: string): void {
     const cached = this.tokens.get(key);
