@@ -16,7 +16,7 @@ export const getWorkflow: Handler<GetWorkflowRequest, GetWorkflowResponse> = asy
       AppflowIntegration: {
         SourceConnectorType: w.connectorType as never,
         ConnectorProfileName: w.connectorProfileName,
-        // The output shape is 1..255 wide where the request allowed 512 (SPEC §7.3).
+        // The model's output RoleArn is 1..255 characters where the request's allowed 512: a longer one is cut.
         RoleArn: w.roleArn.length > 0 ? w.roleArn.slice(0, 255) : undefined,
       },
     },

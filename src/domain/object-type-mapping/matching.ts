@@ -9,7 +9,7 @@ export const PROFILE_ID_KEY = '_profileId';
  * The profile an object belongs to: primary keys first, then SECONDARY ones; the first key whose value
  * leads to exactly one profile decides. A value shared by several profiles is no match for that key
  * ("If more than one profile is found when searching for this key, the match is rejected", admin
- * guide). Undefined when nothing matches. The later matching issue refines this function.
+ * guide). Undefined when nothing matches.
  */
 export function chooseProfile(
   keys: readonly MappedKey[],
