@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectorFor } from '../../src/connectors/index.js';
 import { subWindows } from '../../src/connectors/marketo/cursor.js';
 import { MarketoConnector } from '../../src/connectors/marketo/marketo-connector.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
