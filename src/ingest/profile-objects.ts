@@ -10,7 +10,7 @@ import {
   type MappedRecord,
   PROFILE_ID_KEY,
   standardProfileKeys,
-} from '../domain/object-type-mapping.js';
+} from '../domain/object-type-mapping/index.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
