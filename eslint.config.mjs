@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/api/*.generated.ts', 'test-results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/api/**/*.generated.ts', 'test-results/**'] },
   {
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'console/src/**/*.{ts,tsx}'],
     languageOptions: {
