@@ -1,6 +1,7 @@
 import { connectionFailure, ServiceCallError, UsageError } from './common.js';
 import { connectorProfilesCommand, controlsCommand } from './controls.js';
 import { domainsCommand } from './domains.js';
+import { flowsCommand } from './flows.js';
 import { workflowsCommand } from './workflows.js';
 
 const CONTROLS = new Set(['reset', 'ids', 'faults', 'clock', 'advance']);
@@ -16,6 +17,7 @@ export async function runClientCommand(argv: string[]): Promise<number | undefin
   let run: (() => Promise<number>) | undefined;
   if (command === 'workflows') run = () => workflowsCommand(rest);
   else if (command === 'domains') run = () => domainsCommand(rest);
+  else if (command === 'flows') run = () => flowsCommand(rest);
   else if (command === 'connector-profiles') run = () => connectorProfilesCommand(rest);
   else if (command !== undefined && CONTROLS.has(command)) run = () => controlsCommand(command, rest);
   if (!run) return undefined;
