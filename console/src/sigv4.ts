@@ -15,6 +15,8 @@ export interface Credentials {
 
 /** The signing name of Customer Profiles (the third part of the credential scope). */
 export const SERVICE = 'profile';
+/** The signing names the console speaks: the credential scope's service chooses who answers a path. */
+export type SigningService = 'profile' | 'appflow';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const encoder = new TextEncoder();
 
@@ -94,9 +96,9 @@ async function hmac(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): P
   return crypto.subtle.sign('HMAC', cryptoKey, utf8(data));
 }
 
-async function signature(secret: string, date: string, region: string, toSign: string): Promise<string> {
+async function signature(secret: string, date: string, region: string, toSign: string, service: SigningService = SERVICE): Promise<string> {
   let key = await hmac(utf8(`AWS4${secret}`), date);
-  for (const part of [region, SERVICE, 'aws4_request']) key = await hmac(key, part);
+  for (const part of [region, service, 'aws4_request']) key = await hmac(key, part);
   return hex(await hmac(key, toSign));
 }
 
@@ -135,9 +137,10 @@ export async function signHeaders(
   credentials: Credentials,
   region: string,
   now: number,
+  service: SigningService = SERVICE,
 ): Promise<Record<string, string>> {
   const amzDate = amzDateOf(now);
-  const scope = `${amzDate.slice(0, 8)}/${region}/${SERVICE}/aws4_request`;
+  const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
   const payloadHash = await sha256Hex(request.body ?? '');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -145,7 +148,7 @@ export async function signHeaders(
   headers['x-amz-content-sha256'] = payloadHash;
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
   const { toSign, signedHeaders } = await stringToSign({ method: request.method, url: request.url, headers, payloadHash, presigned: false, amzDate, scope });
-  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, toSign);
+  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, toSign, service);
   return { ...headers, authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${sig}` };
 }
 
