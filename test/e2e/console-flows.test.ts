@@ -140,6 +140,76 @@ describe('web console: flows', { skip: browserSkip() }, () => {
     }
   });
 
+  test('run history as the model shapes it: a chart and a table, newest first, followed while a run is in progress', async () => {
+    // DescribeFlowExecutionRecords answers in the model's wire form (timestamps in epoch seconds), here
+    // scripted at the browser's edge so the page's reading of every member is pinned, whatever the engine does.
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    const run = (id: string, status: string, started: string, records: number, extra: Record<string, unknown> = {}) => ({
+      executionId: id,
+      executionStatus: status,
+      startedAt: at(started),
+      lastUpdatedAt: at(started) + 90,
+      dataPullStartTime: at(started) - 3600,
+      dataPullEndTime: at(started),
+      executionResult: { recordsProcessed: records, bytesProcessed: records * 100, ...extra },
+    });
+    let answer = [
+      run('exec-1', 'Successful', '2026-02-01T01:00:00Z', 120),
+      run('exec-2', 'Error', '2026-02-01T02:00:00Z', 0, { errorInfo: { putFailuresCount: 0, executionMessage: 'The source refused the read.' } }),
+      run('exec-3', 'InProgress', '2026-02-01T03:00:00Z', 35),
+    ];
+    let reads = 0;
+    const { context, page } = await open('/');
+    try {
+      await page.route('**/describe-flow-execution-records', async (route) => {
+        reads += 1;
+        assert.equal(JSON.parse(route.request().postData() ?? '{}').flowName, 'hourly-tickets');
+        await route.fulfill({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowExecutions: answer }) });
+      });
+      await page.goto(`${s.url}${CONSOLE_PATH}/flows/hourly-tickets`);
+      const rows = page.locator('table.runs tbody tr[data-execution-id]');
+      await rows.first().waitFor();
+      assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-execution-id'))), ['exec-3', 'exec-2', 'exec-1'], 'newest first');
+      const cells = async (id: string) =>
+        page.locator(`tr[data-execution-id="${id}"]`).evaluate((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim()));
+      assert.deepEqual(await cells('exec-1'), ['exec-1', 'Successful', 'Feb 1, 2026, 1:00:00 AM', 'Feb 1, 2026, 1:01:30 AM', '2026-02-01 00:00 UTC → 2026-02-01 01:00 UTC', '120', '']);
+      assert.deepEqual(await cells('exec-2'), ['exec-2', 'Error', 'Feb 1, 2026, 2:00:00 AM', 'Feb 1, 2026, 2:01:30 AM', '2026-02-01 01:00 UTC → 2026-02-01 02:00 UTC', '0', 'The source refused the read.']);
+      assert.deepEqual((await cells('exec-3')).slice(0, 4), ['exec-3', 'In progress', 'Feb 1, 2026, 3:00:00 AM', '—'], 'a run in progress has no end yet');
+      assert.equal(await page.locator('tr[data-execution-id="exec-2"]').getAttribute('class'), 'row-failed');
+
+      const dots = page.locator('.runs-chart g.run');
+      assert.deepEqual(await dots.evaluateAll((gs) => gs.map((g) => `${g.getAttribute('data-execution-id')}:${g.getAttribute('data-records')}:${g.getAttribute('class')}`)), [
+        'exec-1:120:run status-successful',
+        'exec-2:0:run status-error',
+        'exec-3:35:run status-inprogress',
+      ]);
+      // Later runs sit further right, and more records higher up.
+      const xs = await dots.evaluateAll((gs) => gs.map((g) => Number(g.querySelector('circle')!.getAttribute('cx'))));
+      assert.ok(xs[0] < xs[1] && xs[1] < xs[2], `x grows with time: ${xs.join()}`);
+      const ys = await dots.evaluateAll((gs) => gs.map((g) => Number(g.querySelector('circle')!.getAttribute('cy'))));
+      assert.ok(ys[0] < ys[2] && ys[2] < ys[1], `y grows with records: ${ys.join()}`);
+      assert.match((await page.locator('.runs-chart figcaption').textContent()) ?? '', /^155 records over 3 runs/);
+      await page.locator('[data-live="polling"]', { hasText: 'Refreshing every 2 s' }).waitFor();
+      await noOverflow(page);
+      await shot(page, '23-flow-runs');
+
+      // The run ends: the page follows it without a reload, then stops re-reading.
+      await page.evaluate('window.__notReloaded = true');
+      answer = answer.map((r) => (r.executionId === 'exec-3' ? { ...r, executionStatus: 'Successful', executionResult: { recordsProcessed: 80, bytesProcessed: 8000 } } : r));
+      await page.locator('tr[data-execution-id="exec-3"][data-status="Successful"]').waitFor();
+      assert.equal((await page.locator('tr[data-execution-id="exec-3"] [data-metric="records"]').textContent())?.trim(), '80');
+      assert.equal(await page.evaluate('window.__notReloaded'), true);
+      await page.locator('[data-live="polling"]').waitFor({ state: 'detached' });
+      const settled = reads;
+      const reread = page.waitForResponse('**/describe-flow-execution-records');
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await reread;
+      assert.equal(reads, settled + 1, 'Refresh reads the runs again');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a flow that does not exist shows the error alone; a refused run history shows a banner and no empty table or chart', async () => {
     const missing = await open('/flows/no-such-flow');
     try {
