@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -137,5 +139,123 @@ describe('profileflow flows against a running service', () => {
     const r = await runCli(['flows', 'list', '--output', 'json'], { ...env, AWS_ENDPOINT_URL_APPFLOW: url, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(JSON.parse(r.stdout).flows.length >= 2);
+  });
+});
+
+/**
+ * `flows runs|watch|start|stop` against a scripted AppFlow endpoint on loopback that answers in the
+ * model's wire form (restJson1, epoch-second timestamps): it pins how the CLI reads ExecutionRecord,
+ * pages through nextToken, follows a run and chooses its exit code, whatever the service's engine does.
+ */
+describe('profileflow flows runs, watch, start and stop (scripted AppFlow answers)', () => {
+  let server: Server;
+  let url: string;
+  const calls: { path: string; body: Record<string, unknown> }[] = [];
+  /** What DescribeFlowExecutionRecords answers, page by page (by nextToken), at the nth read. */
+  let runsAnswer: (read: number, token: string | undefined) => { flowExecutions: unknown[]; nextToken?: string } = () => ({ flowExecutions: [] });
+  let runsReads = 0;
+  const env = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_ENDPOINT_URL_APPFLOW: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+  const cli = (...args: string[]) => runCli([...args, '--endpoint-url', url], env);
+  const at = (iso: string) => Date.parse(iso) / 1000;
+  const run = (id: string, status: string, started: string, records: number, message?: string) => ({
+    executionId: id,
+    executionStatus: status,
+    startedAt: at(started),
+    lastUpdatedAt: at(started) + 60,
+    dataPullStartTime: at(started) - 3600,
+    dataPullEndTime: at(started),
+    executionResult: { recordsProcessed: records, ...(message ? { errorInfo: { executionMessage: message } } : {}) },
+  });
+
+  before(async () => {
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` first');
+    server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString('utf8')));
+      req.on('end', () => {
+        const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        calls.push({ path: req.url ?? '', body });
+        const answer = (status: number, value: unknown, type?: string) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...(type ? { 'x-amzn-errortype': type } : {}) });
+          res.end(JSON.stringify(value));
+        };
+        if (body.flowName === 'missing') return answer(404, { message: 'The flow missing does not exist.' }, 'ResourceNotFoundException');
+        switch (req.url) {
+          case '/describe-flow':
+            return answer(200, { flowName: body.flowName, flowArn: `arn:aws:appflow:us-east-1:000000000000:flow/${String(body.flowName)}`, flowStatus: 'Active', triggerConfig: { triggerType: 'OnDemand' } });
+          case '/describe-flow-execution-records':
+            runsReads += 1;
+            return answer(200, runsAnswer(runsReads, body.nextToken as string | undefined));
+          case '/start-flow':
+            return answer(200, { flowArn: `arn:aws:appflow:us-east-1:000000000000:flow/${String(body.flowName)}`, flowStatus: 'Active', executionId: 'exec-9' });
+          case '/stop-flow':
+            return answer(200, { flowArn: `arn:aws:appflow:us-east-1:000000000000:flow/${String(body.flowName)}`, flowStatus: 'Suspended' });
+          default:
+            return answer(404, { message: `no route ${req.url}` }, 'ResourceNotFoundException');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('runs: every page, newest first, with status, times, the pull window, records and the error message', async () => {
+    runsAnswer = (_read, token) =>
+      token === undefined
+        ? { flowExecutions: [run('exec-1', 'Successful', '2026-02-01T01:00:00Z', 120)], nextToken: 'page-2' }
+        : { flowExecutions: [run('exec-2', 'Error', '2026-02-01T02:00:00Z', 0, 'The source refused the read.')] };
+    const r = await cli('flows', 'runs', 'tickets');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/)), [
+      ['EXECUTION_ID', 'STATUS', 'STARTED', 'UPDATED', 'WINDOW_START', 'WINDOW_END', 'RECORDS', 'MESSAGE'],
+      ['exec-2', 'Error', '2026-02-01T02:00:00.000Z', '2026-02-01T02:01:00.000Z', '2026-02-01T01:00:00.000Z', '2026-02-01T02:00:00.000Z', '0', 'The source refused the read.'],
+      ['exec-1', 'Successful', '2026-02-01T01:00:00.000Z', '2026-02-01T01:01:00.000Z', '2026-02-01T00:00:00.000Z', '2026-02-01T01:00:00.000Z', '120'],
+    ]);
+    const reads = calls.filter((c) => c.path === '/describe-flow-execution-records').slice(-2);
+    assert.deepEqual(reads.map((c) => c.body), [{ flowName: 'tickets' }, { flowName: 'tickets', nextToken: 'page-2' }]);
+    const json = await cli('flows', 'runs', '--flow-name', 'tickets', '--output', 'json');
+    assert.deepEqual(JSON.parse(json.stdout).flowExecutions.map((e: { executionId: string; executionResult: { recordsProcessed: number } }) => [e.executionId, e.executionResult.recordsProcessed]), [['exec-2', 0], ['exec-1', 120]]);
+    const missing = await cli('flows', 'runs', 'missing');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^profileflow: ResourceNotFoundException: The flow missing does not exist\.$/m);
+  });
+
+  test('start --watch follows the run it started to Successful (exit 0); watch --execution-id exits 1 on Error; --until-idle ends when nothing runs', async () => {
+    const base = runsReads;
+    // Not listed yet, then in progress, then done.
+    runsAnswer = (read) => {
+      const n = read - base;
+      const older = run('exec-1', 'Successful', '2026-02-01T01:00:00Z', 120);
+      if (n <= 1) return { flowExecutions: [older] };
+      if (n <= 3) return { flowExecutions: [run('exec-9', 'InProgress', '2026-02-01T05:00:00Z', 10 * n), older] };
+      return { flowExecutions: [run('exec-9', 'Successful', '2026-02-01T05:00:00Z', 60), older] };
+    };
+    const started = await cli('flows', 'start', 'tickets', '--watch', '--interval-ms', '50');
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /^Started flow tickets \(Active\): execution exec-9\.$/m);
+    assert.match(started.stdout, /waiting for execution exec-9 to be listed/);
+    assert.match(started.stdout, /> exec-9 \[#+\.+\] InProgress +20 records {2}window 2026-02-01T04:00:00.000Z → 2026-02-01T05:00:00.000Z/);
+    assert.match(started.stdout, /> exec-9 \[#{10}\.{10}\] Successful +60 records/, 'the bar is the share of the most records a shown run processed');
+    assert.match(started.stdout, /^tickets Active \(OnDemand\) — 2 runs, 0 in progress$/m);
+    assert.ok(calls.some((c) => c.path === '/start-flow' && c.body.flowName === 'tickets'));
+
+    runsAnswer = () => ({ flowExecutions: [run('exec-8', 'Error', '2026-02-01T06:00:00Z', 3, 'The source refused the read.')] });
+    const failed = await cli('flows', 'watch', 'tickets', '--execution-id', 'exec-8', '--interval-ms', '50');
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stdout, /exec-8 \[#{20}\] Error +3 records .* — The source refused the read\.$/m);
+
+    const idle = await cli('flows', 'runs', 'tickets', '--watch', '--until-idle', '--output', 'json');
+    assert.equal(idle.code, 0, idle.stderr);
+    assert.deepEqual(JSON.parse(idle.stdout), { flowName: 'tickets', flowStatus: 'Active', flowExecutions: [{ executionId: 'exec-8', executionStatus: 'Error', recordsProcessed: 3 }] });
+  });
+
+  test('stop answers the flow status; start without --watch the execution id', async () => {
+    const stopped = await cli('flows', 'stop', 'tickets');
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.stdout, 'Stopped flow tickets (Suspended).\n');
+    const started = await cli('flows', 'start', 'tickets', '--output', 'json');
+    assert.equal(started.code, 0, started.stderr);
+    assert.equal(JSON.parse(started.stdout).executionId, 'exec-9');
   });
 });
