@@ -23,7 +23,7 @@ function appflow<T>(region: string, path: string, body: Record<string, unknown>,
 }
 
 /** `arn:aws:appflow:<region>:<account>:flow/<name>` → the flow's name. */
-export function flowNameOfArn(arn: string | undefined): string | undefined {
+function flowNameOfArn(arn: string | undefined): string | undefined {
   const m = arn ? /^arn:[^:]+:appflow:[^:]*:[^:]*:flow\/(.+)$/.exec(arn) : null;
   return m ? m[1] : undefined;
 }
@@ -445,7 +445,7 @@ const RIGHT = 16;
  * coloured by its status. The viewBox scales to the width it is given, so it never overflows; the table
  * carries the same numbers.
  */
-export function RunsChart({ runs }: { runs: FlowExecution[] }) {
+function RunsChart({ runs }: { runs: FlowExecution[] }) {
   const timed = runs.filter((r) => r.startedAt !== undefined).sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0));
   if (timed.length === 0) return <p class="muted">No runs yet.</p>;
   const records = (r: FlowExecution) => r.executionResult?.recordsProcessed ?? 0;
