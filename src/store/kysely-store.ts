@@ -13,6 +13,8 @@ import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from '.
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { Database } from './schema.js';
+import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
+import type { FlowRunRepository } from './flow-run-types.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
 import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
 import type { WorkflowRepository } from './workflow-types.js';
@@ -40,6 +42,7 @@ export class KyselyStore implements Store {
   readonly webhookOutbox: WebhookOutboxRepository;
   readonly accountConnectorProfiles: AccountConnectorProfileRepository;
   readonly flows: FlowRepository;
+  readonly flowRuns: FlowRunRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -70,6 +73,7 @@ export class KyselyStore implements Store {
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
     this.flows = new KyselyFlowRepository(db);
+    this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
   }
 
   /**

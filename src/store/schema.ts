@@ -3,6 +3,8 @@
  * the two dialects agree on both. Every table leads with (account_id, region): nothing is ever read
  * without the caller's scope.
  */
+import type { ColumnType } from 'kysely';
+
 export interface Database {
   settings: { key: string; value: string };
   domains: DomainsTable;
@@ -19,6 +21,7 @@ export interface Database {
   domain_stats: DomainStatsTable;
   account_connector_profiles: AccountConnectorProfilesTable;
   flows: FlowsTable;
+  flow_runs: FlowRunsTable;
 }
 
 interface Scoped {
@@ -222,4 +225,41 @@ export interface FlowsTable extends Scoped {
   integration_uri: string | null;
   created_at: number;
   updated_at: number;
+  /** TriggerConfig.triggerType, kept apart so the scheduler reads only scheduled flows (010). */
+  trigger_type: string;
+  /** The next tick a scheduled run is due for; null until the scheduler first sees the flow active. */
+  next_run_at: number | null;
+  /** End of the last successful run's window: where the next incremental run starts. */
+  watermark: number | null;
+  /** When the flow last became Active (CreateFlow, StartFlow, Customer Profiles). */
+  activated_at: number | null;
+  /** The end of the history its integration workflow loaded, when one did. */
+  history_end: number | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+}
+
+/** AppFlow flow runs (010): one ExecutionRecord each, moved by the lease machine. */
+export interface FlowRunsTable extends Scoped {
+  flow_name: string;
+  execution_id: string;
+  domain_name: string;
+  trigger_type: string;
+  /** AppFlow's ExecutionStatus: InProgress, CancelStarted, Successful, Error, Canceled. */
+  status: string;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  run_after: number;
+  attempts: number;
+  cursor: string | null;
+  window_start: number;
+  window_end: number;
+  records_processed: number;
+  records_dropped: number;
+  /** JSON object: reason → records dropped for it. */
+  dropped_by_reason: string;
+  error_message: string | null;
+  started_at: number | null;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
 }

@@ -8,6 +8,7 @@ import { m008EventsWebhooks } from './008-events-webhooks.js';
 import { m006ProfileSearch } from './006-profile-search.js';
 import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
 import { m009Appflow } from './009-appflow.js';
+import { m010FlowRuns } from './010-flow-runs.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '007-profile-keys-without-rowid': m007ProfileKeysWithoutRowid,
   '008-events-webhooks': m008EventsWebhooks,
   '009-appflow': m009Appflow,
+  '010-flow-runs': m010FlowRuns,
 };
 
 export const migrationProvider: MigrationProvider = {
