@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type AppflowClient, CreateFlowCommand, type CreateFlowRequest } from '@aws-sdk/client-appflow';
 import { CreateDomainCommand, CustomerProfilesClient, PutProfileObjectTypeCommand } from '@aws-sdk/client-customer-profiles';
 import { appflowClient } from '../helpers/appflow.js';
-import { type CliProcess, cliBuilt, runCli, startServe } from '../helpers/cli-process.js';
+import { CliProcess, cliBuilt, runCli, startServe } from '../helpers/cli-process.js';
 
 /** The access key the CLI signs with when nothing is configured: its flows are the ones it lists. */
 const CLI_KEY = 'test';
@@ -133,6 +133,76 @@ describe('profileflow flows against a running service', () => {
     const missing = await cli('flows', 'describe', 'no-such-flow');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^profileflow: ResourceNotFoundException: .*no-such-flow/m);
+  });
+
+  test("a completed workflow's flow run for real: start --watch follows it while the engine advances; runs and describe show it; start and stop a scheduled flow", async () => {
+    const put = await cli('connector-profiles', 'put', 'flows-demo', '--kind', 'synthetic', '--settings', '{"recordsPerDay":24,"seed":3}');
+    assert.equal(put.code, 0, put.stderr);
+    const headers = { 'content-type': 'application/json' };
+    assert.equal((await fetch(`${url}/domains/flows-cli/object-types/Contact`, {
+      method: 'PUT', headers, body: JSON.stringify({
+        Description: 'c', AllowProfileCreation: true,
+        Fields: { Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' } },
+        Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
+      }),
+    })).status, 200);
+    // The manual clock: one day of history, ending a day before now, so the first run reads the last day.
+    const now = Date.parse((await json('clock')).now);
+    const day = 86_400_000;
+    const historyEnd = Math.floor(now / day) * day - day;
+    const created = await fetch(`${url}/domains/flows-cli/workflows/integrations`, {
+      method: 'POST', headers, body: JSON.stringify({
+        WorkflowType: 'APPFLOW_INTEGRATION', ObjectTypeName: 'Contact', RoleArn: 'arn:aws:iam::123456789012:role/r',
+        IntegrationConfig: { AppflowIntegration: {
+          FlowDefinition: { FlowName: 'cli-run-flow', KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+            SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 'flows-demo', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
+            Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
+            TriggerConfig: { TriggerType: 'OnDemand' } },
+          Batches: [{ StartTime: (historyEnd - day) / 1000, EndTime: historyEnd / 1000 }] } },
+      }),
+    });
+    assert.equal(created.status, 200, await created.clone().text());
+    await json('advance', '--until-idle');
+    const flow = await json('flows', 'describe', 'cli-run-flow');
+    assert.equal(flow.flowStatus, 'Active');
+    assert.match(flow.createdBy, /:domains\/flows-cli\/workflows\/[a-f0-9]{32}$/);
+
+    const watcher = new CliProcess(['flows', 'start', 'cli-run-flow', '--watch', '--interval-ms', '100', '--endpoint-url', url], env);
+    try {
+      const started = await watcher.waitForOutput(/^Started flow cli-run-flow \(Active\): execution (\S+)\.$/m);
+      const executionId = started[1];
+      await json('advance', '--until-idle');
+      const exit = await watcher.waitForExit();
+      assert.equal(exit.code, 0, `${watcher.stdout}${watcher.stderr}`);
+      const done = new RegExp(`> ${executionId} \\[#{20}\\] Successful +(\\d+) records {2}window `);
+      const records = Number(done.exec(watcher.stdout)?.[1]);
+      assert.ok(records > 0, `the run read the day since the history ended:\n${watcher.stdout}`);
+
+      const runs = await json('flows', 'runs', 'cli-run-flow');
+      assert.deepEqual(runs.flowExecutions.map((r: { executionId: string; executionStatus: string; executionResult: { recordsProcessed: number } }) => [r.executionId, r.executionStatus, r.executionResult.recordsProcessed]), [[executionId, 'Successful', records]]);
+      assert.equal(Date.parse(runs.flowExecutions[0].dataPullStartTime), historyEnd, 'the run reads on from where the history ended');
+      const table = await cli('flows', 'runs', 'cli-run-flow');
+      assert.match(table.stdout, new RegExp(`^${executionId}\\s+Successful\\s+\\S+\\s+\\S+\\s+${new Date(historyEnd).toISOString()}\\s+\\S+\\s+${records}$`, 'm'));
+      const described = await cli('flows', 'describe', 'cli-run-flow');
+      assert.match(described.stdout, /^LastRun {8}Successful at \S+/m);
+    } finally {
+      await watcher.kill();
+    }
+
+    // StopFlow refuses an on-demand flow, as the model says; a scheduled one is activated, then suspended.
+    const onDemand = await cli('flows', 'stop', 'cli-run-flow');
+    assert.equal(onDemand.code, 1);
+    assert.match(onDemand.stderr, /^profileflow: UnsupportedOperationException: /m);
+    const draftStop = await cli('flows', 'stop', 'tickets-hourly');
+    assert.equal(draftStop.code, 1);
+    assert.match(draftStop.stderr, /^profileflow: ConflictException: .*Draft/m);
+    const activated = await cli('flows', 'start', 'tickets-hourly');
+    assert.equal(activated.code, 0, activated.stderr);
+    assert.equal(activated.stdout, 'Started flow tickets-hourly (Active).\n');
+    const stopped = await cli('flows', 'stop', 'tickets-hourly');
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.stdout, 'Stopped flow tickets-hourly (Suspended).\n');
+    assert.equal((await json('flows', 'describe', 'tickets-hourly')).flowStatus, 'Suspended');
   });
 
   test('AWS_ENDPOINT_URL_APPFLOW chooses the endpoint when no flag does', async () => {
