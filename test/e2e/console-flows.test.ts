@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type AppflowClient, CreateFlowCommand } from '@aws-sdk/client-appflow';
+import { type AppflowClient, CreateFlowCommand, DescribeFlowExecutionRecordsCommand, StartFlowCommand } from '@aws-sdk/client-appflow';
 import { GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ManualClock } from '../../src/engine/clock.js';
@@ -38,7 +38,7 @@ describe('web console: flows', { skip: browserSkip() }, () => {
     af = appflowClient(s.url);
     env = await setupWorkflowEnv(s, 'flows-shop');
     // A workflow that completes creates its integration and the flow of its FlowDefinition's FlowName.
-    workflowId = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1), FlowName: 'wf-contacts' });
+    workflowId = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2026, 0, 3), 1), FlowName: 'wf-contacts' });
     await s.engine.runUntilIdle();
     assert.equal((await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: workflowId }))).Status, 'COMPLETE');
     // A scheduled flow made through AppFlow itself: Draft until started.
@@ -135,6 +135,55 @@ describe('web console: flows', { skip: browserSkip() }, () => {
       await shot(page, '21-flow-from-workflow');
       await page.locator('[data-fact="created-by"]').getByRole('link', { name: `workflow ${workflowId}` }).click();
       await page.getByRole('heading', { name: `Workflow ${workflowId}` }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("a flow's real runs: the table and chart show what DescribeFlowExecutionRecords answers; a new run is followed to its end", async () => {
+    // Two runs of the workflow's flow, six hours apart: each reads on from where the last one ended.
+    const first = (await af.send(new StartFlowCommand({ flowName: 'wf-contacts' }))).executionId!;
+    await s.engine.runUntilIdle();
+    clock.advance(6 * 3_600_000);
+    const second = (await af.send(new StartFlowCommand({ flowName: 'wf-contacts' }))).executionId!;
+    await s.engine.runUntilIdle();
+    const served = (await af.send(new DescribeFlowExecutionRecordsCommand({ flowName: 'wf-contacts' }))).flowExecutions ?? [];
+    const byId = new Map(served.map((r) => [r.executionId, r]));
+    assert.deepEqual([byId.get(first)?.executionStatus, byId.get(second)?.executionStatus], ['Successful', 'Successful']);
+    const recordsOf = (id: string) => byId.get(id)?.executionResult?.recordsProcessed ?? -1;
+    assert.ok(recordsOf(first) > recordsOf(second) && recordsOf(second) > 0, `the first run read more than the second: ${recordsOf(first)}, ${recordsOf(second)}`);
+
+    const { context, page } = await open('/flows/wf-contacts');
+    try {
+      const rows = page.locator('table.runs tbody tr[data-execution-id]');
+      await page.locator(`tr[data-execution-id="${second}"]`).waitFor();
+      assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-execution-id'))), [second, first], 'newest first');
+      for (const id of [first, second]) {
+        const row = page.locator(`tr[data-execution-id="${id}"]`);
+        assert.equal(await row.getAttribute('data-status'), 'Successful');
+        assert.equal((await row.locator('[data-metric="records"]').textContent())?.trim(), String(recordsOf(id)));
+        const window = byId.get(id)!;
+        assert.deepEqual(await row.locator('.window time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime'))), [window.dataPullStartTime!.toISOString(), window.dataPullEndTime!.toISOString()]);
+      }
+      assert.deepEqual(await page.locator('.runs-chart g.run').evaluateAll((gs) => gs.map((g) => `${g.getAttribute('data-execution-id')}:${g.getAttribute('data-records')}`)), [
+        `${first}:${recordsOf(first)}`,
+        `${second}:${recordsOf(second)}`,
+      ]);
+      await page.locator('[data-live="polling"]').waitFor({ state: 'detached' });
+      await noOverflow(page);
+      await shot(page, '24-flow-real-runs');
+
+      // A third run, started while the page is open: Refresh shows it in progress, and the page follows it.
+      clock.advance(3_600_000);
+      const third = (await af.send(new StartFlowCommand({ flowName: 'wf-contacts' }))).executionId!;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.locator(`tr[data-execution-id="${third}"][data-status="InProgress"]`).waitFor();
+      await page.locator('[data-live="polling"]', { hasText: 'Refreshing every 2 s' }).waitFor();
+      await page.evaluate('window.__notReloaded = true');
+      await s.engine.runUntilIdle();
+      await page.locator(`tr[data-execution-id="${third}"][data-status="Successful"]`).waitFor();
+      assert.equal(await page.evaluate('window.__notReloaded'), true);
+      assert.equal(await page.locator('.runs-chart g.run').count(), 3);
     } finally {
       await context.close();
     }
