@@ -1,14 +1,20 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, isAbort } from './api.js';
-import { formatCount, formatDate, plural, statusLabel, toDate, uri } from './format.js';
+import { formatCount, formatDate, formatDateParts, plural, statusLabel, toDate, uri } from './format.js';
 import type { LiveMode } from './live.js';
 import { Link } from './router.js';
 
 export function Time({ value }: { value: number | string | undefined }) {
   const date = toDate(value);
   if (!date) return <span class="muted">—</span>;
-  return <time dateTime={date.toISOString()}>{formatDate(date)}</time>;
+  const [day, hour] = formatDateParts(date);
+  // Two unbreakable parts: a table column may wrap between the date and the time, never inside them.
+  return (
+    <time dateTime={date.toISOString()} title={formatDate(date)}>
+      <span class="date">{day}</span> <span class="hour">{hour}</span>
+    </time>
+  );
 }
 
 export function StatusBadge({ status }: { status: string | undefined }) {

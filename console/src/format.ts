@@ -17,6 +17,14 @@ export function formatDate(date: Date): string {
   return dateTime.format(date);
 }
 
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** The date and the time of day apart, so that a narrow column can put them on two lines. */
+export function formatDateParts(date: Date): [string, string] {
+  return [dateOnly.format(date), timeOnly.format(date)];
+}
+
 export function formatCount(value: number | undefined): string {
   return value === undefined ? '—' : integer.format(value);
 }
@@ -47,4 +55,16 @@ export function statusLabel(status: string | undefined): string {
 /** Whether a workflow in this status can still change. */
 export function isActive(status: string | undefined): boolean {
   return status === 'NOT_STARTED' || status === 'IN_PROGRESS' || status === 'RETRY' || status === 'SPLIT';
+}
+
+/**
+ * The FlowName of the flow definition that started a workflow, from one of its steps' FlowName: each
+ * step's flow is named `<FlowName>-<WorkflowId>-<step number>` (the definition's name cut short when
+ * the whole would pass 256 characters). GetWorkflow has no member for it. A step name of another
+ * form (AWS may name them otherwise) is shown as it is.
+ */
+export function definitionFlowName(stepFlowName: string | undefined, workflowId: string): string | undefined {
+  if (!stepFlowName) return undefined;
+  const suffix = new RegExp(`-${workflowId.replace(/[^\w]/g, '')}-\\d+$`);
+  return suffix.test(stepFlowName) ? stepFlowName.replace(suffix, '') : stepFlowName;
 }

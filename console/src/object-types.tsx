@@ -22,44 +22,47 @@ export function ObjectTypesPage({ region, pageSize, domain }: ListPageProps & { 
     <section>
       <DomainHeader domain={domain} current="object-types" />
       <ErrorNotice error={types.error} what="list the object types" />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Object types of {domain}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Object type</th>
-              <th scope="col">Description</th>
-              <th scope="col" class="num">Source priority</th>
-              <th scope="col" class="num">Max objects per profile</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {types.items.map((t) => (
-              <tr key={t.ObjectTypeName} data-object-type={t.ObjectTypeName}>
-                <th scope="row">
-                  <Link to={uri`/domains/${domain}/object-types/${t.ObjectTypeName}`}>{t.ObjectTypeName}</Link>
-                </th>
-                <td>{t.Description}</td>
-                <td class="num">
-                  <Count value={t.SourcePriority} />
-                </td>
-                <td class="num">
-                  <Count value={t.MaxProfileObjectCount} />
-                </td>
-                <td>
-                  <Time value={t.CreatedAt} />
-                </td>
-                <td>
-                  <Time value={t.LastUpdatedAt} />
-                </td>
+      {/* Under an error banner with nothing read, an empty table would only repeat it. */}
+      {!(types.error && types.items.length === 0) && (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Object types of {domain}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Object type</th>
+                <th scope="col">Description</th>
+                <th scope="col" class="num">Source priority</th>
+                <th scope="col" class="num">Max objects per profile</th>
+                <th scope="col">Created</th>
+                <th scope="col">Updated</th>
               </tr>
-            ))}
-            {!types.loading && !types.error && types.items.length === 0 && <Empty columns={6}>No object types in {domain}.</Empty>}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {types.items.map((t) => (
+                <tr key={t.ObjectTypeName} data-object-type={t.ObjectTypeName}>
+                  <th scope="row">
+                    <Link to={uri`/domains/${domain}/object-types/${t.ObjectTypeName}`}>{t.ObjectTypeName}</Link>
+                  </th>
+                  <td>{t.Description}</td>
+                  <td class="num">
+                    <Count value={t.SourcePriority} />
+                  </td>
+                  <td class="num">
+                    <Count value={t.MaxProfileObjectCount} />
+                  </td>
+                  <td>
+                    <Time value={t.CreatedAt} />
+                  </td>
+                  <td>
+                    <Time value={t.LastUpdatedAt} />
+                  </td>
+                </tr>
+              ))}
+              {!types.loading && !types.error && types.items.length === 0 && <Empty columns={6}>No object types in {domain}.</Empty>}
+            </tbody>
+          </table>
+        </div>
+      )}
       {types.loading && types.items.length === 0 && <p class="muted">Loading…</p>}
       <LoadMore visible={types.hasMore} loading={types.loading} onClick={types.loadMore} what="object types" />
     </section>

@@ -75,7 +75,8 @@ export function ProfilesPage({ region, pageSize, domain, keyName, value }: Profi
         Standard keys: {STANDARD_KEYS.map((k) => k.name).join(', ')}; also any key of the domain's object types.
       </p>
       <ErrorNotice error={results.error} what="search the profiles" />
-      {searching && (
+      {/* Under an error banner with nothing found, an empty table would only repeat it. */}
+      {searching && !(results.error && results.items.length === 0) && (
         <>
           <div class="table-wrap">
             <table class="profiles">

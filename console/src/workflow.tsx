@@ -177,51 +177,58 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
         </div>
       )}
 
-      <h3>Records processed per step</h3>
-      <StepsChart steps={state.steps} />
+      {/* A workflow that could not be read has no steps to draw: its error banner says so. */}
+      {!workflowError && (
+        <>
+          <h3>Records processed per step</h3>
+          <StepsChart steps={state.steps} />
 
-      <h3>Steps</h3>
-      <ErrorNotice error={stepsError} what="read the steps" />
-      <div class="table-wrap">
-        <table class="steps">
-          <caption class="visually-hidden">Steps of workflow {workflowId}</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="num">#</th>
-              <th scope="col">Flow</th>
-              <th scope="col">Window</th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">Records</th>
-              <th scope="col">Message</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.steps.map((step, i) => (
-              <tr key={i} data-step={i + 1} data-status={step.Status} class={step.Status === 'FAILED' ? 'row-failed' : undefined}>
-                <th scope="row" class="num">
-                  {i + 1}
-                </th>
-                <td class="mono">{step.FlowName}</td>
-                <td>
-                  <Window start={step.BatchRecordsStartTime} end={step.BatchRecordsEndTime} />
-                </td>
-                <td>
-                  <StatusBadge status={step.Status} />
-                </td>
-                <td class="num" data-metric="records">
-                  {formatCount(step.RecordsProcessed)}
-                </td>
-                <td class="message">{step.ExecutionMessage}</td>
-                <td>
-                  <Time value={step.LastUpdatedAt} />
-                </td>
-              </tr>
-            ))}
-            {workflow && state.pages > 0 && state.steps.length === 0 && <Empty columns={7}>This workflow has no steps.</Empty>}
-          </tbody>
-        </table>
-      </div>
+          <h3>Steps</h3>
+          <ErrorNotice error={stepsError} what="read the steps" />
+          {!(stepsError && state.steps.length === 0) && (
+            <div class="table-wrap">
+              <table class="steps">
+                <caption class="visually-hidden">Steps of workflow {workflowId}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col" class="num">#</th>
+                    <th scope="col">Flow</th>
+                    <th scope="col">Window</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" class="num">Records</th>
+                    <th scope="col">Message</th>
+                    <th scope="col">Updated</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {state.steps.map((step, i) => (
+                    <tr key={i} data-step={i + 1} data-status={step.Status} class={step.Status === 'FAILED' ? 'row-failed' : undefined}>
+                      <th scope="row" class="num">
+                        {i + 1}
+                      </th>
+                      <td class="mono">{step.FlowName}</td>
+                      <td>
+                        <Window start={step.BatchRecordsStartTime} end={step.BatchRecordsEndTime} />
+                      </td>
+                      <td>
+                        <StatusBadge status={step.Status} />
+                      </td>
+                      <td class="num" data-metric="records">
+                        {formatCount(step.RecordsProcessed)}
+                      </td>
+                      <td class="message">{step.ExecutionMessage}</td>
+                      <td>
+                        <Time value={step.LastUpdatedAt} />
+                      </td>
+                    </tr>
+                  ))}
+                  {workflow && state.pages > 0 && state.steps.length === 0 && <Empty columns={7}>This workflow has no steps.</Empty>}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
       <LoadMore visible={state.nextToken !== undefined} loading={loadingMore} onClick={() => void loadMore()} what="steps" />
     </section>
   );

@@ -85,9 +85,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  if (values.help || !command) {
+  if (values.help) {
     process.stdout.write(HELP);
-    return values.help ? 0 : 1;
+    return 0;
+  }
+  if (!command) {
+    // A usage error like any other: exit 2, the usage on stderr.
+    process.stderr.write(`profileflow: a command is needed.\n\n${HELP}`);
+    return 2;
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
   if (config.ephemeral) {
@@ -119,8 +124,8 @@ async function main(argv: string[]): Promise<number> {
     case 'worker':
       return worker(config, storeConfig);
     default:
-      process.stderr.write(`Unknown command '${command}'.\n\n${HELP}`);
-      return 1;
+      process.stderr.write(`profileflow: unknown command '${command}'.\n\n${HELP}`);
+      return 2;
   }
 }
 
@@ -353,8 +358,12 @@ main(process.argv.slice(2)).then(
       );
       process.exit(1);
     }
-    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`profileflow: ${(err as Error).message}\n`);
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`profileflow: ${(err as Error).message}\n\n${HELP}`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`profileflow: ${(err as Error).message}\nRun \`profileflow --help\` for the options.\n`);
       process.exit(2);
     }
     process.stderr.write(`profileflow: ${(err as Error).stack ?? String(err)}\n`);

@@ -65,6 +65,33 @@ export function profileIdPool(count: number): () => string {
   };
 }
 
+let historySequence = 0;
+/** Random bytes for history ids, drawn 4 KiB at a time: ingestion makes one or two ids per record. */
+let historyRandom = Buffer.alloc(0);
+let historyRandomAt = 0;
+
+/**
+ * A history record id: 12 hex digits of `now` (the change's clock time, so a manual clock orders them
+ * too), 8 of a sequence number of this process and 12 random ones. Ascending ids are the order in which
+ * one process made the changes, which is what ListProfileHistoryRecords pages by. Seeded, the tail
+ * comes from the seeded sequence, so a test run twice sees the same ids.
+ */
+export function historyRecordId(now: number): string {
+  historySequence = (historySequence + 1) >>> 0;
+  const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
+  let tail: string;
+  if (seeded) tail = nextHex('history').slice(0, 12);
+  else {
+    if (historyRandomAt + 6 > historyRandom.length) {
+      historyRandom = randomBytes(4096);
+      historyRandomAt = 0;
+    }
+    tail = historyRandom.toString('hex', historyRandomAt, historyRandomAt + 6);
+    historyRandomAt += 6;
+  }
+  return `${time}${historySequence.toString(16).padStart(8, '0')}${tail}`;
+}
+
 /** One new profile id (CreateProfile). */
 export function newProfileId(): string {
   return profileIdPool(1)();

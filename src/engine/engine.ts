@@ -1,7 +1,7 @@
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
 import type { Store, WorkflowChange } from '../store/types.js';
 import type { ClaimedStep } from '../store/workflow-types.js';

@@ -10,10 +10,11 @@ import {
   type MappedRecord,
   PROFILE_ID_KEY,
   standardProfileKeys,
-} from '../domain/object-type-mapping.js';
+} from '../domain/object-type-mapping/index.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
+import { type ChangeSource, ProfileChanges } from './profile-changes.js';
 
 /** What happened to one record. */
 export interface PutObjectResult {
@@ -32,6 +33,11 @@ export interface PutObjectsOptions {
    * Without it, the first such record throws a BadRequestException before anything is written.
    */
   onRejected?: (index: number, message: string) => void;
+  /**
+   * Who ingests, for the history records (PerformedBy). Without it, a workflow step: the engine is the
+   * caller that gives none.
+   */
+  source?: ChangeSource;
 }
 
 /**
@@ -104,8 +110,8 @@ export async function putProfileObjects(
     type.objectTypeName,
     batch.map((b) => b.mapped.uniqueKey),
   );
-  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number }>(
-    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt }]),
+  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number; keyValues?: Record<string, string> }>(
+    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt, keyValues: o.keyValues }]),
   );
   const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
   const profileIdValues = new Set<string>();
@@ -136,6 +142,12 @@ export async function putProfileObjects(
   const newKeys = new Map<string, ProfileKey>();
   const writes = new Map<string, ProfileObjectRecord>();
   const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
+  // The index entries an object leaves behind when it moves to another profile or comes back with other
+  // key values: they stay in the index (keys are never taken back by ingestion), so the profile keeps
+  // them as extra keys, where DeleteProfile and MergeProfiles find them.
+  const leftBehind: ProfileKey[] = [];
+  // Stored objects this batch replaces: their latest history records keep the text being replaced.
+  const replacing: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
   for (const { mapped, object } of batch) {
     const before = objects.get(mapped.uniqueKey);
     if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
@@ -163,6 +175,14 @@ export async function putProfileObjects(
       else index.set(id, [profileId]);
       newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
     }
+    if (before?.keyValues) {
+      replacing.push({ profileId: before.profileId, objectTypeName: type.objectTypeName, uniqueKey: mapped.uniqueKey });
+      for (const [keyName, keyValue] of Object.entries(before.keyValues)) {
+        if (before.profileId !== profileId || mapped.keyValues[keyName] !== keyValue) {
+          leftBehind.push({ keyName, keyValue, profileId: before.profileId });
+        }
+      }
+    }
     writes.set(mapped.uniqueKey, {
       objectTypeName: type.objectTypeName,
       uniqueKey: mapped.uniqueKey,
@@ -174,7 +194,7 @@ export async function putProfileObjects(
       createdAt: now,
       updatedAt: now,
     });
-    objects.set(mapped.uniqueKey, { profileId, sourceUpdatedAt: mapped.sourceUpdatedAt });
+    objects.set(mapped.uniqueKey, { profileId, sourceUpdatedAt: mapped.sourceUpdatedAt, keyValues: mapped.keyValues });
     profileWork.push({ profileId, mapped, createdHere });
     results.push({ uniqueKey: mapped.uniqueKey, profileId, created: before === undefined });
   }
@@ -186,8 +206,12 @@ export async function putProfileObjects(
   }
   const profiles = new Map<string, ProfileRecord>(newProfiles);
   const standardBefore = new Map<string, Set<string>>();
+  // The attributes as they were, so that only a visible change is an UPDATED history record (a source
+  // taking over an equal value changes the stored sources alone).
+  const attributesBefore = new Map<string, string>();
   for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) {
     profiles.set(p.profileId, p);
+    attributesBefore.set(p.profileId, JSON.stringify(p.attributes));
     standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));
   }
   const dirty = new Set<string>(newProfiles.keys());
@@ -219,10 +243,20 @@ export async function putProfileObjects(
     }
   }
 
-  // 5. Write the batch: one multi-row statement per table (per 1,000 rows).
-  await store.profiles.upsert(scope, domainName, [...dirty].map((id) => profiles.get(id) as ProfileRecord));
-  await store.profiles.addKeys(scope, domainName, [...newKeys.values()]);
-  await store.profileObjects.upsert(scope, domainName, [...writes.values()]);
+  // 5. Write the batch through the one module that changes profiles: one multi-row statement per table
+  // (per 1,000 rows), history records included.
+  const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
+  // History in the order things happened: profiles created, objects ingested, profiles they updated.
+  for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
+  changes.putObjects(writes.values(), replacing);
+  for (const id of dirty) {
+    if (newProfiles.has(id)) continue;
+    const profile = profiles.get(id) as ProfileRecord;
+    changes.saveProfile(profile, JSON.stringify(profile.attributes) !== attributesBefore.get(id) ? 'UPDATED' : undefined);
+  }
+  changes.addKeys(newKeys.values());
+  changes.addExtraKeys(leftBehind);
+  await changes.commit();
   return results;
 }
 

@@ -1,6 +1,6 @@
 import { newProfileId } from '../domain/ids.js';
 import type { CreateProfileRequest, CreateProfileResponse } from '../api/shapes.generated.js';
-import { standardProfileKeys } from '../domain/object-type-mapping.js';
+import { ProfileChanges } from '../ingest/profile-changes.js';
 import type { ProfileRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
@@ -28,13 +28,11 @@ export const createProfile: Handler<CreateProfileRequest, CreateProfileResponse>
     updatedAt: now,
   };
   await ctx.store.transaction(async (store) => {
-    await requireDomain({ ...ctx, store }, DomainName);
-    await store.profiles.upsert(ctx.scope, DomainName, [profile]);
-    await store.profiles.addKeys(
-      ctx.scope,
-      DomainName,
-      standardProfileKeys(profile.attributes).map((k) => ({ ...k, profileId: profile.profileId })),
-    );
+    const domain = await requireDomain({ ...ctx, store }, DomainName);
+    const changes = new ProfileChanges(store, ctx.scope, DomainName, now, { kind: 'api' }, domain.defaultExpirationDays);
+    changes.saveProfile(profile, 'CREATED');
+    changes.followStandardKeys(profile.profileId, {}, profile.attributes);
+    await changes.commit();
   });
   return { ProfileId: profile.profileId };
 };

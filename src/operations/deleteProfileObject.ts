@@ -3,6 +3,7 @@ import type { DeleteProfileObjectRequest, DeleteProfileObjectResponse } from '..
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { requireObjectTypeOrTemplate } from './profile-common.js';
+import { ProfileChanges } from '../ingest/profile-changes.js';
 
 /**
  * Removes one object of a profile. An object that exists but belongs to another profile answers as a
@@ -19,7 +20,11 @@ export const deleteProfileObject: Handler<DeleteProfileObjectRequest, DeleteProf
         `Profile object ${key} of type ${typeName} was not found on profile ${profileId} in domain ${domainName}.`,
       );
     }
-    await store.profileObjects.delete(ctx.scope, domainName, typeName, key);
+    // Through ProfileChanges: the profile keeps the object's index entries (as extra keys, which
+    // DeleteProfile and MergeProfiles find) and its history keeps the object's last text.
+    const changes = new ProfileChanges(store, ctx.scope, domainName, ctx.clock.now(), { kind: 'api' });
+    changes.deleteObject(object);
+    await changes.commit();
   });
   return { Message: `Profile object ${key} of type ${typeName} was deleted from profile ${profileId}.` };
 };

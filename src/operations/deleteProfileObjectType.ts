@@ -1,7 +1,7 @@
 import { ResourceNotFoundException } from '../api/errors.js';
 import type { DeleteProfileObjectTypeRequest, DeleteProfileObjectTypeResponse } from '../api/shapes.generated.js';
-import { scrubObjectType } from '../domain/object-type-mapping.js';
-import type { ProfileRecord } from '../store/types.js';
+import { scrubObjectType } from '../domain/object-type-mapping/index.js';
+import { ProfileChanges } from '../ingest/profile-changes.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 
@@ -25,16 +25,25 @@ export const deleteProfileObjectType: Handler<DeleteProfileObjectTypeRequest, De
     if (!(await store.objectTypes.delete(ctx.scope, domainName, name))) {
       throw new ResourceNotFoundException(`Object type ${name} was not found in domain ${domainName}.`);
     }
+    // The profiles keep the index entries of the objects (as extra keys) and their history the objects'
+    // last text; scrubbed attributes are an update of the profile, through ProfileChanges.
+    const kept = new ProfileChanges(store, ctx.scope, domainName, now, { kind: 'api' });
+    kept.addExtraKeys(await store.profileObjects.keysOfObjectType(ctx.scope, domainName, name));
+    await kept.commit();
+    await store.profileHistory.keepObjectTypeContent(ctx.scope, domainName, name);
     const objects = await store.profileObjects.deleteByObjectType(ctx.scope, domainName, name);
     const integrations = await store.integrations.deleteByObjectType(ctx.scope, domainName, name);
     let after: string | undefined;
     for (;;) {
       const page = await store.profiles.listSourcedFrom(ctx.scope, domainName, name, after, SCRUB_PAGE);
-      const scrubbed: ProfileRecord[] = [];
+      const changes = new ProfileChanges(store, ctx.scope, domainName, now, { kind: 'api' });
       for (const profile of page) {
-        if (scrubObjectType(profile, name)) scrubbed.push({ ...profile, updatedAt: Math.max(now, profile.createdAt) });
+        const before = structuredClone(profile.attributes);
+        if (!scrubObjectType(profile, name)) continue;
+        changes.saveProfile({ ...profile, updatedAt: Math.max(now, profile.createdAt) }, 'UPDATED');
+        changes.followStandardKeys(profile.profileId, before, profile.attributes);
       }
-      await store.profiles.upsert(ctx.scope, domainName, scrubbed);
+      await changes.commit();
       if (page.length < SCRUB_PAGE) break;
       after = page[page.length - 1].profileId;
     }

@@ -27,6 +27,15 @@ import { createProfile } from './createProfile.js';
 import { searchProfiles } from './searchProfiles.js';
 import { getProfileObjectTypeTemplate } from './getProfileObjectTypeTemplate.js';
 import { listProfileObjectTypeTemplates } from './listProfileObjectTypeTemplates.js';
+import { listAccountIntegrations } from './listAccountIntegrations.js';
+import { updateProfile } from './updateProfile.js';
+import { deleteProfile } from './deleteProfile.js';
+import { addProfileKey } from './addProfileKey.js';
+import { deleteProfileKey } from './deleteProfileKey.js';
+import { batchGetProfile } from './batchGetProfile.js';
+import { mergeProfiles } from './mergeProfiles.js';
+import { listProfileHistoryRecords } from './listProfileHistoryRecords.js';
+import { getProfileHistoryRecord } from './getProfileHistoryRecord.js';
 
 /** The registry: AWS operation name → handler. Anything not here answers 501. */
 export const operations: Record<string, Handler> = {
@@ -58,4 +67,13 @@ export const operations: Record<string, Handler> = {
   SearchProfiles: searchProfiles,
   ListProfileObjectTypeTemplates: listProfileObjectTypeTemplates,
   GetProfileObjectTypeTemplate: getProfileObjectTypeTemplate,
+  ListAccountIntegrations: listAccountIntegrations,
+  UpdateProfile: updateProfile,
+  DeleteProfile: deleteProfile,
+  AddProfileKey: addProfileKey,
+  DeleteProfileKey: deleteProfileKey,
+  BatchGetProfile: batchGetProfile,
+  MergeProfiles: mergeProfiles,
+  ListProfileHistoryRecords: listProfileHistoryRecords,
+  GetProfileHistoryRecord: getProfileHistoryRecord,
 };

@@ -1,8 +1,9 @@
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
+import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType, STANDARD_PROFILE_KEYS } from '../domain/object-type-mapping/index.js';
 import type { StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';
-import type { IntegrationRecord, ObjectTypeRecord, Store, TagMap } from '../store/types.js';
+import type { DomainRecord, IntegrationRecord, ObjectTypeRecord, ProfileRecord, Store, TagMap } from '../store/types.js';
 import { findTemplate } from '../domain/templates/index.js';
 import type { OperationContext } from './context.js';
 
@@ -144,4 +145,51 @@ export function profileAttributesOf(members: Record<string, unknown>): Record<st
 /** A stored profile as the model's Profile (SearchProfiles' Items). */
 export function profileOutput(profileId: string, attributes: Record<string, unknown>): Profile {
   return { ...(attributes as Omit<Profile, 'ProfileId'>), ProfileId: profileId };
+}
+
+/** A missing profile is a 404 naming it and its domain. */
+export async function requireProfile(ctx: OperationContext, domainName: string, profileId: string, store: Store = ctx.store): Promise<ProfileRecord> {
+  const profile = await store.profiles.get(ctx.scope, domainName, profileId);
+  if (!profile) throw new ResourceNotFoundException(`Profile ${profileId} was not found in domain ${domainName}.`);
+  return profile;
+}
+
+/**
+ * A key name AddProfileKey and DeleteProfileKey accept: a standard search key of the profile index
+ * (_email, _phone, _account, _fullName) or a key of an object type of the domain; its values are
+ * normalized as that key indexes them. `_profileId` is the profile's own id, never an index entry.
+ */
+export async function profileKeyValues(
+  ctx: OperationContext,
+  store: Store,
+  domainName: string,
+  keyName: string,
+  values: readonly string[],
+): Promise<string[]> {
+  const types = await store.objectTypes.all(ctx.scope, domainName);
+  const problems: string[] = [];
+  if (keyName === PROFILE_ID_KEY || (!Object.hasOwn(STANDARD_PROFILE_KEYS, keyName) && !types.some((t) => t.keys && Object.hasOwn(t.keys, keyName)))) {
+    const known = [...Object.keys(STANDARD_PROFILE_KEYS), ...new Set(types.flatMap((t) => Object.keys(t.keys ?? {})))].join(', ');
+    problems.push(
+      `The key name ${keyName} is neither a standard profile key nor a key of an object type of domain ${domainName} ` +
+        `(the keys it knows: ${known}).`,
+    );
+  }
+  if (values.length === 0) problems.push(`The key ${keyName} has no Values: give at least one.`);
+  if (problems.length > 0) throw new BadRequestException(problems.join(' '));
+  const contentType = searchKeyContentType(keyName, types);
+  const out = new Set<string>();
+  for (const raw of values) {
+    const normalized = normalizeKeyValue(contentType, raw);
+    if (normalized === undefined) {
+      throw new BadRequestException(`The value given for key ${keyName} is not a valid ${contentType} value.`);
+    }
+    out.add(normalized);
+  }
+  return [...out];
+}
+
+/** How long history records are kept: the domain's DefaultExpirationDays (none: kept). */
+export function historyCutoff(domain: DomainRecord, now: number): number {
+  return domain.defaultExpirationDays === undefined ? 0 : now - domain.defaultExpirationDays * 86_400_000;
 }

@@ -20,7 +20,9 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
   const [result] = await ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, input.DomainName);
     const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store);
-    return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now);
+    return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
+      source: { kind: 'api' },
+    });
   });
   return { ProfileObjectUniqueKey: result.uniqueKey };
 };

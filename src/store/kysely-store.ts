@@ -19,11 +19,13 @@ import { type StorageCondition, StorageMonitor } from './storage-condition.js';
 import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import { KyselyIntegrationRepository } from './repositories/integrations.js';
+import { KyselyProfileHistoryRepository } from './repositories/profile-history.js';
 import { KyselyObjectTypeRepository } from './repositories/object-types.js';
 import { KyselyProfileObjectRepository, KyselyProfileRepository } from './repositories/profile-objects.js';
 import type {
   IntegrationRepository,
   ObjectTypeRepository,
+  ProfileHistoryRepository,
   ProfileObjectRepository,
   ProfileRepository,
 } from './profile-types.js';
@@ -38,6 +40,7 @@ export class KyselyStore implements Store {
   readonly profiles: ProfileRepository;
   readonly profileObjects: ProfileObjectRepository;
   readonly integrations: IntegrationRepository;
+  readonly profileHistory: ProfileHistoryRepository;
   readonly activity: ActivityRepository;
   readonly webhookOutbox: WebhookOutboxRepository;
   readonly accountConnectorProfiles: AccountConnectorProfileRepository;
@@ -69,6 +72,7 @@ export class KyselyStore implements Store {
     this.profiles = new KyselyProfileRepository(db, capabilities, this.stats, statements);
     this.profileObjects = new KyselyProfileObjectRepository(db, capabilities, this.stats, statements);
     this.integrations = new KyselyIntegrationRepository(db);
+    this.profileHistory = new KyselyProfileHistoryRepository(db, capabilities, statements);
     this.activity = new KyselyActivityRepository(db);
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);

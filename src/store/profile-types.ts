@@ -102,6 +102,18 @@ export interface ProfileRepository {
   ): Promise<ProfileKey[]>;
   /** Adds index entries; entries already present are left as they are. */
   addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** Removes index entries (each names its profile); entries not present are ignored. */
+  removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** Removes the profiles (not their keys, objects or history); returns how many existed. */
+  delete(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
+  /**
+   * The index entries of the profiles that neither their attributes nor their objects' key values show
+   * (added by AddProfileKey, left by an object deleted or moved away); ordered by profile, name, value.
+   */
+  extraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileKey[]>;
+  addExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  removeExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  deleteExtraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
   /** Profiles holding at least one attribute that came from the object type; keyset by profile id. */
   listSourcedFrom(
     scope: Scope,
@@ -133,6 +145,8 @@ export interface StoredObjectRef {
   uniqueKey: string;
   profileId: string;
   sourceUpdatedAt?: number;
+  /** The key values it was stored with: the keys its profile keeps if the object moves or changes. */
+  keyValues: Record<string, string>;
 }
 
 export interface ProfileObjectQuery {
@@ -157,6 +171,14 @@ export interface ProfileObjectRepository {
   upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void>;
   get(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<ProfileObjectRecord | undefined>;
   delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean>;
+  /** Every object of the profiles (bodies included), ordered by profile, type and unique key. */
+  ofProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileObjectRecord[]>;
+  /** Removes every object of the profiles; returns how many. */
+  deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
+  /** Gives every object of `fromProfileIds` to `toProfileId`; returns how many moved. */
+  moveToProfile(scope: Scope, domainName: string, fromProfileIds: readonly string[], toProfileId: string, now: number): Promise<number>;
+  /** The key values every object of the type carries, with the profile each is on. */
+  keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]>;
   /** Removes every object of the type; returns how many. */
   deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
   /** One profile's objects of one type, ordered by unique key; keyset after `afterUniqueKey`. */
@@ -197,6 +219,14 @@ export interface IntegrationRepository {
   deleteByWorkflow(scope: Scope, domainName: string, workflowId: string): Promise<string[]>;
   /** Removes the integrations that ingest into the object type, and their tags; returns their URIs. */
   deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<string[]>;
+  /** The integrations of every domain of the account (and region) with this URI, ordered by domain. */
+  listByUri(
+    scope: Scope,
+    uri: string,
+    afterDomain: string | undefined,
+    limit: number,
+    includeHidden?: boolean,
+  ): Promise<(IntegrationRecord & { domainName: string })[]>;
   /** Ordered by URI; keyset after `afterUri`; hidden ones only when asked for. */
   list(
     scope: Scope,
@@ -205,4 +235,58 @@ export interface IntegrationRepository {
     limit: number,
     includeHidden?: boolean,
   ): Promise<IntegrationRecord[]>;
+}
+
+/** One change to a profile (ListProfileHistoryRecords' ProfileHistoryRecord, with its Content). */
+export interface ProfileHistoryEntry {
+  /** 32 hex, time first: ascending ids are the order of the changes. */
+  recordId: string;
+  profileId: string;
+  /** The object type of an object's change; `_profile` for the profile itself. */
+  objectTypeName: string;
+  actionType: string;
+  /** ProfileObjectUniqueKey of the object a change was about. */
+  uniqueKey?: string;
+  /**
+   * JSON: the profile (or object) as it was after the change; none for a deletion. An INGESTED record is
+   * written without it while its version of the object is the stored one (see `keepObjectContent`).
+   */
+  content?: string;
+  performedBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ProfileHistoryFilter {
+  objectTypeName?: string;
+  actionType?: string;
+  performedBy?: string;
+  /** Records created before this (epoch ms) are expired: never answered. */
+  notBefore: number;
+}
+
+export interface ProfileHistoryRepository {
+  add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
+  /** One profile's records in the order they were made, keyset after `afterRecordId`, with Content. */
+  list(
+    scope: Scope,
+    domainName: string,
+    profileId: string,
+    filter: ProfileHistoryFilter,
+    afterRecordId: string | undefined,
+    limit: number,
+  ): Promise<ProfileHistoryEntry[]>;
+  get(scope: Scope, domainName: string, profileId: string, recordId: string): Promise<ProfileHistoryEntry | undefined>;
+  /**
+   * Copies the stored text of objects about to be replaced, moved or deleted into their latest INGESTED
+   * records, which were written without Content because the object row held it. `refs` name each object
+   * with the profile its latest record is under.
+   */
+  keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]): Promise<void>;
+  /** keepObjectContent for every object of the profiles (before a merge moves them or a deletion). */
+  keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
+  /** keepObjectContent for every object of the type (before DeleteProfileObjectType removes them). */
+  keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void>;
+  /** Removes the profiles' records created before `before`; returns how many. */
+  purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number>;
 }

@@ -21,6 +21,8 @@ export interface Database {
   domain_stats: DomainStatsTable;
   account_connector_profiles: AccountConnectorProfilesTable;
   flows: FlowsTable;
+  profile_history: ProfileHistoryTable;
+  profile_extra_keys: ProfileExtraKeysTable;
   flow_runs: FlowRunsTable;
 }
 
@@ -225,7 +227,7 @@ export interface FlowsTable extends Scoped {
   integration_uri: string | null;
   created_at: number;
   updated_at: number;
-  /** TriggerConfig.triggerType, kept apart so the scheduler reads only scheduled flows (010). */
+  /** TriggerConfig.triggerType, kept apart so the scheduler reads only scheduled flows (011). */
   trigger_type: string;
   /** The next tick a scheduled run is due for; null until the scheduler first sees the flow active. */
   next_run_at: number | null;
@@ -238,7 +240,7 @@ export interface FlowsTable extends Scoped {
   consecutive_failures: ColumnType<number, number | undefined, number>;
 }
 
-/** AppFlow flow runs (010): one ExecutionRecord each, moved by the lease machine. */
+/** AppFlow flow runs (011): one ExecutionRecord each, moved by the lease machine. */
 export interface FlowRunsTable extends Scoped {
   flow_name: string;
   execution_id: string;
@@ -262,4 +264,26 @@ export interface FlowRunsTable extends Scoped {
   created_at: number;
   updated_at: number;
   ended_at: number | null;
+}
+/** One change to a profile (010). */
+export interface ProfileHistoryTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  record_id: string;
+  object_type_name: string;
+  action_type: string;
+  unique_key: string | null;
+  /** JSON: the profile or the object as it was after the change. */
+  content: string | null;
+  performed_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Index entries of a profile that its attributes and objects do not show (010). */
+export interface ProfileExtraKeysTable extends Scoped {
+  domain_name: string;
+  profile_id: string;
+  key_name: string;
+  key_value: string;
 }

@@ -6,7 +6,7 @@ import type { AccountConnectorProfileRepository, FlowRepository } from './appflo
 import type { FlowRunRepository } from './flow-run-types.js';
 import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
-import type { ObjectTypeRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
+import type { ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
@@ -87,6 +87,8 @@ export interface Store {
   readonly profiles: ProfileRepository;
   readonly profileObjects: ProfileObjectRepository;
   readonly integrations: IntegrationRepository;
+  /** Every change to a profile (ListProfileHistoryRecords). */
+  readonly profileHistory: ProfileHistoryRepository;
   /** Cross-account reads for events, metrics and webhooks (operator views, never an AWS answer). */
   readonly activity: ActivityRepository;
   readonly webhookOutbox: WebhookOutboxRepository;

@@ -167,17 +167,46 @@ const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
 
 /** Starts an isolated profileflow on a free loopback port. */
 export async function startProfileflow(options: StartProfileflowOptions = {}): Promise<Profileflow> {
+  return (await startProfileflowParts(options)).profileflow;
+}
+
+/**
+ * What profileflow's own test suite adds to the public options: objects that the public options name
+ * by value (a clock the test drives itself, a policy already loaded, such as the suite's, whose empty
+ * secret prefix no config file may give) and a SQLite store in memory. Not part of the documented API.
+ * @internal
+ */
+export interface SuiteOptions {
+  clock?: Clock;
+  connectorPolicy?: ConnectorPolicy;
+  /** SQLite only: the store in memory instead of a temporary folder (nothing to write or remove). */
+  sqliteInMemory?: boolean;
+}
+
+/**
+ * The instance and the store and engine behind it, for profileflow's own suite, whose store and engine
+ * tests reach below the API. It starts through the same path as `startProfileflow`.
+ * @internal
+ */
+export interface ProfileflowParts {
+  profileflow: Profileflow;
+  store: KyselyStore;
+  engine: Engine;
+}
+
+/** @internal See `SuiteOptions`. */
+export async function startProfileflowParts(options: StartProfileflowOptions = {}, suite: SuiteOptions = {}): Promise<ProfileflowParts> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
-  const policy = policyOf(options.connectorPolicy);
+  const policy = suite.connectorPolicy ?? policyOf(options.connectorPolicy);
   const declared = checkProfiles(options.connectorProfiles ?? {}, policy);
 
-  const opened = await openFreshStore(options);
+  const opened = await openFreshStore(options, suite.sqliteInMemory === true);
   const { store } = opened;
   let engine: Engine | undefined;
   let app: FastifyInstance | undefined;
   try {
-    const clock: Clock = options.clock === 'manual' ? new ManualClock(timeOf(options.startTime ?? DEFAULT_START)) : systemClock;
+    const clock: Clock = suite.clock ?? (options.clock === 'manual' ? new ManualClock(timeOf(options.startTime ?? DEFAULT_START)) : systemClock);
     const declare = () => loadConnectorProfiles(store, declared, clock);
     await declare();
     engine = new Engine(store, clock, { ...options.engine, mode: options.engineMode ?? 'manual', connectorPolicy: policy });
@@ -194,7 +223,8 @@ export async function startProfileflow(options: StartProfileflowOptions = {}): P
     });
     const endpoint = await app.listen({ host: options.host ?? '127.0.0.1', port: 0 });
     engine.start();
-    return instance({ options, endpoint, region, accountId, app, engine, store, clock, faults, policy, declare, opened });
+    const profileflow = instance({ options, endpoint, region, accountId, app, engine, store, clock, faults, policy, declare, opened });
+    return { profileflow, store, engine };
   } catch (err) {
     await engine?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
@@ -356,7 +386,12 @@ function checkProfiles(profiles: Record<string, ConnectorProfileInput>, policy: 
 /** A migrated, empty store of its own, and how to remove it again. */
 async function openFreshStore(
   options: StartProfileflowOptions,
+  inMemory: boolean,
 ): Promise<{ store: KyselyStore; dispose: () => Promise<void>; dataDir?: string; schema?: string }> {
+  if ((options.backend ?? 'sqlite') === 'sqlite' && inMemory) {
+    const store = await openStore({ backend: 'sqlite', dataDir: '', file: ':memory:' });
+    return { store, dispose: () => store.close() };
+  }
   if ((options.backend ?? 'sqlite') === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'profileflow-test-'));
     try {

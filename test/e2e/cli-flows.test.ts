@@ -67,14 +67,17 @@ describe('profileflow flows against a running service', () => {
   test('usage errors exit 2 with the usage, before any call reaches the service', async () => {
     const bare = await cli('flows');
     assert.equal(bare.code, 2);
-    assert.match(bare.stdout, /profileflow flows describe <flow-name>/);
+    assert.match(bare.stderr, /^profileflow: flows needs a command: list, describe, runs, watch, start or stop\.\n\nUsage/);
+    assert.match(bare.stderr, /profileflow flows describe <flow-name>/);
     const help = await cli('flows', '--help');
     assert.equal(help.code, 0);
     assert.match(help.stdout, /profileflow flows runs {5}<flow-name>/);
     for (const [args, message] of [
-      [['flows', 'describe'], /flows describe needs the flow's name: flows describe <flow-name> \(or --flow-name\)/],
-      [['flows', 'runs'], /flows runs needs the flow's name/],
-      [['flows', 'start'], /flows start needs the flow's name/],
+      [['flows', 'describe'], /<flow-name> is required \(as an argument or as --flow-name\)/],
+      [['flows', 'runs'], /<flow-name> is required/],
+      [['flows', 'start'], /<flow-name> is required/],
+      [['flows', 'describe', 'a', '--flow-name', 'b'], /--flow-name 'b' and <flow-name> 'a' disagree/],
+      [['flows', 'watch', 'x', '--until-idle', '--execution-id', 'e'], /--until-idle and --execution-id exclude each other/],
       [['flows', 'launch', 'x'], /Unknown flows command 'launch'/],
       [['flows', 'describe', 'a', 'b'], /Unexpected argument 'b'/],
       [['flows', 'list', '--max-results', '0'], /--max-results must be a whole number of at least 1, got '0'/],

@@ -81,6 +81,8 @@ describe('profileflow client commands against a running service', () => {
 
     const list = await cli('workflows', 'list', '--domain', 'cli-shop');
     assert.match(list.stdout, new RegExp(`^${id}\\s+NOT_STARTED`, 'm'));
+    assert.match(list.stdout, /^WORKFLOW_ID\s+STATUS\s+PROGRESS\s+TYPE/m);
+    assert.match(list.stdout, new RegExp(`^${id}\\s+NOT_STARTED\\s+0% \\(0/2 steps\\)`, 'm'));
     assert.equal((await json('workflows', 'get', id, '--domain', 'cli-shop')).Status, 'NOT_STARTED');
 
     // watch runs until the workflow ends; the engine is advanced meanwhile through the CLI.
@@ -96,6 +98,8 @@ describe('profileflow client commands against a running service', () => {
     assert.equal(exit.code, 0, watcher.stderr);
     assert.match(watcher.stdout, /COMPLETE — 48 records, 2\/2 steps/);
     assert.match(watcher.stdout, /step {3}1 \[#{24}\] COMPLETE/);
+    const listed = await cli('workflows', 'list', '--domain', 'cli-shop');
+    assert.match(listed.stdout, new RegExp(`^${id}\\s+COMPLETE\\s+100% \\(2/2 steps\\)`, 'm'));
 
     const steps = await cli('workflows', 'steps', id, '--domain', 'cli-shop');
     assert.match(steps.stdout, /^STEP\s+STATUS\s+RECORDS/m);

@@ -24,6 +24,7 @@ import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putObjectType, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
 import { ACCOUNT_A, ALL_CREDENTIALS, CREDENTIALS, KEY_A, KEY_B, OPERATOR_KEY, OPERATOR_SECRET, sendSigned, signRequest } from '../security/support.js';
 import { browserSkip, CHROMIUM } from '../helpers/browser.js';
+import { until as pollUntil } from '../helpers/poll.js';
 
 const SHOTS = join('test-results', 'console');
 const PAGE_SIZE = 12;
@@ -31,19 +32,9 @@ const WAIT_MS = 15_000;
 const SECRET_A = CREDENTIALS.get(KEY_A)!.secretAccessKey;
 const WRONG_SECRET = 'not-the-secret-of-a-0123456789';
 
-async function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await probe()) return;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The suite's polling helper with this file's deadline. */
+function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
+  return pollUntil(probe, what, deadlineMs);
 }
 
 /** A request as the browser signer prepares it, handed to the server's verifier as it would arrive. */

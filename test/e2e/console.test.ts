@@ -19,26 +19,16 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, putConnectorProfile, setupWorkflowEnv, uniqueProfileName, type WorkflowEnv } from '../helpers/workflows.js';
 import { browserSkip, CHROMIUM } from '../helpers/browser.js';
+import { until as pollUntil } from '../helpers/poll.js';
 
 const SHOTS = join('test-results', 'console');
 /** 24 records a day, 12 to a page: a one-day step reads in two pages. */
 const PAGE_SIZE = 12;
 const WAIT_MS = 15_000;
 
-/** Polls `probe` (each read bounded) until it holds, or fails at the deadline naming what was awaited. */
-async function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await probe()) return;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The suite's polling helper with this file's deadline. */
+function until(probe: () => Promise<boolean>, what: string, deadlineMs = WAIT_MS): Promise<void> {
+  return pollUntil(probe, what, deadlineMs);
 }
 
 async function rowIds(rows: Locator, attribute: string): Promise<string[]> {
@@ -411,6 +401,81 @@ describe('web console', { skip: browserSkip() }, () => {
       await page.locator('td.empty', { hasText: 'No domains in eu-west-2.' }).waitFor();
     } finally {
       await context.close();
+    }
+  });
+
+  test('a workflow row names the flow that started it (the FlowName of its flow definition)', async () => {
+    const { context, page } = await open('/domains/console-shop/workflows');
+    try {
+      const flowOf = (id: string) => page.locator(`tr[data-workflow-id="${id}"] [data-flow-name]`);
+      for (const [id, name] of [[ids.complete, 'done-flow'], [ids.failed, 'failing-flow'], [ids.running, 'running-flow']]) {
+        await flowOf(id).waitFor();
+        assert.equal(await flowOf(id).getAttribute('data-flow-name'), name, `the flow of ${id}`);
+        assert.equal((await flowOf(id).textContent())?.trim(), name);
+      }
+      await shot(page, '12-workflows-flow-names');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('at 1280 px wide no page scrolls sideways', async () => {
+    const pages: Array<[string, string, string]> = [
+      ['/', 'tr[data-domain="console-shop"]', '13-wide-domains'],
+      ['/domains/console-shop/workflows', `tr[data-workflow-id="${ids.failed}"] [data-flow-name]`, '14-wide-workflows'],
+      [`/domains/console-shop/workflows/${ids.complete}`, 'tr[data-step="1"]', '15-wide-workflow-complete'],
+      [`/domains/console-shop/workflows/${ids.failed}`, 'tr[data-step="1"][data-status="FAILED"]', '16-wide-workflow-failed'],
+      ['/domains/console-shop/object-types', 'tr[data-object-type="Contact"]', '17-wide-object-types'],
+      ['/domains/console-shop/object-types/Contact', 'tr[data-field="Email"]', '18-wide-object-type'],
+      [`/domains/console-shop/profiles?key=_email&value=${encodeURIComponent('ada@example.com')}`, `tr[data-profile-id="${profileId}"]`, '19-wide-profiles'],
+      ['/connector-profiles', 'tr[data-connector-profile]', '20-wide-connector-profiles'],
+    ];
+    for (const [path, ready, name] of pages) {
+      const { context, page } = await open(path);
+      try {
+        await page.locator(ready).first().waitFor();
+        await shot(page, name);
+        const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+        assert.ok(width <= 1280, `${path} is ${width} px wide at a 1280 px viewport (screenshot ${name}.png)`);
+        // Nor does a table scroll inside its frame: at this width every column is in sight.
+        const clipped = (await page.evaluate(
+          "[...document.querySelectorAll('.table-wrap')].filter((w) => w.scrollWidth > w.clientWidth).map((w) => w.querySelector('table')?.className + ': ' + w.scrollWidth + ' > ' + w.clientWidth)",
+        )) as string[];
+        assert.deepEqual(clipped, [], `${path}: tables wider than their frame (screenshot ${name}.png)`);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  test('a page with an error banner draws no empty table under it', async () => {
+    const unknownId = '0123456789abcdef0123456789abcdef';
+    const cases: Array<[string, RegExp, string]> = [
+      ['/domains/no-such-domain/workflows', /ResourceNotFoundException/, '21-error-workflows'],
+      ['/domains/no-such-domain/object-types', /ResourceNotFoundException/, '22-error-object-types'],
+      [`/domains/console-shop/workflows/${unknownId}`, /ResourceNotFoundException/, '23-error-workflow'],
+      ['/domains/console-shop/profiles?key=NoSuchKey&value=x', /BadRequestException/, '24-error-profiles'],
+    ];
+    const check = async (path: string, error: RegExp, name: string) => {
+      const { context, page } = await open(path);
+      try {
+        const alert = page.getByRole('alert');
+        await alert.waitFor();
+        assert.match((await alert.textContent()) ?? '', error, path);
+        await shot(page, name);
+        assert.equal(await page.locator('table').count(), 0, `${path}: the banner and no table`);
+      } finally {
+        await context.close();
+      }
+    };
+    for (const [path, error, name] of cases) await check(path, error, name);
+    // The domains page, when ListDomains itself fails.
+    const set = await fetch(`${s.url}/_profileflow/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ operation: 'ListDomains', error: 'ThrottlingException' }]) });
+    assert.equal(set.status, 200, await set.text());
+    try {
+      await check('/', /ThrottlingException/, '25-error-domains');
+    } finally {
+      assert.equal((await fetch(`${s.url}/_profileflow/faults`, { method: 'DELETE' })).status, 200);
     }
   });
 

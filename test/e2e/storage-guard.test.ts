@@ -6,15 +6,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, SQLITE_FILE_NAME } from '../../src/store/open-store.js';
 import { LOCK_FILE_NAME } from '../../src/store/sqlite-guard.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
-import { eventually, runCli, serveSandbox } from '../helpers/cli-process.js';
+import { runCli, serveSandbox } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 
 const HEADERS = {
   'content-type': 'application/json',

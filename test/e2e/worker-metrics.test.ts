@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type CustomerProfilesClient, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { availableBackends } from '../helpers/backends.js';
-import { eventually, type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import { type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { createContactDomain, createSyntheticWorkflow, serviceClient, type ServiceSandbox, serviceSandbox } from '../helpers/service-sandbox.js';
 import { consecutiveBatches } from '../helpers/workflows.js';
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { hasAwsCli } from '../helpers/aws-clients.js';
 
 const run = promisify(execFile);

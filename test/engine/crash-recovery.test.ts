@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type CustomerProfilesClient, GetDomainCommand, GetWorkflowCommand, GetWorkflowStepsCommand } from '@aws-sdk/client-customer-profiles';
 import { availableBackends } from '../helpers/backends.js';
-import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { createContactDomain, createSyntheticWorkflow, type ServiceConfig, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
 import { consecutiveBatches } from '../helpers/workflows.js';
 

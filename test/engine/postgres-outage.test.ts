@@ -3,7 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { GetDomainCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
-import { eventually, type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { type ServiceProcess, startService } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { createContactDomain, createSyntheticWorkflow, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
 import { consecutiveBatches } from '../helpers/workflows.js';
 

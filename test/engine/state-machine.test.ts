@@ -5,7 +5,7 @@ import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import { ManualClock, systemClock } from '../../src/engine/clock.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { availableBackends } from '../helpers/backends.js';
-import { eventually } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { allSteps, consecutiveBatches, createWorkflow, FLOW_NAME, setupWorkflowEnv, uniqueProfileName } from '../helpers/workflows.js';

@@ -9,7 +9,8 @@ import {
   GetWorkflowStepsCommand,
 } from '@aws-sdk/client-customer-profiles';
 import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
-import { eventually, type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import { type ServiceProcess, startService, workerOwner } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import {
   createContactDomain,
   createSyntheticWorkflow,

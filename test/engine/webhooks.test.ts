@@ -10,7 +10,7 @@ import { Engine } from '../../src/engine/engine.js';
 import { checkWebhooks, verifyWebhook, WebhookDispatcher, type WebhookConfig } from '../../src/engine/webhooks.js';
 import { buildApp } from '../../src/server/app.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
-import { eventually } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import type { TestServer } from '../helpers/server.js';
 import { createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 

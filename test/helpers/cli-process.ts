@@ -167,21 +167,6 @@ export async function startService(args: string[], env: NodeJS.ProcessEnv = {}, 
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails at the deadline. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 30_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The engine owner id a `profileflow worker` prints in its start banner: what it writes as a step's lease owner. */
 export function workerOwner(p: ServiceProcess): string {

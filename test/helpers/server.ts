@@ -1,11 +1,11 @@
 import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import type { FastifyInstance } from 'fastify';
-import { type Clock, systemClock } from '../../src/engine/clock.js';
-import { Engine, type EngineOptions } from '../../src/engine/engine.js';
+import type { Clock } from '../../src/engine/clock.js';
+import type { Engine, EngineOptions } from '../../src/engine/engine.js';
 import type { ConnectorPolicy } from '../../src/connectors/policy.js';
-import { buildApp } from '../../src/server/app.js';
+import { startProfileflowParts } from '../../src/testing/index.js';
 import { testConnectorPolicy } from './connector-policy.js';
-import { type Backend, createTestStore, type TestStore } from './backends.js';
+import { type Backend, POSTGRES_URL, type TestStore } from './backends.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -15,7 +15,7 @@ export interface TestServer {
    * The engine, in manual mode unless asked otherwise: nothing runs until the test calls
    * `engine.advance({ pages })` or `engine.runUntilIdle()`, so no test waits on timing.
    */
-  engine: Engine;
+  engine: Pick<Engine, 'advance' | 'runUntilIdle' | 'onEvent'>;
   /** The official client, built with maxAttempts 1 so that a 429 or 500 is seen as it is. */
   client: CustomerProfilesClient;
   /** A client of another account (12-digit access key id) or region. */
@@ -26,41 +26,36 @@ export interface TestServer {
 export const TEST_REGION = 'us-east-1';
 export const TEST_ACCOUNT = '000000000000';
 
-/** profileflow on an ephemeral loopback port over a fresh store. */
+/**
+ * profileflow on an ephemeral loopback port over a fresh store, started through `profileflow/testing`
+ * (so the suite runs what a user's suite runs), with the suite's own clock and connector policy, and
+ * SQLite in memory.
+ */
 export async function startServer(
   backend: Backend,
-  options: { clock?: Clock; engine?: Partial<EngineOptions>; connectorPolicy?: ConnectorPolicy } = {},
+  options: { clock?: Clock; engine?: Partial<Omit<EngineOptions, 'mode'>> & { mode?: 'manual' | 'auto' }; connectorPolicy?: ConnectorPolicy } = {},
 ): Promise<TestServer> {
-  const testStore = await createTestStore(backend);
-  const clock = options.clock ?? systemClock;
-  const connectorPolicy = options.connectorPolicy ?? testConnectorPolicy();
-  const engine = new Engine(testStore.store, clock, { mode: 'manual', connectorPolicy, ...options.engine });
-  const app = await buildApp({ store: testStore.store, clock, engine, connectorPolicy });
-  engine.start();
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const { mode, connectorPolicy: _ignored, ...engine } = options.engine ?? {};
+  const { profileflow, store, engine: running } = await startProfileflowParts(
+    { backend, databaseUrl: POSTGRES_URL, engineMode: mode ?? 'manual', engine, region: TEST_REGION, accountId: TEST_ACCOUNT },
+    { clock: options.clock, connectorPolicy: options.connectorPolicy ?? testConnectorPolicy(), sqliteInMemory: true },
+  );
   const clients: CustomerProfilesClient[] = [];
   const clientFor = (o: { accountId?: string; region?: string }) => {
-    const client = new CustomerProfilesClient({
-      endpoint: url,
-      region: o.region ?? TEST_REGION,
-      maxAttempts: 1,
-      credentials: { accessKeyId: o.accountId ?? 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    });
+    const client = new CustomerProfilesClient(profileflow.clientConfigFor(o));
     clients.push(client);
     return client;
   };
   return {
-    app,
-    url,
-    store: testStore.store,
-    engine,
+    app: profileflow.app,
+    url: profileflow.endpoint,
+    store,
+    engine: { advance: (o) => running.advance(o), runUntilIdle: () => running.runUntilIdle(), onEvent: (l) => running.onEvent(l) },
     client: clientFor({}),
     clientFor,
     close: async () => {
       for (const c of clients) c.destroy();
-      await engine.stop();
-      await app.close();
-      await testStore.dispose();
+      await profileflow.stop();
     },
   };
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { DeleteWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
-import { eventually } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { SseClient } from '../helpers/sse.js';
 import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';

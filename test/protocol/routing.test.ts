@@ -29,7 +29,7 @@ describe('routing over raw HTTP', () => {
 
   describe('real Customer Profiles operations that profileflow does not implement', () => {
     for (const [method, path, operation] of [
-      ['POST', '/domains/d/profiles/keys', 'AddProfileKey'],
+      ['GET', '/domains/d/matches', 'GetMatches'],
       ['POST', '/domains/d/segment-definitions/s', 'CreateSegmentDefinition'],
       ['GET', '/domains/d/event-streams', 'ListEventStreams'],
       ['PATCH', '/domains/d/recommenders/r', 'UpdateRecommender'],

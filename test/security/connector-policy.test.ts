@@ -25,7 +25,7 @@ import {
 import { type ConnectorPolicy, DEFAULT_ALLOW_HOSTS, DEFAULT_CONNECTOR_POLICY, DEFAULT_SECRET_ENV_PREFIX } from '../../src/connectors/policy.js';
 import { buildApp } from '../../src/server/app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
-import { eventually } from '../helpers/cli-process.js';
+import { eventually } from '../helpers/poll.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { FLOW, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
 

@@ -38,6 +38,13 @@ function extras(op: string, v: Values): Record<string, unknown> {
     case 'GetProfileObjectTypeTemplate':
       // Templates belong to the service, not to an account: an unknown id is absent for everyone alike.
       return { TemplateId: 'Isolation-Template' };
+    case 'AddProfileKey':
+    case 'DeleteProfileKey':
+      return { KeyName: '_email', Values: ['a@example.com'] };
+    case 'BatchGetProfile':
+      return { ProfileIds: [v.ProfileId] };
+    case 'MergeProfiles':
+      return { MainProfileId: v.ProfileId, ProfileIdsToBeMerged: [v.OtherProfileId] };
     default:
       return {};
   }
@@ -121,6 +128,9 @@ describe('account and region isolation, for every implemented operation', () => 
     own.ProfileObjectUniqueKey = put.ProfileObjectUniqueKey!;
     const stored = await server.store.profileObjects.get({ accountId: ACCOUNT_A, region: 'us-east-1' }, 'iso-dom', 'Contact', own.ProfileObjectUniqueKey);
     own.ProfileId = stored!.profileId;
+    own.OtherProfileId = (await a.send(new sdk.CreateProfileCommand({ DomainName: 'iso-dom', FirstName: 'Other' }))).ProfileId!;
+    const history = await a.send(new sdk.ListProfileHistoryRecordsCommand({ DomainName: 'iso-dom', ProfileId: own.ProfileId }));
+    own.Id = history.ProfileHistoryRecords![0].Id!;
     await a.send(new sdk.PutIntegrationCommand({ DomainName: 'iso-dom', Uri: own.Uri, ObjectTypeName: 'Contact' }));
     const wf = await a.send(new sdk.CreateIntegrationWorkflowCommand(workflowInput('iso-dom') as sdk.CreateIntegrationWorkflowCommandInput));
     own.WorkflowId = wf.WorkflowId!;
@@ -131,6 +141,8 @@ describe('account and region isolation, for every implemented operation', () => 
       Uri: 's3://ghost-bucket',
       ProfileObjectUniqueKey: 'ghost-key-0000',
       ProfileId: '0'.repeat(32),
+      OtherProfileId: '1'.repeat(32),
+      Id: '2'.repeat(32),
       WorkflowId: 'f'.repeat(32),
       resourceArn: `arn:aws:profile:us-east-1:${ACCOUNT_A}:domains/ghost-dom`,
     };
@@ -153,7 +165,7 @@ describe('account and region isolation, for every implemented operation', () => 
           assert.equal(real.status, 200, `${op}: the intruder gets a domain of its own: ${real.message}`);
           continue;
         }
-        if (op.startsWith('List') && !['ListProfileObjects', 'ListProfileObjectTypes', 'ListIntegrations', 'ListWorkflows', 'ListTagsForResource'].includes(op)) {
+        if (op.startsWith('List') && !['ListProfileObjects', 'ListProfileObjectTypes', 'ListIntegrations', 'ListWorkflows', 'ListTagsForResource', 'ListProfileHistoryRecords'].includes(op)) {
           assert.equal(real.status, 200, `${op}: ${real.message}`);
           assert.doesNotMatch(JSON.stringify(real.output), /iso-dom/, `${op} shows nothing of account A`);
           continue;
@@ -183,6 +195,10 @@ describe('account and region isolation, for every implemented operation', () => 
       assert.equal(workflow.WorkflowId, own.WorkflowId);
       const tags = await a.send(new sdk.ListTagsForResourceCommand({ resourceArn: own.resourceArn }));
       assert.deepEqual(tags.tags, { owner: 'a' });
+      const profiles = await a.send(new sdk.BatchGetProfileCommand({ DomainName: 'iso-dom', ProfileIds: [own.ProfileId, own.OtherProfileId] }));
+      assert.deepEqual(profiles.Profiles?.map((p) => p.ProfileId), [own.ProfileId, own.OtherProfileId], 'neither profile was merged or deleted');
+      const found = await a.send(new sdk.SearchProfilesCommand({ DomainName: 'iso-dom', KeyName: '_email', Values: ['a@example.com'] }));
+      assert.deepEqual(found.Items?.map((p) => p.ProfileId), [own.ProfileId], 'the keys are as they were');
     });
   }
 

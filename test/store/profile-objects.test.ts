@@ -218,7 +218,7 @@ for (const backend of await availableBackends()) {
       assert.equal(stored?.object, '{"v":3}');
       assert.equal(stored?.createdAt, T0);
       assert.deepEqual(await t.store.profileObjects.findExisting(home, 'p4', 'C', ['k1', 'k2']), [
-        { uniqueKey: 'k1', profileId: 'p', sourceUpdatedAt: 300 },
+        { uniqueKey: 'k1', profileId: 'p', sourceUpdatedAt: 300, keyValues: {} },
       ]);
     });
 

@@ -18,7 +18,7 @@ import {
   standardProfileKeys,
   timestampParser,
   uniqueKeyOf,
-} from '../../src/domain/object-type-mapping.js';
+} from '../../src/domain/object-type-mapping/index.js';
 
 const contact: ObjectTypeDefinition = {
   objectTypeName: 'Contact',

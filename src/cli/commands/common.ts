@@ -193,10 +193,44 @@ export function iso(d: Date | undefined): string {
   return d ? d.toISOString() : '';
 }
 
-export function required(values: Values, name: string, positional?: string): string {
-  const v = (values[name] as string | undefined) ?? positional;
-  if (!v) throw new UsageError(`--${name} is required.`);
+/**
+ * A value given as any of its flags (the first is the one named) or, when `argument` names it, as a
+ * positional argument: one is needed, and two that disagree are a usage error rather than one silently
+ * winning.
+ */
+export function required(values: Values, flags: string | string[], argument?: { name: string; value: string | undefined }): string {
+  const names = Array.isArray(flags) ? flags : [flags];
+  const given: [string, string][] = [];
+  for (const n of names) if (typeof values[n] === 'string') given.push([`--${n}`, values[n] as string]);
+  if (argument?.value !== undefined) given.push([argument.name, argument.value]);
+  if (new Set(given.map(([, v]) => v)).size > 1) {
+    throw new UsageError(`${given.map(([k, v]) => `${k} '${v}'`).join(' and ')} disagree: give it once.`);
+  }
+  const v = given[0]?.[1];
+  if (!v) throw new UsageError(argument ? `${argument.name} is required (as an argument or as --${names[0]}).` : `--${names[0]} is required.`);
   return v;
+}
+
+/** Positional arguments past the `expected` ones are a usage error naming the first. */
+export function noMoreArguments(positionals: string[], expected: number): void {
+  if (positionals.length > expected) throw new UsageError(`Unexpected argument '${positionals[expected]}'.`);
+}
+
+/** A flag's whole number, at least `min`; absent: `fallback`. */
+export function wholeNumber(values: Values, flag: string, min: number, fallback: number): number;
+export function wholeNumber(values: Values, flag: string, min: number, fallback?: number): number | undefined;
+export function wholeNumber(values: Values, flag: string, min: number, fallback?: number): number | undefined {
+  const raw = values[flag] as string | undefined;
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be a whole number of at least ${min}, got '${raw}'.`);
+  return n;
+}
+
+/** Flags that exclude each other: two of them given together are a usage error. */
+export function atMostOne(values: Values, flags: string[]): void {
+  const given = flags.filter((f) => values[f] !== undefined && values[f] !== false);
+  if (given.length > 1) throw new UsageError(`${given.map((f) => `--${f}`).join(' and ')} exclude each other: give one.`);
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);

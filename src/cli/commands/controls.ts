@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { admin, commonOf, parse, printJson, table, UsageError, write } from './common.js';
+import { admin, atMostOne, commonOf, noMoreArguments, parse, printJson, required, table, UsageError, wholeNumber, write } from './common.js';
 
 export const CONNECTOR_PROFILES_HELP = `Usage:
   profileflow connector-profiles list
@@ -7,6 +7,7 @@ export const CONNECTOR_PROFILES_HELP = `Usage:
   profileflow connector-profiles put    <name> --kind s3|salesforce|servicenow|marketo|zendesk|files|synthetic --settings '{…}' [--connector-types Salesforce,S3]
   profileflow connector-profiles put    <name> --file profile.json      (a body {kind, connectorTypes?, settings})
   profileflow connector-profiles delete <name>
+<name> may be given as --name instead.
 Common: --endpoint-url URL (default http://127.0.0.1:4599) --output table|json
 `;
 
@@ -26,17 +27,23 @@ export async function connectorProfilesCommand(argv: string[]): Promise<number> 
     settings: { type: 'string' },
     'connector-types': { type: 'string' },
     file: { type: 'string' },
+    name: { type: 'string' },
   });
   const sub = positionals[0];
-  if (values.help || !sub) {
+  if (values.help) {
     write(CONNECTOR_PROFILES_HELP);
-    return values.help ? 0 : 2;
+    return 0;
+  }
+  if (!sub) throw new UsageError('connector-profiles needs a command: list, get, put or delete.');
+  if (!['list', 'get', 'put', 'delete'].includes(sub)) throw new UsageError(`Unknown connector-profiles command '${sub}'.`);
+  noMoreArguments(positionals, sub === 'list' ? 1 : 2);
+  const given = sub === 'list' ? '' : required(values, 'name', { name: '<name>', value: positionals[1] });
+  if (sub === 'put') {
+    atMostOne(values, ['file', 'kind']);
+    if (values.file === undefined && values.kind === undefined) throw new UsageError('put needs --kind and --settings, or --file.');
   }
   const common = commonOf(values);
-  const name = () => {
-    if (!positionals[1]) throw new UsageError('The connector profile name is required.');
-    return encodeURIComponent(positionals[1]);
-  };
+  const name = () => encodeURIComponent(given);
   const show = (p: Record<string, unknown>) =>
     common.json ? printJson(p) : write(table([{ NAME: p.name, KIND: p.kind, TYPES: (p.connectorTypes as string[]).join(','), SOURCE: p.source, SETTINGS: JSON.stringify(p.settings) }], ['NAME', 'KIND', 'TYPES', 'SOURCE', 'SETTINGS']));
   switch (sub) {
@@ -51,14 +58,13 @@ export async function connectorProfilesCommand(argv: string[]): Promise<number> 
       return 0;
     case 'delete':
       await admin(common, 'DELETE', `connector-profiles/${name()}`);
-      if (common.json) printJson({ name: positionals[1], deleted: true });
-      else write(`Deleted connector profile ${positionals[1]}.\n`);
+      if (common.json) printJson({ name: given, deleted: true });
+      else write(`Deleted connector profile ${given}.\n`);
       return 0;
     case 'put': {
       let body: unknown;
       if (values.file) body = jsonArg(readFileSync(values.file as string, 'utf8'), '--file');
       else {
-        if (!values.kind) throw new UsageError('put needs --kind and --settings, or --file.');
         body = {
           kind: values.kind,
           settings: values.settings ? jsonArg(values.settings as string, '--settings') : {},
@@ -69,7 +75,7 @@ export async function connectorProfilesCommand(argv: string[]): Promise<number> 
       return 0;
     }
     default:
-      throw new UsageError(`Unknown connector-profiles command '${sub}'.\n\n${CONNECTOR_PROFILES_HELP}`);
+      throw new UsageError(`Unknown connector-profiles command '${sub}'.`);
   }
 }
 
@@ -86,6 +92,13 @@ export async function controlsCommand(command: string, argv: string[]): Promise<
     write(CONTROLS_HELP);
     return 0;
   }
+  // Only `faults` takes arguments (its command, and the rules for `set`).
+  noMoreArguments(positionals, command === 'faults' ? (positionals[0] === 'set' ? 2 : 1) : 0);
+  atMostOne(values, ['seed', 'random']);
+  atMostOne(values, ['advance-ms', 'set']);
+  atMostOne(values, ['pages', 'until-idle']);
+  const advanceMs = wholeNumber(values, 'advance-ms', 0);
+  const pages = wholeNumber(values, 'pages', 1, 1);
   const common = commonOf(values);
   const out = (value: unknown, text: string) => (common.json ? printJson(value) : write(text));
   switch (command) {
@@ -112,7 +125,7 @@ export async function controlsCommand(command: string, argv: string[]): Promise<
       else if (sub === 'set') {
         if (!positionals[1]) throw new UsageError('faults set needs the rules as JSON.');
         r = await admin(common, 'PUT', 'faults', jsonArg(positionals[1], 'the rules'));
-      } else throw new UsageError(`Unknown faults command '${sub}'.\n\n${CONTROLS_HELP}`);
+      } else throw new UsageError(`Unknown faults command '${sub}'.`);
       out(r, table(r.rules.map((x: any) => ({ OPERATION: x.operation, PROBABILITY: x.probability, ERROR: typeof x.error === 'object' ? `${x.error.status} ${x.error.code}` : x.error, LATENCY_MS: x.latencyMs })), ['OPERATION', 'PROBABILITY', 'ERROR', 'LATENCY_MS']));
       return 0;
     }
@@ -122,13 +135,13 @@ export async function controlsCommand(command: string, argv: string[]): Promise<
         out({ clock: r.clock, now: r.now }, `${r.now} (${r.clock} clock)\n`);
         return 0;
       }
-      const body = values['advance-ms'] !== undefined ? { advanceMs: Number(values['advance-ms']) } : { set: values.set };
+      const body = advanceMs !== undefined ? { advanceMs } : { set: values.set };
       const r = await admin(common, 'POST', 'clock', body);
       out(r, `${r.now}\n`);
       return 0;
     }
     case 'advance': {
-      const body = values['until-idle'] ? { untilIdle: true } : { pages: Number(values.pages ?? 1) };
+      const body = values['until-idle'] ? { untilIdle: true } : { pages };
       const r = await admin(common, 'POST', 'engine/advance', body);
       out(r, table(r.steps.map((x: any) => ({ WORKFLOW_ID: x.workflowId, STEP: x.stepNo, OUTCOME: x.outcome })), ['WORKFLOW_ID', 'STEP', 'OUTCOME']));
       return 0;

@@ -9,7 +9,7 @@ import {
   StartFlowCommand,
   StopFlowCommand,
 } from '@aws-sdk/client-appflow';
-import { appflowClientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
+import { appflowClientOf, atMostOne, commonOf, iso, noMoreArguments, parse, printJson, required, table, UsageError, wholeNumber, write } from './common.js';
 
 export const FLOWS_HELP = `Usage (Amazon AppFlow flows and their runs):
   profileflow flows list     [--max-results N]
@@ -34,6 +34,7 @@ const OPTIONS = {
   watch: { type: 'boolean' },
 } as const;
 
+const SUBCOMMANDS = new Set(['list', 'describe', 'runs', 'watch', 'start', 'stop']);
 /** Runs still moving: a watch that waits for idleness waits for these to end. */
 const RUNNING = new Set(['InProgress', 'CancelStarted']);
 /** How many runs a watch frame shows (newest first). */
@@ -42,24 +43,19 @@ const WATCH_ROWS = 10;
 export async function flowsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS);
   const sub = positionals[0];
-  if (values.help || !sub) {
+  if (values.help) {
     write(FLOWS_HELP);
-    return values.help ? 0 : 2;
+    return 0;
   }
-  if (!['list', 'describe', 'runs', 'watch', 'start', 'stop'].includes(sub)) throw new UsageError(`Unknown flows command '${sub}'.\n\n${FLOWS_HELP}`);
-  if (positionals.length > 2) throw new UsageError(`Unexpected argument '${positionals[2]}'.\n\n${FLOWS_HELP}`);
-  const name = () => {
-    try {
-      return required(values, 'flow-name', positionals[1]);
-    } catch {
-      throw new UsageError(`flows ${sub} needs the flow's name: flows ${sub} <flow-name> (or --flow-name).\n\n${FLOWS_HELP}`);
-    }
-  };
-  const max = wholeNumber(values['max-results'], '--max-results', 1);
-  const intervalMs = wholeNumber(values['interval-ms'], '--interval-ms', 50) ?? 1000;
+  if (!sub) throw new UsageError('flows needs a command: list, describe, runs, watch, start or stop.');
+  if (!SUBCOMMANDS.has(sub)) throw new UsageError(`Unknown flows command '${sub}'.`);
+  noMoreArguments(positionals, sub === 'list' ? 1 : 2);
+  const max = wholeNumber(values, 'max-results', 1);
+  const intervalMs = wholeNumber(values, 'interval-ms', 50, 1000);
+  atMostOne(values, ['until-idle', 'execution-id']);
   const common = commonOf(values, process.env, 'appflow');
   // Usage is settled before any call: a wrong command line never reaches the service.
-  const flowName = sub === 'list' ? '' : name();
+  const flowName = sub === 'list' ? '' : required(values, 'flow-name', { name: '<flow-name>', value: positionals[1] });
   if (values['execution-id'] !== undefined && sub !== 'watch') throw new UsageError('--execution-id is for flows watch.');
   if (values['until-idle'] && sub !== 'watch' && !(sub === 'runs' && values.watch)) throw new UsageError('--until-idle is for flows watch (or flows runs --watch).');
   if (values.watch && sub !== 'runs' && sub !== 'start') throw new UsageError('--watch is for flows runs and flows start.');
@@ -133,13 +129,6 @@ export async function flowsCommand(argv: string[]): Promise<number> {
   } finally {
     client.destroy();
   }
-}
-
-function wholeNumber(value: unknown, flag: string, least: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < least) throw new UsageError(`${flag} must be a whole number of at least ${least}, got '${String(value)}'.`);
-  return n;
 }
 
 /** Every run of the flow (or the first `max`), newest first whatever order the pages come in. */

@@ -1,8 +1,8 @@
 import { connectionFailure, ServiceCallError, UsageError } from './common.js';
-import { connectorProfilesCommand, controlsCommand } from './controls.js';
-import { domainsCommand } from './domains.js';
-import { flowsCommand } from './flows.js';
-import { workflowsCommand } from './workflows.js';
+import { CONNECTOR_PROFILES_HELP, CONTROLS_HELP, connectorProfilesCommand, controlsCommand } from './controls.js';
+import { DOMAINS_HELP, domainsCommand } from './domains.js';
+import { FLOWS_HELP, flowsCommand } from './flows.js';
+import { WORKFLOWS_HELP, workflowsCommand } from './workflows.js';
 
 const CONTROLS = new Set(['reset', 'ids', 'faults', 'clock', 'advance']);
 
@@ -15,17 +15,19 @@ export async function runClientCommand(argv: string[]): Promise<number | undefin
   const command = argv[0];
   const rest = argv.slice(1);
   let run: (() => Promise<number>) | undefined;
-  if (command === 'workflows') run = () => workflowsCommand(rest);
-  else if (command === 'domains') run = () => domainsCommand(rest);
-  else if (command === 'flows') run = () => flowsCommand(rest);
-  else if (command === 'connector-profiles') run = () => connectorProfilesCommand(rest);
-  else if (command !== undefined && CONTROLS.has(command)) run = () => controlsCommand(command, rest);
+  let usage = '';
+  if (command === 'workflows') [run, usage] = [() => workflowsCommand(rest), WORKFLOWS_HELP];
+  else if (command === 'domains') [run, usage] = [() => domainsCommand(rest), DOMAINS_HELP];
+  else if (command === 'flows') [run, usage] = [() => flowsCommand(rest), FLOWS_HELP];
+  else if (command === 'connector-profiles') [run, usage] = [() => connectorProfilesCommand(rest), CONNECTOR_PROFILES_HELP];
+  else if (command !== undefined && CONTROLS.has(command)) [run, usage] = [() => controlsCommand(command, rest), CONTROLS_HELP];
   if (!run) return undefined;
   try {
     return await run();
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`profileflow: ${err.message}\n`);
+      // Every usage error: exit 2, the problem, then the command's usage on stderr.
+      process.stderr.write(`profileflow: ${err.message}\n\n${usage}`);
       return 2;
     }
     if (err instanceof ServiceCallError) {

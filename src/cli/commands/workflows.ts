@@ -7,7 +7,8 @@ import {
   ListWorkflowsCommand,
   type WorkflowStepItem,
 } from '@aws-sdk/client-customer-profiles';
-import { clientOf, commonOf, iso, parse, printJson, required, table, UsageError, write } from './common.js';
+import { bar, observedDensity, stepProgress, workflowProgressText } from './progress.js';
+import { clientOf, commonOf, iso, noMoreArguments, parse, printJson, required, table, UsageError, wholeNumber, write } from './common.js';
 
 export const WORKFLOWS_HELP = `Usage:
   profileflow workflows list   --domain D [--status S] [--max-results N]
@@ -15,6 +16,7 @@ export const WORKFLOWS_HELP = `Usage:
   profileflow workflows steps  --domain D <workflow-id>
   profileflow workflows watch  --domain D <workflow-id> [--interval-ms 500]
   profileflow workflows delete --domain D <workflow-id>
+--domain is also spelled --domain-name, and <workflow-id> may be given as --workflow-id.
 Common: --endpoint-url URL (default http://127.0.0.1:4599) --region R --profile P --output table|json
 watch redraws a progress bar per step until the workflow ends; it exits 1 when it FAILED or was CANCELLED.
 `;
@@ -28,23 +30,30 @@ const OPTIONS = {
   'interval-ms': { type: 'string' },
 } as const;
 
+const SUBCOMMANDS = new Set(['list', 'get', 'steps', 'watch', 'delete']);
+
 export async function workflowsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS);
   const sub = positionals[0];
-  if (values.help || !sub) {
+  if (values.help) {
     write(WORKFLOWS_HELP);
-    return values.help ? 0 : 2;
+    return 0;
   }
+  if (!sub) throw new UsageError('workflows needs a command: list, get, steps, watch or delete.');
+  if (!SUBCOMMANDS.has(sub)) throw new UsageError(`Unknown workflows command '${sub}'.`);
+  noMoreArguments(positionals, sub === 'list' ? 1 : 2);
   const common = commonOf(values);
-  const domain = required(values, 'domain', values['domain-name'] as string | undefined);
+  const domain = required(values, ['domain', 'domain-name']);
+  const workflowId = sub === 'list' ? '' : required(values, 'workflow-id', { name: '<workflow-id>', value: positionals[1] });
+  const maxResults = wholeNumber(values, 'max-results', 1);
+  const intervalMs = wholeNumber(values, 'interval-ms', 50, 500);
   const client = await clientOf(common);
   try {
-    const id = () => required(values, 'workflow-id', positionals[1]);
     switch (sub) {
       case 'list': {
         const items = [];
         let token: string | undefined;
-        const max = values['max-results'] ? Number(values['max-results']) : undefined;
+        const max = maxResults;
         do {
           const page = await client.send(
             new ListWorkflowsCommand({ DomainName: domain, Status: values.status as never, NextToken: token, MaxResults: max && max < 100 ? max : undefined }),
@@ -53,38 +62,63 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
           token = page.NextToken;
         } while (token && (!max || items.length < max));
         const shown = max ? items.slice(0, max) : items;
-        if (common.json) printJson({ Items: shown });
-        else write(table(shown.map((w) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription })), ['WORKFLOW_ID', 'STATUS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
+        if (common.json) {
+          printJson({ Items: shown });
+          return 0;
+        }
+        const progress = await progressOf(client, domain, shown.map((w) => w.WorkflowId!));
+        const rows = shown.map((w, i) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, PROGRESS: progress[i], TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription }));
+        write(table(rows, ['WORKFLOW_ID', 'STATUS', 'PROGRESS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
         return 0;
       }
       case 'get': {
-        const w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: id() }));
+        const w = await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
         const { $metadata: _m, ...out } = w;
         if (common.json) printJson(out);
         else write(describeWorkflow(w));
         return 0;
       }
       case 'steps': {
-        const steps = await allSteps(client, domain, id());
+        const steps = await allSteps(client, domain, workflowId);
         if (common.json) printJson({ Items: steps });
         else write(table(steps.map(stepRow), ['STEP', 'STATUS', 'RECORDS', 'BATCH_START', 'BATCH_END', 'MESSAGE']));
         return 0;
       }
       case 'delete': {
-        const workflowId = id();
         await client.send(new DeleteWorkflowCommand({ DomainName: domain, WorkflowId: workflowId }));
         if (common.json) printJson({ WorkflowId: workflowId, Deleted: true });
         else write(`Deleted workflow ${workflowId}.\n`);
         return 0;
       }
       case 'watch':
-        return await watch(client, domain, id(), Number(values['interval-ms'] ?? 500), common.json);
+        return await watch(client, domain, workflowId, intervalMs, common.json);
       default:
-        throw new UsageError(`Unknown workflows command '${sub}'.\n\n${WORKFLOWS_HELP}`);
+        throw new UsageError(`Unknown workflows command '${sub}'.`);
     }
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Each workflow's share of completed steps, from GetWorkflow's Metrics (ListWorkflows has none), a few
+ * calls at a time. A workflow deleted meanwhile shows an empty cell.
+ */
+async function progressOf(client: CustomerProfilesClient, domain: string, ids: string[]): Promise<string[]> {
+  const out: string[] = new Array(ids.length).fill('');
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < ids.length; i = next++) {
+      try {
+        const m = (await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: ids[i] }))).Metrics?.AppflowIntegration;
+        out[i] = workflowProgressText(m?.StepsCompleted, m?.TotalSteps);
+      } catch (err) {
+        if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  return out;
 }
 
 async function allSteps(client: CustomerProfilesClient, domain: string, workflowId: string) {
@@ -127,15 +161,13 @@ function describeWorkflow(w: GetWorkflowCommandOutput): string {
 }
 
 const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
-const STEP_FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED', 'SPLIT']);
 
 /**
  * Polls GetWorkflow and GetWorkflowSteps (so it works against AWS too) and shows one bar per step:
- * redrawn in place on a terminal, one line per change otherwise. A step's bar is its share of the
- * records the steps processed so far (AWS gives no per-step total), full once the step is final.
+ * redrawn in place on a terminal, one line per change otherwise. A step's bar is its own progress
+ * (progress.ts): full only when COMPLETE, its records against an estimate while it runs.
  */
 async function watch(client: CustomerProfilesClient, domain: string, workflowId: string, intervalMs: number, json: boolean): Promise<number> {
-  if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new UsageError('--interval-ms must be a whole number of at least 50.');
   const tty = process.stdout.isTTY === true && !json;
   let drawn = 0;
   let last = '';
@@ -153,7 +185,13 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
     }
     const steps = await allSteps(client, domain, workflowId);
     if (json) {
-      const line = JSON.stringify({ WorkflowId: workflowId, Status: w.Status, Metrics: w.Metrics?.AppflowIntegration, Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed })) });
+      const density = observedDensity(steps);
+      const line = JSON.stringify({
+        WorkflowId: workflowId,
+        Status: w.Status,
+        Metrics: w.Metrics?.AppflowIntegration,
+        Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed, Progress: stepProgress(s, density).fraction ?? null })),
+      });
       if (line !== last) write(`${line}\n`);
       last = line;
     } else {
@@ -174,13 +212,13 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
 
 function render(w: GetWorkflowCommandOutput, steps: NonNullable<WorkflowStepItem['AppflowIntegration']>[]): string {
   const m = w.Metrics?.AppflowIntegration;
-  const most = Math.max(1, ...steps.map((s) => s.RecordsProcessed ?? 0));
+  const density = observedDensity(steps);
   const lines = [`${w.WorkflowId} ${w.Status} — ${m?.RecordsProcessed ?? 0} records, ${m?.StepsCompleted ?? 0}/${m?.TotalSteps ?? 0} steps${w.ErrorDescription ? ` — ${w.ErrorDescription}` : ''}`];
   steps.forEach((s, i) => {
-    const fraction = STEP_FINAL.has(s.Status ?? '') ? 1 : s.Status === 'NOT_STARTED' ? 0 : Math.min(0.95, (s.RecordsProcessed ?? 0) / (most * 1.05));
-    const width = 24;
-    const filled = Math.round(fraction * width);
-    lines.push(`  step ${String(i + 1).padStart(3)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(s.Status).padEnd(11)} ${s.RecordsProcessed ?? 0} records`);
+    const progress = stepProgress(s, density);
+    const records = s.RecordsProcessed ?? 0;
+    const of = progress.expected !== undefined ? ` of about ${progress.expected}` : progress.fraction === undefined && s.Status !== 'SPLIT' ? ' (no estimate yet)' : '';
+    lines.push(`  step ${String(i + 1).padStart(3)} ${bar(progress)} ${String(s.Status).padEnd(11)} ${records} records${of}`);
   });
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,8 @@ import { m008EventsWebhooks } from './008-events-webhooks.js';
 import { m006ProfileSearch } from './006-profile-search.js';
 import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
 import { m009Appflow } from './009-appflow.js';
-import { m010FlowRuns } from './010-flow-runs.js';
+import { m010ProfileHistory } from './010-profile-history.js';
+import { m011FlowRuns } from './011-flow-runs.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -24,7 +25,8 @@ export const migrations: Record<string, Migration> = {
   '007-profile-keys-without-rowid': m007ProfileKeysWithoutRowid,
   '008-events-webhooks': m008EventsWebhooks,
   '009-appflow': m009Appflow,
-  '010-flow-runs': m010FlowRuns,
+  '010-profile-history': m010ProfileHistory,
+  '011-flow-runs': m011FlowRuns,
 };
 
 export const migrationProvider: MigrationProvider = {

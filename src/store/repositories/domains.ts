@@ -13,6 +13,8 @@ const DOMAIN_CHILD_TABLES = [
   'profiles',
   'profile_objects',
   'profile_keys',
+  'profile_history',
+  'profile_extra_keys',
   'integrations',
   'domain_stats',
 ] as const;

@@ -112,6 +112,25 @@ export class KyselyIntegrationRepository implements IntegrationRepository {
     return rows.map(fromRow);
   }
 
+  async listByUri(
+    scope: Scope,
+    uri: string,
+    afterDomain: string | undefined,
+    limit: number,
+    includeHidden = false,
+  ): Promise<(IntegrationRecord & { domainName: string })[]> {
+    let query = this.db
+      .selectFrom('integrations')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('uri', '=', uri);
+    if (!includeHidden) query = query.where('hidden', '=', 0);
+    if (afterDomain !== undefined) query = query.where('domain_name', '>', afterDomain);
+    const rows = await query.orderBy('domain_name').limit(limit).execute();
+    return rows.map((r) => ({ ...fromRow(r), domainName: r.domain_name }));
+  }
+
   /**
    * Tags go with the integration here rather than in every caller, because the workflow engine deletes
    * integrations too. Exact ARNs, not the tag repository's prefix removal: a URI may be a prefix of

@@ -31,6 +31,18 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Keys grouped by (profile, key name): the statements that remove them take one of each. */
+function groupKeys(keys: readonly ProfileKey[]): Map<string, { profileId: string; keyName: string; values: string[] }> {
+  const out = new Map<string, { profileId: string; keyName: string; values: string[] }>();
+  for (const k of keys) {
+    const id = `${k.profileId}\u0000${k.keyName}`;
+    const group = out.get(id);
+    if (group) group.values.push(k.keyValue);
+    else out.set(id, { profileId: k.profileId, keyName: k.keyName, values: [k.keyValue] });
+  }
+  return out;
+}
+
 export class KyselyProfileRepository implements ProfileRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -240,6 +252,107 @@ export class KyselyProfileRepository implements ProfileRepository {
     }
   }
 
+  async removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    // One statement per key name and profile (a removal names a handful): the primary key's prefix
+    // (…, key_name, key_value) finds each value, profile_id the entry.
+    for (const [, group] of groupKeys(keys)) {
+      for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
+        await this.db
+          .deleteFrom('profile_keys')
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('domain_name', '=', domainName)
+          .where('key_name', '=', group.keyName)
+          .where('key_value', 'in', values)
+          .where('profile_id', '=', group.profileId)
+          .execute();
+      }
+    }
+  }
+
+  async delete(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      const rows = await this.db
+        .deleteFrom('profiles')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .returning('profile_id')
+        .execute();
+      deleted += rows.length;
+    }
+    await this.ledger.add(scope, domainName, { profiles: -deleted, objects: 0, bytes: 0 });
+    return deleted;
+  }
+
+  async extraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileKey[]> {
+    const out: ProfileKey[] = [];
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      const rows = await this.db
+        .selectFrom('profile_extra_keys')
+        .select(['profile_id', 'key_name', 'key_value'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .orderBy('profile_id')
+        .orderBy('key_name')
+        .orderBy('key_value')
+        .execute();
+      for (const r of rows) out.push({ profileId: r.profile_id, keyName: r.key_name, keyValue: r.key_value });
+    }
+    return out;
+  }
+
+  async addExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    for (const batch of chunks(keys, ROWS_PER_STATEMENT)) {
+      await this.db
+        .insertInto('profile_extra_keys')
+        .values(
+          batch.map((k) => ({
+            account_id: scope.accountId,
+            region: scope.region,
+            domain_name: domainName,
+            profile_id: k.profileId,
+            key_name: k.keyName,
+            key_value: k.keyValue,
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+
+  async removeExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    for (const [, group] of groupKeys(keys)) {
+      for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
+        await this.db
+          .deleteFrom('profile_extra_keys')
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('domain_name', '=', domainName)
+          .where('profile_id', '=', group.profileId)
+          .where('key_name', '=', group.keyName)
+          .where('key_value', 'in', values)
+          .execute();
+      }
+    }
+  }
+
+  async deleteExtraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      await this.db
+        .deleteFrom('profile_extra_keys')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .execute();
+    }
+  }
+
   async listSourcedFrom(
     scope: Scope,
     domainName: string,
@@ -294,29 +407,23 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
       const find = this.statements.get(FIND_OBJECT);
       for (const key of new Set(uniqueKeys)) {
         const r = find.get(scope.accountId, scope.region, domainName, objectTypeName, key) as
-          | { profile_id: string; source_updated_at: number | null }
+          | { profile_id: string; source_updated_at: number | null; key_values: string | null }
           | undefined;
-        if (r) out.push({ uniqueKey: key, profileId: r.profile_id, sourceUpdatedAt: r.source_updated_at === null ? undefined : Number(r.source_updated_at) });
+        if (r) out.push(storedRef(key, r));
       }
       return out;
     }
     for (const keys of chunks([...new Set(uniqueKeys)], VALUES_PER_IN_LIST)) {
       const rows = await this.db
         .selectFrom('profile_objects')
-        .select(['unique_key', 'profile_id', 'source_updated_at'])
+        .select(['unique_key', 'profile_id', 'source_updated_at', 'key_values'])
         .where('account_id', '=', scope.accountId)
         .where('region', '=', scope.region)
         .where('domain_name', '=', domainName)
         .where('object_type_name', '=', objectTypeName)
         .where('unique_key', 'in', keys)
         .execute();
-      for (const r of rows) {
-        out.push({
-          uniqueKey: r.unique_key,
-          profileId: r.profile_id,
-          sourceUpdatedAt: r.source_updated_at === null ? undefined : Number(r.source_updated_at),
-        });
-      }
+      for (const r of rows) out.push(storedRef(r.unique_key, r));
     }
     return out;
   }
@@ -490,6 +597,76 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     return rows.length;
   }
 
+  async ofProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileObjectRecord[]> {
+    const out: ProfileObjectRecord[] = [];
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      const rows = await this.db
+        .selectFrom('profile_objects')
+        .selectAll()
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .orderBy('profile_id')
+        .orderBy('object_type_name')
+        .orderBy('unique_key')
+        .execute();
+      out.push(...rows.map(objectFromRow));
+    }
+    return out;
+  }
+
+  async keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]> {
+    const rows = await this.db
+      .selectFrom('profile_objects')
+      .select(['profile_id', 'key_values'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('object_type_name', '=', objectTypeName)
+      .execute();
+    const out: ProfileKey[] = [];
+    for (const r of rows) {
+      const values = r.key_values ? (JSON.parse(r.key_values) as Record<string, string>) : {};
+      for (const [keyName, keyValue] of Object.entries(values)) out.push({ keyName, keyValue, profileId: r.profile_id });
+    }
+    return out;
+  }
+
+  async deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      // RETURNING the sizes of the rows deleted, for the same reason as deleteByObjectType.
+      const rows = await this.db
+        .deleteFrom('profile_objects')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .returning('size_bytes')
+        .execute();
+      deleted += rows.length;
+      await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
+    }
+    return deleted;
+  }
+
+  async moveToProfile(scope: Scope, domainName: string, fromProfileIds: readonly string[], toProfileId: string, now: number): Promise<number> {
+    let moved = 0;
+    for (const ids of chunks([...new Set(fromProfileIds)], VALUES_PER_IN_LIST)) {
+      const result = await this.db
+        .updateTable('profile_objects')
+        .set({ profile_id: toProfileId, updated_at: now })
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .executeTakeFirst();
+      moved += Number(result.numUpdatedRows);
+    }
+    return moved;
+  }
+
   async list(
     scope: Scope,
     domainName: string,
@@ -526,6 +703,15 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
   }
 }
 
+function storedRef(uniqueKey: string, r: { profile_id: string; source_updated_at: number | null; key_values: string | null }): StoredObjectRef {
+  return {
+    uniqueKey,
+    profileId: r.profile_id,
+    sourceUpdatedAt: r.source_updated_at === null ? undefined : Number(r.source_updated_at),
+    keyValues: r.key_values ? (JSON.parse(r.key_values) as Record<string, string>) : {},
+  };
+}
+
 function sumSizes(rows: readonly { size_bytes: number }[]): number {
   return rows.reduce((sum, r) => sum + Number(r.size_bytes), 0);
 }
@@ -551,7 +737,7 @@ const FIND_PROFILES_BY_KEY =
   'select "profile_id" from "profile_keys" where "account_id" = ? and "region" = ? and "domain_name" = ? ' +
   'and "key_name" = ? and "key_value" = ?';
 const FIND_OBJECT =
-  'select "profile_id", "source_updated_at" from "profile_objects" where "account_id" = ? and "region" = ? ' +
+  'select "profile_id", "source_updated_at", "key_values" from "profile_objects" where "account_id" = ? and "region" = ? ' +
   'and "domain_name" = ? and "object_type_name" = ? and "unique_key" = ?';
 const STORED_OBJECT_SIZE =
   'select "size_bytes", "source_updated_at" from "profile_objects" where "account_id" = ? and "region" = ? ' +

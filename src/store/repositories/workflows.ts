@@ -3,7 +3,7 @@ import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
-import { stepFlowName } from '../../domain/workflow-plan.js';
+import { stepFlowName } from '../../domain/workflow-plan/windows.js';
 import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import type {
   CancelResult,

@@ -11,7 +11,7 @@ import type { AnyDb } from './index.js';
  *   history its workflow loaded, failures in a row, and its trigger type (so the scheduler reads only
  *   scheduled flows). Existing rows get their trigger type from the stored TriggerConfig text.
  */
-export const m010FlowRuns: Migration = {
+export const m011FlowRuns: Migration = {
   async up(db: AnyDb) {
     await db.schema
       .createTable('flow_runs')

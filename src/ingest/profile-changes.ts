@@ -1,0 +1,260 @@
+import { historyRecordId } from '../domain/ids.js';
+import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping/index.js';
+import type {
+  ProfileHistoryEntry,
+  ProfileKey,
+  ProfileObjectRecord,
+  ProfileRecord,
+  Store,
+} from '../store/types.js';
+import type { Scope } from '../domain/scope.js';
+
+/**
+ * The one way a profile changes. Ingestion (PutProfileObject and the workflow engine, through
+ * `putProfileObjects`) and the profile operations (UpdateProfile, DeleteProfile, Add/DeleteProfileKey,
+ * MergeProfiles) describe what they change as a `ProfileChanges` set and commit it: the profile rows,
+ * the key index, the extra keys, the objects, Stats (through the repositories) and the history records
+ * follow from that set alone, so no caller can change one and forget another.
+ */
+
+/** ObjectTypeName of the history records about the profile itself [I: the standard profile's type name]. */
+export const PROFILE_RECORD_TYPE = '_profile';
+
+/** The model's ActionType values. */
+export type ActionType =
+  | 'ADDED_PROFILE_KEY'
+  | 'DELETED_PROFILE_KEY'
+  | 'CREATED'
+  | 'UPDATED'
+  | 'INGESTED'
+  | 'DELETED_BY_CUSTOMER'
+  | 'EXPIRED'
+  | 'MERGED'
+  | 'DELETED_BY_MERGE';
+
+/** Who made a change: an API call of the account, or a workflow step ingesting a source's records. */
+export type ChangeSource = { kind: 'api' } | { kind: 'workflow'; workflowId?: string };
+
+/**
+ * PerformedBy: "the ARN of the person or service principal who performed the action" (model). Callers
+ * are authenticated as accounts, so an API change names the account's root principal; a workflow step
+ * names the service principal that runs flows (AppFlow), with the workflow when known [I].
+ */
+export function performedBy(scope: Scope, source: ChangeSource): string {
+  if (source.kind === 'api') return `arn:aws:iam::${scope.accountId}:root`;
+  return source.workflowId ? `appflow.amazonaws.com/workflows/${source.workflowId}` : 'appflow.amazonaws.com';
+}
+
+/** The profile as history Content and the API show it: the model's Profile. */
+export function profileContent(profile: ProfileRecord): string {
+  return JSON.stringify({ ProfileId: profile.profileId, ...profile.attributes });
+}
+
+function entryId(k: ProfileKey): string {
+  return `${k.profileId}\u0000${k.keyName}\u0000${k.keyValue}`;
+}
+
+/**
+ * What one transaction does to the profiles of one domain. Collect, then `commit` once: every write is
+ * one multi-row statement per table (prepared statements on SQLite), whatever the number of changes.
+ */
+export class ProfileChanges {
+  private readonly profiles = new Map<string, ProfileRecord>();
+  /**
+   * Entries to add, as given (the store ignores one already present): ingestion adds several per record,
+   * so no map is built unless this set also removes entries, which only the profile operations do.
+   */
+  private keysAdded: ProfileKey[] = [];
+  private readonly keysRemoved = new Map<string, ProfileKey>();
+  private readonly extrasAdded = new Map<string, ProfileKey>();
+  private readonly extrasRemoved = new Map<string, ProfileKey>();
+  private readonly objects: ProfileObjectRecord[] = [];
+  private readonly replaced: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
+  private readonly objectsDeleted: ProfileObjectRecord[] = [];
+  private readonly deleted = new Set<string>();
+  private readonly moves: { from: string[]; to: string }[] = [];
+  private readonly history: ProfileHistoryEntry[] = [];
+  readonly performedBy: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly scope: Scope,
+    private readonly domainName: string,
+    private readonly now: number,
+    source: ChangeSource,
+    /** The domain's DefaultExpirationDays: records older than that are purged for the profiles touched. */
+    private readonly retentionDays?: number,
+  ) {
+    this.performedBy = performedBy(scope, source);
+  }
+
+  /** Writes the profile as it is now (created or changed), with a history record when `action` says. */
+  saveProfile(profile: ProfileRecord, action?: 'CREATED' | 'UPDATED' | 'MERGED'): void {
+    this.profiles.set(profile.profileId, profile);
+    if (action) this.record(profile.profileId, action, { content: () => profileContent(profile) });
+  }
+
+  /** Index entries to add (an entry removed earlier in this set is added back). */
+  addKeys(keys: Iterable<ProfileKey>): void {
+    for (const k of keys) {
+      if (this.keysRemoved.size > 0) this.keysRemoved.delete(entryId(k));
+      this.keysAdded.push(k);
+    }
+  }
+
+  removeKeys(keys: Iterable<ProfileKey>): void {
+    const removed = new Set<string>();
+    for (const k of keys) {
+      const id = entryId(k);
+      removed.add(id);
+      this.keysRemoved.set(id, k);
+    }
+    if (removed.size > 0 && this.keysAdded.length > 0) this.keysAdded = this.keysAdded.filter((k) => !removed.has(entryId(k)));
+  }
+
+  /** Entries the profile keeps that its attributes and objects do not show. */
+  addExtraKeys(keys: Iterable<ProfileKey>): void {
+    for (const k of keys) {
+      if (k.keyName === PROFILE_ID_KEY) continue;
+      const id = entryId(k);
+      this.extrasRemoved.delete(id);
+      this.extrasAdded.set(id, k);
+    }
+  }
+
+  removeExtraKeys(keys: Iterable<ProfileKey>): void {
+    for (const k of keys) {
+      const id = entryId(k);
+      this.extrasAdded.delete(id);
+      this.extrasRemoved.set(id, k);
+    }
+  }
+
+  /**
+   * The standard attributes changed from `before` to the profile's attributes now: the standard search
+   * keys follow (entries of values it no longer has go, entries of its new values come).
+   */
+  followStandardKeys(profileId: string, before: Record<string, unknown>, after: Record<string, unknown>): void {
+    const old = new Map(standardProfileKeys(before).map((k) => [`${k.keyName}\u0000${k.keyValue}`, k] as const));
+    const now = new Map(standardProfileKeys(after).map((k) => [`${k.keyName}\u0000${k.keyValue}`, k] as const));
+    this.removeKeys([...old].filter(([id]) => !now.has(id)).map(([, k]) => ({ ...k, profileId })));
+    this.addKeys([...now].filter(([id]) => !old.has(id)).map(([, k]) => ({ ...k, profileId })));
+  }
+
+  /**
+   * Objects ingested: one INGESTED record each. Its Content is the object row itself while that version
+   * is stored (the record is written without it, so ingestion does not store each object twice);
+   * `replacing` names the stored objects these replace, with the profile their latest record is under,
+   * whose text is copied into that record first.
+   */
+  putObjects(objects: Iterable<ProfileObjectRecord>, replacing: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[] = []): void {
+    this.replaced.push(...replacing);
+    for (const o of objects) {
+      this.objects.push(o);
+      this.record(o.profileId, 'INGESTED', { objectTypeName: o.objectTypeName, uniqueKey: o.uniqueKey });
+    }
+  }
+
+  /**
+   * Deletes one object (DeleteProfileObject): its latest record keeps its text, and its profile keeps
+   * its index entries, as extra keys.
+   */
+  deleteObject(object: ProfileObjectRecord): void {
+    this.replaced.push(object);
+    this.objectsDeleted.push(object);
+    this.addExtraKeys(Object.entries(object.keyValues).map(([keyName, keyValue]) => ({ keyName, keyValue, profileId: object.profileId })));
+  }
+
+  /** Gives every object of `from` to `to`. */
+  moveObjects(from: string[], to: string): void {
+    this.moves.push({ from, to });
+  }
+
+  /** Removes the profiles with their objects and extra keys (their index entries: `removeKeys`). */
+  deleteProfiles(profileIds: Iterable<string>, action: 'DELETED_BY_CUSTOMER' | 'DELETED_BY_MERGE'): void {
+    for (const id of profileIds) {
+      this.deleted.add(id);
+      this.profiles.delete(id);
+      this.record(id, action, {});
+    }
+  }
+
+  /** A history record; Content is computed at commit, so it shows the profile as the set leaves it. */
+  record(
+    profileId: string,
+    actionType: ActionType,
+    details: { objectTypeName?: string; uniqueKey?: string; content?: string | (() => string) },
+  ): void {
+    this.history.push({
+      recordId: historyRecordId(this.now),
+      profileId,
+      objectTypeName: details.objectTypeName ?? PROFILE_RECORD_TYPE,
+      actionType,
+      uniqueKey: details.uniqueKey,
+      content: details.content as string | undefined,
+      performedBy: this.performedBy,
+      createdAt: this.now,
+      updatedAt: this.now,
+    });
+  }
+
+  /**
+   * Writes the set on the store it was given (the caller's transaction makes it atomic). Order: profiles
+   * first (Stats count them), then the index, the objects, moves and deletions, and the history last.
+   */
+  async commit(): Promise<void> {
+    const { store, scope, domainName } = this;
+    if (this.profiles.size > 0) await store.profiles.upsert(scope, domainName, [...this.profiles.values()]);
+    if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
+    if (this.keysAdded.length > 0) await store.profiles.addKeys(scope, domainName, this.keysAdded);
+    if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);
+    if (this.extrasAdded.size > 0) await store.profiles.addExtraKeys(scope, domainName, [...this.extrasAdded.values()]);
+    // Objects about to be replaced, moved or deleted: their latest records take their text first.
+    await store.profileHistory.keepObjectContent(scope, domainName, this.replaced);
+    const leaving = [...new Set([...this.moves.flatMap((m) => m.from), ...this.deleted])];
+    if (leaving.length > 0) await store.profileHistory.keepProfilesContent(scope, domainName, leaving);
+    if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects);
+    for (const o of this.objectsDeleted) await store.profileObjects.delete(scope, domainName, o.objectTypeName, o.uniqueKey);
+    for (const m of this.moves) await store.profileObjects.moveToProfile(scope, domainName, m.from, m.to, this.now);
+    if (this.deleted.size > 0) {
+      const ids = [...this.deleted];
+      await store.profileObjects.deleteOfProfiles(scope, domainName, ids);
+      await store.profiles.deleteExtraKeys(scope, domainName, ids);
+      await store.profiles.delete(scope, domainName, ids);
+    }
+    for (const e of this.history) {
+      if (typeof e.content === 'function') e.content = (e.content as () => string)();
+    }
+    await store.profileHistory.add(scope, domainName, this.history);
+    if (this.retentionDays !== undefined) {
+      const touched = [...new Set(this.history.map((e) => e.profileId))];
+      await store.profileHistory.purge(scope, domainName, touched, this.now - this.retentionDays * 86_400_000);
+    }
+  }
+}
+
+/**
+ * Every index entry a profile holds, as far as it can be known without an index of profile_keys by
+ * profile (002 says why there is none): the standard keys of its attributes, the keys of its objects,
+ * and its extra keys. Entries are removed by exact (name, value, profile), so one listed here that is
+ * not in the index costs nothing.
+ */
+export async function keysOfProfiles(
+  store: Store,
+  scope: Scope,
+  domainName: string,
+  profiles: readonly ProfileRecord[],
+): Promise<{ keys: ProfileKey[]; objects: ProfileObjectRecord[] }> {
+  const ids = profiles.map((p) => p.profileId);
+  const out = new Map<string, ProfileKey>();
+  const add = (k: ProfileKey) => {
+    if (k.keyName !== PROFILE_ID_KEY) out.set(entryId(k), k);
+  };
+  for (const p of profiles) for (const k of standardProfileKeys(p.attributes)) add({ ...k, profileId: p.profileId });
+  const objects = await store.profileObjects.ofProfiles(scope, domainName, ids);
+  for (const o of objects) {
+    for (const [keyName, keyValue] of Object.entries(o.keyValues)) add({ keyName, keyValue, profileId: o.profileId });
+  }
+  for (const k of await store.profiles.extraKeys(scope, domainName, ids)) add(k);
+  return { keys: [...out.values()], objects };
+}
