@@ -221,9 +221,9 @@ describe('web console: flows', { skip: browserSkip() }, () => {
       assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-execution-id'))), ['exec-3', 'exec-2', 'exec-1'], 'newest first');
       const cells = async (id: string) =>
         page.locator(`tr[data-execution-id="${id}"]`).evaluate((tr) => [...tr.querySelectorAll('th, td')].map((c) => (c.textContent ?? '').replace(/\s+/g, ' ').trim()));
-      assert.deepEqual(await cells('exec-1'), ['exec-1', 'Successful', 'Feb 1, 2026, 1:00:00 AM', 'Feb 1, 2026, 1:01:30 AM', '2026-02-01 00:00 UTC → 2026-02-01 01:00 UTC', '120', '']);
-      assert.deepEqual(await cells('exec-2'), ['exec-2', 'Error', 'Feb 1, 2026, 2:00:00 AM', 'Feb 1, 2026, 2:01:30 AM', '2026-02-01 01:00 UTC → 2026-02-01 02:00 UTC', '0', 'The source refused the read.']);
-      assert.deepEqual((await cells('exec-3')).slice(0, 4), ['exec-3', 'In progress', 'Feb 1, 2026, 3:00:00 AM', '—'], 'a run in progress has no end yet');
+      assert.deepEqual(await cells('exec-1'), ['exec-1', 'Successful', 'Feb 1, 2026 1:00:00 AM', 'Feb 1, 2026 1:01:30 AM', '2026-02-01 00:00 UTC → 2026-02-01 01:00 UTC', '120', '']);
+      assert.deepEqual(await cells('exec-2'), ['exec-2', 'Error', 'Feb 1, 2026 2:00:00 AM', 'Feb 1, 2026 2:01:30 AM', '2026-02-01 01:00 UTC → 2026-02-01 02:00 UTC', '0', 'The source refused the read.']);
+      assert.deepEqual((await cells('exec-3')).slice(0, 4), ['exec-3', 'In progress', 'Feb 1, 2026 3:00:00 AM', '—'], 'a run in progress has no end yet');
       assert.equal(await page.locator('tr[data-execution-id="exec-2"]').getAttribute('class'), 'row-failed');
 
       const dots = page.locator('.runs-chart g.run');
