@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const { clip255, describeWorkflow, stepWindowText } = await import(pathToFileURL(join(config.root, 'dist', 'domain', 'workflow-plan.js')).href);
+const plan = (file) => import(pathToFileURL(join(config.root, 'dist', 'domain', 'workflow-plan', file)).href);
+const { describeWorkflow, stepWindowText } = await plan('status-text.js');
+const { clip255 } = await plan('format.js');
 
 /** Runs every captured statement in order and returns the rows of each. */
 let runAll;
@@ -43,12 +45,17 @@ const answers = {
       WorkflowType: r.workflow_type,
       WorkflowId: r.workflow_id,
       Status: r.status,
+      // The whole list item, as the repository maps it: whatever members the sentence reads.
       StatusDescription: describeWorkflow({
+        workflowId: r.workflow_id,
+        workflowType: r.workflow_type,
         status: r.status,
         errorDescription: r.error_description ?? undefined,
         recordsProcessed: Number(r.records_processed),
         stepsCompleted: Number(r.steps_completed),
         totalSteps: Number(r.total_steps),
+        createdAt: Number(r.created_at),
+        updatedAt: Number(r.updated_at),
       }),
       CreatedAt: Number(r.created_at) / 1000,
       LastUpdatedAt: Number(r.updated_at) / 1000,
