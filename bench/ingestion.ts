@@ -3,7 +3,7 @@
 // COMPLETE (polling GetWorkflow) and the service's peak RSS (VmHWM). Limit: the same final rows inserted
 // straight through the same driver, in the order ingestion wrote them (bench/lib/ingest-limit.ts); on
 // SQLite the same copy with the key index sorted is reported beside it, and on both the old layout's limit (the
-// same rows with the key index as laid out before migration 011). Targets (SQLite): ≥ 0.35 of the limit,
+// same rows with the key index as laid out before migration 012). Targets (SQLite): ≥ 0.35 of the limit,
 // ≥ 50,000 records/s, peak RSS ≤ 300 MB; and the same RSS at 5,000,000 records (--records 5000000, no limit).
 // Run: npm run bench -- ingestion [--backend sqlite|postgres] [--records 1000000] [--workflows 1]
 //      [--cpu-prof DIR] (profile the service; top self time printed) [--no-limit]
@@ -28,7 +28,7 @@ async function main() {
   let limit: LimitResult | undefined;
   /** SQLite only: the same copy with the key index in primary-key order, for comparison (not the limit). */
   let sortedLimit: LimitResult | undefined;
-  /** The same rows with the key index as laid out before migration 011 (the old layout's limit). */
+  /** The same rows with the key index as laid out before migration 012 (the old layout's limit). */
   let oldLayoutLimit: LimitResult | undefined;
   if (backend === 'sqlite') {
     const d = tempDir('pf-bench-ingest-');
@@ -42,7 +42,7 @@ async function main() {
         l.remove();
         sortedLimit = sqliteLimit(join(d.dir, 'profileflow.db'), k.dir, 'key');
         k.remove();
-        oldLayoutLimit = sqliteLimit(join(d.dir, 'profileflow.db'), o.dir, 'arrival', 'before-011');
+        oldLayoutLimit = sqliteLimit(join(d.dir, 'profileflow.db'), o.dir, 'arrival', 'before-012');
       }
     } finally {
       d.remove();
@@ -54,7 +54,7 @@ async function main() {
     [run, limit, oldLayoutLimit] = await withPgSchema('ingest', async (schema, url) => {
       const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
       const lim = withLimit ? await withPgSchema('ingestlimit', (target) => postgresLimit(url, schema, target)) : undefined;
-      const old = withLimit ? await withPgSchema('ingestlimitold', (target) => postgresLimit(url, schema, target, 'before-011')) : undefined;
+      const old = withLimit ? await withPgSchema('ingestlimitold', (target) => postgresLimit(url, schema, target, 'before-012')) : undefined;
       return [r, lim, old] as const;
     });
   }

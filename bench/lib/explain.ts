@@ -32,7 +32,7 @@ export async function explainCases(target: Target, cases: PlanCase[]): Promise<P
   if (target.backend === 'sqlite') {
     const raw = new Sqlite(target.file, { readonly: true });
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }), log });
-    const repo = new KyselyWorkflowRepository(db, { name: 'sqlite', skipLocked: false, multiProcess: false, arrayParameters: false });
+    const repo = new KyselyWorkflowRepository(db, { name: 'sqlite', skipLocked: false, arrayParameters: false });
     for (const c of cases) {
       captured = [];
       await c.run(repo);
@@ -46,7 +46,7 @@ export async function explainCases(target: Target, cases: PlanCase[]): Promise<P
   } else {
     const pool = new pg.Pool({ connectionString: target.url, max: 1, options: `-c search_path="${target.schema}"` });
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log });
-    const repo = new KyselyWorkflowRepository(db, { name: 'postgres', skipLocked: true, multiProcess: true, arrayParameters: true });
+    const repo = new KyselyWorkflowRepository(db, { name: 'postgres', skipLocked: true, arrayParameters: true });
     for (const c of cases) {
       captured = [];
       await c.run(repo);

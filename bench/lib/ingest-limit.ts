@@ -15,11 +15,11 @@ import { DIST_MAIN } from './common.js';
 const NOT_INGESTION = new Set(['workflows', 'workflow_steps', 'settings', 'domains', 'object_types', 'connector_profiles', 'integrations', 'tags']);
 
 /**
- * `before-011`: the same rows with the key index as it was laid out before migration 011, the
+ * `before-012`: the same rows with the key index as it was laid out before migration 012, the
  * (account_id, region, domain_name) texts at the head of every row instead of the domain's integer id;
  * the limit of the old layout, measured beside the current one's.
  */
-export type LimitLayout = 'current' | 'before-011';
+export type LimitLayout = 'current' | 'before-012';
 
 const OLD_KEY_COLUMNS = ['account_id', 'region', 'domain_name', 'key_name', 'key_value', 'profile_id'];
 
@@ -63,7 +63,7 @@ export function sqliteLimit(sourceFile: string, targetDir: string, order: 'arriv
   });
   src.close();
   const dst = new Sqlite(join(targetDir, 'profileflow.db'));
-  if (layout === 'before-011') {
+  if (layout === 'before-012') {
     data = toOldLayout(data, (name) => name, (c) => c);
     dst.exec(`drop table profile_keys; create table profile_keys (account_id text not null, region text not null, domain_name text not null,
       key_name text not null, key_value text not null, profile_id text not null,
@@ -85,7 +85,7 @@ export function sqliteLimit(sourceFile: string, targetDir: string, order: 'arriv
   return {
     seconds,
     rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])),
-    method: `better-sqlite3: one prepared INSERT per table, one transaction, rows in ${order === 'arrival' ? 'the order ingestion wrote them' : 'primary-key order'}${layout === 'before-011' ? ', key index as laid out before 011' : ''}`,
+    method: `better-sqlite3: one prepared INSERT per table, one transaction, rows in ${order === 'arrival' ? 'the order ingestion wrote them' : 'primary-key order'}${layout === 'before-012' ? ', key index as laid out before 012' : ''}`,
   };
 }
 
@@ -111,7 +111,7 @@ export async function postgresLimit(url: string, sourceSchema: string, targetSch
   await src.end();
   const dst = new pg.Client({ connectionString: base, options: `-c search_path="${targetSchema}"` });
   await dst.connect();
-  if (layout === 'before-011') {
+  if (layout === 'before-012') {
     data = toOldLayout(data, (name) => ({ name, type: 'text' }), (c) => c.name);
     await dst.query(`drop table profile_keys; create table profile_keys (account_id text not null, region text not null, domain_name text not null,
       key_name text not null, key_value text not null, profile_id text not null,
@@ -129,5 +129,5 @@ export async function postgresLimit(url: string, sourceSchema: string, targetSch
   await dst.query('COMMIT');
   const seconds = (performance.now() - started) / 1000;
   await dst.end();
-  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: `pg: INSERT … SELECT FROM unnest(arrays), 10,000 rows per statement, one transaction (pg-copy-streams not installed, so no COPY)${layout === 'before-011' ? ', key index as laid out before 011' : ''}` };
+  return { seconds, rows: Object.fromEntries(data.map((d) => [d.table, d.rows.length])), method: `pg: INSERT … SELECT FROM unnest(arrays), 10,000 rows per statement, one transaction (pg-copy-streams not installed, so no COPY)${layout === 'before-012' ? ', key index as laid out before 012' : ''}` };
 }

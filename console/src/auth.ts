@@ -50,10 +50,6 @@ function update(next: Partial<AuthState>): void {
   listeners.forEach((l) => l());
 }
 
-export function authState(): AuthState {
-  return state;
-}
-
 /** The keys to sign with, only while the service wants signatures. */
 export function signingCredentials(): Credentials | undefined {
   return state.mode === 'off' ? undefined : state.credentials;

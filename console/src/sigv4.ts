@@ -1,10 +1,21 @@
 /**
  * AWS Signature Version 4 in the browser, with WebCrypto (HMAC-SHA256, SHA-256): the Authorization
  * header form for fetch, and the presigned query form for EventSource, which cannot set headers.
- * The canonical request follows the rules src/auth/sigv4.ts verifies (non-S3 SigV4): the path as sent
- * is normalised and URI-encoded once more, the query is decoded as the server decodes it (no `+` as
- * space) and re-encoded RFC 3986-strict, sorted. Only what is asked is signed: the secret never leaves.
+ * The canonical request comes from src/auth/sigv4-canonical.ts, the very module the server verifies
+ * with, so what the console signs is what the server checks. Only what is asked is signed: the secret
+ * never leaves.
  */
+import {
+  ALGORITHM,
+  amzDateOf,
+  authorizationHeader,
+  credentialScope,
+  outgoingCanonicalRequest,
+  signingKeyChain,
+  SIGNING_SERVICE,
+  stringToSign,
+  uriEncode,
+} from '../../src/auth/sigv4-canonical.js';
 
 /** What signs; the session token, if any, travels as `x-amz-security-token`. */
 export interface Credentials {
@@ -14,8 +25,10 @@ export interface Credentials {
 }
 
 /** The signing name of Customer Profiles (the third part of the credential scope). */
-export const SERVICE = 'profile';
-const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const SERVICE = SIGNING_SERVICE;
+/** The signing names the console speaks: the credential scope's service chooses who answers a path. */
+export type SigningService = typeof SIGNING_SERVICE | 'appflow';
+
 const encoder = new TextEncoder();
 
 /** UTF-8, in a buffer of its own (what WebCrypto's typings want). */
@@ -28,56 +41,11 @@ export function canSign(): boolean {
   return typeof crypto !== 'undefined' && crypto.subtle !== undefined;
 }
 
-/** RFC 3986 strict: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded (UTF-8). */
-export function strictEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /** A query string both sides read alike: every name and value strictly encoded, empty values left out. */
 export function queryString(params: Record<string, string | number | undefined>): string {
   return Object.entries(params)
     .filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== '')
-    .map(([k, v]) => `${strictEncode(k)}=${strictEncode(String(v))}`)
-    .join('&');
-}
-
-/** `YYYYMMDDTHHMMSSZ`. */
-export function amzDateOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function canonicalUri(rawPath: string): string {
-  const segments: string[] = [];
-  for (const segment of rawPath.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const normalized = `/${segments.join('/')}${segments.length > 0 && rawPath.endsWith('/') ? '/' : ''}`;
-  return strictEncode(normalized).replace(/%2F/g, '/');
-}
-
-function canonicalQuery(search: string, skipSignature: boolean): string {
-  const raw = search.startsWith('?') ? search.slice(1) : search;
-  return raw
-    .split('&')
-    .filter((part) => part !== '')
-    .map((part) => {
-      const eq = part.indexOf('=');
-      return [decode(eq === -1 ? part : part.slice(0, eq)), decode(eq === -1 ? '' : part.slice(eq + 1))] as const;
-    })
-    .filter(([k]) => !(skipSignature && k === 'X-Amz-Signature'))
-    .map(([k, v]) => [strictEncode(k), strictEncode(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${uriEncode(k)}=${uriEncode(String(v))}`)
     .join('&');
 }
 
@@ -94,35 +62,11 @@ async function hmac(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): P
   return crypto.subtle.sign('HMAC', cryptoKey, utf8(data));
 }
 
-async function signature(secret: string, date: string, region: string, toSign: string): Promise<string> {
-  let key = await hmac(utf8(`AWS4${secret}`), date);
-  for (const part of [region, SERVICE, 'aws4_request']) key = await hmac(key, part);
+async function signature(secret: string, date: string, region: string, toSign: string, service: SigningService = SERVICE): Promise<string> {
+  const { first, chain } = signingKeyChain(secret, date, region, service);
+  let key: Uint8Array<ArrayBuffer> | ArrayBuffer = utf8(first);
+  for (const part of chain) key = await hmac(key, part);
   return hex(await hmac(key, toSign));
-}
-
-interface Canonical {
-  method: string;
-  url: URL;
-  /** Lower-case names → values; `host` is taken from the URL. */
-  headers: Record<string, string>;
-  payloadHash: string;
-  presigned: boolean;
-  amzDate: string;
-  scope: string;
-}
-
-async function stringToSign(c: Canonical): Promise<{ toSign: string; signedHeaders: string }> {
-  const headers: Record<string, string> = { ...c.headers, host: c.url.host };
-  const names = Object.keys(headers).sort();
-  const canonical = [
-    c.method.toUpperCase(),
-    canonicalUri(c.url.pathname),
-    canonicalQuery(c.url.search, c.presigned),
-    names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, ' ')}\n`).join(''),
-    names.join(';'),
-    c.payloadHash,
-  ].join('\n');
-  return { toSign: [ALGORITHM, c.amzDate, c.scope, await sha256Hex(canonical)].join('\n'), signedHeaders: names.join(';') };
 }
 
 /**
@@ -135,18 +79,19 @@ export async function signHeaders(
   credentials: Credentials,
   region: string,
   now: number,
+  service: SigningService = SERVICE,
 ): Promise<Record<string, string>> {
   const amzDate = amzDateOf(now);
-  const scope = `${amzDate.slice(0, 8)}/${region}/${SERVICE}/aws4_request`;
+  const scope = credentialScope(amzDate.slice(0, 8), region, service);
   const payloadHash = await sha256Hex(request.body ?? '');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
   headers['x-amz-date'] = amzDate;
   headers['x-amz-content-sha256'] = payloadHash;
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
-  const { toSign, signedHeaders } = await stringToSign({ method: request.method, url: request.url, headers, payloadHash, presigned: false, amzDate, scope });
-  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, toSign);
-  return { ...headers, authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${sig}` };
+  const { canonical, signedHeaders } = outgoingCanonicalRequest({ method: request.method, url: request.url, headers, payloadHash, presigned: false });
+  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, stringToSign(amzDate, scope, await sha256Hex(canonical)), service);
+  return { ...headers, authorization: authorizationHeader(credentials.accessKeyId, scope, signedHeaders, sig) };
 }
 
 /**
@@ -156,7 +101,7 @@ export async function signHeaders(
  */
 export async function presign(url: URL, credentials: Credentials, region: string, now: number, expiresS: number): Promise<URL> {
   const amzDate = amzDateOf(now);
-  const scope = `${amzDate.slice(0, 8)}/${region}/${SERVICE}/aws4_request`;
+  const scope = credentialScope(amzDate.slice(0, 8), region, SIGNING_SERVICE);
   const signed = new URL(url);
   const extra: Record<string, string> = {
     'X-Amz-Algorithm': ALGORITHM,
@@ -168,7 +113,8 @@ export async function presign(url: URL, credentials: Credentials, region: string
   if (credentials.sessionToken) extra['X-Amz-Security-Token'] = credentials.sessionToken;
   const base = signed.search.replace(/^\?/, '');
   signed.search = [base, queryString(extra)].filter(Boolean).join('&');
-  const { toSign } = await stringToSign({ method: 'GET', url: signed, headers: {}, payloadHash: await sha256Hex(''), presigned: true, amzDate, scope });
+  const { canonical } = outgoingCanonicalRequest({ method: 'GET', url: signed, headers: {}, payloadHash: await sha256Hex(''), presigned: true });
+  const toSign = stringToSign(amzDate, scope, await sha256Hex(canonical));
   signed.search = `${signed.search.slice(1)}&X-Amz-Signature=${await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, toSign)}`;
   return signed;
 }

@@ -9,12 +9,19 @@ import type {
   GetWorkflowResponse,
   GetWorkflowStepsResponse,
   ListDomainsResponse,
+  ListIntegrationsResponse,
   ListProfileObjectTypesResponse,
   ListWorkflowsResponse,
   Profile,
   SearchProfilesResponse,
   Status,
 } from '../../src/api/shapes.generated.js';
+import type {
+  DescribeFlowExecutionRecordsResponse,
+  DescribeFlowResponse,
+  ExecutionRecord as AppflowExecutionRecord,
+  ListFlowsResponse,
+} from '../../src/api/appflow/shapes.generated.js';
 
 /** A model shape on the wire: every Date member is a number of seconds since the epoch. */
 export type Wire<T> = T extends Date
@@ -29,12 +36,10 @@ export type { Status };
 export type ListDomains = Wire<ListDomainsResponse>;
 export type Domain = Wire<GetDomainResponse>;
 export type ListWorkflows = Wire<ListWorkflowsResponse>;
-export type WorkflowListItem = NonNullable<ListWorkflows['Items']>[number];
 export type Workflow = Wire<GetWorkflowResponse>;
 export type WorkflowSteps = Wire<GetWorkflowStepsResponse>;
 export type WorkflowStep = Wire<AppflowIntegrationWorkflowStep>;
 export type ListObjectTypes = Wire<ListProfileObjectTypesResponse>;
-export type ObjectTypeListItem = NonNullable<ListObjectTypes['Items']>[number];
 export type ObjectType = Wire<GetProfileObjectTypeResponse>;
 export type SearchProfiles = Wire<SearchProfilesResponse>;
 export type ProfileItem = Wire<Profile>;
@@ -64,3 +69,11 @@ export interface ChangeEvent {
   recordsProcessed: number;
   stepNo?: number;
 }
+
+/** AppFlow's shapes (camelCase members, as its model spells them), with timestamps as epoch seconds. */
+export type ListFlows = Wire<ListFlowsResponse>;
+export type FlowListItem = NonNullable<ListFlows['flows']>[number];
+export type Flow = Wire<DescribeFlowResponse>;
+export type FlowExecutions = Wire<DescribeFlowExecutionRecordsResponse>;
+export type FlowExecution = Wire<AppflowExecutionRecord>;
+export type ListIntegrations = Wire<ListIntegrationsResponse>;

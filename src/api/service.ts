@@ -16,5 +16,3 @@ export function operationModel(name: string): OperationModel {
   return op;
 }
 
-/** The operations whose full model is vendored (the ones profileflow may implement). */
-export const modelledOperationNames = Object.keys(serviceModel.operations);

@@ -21,7 +21,7 @@ const CREDENTIAL_IN_HEADER = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\
 
 /**
  * Reads the caller from the SigV4 credential scope (Authorization header, or the presigned
- * X-Amz-Credential query parameter). Until credentials are configured (the SigV4 issue), the account
+ * X-Amz-Credential query parameter). With authentication off (no credentials configured), the account
  * is the access key id when that is 12 digits (the LocalStack convention), else 000000000000; the
  * region is the scope's region. Signatures are not verified here.
  */

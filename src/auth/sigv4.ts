@@ -1,12 +1,24 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServiceError } from '../api/errors.js';
 import type { Credential, CredentialTable } from './credentials.js';
+import {
+  ALGORITHM,
+  amzDateOf,
+  authorizationHeader,
+  type CanonicalParts,
+  canonicalRequest,
+  collectHeaders,
+  credentialScope,
+  outgoingCanonicalRequest,
+  SCOPE_TERMINATOR,
+  signingKeyChain,
+  SIGNING_SERVICE,
+  splitUrl,
+  stringToSign,
+} from './sigv4-canonical.js';
 
-/** The signing name of Customer Profiles (the model's `signingName`): the third part of the credential scope. */
-export const SIGNING_SERVICE = 'profile';
 /** The signing names served on this endpoint: Customer Profiles' and the AppFlow slice's. */
 export const SIGNING_SERVICES: readonly string[] = [SIGNING_SERVICE, 'appflow'];
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS accepts a request time up to 15 minutes either side of its own clock (SigV4 documentation). */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 /** Presigned URLs live at most seven days, X-Amz-Expires=604800 (SigV4 query-string documentation). */
@@ -105,7 +117,7 @@ export function verifySigV4(request: SignedRequest, credentials: CredentialTable
     }
   }
 
-  const canonical = canonicalRequest({
+  const canonical = verifiableCanonicalRequest({
     method: request.method,
     rawPath,
     query,
@@ -116,7 +128,7 @@ export function verifySigV4(request: SignedRequest, credentials: CredentialTable
   });
   const scope = credentialScope(auth.date, auth.region, auth.service, auth.terminator);
   const key = signingKey(credential.secretAccessKey, auth.date, auth.region, auth.service);
-  const expected = signatureOf(key, stringToSign(auth.amzDate, scope, canonical));
+  const expected = signatureOf(key, stringToSign(auth.amzDate, scope, sha256Hex(canonical)));
   if (!timingSafeEqualText(auth.signature, expected)) throw new InvalidSignatureException();
   return { accessKeyId: auth.accessKeyId, accountId: credential.accountId, region: auth.region, role: credential.role ?? 'tenant' };
 }
@@ -180,83 +192,37 @@ export function signSigV4(
   const sent: Record<string, string> = Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   sent['x-amz-date'] = amzDate;
   if (credentials.sessionToken) sent['x-amz-security-token'] = credentials.sessionToken;
-  const rawHeaders = [['host', url.host], ...Object.entries(sent)].flat();
-  const headers = collectHeaders(rawHeaders);
   const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
-  const { rawPath, query } = splitUrl(`${url.pathname}${url.search}`);
-  const signedHeaders = [...headers.keys()].sort();
-  const canonical = canonicalRequest({ method: request.method, rawPath, query, presigned: false, headers, signedHeaders, payloadHash: payloadHashOf(body) });
+  const { canonical, signedHeaders } = outgoingCanonicalRequest({ method: request.method, url, headers: sent, payloadHash: payloadHashOf(body), presigned: false });
   const scope = credentialScope(date, region, service);
-  const signature = signatureOf(signingKey(credentials.secretAccessKey, date, region, service), stringToSign(amzDate, scope, canonical));
-  return {
-    ...sent,
-    authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
-  };
+  const signature = signatureOf(signingKey(credentials.secretAccessKey, date, region, service), stringToSign(amzDate, scope, sha256Hex(canonical)));
+  return { ...sent, authorization: authorizationHeader(credentials.accessKeyId, scope, signedHeaders, signature) };
 }
 
-/** The parts of a request a signature covers, as they travelled (header names lower-cased). */
-export interface CanonicalParts {
-  method: string;
-  /** The path as sent, still percent-encoded. */
-  rawPath: string;
-  /** Decoded query pairs in arrival order. */
-  query: Array<[string, string]>;
-  /** Presigned: the X-Amz-Signature parameter is not part of what it signs. */
-  presigned: boolean;
-  headers: Map<string, string[]>;
-  /** Lower-cased, in the order the signer listed them (sorted, for any conforming signer). */
-  signedHeaders: string[];
-  /** Hex SHA-256 of the body, or UNSIGNED-PAYLOAD. */
-  payloadHash: string;
-}
-
-/** The canonical request of SigV4 (non-S3 rules); shared by `verifySigV4` and `signSigV4`. */
-export function canonicalRequest(parts: CanonicalParts): string {
-  const canonicalHeaders = parts.signedHeaders.map((name) => `${name}:${parts.headers.get(name)?.join(',') ?? ''}\n`).join('');
-  return [
-    parts.method.toUpperCase(),
-    canonicalUri(parts.rawPath),
-    canonicalQuery(parts.query, parts.presigned),
-    canonicalHeaders,
-    parts.signedHeaders.join(';'),
-    parts.payloadHash,
-  ].join('\n');
-}
-
-/** `<YYYYMMDD>/<region>/<service>/aws4_request`. */
-export function credentialScope(date: string, region: string, service: string, terminator = 'aws4_request'): string {
-  return `${date}/${region}/${service}/${terminator}`;
-}
-
-export function stringToSign(amzDate: string, scope: string, canonical: string): string {
-  return [ALGORITHM, amzDate, scope, sha256Hex(canonical)].join('\n');
+/** The canonical request of a request as it arrived; a part no client could have encoded is a signature mismatch. */
+function verifiableCanonicalRequest(parts: CanonicalParts): string {
+  try {
+    return canonicalRequest(parts);
+  } catch (err) {
+    if (err instanceof URIError) throw new InvalidSignatureException();
+    throw err;
+  }
 }
 
 /** kSigning = HMAC chain over date, region, service and `aws4_request`, starting from `AWS4<secret>`. */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
-  const kRegion = createHmac('sha256', kDate).update(region).digest();
-  const kService = createHmac('sha256', kRegion).update(service).digest();
-  return createHmac('sha256', kService).update('aws4_request').digest();
+  const { first, chain } = signingKeyChain(secret, date, region, service);
+  let key: string | Buffer = first;
+  for (const part of chain) key = createHmac('sha256', key).update(part).digest();
+  return key as Buffer;
 }
 
 export function signatureOf(key: Buffer, toSign: string): string {
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
-/** Path and decoded query pairs of a raw request target (`/a%20b?x=1&y`). */
-export function splitUrl(rawUrl: string): { rawPath: string; query: Array<[string, string]> } {
-  const q = rawUrl.indexOf('?');
-  return { rawPath: q === -1 ? rawUrl : rawUrl.slice(0, q), query: parseQuery(q === -1 ? '' : rawUrl.slice(q + 1)) };
-}
-
 function payloadHashOf(body: Buffer | undefined): string {
   return body === undefined || body.length === 0 ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
-}
-
-/** True when the request carries any SigV4 material (header or presigned query). */
-export function hasSignature(authorization: string | undefined, rawUrl: string): boolean {
-  return authorization !== undefined || /[?&]X-Amz-Algorithm=/i.test(rawUrl);
 }
 
 function parseAuth(headers: Map<string, string[]>, query: Array<[string, string]>): ParsedAuth {
@@ -357,8 +323,8 @@ function checkScope(auth: ParsedAuth): void {
       `Credential should be scoped to correct service: '${SIGNING_SERVICE}' (Customer Profiles) or 'appflow' (Amazon AppFlow), not '${abridgeText(auth.service)}'.`,
     );
   }
-  if (auth.terminator !== 'aws4_request') {
-    throw new InvalidSignatureException(`Credential should be scoped with a valid terminator: 'aws4_request', not '${abridgeText(auth.terminator)}'.`);
+  if (auth.terminator !== SCOPE_TERMINATOR) {
+    throw new InvalidSignatureException(`Credential should be scoped with a valid terminator: '${SCOPE_TERMINATOR}', not '${abridgeText(auth.terminator)}'.`);
   }
   if (!auth.signedHeaders.includes('host')) {
     throw new InvalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
@@ -393,82 +359,8 @@ function checkTime(auth: ParsedAuth, now: number): void {
   }
 }
 
-/** Lower-cased names; each value trimmed with inner runs of spaces collapsed, as the canonical form wants. */
-export function collectHeaders(rawHeaders: string[]): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i].toLowerCase();
-    const value = rawHeaders[i + 1].trim().replace(/\s+/g, ' ');
-    const list = headers.get(name);
-    if (list) list.push(value);
-    else headers.set(name, [value]);
-  }
-  return headers;
-}
-
-/** Decoded pairs in arrival order; a pair that is not valid percent-encoding is kept as sent. */
-function parseQuery(rawQuery: string): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  if (rawQuery === '') return pairs;
-  for (const part of rawQuery.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    const key = eq === -1 ? part : part.slice(0, eq);
-    const value = eq === -1 ? '' : part.slice(eq + 1);
-    // '+' reads as a space, as the request's own query parser reads it (URLSearchParams): what is verified
-    // is what the operation is given. Signers encode a space as %20 and a plus as %2B, so none is affected.
-    pairs.push([decode(key.replace(/\+/g, ' ')), decode(value.replace(/\+/g, ' '))]);
-  }
-  return pairs;
-}
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * SigV4 for every service but S3: remove empty and dot segments, then URI-encode the path *as sent*
- * again (clients already encoded each label once, so `my%20domain` signs as `my%2520domain`), keeping `/`.
- * The JS SDK (`@smithy/signature-v4` getCanonicalPath) and botocore (`_normalize_url_path`) agree.
- */
-export function canonicalUri(rawPath: string): string {
-  const segments: string[] = [];
-  for (const segment of rawPath.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const normalized = `/${segments.join('/')}${segments.length > 0 && rawPath.endsWith('/') ? '/' : ''}`;
-  return uriEncode(normalized).replace(/%2F/g, '/');
-}
-
-/** Sorted by encoded key, then encoded value; the presigned signature itself is left out. */
-function canonicalQuery(pairs: Array<[string, string]>, presigned: boolean): string {
-  return pairs
-    .filter(([k]) => !(presigned && k === 'X-Amz-Signature'))
-    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-}
-
-/** RFC 3986 strict: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded (UTF-8). */
-function uriEncode(text: string): string {
-  let encoded: string;
-  try {
-    encoded = encodeURIComponent(text);
-  } catch {
-    // A lone surrogate cannot be encoded; such a request cannot have been signed by a real client.
-    throw new InvalidSignatureException();
-  }
-  return encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function sha256Hex(text: string): string {
+/** Hex SHA-256 of text as UTF-8: the hash the string to sign carries of the canonical request. */
+export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
@@ -485,10 +377,6 @@ function parseAmzDate(text: string): number {
   const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
   // Reject dates that Date.UTC silently rolls over (month 13, 31 February …).
   return amzDateOf(t) === text ? t : Number.NaN;
-}
-
-function amzDateOf(t: number): string {
-  return new Date(t).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
 /** The `Date` header (RFC 1123) as an amz date, for clients that sign it instead of X-Amz-Date. */

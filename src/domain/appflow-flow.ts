@@ -5,6 +5,7 @@
  * model's shapes (members AppFlow does not have are dropped).
  */
 import { appflowModel } from '../api/appflow/model.generated.js';
+import { serviceModel } from '../api/model.generated.js';
 import type { StructureShape } from '../api/model-types.js';
 import { appflowFlowArn } from './arns.js';
 import type { Scope } from './scope.js';
@@ -73,4 +74,48 @@ export function flowFromCustomerProfiles(scope: Scope, flowDefinition: FlowDefin
     ],
     tasks: (read.tasks ?? []) as Obj[],
   };
+}
+
+/**
+ * The opposite direction: a stored AppFlow flow (camelCase members) read as the Customer Profiles
+ * FlowDefinition the engine's readers expect (checkFlowRead, sourceObjectOf, compileTasks), each member
+ * found by name without regard to case, guided by the Customer Profiles model's shapes (members it does
+ * not have are dropped). Keys of maps (taskProperties' VALUE…, connectorOperator's Salesforce…) stay.
+ */
+export function asCustomerProfilesShape(shapeName: string, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const shape = serviceModel.shapes[shapeName];
+  if (!shape) return undefined;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      const byLower = new Map(Object.entries(value as Obj).map(([k, v]) => [k.toLowerCase(), v]));
+      const out: Obj = {};
+      for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
+        const read = asCustomerProfilesShape(ref.shape, byLower.get(member.toLowerCase()));
+        if (read !== undefined) out[member] = read;
+      }
+      return out;
+    }
+    case 'list':
+      return Array.isArray(value) ? value.map((v) => asCustomerProfilesShape(shape.member.shape, v)) : undefined;
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
+      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, asCustomerProfilesShape(shape.value.shape, v)]));
+    }
+    default:
+      return value;
+  }
+}
+
+/** A stored flow as the FlowDefinition a run reads with: its name, source, tasks and trigger. */
+export function flowDefinitionOf(flow: { flowName: string; description?: string; kmsArn?: string; triggerConfig: Obj; sourceFlowConfig: Obj; tasks: Obj[] }): FlowDefinition {
+  return asCustomerProfilesShape('FlowDefinition', {
+    flowName: flow.flowName,
+    description: flow.description,
+    kmsArn: flow.kmsArn,
+    triggerConfig: flow.triggerConfig,
+    sourceFlowConfig: flow.sourceFlowConfig,
+    tasks: flow.tasks,
+  }) as FlowDefinition;
 }

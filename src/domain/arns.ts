@@ -22,7 +22,7 @@ export type ArnParse =
   | { ok: false; reason: string };
 
 /**
- * Reads a Customer Profiles ARN (SPEC §4: domains, object types and integrations are taggable; the IAM
+ * Reads a Customer Profiles ARN (domains, object types and integrations are taggable; the IAM
  * reference has no workflow resource). An integration's Uri may itself contain `/` and `:`.
  */
 export function parseResourceArn(arn: string): ArnParse {

@@ -22,7 +22,8 @@
  *    A Map whose DestinationField differs from its source renames: the source name no longer travels
  *    (unless another Map keeps it).
  */
-import type { ConnectorOperator, SourceConnectorType, Task } from '../api/shapes.generated.js';
+import type { SourceConnectorType, Task } from '../api/shapes.generated.js';
+import { CONNECTOR_MEMBER } from './connector-member.js';
 import { getOwn, setOwn } from './own-properties.js';
 import { invalid, valid, type Checked } from './problem.js';
 
@@ -48,15 +49,6 @@ export interface CompileOptions {
   /** The flow's SourceFlowConfig.ConnectorType: each ConnectorOperator must name its member. */
   connectorType?: SourceConnectorType;
 }
-
-/** The model spells the enum `Servicenow` but the ConnectorOperator member `ServiceNow`. */
-const OPERATOR_MEMBER: Record<SourceConnectorType, keyof ConnectorOperator> = {
-  Salesforce: 'Salesforce',
-  Marketo: 'Marketo',
-  Zendesk: 'Zendesk',
-  Servicenow: 'ServiceNow',
-  S3: 'S3',
-};
 
 const FILTER_COMPARISONS = [
   'LESS_THAN',
@@ -132,6 +124,43 @@ function write(w: Work, field: string, value: unknown): void {
   setOwn(w.r, field, value);
 }
 
+/** One task, as its compiler sees it: the checks common to every TaskType are done. */
+interface TaskContext {
+  task: Task;
+  operator: string;
+  props: Record<string, string>;
+  fields: readonly string[];
+  destination: string | undefined;
+  /** How a drop or stop names the task ("Filter GREATER_THAN on Amount"). */
+  label: string;
+  problem(text: string): void;
+  /** True when SourceFields holds n fields; records a problem otherwise. */
+  exactly(n: number, what: string): boolean;
+  /** Whether this task has recorded a problem so far. */
+  failed(): boolean;
+}
+
+/** What a compiled task adds to the list. */
+interface TaskSink {
+  step(step: Step, canDrop?: boolean): void;
+  map(from: string, to: string): void;
+  project(field: string): void;
+  produce(field: string): void;
+}
+
+type TaskCompiler = (t: TaskContext, out: TaskSink) => void;
+
+/** One compiler per TaskType: each checks what is particular to its type and adds its step. */
+const TASK_COMPILERS: Record<Task['TaskType'], TaskCompiler> = {
+  Map: compileMap,
+  Filter: compileFilter,
+  Validate: compileValidate,
+  Truncate: compileTruncate,
+  Mask: compileMask,
+  Merge: compileMerge,
+  Arithmetic: compileArithmetic,
+};
+
 /**
  * Checks every task and compiles the list. Problems name the task (1-based, as the request validator
  * numbers list members) and its TaskType, never a property's value: the FlowDefinition is sensitive.
@@ -163,173 +192,177 @@ export function compileTasks(tasks: readonly Task[] | undefined, options: Compil
       problem('SourceFields must not hold an empty field name.');
       return;
     }
-    const exactly = (n: number, what: string): boolean => {
-      if (fields.length === n) return true;
-      problem(`${what} takes exactly ${n} source field${n === 1 ? '' : 's'}; SourceFields holds ${fields.length}.`);
-      return false;
-    };
-    const label = `${task.TaskType}${operator === 'NO_OP' ? '' : ` ${operator}`} on ${fields.join(', ')}`;
-    const destination = task.DestinationField === undefined || task.DestinationField === '' ? undefined : task.DestinationField;
     const problemCount = problems.length;
-
-    switch (task.TaskType) {
-      case 'Map': {
-        if (!exactly(1, 'A Map task')) return;
-        if (problems.length === problemCount) maps.push({ from: fields[0], to: destination ?? fields[0] });
-        return;
-      }
-      case 'Filter': {
-        if (operator === 'PROJECTION') {
-          for (const key of ['VALUE', 'VALUES', 'LOWER_BOUND', 'UPPER_BOUND']) {
-            if (props[key] !== undefined) problem(`PROJECTION selects fields and takes no ${key}.`);
-          }
-          if (fields.length === 0) problem('PROJECTION needs at least one source field.');
-          projection ??= new Set();
-          for (const f of fields) projection.add(f);
-          return;
-        }
-        if (!exactly(1, `A Filter ${operator}`)) return;
-        const test = compileComparison(operator as Comparison, props, problem);
-        if (!test || problems.length > problemCount) return;
-        const field = fields[0];
-        const reason = label;
-        canDrop = true;
-        steps.push({ index, step: (w) => (test(getOwn(w.r, field)) ? undefined : { dropped: reason }) });
-        return;
-      }
-      case 'Validate': {
-        if (!exactly(1, `A Validate ${operator}`)) return;
-        const action = props.VALIDATION_ACTION;
-        if (action === undefined) {
-          problem(`VALIDATION_ACTION is required: DropRecord or TerminateFlow.`);
-          return;
-        }
-        const kind = Object.hasOwn(VALIDATION_ACTIONS, action) ? VALIDATION_ACTIONS[action] : undefined;
-        if (!kind) {
-          problem('VALIDATION_ACTION must be DropRecord or TerminateFlow.');
-          return;
-        }
-        if (problems.length > problemCount) return;
-        const check = VALIDATIONS[operator as keyof typeof VALIDATIONS];
-        const field = fields[0];
-        canDrop = true;
-        steps.push({
-          index,
-          step: kind === 'drop' ? (w) => (check(getOwn(w.r, field)) ? undefined : { dropped: label }) : (w) => (check(getOwn(w.r, field)) ? undefined : { terminate: label }),
-        });
-        return;
-      }
-      case 'Truncate': {
-        if (!exactly(1, 'A Truncate task')) return;
-        const length = wholeNumber(props.TRUNCATE_LENGTH, 'TRUNCATE_LENGTH', problem, true);
-        if (length === undefined || problems.length > problemCount) return;
-        const field = fields[0];
-        const to = destination ?? field;
-        if (to !== field) produced.add(to);
-        steps.push({
-          index,
-          step: (w) => {
-            const v = getOwn(w.r, field);
-            // [I] Only text is truncated: cutting the digits of a number would change its value silently.
-            if (typeof v === 'string') {
-              if (v.length > length || to !== field) write(w, to, v.length > length ? v.slice(0, length) : v);
-            } else if (to !== field && v !== undefined) write(w, to, v);
-            return undefined;
-          },
-        });
-        return;
-      }
-      case 'Mask': {
-        if (!exactly(1, `A Mask ${operator}`)) return;
-        const maskValue = props.MASK_VALUE;
-        if (maskValue === undefined) problem('MASK_VALUE (the mask character) is required.');
-        else if ([...maskValue].length !== 1) problem('MASK_VALUE must be a single character.');
-        const needsLength = operator !== 'MASK_ALL';
-        const length = wholeNumber(props.MASK_LENGTH, 'MASK_LENGTH', problem, needsLength);
-        if (problems.length > problemCount || maskValue === undefined) return;
-        const field = fields[0];
-        const to = destination ?? field;
-        if (to !== field) produced.add(to);
-        const mask = maskerFor(operator, maskValue, length);
-        steps.push({
-          index,
-          step: (w) => {
-            const v = getOwn(w.r, field);
-            // [I] Null and missing values have nothing to hide and stay as they are; numbers and booleans are masked as text.
-            if (v === null || v === undefined) {
-              if (to !== field && v === null) write(w, to, null);
-              return undefined;
-            }
-            write(w, to, mask(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)));
-            return undefined;
-          },
-        });
-        return;
-      }
-      case 'Merge': {
-        if (fields.length === 0) {
-          problem('A Merge task needs at least one source field.');
-          return;
-        }
-        const format = props.CONCAT_FORMAT;
-        if (format === undefined) {
-          problem('CONCAT_FORMAT is required: a template such as "${FirstName} ${LastName}", or the separator put between the values.');
-          return;
-        }
-        const templateFields = [...format.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
-        for (const f of templateFields) {
-          if (!fields.includes(f)) problem(`CONCAT_FORMAT names a field that is not one of the task's SourceFields.`);
-        }
-        if (problems.length > problemCount) return;
-        // [I] Without DestinationField the merged value is named after its sources, as the AWS CDK names it.
-        const to = destination ?? fields.join(',');
-        produced.add(to);
-        const merge = mergerFor(fields, format, templateFields.length > 0);
-        steps.push({
-          index,
-          step: (w) => {
-            const value = merge(w.r);
-            if (value !== undefined) write(w, to, value);
-            return undefined;
-          },
-        });
-        return;
-      }
-      case 'Arithmetic': {
-        if (!exactly(2, `An Arithmetic ${operator}`)) return;
-        let operands = fields;
-        const order = props.MATH_OPERATION_FIELDS_ORDER;
-        if (order !== undefined) {
-          const named = order.split(',').map((f) => f.trim());
-          if (named.length !== 2 || !named.every((f) => fields.includes(f)) || named[0] === named[1]) {
-            problem('MATH_OPERATION_FIELDS_ORDER must name the two SourceFields, comma-separated, in the order of the operation.');
-            return;
-          }
-          operands = named;
-        }
-        if (problems.length > problemCount) return;
-        const to = destination ?? fields.join(',');
-        produced.add(to);
-        const [a, b] = operands;
-        const op = ARITHMETIC[operator as keyof typeof ARITHMETIC];
-        steps.push({
-          index,
-          step: (w) => {
-            const x = numberOf(getOwn(w.r, a));
-            const y = numberOf(getOwn(w.r, b));
-            // [I] A missing or non-numeric operand, and a division by zero, give null rather than dropping the record.
-            const result = x === undefined || y === undefined ? null : op(x, y);
-            write(w, to, result === null || !Number.isFinite(result) ? null : result);
-            return undefined;
-          },
-        });
-        return;
-      }
-    }
+    const context: TaskContext = {
+      task,
+      operator,
+      props,
+      fields,
+      destination: task.DestinationField === undefined || task.DestinationField === '' ? undefined : task.DestinationField,
+      label: `${task.TaskType}${operator === 'NO_OP' ? '' : ` ${operator}`} on ${fields.join(', ')}`,
+      problem,
+      exactly(n, what) {
+        if (fields.length === n) return true;
+        problem(`${what} takes exactly ${n} source field${n === 1 ? '' : 's'}; SourceFields holds ${fields.length}.`);
+        return false;
+      },
+      failed: () => problems.length > problemCount,
+    };
+    TASK_COMPILERS[task.TaskType](context, {
+      step(step, drops = false) {
+        if (drops) canDrop = true;
+        steps.push({ index, step });
+      },
+      map: (from, to) => maps.push({ from, to }),
+      project: (field) => (projection ??= new Set()).add(field),
+      produce: (field) => produced.add(field),
+    });
   });
 
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, transform: build(steps, maps, projection, produced, canDrop) };
+}
+
+function compileMap(t: TaskContext, out: TaskSink): void {
+  if (!t.exactly(1, 'A Map task')) return;
+  if (!t.failed()) out.map(t.fields[0], t.destination ?? t.fields[0]);
+}
+
+function compileFilter(t: TaskContext, out: TaskSink): void {
+  const { operator, props, fields, problem } = t;
+  if (operator === 'PROJECTION') {
+    for (const key of ['VALUE', 'VALUES', 'LOWER_BOUND', 'UPPER_BOUND']) {
+      if (props[key] !== undefined) problem(`PROJECTION selects fields and takes no ${key}.`);
+    }
+    if (fields.length === 0) problem('PROJECTION needs at least one source field.');
+    for (const f of fields) out.project(f);
+    return;
+  }
+  if (!t.exactly(1, `A Filter ${operator}`)) return;
+  const test = compileComparison(operator as Comparison, props, problem);
+  if (!test || t.failed()) return;
+  const field = fields[0];
+  const reason = t.label;
+  out.step((w) => (test(getOwn(w.r, field)) ? undefined : { dropped: reason }), true);
+}
+
+function compileValidate(t: TaskContext, out: TaskSink): void {
+  const { operator, props, problem, label } = t;
+  if (!t.exactly(1, `A Validate ${operator}`)) return;
+  const action = props.VALIDATION_ACTION;
+  if (action === undefined) {
+    problem(`VALIDATION_ACTION is required: DropRecord or TerminateFlow.`);
+    return;
+  }
+  const kind = Object.hasOwn(VALIDATION_ACTIONS, action) ? VALIDATION_ACTIONS[action] : undefined;
+  if (!kind) {
+    problem('VALIDATION_ACTION must be DropRecord or TerminateFlow.');
+    return;
+  }
+  if (t.failed()) return;
+  const check = VALIDATIONS[operator as keyof typeof VALIDATIONS];
+  const field = t.fields[0];
+  out.step(
+    kind === 'drop' ? (w) => (check(getOwn(w.r, field)) ? undefined : { dropped: label }) : (w) => (check(getOwn(w.r, field)) ? undefined : { terminate: label }),
+    true,
+  );
+}
+
+function compileTruncate(t: TaskContext, out: TaskSink): void {
+  if (!t.exactly(1, 'A Truncate task')) return;
+  const length = wholeNumber(t.props.TRUNCATE_LENGTH, 'TRUNCATE_LENGTH', t.problem, true);
+  if (length === undefined || t.failed()) return;
+  const field = t.fields[0];
+  const to = t.destination ?? field;
+  if (to !== field) out.produce(to);
+  out.step((w) => {
+    const v = getOwn(w.r, field);
+    // [I] Only text is truncated: cutting the digits of a number would change its value silently.
+    if (typeof v === 'string') {
+      if (v.length > length || to !== field) write(w, to, v.length > length ? v.slice(0, length) : v);
+    } else if (to !== field && v !== undefined) write(w, to, v);
+    return undefined;
+  });
+}
+
+function compileMask(t: TaskContext, out: TaskSink): void {
+  const { operator, props, problem } = t;
+  if (!t.exactly(1, `A Mask ${operator}`)) return;
+  const maskValue = props.MASK_VALUE;
+  if (maskValue === undefined) problem('MASK_VALUE (the mask character) is required.');
+  else if ([...maskValue].length !== 1) problem('MASK_VALUE must be a single character.');
+  const needsLength = operator !== 'MASK_ALL';
+  const length = wholeNumber(props.MASK_LENGTH, 'MASK_LENGTH', problem, needsLength);
+  if (t.failed() || maskValue === undefined) return;
+  const field = t.fields[0];
+  const to = t.destination ?? field;
+  if (to !== field) out.produce(to);
+  const mask = maskerFor(operator, maskValue, length);
+  out.step((w) => {
+    const v = getOwn(w.r, field);
+    // [I] Null and missing values have nothing to hide and stay as they are; numbers and booleans are masked as text.
+    if (v === null || v === undefined) {
+      if (to !== field && v === null) write(w, to, null);
+      return undefined;
+    }
+    write(w, to, mask(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)));
+    return undefined;
+  });
+}
+
+function compileMerge(t: TaskContext, out: TaskSink): void {
+  const { fields, problem } = t;
+  if (fields.length === 0) {
+    problem('A Merge task needs at least one source field.');
+    return;
+  }
+  const format = t.props.CONCAT_FORMAT;
+  if (format === undefined) {
+    problem('CONCAT_FORMAT is required: a template such as "${FirstName} ${LastName}", or the separator put between the values.');
+    return;
+  }
+  const templateFields = [...format.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+  for (const f of templateFields) {
+    if (!fields.includes(f)) problem(`CONCAT_FORMAT names a field that is not one of the task's SourceFields.`);
+  }
+  if (t.failed()) return;
+  // [I] Without DestinationField the merged value is named after its sources, as the AWS CDK names it.
+  const to = t.destination ?? fields.join(',');
+  out.produce(to);
+  const merge = mergerFor(fields, format, templateFields.length > 0);
+  out.step((w) => {
+    const value = merge(w.r);
+    if (value !== undefined) write(w, to, value);
+    return undefined;
+  });
+}
+
+function compileArithmetic(t: TaskContext, out: TaskSink): void {
+  const { fields, operator } = t;
+  if (!t.exactly(2, `An Arithmetic ${operator}`)) return;
+  let operands = fields;
+  const order = t.props.MATH_OPERATION_FIELDS_ORDER;
+  if (order !== undefined) {
+    const named = order.split(',').map((f) => f.trim());
+    if (named.length !== 2 || !named.every((f) => fields.includes(f)) || named[0] === named[1]) {
+      t.problem('MATH_OPERATION_FIELDS_ORDER must name the two SourceFields, comma-separated, in the order of the operation.');
+      return;
+    }
+    operands = named;
+  }
+  if (t.failed()) return;
+  const to = t.destination ?? fields.join(',');
+  out.produce(to);
+  const [a, b] = operands;
+  const op = ARITHMETIC[operator as keyof typeof ARITHMETIC];
+  out.step((w) => {
+    const x = numberOf(getOwn(w.r, a));
+    const y = numberOf(getOwn(w.r, b));
+    // [I] A missing or non-numeric operand, and a division by zero, give null rather than dropping the record.
+    const result = x === undefined || y === undefined ? null : op(x, y);
+    write(w, to, result === null || !Number.isFinite(result) ? null : result);
+    return undefined;
+  });
 }
 
 /** The one operator of a task; null when it is wrong (a problem was recorded). */
@@ -350,8 +383,8 @@ function operatorOf(
     return null;
   }
   const [member, operator] = members[0] as [string, string];
-  if (options.connectorType && member !== OPERATOR_MEMBER[options.connectorType]) {
-    problem(`ConnectorOperator.${member} does not fit ConnectorType ${options.connectorType}; use ConnectorOperator.${OPERATOR_MEMBER[options.connectorType]}.`);
+  if (options.connectorType && member !== CONNECTOR_MEMBER[options.connectorType]) {
+    problem(`ConnectorOperator.${member} does not fit ConnectorType ${options.connectorType}; use ConnectorOperator.${CONNECTOR_MEMBER[options.connectorType]}.`);
     return null;
   }
   if (!rules.operators.includes(operator)) {

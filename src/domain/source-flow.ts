@@ -1,15 +1,7 @@
 import type { FlowDefinition, SourceConnectorType, SourceFlowConfig, Task } from '../api/shapes.generated.js';
 import { checkRunnableTasks, type CompiledTasks } from './flow-tasks.js';
 import { invalid, valid, type Checked } from './problem.js';
-
-/** The model spells the enum `Servicenow` but the member `ServiceNow` (SPEC §7.6). */
-const PROPERTIES_MEMBER: Record<SourceConnectorType, 'Salesforce' | 'Marketo' | 'Zendesk' | 'ServiceNow' | 'S3'> = {
-  Salesforce: 'Salesforce',
-  Marketo: 'Marketo',
-  Zendesk: 'Zendesk',
-  Servicenow: 'ServiceNow',
-  S3: 'S3',
-};
+import { CONNECTOR_MEMBER } from './connector-member.js';
 
 export interface SourceObject {
   object: string;
@@ -20,7 +12,7 @@ export interface SourceObject {
 
 /** What a flow reads: the object (or bucket and prefix) named under the ConnectorType's own member. */
 export function sourceObjectOf(config: SourceFlowConfig): Checked<SourceObject> {
-  const member = PROPERTIES_MEMBER[config.ConnectorType];
+  const member = CONNECTOR_MEMBER[config.ConnectorType];
   const props = (config.SourceConnectorProperties ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const own = props[member];
   if (!own) {
@@ -82,8 +74,8 @@ export interface FlowRead {
 export function checkFlowRead(flow: FlowDefinition): Checked<FlowRead> {
   const config: SourceFlowConfig | undefined = flow?.SourceFlowConfig;
   if (!config || typeof config !== 'object') return invalid('The stored FlowDefinition has no SourceFlowConfig.');
-  if (!Object.hasOwn(PROPERTIES_MEMBER, config.ConnectorType)) {
-    return invalid(`The stored SourceFlowConfig.ConnectorType ${String(config.ConnectorType)} is not one of ${Object.keys(PROPERTIES_MEMBER).join(', ')}.`);
+  if (!Object.hasOwn(CONNECTOR_MEMBER, config.ConnectorType)) {
+    return invalid(`The stored SourceFlowConfig.ConnectorType ${String(config.ConnectorType)} is not one of ${Object.keys(CONNECTOR_MEMBER).join(', ')}.`);
   }
   const source = sourceObjectOf(config);
   if (!source.ok) return source;

@@ -1,10 +1,12 @@
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
 import type { Store, WorkflowChange } from '../store/types.js';
 import type { ClaimedStep } from '../store/workflow-types.js';
+import type { ClaimedRun } from '../store/flow-run-types.js';
+import { runFlowRun, type RunOutcome } from './run-runner.js';
 import type { Clock } from './clock.js';
 import { runStep, type StepOutcome, type StepRunnerOptions } from './step-runner.js';
 
@@ -45,7 +47,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 export interface AdvanceResult {
   /** Pages committed or steps finished, one entry per step touched. */
   steps: { workflowId: string; stepNo: number; outcome: StepOutcome }[];
+  /** Flow runs touched, one entry each. */
+  runs: { flowName: string; executionId: string; outcome: RunOutcome }[];
 }
+
+/** A unit of work a slot claimed: a workflow step or a flow run, on the same lease machine. */
+type Claimed = { kind: 'step'; claimed: ClaimedStep } | { kind: 'run'; claimed: ClaimedRun };
 
 /**
  * The worker loop: claim → run → checkpoint, in `concurrency` slots. The loop holds no SQL (the
@@ -117,19 +124,29 @@ export class Engine {
   async advance(options: { pages?: number; untilIdle?: boolean } = {}): Promise<AdvanceResult> {
     let budget = options.untilIdle ? Number.POSITIVE_INFINITY : Math.max(1, options.pages ?? 1);
     const steps: AdvanceResult['steps'] = [];
+    const runs: AdvanceResult['runs'] = [];
     await this.reapCancelledWorkflows();
+    await this.scheduleRuns();
     while (budget > 0) {
-      const claimed = await this.store.workflows.claim(this.leaseRequest());
-      if (!claimed) break;
+      const work = await this.claim();
+      if (!work) break;
       const progress = { pages: 0 };
-      const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
-      steps.push({ workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome });
-      await this.finish(claimed, outcome);
-      // A step that finished without a page (an empty window, a failure) still uses one unit, so that
-      // `pages: 1` always moves exactly one thing forward.
+      if (work.kind === 'step') {
+        const { claimed } = work;
+        const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
+        steps.push({ workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo, outcome });
+        await this.finish(claimed, outcome);
+      } else {
+        const { claimed } = work;
+        const outcome = await runFlowRun(this.store, this.clock, this.runnerOptions, claimed, budget, undefined, progress);
+        runs.push({ flowName: claimed.run.flowName, executionId: claimed.run.executionId, outcome });
+        await this.finishRun(claimed, outcome);
+      }
+      // A unit that finished without a page (an empty window, a failure) still uses one unit of budget,
+      // so that `pages: 1` always moves exactly one thing forward.
       budget -= Math.max(1, progress.pages);
     }
-    return { steps };
+    return { steps, runs };
   }
 
   /** Runs everything that is due until nothing is (tests and `--engine-mode manual` controls). */
@@ -141,21 +158,21 @@ export class Engine {
     // Errors in a row (a full disk, a database outage): each one waits longer before the next claim.
     let failures = 0;
     while (this.running) {
-      let claimed;
+      let work: Claimed | undefined;
       try {
-        claimed = await this.store.workflows.claim(this.leaseRequest());
+        work = await this.claim();
       } catch (err) {
         this.emit({ type: 'error', error: err });
         await this.idle(errorBackoffMs(this.options.pollIntervalMs, ++failures));
         continue;
       }
-      if (!claimed) {
+      if (!work) {
         failures = 0;
         await this.reapCancelledWorkflows();
-        await this.idle();
+        // Nothing claimable: make the scheduled runs that are due, and claim again at once if any were.
+        if ((await this.scheduleRuns()) === 0) await this.idle();
         continue;
       }
-      const key = { workflowId: claimed.step.workflowId, stepNo: claimed.step.stepNo };
       // Long pages must not let the lease lapse: renew it at a third of its length. A read that delivers
       // no page (a long listing, a slow source) would only notice a deleted workflow or a lost lease at
       // its next commit, so a refused renewal (a cancelled step holds no lease) aborts the step then.
@@ -165,14 +182,23 @@ export class Engine {
       this.abort.signal.addEventListener('abort', stopStep, { once: true });
       const heartbeat = setInterval(() => {
         void (async () => {
-          const owned = await this.store.workflows.renewLease({ ...this.leaseRequest(), key });
-          if (!owned) stepAbort.abort(new Error('The step lost its lease or its workflow was deleted.'));
+          const owned =
+            work.kind === 'step'
+              ? await this.store.workflows.renewLease({ ...this.leaseRequest(), key: { workflowId: work.claimed.step.workflowId, stepNo: work.claimed.step.stepNo } })
+              : await this.store.flowRuns.renewLease({ ...this.leaseRequest(), key: runKey(work.claimed) });
+          if (!owned) stepAbort.abort(new Error('The unit of work lost its lease, was cancelled, or its workflow was deleted.'));
         })().catch(() => undefined);
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
-        const outcome = await runStep(this.store, this.clock, this.runnerOptions, claimed, Number.POSITIVE_INFINITY, stepAbort.signal);
-        failures = 0;
-        await this.finish(claimed, outcome);
+        if (work.kind === 'step') {
+          const outcome = await runStep(this.store, this.clock, this.runnerOptions, work.claimed, Number.POSITIVE_INFINITY, stepAbort.signal);
+          failures = 0;
+          await this.finish(work.claimed, outcome);
+        } else {
+          const outcome = await runFlowRun(this.store, this.clock, this.runnerOptions, work.claimed, Number.POSITIVE_INFINITY, stepAbort.signal);
+          failures = 0;
+          await this.finishRun(work.claimed, outcome);
+        }
       } catch (err) {
         // The step runner gave the step back (or its lease will lapse); it is retried from its cursor.
         this.emit({ type: 'error', error: err });
@@ -182,6 +208,42 @@ export class Engine {
         this.abort.signal.removeEventListener('abort', stopStep);
       }
     }
+  }
+
+  /** Steps first (a workflow's history is waited on by a person), then flow runs. */
+  private async claim(): Promise<Claimed | undefined> {
+    const step = await this.store.workflows.claim(this.leaseRequest());
+    if (step) return { kind: 'step', claimed: step };
+    const run = await this.store.flowRuns.claim(this.leaseRequest());
+    return run && { kind: 'run', claimed: run };
+  }
+
+  /** Creates the scheduled runs that are due (every node does; the store lets one create each). */
+  private async scheduleRuns(): Promise<number> {
+    try {
+      return (await this.store.flowRuns.scheduleDueRuns(this.clock.now())).length;
+    } catch (err) {
+      this.emit({ type: 'error', error: err });
+      return 0;
+    }
+  }
+
+  /** Tells the observers of a run's outcome: a run event once it ended (Successful, Error, Canceled). */
+  private async finishRun(claimed: ClaimedRun, outcome: RunOutcome): Promise<void> {
+    if (outcome === 'yielded' || outcome === 'lost' || outcome === 'retry') {
+      this.emit({ type: 'run-progress', ...runContext(claimed), outcome, tookOver: claimed.tookOver });
+      return;
+    }
+    const run = await this.store.flowRuns.get(runKey(claimed)).catch(() => undefined);
+    this.emit({
+      type: 'run',
+      ...runContext(claimed),
+      outcome,
+      tookOver: claimed.tookOver,
+      recordsProcessed: run?.recordsProcessed ?? 0,
+      recordsDropped: run?.recordsDropped ?? 0,
+      status: run?.status ?? (outcome === 'successful' ? 'Successful' : outcome === 'error' ? 'Error' : 'Canceled'),
+    });
   }
 
   private leaseRequest() {
@@ -250,7 +312,37 @@ export type EngineEvent =
   | ({ type: 'step'; outcome: StepOutcome; tookOver: boolean } & StepContext)
   /** A cancelled workflow removed for good; `change` is its last state (CANCELLED). */
   | { type: 'purged'; change: WorkflowChange }
-  | { type: 'error'; error: unknown };
+  | { type: 'error'; error: unknown }
+  /** A flow run ended (Successful, Error, Canceled): the change feed, webhooks and metrics carry it. */
+  | ({ type: 'run'; outcome: 'successful' | 'error' | 'canceled'; status: string; tookOver: boolean; recordsProcessed: number; recordsDropped: number } & RunContext)
+  /** A flow run that did not end in this call (a retry scheduled, handed back, lost its lease). */
+  | ({ type: 'run-progress'; outcome: RunOutcome; tookOver: boolean } & RunContext);
+
+export interface RunContext {
+  accountId: string;
+  region: string;
+  domainName: string;
+  flowName: string;
+  executionId: string;
+  windowStart: number;
+  windowEnd: number;
+}
+
+function runContext(claimed: ClaimedRun): RunContext {
+  return {
+    accountId: claimed.scope.accountId,
+    region: claimed.scope.region,
+    domainName: claimed.flow.domainName,
+    flowName: claimed.run.flowName,
+    executionId: claimed.run.executionId,
+    windowStart: claimed.run.windowStart,
+    windowEnd: claimed.run.windowEnd,
+  };
+}
+
+function runKey(claimed: ClaimedRun) {
+  return { scope: claimed.scope, flowName: claimed.run.flowName, executionId: claimed.run.executionId };
+}
 
 export interface StepContext {
   accountId: string;

@@ -1,16 +1,17 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { connectorFor } from '../connectors/index.js';
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
-import { SourceError, type SourcePage } from '../connectors/types.js';
+import { SourceError } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
 import { checkFlowRead } from '../domain/source-flow.js';
-import { clip255, halveWindow, iso, retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
-import { putProfileObjects } from '../ingest/profile-objects.js';
+import { clip255, iso } from '../domain/workflow-plan/format.js';
+import { halveWindow } from '../domain/workflow-plan/windows.js';
+import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { ClaimedStep, StepKey } from '../store/workflow-types.js';
 import type { Clock } from './clock.js';
+import { PermanentError, runPages } from './page-loop.js';
 
 export interface StepRunnerOptions {
   owner: string;
@@ -33,10 +34,7 @@ export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' 
  * Errors that no retry can mend: a profile or an object type removed under a running workflow, a
  * stored FlowDefinition that cannot run. They fail the step (and its workflow) with their message.
  */
-class PermanentStepError extends Error {}
-
-/** Thrown inside a page's transaction to roll it back when the lease turned out to be gone. */
-class LeaseLost extends Error {}
+const PermanentStepError = PermanentError;
 
 /**
  * Runs one claimed step: read a page, ingest it and move the step's cursor and counts in one
@@ -57,11 +55,6 @@ export async function runStep(
   const { scope, workflow, step } = claimed;
   const key: StepKey = { workflowId: step.workflowId, stepNo: step.stepNo };
   const window = `${iso(step.windowStart)} to ${iso(step.windowEnd)}`;
-  let processed = step.recordsProcessed;
-  let dropped = step.recordsDropped;
-  // Why records were not ingested in this run, for the step's message (counts of earlier runs are in `dropped`).
-  const dropReasons = new Map<string, number>();
-  let firstRejection: string | undefined;
   try {
     const profile = await resolveConnectorProfile(store, scope, workflow.connectorProfileName);
     if (!profile) throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} no longer exists.`);
@@ -96,93 +89,40 @@ export async function runStep(
       }
     }
 
-    const pages = connector.read(request)[Symbol.asyncIterator]();
-    let pagesRun = 0;
-    let readToEnd = false;
-    try {
-      for (;;) {
-        const next = await pages.next();
-        if (next.done) break;
-        if (pagesRun >= maxPages) {
-          // Looked one page ahead only to know whether the step is finished; it is not, so hand it back.
-          await pages.return?.();
-          await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() });
-          return 'yielded';
-        }
-        const page: SourcePage = next.value;
-        const now = clock.now();
-        const records: Record<string, unknown>[] = [];
-        let droppedHere = 0;
-        // Rows the source could not place (no readable time…): not ingested, so counted with the drops.
-        for (const [reason, count] of Object.entries(page.skipped ?? {})) {
-          droppedHere += count;
-          dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + count);
-        }
-        for (let i = 0; i < page.records.length; i++) {
-          const outcome = tasks.apply(page.records[i]);
-          if ('record' in outcome) records.push(outcome.record);
-          else if ('dropped' in outcome) {
-            droppedHere++;
-            dropReasons.set(outcome.dropped, (dropReasons.get(outcome.dropped) ?? 0) + 1);
-          } else {
-            // AppFlow's TerminateFlow: nothing of this page is committed, and no retry could pass the record.
-            const position = processed + dropped + i + 1;
-            throw new PermanentStepError(
-              `Task ${outcome.task + 1} (${outcome.terminate}) terminated the flow at record ${position} of the window ` +
-                `(record ${i + 1} of page ${pagesRun + 1} in this run).`,
-            );
-          }
-        }
-        let rejected = 0;
-        let ingested = 0;
-        try {
-          await store.transaction(async (tx) => {
-            // Objects first, then the checkpoint: the count of records the object type rejects is known only
-            // after ingesting. A lost lease throws, which rolls the objects back with it.
-            rejected = 0;
-            await requireStillThere(tx, claimed, objectType);
-            if (records.length > 0) {
-              await putProfileObjects(tx, scope, workflow.domainName, objectType, records, now, {
-                onRejected: (_index, message) => {
-                  rejected++;
-                  firstRejection ??= message;
-                },
-              });
-            }
-            ingested = records.length - rejected;
-            const ok = await tx.workflows.checkpointPage({
-              owner: options.owner,
-              key,
-              now,
-              leaseMs: options.leaseMs,
-              cursor: page.cursor,
-              records: ingested,
-              dropped: droppedHere + rejected,
-              message: clip255(`Ingesting records from ${window}: ${processed + ingested} so far${describeDrops(dropped + droppedHere + rejected)}.`),
-            });
-            if (!ok) throw new LeaseLost();
-          });
-        } catch (err) {
-          if (err instanceof LeaseLost) return await lostOrCancelled(store, claimed);
-          throw err;
-        }
-        processed += ingested;
-        dropped += droppedHere + rejected;
-        if (rejected > 0) dropReasons.set(REJECTED, (dropReasons.get(REJECTED) ?? 0) + rejected);
-        pagesRun++;
-        progress.pages = pagesRun;
-        if (options.pageDelayMs > 0) await delay(options.pageDelayMs, signal);
-        // A source that answers from memory (synthetic, a buffered file) and better-sqlite3's synchronous
-        // writes resolve every await as a microtask: without a turn of the event loop between pages, a
-        // step of a million records held off every HTTP request (health, GetWorkflow) until it ended.
-        else await yieldToEventLoop();
-      }
-      readToEnd = true;
-    } finally {
-      // A step left mid-read (a task stopped the flow, the lease was lost, a write failed) closes the
-      // source, so that a connector's open files and sockets do not outlive the step.
-      if (!readToEnd) await pages.return?.().catch(() => undefined);
-    }
+    const read = await runPages({
+      store,
+      clock,
+      scope,
+      domainName: workflow.domainName,
+      objectType,
+      connector,
+      request,
+      tasks,
+      processed: step.recordsProcessed,
+      dropped: step.recordsDropped,
+      maxPages,
+      pageDelayMs: options.pageDelayMs,
+      signal,
+      progress,
+      stillThere: (tx) => requireStillThere(tx, claimed, objectType),
+      checkpoint: (tx, page) =>
+        tx.workflows.checkpointPage({
+          owner: options.owner,
+          key,
+          now: page.now,
+          leaseMs: options.leaseMs,
+          cursor: page.cursor,
+          records: page.records,
+          dropped: page.dropped,
+          message: clip255(`Ingesting records from ${window}: ${page.processedTotal} so far${describeDrops(page.droppedTotal)}.`),
+        }),
+      giveBack: async () => {
+        await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() });
+      },
+    });
+    if (read.kind === 'yielded') return 'yielded';
+    if (read.kind === 'refused') return await lostOrCancelled(store, claimed);
+    const { processed, dropped, dropReasons, firstRejection } = read;
 
     const now = clock.now();
     const message = clip255(completionMessage(processed, dropped, window, dropReasons, firstRejection));
@@ -314,10 +254,28 @@ async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now:
   });
   const tags = workflow.definition.tags;
   if (tags && Object.keys(tags).length > 0) await store.tags.put(scope, integrationArn(scope, workflow.domainName, uri), tags);
-  await putCustomerProfilesFlow(store, scope, { domainName: workflow.domainName, objectTypeName: workflow.objectTypeName, flowDefinition: workflow.definition.flowDefinition, integrationUri: uri, workflowId: workflow.workflowId, now });
+  await putCustomerProfilesFlow(store, scope, {
+    domainName: workflow.domainName,
+    objectTypeName: workflow.objectTypeName,
+    flowDefinition: workflow.definition.flowDefinition,
+    integrationUri: uri,
+    workflowId: workflow.workflowId,
+    historyEnd: await historyEnd(store, claimed),
+    now,
+  });
 }
 
-const REJECTED = 'rejected by the object type';
+/** The latest window end of the workflow's steps (split halves included): the end of the history it loaded. */
+async function historyEnd(store: Store, claimed: ClaimedStep): Promise<number> {
+  let end = claimed.step.windowEnd;
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.workflows.listSteps({ scope: claimed.scope, workflowId: claimed.workflow.workflowId, after, limit: 500 });
+    for (const s of page) end = Math.max(end, s.windowEnd);
+    if (page.length < 500) return end;
+    after = page[page.length - 1]!.stepNo;
+  }
+}
 
 function describeDrops(dropped: number): string {
   return dropped === 0 ? '' : `, ${dropped} dropped`;
@@ -336,14 +294,4 @@ function completionMessage(processed: number, dropped: number, window: string, r
   const why = [...reasons.entries()].map(([reason, n]) => (counted === dropped ? `${reason}: ${n}` : reason)).join(', ');
   const rejection = firstRejection ? `; first rejection: ${firstRejection}` : '';
   return `${head}; ${dropped} dropped${why ? ` (${why}${rejection})` : ''}.`;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

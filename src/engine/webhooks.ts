@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan.js';
+import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
 import type { Clock } from './clock.js';
 

@@ -1,5 +1,5 @@
 import { historyRecordId } from '../domain/ids.js';
-import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping.js';
+import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping/index.js';
 import type {
   ProfileHistoryEntry,
   ProfileKey,

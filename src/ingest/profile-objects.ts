@@ -9,7 +9,7 @@ import {
   type MappedRecord,
   PROFILE_ID_KEY,
   standardProfileKeys,
-} from '../domain/object-type-mapping.js';
+} from '../domain/object-type-mapping/index.js';
 import { isStale } from '../domain/staleness.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';

@@ -1,6 +1,6 @@
 import { ResourceNotFoundException } from '../api/errors.js';
 import type { DeleteProfileObjectTypeRequest, DeleteProfileObjectTypeResponse } from '../api/shapes.generated.js';
-import { scrubObjectType } from '../domain/object-type-mapping.js';
+import { scrubObjectType } from '../domain/object-type-mapping/index.js';
 import { ProfileChanges } from '../ingest/profile-changes.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';

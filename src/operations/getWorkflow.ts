@@ -1,5 +1,5 @@
 import type { GetWorkflowRequest, GetWorkflowResponse } from '../api/shapes.generated.js';
-import { clip255 } from '../domain/workflow-plan.js';
+import { clip255 } from '../domain/workflow-plan/format.js';
 import type { Handler } from './context.js';
 import { requireWorkflow } from './workflows-common.js';
 
@@ -16,7 +16,7 @@ export const getWorkflow: Handler<GetWorkflowRequest, GetWorkflowResponse> = asy
       AppflowIntegration: {
         SourceConnectorType: w.connectorType,
         ConnectorProfileName: w.connectorProfileName,
-        // The output shape is 1..255 wide where the request allowed 512 (SPEC §7.3).
+        // The model's output RoleArn is 1..255 characters where the request's allowed 512: a longer one is cut.
         RoleArn: w.roleArn.length > 0 ? w.roleArn.slice(0, 255) : undefined,
       },
     },

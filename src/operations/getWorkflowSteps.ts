@@ -1,6 +1,7 @@
 import type { GetWorkflowStepsRequest, GetWorkflowStepsResponse } from '../api/shapes.generated.js';
 import { paginate } from './paginate.js';
-import { clip255, stepWindowText } from '../domain/workflow-plan.js';
+import { clip255 } from '../domain/workflow-plan/format.js';
+import { stepWindowText } from '../domain/workflow-plan/status-text.js';
 import type { Handler } from './context.js';
 import { requireWorkflow } from './workflows-common.js';
 

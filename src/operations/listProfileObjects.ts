@@ -1,6 +1,6 @@
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import type { ListProfileObjectsRequest, ListProfileObjectsResponse } from '../api/shapes.generated.js';
-import { compiledFor, keyContentType, normalizeKeyValue } from '../domain/object-type-mapping.js';
+import { compiledFor, keyContentType, normalizeKeyValue } from '../domain/object-type-mapping/index.js';
 import { paginate } from './paginate.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';

@@ -1,7 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
 import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
 import { paginate } from './paginate.js';
-import { describeWorkflow } from '../domain/workflow-plan.js';
+import { describeWorkflow } from '../domain/workflow-plan/status-text.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 

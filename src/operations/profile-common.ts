@@ -1,5 +1,5 @@
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
-import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType, STANDARD_PROFILE_KEYS } from '../domain/object-type-mapping.js';
+import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType, STANDARD_PROFILE_KEYS } from '../domain/object-type-mapping/index.js';
 import type { StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';

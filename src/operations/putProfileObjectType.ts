@@ -1,7 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
 import type { PutProfileObjectTypeRequest, PutProfileObjectTypeResponse } from '../api/shapes.generated.js';
 import { objectTypeArn } from '../domain/arns.js';
-import { compileObjectType } from '../domain/object-type-mapping.js';
+import { compileObjectType } from '../domain/object-type-mapping/index.js';
 import { findTemplate } from '../domain/templates/index.js';
 import type { ObjectTypeRecord } from '../store/types.js';
 import type { Handler } from './context.js';

@@ -1,6 +1,6 @@
 import { BadRequestException } from '../api/errors.js';
 import type { FoundByKeyValue, SearchProfilesRequest, SearchProfilesResponse } from '../api/shapes.generated.js';
-import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType } from '../domain/object-type-mapping.js';
+import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType } from '../domain/object-type-mapping/index.js';
 import { paginate } from './paginate.js';
 import type { Store } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';

@@ -162,16 +162,6 @@ function hasDotSegment(path: string): boolean {
   return path.split('/').some((segment) => segment !== '' && DOT_SEGMENT.test(segment));
 }
 
-export function isAwsOperation(request: FastifyRequest): request is FastifyRequest & { ctx: { route: { kind: 'aws' } } } {
-  return request.ctx?.route.kind === 'aws';
-}
-
-/** The URI labels of an AWS request (DomainName, WorkflowId…), percent-decoded; empty for any other route. */
-export function labelsOf(request: FastifyRequest): Record<string, string> {
-  const route = request.ctx?.route;
-  return route?.kind === 'aws' ? route.labels : {};
-}
-
 type Hook = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**

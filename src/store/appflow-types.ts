@@ -59,6 +59,14 @@ export interface FlowRecord {
   integrationUri?: string;
   createdAt: number;
   updatedAt: number;
+  /** When the flow last became Active; written only when given. */
+  activatedAt?: number;
+  /** The end of the history its integration workflow loaded (incremental runs start there); written only when given. */
+  historyEnd?: number;
+  /** Schedule state, read only here (the run repository moves it): the next tick, the watermark, failures in a row. */
+  nextRunAt?: number;
+  watermark?: number;
+  consecutiveFailures?: number;
 }
 
 export interface FlowRepository {

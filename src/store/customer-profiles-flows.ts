@@ -22,6 +22,8 @@ export async function putCustomerProfilesFlow(
     integrationUri?: string;
     /** The integration workflow that created it, when one did. */
     workflowId?: string;
+    /** The end of the history the workflow loaded: where the flow's first incremental run starts. */
+    historyEnd?: number;
     now: number;
   },
 ): Promise<void> {
@@ -40,5 +42,7 @@ export async function putCustomerProfilesFlow(
     integrationUri: args.integrationUri,
     createdAt: args.now,
     updatedAt: args.now,
+    activatedAt: args.now,
+    historyEnd: args.historyEnd,
   });
 }

@@ -14,6 +14,8 @@ import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from '.
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { Database } from './schema.js';
+import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
+import type { FlowRunRepository } from './flow-run-types.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
 import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
 import type { WorkflowRepository } from './workflow-types.js';
@@ -46,6 +48,7 @@ export class KyselyStore implements Store {
   readonly flows: FlowRepository;
   /** The ingestion write path this store uses (dialects/row-writers): tests name the one they expect. */
   readonly writers: RowWriters;
+  readonly flowRuns: FlowRunRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -78,6 +81,7 @@ export class KyselyStore implements Store {
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
     this.flows = new KyselyFlowRepository(db);
+    this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
   }
 
   /**
@@ -98,7 +102,7 @@ export class KyselyStore implements Store {
       if (this.capabilities.name === 'postgres' && first.length) {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
       }
-      // The key index names its domains by id (migration 011): an account's entries go first, found
+      // The key index names its domains by id (migration 012): an account's entries go first, found
       // through the ids it is about to lose.
       if (accountId !== undefined && tables.includes('domain_ids')) {
         await sql`DELETE FROM profile_keys WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);

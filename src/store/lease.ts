@@ -26,7 +26,7 @@ export interface LeaseHolder {
   now: number;
 }
 
-/** The status a row holds a lease in; every other status holds none. */
+/** The status a row holds a lease in; every other status holds none (a kind of work may name its own, as flow runs do: InProgress). */
 export const LEASED_STATUS = 'IN_PROGRESS';
 
 /**
@@ -44,9 +44,9 @@ export interface LeaseMachine<Key, Claimed> {
 }
 
 /** Column values when a lease is taken: the row is IN_PROGRESS, held by `owner` until now + leaseMs. */
-export function takeLease(request: LeaseRequest) {
+export function takeLease<S extends string = typeof LEASED_STATUS>(request: LeaseRequest, status: S = LEASED_STATUS as S) {
   return {
-    status: LEASED_STATUS,
+    status,
     lease_owner: request.owner,
     lease_expires_at: request.now + request.leaseMs,
     updated_at: request.now,
@@ -70,8 +70,8 @@ export function leaseIsFree(alias: string, now: number): Expression<SqlBool> {
  * it. A worker that lost its lease (taken over, cancelled) then writes nothing and learns so from the
  * count of rows changed, never overwriting its successor's progress.
  */
-export function heldBy(owner: string): Expression<SqlBool> {
-  return sql<SqlBool>`(${sql.ref('lease_owner')} = ${owner} and ${sql.ref('status')} = ${LEASED_STATUS})`;
+export function heldBy(owner: string, status: string = LEASED_STATUS): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref('lease_owner')} = ${owner} and ${sql.ref('status')} = ${status})`;
 }
 
 /**

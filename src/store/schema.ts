@@ -5,6 +5,8 @@ import type { Generated } from 'kysely';
  * the two dialects agree on both. Every table leads with (account_id, region): nothing is ever read
  * without the caller's scope.
  */
+import type { ColumnType } from 'kysely';
+
 export interface Database {
   settings: { key: string; value: string };
   domains: DomainsTable;
@@ -24,6 +26,7 @@ export interface Database {
   flows: FlowsTable;
   profile_history: ProfileHistoryTable;
   profile_extra_keys: ProfileExtraKeysTable;
+  flow_runs: FlowRunsTable;
 }
 
 interface Scoped {
@@ -103,7 +106,7 @@ export interface DomainStatsTable extends Scoped {
 }
 
 /**
- * The key index an object finds its profile by (002), keyed by the domain's integer id (011): the one
+ * The key index an object finds its profile by (002), keyed by the domain's integer id (012): the one
  * table not led by (account_id, region), which `domain_ids` stands for.
  */
 export interface ProfileKeysTable {
@@ -113,7 +116,7 @@ export interface ProfileKeysTable {
   profile_id: string;
 }
 
-/** The integer id of each domain the key index holds entries for; never reused (011). */
+/** The integer id of each domain the key index holds entries for; never reused (012). */
 export interface DomainIdsTable extends Scoped {
   domain_id: Generated<number>;
   domain_name: string;
@@ -236,6 +239,43 @@ export interface FlowsTable extends Scoped {
   integration_uri: string | null;
   created_at: number;
   updated_at: number;
+  /** TriggerConfig.triggerType, kept apart so the scheduler reads only scheduled flows (012). */
+  trigger_type: string;
+  /** The next tick a scheduled run is due for; null until the scheduler first sees the flow active. */
+  next_run_at: number | null;
+  /** End of the last successful run's window: where the next incremental run starts. */
+  watermark: number | null;
+  /** When the flow last became Active (CreateFlow, StartFlow, Customer Profiles). */
+  activated_at: number | null;
+  /** The end of the history its integration workflow loaded, when one did. */
+  history_end: number | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+}
+
+/** AppFlow flow runs (012): one ExecutionRecord each, moved by the lease machine. */
+export interface FlowRunsTable extends Scoped {
+  flow_name: string;
+  execution_id: string;
+  domain_name: string;
+  trigger_type: string;
+  /** AppFlow's ExecutionStatus: InProgress, CancelStarted, Successful, Error, Canceled. */
+  status: string;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  run_after: number;
+  attempts: number;
+  cursor: string | null;
+  window_start: number;
+  window_end: number;
+  records_processed: number;
+  records_dropped: number;
+  /** JSON object: reason → records dropped for it. */
+  dropped_by_reason: string;
+  error_message: string | null;
+  started_at: number | null;
+  created_at: number;
+  updated_at: number;
+  ended_at: number | null;
 }
 /** One change to a profile (010). */
 export interface ProfileHistoryTable extends Scoped {

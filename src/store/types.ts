@@ -3,6 +3,7 @@ import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
+import type { FlowRunRepository } from './flow-run-types.js';
 import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
 import type { ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
@@ -10,6 +11,7 @@ import type { ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepos
 export type * from './profile-types.js';
 export type * from './activity-types.js';
 export type * from './appflow-types.js';
+export type * from './flow-run-types.js';
 
 export interface DomainRecord {
   domainName: string;
@@ -94,6 +96,8 @@ export interface Store {
   readonly accountConnectorProfiles: AccountConnectorProfileRepository;
   /** AppFlow flows into Customer Profiles, keyed by (account, region). */
   readonly flows: FlowRepository;
+  /** AppFlow flow runs: the second kind of leased work. */
+  readonly flowRuns: FlowRunRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
    * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { httpFetch, httpStatusError, streamBody, URL_RULE } from '../../src/connectors/http.js';
+import { httpFetch, httpStatusError, streamBody, URL_RULE } from '../../src/connectors/shared/http.js';
 import { SourceError } from '../../src/connectors/types.js';
 import { testConnectorPolicy } from '../helpers/connector-policy.js';
 

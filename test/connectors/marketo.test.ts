@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectorFor } from '../../src/connectors/index.js';
-import { MarketoConnector, subWindows } from '../../src/connectors/marketo/marketo-connector.js';
+import { subWindows } from '../../src/connectors/marketo/cursor.js';
+import { MarketoConnector } from '../../src/connectors/marketo/marketo-connector.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import type { ReadRequest } from '../../src/connectors/types.js';
 import { availableBackends } from '../helpers/backends.js';

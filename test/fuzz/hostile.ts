@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import type { MemberRef, StructureShape } from '../../src/api/model-types.js';
+import type { StructureShape } from '../../src/api/model-types.js';
 import { allOperations, operationModel, serviceModel, shapeOf } from '../../src/api/service.js';
 import type { Credential } from '../../src/auth/credentials.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/json.js';

@@ -9,7 +9,7 @@ import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { MAX_JSON_DEPTH } from '../../src/protocol/json.js';
 import { expectSourceError, readAll, request } from '../helpers/connectors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
-import { assertAwsError, jsonBody, send } from '../protocol/raw.js';
+import { assertAwsError, send } from '../protocol/raw.js';
 
 /**
  * JSON nested far deeper than any stack, in a request body and in JSON carried inside a string member.

@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import {
-  canonicalRequest,
-  collectHeaders,
-  credentialScope,
-  signatureOf,
-  signingKey,
-  splitUrl,
-  stringToSign,
-  verifySigV4,
-} from '../../src/auth/sigv4.js';
+import { sha256Hex, signatureOf, signingKey, verifySigV4 } from '../../src/auth/sigv4.js';
+import { canonicalRequest, collectHeaders, credentialScope, splitUrl, stringToSign } from '../../src/auth/sigv4-canonical.js';
 import { assertAwsError, send } from '../protocol/raw.js';
 import { ACCOUNT_A, CREDENTIALS, KEY_A, type SecureServer, startSecureServer } from './support.js';
 
@@ -44,7 +36,7 @@ function presignedUrl(host: string, path: string, signedAt: number, expires?: st
     payloadHash: createHash('sha256').update('').digest('hex'),
   });
   const key = signingKey(CREDENTIALS.get(KEY_A)!.secretAccessKey, date.slice(0, 8), 'us-east-1', 'profile');
-  return `${target}&X-Amz-Signature=${signatureOf(key, stringToSign(date, scope, canonical))}`;
+  return `${target}&X-Amz-Signature=${signatureOf(key, stringToSign(date, scope, sha256Hex(canonical)))}`;
 }
 
 const verifyAt = (rawUrl: string, now: number) =>

@@ -26,7 +26,6 @@ export const CREDENTIALS_JSON = JSON.stringify(Object.fromEntries(CREDENTIALS));
 /** The operator's key: declared apart, it reaches /_profileflow/ and acts in no account. */
 export const OPERATOR_KEY = 'AKIDOPERATOR0000001';
 export const OPERATOR_SECRET = 'secret-of-the-operator';
-export const OPERATOR_CREDENTIALS_JSON = JSON.stringify({ [OPERATOR_KEY]: { secretAccessKey: OPERATOR_SECRET } });
 /** Tenants and the operator, as the service verifies them. */
 export const ALL_CREDENTIALS = new Map<string, Credential>([...CREDENTIALS, [OPERATOR_KEY, { secretAccessKey: OPERATOR_SECRET, accountId: '', role: 'operator' }]]);
 

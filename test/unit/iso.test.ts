@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { iso } from '../../src/domain/workflow-plan.js';
+import { iso } from '../../src/domain/workflow-plan/format.js';
 
 const YEAR_10000 = 253_402_300_800_000;
 

@@ -17,7 +17,7 @@ import {
   standardProfileKeys,
   timestampParser,
   uniqueKeyOf,
-} from '../../src/domain/object-type-mapping.js';
+} from '../../src/domain/object-type-mapping/index.js';
 import { isStale } from '../../src/domain/staleness.js';
 
 const contact: ObjectTypeDefinition = {

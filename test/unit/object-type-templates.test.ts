@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compileObjectType, mapRecord } from '../../src/domain/object-type-mapping.js';
+import { compileObjectType, mapRecord } from '../../src/domain/object-type-mapping/index.js';
 import { TEMPLATE_CATALOGUE } from '../../src/domain/templates/catalogue.js';
 import { allTemplates, findTemplate } from '../../src/domain/templates/index.js';
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Task } from '../../src/api/shapes.generated.js';
 import { CsvTable } from '../../src/connectors/shared/csv.js';
 import { compileTasks } from '../../src/domain/flow-tasks.js';
-import { compileObjectType, mapRecord, type ObjectTypeDefinition } from '../../src/domain/object-type-mapping.js';
+import { compileObjectType, mapRecord, type ObjectTypeDefinition } from '../../src/domain/object-type-mapping/index.js';
 import { getOwn, setOwn } from '../../src/domain/own-properties.js';
 import { readShape, Violations } from '../../src/protocol/validate.js';
 import { checkFaultRules } from '../../src/server/faults.js';

@@ -23,9 +23,5 @@ function appflowError(code: string) {
 export const ValidationException = appflowError('ValidationException');
 export const ConflictException = appflowError('ConflictException');
 export const ConnectorAuthenticationException = appflowError('ConnectorAuthenticationException');
-export const ConnectorServerException = appflowError('ConnectorServerException');
-export const ServiceQuotaExceededException = appflowError('ServiceQuotaExceededException');
 export const UnsupportedOperationException = appflowError('UnsupportedOperationException');
 export const ResourceNotFoundException = appflowError('ResourceNotFoundException');
-export const AccessDeniedException = appflowError('AccessDeniedException');
-export const InternalServerException = appflowError('InternalServerException');

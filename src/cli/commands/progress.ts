@@ -43,6 +43,8 @@ export function stepProgress(step: StepLike, density: number | undefined): StepP
     case 'SPLIT':
       // Its window went to the steps it was split into, which show the progress.
       return {};
+    default:
+      break;
   }
   const width = windowMs(step);
   if (density === undefined || width === undefined) return {};

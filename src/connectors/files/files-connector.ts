@@ -4,8 +4,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { jsonDepthProblem } from '../../protocol/json.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding } from '../policy.js';
-import { recordTimeMs } from '../record-time.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+import { recordTimeMs } from '../shared/record-time.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { SkippedRows } from '../shared/skipped-rows.js';
 import { decodeJsonCursor } from '../shared/json-cursor.js';
@@ -145,17 +145,12 @@ function encodeCursor(cursor: FilesCursor): string {
 }
 
 function decodeCursor(text: string): FilesCursor {
-  const c = decodeJsonCursor('files', text) as Partial<FilesCursor>;
-  if (
-    typeof c.file !== 'string' ||
-    !Number.isSafeInteger(c.offset) ||
-    (c.offset as number) < 0 ||
-    !Number.isSafeInteger(c.line) ||
-    (c.line as number) < 0
-  ) {
-    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the files source issued.`);
-  }
-  return { file: c.file, offset: c.offset as number, line: c.line as number };
+  return decodeJsonCursor('files', text, (value) => {
+    const c = value as Partial<FilesCursor>;
+    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    if (typeof c.file !== 'string' || !count(c.offset) || !count(c.line)) return undefined;
+    return { file: c.file, offset: c.offset as number, line: c.line as number };
+  });
 }
 
 /** The real path of the profile's directory and the root of the policy that holds it. */

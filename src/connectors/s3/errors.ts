@@ -1,4 +1,4 @@
-import { errorCode } from '../http.js';
+import { errorCode } from '../shared/http.js';
 import { ShortStreamError } from '../shared/byte-source.js';
 import { SourceError } from '../types.js';
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { jsonDepthProblem } from '../../protocol/json.js';
-import { recordTimeMs } from '../record-time.js';
+import { recordTimeMs } from '../shared/record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { decodeJsonCursor } from '../shared/json-cursor.js';
@@ -405,19 +405,19 @@ function encodeCursor(key: string, cursor: ObjectPosition): string {
 }
 
 function decodeCursor(text: string, prefix: string): S3Cursor {
-  const c = decodeJsonCursor('s3', text) as Partial<S3Cursor>;
-  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-  if (
-    typeof c.key !== 'string' ||
-    !count(c.offset) ||
-    !count(c.line) ||
-    !count(c.record) ||
-    typeof c.gzip !== 'boolean' ||
-    (c.layout !== undefined && c.layout !== 'array' && c.layout !== 'values') ||
-    (c.etag !== undefined && typeof c.etag !== 'string')
-  ) {
-    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the s3 source issued.`);
-  }
+  const c = decodeJsonCursor('s3', text, (value) => {
+    const c = value as Partial<S3Cursor>;
+    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+    const ok =
+      typeof c.key === 'string' &&
+      count(c.offset) &&
+      count(c.line) &&
+      count(c.record) &&
+      typeof c.gzip === 'boolean' &&
+      (c.layout === undefined || c.layout === 'array' || c.layout === 'values') &&
+      (c.etag === undefined || typeof c.etag === 'string');
+    return ok ? (c as S3Cursor) : undefined;
+  });
   if (!c.key.startsWith(prefix)) {
     throw new SourceError('permanent', `The cursor names object '${c.key}', which is not under the prefix '${prefix}' of this read.`);
   }

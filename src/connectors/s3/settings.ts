@@ -1,9 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { policyLookup } from '../http.js';
+import { policyLookup } from '../shared/http.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, urlProblem } from '../policy.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { SourceError } from '../types.js';
 
 /** How records are laid out in an object: JSON Lines, a JSON document (array or values), CSV with a header. */

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { streamBody } from '../http.js';
+import { streamBody } from '../shared/http.js';
 import { chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { LineReader } from '../shared/line-reader.js';

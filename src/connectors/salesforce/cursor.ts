@@ -1,4 +1,5 @@
-import { recordTimeMs } from '../record-time.js';
+import { recordTimeMs } from '../shared/record-time.js';
+import { decodeJsonCursor } from '../shared/json-cursor.js';
 import { SourceError, type SourceRecord } from '../types.js';
 import type { SalesforceHttp } from './http.js';
 import type { ResolvedSettings } from './settings.js';
@@ -47,26 +48,20 @@ export function encodeCursor(cursor: SalesforceCursor): string {
 }
 
 export function decodeCursor(text: string): SalesforceCursor {
-  const refuse = () =>
-    new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the Salesforce source issued.`);
-  let c: Record<string, unknown>;
-  try {
-    c = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw refuse();
-  }
-  if (typeof c !== 'object' || c === null || c.v !== 1 || !Number.isSafeInteger(c.t) || !isRecordId(c.id)) throw refuse();
-  const after = { time: c.t as number, id: c.id };
-  if (c.m === 'rest') {
-    if (c.next !== undefined && (typeof c.next !== 'string' || !LOCATOR_PATH.test(c.next))) throw refuse();
-    return { mode: 'rest', after, next: c.next as string | undefined };
-  }
-  if (c.m === 'bulk') {
-    const locOk = c.loc === null || (typeof c.loc === 'string' && RESULT_LOCATOR.test(c.loc));
-    if (typeof c.job !== 'string' || !JOB_ID.test(c.job) || !locOk) throw refuse();
-    return { mode: 'bulk', after, job: c.job, locator: c.loc as string | null };
-  }
-  throw refuse();
+  return decodeJsonCursor<SalesforceCursor>('Salesforce', text, (c) => {
+    if (c.v !== 1 || !Number.isSafeInteger(c.t) || !isRecordId(c.id)) return undefined;
+    const after = { time: c.t as number, id: c.id };
+    if (c.m === 'rest') {
+      if (c.next !== undefined && (typeof c.next !== 'string' || !LOCATOR_PATH.test(c.next))) return undefined;
+      return { mode: 'rest', after, next: c.next as string | undefined };
+    }
+    if (c.m === 'bulk') {
+      const locOk = c.loc === null || (typeof c.loc === 'string' && RESULT_LOCATOR.test(c.loc));
+      if (typeof c.job !== 'string' || !JOB_ID.test(c.job) || !locOk) return undefined;
+      return { mode: 'bulk', after, job: c.job, locator: c.loc as string | null };
+    }
+    return undefined;
+  });
 }
 
 /** True when `path` is a query locator path the connector may follow (it is sent with the bearer token). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../http.js';
+import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../shared/http.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { SourceError, type SourceErrorOptions, type SourceFailureKind } from '../types.js';
 import type { ResolvedSettings } from './settings.js';
@@ -25,11 +25,6 @@ const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
  * Salesforce refuses it with 401 INVALID_SESSION_ID, which invalidates it.
  */
 const tokens = new TokenCache();
-
-/** Forgets every cached access token (tests; an operator replacing credentials gets a new key anyway). */
-export function clearTokenCache(): void {
-  tokens.clear();
-}
 
 export interface SalesforceResponse {
   status: number;

@@ -1,5 +1,5 @@
-import { URL_RULE } from '../http.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+import { URL_RULE } from '../shared/http.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 
 /** OAuth 2.0 refresh token flow: a connected app's id and secret plus a user's refresh token. */
 export interface RefreshTokenAuth {

@@ -12,8 +12,8 @@ import {
   trimBase,
   URL_RULE,
   type CachedToken,
-} from '../http.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+} from '../shared/http.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
@@ -301,9 +301,9 @@ function ceilSecond(d: Date): number {
 }
 
 function decodeCursor(text: string): ServiceNowCursor {
-  const c = decodeJsonCursor('ServiceNow', text);
-  if (typeof c.t !== 'string' || typeof c.id !== 'string' || !Number.isSafeInteger(c.n) || (c.n as number) < 1) {
-    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the ServiceNow source issued.`);
-  }
-  return { t: c.t, id: c.id, n: c.n as number };
+  return decodeJsonCursor('ServiceNow', text, (c) =>
+    typeof c.t === 'string' && typeof c.id === 'string' && Number.isSafeInteger(c.n) && (c.n as number) >= 1
+      ? { t: c.t, id: c.id, n: c.n as number }
+      : undefined,
+  );
 }

@@ -5,13 +5,21 @@ export function encodeJsonCursor(value: Record<string, unknown>): string {
   return JSON.stringify(value);
 }
 
-/** The parsed cursor object, or a permanent error naming the source that did not issue it. */
-export function decodeJsonCursor(source: string, text: string): Record<string, unknown> {
+/**
+ * A cursor this source issued, read back: `read` checks the parsed JSON object's shape and returns the
+ * cursor, or undefined when the shape is not one the source writes. Anything else (not JSON, not an
+ * object, the wrong shape) is a permanent error naming the source, since retrying cannot fix a cursor.
+ */
+export function decodeJsonCursor<T>(source: string, text: string, read: (value: Record<string, unknown>) => T | undefined): T {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    value = JSON.parse(text);
   } catch {
-    // fall through
+    value = undefined;
   }
-  throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the ${source} source issued.`);
+  const cursor = typeof value === 'object' && value !== null && !Array.isArray(value) ? read(value as Record<string, unknown>) : undefined;
+  if (cursor === undefined) {
+    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the ${source} source issued.`);
+  }
+  return cursor;
 }

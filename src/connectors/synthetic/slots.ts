@@ -4,7 +4,8 @@
  * all plain arithmetic. Every intermediate product stays below 2^53 for perDay ≤ 86 400 000 (one slot per
  * millisecond), which is why that is the largest rate allowed.
  */
-export const DAY_MS = 86_400_000;
+const DAY_MS = 86_400_000;
+/** One slot per millisecond. */
 export const MAX_PER_DAY = DAY_MS;
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { checkSettings, type SettingRules } from '../settings.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import {
   type Connector,
   type ReadRequest,

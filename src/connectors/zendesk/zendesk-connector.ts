@@ -10,9 +10,9 @@ import {
   errorCode,
   trimBase,
   URL_RULE,
-} from '../http.js';
-import { recordTimeMs } from '../record-time.js';
-import { checkSettings, type SettingRules } from '../settings.js';
+} from '../shared/http.js';
+import { recordTimeMs } from '../shared/record-time.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
@@ -230,17 +230,16 @@ function errorDetail(text: string): string {
 }
 
 function decodeCursor(text: string): ZendeskCursor {
-  const c = decodeJsonCursor('Zendesk', text);
-  if (c.done === true) return { done: true };
-  const p = c.p as Record<string, unknown> | undefined;
-  const okRef =
-    typeof p === 'object' &&
-    p !== null &&
-    ((typeof p.c === 'string' && p.c !== '') ||
-      Number.isSafeInteger(p.st) ||
-      (Number.isSafeInteger(p.t) && Array.isArray(p.x) && p.x.every((v) => typeof v === 'string' || typeof v === 'number')));
-  if (!okRef || !Number.isSafeInteger(c.s) || (c.s as number) < 0) {
-    throw new SourceError('permanent', `The cursor '${text.slice(0, 200)}' is not one the Zendesk source issued.`);
-  }
-  return { p: p as unknown as PageRef, s: c.s as number };
+  return decodeJsonCursor<ZendeskCursor>('Zendesk', text, (c) => {
+    if (c.done === true) return { done: true };
+    const p = c.p as Record<string, unknown> | undefined;
+    const okRef =
+      typeof p === 'object' &&
+      p !== null &&
+      ((typeof p.c === 'string' && p.c !== '') ||
+        Number.isSafeInteger(p.st) ||
+        (Number.isSafeInteger(p.t) && Array.isArray(p.x) && p.x.every((v) => typeof v === 'string' || typeof v === 'number')));
+    if (!okRef || !Number.isSafeInteger(c.s) || (c.s as number) < 0) return undefined;
+    return { p: p as unknown as PageRef, s: c.s as number };
+  });
 }

@@ -37,6 +37,7 @@ export const createFlow: Handler<CreateFlowRequest, CreateFlowResponse> = async 
       lastUpdatedBy: by,
       createdAt: now,
       updatedAt: now,
+      ...(status === 'Active' ? { activatedAt: now } : {}),
     });
     if (!created) throw new ConflictException(`A flow named ${input.flowName} already exists.`);
     if (input.tags && Object.keys(input.tags).length > 0) await store.tags.put(ctx.scope, flowArn, input.tags);

@@ -11,12 +11,12 @@ import { tagResource } from './tagResource.js';
 import { untagResource } from './untagResource.js';
 import { updateConnectorProfile } from './updateConnectorProfile.js';
 import { updateFlow } from './updateFlow.js';
+import { startFlow } from './startFlow.js';
+import { stopFlow } from './stopFlow.js';
+import { describeFlowExecutionRecords } from './describeFlowExecutionRecords.js';
+import { cancelFlowExecutions } from './cancelFlowExecutions.js';
 
-/**
- * The AppFlow registry: operation name → handler. Every other AppFlow operation answers 501 naming it;
- * StartFlow, StopFlow, DescribeFlowExecutionRecords and CancelFlowExecutions need flow runs, which come
- * with the engine's next stage.
- */
+/** The AppFlow registry: operation name → handler. Every other AppFlow operation answers 501 naming it. */
 export const appflowOperations: Record<string, Handler> = {
   CreateConnectorProfile: createConnectorProfile,
   DescribeConnectorProfiles: describeConnectorProfiles,
@@ -30,4 +30,8 @@ export const appflowOperations: Record<string, Handler> = {
   TagResource: tagResource,
   UntagResource: untagResource,
   ListTagsForResource: listTagsForResource,
+  StartFlow: startFlow,
+  StopFlow: stopFlow,
+  DescribeFlowExecutionRecords: describeFlowExecutionRecords,
+  CancelFlowExecutions: cancelFlowExecutions,
 };

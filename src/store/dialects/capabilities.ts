@@ -3,8 +3,6 @@ export interface DialectCapabilities {
   name: 'sqlite' | 'postgres';
   /** `FOR UPDATE SKIP LOCKED` exists: several processes can claim work concurrently. */
   skipLocked: boolean;
-  /** Several processes may share the database safely. */
-  multiProcess: boolean;
   /**
    * Arrays bind as one parameter and `unnest` turns them into rows: a multi-row insert then takes one
    * parameter per column instead of one per value (PostgreSQL; ingestion's widest writes use it).

@@ -7,7 +7,6 @@ import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
 export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
   skipLocked: true,
-  multiProcess: true,
   arrayParameters: true,
 };
 

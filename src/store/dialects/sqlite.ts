@@ -10,7 +10,6 @@ import { registerSqliteDatabase } from './sqlite-statements.js';
 export const sqliteCapabilities: DialectCapabilities = {
   name: 'sqlite',
   skipLocked: false,
-  multiProcess: false,
   arrayParameters: false,
 };
 

@@ -29,7 +29,7 @@ export const m002ProfileObjects: Migration = {
       ])
       .execute();
     // No index by profile: every batch would write a page of it per key at random (profile ids are
-    // random), a third of ingestion's writes. Deleting or merging a profile (a later issue) finds its
+    // random), a third of ingestion's writes. Deleting or merging a profile finds its
     // keys through its objects' key_values, and profile_objects is indexed by profile.
 
     // JSON {keyName: value} of the keys the object carried when it was stored.

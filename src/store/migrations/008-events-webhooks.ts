@@ -2,7 +2,7 @@ import type { Migration } from 'kysely';
 import type { AnyDb } from './index.js';
 
 /**
- * Events and webhooks (issue 8). The event stream and the webhook sweep find what changed by polling
+ * Events and webhooks. The event stream and the webhook sweep find what changed by polling
  * `updated_at`, from every process, because a `profileflow worker` writes rows the API process never
  * touched: one index per table keeps each poll a short range scan.
  *

@@ -9,7 +9,8 @@ import { m006ProfileSearch } from './006-profile-search.js';
 import { m007ProfileKeysWithoutRowid } from './007-profile-keys-without-rowid.js';
 import { m009Appflow } from './009-appflow.js';
 import { m010ProfileHistory } from './010-profile-history.js';
-import { m011KeyIndexDomainIds } from './011-key-index-domain-ids.js';
+import { m011FlowRuns } from './011-flow-runs.js';
+import { m012KeyIndexDomainIds } from './012-key-index-domain-ids.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -26,7 +27,8 @@ export const migrations: Record<string, Migration> = {
   '008-events-webhooks': m008EventsWebhooks,
   '009-appflow': m009Appflow,
   '010-profile-history': m010ProfileHistory,
-  '011-key-index-domain-ids': m011KeyIndexDomainIds,
+  '011-flow-runs': m011FlowRuns,
+  '012-key-index-domain-ids': m012KeyIndexDomainIds,
 };
 
 export const migrationProvider: MigrationProvider = {

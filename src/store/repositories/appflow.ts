@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type {
   AccountConnectorProfileRecord,
@@ -204,7 +204,10 @@ function json(value: unknown): string {
   });
 }
 
-function flowToRow(scope: Scope, f: FlowRecord): FlowsTable {
+/** The schedule state the run repository moves; a flow's own writes leave it alone. */
+type ScheduleState = 'next_run_at' | 'watermark' | 'consecutive_failures' | 'activated_at' | 'history_end';
+
+function flowToRow(scope: Scope, f: FlowRecord): Omit<FlowsTable, ScheduleState> & { activated_at?: number; history_end?: number } {
   return {
     account_id: scope.accountId,
     region: scope.region,
@@ -228,10 +231,14 @@ function flowToRow(scope: Scope, f: FlowRecord): FlowsTable {
     integration_uri: f.integrationUri ?? null,
     created_at: f.createdAt,
     updated_at: f.updatedAt,
+    trigger_type: String(f.triggerConfig.triggerType ?? 'OnDemand'),
+    // Written only when the caller says (activation, a workflow's history): a plain update keeps them.
+    ...(f.activatedAt !== undefined ? { activated_at: f.activatedAt } : {}),
+    ...(f.historyEnd !== undefined ? { history_end: f.historyEnd } : {}),
   };
 }
 
-function flowFromRow(row: FlowsTable): FlowRecord {
+export function flowFromRow(row: Selectable<FlowsTable>): FlowRecord {
   return {
     flowName: row.flow_name,
     flowArn: row.flow_arn,
@@ -253,5 +260,10 @@ function flowFromRow(row: FlowsTable): FlowRecord {
     integrationUri: row.integration_uri ?? undefined,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    activatedAt: row.activated_at === null ? undefined : Number(row.activated_at),
+    historyEnd: row.history_end === null ? undefined : Number(row.history_end),
+    nextRunAt: row.next_run_at === null ? undefined : Number(row.next_run_at),
+    watermark: row.watermark === null ? undefined : Number(row.watermark),
+    consecutiveFailures: Number(row.consecutive_failures),
   };
 }

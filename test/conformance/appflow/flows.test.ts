@@ -210,8 +210,8 @@ for (const backend of await availableBackends()) {
         c.destroy();
       });
 
-      test('StartFlow needs flow runs, which are not built yet: 501 naming it', async () => {
-        await expectAwsError(af.send(new StartFlowCommand({ flowName: 'tickets' })), 'NotImplementedException', 501, 'StartFlow', 'Amazon AppFlow');
+      test('StartFlow on a flow that does not exist: ResourceNotFoundException naming it', async () => {
+        await expectAwsError(af.send(new StartFlowCommand({ flowName: 'no-such-flow' })), 'ResourceNotFoundException', 404, 'no-such-flow');
       });
     });
   });

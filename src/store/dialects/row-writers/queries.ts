@@ -27,7 +27,7 @@ export function upsertProfiles(db: Kysely<Database>, rows: readonly ProfilesTabl
 }
 
 /**
- * The key index's id of a domain (migration 011), as a scalar subquery: the index's reads name their
+ * The key index's id of a domain (migration 012), as a scalar subquery: the index's reads name their
  * domain with it in the same statement. No row (no entry ever written for the domain) matches nothing.
  */
 export function domainIdOf(db: Kysely<Database>, scope: Scope, domainName: string) {

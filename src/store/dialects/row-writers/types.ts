@@ -18,7 +18,7 @@ export interface ProfileRowWriter {
 }
 
 export interface KeyIndexWriter {
-  /** The domain's id in the key index (migration 011); with `create`, one is allocated when it has none. */
+  /** The domain's id in the key index (migration 012); with `create`, one is allocated when it has none. */
   domainId(scope: Scope, domainName: string, create: boolean): Promise<number | undefined>;
   /** Adds index entries; entries already present are left as they are. */
   insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;

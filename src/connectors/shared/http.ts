@@ -8,9 +8,9 @@
 import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
 import { Agent } from 'undici';
 import type { LookupFunction } from 'node:net';
-import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from './policy.js';
+import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from '../policy.js';
 import { type SettingRules } from './settings.js';
-import { SourceError } from './types.js';
+import { SourceError } from '../types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -360,11 +360,6 @@ export class TokenCache {
     const fresh = await request;
     this.tokens.set(key, fresh);
     return fresh.token;
-  }
-
-  /** Forgets every token (tests; an operator replacing credentials gets a new key anyway). */
-  clear(): void {
-    this.tokens.clear();
   }
 
   /** Forgets the token, keeping its refresh token (if any) for the next fetch. */

@@ -13,7 +13,7 @@ import type { AnyDb } from './index.js';
  * identity column), so an entry can never be read as another domain's, even one created later under a
  * deleted domain's name. The rows are copied unchanged: the migration changes the layout, not the data.
  */
-export const m011KeyIndexDomainIds: Migration = {
+export const m012KeyIndexDomainIds: Migration = {
   async up(db: AnyDb) {
     const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
     if (sqlite) {

@@ -10,7 +10,7 @@ import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-
 import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
 
-// Migration 011 on a database as the code before it wrote one: every row of every table is still there,
+// Migration 012 on a database as the code before it wrote one: every row of every table is still there,
 // unchanged, and the key index holds the same entries, found the same way.
 
 const home: Scope = { accountId: '000000000000', region: 'us-east-1' };
@@ -24,7 +24,7 @@ const FLOW: FlowDefinition = {
   TriggerConfig: { TriggerType: 'OnDemand' },
 };
 
-/** The key index as the code before 011 wrote it: (account, region, domain) texts at the head of each row. */
+/** The key index as the code before 012 wrote it: (account, region, domain) texts at the head of each row. */
 const OLD_KEYS: [Scope, string, string, string, string][] = [
   [home, 'shop', '_email', 'a@x.com', 'a'.repeat(32)],
   [home, 'shop', '_email', 'shared@x.com', 'a'.repeat(32)],
@@ -45,11 +45,11 @@ async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStor
   return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
 }
 
-async function migrateTo010(store: KyselyStore, config: StoreConfig): Promise<void> {
+async function migrateToBefore012(store: KyselyStore, config: StoreConfig): Promise<void> {
   const run = async () => {
     const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
-    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo('010-profile-history');
-    if (error) throw error;
+    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo('011-flow-runs');
+    if (error) throw error instanceof Error ? error : new Error(String(error));
   };
   if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
   else await run();
@@ -71,12 +71,12 @@ async function snapshot(store: KyselyStore): Promise<Record<string, string[]>> {
 }
 
 for (const backend of await availableBackends()) {
-  describe(`migration 011: the key index by domain id [${backend}]`, () => {
+  describe(`migration 012: the key index by domain id [${backend}]`, () => {
     test('a database written before it keeps every row, and its key index finds the same profiles', async () => {
       const { store, config, dispose } = await open(backend);
       try {
-        await migrateTo010(store, config);
-        // Written through the repositories whose tables 011 leaves as they are.
+        await migrateToBefore012(store, config);
+        // Written through the repositories whose tables 012 leaves as they are.
         const domain = { domainName: 'shop', defaultExpirationDays: 30, createdAt: T0, updatedAt: T0 } as Parameters<KyselyStore['domains']['create']>[1];
         await store.domains.create(home, domain);
         await store.domains.create(other, domain);
@@ -110,7 +110,7 @@ for (const backend of await availableBackends()) {
         const before = await snapshot(store);
         assert.ok(before.workflows.length === 1 && before.workflow_steps.length === 1 && before.profile_history.length === 1);
 
-        assert.deepEqual(await migrateStore(config, store), ['011-key-index-domain-ids']);
+        assert.deepEqual(await migrateStore(config, store), ['012-key-index-domain-ids']);
 
         assert.deepEqual(await snapshot(store), before, 'every other table is unchanged');
         const entries = await store.db

@@ -1,0 +1,43 @@
+/** What the flow-run operations share: a run as AppFlow's ExecutionRecord, and starting a run now. */
+import { ConflictException } from '../../api/appflow/errors.js';
+import { readTrigger, windowStart } from '../../domain/flow-trigger.js';
+import { REJECTED } from '../../engine/page-loop.js';
+import type { FlowRecord, FlowRunRecord, Store } from '../../store/types.js';
+import type { Scope } from '../../domain/scope.js';
+
+type Obj = Record<string, unknown>;
+
+/** ExecutionRecord: the run's window as dataPullStartTime/EndTime, its result, and an ErrorInfo when it failed. */
+export function executionRecord(run: FlowRunRecord): Obj {
+  const failed = run.status === 'Error' || run.status === 'Canceled';
+  const result: Obj = { recordsProcessed: run.recordsProcessed };
+  if (failed && run.errorMessage) {
+    result.errorInfo = { putFailuresCount: run.droppedByReason[REJECTED] ?? 0, executionMessage: run.errorMessage };
+  }
+  return {
+    executionId: run.executionId,
+    executionStatus: run.status,
+    executionResult: result,
+    startedAt: new Date(run.startedAt ?? run.createdAt),
+    lastUpdatedAt: new Date(run.updatedAt),
+    dataPullStartTime: new Date(run.windowStart),
+    dataPullEndTime: new Date(run.windowEnd),
+  };
+}
+
+/**
+ * A run now, reading incrementally from the flow's watermark (or its first-run start) to `now`: StartFlow
+ * on an OnDemand flow and the Event signal. A flow has at most one active run: a second is a conflict.
+ */
+export async function startRunNow(store: Store, scope: Scope, flow: FlowRecord, triggerType: 'OnDemand' | 'Event', now: number): Promise<string> {
+  const trigger = readTrigger(flow.triggerConfig, flow.activatedAt ?? flow.createdAt);
+  const start = Math.min(windowStart({ ...trigger, dataPullMode: 'Incremental' }, flow), now);
+  const executionId = await store.flowRuns.createRun(scope, flow.flowName, { triggerType, windowStart: start, windowEnd: now, now });
+  if (!executionId) throw new ConflictException(`The flow ${flow.flowName} has a run in progress; it can run again once that run has ended.`);
+  return executionId;
+}
+
+/** ExecutionDetails.mostRecentExecutionMessage allows [\w!@#\-.?,\s]: other characters become spaces. */
+export function detailsMessage(text: string): string {
+  return text.replace(/[^\w!@#\-.?,\s]/g, ' ').replace(/ {2,}/g, ' ').trim().slice(0, 2048);
+}

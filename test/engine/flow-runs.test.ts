@@ -1,0 +1,239 @@
+/**
+ * Ongoing updates run for real: a completed integration workflow's flow runs on its schedule over the
+ * `files` source, driven by a manual clock and the manual engine; StartFlow, StopFlow,
+ * CancelFlowExecutions and DescribeFlowExecutionRecords through the official AppFlow client.
+ */
+import assert from 'node:assert/strict';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CreateDomainCommand,
+  CreateIntegrationWorkflowCommand,
+  DeleteIntegrationCommand,
+  GetDomainCommand,
+  GetWorkflowCommand,
+  PutProfileObjectTypeCommand,
+} from '@aws-sdk/client-customer-profiles';
+import {
+  CreateFlowCommand,
+  DescribeFlowCommand,
+  DescribeFlowExecutionRecordsCommand,
+  ListFlowsCommand,
+  StartFlowCommand,
+  StopFlowCommand,
+  type AppflowClient,
+} from '@aws-sdk/client-appflow';
+import { ManualClock } from '../../src/engine/clock.js';
+import { availableBackends } from '../helpers/backends.js';
+import { appflowClient } from '../helpers/appflow.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { uniqueProfileName } from '../helpers/workflows.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+for (const backend of await availableBackends()) {
+  describe(`flow runs [${backend}]`, () => {
+    let s: TestServer;
+    let af: AppflowClient;
+    let clock: ManualClock;
+    let dir: string;
+    let counter = 0;
+    before(async () => {
+      clock = new ManualClock(T0);
+      s = await startServer(backend, { clock });
+      af = appflowClient(s.url);
+      dir = await mkdtemp(join(tmpdir(), 'pf-runs-'));
+    });
+    after(async () => {
+      af.destroy();
+      await s.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** Appends records to the source, one per time given, ids `${prefix}-n`. */
+    async function addRecords(object: string, prefix: string, times: number[]): Promise<void> {
+      await mkdir(join(dir, object), { recursive: true });
+      const lines = times.map((t, i) => JSON.stringify({ Id: `${prefix}-${i}`, email: `${prefix}-${i}@example.com`, LastModifiedDate: new Date(t).toISOString() }));
+      await appendFile(join(dir, object, `${prefix}.jsonl`), `${lines.join('\n')}\n`);
+    }
+
+    /** A domain with an object type, and a files connector profile over `dir`. */
+    async function env(domain: string): Promise<string> {
+      await s.client.send(new CreateDomainCommand({ DomainName: domain, DefaultExpirationDays: 30 }));
+      await s.client.send(
+        new PutProfileObjectTypeCommand({
+          DomainName: domain,
+          ObjectTypeName: 'Contact',
+          Description: 'contacts',
+          AllowProfileCreation: true,
+          Fields: {
+            Id: { Source: '_source.Id', Target: '_custom.Id', ContentType: 'STRING' },
+            email: { Source: '_source.email', Target: '_profile.EmailAddress', ContentType: 'EMAIL_ADDRESS' },
+          },
+          Keys: { Id: [{ StandardIdentifiers: ['UNIQUE', 'PROFILE'], FieldNames: ['Id'] }] },
+        }),
+      );
+      const profile = uniqueProfileName('files');
+      const put = await fetch(`${s.url}/_profileflow/connector-profiles/${profile}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'files', connectorTypes: ['Salesforce'], settings: { directory: dir } }),
+      });
+      assert.equal(put.status, 201, await put.text());
+      return profile;
+    }
+
+    const tasks = ['Id', 'email'].map((f) => ({ TaskType: 'Map' as const, SourceFields: [f], DestinationField: f, ConnectorOperator: { Salesforce: 'NO_OP' as const } }));
+
+    async function objectCount(domain: string): Promise<number> {
+      return (await s.client.send(new GetDomainCommand({ DomainName: domain }))).Stats?.ObjectCount ?? 0;
+    }
+
+    async function runs(flowName: string) {
+      return (await af.send(new DescribeFlowExecutionRecordsCommand({ flowName }))).flowExecutions ?? [];
+    }
+
+    /** A workflow loading history [T0-2d, T0) then ongoing hourly updates; returns the flow name. */
+    async function scheduledWorkflow(domain: string, object: string, dataPullMode: 'Incremental' | 'Complete' = 'Incremental'): Promise<string> {
+      const profile = await env(domain);
+      const flowName = `ongoing-${++counter}`;
+      const { WorkflowId } = await s.client.send(
+        new CreateIntegrationWorkflowCommand({
+          DomainName: domain,
+          WorkflowType: 'APPFLOW_INTEGRATION',
+          ObjectTypeName: 'Contact',
+          RoleArn: 'arn:aws:iam::123456789012:role/ingest',
+          IntegrationConfig: {
+            AppflowIntegration: {
+              FlowDefinition: {
+                FlowName: flowName,
+                KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+                SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: profile, SourceConnectorProperties: { Salesforce: { Object: object } } },
+                Tasks: tasks,
+                TriggerConfig: { TriggerType: 'Scheduled', TriggerProperties: { Scheduled: { ScheduleExpression: 'rate(1hours)', DataPullMode: dataPullMode } } },
+              },
+              Batches: [{ StartTime: new Date(T0 - 48 * HOUR), EndTime: new Date(clock.now()) }],
+            },
+          },
+        }),
+      );
+      await s.engine.runUntilIdle();
+      const w = await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }));
+      assert.equal(w.Status, 'COMPLETE');
+      return flowName;
+    }
+
+    test('a completed workflow runs on its schedule: the next tick ingests exactly the new records, listed as Successful', async () => {
+      clock.set(T0);
+      await addRecords('Hist', 'old', [T0 - 30 * HOUR, T0 - 2 * HOUR]);
+      const flowName = await scheduledWorkflow('ongoing', 'Hist');
+      assert.equal(await objectCount('ongoing'), 2);
+      const described = await af.send(new DescribeFlowCommand({ flowName }));
+      assert.equal(described.flowStatus, 'Active');
+
+      // New records arrive after the history; nothing runs before the tick.
+      await addRecords('Hist', 'new', [T0 + 10 * 60_000, T0 + 20 * 60_000, T0 + 30 * 60_000]);
+      clock.set(T0 + 30 * 60_000);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs(flowName)).length, 0, 'no run before the first tick');
+
+      clock.set(T0 + HOUR + 1000);
+      await s.engine.runUntilIdle();
+      assert.equal(await objectCount('ongoing'), 5, 'exactly the three new records were added');
+      const [run] = await runs(flowName);
+      assert.equal(run?.executionStatus, 'Successful');
+      assert.equal(run?.executionResult?.recordsProcessed, 3);
+      assert.equal(run?.dataPullStartTime?.getTime(), T0, 'the first window starts where the history ended');
+      assert.equal(run?.dataPullEndTime?.getTime(), T0 + HOUR);
+      const after = await af.send(new DescribeFlowCommand({ flowName }));
+      assert.equal(after.lastRunExecutionDetails?.mostRecentExecutionStatus, 'Successful');
+      const listed = (await af.send(new ListFlowsCommand({}))).flows?.find((f) => f.flowName === flowName);
+      assert.deepEqual(listed?.lastRunExecutionDetails, after.lastRunExecutionDetails, 'ListFlows shows the same last run');
+
+      // Missed ticks (the process away for five hours) run once, from the watermark.
+      await addRecords('Hist', 'later', [T0 + 2 * HOUR]);
+      clock.set(T0 + 6 * HOUR + 1000);
+      await s.engine.runUntilIdle();
+      const all = await runs(flowName);
+      assert.equal(all.length, 2, 'five missed ticks ran once');
+      assert.equal(all[0]?.dataPullStartTime?.getTime(), T0 + HOUR);
+      assert.equal(all[0]?.dataPullEndTime?.getTime(), T0 + 6 * HOUR);
+      assert.equal(all[0]?.executionResult?.recordsProcessed, 1);
+      assert.equal(await objectCount('ongoing'), 6);
+
+      // Pages of DescribeFlowExecutionRecords: newest first, one per page.
+      const first = await af.send(new DescribeFlowExecutionRecordsCommand({ flowName, maxResults: 1 }));
+      assert.equal(first.flowExecutions?.[0]?.executionId, all[0]?.executionId);
+      const second = await af.send(new DescribeFlowExecutionRecordsCommand({ flowName, maxResults: 1, nextToken: first.nextToken }));
+      assert.equal(second.flowExecutions?.[0]?.executionId, all[1]?.executionId);
+      assert.equal(second.nextToken, undefined);
+
+      // StopFlow: no further runs; StartFlow activates it again.
+      const stopped = await af.send(new StopFlowCommand({ flowName }));
+      assert.equal(stopped.flowStatus, 'Suspended');
+      clock.set(T0 + 9 * HOUR);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs(flowName)).length, 2, 'a stopped flow does not run');
+      const started = await af.send(new StartFlowCommand({ flowName }));
+      assert.equal(started.flowStatus, 'Active');
+      assert.equal(started.executionId, undefined, 'a scheduled flow is activated, not run');
+      clock.set(T0 + 10 * HOUR + 1000);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs(flowName)).length, 3, 'runs again an hour after re-activation');
+    });
+
+    test('DeleteIntegration stops further runs', async () => {
+      clock.set(T0);
+      await addRecords('Del', 'a', [T0 - HOUR]);
+      const flowName = await scheduledWorkflow('deleting', 'Del');
+      const uri = `arn:aws:appflow:us-east-1:000000000000:flow/${flowName}`;
+      await s.client.send(new DeleteIntegrationCommand({ DomainName: 'deleting', Uri: uri }));
+      clock.set(T0 + 3 * HOUR);
+      await s.engine.runUntilIdle();
+      assert.equal(await s.store.flowRuns.flowStillRuns({ accountId: '000000000000', region: 'us-east-1' }, flowName), false);
+      assert.deepEqual(await s.store.flowRuns.list({ accountId: '000000000000', region: 'us-east-1' }, flowName, undefined, 10), []);
+    });
+
+    test('Complete reads the whole source each run; records seen again replace their objects', async () => {
+      clock.set(T0);
+      await addRecords('Full', 'f', [T0 - 3 * HOUR]);
+      const flowName = await scheduledWorkflow('complete', 'Full', 'Complete');
+      clock.set(T0 + HOUR + 1);
+      await s.engine.runUntilIdle();
+      const [run] = await runs(flowName);
+      assert.equal(run?.dataPullStartTime?.getTime(), 0);
+      assert.equal(run?.executionResult?.recordsProcessed, 1, 'the old record is read again');
+      assert.equal(await objectCount('complete'), 1, 'and replaces its object');
+    });
+
+    test('an OnDemand flow runs only on StartFlow, incrementally from its last run', async () => {
+      clock.set(T0);
+      const profile = await env('ondemand');
+      await addRecords('Od', 'o', [T0 - HOUR, T0 + HOUR]);
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'od',
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Od' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'ondemand', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      clock.set(T0 + 5 * HOUR);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs('od')).length, 0, 'no run without StartFlow');
+      const started = await af.send(new StartFlowCommand({ flowName: 'od' }));
+      assert.ok(started.executionId);
+      await s.engine.runUntilIdle();
+      const [run] = await runs('od');
+      assert.equal(run?.executionId, started.executionId);
+      assert.equal(run?.executionStatus, 'Successful');
+      assert.equal(run?.dataPullStartTime?.getTime(), T0, 'the first run starts at activation');
+      assert.equal(run?.executionResult?.recordsProcessed, 1);
+      await assert.rejects(af.send(new StopFlowCommand({ flowName: 'od' })), (e: Error) => e.name === 'UnsupportedOperationException');
+    });
+  });
+}
