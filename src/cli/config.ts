@@ -6,7 +6,7 @@ import type { ConnectorProfile } from '../connectors/types.js';
 import type { StoreConfig } from '../store/open-store.js';
 import { checkWebhooks, type WebhookConfig } from '../engine/webhooks.js';
 
-/** Everything `profileflow serve` can be told; later issues add to it. */
+/** Everything `profileflow serve` can be told, from flags, environment and the config file. */
 export interface ServiceConfig {
   host: string;
   port: number;

@@ -10,7 +10,7 @@ const MAX_REPORTED = 10;
 /**
  * AWS patterns are whole-string matches (the Smithy model anchors them all). The one exception is TagArn,
  * whose anchored Smithy form `^arn:[a-z0-9]{1,10}:profile$` would reject every real ARN: botocore's
- * unanchored form is applied as a prefix check (SPEC §4).
+ * unanchored form is applied as a prefix check, which real ARNs pass.
  */
 const PREFIX_PATTERN_SHAPES = new Set(['TagArn']);
 /** Per model: the two services' models share shape names (TagKey, ConnectorProfileName) with different rules. */
@@ -173,7 +173,8 @@ export function readShape(
 
 /**
  * restJson1 timestamps are epoch seconds: the SDK sends fractions (1600000000.25), the CLI integers.
- * Numeric strings are accepted too, defensively (SPEC §3.3).
+ * Numeric strings are accepted too: a hand-written JSON body may quote the number, and reading it costs
+ * nothing a client could exploit.
  */
 export function readTimestamp(value: unknown): Date | undefined {
   let seconds: number;
