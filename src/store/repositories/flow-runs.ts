@@ -4,7 +4,7 @@ import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, FlowRunsTable } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
 import { readTrigger, windowStart } from '../../domain/flow-trigger.js';
-import { latestDueTick, nextTickAfter } from '../../domain/schedule.js';
+import { latestDueTick, NO_MORE_TICKS, nextTickAfter } from '../../domain/schedule.js';
 import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import {
   type ClaimedRun,
@@ -19,8 +19,6 @@ import {
 import { flowFromRow } from './appflow.js';
 
 const ACTIVE: ExecutionStatus[] = ['InProgress', 'CancelStarted'];
-/** A schedule with no further tick (its ScheduleEndTime passed): never due again, never scanned again. */
-const NO_MORE_TICKS = Number.MAX_SAFE_INTEGER;
 
 /**
  * A flow still runs while it exists, its destination domain exists and, when Customer Profiles created
