@@ -8,6 +8,7 @@ import { latestDueTick, NO_MORE_TICKS, nextTickAfter } from '../../domain/schedu
 import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import {
   type ClaimedRun,
+  type EndedRun,
   type ExecutionStatus,
   type FlowRunRecord,
   type FlowRunRepository,
@@ -19,6 +20,7 @@ import {
 import { flowFromRow } from './appflow.js';
 
 const ACTIVE: ExecutionStatus[] = ['InProgress', 'CancelStarted'];
+const ENDED: ExecutionStatus[] = ['Successful', 'Error', 'Canceled'];
 
 /**
  * A flow still runs while it exists, its destination domain exists and, when Customer Profiles created
@@ -64,6 +66,27 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('execution_id', 'desc').limit(limit).execute();
     return rows.map(fromRow);
+  }
+
+  /** Why only the active ones: flow_runs_due (status first) answers them without reading the history. */
+  async activeCounts(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('flow_runs')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('status', 'in', ACTIVE)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** Why no index of its own: the sweep reads a short recent window; flow_runs_due leads with status. */
+  async endedSince(since: number, after: { updatedAt: number; executionId: string } | undefined, limit: number): Promise<EndedRun[]> {
+    let q = this.db.selectFrom('flow_runs').selectAll().where('status', 'in', ENDED).where('updated_at', '>=', since);
+    if (after) {
+      q = q.where((eb) => eb.or([eb('updated_at', '>', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('execution_id', '>', after.executionId)])]));
+    }
+    const rows = await q.orderBy('updated_at').orderBy('execution_id').limit(limit).execute();
+    return rows.map((row) => ({ scope: { accountId: row.account_id, region: row.region }, run: fromRow(row) }));
   }
 
   async flowStillRuns(scope: Scope, flowName: string): Promise<boolean> {
