@@ -5,7 +5,7 @@ import type { Database, FlowRunsTable } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
 import { readTrigger, windowStart } from '../../domain/flow-trigger.js';
 import { latestDueTick, NO_MORE_TICKS, nextTickAfter } from '../../domain/schedule.js';
-import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
+import { changedOne, claimLock, extendedLease, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import {
   type ClaimedRun,
   type EndedRun,
@@ -305,7 +305,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
 
   /** Why: a run longer than its lease keeps it by renewing (the engine's heartbeat). */
   async renewLease({ key, owner, now, leaseMs }: LeaseRequest & { key: RunKey }): Promise<boolean> {
-    return changedOne(await this.heldRun(key, owner).set({ lease_expires_at: now + leaseMs }).executeTakeFirst());
+    return changedOne(await this.heldRun(key, owner).set({ lease_expires_at: extendedLease(now, leaseMs) }).executeTakeFirst());
   }
 
   /** Why: a stopping worker (or a spent page budget) lets the next claim resume from the cursor at once. */
@@ -324,7 +324,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
         records_processed: eb('records_processed', '+', t.records),
         records_dropped: eb('records_dropped', '+', t.dropped),
         dropped_by_reason: JSON.stringify(t.droppedByReason),
-        lease_expires_at: t.now + t.leaseMs,
+        lease_expires_at: extendedLease(t.now, t.leaseMs),
         updated_at: t.now,
       }))
       .executeTakeFirst();
