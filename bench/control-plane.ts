@@ -1,12 +1,19 @@
 // Control plane: ListWorkflows (Status + date window), ListWorkflows walking pages by NextToken,
 // GetWorkflowSteps (100 items) and GetWorkflow, in a domain of 1,000,000 workflows and one of 1,000 (both
 // in one database), on SQLite and PostgreSQL. Load: wrk, 1 thread, 16 connections, 10 s per case.
-// Limit: a bare node:http server answering the bytes captured from the service, same wrk run.
-// Targets: GetWorkflow ≥ 0.5 of the limit, list operations ≥ 0.3; p99 < 10 ms; p50 at 1M ≤ 1.5 × p50 at 1k.
+// Two limits, same wrk run:
+// - the work limit (lists and steps): a bare node:http server running the same SQL statements through the
+//   same driver and JSON.stringify-ing the same answer (bench/lib/work-limit-server.mjs): what any
+//   server must spend. Target ≥ 0.8 of it.
+// - the bytes limit: a bare node:http server answering the bytes captured from the service (what a
+//   server that did no work at all would reach). GetWorkflow ≥ 0.5 of it, lists ≥ 0.3.
+// And a peer: moto_server's ListSchedules over 100 schedules (bench/lib/moto.ts), lists and steps ≥ 10 ×.
+// Also p99 < 10 ms; p50 at 1M ≤ 1.5 × p50 at 1k.
 // Run: npm run bench -- control-plane [--backend sqlite|postgres] [--workflows 1000000] [--duration 10]
+//      [--cases list-filtered,get-workflow-steps] [--small-only] (only the 1k domain)
 //      [--cpu-prof DIR] (profile the service during the measurement) [--keep] (keep the SQLite data dir)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type HttpAnswer,
@@ -23,7 +30,9 @@ import {
 } from './lib/common.js';
 import { explainCases, type Plan } from './lib/explain.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './lib/fixtures.js';
-import { type LoadSpec, runWrk, startLimitServer } from './lib/load.js';
+import { type LoadResult, type LoadSpec, runWrk, startLimitServer } from './lib/load.js';
+import { type Moto, startMoto } from './lib/moto.js';
+import { captureStatements, type Repos, startWorkLimitServer } from './lib/work-limit.js';
 import { SEED_SPAN_MS, SEED_START, seedWorkflows, type Target } from './lib/seed.js';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -36,6 +45,11 @@ const CONNECTIONS = 16;
 const backends = (flags.backend ? [String(flags.backend)] : ['sqlite', 'postgres']) as ('sqlite' | 'postgres')[];
 
 const TARGET_RATIO: Record<string, number> = { 'list-filtered': 0.3, 'list-walk': 0.3, 'get-workflow-steps': 0.3, 'get-workflow': 0.5 };
+/** Against the work limit and against moto: the cases that read a 100-item page. */
+const WORK_TARGET = 0.8;
+const MOTO_TARGET = 10;
+const PAGE = 100;
+const onlyCases = typeof flags.cases === 'string' ? flags.cases.split(',') : undefined;
 const P99_LIMIT_MS = 10;
 const SCALE_LIMIT = 1.5;
 
@@ -66,6 +80,11 @@ async function collectTokens(base: string, domain: string): Promise<{ tokens: st
   return { tokens, walkMs: performance.now() - started };
 }
 
+/** The page position a NextToken seals (its payload; the signature is not checked here). */
+function keyOf(token: string): unknown {
+  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).p;
+}
+
 async function capture(base: string, spec: LoadSpec, index = 0): Promise<HttpAnswer> {
   const res = await fetch(base + spec.paths[index], { method: spec.method, headers: spec.headers, body: spec.body });
   const body = Buffer.from(await res.arrayBuffer());
@@ -75,13 +94,45 @@ async function capture(base: string, spec: LoadSpec, index = 0): Promise<HttpAns
   return { status: res.status, headers, body, json: () => JSON.parse(body.toString()) };
 }
 
-async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], target: Target) {
+/** A warm-up, then the measured run, with the CPU the server process spent per request. */
+async function measure(url: string, pid: number, spec: LoadSpec): Promise<LoadResult & { cpuMsPerReq: number }> {
+  await runWrk(url, { ...spec, durationS: WARMUP_S });
+  const cpu0 = cpuMsOf(pid);
+  const r = await runWrk(url, { ...spec, durationS: DURATION_S });
+  return { ...r, cpuMsPerReq: (cpuMsOf(pid) - cpu0) / r.requests };
+}
+
+/** The statements the service runs for a case, and the answer shape (undefined: no work limit for it). */
+function workOf(name: string, scope: { accountId: string; region: string }, domain: string, workflowId: string, afterKey: unknown) {
+  const filter = { status: 'COMPLETE', workflowType: undefined, createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 };
+  const page = { scope, domainName: domain, limit: PAGE + 1 };
+  switch (name) {
+    case 'list-filtered':
+      return { answer: 'list' as const, run: async (r: Repos) => (await r.domains.get(scope, domain), r.workflows.listItems({ ...page, filter })) };
+    case 'list-walk':
+      return { answer: 'list' as const, run: async (r: Repos) => (await r.domains.get(scope, domain), r.workflows.listItems({ ...page, filter: {}, after: afterKey })) };
+    case 'get-workflow-steps':
+      return {
+        answer: 'steps' as const,
+        run: async (r: Repos) => {
+          await r.domains.get(scope, domain);
+          await r.workflows.get({ scope, domainName: domain, workflowId });
+          return r.workflows.listSteps({ scope, workflowId, limit: PAGE + 1 });
+        },
+      };
+    default:
+      return undefined;
+  }
+}
+
+async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], target: Target, moto: Moto | undefined) {
   // 1. Through the API: the domains, the object type, the connector profile, one template workflow each.
   let svc = await startService([...storeArgs, '--engine-mode', 'off']);
   const domains = [
     { name: 'bench-1k', workflows: SMALL },
     { name: 'bench-1m', workflows: BIG },
   ];
+  const measured = flags['small-only'] ? domains.slice(0, 1) : domains;
   await putConnectorProfile(svc.url, 100);
   const templates: Record<string, string> = {};
   for (const d of domains) {
@@ -103,8 +154,19 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
   const rows: Record<string, unknown>[] = [];
   const walks: Record<string, unknown> = {};
   let deepToken: string | undefined;
+  const scope = { accountId: '000000000000', region: 'us-east-1' };
+  let motoRun: (LoadResult & { cpuMsPerReq: number }) | undefined;
   try {
-    for (const d of domains) {
+    // The peer first, in the same run: it is measured once per backend, beside that backend's cases.
+    if (moto) {
+      motoRun = await measure(moto.url, moto.pid, { ...moto.spec, connections: CONNECTIONS });
+      printTable(`moto ${moto.version} ListSchedules (${moto.items} items, ${moto.bytes} bytes)`, [
+        { rps: Math.round(motoRun.rps), cpuMsPerReq: round(motoRun.cpuMsPerReq, 3), p50ms: round(motoRun.latencyMs.p50, 3), p99ms: round(motoRun.latencyMs.p99, 3), errors: motoRun.errors },
+      ]);
+      if (motoRun.errors > 0) throw new Error(`moto answered ${motoRun.errors} errors`);
+    }
+    const motoRps = motoRun?.rps;
+    for (const d of measured) {
       const { tokens, walkMs } = await collectTokens(svc.url, d.name);
       walks[d.name] = { pages: tokens.length + 1, ms: round(walkMs), msPerPage: round(walkMs / (tokens.length + 1), 3) };
       if (d.workflows === BIG) deepToken = tokens[Math.floor(tokens.length * 0.9)];
@@ -119,23 +181,38 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         { name: 'get-workflow', spec: { method: 'GET', paths: [`/domains/${d.name}/workflows/${wf}`], headers: AUTH_HEADERS } },
       ];
       for (const c of cases) {
+        if (onlyCases && !onlyCases.includes(c.name)) continue;
         const spec = { ...c.spec, connections: CONNECTIONS };
-        // The limit answers one page of the walk (the middle one): same size as every other page.
-        const captured = await capture(svc.url, spec, Math.floor(spec.paths.length / 2));
+        // Both limits answer one page of the walk (the middle one): same size as every other page.
+        const middle = Math.floor(spec.paths.length / 2);
+        const captured = await capture(svc.url, spec, middle);
         const items = captured.json().Items?.length;
-        await runWrk(svc.url, { ...spec, durationS: WARMUP_S });
         // CPU per request as well as throughput: on a shared machine the throughput of each side depends on
         // what else runs, the CPU each request costs much less so.
-        const cpu0 = cpuMsOf(svc.pid);
-        const real = await runWrk(svc.url, { ...spec, durationS: DURATION_S });
-        const cpuPerReq = (cpuMsOf(svc.pid) - cpu0) / real.requests;
+        const real = await measure(svc.url, svc.pid, spec);
+        const work = workOf(c.name, scope, d.name, wf, c.name === 'list-walk' ? keyOf(tokens[middle]) : undefined);
+        let workLimit: (LoadResult & { cpuMsPerReq: number }) | undefined;
+        let workBytes: number | undefined;
+        if (work) {
+          const statements = await captureStatements(target, work.run);
+          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageSize: PAGE, nextToken: captured.json().NextToken });
+          try {
+            const sample = await fetch(server.url + spec.paths[middle], { method: spec.method, headers: spec.headers, body: spec.body });
+            const sampleBody = Buffer.from(await sample.arrayBuffer());
+            // The same answer, byte for byte: otherwise the limit would measure other work.
+            if (!sampleBody.equals(captured.body)) throw new Error(`work limit ${c.name}: its answer differs from the service's:\n${sampleBody.toString().slice(0, 400)}\n${captured.body.toString().slice(0, 400)}`);
+            workBytes = sampleBody.length;
+            workLimit = await measure(server.url, server.pid, spec);
+          } finally {
+            await server.stop();
+          }
+        }
         const limitServer = await startLimitServer(captured);
-        await runWrk(limitServer.url, { ...spec, durationS: WARMUP_S });
-        const lcpu0 = cpuMsOf(limitServer.pid);
-        const limit = await runWrk(limitServer.url, { ...spec, durationS: DURATION_S });
-        const limitCpuPerReq = (cpuMsOf(limitServer.pid) - lcpu0) / limit.requests;
+        const limit = await measure(limitServer.url, limitServer.pid, spec);
         await limitServer.stop();
         const ratio = real.rps / limit.rps;
+        const workRatio = workLimit ? real.rps / workLimit.rps : undefined;
+        const motoRatio = work && motoRps ? real.rps / motoRps : undefined;
         rows.push({
           backend,
           workflows: d.workflows,
@@ -143,18 +220,31 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
           items,
           bytes: captured.body.length,
           rps: Math.round(real.rps),
+          workLimitRps: workLimit ? Math.round(workLimit.rps) : 'n/a',
+          workRatio: workRatio === undefined ? 'n/a' : round(workRatio, 3),
+          workTarget: work ? WORK_TARGET : 'n/a',
+          motoRps: work ? (motoRps ? Math.round(motoRps) : 'not measured') : 'n/a',
+          motoRatio: motoRatio === undefined ? (work ? 'not measured' : 'n/a') : round(motoRatio, 2),
+          motoTarget: work ? MOTO_TARGET : 'n/a',
           limitRps: Math.round(limit.rps),
           ratio: round(ratio, 3),
           target: TARGET_RATIO[c.name],
-          cpuMsPerReq: round(cpuPerReq, 3),
-          limitCpuMsPerReq: round(limitCpuPerReq, 3),
-          cpuRatio: round(limitCpuPerReq / cpuPerReq, 3),
+          cpuMsPerReq: round(real.cpuMsPerReq, 3),
+          workLimitCpuMsPerReq: workLimit ? round(workLimit.cpuMsPerReq, 3) : 'n/a',
+          limitCpuMsPerReq: round(limit.cpuMsPerReq, 3),
+          cpuRatio: round(limit.cpuMsPerReq / real.cpuMsPerReq, 3),
+          workCpuRatio: workLimit ? round(workLimit.cpuMsPerReq / real.cpuMsPerReq, 3) : 'n/a',
           p50ms: round(real.latencyMs.p50, 3),
           p99ms: round(real.latencyMs.p99, 3),
+          workLimitP99ms: workLimit ? round(workLimit.latencyMs.p99, 3) : 'n/a',
           limitP99ms: round(limit.latencyMs.p99, 3),
           errors: real.errors,
+          workLimitErrors: workLimit ? workLimit.errors : 'n/a',
           limitErrors: limit.errors,
-          met: ratio >= TARGET_RATIO[c.name] && real.latencyMs.p99 < P99_LIMIT_MS && real.errors === 0 ? 'yes' : 'NO',
+          workBytesEqual: work ? workBytes === captured.body.length : 'n/a',
+          metBytes: ratio >= TARGET_RATIO[c.name] && real.latencyMs.p99 < P99_LIMIT_MS && real.errors === 0 ? 'yes' : 'NO',
+          metWork: workRatio === undefined ? 'n/a' : workRatio >= WORK_TARGET && real.errors === 0 ? 'yes' : 'NO',
+          metMoto: motoRatio === undefined ? (work ? 'not measured' : 'n/a') : motoRatio >= MOTO_TARGET && real.errors === 0 ? 'yes' : 'NO',
         });
         printTable(`control-plane ${backend} ${d.workflows} workflows: ${c.name}`, [rows[rows.length - 1]]);
       }
@@ -165,43 +255,59 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
 
   // 4. The plans of each read at 1M, for the SQL the service sends.
   const big = 'bench-1m';
-  const scope = { accountId: '000000000000', region: 'us-east-1' };
-  const deepKey = deepToken ? JSON.parse(Buffer.from(deepToken.split('.')[0], 'base64url').toString()).p : undefined;
+  const deepKey = deepToken ? keyOf(deepToken) : undefined;
   const plans: Plan[] = await explainCases(target, [
     {
       name: 'list-filtered',
       run: (repo) =>
-        repo.list(scope, big, { status: 'COMPLETE', createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 }, undefined, 101),
+        repo.listItems({
+          scope,
+          domainName: big,
+          filter: { status: 'COMPLETE', createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 },
+          limit: PAGE + 1,
+        }),
     },
-    { name: 'list-walk (page at 90%)', run: (repo) => repo.list(scope, big, {}, deepKey, 101) },
-    { name: 'get-workflow-steps', run: (repo) => repo.listSteps(scope, templates[big], 5000, 101) },
-    { name: 'get-workflow', run: (repo) => repo.get(scope, big, templates[big]) },
+    { name: 'list-walk (page at 90%)', run: (repo) => repo.listItems({ scope, domainName: big, filter: {}, after: deepKey, limit: PAGE + 1 }) },
+    { name: 'get-workflow-steps', run: (repo) => repo.listSteps({ scope, workflowId: templates[big], after: 5000, limit: PAGE + 1 }) },
+    { name: 'get-workflow', run: (repo) => repo.get({ scope, domainName: big, workflowId: templates[big] }) },
   ]);
-  return { rows, walks, plans, seedS };
+  const peer = moto
+    ? { server: `moto ${moto.version} ListSchedules`, items: moto.items, bytes: moto.bytes, rps: Math.round(motoRun!.rps), cpuMsPerReq: round(motoRun!.cpuMsPerReq, 3), p50ms: round(motoRun!.latencyMs.p50, 3), p99ms: round(motoRun!.latencyMs.p99, 3) }
+    : 'not measured: moto_server or boto3 is not installed';
+  return { rows, walks, plans, seedS, peer };
 }
 
 async function main() {
+  // The machine is shared: the load average when the run started says what else was running.
+  const loadAverageAtStart = loadavg().map((l) => round(l, 2));
+  process.stdout.write(`load average at start: ${loadAverageAtStart.join(', ')}\n`);
   const machine = await machineInfo();
   const all: Record<string, unknown>[] = [];
   const details: Record<string, unknown> = {};
+  const moto = await startMoto();
+  if (!moto) process.stdout.write('moto_server or boto3 is not installed: the moto column is not measured\n');
+  try {
   for (const backend of backends) {
     if (backend === 'sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'pf-bench-cp-'));
       try {
-        const r = await runBackend('sqlite', ['--data-dir', dir], { backend: 'sqlite', file: join(dir, 'profileflow.db') });
+        const r = await runBackend('sqlite', ['--data-dir', dir], { backend: 'sqlite', file: join(dir, 'profileflow.db') }, moto);
         all.push(...r.rows);
-        details.sqlite = { walks: r.walks, plans: r.plans, seedS: r.seedS };
+        details.sqlite = { peer: r.peer, walks: r.walks, plans: r.plans, seedS: r.seedS };
       } finally {
         if (flags.keep) process.stdout.write(`kept ${dir}\n`);
         else rmSync(dir, { recursive: true, force: true });
       }
     } else {
       await withPgSchema('cp', async (schema, url) => {
-        const r = await runBackend('postgres', ['--database-url', url], { backend: 'postgres', url, schema });
+        const r = await runBackend('postgres', ['--database-url', url], { backend: 'postgres', url, schema }, moto);
         all.push(...r.rows);
-        details.postgres = { walks: r.walks, plans: r.plans, seedS: r.seedS };
+        details.postgres = { peer: r.peer, walks: r.walks, plans: r.plans, seedS: r.seedS };
       });
     }
+  }
+  } finally {
+    await moto?.stop();
   }
   const scale = [];
   for (const backend of backends) {
@@ -214,7 +320,7 @@ async function main() {
       scale.push({ backend, case: name, p50At1k: small.p50ms, p50At1m: big.p50ms, ratio: round(ratio, 3), limit: SCALE_LIMIT, met: ratio <= SCALE_LIMIT ? 'yes' : 'NO' });
     }
   }
-  printTable('control-plane: throughput as a share of the bare node:http limit (wrk -t1 -c16)', all);
+  printTable('control-plane: throughput against the work limit, moto and the bytes limit (wrk -t1 -c16)', all);
   printTable('control-plane: p50 at 1,000,000 workflows over p50 at 1,000', scale);
   for (const [backend, d] of Object.entries(details)) {
     for (const p of (d as { plans: Plan[] }).plans) {
@@ -225,7 +331,8 @@ async function main() {
   for (const backend of backends) {
     const file = writeResult(`control-plane-${backend}`, {
       command: `npm run bench -- control-plane ${process.argv.slice(2).join(' ')}`.trim(),
-      machine,
+      machine: { ...machine, moto: moto?.version ?? 'not installed' },
+      loadAverage: loadAverageAtStart,
       load: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S },
       cases: all.filter((r) => r.backend === backend),
       scale: scale.filter((r) => r.backend === backend),

@@ -104,7 +104,12 @@ export function startLimitServer(capture: Capture): Promise<LimitServer> {
   const keep = ['content-type', 'x-amzn-requestid'];
   const headers = Object.fromEntries(Object.entries(capture.headers).filter(([k]) => keep.includes(k)));
   writeFileSync(file, JSON.stringify({ status: capture.status, headers, body: capture.body.toString('base64') }));
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'limit-server.mjs'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawnServer('limit-server.mjs', file);
+}
+
+/** Spawns one of bench/lib's bare servers with its config file and waits for its "listening on" line. */
+export function spawnServer(script: string, configFile: string, nodeArgs: string[] = []): Promise<LimitServer> {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bench', 'lib', script), configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -122,6 +127,6 @@ export function startLimitServer(capture: Capture): Promise<LimitServer> {
         });
       }
     });
-    child.once('exit', (code) => reject(new Error(`limit server exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
   });
 }

@@ -9,7 +9,7 @@
  * 000000000000, and the credential scope names the region the console is looking at.
  */
 import { SIGNATURE_ERRORS, setAuthMode, signingCredentials } from './auth.js';
-import { type Credentials, queryString, signHeaders } from './sigv4.js';
+import { type Credentials, queryString, SERVICE, type SigningService, signHeaders } from './sigv4.js';
 
 export const ACCOUNT_ID = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';
@@ -64,9 +64,9 @@ export class ApiError extends Error {
   }
 }
 
-function authorizationFor(region: string): { authorization: string; 'x-amz-date': string } {
+function authorizationFor(region: string, service: SigningService): { authorization: string; 'x-amz-date': string } {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const scope = `console/${stamp.slice(0, 8)}/${region}/profile/aws4_request`;
+  const scope = `console/${stamp.slice(0, 8)}/${region}/${service}/aws4_request`;
   return {
     authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
     'x-amz-date': stamp,
@@ -83,6 +83,8 @@ export interface AwsRequest {
   signal?: AbortSignal;
   /** Sign with these keys instead of the signed-in ones (trying keys before keeping them). */
   credentials?: Credentials;
+  /** Whose API: Customer Profiles (the default) or the AppFlow slice on the same origin. */
+  service?: SigningService;
 }
 
 /**
@@ -107,17 +109,18 @@ async function send(
   method: string,
   url: URL,
   region: string,
-  init: { body?: string; signal?: AbortSignal; json?: boolean; aws?: boolean },
+  init: { body?: string; signal?: AbortSignal; json?: boolean; aws?: boolean; service?: SigningService },
   keys?: Credentials,
 ): Promise<Response> {
+  const service = init.service ?? SERVICE;
   const credentials = keys ?? signingCredentials();
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.json) headers['content-type'] = 'application/json';
     const signed = credentials
-      ? await signHeaders({ method, url, headers: init.json ? { 'content-type': 'application/json' } : {}, body: init.body }, credentials, region, signingNow())
+      ? await signHeaders({ method, url, headers: init.json ? { 'content-type': 'application/json' } : {}, body: init.body }, credentials, region, signingNow(), service)
       : init.aws
-        ? authorizationFor(region)
+        ? authorizationFor(region, service)
         : {};
     const response = await fetch(url, { method, headers: { ...headers, ...signed }, body: init.body, signal: init.signal });
     if (response.status !== 403) return response;
@@ -127,7 +130,8 @@ async function send(
     const serverTime = Date.parse(response.headers.get('date') ?? '');
     let message = '';
     try {
-      message = String((JSON.parse(await response.clone().text()) as { Message?: unknown }).Message ?? '');
+      const envelope = JSON.parse(await response.clone().text()) as { Message?: unknown; message?: unknown };
+      message = String(envelope.Message ?? envelope.message ?? '');
     } catch {
       // not the AWS envelope: not a skew answer either
     }
@@ -177,7 +181,7 @@ export async function aws<T>(request: AwsRequest): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await slot(async () => {
-        const response = await send(request.method, url, request.region, { body, signal: request.signal, json: body !== undefined, aws: true }, request.credentials);
+        const response = await send(request.method, url, request.region, { body, signal: request.signal, json: body !== undefined, aws: true, service: request.service }, request.credentials);
         return readAnswer<T>(response);
       });
     } catch (err) {
@@ -209,10 +213,10 @@ async function readAnswer<T>(response: Response): Promise<T> {
   }
   if (!response.ok) {
     const code = response.headers.get('x-amzn-errortype') ?? `HTTP ${response.status}`;
-    const message =
-      parsed && typeof parsed === 'object' && typeof (parsed as { Message?: unknown }).Message === 'string'
-        ? (parsed as { Message: string }).Message
-        : `The service answered ${response.status} ${response.statusText}.`;
+    // Customer Profiles' error shapes spell the member `Message`, AppFlow's `message`.
+    const envelope = parsed && typeof parsed === 'object' ? (parsed as { Message?: unknown; message?: unknown }) : {};
+    const said = envelope.Message ?? envelope.message;
+    const message = typeof said === 'string' ? said : `The service answered ${response.status} ${response.statusText}.`;
     throw new ApiError(response.status, code, message);
   }
   if (parsed === undefined) throw new ApiError(response.status, 'InvalidResponse', 'The service answered something that is not JSON.');

@@ -239,3 +239,17 @@ export function useRead<T>(read: (signal: AbortSignal) => Promise<T>, key: strin
 
   return { value, error, loading, reload: run };
 }
+
+/** A batch or pull window [start, end) in UTC; ISO-8601 text or epoch seconds. */
+export function Window({ start, end }: { start: string | number | undefined; end: string | number | undefined }) {
+  const from = toDate(start);
+  const to = toDate(end);
+  if (!from || !to) return <span>{`${start ?? '…'} – ${end ?? '…'}`}</span>;
+  // Windows are whole UTC instants [start, end): shown in UTC, as the batches were given.
+  const show = (d: Date) => `${d.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/:00$/, '')} UTC`;
+  return (
+    <span class="window">
+      <time dateTime={from.toISOString()}>{show(from)}</time> <span class="to">→ <time dateTime={to.toISOString()}>{show(to)}</time></span>
+    </span>
+  );
+}

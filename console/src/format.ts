@@ -45,10 +45,10 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
-/** A status name as people read it: IN_PROGRESS → In progress. */
+/** A status name as people read it: IN_PROGRESS → In progress, and AppFlow's CancelStarted → Cancel started. */
 export function statusLabel(status: string | undefined): string {
   if (!status) return 'Unknown';
-  const words = status.toLowerCase().replace(/_/g, ' ');
+  const words = status.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -4,6 +4,7 @@ import { health, isRegion, KNOWN_REGIONS, storedRegion, storeRegion } from './ap
 import { setAuthMode, useAuth } from './auth.js';
 import { ConnectorProfilesPage } from './connector-profiles.js';
 import { DomainsPage } from './domains.js';
+import { FlowPage, FlowsPage } from './flows.js';
 import { uri } from './format.js';
 import { ObjectTypePage, ObjectTypesPage } from './object-types.js';
 import { ProfilesPage } from './profiles.js';
@@ -31,6 +32,8 @@ function Page({ at, region }: { at: Location; region: string }) {
   let m: Record<string, string> | undefined;
   if (at.path === '/' || at.path === '/domains') return <DomainsPage region={region} pageSize={pageSize} />;
   if (at.path === '/connector-profiles') return <ConnectorProfilesPage />;
+  if (at.path === '/flows') return <FlowsPage region={region} pageSize={pageSize} />;
+  if ((m = match('/flows/:name', at.path))) return <FlowPage key={m.name} region={region} flowName={m.name} />;
   if ((m = match('/domains/:domain', at.path))) {
     // The domain's first section is its workflows.
     return <Redirect to={uri`/domains/${m.domain}/workflows`} />;
@@ -106,7 +109,7 @@ function App() {
   const at = useLocation();
   const [region, setRegion] = useState(storedRegion);
   const auth = useAuth();
-  const section = at.path.startsWith('/connector-profiles') ? 'connectors' : 'domains';
+  const section = at.path.startsWith('/connector-profiles') ? 'connectors' : at.path.startsWith('/flows') ? 'flows' : 'domains';
 
   // The health route says whether signatures are required; a service that does not say is taken as
   // `off` until an unsigned call is refused (api.ts then switches to sigv4).
@@ -143,6 +146,9 @@ function App() {
             <Link to="/" aria-current={section === 'domains' ? 'page' : undefined}>
               Domains
             </Link>
+            <Link to="/flows" aria-current={section === 'flows' ? 'page' : undefined}>
+              Flows
+            </Link>
             <Link to="/connector-profiles" aria-current={section === 'connectors' ? 'page' : undefined}>
               Connector profiles
             </Link>
@@ -154,6 +160,7 @@ function App() {
             storeRegion(r);
             setRegion(r);
             if (at.path.startsWith('/domains/')) navigate('/');
+            else if (at.path.startsWith('/flows/')) navigate('/flows');
           }}
         />
         {signedIn && <SignedInAs accessKeyId={signedIn.accessKeyId} />}
@@ -161,7 +168,7 @@ function App() {
       <main id="main">{body}</main>
       <footer class="foot muted small">
         {signedIn ? `Signed with access key ${signedIn.accessKeyId}` : needsSignIn ? 'Not signed in' : 'Account 000000000000'} · reads the Customer Profiles
-        API of this service
+        and AppFlow APIs of this service
       </footer>
     </>
   );

@@ -24,6 +24,11 @@ export interface Credentials {
   sessionToken?: string;
 }
 
+/** The signing name of Customer Profiles (the third part of the credential scope). */
+export const SERVICE = SIGNING_SERVICE;
+/** The signing names the console speaks: the credential scope's service chooses who answers a path. */
+export type SigningService = typeof SIGNING_SERVICE | 'appflow';
+
 const encoder = new TextEncoder();
 
 /** UTF-8, in a buffer of its own (what WebCrypto's typings want). */
@@ -57,8 +62,8 @@ async function hmac(key: Uint8Array<ArrayBuffer> | ArrayBuffer, data: string): P
   return crypto.subtle.sign('HMAC', cryptoKey, utf8(data));
 }
 
-async function signature(secret: string, date: string, region: string, toSign: string): Promise<string> {
-  const { first, chain } = signingKeyChain(secret, date, region, SIGNING_SERVICE);
+async function signature(secret: string, date: string, region: string, toSign: string, service: SigningService = SERVICE): Promise<string> {
+  const { first, chain } = signingKeyChain(secret, date, region, service);
   let key: Uint8Array<ArrayBuffer> | ArrayBuffer = utf8(first);
   for (const part of chain) key = await hmac(key, part);
   return hex(await hmac(key, toSign));
@@ -74,9 +79,10 @@ export async function signHeaders(
   credentials: Credentials,
   region: string,
   now: number,
+  service: SigningService = SERVICE,
 ): Promise<Record<string, string>> {
   const amzDate = amzDateOf(now);
-  const scope = credentialScope(amzDate.slice(0, 8), region, SIGNING_SERVICE);
+  const scope = credentialScope(amzDate.slice(0, 8), region, service);
   const payloadHash = await sha256Hex(request.body ?? '');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -84,7 +90,7 @@ export async function signHeaders(
   headers['x-amz-content-sha256'] = payloadHash;
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
   const { canonical, signedHeaders } = outgoingCanonicalRequest({ method: request.method, url: request.url, headers, payloadHash, presigned: false });
-  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, stringToSign(amzDate, scope, await sha256Hex(canonical)));
+  const sig = await signature(credentials.secretAccessKey, amzDate.slice(0, 8), region, stringToSign(amzDate, scope, await sha256Hex(canonical)), service);
   return { ...headers, authorization: authorizationHeader(credentials.accessKeyId, scope, signedHeaders, sig) };
 }
 

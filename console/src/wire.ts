@@ -9,12 +9,19 @@ import type {
   GetWorkflowResponse,
   GetWorkflowStepsResponse,
   ListDomainsResponse,
+  ListIntegrationsResponse,
   ListProfileObjectTypesResponse,
   ListWorkflowsResponse,
   Profile,
   SearchProfilesResponse,
   Status,
 } from '../../src/api/shapes.generated.js';
+import type {
+  DescribeFlowExecutionRecordsResponse,
+  DescribeFlowResponse,
+  ExecutionRecord as AppflowExecutionRecord,
+  ListFlowsResponse,
+} from '../../src/api/appflow/shapes.generated.js';
 
 /** A model shape on the wire: every Date member is a number of seconds since the epoch. */
 export type Wire<T> = T extends Date
@@ -62,3 +69,11 @@ export interface ChangeEvent {
   recordsProcessed: number;
   stepNo?: number;
 }
+
+/** AppFlow's shapes (camelCase members, as its model spells them), with timestamps as epoch seconds. */
+export type ListFlows = Wire<ListFlowsResponse>;
+export type FlowListItem = NonNullable<ListFlows['flows']>[number];
+export type Flow = Wire<DescribeFlowResponse>;
+export type FlowExecutions = Wire<DescribeFlowExecutionRecordsResponse>;
+export type FlowExecution = Wire<AppflowExecutionRecord>;
+export type ListIntegrations = Wire<ListIntegrationsResponse>;

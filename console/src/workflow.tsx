@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { aws, isAbort } from './api.js';
-import { DomainHeader, Empty, ErrorNotice, LiveBadge, LoadMore, ProgressBar, StatusBadge, Time } from './components.js';
-import { formatCount, isActive, statusLabel, toDate, uri } from './format.js';
+import { DomainHeader, Empty, ErrorNotice, LiveBadge, LoadMore, ProgressBar, StatusBadge, Time, Window } from './components.js';
+import { formatCount, isActive, statusLabel, uri } from './format.js';
+import { WorkflowFlowLink } from './flows.js';
 import { useLive } from './live.js';
 import type { Workflow, WorkflowStep, WorkflowSteps } from './wire.js';
 
@@ -153,6 +154,14 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
                 <Time value={workflow.LastUpdatedAt} />
               </dd>
             </div>
+            {status === 'COMPLETE' && (
+              <div>
+                <dt>Integration flow</dt>
+                <dd data-fact="flow">
+                  <WorkflowFlowLink region={region} domain={domain} workflowId={workflowId} />
+                </dd>
+              </div>
+            )}
             {attributes?.RoleArn && (
               <div>
                 <dt>Role</dt>
@@ -222,19 +231,6 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
       )}
       <LoadMore visible={state.nextToken !== undefined} loading={loadingMore} onClick={() => void loadMore()} what="steps" />
     </section>
-  );
-}
-
-function Window({ start, end }: { start: string; end: string }) {
-  const from = toDate(start);
-  const to = toDate(end);
-  if (!from || !to) return <span>{`${start} – ${end}`}</span>;
-  // Windows are whole UTC instants [start, end): shown in UTC, as the batches were given.
-  const show = (d: Date) => `${d.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/:00$/, '')} UTC`;
-  return (
-    <span class="window">
-      <time dateTime={from.toISOString()}>{show(from)}</time> <span class="to">→ <time dateTime={to.toISOString()}>{show(to)}</time></span>
-    </span>
   );
 }
 

@@ -31,7 +31,7 @@ Usage:
   profileflow migrate [options]   apply pending database migrations and exit
   profileflow doctor [options]    check the database (SQLite: PRAGMA integrity_check; PostgreSQL:
                                   connection, migrations, sanity); exit 0 when healthy, 1 otherwise
-  profileflow workflows|domains|connector-profiles … | reset | ids | faults | clock | advance
+  profileflow workflows|domains|flows|connector-profiles … | reset | ids | faults | clock | advance
                                   talk to a running service (add --help to any of them)
   profileflow --help | --version
 
@@ -57,7 +57,7 @@ function defaultOf(key: string): string {
 const SERVICE_COMMANDS = new Set(['serve', 'worker', 'migrate', 'doctor']);
 
 async function main(argv: string[]): Promise<number> {
-  // Client commands (workflows, domains, connector-profiles, reset, faults, clock, advance) take their own flags.
+  // Client commands (workflows, domains, flows, connector-profiles, reset, faults, clock, advance) take their own flags.
   // Imported only for them: they load the AWS SDK, which serve, worker and migrate never use and which
   // cost start-up about a third of its time (bench/startup.ts).
   if (!SERVICE_COMMANDS.has(argv[0])) {

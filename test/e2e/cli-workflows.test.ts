@@ -203,7 +203,7 @@ describe('profileflow client commands against a service with --auth sigv4', () =
     const before = await jsonAs(asOperator, 'clock');
     const moved = await jsonAs(asOperator, 'clock', '--advance-ms', '5000');
     assert.equal(Date.parse(moved.now) - Date.parse(before.now), 5_000);
-    assert.deepEqual(await jsonAs(asOperator, 'advance', '--until-idle'), { steps: [] });
+    assert.deepEqual(await jsonAs(asOperator, 'advance', '--until-idle'), { steps: [], runs: [] });
     // The SDK-based commands sign as before, in the account configured for the key.
     const created = await cli(signed, 'domains', 'create', 'signed-shop');
     assert.equal(created.code, 0, created.stderr);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AppflowClient, CreateFlowCommand } from '@aws-sdk/client-appflow';
 import { CreateDomainCommand, CustomerProfilesClient, GetDomainCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -327,6 +328,42 @@ describe('web console with --auth sigv4', { skip: browserSkip() }, () => {
       assert.deepEqual(refused, ['InvalidSignatureException'], 'one refusal (Signature expired), then every request, the stream too, in the service’s time');
     } finally {
       await context.close();
+    }
+  });
+
+  test('signed in: the flows list and a flow page, every AppFlow call signed for the appflow service; another account sees none', async () => {
+    const af = new AppflowClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: KEY_A, secretAccessKey: SECRET_A } });
+    try {
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'signed-s3-flow',
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'S3', sourceConnectorProperties: { S3: { bucketName: 'signed-bucket', bucketPrefix: 'in/' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: env.domain } } }],
+          tasks: [{ taskType: 'Map', sourceFields: ['Id'], destinationField: 'Id', connectorOperator: { S3: 'NO_OP' } }],
+        }),
+      );
+    } finally {
+      af.destroy();
+    }
+    const { context, page, seen } = await open('/flows');
+    try {
+      await signInWith(page, KEY_A, SECRET_A);
+      await page.locator('tr[data-flow="signed-s3-flow"]').getByRole('link', { name: 'signed-s3-flow' }).click();
+      await page.locator('[data-fact="source"]', { hasText: 'S3, s3://signed-bucket/in/' }).waitFor();
+      const appflowCalls = seen.filter((r) => /\/(list-flows|describe-flow|describe-flow-execution-records)$/.test(new URL(r.url).pathname));
+      assert.ok(appflowCalls.length >= 2, `the pages called AppFlow: ${seen.map((r) => r.url).join(', ')}`);
+      for (const r of appflowCalls) assert.match(r.headers.authorization ?? '', new RegExp(`^AWS4-HMAC-SHA256 Credential=${KEY_A}/\\d{8}/us-east-1/appflow/aws4_request, `), r.url);
+      await assertSecretKept(page, seen, SECRET_A);
+    } finally {
+      await context.close();
+    }
+    const other = await open('/flows');
+    try {
+      await signInWith(other.page, KEY_B, CREDENTIALS.get(KEY_B)!.secretAccessKey);
+      await other.page.locator('td.empty', { hasText: 'No flows in us-east-1.' }).waitFor();
+    } finally {
+      await other.context.close();
     }
   });
 

@@ -23,6 +23,7 @@ import {
   DeleteFlowCommand,
   DescribeFlowCommand,
   DescribeFlowExecutionRecordsCommand,
+  ListFlowsCommand,
   StartFlowCommand,
   StopFlowCommand,
   type AppflowClient,
@@ -159,6 +160,8 @@ for (const backend of await availableBackends()) {
       assert.equal(run?.dataPullEndTime?.getTime(), T0 + HOUR);
       const after = await af.send(new DescribeFlowCommand({ flowName }));
       assert.equal(after.lastRunExecutionDetails?.mostRecentExecutionStatus, 'Successful');
+      const listed = (await af.send(new ListFlowsCommand({}))).flows?.find((f) => f.flowName === flowName);
+      assert.deepEqual(listed?.lastRunExecutionDetails, after.lastRunExecutionDetails, 'ListFlows shows the same last run');
 
       // Missed ticks (the process away for five hours) run once, from the watermark.
       await addRecords('Hist', 'later', [T0 + 2 * HOUR]);

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { AppflowClient } from '@aws-sdk/client-appflow';
 import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
 import { type SigningCredentials, signSigV4 } from '../../auth/sigv4.js';
 
@@ -33,10 +34,15 @@ export function parse(argv: string[], options: Record<string, { type: 'string' |
   }
 }
 
-export function commonOf(values: Values, env: NodeJS.ProcessEnv = process.env): Common {
+/**
+ * The settings every client command shares. `service` picks the service-specific endpoint variable the
+ * AWS CLI and SDKs read (AWS_ENDPOINT_URL_CUSTOMER_PROFILES, AWS_ENDPOINT_URL_APPFLOW) before AWS_ENDPOINT_URL.
+ */
+export function commonOf(values: Values, env: NodeJS.ProcessEnv = process.env, service: 'customer-profiles' | 'appflow' = 'customer-profiles'): Common {
   const output = (values.output as string | undefined) ?? env.AWS_DEFAULT_OUTPUT ?? 'table';
   if (output !== 'table' && output !== 'json' && output !== 'text') throw new UsageError(`--output must be table or json, got '${output}'.`);
-  const endpoint = (values['endpoint-url'] as string | undefined) || env.AWS_ENDPOINT_URL_CUSTOMER_PROFILES || env.AWS_ENDPOINT_URL || DEFAULT_ENDPOINT;
+  const serviceEndpoint = service === 'appflow' ? env.AWS_ENDPOINT_URL_APPFLOW : env.AWS_ENDPOINT_URL_CUSTOMER_PROFILES;
+  const endpoint = (values['endpoint-url'] as string | undefined) || serviceEndpoint || env.AWS_ENDPOINT_URL || DEFAULT_ENDPOINT;
   try {
     new URL(endpoint);
   } catch {
@@ -115,6 +121,17 @@ async function resolveAwsSettings(common: Common): Promise<AwsSettings> {
 export async function clientOf(common: Common): Promise<CustomerProfilesClient> {
   const { region, credentials } = await awsSettingsOf(common);
   return new CustomerProfilesClient({
+    endpoint: common.endpoint,
+    region,
+    credentials: credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 3,
+  });
+}
+
+/** The official AppFlow client, with the region and credentials `clientOf` uses (signing name `appflow`). */
+export async function appflowClientOf(common: Common): Promise<AppflowClient> {
+  const { region, credentials } = await awsSettingsOf(common);
+  return new AppflowClient({
     endpoint: common.endpoint,
     region,
     credentials: credentials ?? { accessKeyId: 'test', secretAccessKey: 'test' },

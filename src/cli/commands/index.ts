@@ -1,6 +1,7 @@
 import { connectionFailure, ServiceCallError, UsageError } from './common.js';
 import { CONNECTOR_PROFILES_HELP, CONTROLS_HELP, connectorProfilesCommand, controlsCommand } from './controls.js';
 import { DOMAINS_HELP, domainsCommand } from './domains.js';
+import { FLOWS_HELP, flowsCommand } from './flows.js';
 import { WORKFLOWS_HELP, workflowsCommand } from './workflows.js';
 
 const CONTROLS = new Set(['reset', 'ids', 'faults', 'clock', 'advance']);
@@ -17,6 +18,7 @@ export async function runClientCommand(argv: string[]): Promise<number | undefin
   let usage = '';
   if (command === 'workflows') [run, usage] = [() => workflowsCommand(rest), WORKFLOWS_HELP];
   else if (command === 'domains') [run, usage] = [() => domainsCommand(rest), DOMAINS_HELP];
+  else if (command === 'flows') [run, usage] = [() => flowsCommand(rest), FLOWS_HELP];
   else if (command === 'connector-profiles') [run, usage] = [() => connectorProfilesCommand(rest), CONNECTOR_PROFILES_HELP];
   else if (command !== undefined && CONTROLS.has(command)) [run, usage] = [() => controlsCommand(command, rest), CONTROLS_HELP];
   if (!run) return undefined;

@@ -1,6 +1,6 @@
 import type { DescribeFlowRequest, DescribeFlowResponse } from '../../api/appflow/shapes.generated.js';
 import type { Handler } from '../context.js';
-import type { FlowRecord } from '../../store/types.js';
+import type { FlowRecord, FlowRunRecord } from '../../store/types.js';
 import { requireFlow } from './common.js';
 import { detailsMessage } from './runs.js';
 
@@ -10,6 +10,15 @@ function statusMessage(flow: FlowRecord): string | undefined {
   return (flow.consecutiveFailures ?? 0) > 0
     ? `The flow was deactivated after ${flow.consecutiveFailures} failed runs in a row.`
     : 'The flow was stopped with StopFlow. StartFlow activates it again.';
+}
+
+/** ExecutionDetails of a flow's most recent run, as DescribeFlow and ListFlows show it. */
+export function lastRunDetails(last: FlowRunRecord) {
+  return {
+    mostRecentExecutionMessage: detailsMessage(last.errorMessage ?? `${last.status}: ${last.recordsProcessed} records processed.`),
+    mostRecentExecutionTime: new Date(last.startedAt ?? last.createdAt),
+    mostRecentExecutionStatus: last.status,
+  };
 }
 
 /** A flow of the caller's account and region, whole, with its tags and its most recent run. */
@@ -24,11 +33,7 @@ export const describeFlow: Handler<DescribeFlowRequest, DescribeFlowResponse> = 
     kmsArn: flow.kmsArn,
     flowStatus: flow.flowStatus,
     flowStatusMessage: statusMessage(flow),
-    lastRunExecutionDetails: last && {
-      mostRecentExecutionMessage: detailsMessage(last.errorMessage ?? `${last.status}: ${last.recordsProcessed} records processed.`),
-      mostRecentExecutionTime: new Date(last.startedAt ?? last.createdAt),
-      mostRecentExecutionStatus: last.status,
-    },
+    lastRunExecutionDetails: last && lastRunDetails(last),
     sourceFlowConfig: flow.sourceFlowConfig,
     destinationFlowConfigList: flow.destinationFlowConfigList,
     triggerConfig: flow.triggerConfig,

@@ -1,6 +1,7 @@
 import type { ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
 import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
+import { lastRunDetails } from './describeFlow.js';
 
 /** The flows of the caller's account and region, ordered by name, each as AppFlow's FlowDefinition summary. */
 export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ctx, input) => {
@@ -26,6 +27,7 @@ export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ct
       createdBy: f.createdBy,
       lastUpdatedBy: f.lastUpdatedBy,
       tags: await ctx.store.tags.get(ctx.scope, f.flowArn),
+      lastRunExecutionDetails: await ctx.store.flowRuns.list(ctx.scope, f.flowName, undefined, 1).then(([last]) => last && lastRunDetails(last)),
     })),
   );
   return { flows: flows as never, nextToken: page.nextToken };

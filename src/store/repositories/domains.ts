@@ -3,6 +3,7 @@ import type { Database, DomainsTable } from '../schema.js';
 import type { DomainRecord, DomainRepository, DomainStats } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
+import { CompiledReads } from './compiled-reads.js';
 import { fromJson, toJson } from './json.js';
 
 /** Tables whose rows belong to a domain and go with it when it is deleted. */
@@ -20,10 +21,14 @@ const DOMAIN_CHILD_TABLES = [
 ] as const;
 
 export class KyselyDomainRepository implements DomainRepository {
+  private readonly reads: CompiledReads;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly ledger: StatsLedger,
-  ) {}
+  ) {
+    this.reads = new CompiledReads(db);
+  }
 
   async create(scope: Scope, domain: DomainRecord): Promise<boolean> {
     const result = await this.db
@@ -35,13 +40,10 @@ export class KyselyDomainRepository implements DomainRepository {
   }
 
   async get(scope: Scope, domainName: string): Promise<DomainRecord | undefined> {
-    const row = await this.db
-      .selectFrom('domains')
-      .selectAll()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .executeTakeFirst();
+    // Every operation on a domain's contents starts with this read: compiled once (compiled-reads.ts).
+    const [row] = await this.reads.rows('get', { accountId: scope.accountId, region: scope.region, domainName }, (p) =>
+      this.db.selectFrom('domains').selectAll().where('account_id', '=', p('accountId')).where('region', '=', p('region')).where('domain_name', '=', p('domainName')),
+    );
     return row && fromRow(row);
   }
 

@@ -4,6 +4,7 @@ import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
 import { stepFlowName } from '../../domain/workflow-plan/windows.js';
+import { CompiledReads } from './compiled-reads.js';
 import { changedOne, claimLock, extendedLease, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import type {
   CancelResult,
@@ -31,10 +32,14 @@ const RUNNABLE_WORKFLOW_STATUSES: WorkflowStatus[] = ['NOT_STARTED', 'IN_PROGRES
  * step machine: one guarded transition per method, named after it (docs/architecture.md draws them).
  */
 export class KyselyWorkflowRepository implements WorkflowRepository {
+  private readonly reads: CompiledReads;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: DialectCapabilities,
-  ) {}
+  ) {
+    this.reads = new CompiledReads(db);
+  }
 
   // ── API reads and writes ─────────────────────────────────────────────────────────────────────────
 
@@ -59,69 +64,95 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     // Summary columns: no API answer shows the stored FlowDefinition (~1 KB), which was read and parsed
     // here for nothing; the engine reads it through its claims. A cancelled workflow is shown (as
     // CANCELLED) until its purge: DeleteWorkflow is "an async process" in the model.
-    const row = await this.db
-      .selectFrom('workflows')
-      .select(SUMMARY_COLUMNS)
-      .where('account_id', '=', ref.scope.accountId)
-      .where('region', '=', ref.scope.region)
-      .where('domain_name', '=', ref.domainName)
-      .where('workflow_id', '=', ref.workflowId)
-      .executeTakeFirst();
+    const [row] = await this.reads.rows(
+      'get',
+      { accountId: ref.scope.accountId, region: ref.scope.region, domainName: ref.domainName, workflowId: ref.workflowId },
+      (p) =>
+        this.db
+          .selectFrom('workflows')
+          .select(SUMMARY_COLUMNS)
+          .where('account_id', '=', p('accountId'))
+          .where('region', '=', p('region'))
+          .where('domain_name', '=', p('domainName'))
+          .where('workflow_id', '=', p('workflowId')),
+    );
     return row && fromSummaryRow(row);
   }
 
   async list(page: WorkflowPage<[number, string]>): Promise<WorkflowSummary[]> {
-    const rows = await this.listRows(page, SUMMARY_COLUMNS);
+    const rows = await this.listRows(page, 'summary', SUMMARY_COLUMNS);
     return rows.map(fromSummaryRow);
   }
 
   async listItems(page: WorkflowPage<[number, string]>): Promise<WorkflowListItem[]> {
     // Nine columns rather than the summary's fifteen: the driver builds one object per row with every
     // column selected, and the row read is most of a 100-item ListWorkflows.
-    const rows = await this.listRows(page, ITEM_COLUMNS);
+    const rows = await this.listRows(page, 'items', ITEM_COLUMNS);
     return rows.map(fromItemRow);
   }
 
   /** One query for both list shapes: newest first, filtered, keyset after `after`. */
   private async listRows<C extends keyof WorkflowsTable>(
     { scope, domainName, filter = {}, after, limit }: WorkflowPage<[number, string]>,
+    columnsName: string,
     columns: readonly C[],
   ): Promise<Pick<Selectable<WorkflowsTable>, C>[]> {
-    // Why never selectAll: the FlowDefinition (about 1 KB a row) is most of a row's bytes and no list
-    // shows it; reading it made up half of a 100-item ListWorkflows's CPU (docs/performance.md).
-    let q = this.db
-      .selectFrom('workflows')
-      .select(columns as readonly (keyof WorkflowsTable)[])
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName);
-    if (filter.status) q = q.where('status', '=', filter.status);
-    if (filter.workflowType) q = q.where('workflow_type', '=', filter.workflowType);
-    if (filter.createdFrom !== undefined) q = q.where('created_at', '>=', filter.createdFrom);
-    if (filter.createdTo !== undefined) q = q.where('created_at', '<=', filter.createdTo);
-    if (after) {
-      // Why a row value rather than `created_at < ? OR (created_at = ? AND workflow_id < ?)`: with the OR,
-      // SQLite bounds the index range by the domain only and skips the rows already returned one by one,
-      // so page n cost O(n) (measured: bench/control-plane.ts, the walk at 1,000,000 workflows). A row
-      // value is a range bound on (created_at, workflow_id) on both SQLite (3.15+) and PostgreSQL.
-      const [createdAt, workflowId] = after;
-      q = q.where((eb) => eb(eb.refTuple('created_at', 'workflow_id'), '<', eb.tuple(createdAt, workflowId)));
-    }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('workflow_id', 'desc').limit(limit).execute();
+    // The text depends only on which filters are present: one compiled shape for each combination.
+    const present = [filter.status, filter.workflowType, filter.createdFrom, filter.createdTo, after].map((v) => (v === undefined ? 0 : 1)).join('');
+    const values = {
+      accountId: scope.accountId,
+      region: scope.region,
+      domainName,
+      status: filter.status,
+      workflowType: filter.workflowType,
+      createdFrom: filter.createdFrom,
+      createdTo: filter.createdTo,
+      afterCreatedAt: after?.[0],
+      afterWorkflowId: after?.[1],
+      limit,
+    };
+    const rows = await this.reads.rows(`list:${columnsName}:${present}`, values, (p) => {
+      // Why never selectAll: the FlowDefinition (about 1 KB a row) is most of a row's bytes and no list
+      // shows it; reading it made up half of a 100-item ListWorkflows's CPU (docs/performance.md).
+      let q = this.db
+        .selectFrom('workflows')
+        .select(columns as readonly (keyof WorkflowsTable)[])
+        .where('account_id', '=', p('accountId'))
+        .where('region', '=', p('region'))
+        .where('domain_name', '=', p('domainName'));
+      if (filter.status) q = q.where('status', '=', p('status'));
+      if (filter.workflowType) q = q.where('workflow_type', '=', p('workflowType'));
+      if (filter.createdFrom !== undefined) q = q.where('created_at', '>=', p('createdFrom'));
+      if (filter.createdTo !== undefined) q = q.where('created_at', '<=', p('createdTo'));
+      if (after) {
+        // Why a row value rather than `created_at < ? OR (created_at = ? AND workflow_id < ?)`: with the OR,
+        // SQLite bounds the index range by the domain only and skips the rows already returned one by one,
+        // so page n cost O(n) (measured: bench/control-plane.ts, the walk at 1,000,000 workflows). A row
+        // value is a range bound on (created_at, workflow_id) on both SQLite (3.15+) and PostgreSQL.
+        q = q.where((eb) => eb(eb.refTuple('created_at', 'workflow_id'), '<', eb.tuple(p('afterCreatedAt'), p('afterWorkflowId'))));
+      }
+      return q.orderBy('created_at', 'desc').orderBy('workflow_id', 'desc').limit(p('limit'));
+    });
     return rows as unknown as Pick<Selectable<WorkflowsTable>, C>[];
   }
 
   async listSteps({ scope, workflowId, after, limit }: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepSummary[]> {
     // Why not selectAll: the driver builds one object per row with every column, and half of the 19 were
     // never shown (cursor, lease, retry state); a 100-step page read in 0.22 ms instead of 0.48 ms of CPU.
-    let q = this.db
-      .selectFrom('workflow_steps')
-      .select(STEP_SUMMARY_COLUMNS)
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('workflow_id', '=', workflowId);
-    if (after !== undefined) q = q.where('step_no', '>', after);
-    const rows = await q.orderBy('step_no').limit(limit).execute();
+    const rows = await this.reads.rows(
+      after === undefined ? 'steps:first' : 'steps:after',
+      { accountId: scope.accountId, region: scope.region, workflowId, after, limit },
+      (p) => {
+        let q = this.db
+          .selectFrom('workflow_steps')
+          .select(STEP_SUMMARY_COLUMNS)
+          .where('account_id', '=', p('accountId'))
+          .where('region', '=', p('region'))
+          .where('workflow_id', '=', p('workflowId'));
+        if (after !== undefined) q = q.where('step_no', '>', p('after'));
+        return q.orderBy('step_no').limit(p('limit'));
+      },
+    );
     return rows.map(fromStepSummaryRow);
   }
 

@@ -1,0 +1,108 @@
+// The work limit of the control-plane benchmark: a bare node:http server doing the work a request must
+// do and nothing else. For each request it runs the same SQL statements the service runs (the text the
+// repository's Kysely queries compile to, captured by bench/lib/work-limit.ts), through the same driver
+// (better-sqlite3 with the service's pragmas and a statement prepared once; pg with a pool of the
+// service's size), maps the rows to the operation's answer with the domain's own text functions, and
+// JSON.stringify-s it. No framework, no routing, no authentication, no binding, no validation, no model
+// walk, no page-token signing (the token of the captured page is sent as it is).
+// Usage: node work-limit-server.mjs config.json
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const plan = (file) => import(pathToFileURL(join(config.root, 'dist', 'domain', 'workflow-plan', file)).href);
+const { describeWorkflow, stepWindowText } = await plan('status-text.js');
+const { clip255 } = await plan('format.js');
+
+/** Runs every captured statement in order and returns the rows of each. */
+let runAll;
+if (config.backend === 'sqlite') {
+  const { default: Sqlite } = await import('better-sqlite3');
+  const db = new Sqlite(config.file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('cache_size = -65536');
+  const statements = config.queries.map((q) => ({ statement: db.prepare(q.sql), parameters: q.parameters }));
+  runAll = async () => statements.map((s) => s.statement.all(s.parameters));
+} else {
+  const { default: pg } = await import('pg');
+  pg.types.setTypeParser(20, (value) => Number(value));
+  const pool = new pg.Pool({ connectionString: config.url, max: 10, options: `-c search_path="${config.schema}"` });
+  runAll = async () => {
+    const out = [];
+    for (const q of config.queries) out.push((await pool.query(q.sql, q.parameters)).rows);
+    return out;
+  };
+}
+
+const answers = {
+  /** ListWorkflows: the last statement is the page read (limit + 1 rows). */
+  list(results) {
+    const rows = results[results.length - 1];
+    const items = rows.slice(0, config.pageSize).map((r) => ({
+      WorkflowType: r.workflow_type,
+      WorkflowId: r.workflow_id,
+      Status: r.status,
+      // The whole list item, as the repository maps it: whatever members the sentence reads.
+      StatusDescription: describeWorkflow({
+        workflowId: r.workflow_id,
+        workflowType: r.workflow_type,
+        status: r.status,
+        errorDescription: r.error_description ?? undefined,
+        recordsProcessed: Number(r.records_processed),
+        stepsCompleted: Number(r.steps_completed),
+        totalSteps: Number(r.total_steps),
+        createdAt: Number(r.created_at),
+        updatedAt: Number(r.updated_at),
+      }),
+      CreatedAt: Number(r.created_at) / 1000,
+      LastUpdatedAt: Number(r.updated_at) / 1000,
+    }));
+    return { Items: items, NextToken: rows.length > config.pageSize ? config.nextToken : undefined };
+  },
+  /** GetWorkflowSteps: domain, workflow, then the step page. */
+  steps(results) {
+    const workflow = results[results.length - 2][0];
+    const rows = results[results.length - 1];
+    const items = rows.slice(0, config.pageSize).map((r) => {
+      const window = stepWindowText({ windowStart: Number(r.window_start), windowEnd: Number(r.window_end) });
+      return {
+        AppflowIntegration: {
+          FlowName: r.flow_name,
+          Status: r.status,
+          ExecutionMessage: clip255(r.execution_message),
+          RecordsProcessed: Number(r.records_processed),
+          BatchRecordsStartTime: window.start,
+          BatchRecordsEndTime: window.end,
+          CreatedAt: Number(r.created_at) / 1000,
+          LastUpdatedAt: Number(r.updated_at) / 1000,
+        },
+      };
+    });
+    return { WorkflowId: workflow.workflow_id, WorkflowType: workflow.workflow_type, Items: items, NextToken: rows.length > config.pageSize ? config.nextToken : undefined };
+  },
+};
+const answer = answers[config.answer];
+
+const server = createServer((req, res) => {
+  req.on('data', () => undefined);
+  req.on('end', () => {
+    runAll().then(
+      (results) => {
+        const body = Buffer.from(JSON.stringify(answer(results)), 'utf8');
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), 'content-length': String(body.length) });
+        res.end(body);
+      },
+      (err) => {
+        res.writeHead(500);
+        res.end(String(err));
+      },
+    );
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`listening on http://127.0.0.1:${server.address().port}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

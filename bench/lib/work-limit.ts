@@ -1,0 +1,68 @@
+// The work limit's SQL: the repositories from dist/ run against a Kysely instance whose log hook records
+// each statement, so the limit server sends exactly the text (and parameters) the service sends for the
+// same request: the domain check, the workflow check where the operation has one, and the page read.
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type CompiledQuery } from 'kysely';
+import pg from 'pg';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './common.js';
+import { type LimitServer, spawnServer } from './load.js';
+import type { Target } from './seed.js';
+
+export interface Statement {
+  sql: string;
+  parameters: unknown[];
+}
+
+export interface Repos {
+  domains: any;
+  workflows: any;
+}
+
+/** The statements `run` sends through the repositories, in order. */
+export async function captureStatements(target: Target, run: (repos: Repos) => Promise<unknown>): Promise<Statement[]> {
+  const dist = (p: string) => import(pathToFileURL(join(ROOT, 'dist', 'store', 'repositories', p)).href);
+  const { KyselyWorkflowRepository } = await dist('workflows.js');
+  const { KyselyDomainRepository } = await dist('domains.js');
+  const captured: CompiledQuery[] = [];
+  const log = (event: { level: string; query: CompiledQuery }) => {
+    if (event.level === 'query') captured.push(event.query);
+  };
+  let db: Kysely<any>;
+  let capabilities;
+  if (target.backend === 'sqlite') {
+    db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Sqlite(target.file, { readonly: true }) }), log });
+    capabilities = { name: 'sqlite', skipLocked: false, multiProcess: false, arrayParameters: false };
+  } else {
+    const pool = new pg.Pool({ connectionString: target.url, max: 1, options: `-c search_path="${target.schema}"` });
+    db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log });
+    capabilities = { name: 'postgres', skipLocked: true, multiProcess: true, arrayParameters: true };
+  }
+  try {
+    // The stats ledger is only used by domain writes; a read needs none.
+    await run({ domains: new KyselyDomainRepository(db, undefined), workflows: new KyselyWorkflowRepository(db, capabilities) });
+  } finally {
+    await db.destroy();
+  }
+  return captured.map((q) => ({ sql: q.sql, parameters: [...q.parameters] }));
+}
+
+export interface WorkLimitConfig {
+  statements: Statement[];
+  answer: 'list' | 'steps';
+  pageSize: number;
+  /** The NextToken of the captured page, sent as it is (the limit signs nothing). */
+  nextToken?: string;
+}
+
+/** Spawns bench/lib/work-limit-server.mjs on `target` with the statements and answer shape given. */
+export function startWorkLimitServer(target: Target, config: WorkLimitConfig, nodeArgs: string[] = []): Promise<LimitServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'pf-work-limit-'));
+  const file = join(dir, 'config.json');
+  const { statements, ...rest } = config;
+  writeFileSync(file, JSON.stringify({ root: ROOT, ...target, queries: statements, ...rest }));
+  return spawnServer('work-limit-server.mjs', file, nodeArgs);
+}

@@ -1,0 +1,38 @@
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+
+/** Stands for a named parameter while a query is compiled once. */
+export type Param = (name: string) => any;
+
+const SENTINEL = /^\u0000pf-param:(.*)\u0000$/;
+
+/**
+ * The API's hottest reads, built with Kysely once per shape and then run as compiled SQL with fresh
+ * parameters. Why: building a query (every `.where` copies and freezes the node tree) and compiling it
+ * cost about 0.02 ms of CPU a query, a tenth of a 100-row read and more than the whole handler of a
+ * GetWorkflow, for a text that never changes between requests of the same shape.
+ *
+ * `build` receives `p(name)` to put wherever a value goes; the parameters' order in the compiled text is
+ * read back from those placeholders, so it can never drift from the builder's. A query that ends up with
+ * a value not given through `p` is refused (it would be frozen into every later call).
+ */
+export class CompiledReads {
+  private readonly shapes = new Map<string, { sql: string; names: string[] }>();
+
+  constructor(private readonly db: Kysely<any>) {}
+
+  async rows<R>(shape: string, values: Record<string, unknown>, build: (p: Param) => Compilable<R>): Promise<R[]> {
+    let compiled = this.shapes.get(shape);
+    if (!compiled) {
+      const query = build((name) => `\u0000pf-param:${name}\u0000`).compile();
+      const names = query.parameters.map((value) => {
+        const m = typeof value === 'string' ? SENTINEL.exec(value) : null;
+        if (!m) throw new Error(`Compiled read ${shape}: a parameter was not given through p(): ${String(value)}`);
+        return m[1];
+      });
+      compiled = { sql: query.sql, names };
+      this.shapes.set(shape, compiled);
+    }
+    const parameters = compiled.names.map((name) => values[name]);
+    return (await this.db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters))).rows;
+  }
+}
