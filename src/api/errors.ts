@@ -45,6 +45,12 @@ export class UnknownOperationException extends ServiceError {
     super('UnknownOperationException', 404, message);
   }
 }
+/** Not in the model: a service route (`/_profileflow/…`) asked for a change the resource's state refuses. */
+export class ConflictException extends ServiceError {
+  constructor(message: string) {
+    super('ConflictException', 409, message);
+  }
+}
 /** Not in the model: a real Customer Profiles operation that profileflow has not built yet. */
 export class NotImplementedException extends ServiceError {
   constructor(message: string) {

@@ -84,6 +84,9 @@ export function buildSchedule(input: ScheduleInput, activatedAtMs: number): Pars
   return { ok: true, value: { expression: expression.value, startMs, endMs: input.ScheduleEndTime, offsetMs: (input.ScheduleOffset ?? 0) * 1000 } };
 }
 
+/** The next tick stored for a schedule that has none left (its ScheduleEndTime passed): never due again. */
+export const NO_MORE_TICKS = Number.MAX_SAFE_INTEGER;
+
 /** The first tick strictly after `afterMs`, or undefined when the schedule has ended. */
 export function nextTickAfter(schedule: Schedule, afterMs: number): number | undefined {
   let tick: number | undefined;

@@ -130,7 +130,9 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
           if (rejected > 0) reasons.set(REJECTED, (reasons.get(REJECTED) ?? 0) + rejected);
           const ingested = records.length - rejected;
           const ok = await loop.checkpoint(tx, {
-            now,
+            // The time of this write, not the page's arrival: the checkpoint renews the lease, and a lease
+            // counted from before the ingest would be shorter by however long the ingest took.
+            now: clock.now(),
             cursor: page.cursor,
             records: ingested,
             dropped: droppedHere + rejected,

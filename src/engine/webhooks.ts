@@ -2,16 +2,21 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
-import type { Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
+import type { EndedRun, Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
 import type { Clock } from './clock.js';
 
-export const WEBHOOK_EVENTS = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
+/** A workflow's final statuses: what a webhook hears of when it names no events. */
+const WORKFLOW_EVENTS = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
+/** A flow run that ended: Successful or Canceled (FLOW_RUN_ENDED), Error (FLOW_RUN_FAILED); asked for by name. */
+const RUN_EVENTS = ['FLOW_RUN_ENDED', 'FLOW_RUN_FAILED'] as const;
+export const WEBHOOK_EVENTS = [...WORKFLOW_EVENTS, ...RUN_EVENTS] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+type RunEvent = (typeof RUN_EVENTS)[number];
 
 /** One entry of the config file's `webhooks`. */
 export interface WebhookConfig {
   url: string;
-  /** The final statuses to be told of (default all three). */
+  /** What to be told of: workflow statuses and flow-run events (default the three workflow statuses). */
   events: WebhookEvent[];
   /** The shared secret the body is signed with (HMAC-SHA256); never logged or stored in the database. */
   secret: string;
@@ -68,7 +73,8 @@ export function checkWebhooks(raw: unknown): { webhooks: WebhookConfig[]; proble
     else if (urls.has(url.href)) problems.push(`${at}.url ${url.href} is declared twice.`);
     else urls.add(url.href);
     if (typeof w.secret !== 'string' || w.secret.length === 0) problems.push(`${at}.secret must be a non-empty string (the HMAC key receivers verify with).`);
-    const events = w.events ?? [...WEBHOOK_EVENTS];
+    // Run events only when asked for: a receiver written for workflow bodies is not sent run bodies.
+    const events = w.events ?? [...WORKFLOW_EVENTS];
     if (!Array.isArray(events) || events.length === 0 || !events.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e as string))) {
       problems.push(`${at}.events must be a non-empty array of ${WEBHOOK_EVENTS.join(', ')}.`);
     }
@@ -119,6 +125,30 @@ export function webhookBody(change: WorkflowChange, event: WebhookEvent, deliver
   });
 }
 
+/** The body of a flow-run event: the run as DescribeFlowExecutionRecords describes it, and where it lives. */
+export function runWebhookBody(ended: EndedRun, event: RunEvent, deliveryId: string): string {
+  const r = ended.run;
+  return JSON.stringify({
+    Event: event,
+    DeliveryId: deliveryId,
+    AccountId: ended.scope.accountId,
+    Region: ended.scope.region,
+    DomainName: r.domainName,
+    FlowName: r.flowName,
+    FlowArn: `arn:aws:appflow:${ended.scope.region}:${ended.scope.accountId}:flow/${r.flowName}`,
+    ExecutionId: r.executionId,
+    ExecutionStatus: r.status,
+    TriggerType: r.triggerType,
+    RecordsProcessed: r.recordsProcessed,
+    RecordsDropped: r.recordsDropped,
+    ...(r.errorMessage !== undefined && r.status !== 'Successful' ? { ExecutionMessage: r.errorMessage } : {}),
+    DataPullStartTime: new Date(r.windowStart).toISOString(),
+    DataPullEndTime: new Date(r.windowEnd).toISOString(),
+    StartedAt: new Date(r.startedAt ?? r.createdAt).toISOString(),
+    LastUpdatedAt: new Date(r.updatedAt).toISOString(),
+  });
+}
+
 export function deliveryIdOf(url: string, workflowId: string, event: string): string {
   return createHash('sha256').update(`${url}\u0000${workflowId}\u0000${event}`).digest('hex').slice(0, 32);
 }
@@ -126,7 +156,8 @@ export function deliveryIdOf(url: string, workflowId: string, event: string): st
 export type DeliveryResult = 'delivered' | 'retry' | 'failed';
 
 /**
- * Webhooks for workflows that reach COMPLETE, FAILED or CANCELLED, through a durable outbox
+ * Webhooks for workflows that reach COMPLETE, FAILED or CANCELLED, and for flow runs that end
+ * (FLOW_RUN_ENDED: Successful or Canceled; FLOW_RUN_FAILED: Error), through a durable outbox
  * (`webhook_deliveries`): at least once, also across restarts.
  *
  * - COMPLETE and FAILED are found by a sweep over workflows changed since a watermark kept in the
@@ -147,6 +178,7 @@ export class WebhookDispatcher {
   private running: Promise<void> | undefined;
   private stopped = true;
   private watermark: number | undefined;
+  private runWatermark: number | undefined;
   private readonly listeners = new Set<(result: DeliveryResult, delivery: WebhookDelivery, detail?: string) => void>();
 
   constructor(
@@ -226,6 +258,7 @@ export class WebhookDispatcher {
   private async pass(): Promise<void> {
     if (this.webhooks.length === 0) return;
     await this.sweep();
+    if (this.webhooks.some((w) => w.events.some((e) => (RUN_EVENTS as readonly string[]).includes(e)))) await this.sweepRuns();
     for (;;) {
       const due = await this.store.webhookOutbox.due(this.clock.now(), 20);
       if (due.length === 0) break;
@@ -263,6 +296,41 @@ export class WebhookDispatcher {
     }
     this.watermark = newest;
     await this.store.webhookOutbox.setSweepWatermark(newest);
+  }
+
+  /**
+   * Flow runs that ended since the last sweep, queued like finished workflows. Why a sweep rather than
+   * the run's final transaction: the store's transitions (finishRun, failRun, endCancelled, the
+   * scheduler's sweep, a cancel) do not know the webhook configuration, and a sweep over a durable
+   * watermark gives the same guarantee: a run ended by any process (a worker included) is queued once
+   * it committed, even if this process crashed in between; the delivery id makes queuing idempotent.
+   */
+  private async sweepRuns(): Promise<void> {
+    const now = this.clock.now();
+    if (this.runWatermark === undefined) this.runWatermark = (await this.store.webhookOutbox.sweepWatermark('runs')) ?? now;
+    const since = Math.min(this.runWatermark, now) - this.options.sweepOverlapMs;
+    let newest = this.runWatermark;
+    let after: { updatedAt: number; executionId: string } | undefined;
+    for (;;) {
+      const ended = await this.store.flowRuns.endedSince(since, after, 500);
+      for (const e of ended) {
+        newest = Math.max(newest, e.run.updatedAt);
+        const event: RunEvent = e.run.status === 'Error' ? 'FLOW_RUN_FAILED' : 'FLOW_RUN_ENDED';
+        const deliveries = this.webhooks
+          .filter((w) => w.events.includes(event))
+          .map((w) => {
+            const deliveryId = deliveryIdOf(w.url, e.run.executionId, event);
+            // The outbox's workflow_id column holds the run's executionId: the resource the delivery is about.
+            return { deliveryId, scope: e.scope, domainName: e.run.domainName, workflowId: e.run.executionId, event, url: w.url, body: runWebhookBody(e, event, deliveryId) };
+          });
+        if (deliveries.length) await this.store.webhookOutbox.enqueue(deliveries, this.clock.now());
+      }
+      if (ended.length < 500) break;
+      const last = ended[ended.length - 1];
+      after = { updatedAt: last.run.updatedAt, executionId: last.run.executionId };
+    }
+    this.runWatermark = newest;
+    await this.store.webhookOutbox.setSweepWatermark(newest, 'runs');
   }
 
   private async enqueue(change: WorkflowChange, event: WebhookEvent, store: Store = this.store): Promise<void> {

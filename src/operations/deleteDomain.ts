@@ -15,6 +15,8 @@ export const deleteDomain: Handler<DeleteDomainRequest, DeleteDomainResponse> = 
       throw new ResourceNotFoundException(`Domain ${input.DomainName} was not found.`);
     }
     await store.tags.removeResource(ctx.scope, domainArn(ctx.scope, input.DomainName));
+    // The flows its integrations and workflows created go with it, their runs and tags too.
+    for (const flowArn of await store.flows.deleteByDomain(ctx.scope, input.DomainName)) await store.tags.removeResource(ctx.scope, flowArn);
   });
   ctx.webhooks?.wake();
   return { Message: `Domain ${input.DomainName} was deleted.` };

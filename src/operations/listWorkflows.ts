@@ -1,7 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
 import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
 import { paginate } from './paginate.js';
-import { describeWorkflow } from '../domain/workflow-plan/status-text.js';
+import { describeOngoing, describeWorkflow } from '../domain/workflow-plan/status-text.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 
@@ -29,12 +29,15 @@ export const listWorkflows: Handler<ListWorkflowsRequest, ListWorkflowsResponse>
       ctx.store.workflows.listItems({ scope: ctx.scope, domainName: input.DomainName, filter, after, limit }),
     keyOf: (w) => [w.createdAt, w.workflowId] as [number, string],
   });
+  // A completed workflow's description says what its ongoing updates do: the page's flows in one query.
+  const completed = page.items.filter((w) => w.status === 'COMPLETE').map((w) => w.workflowId);
+  const flows = new Map((await ctx.store.flows.byWorkflows(ctx.scope, input.DomainName, completed)).map((f) => [f.workflowId, f]));
   return {
     Items: page.items.map((w) => ({
       WorkflowType: w.workflowType,
       WorkflowId: w.workflowId,
       Status: w.status,
-      StatusDescription: describeWorkflow(w),
+      StatusDescription: describeWorkflow(w, w.status === 'COMPLETE' ? describeOngoing(flows.get(w.workflowId)) : undefined),
       CreatedAt: new Date(w.createdAt),
       LastUpdatedAt: new Date(w.updatedAt),
     })),

@@ -18,6 +18,7 @@ import { registerConsoleRoutes } from './console-routes.js';
 import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-routes.js';
 import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
 import { registerEngineRoutes } from './engine-routes.js';
+import { registerFlowRoutes } from './flow-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
 import { registerRequestContext, syncHook } from './request-context.js';
 import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerAdminRoutes(admin, { store: deps.store, clock, connectorPolicy: deps.connectorPolicy });
     registerConsoleRoutes(admin);
     if (deps.engine) registerEngineRoutes(admin, deps.engine, clock);
+    registerFlowRoutes(admin, { store: deps.store, clock, engine: deps.engine });
     features.registerRoutes(admin);
   });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../engine/clock.js';
-import type { ChangeCursor, StepChange, Store, WorkflowChange } from '../store/types.js';
+import type { ChangeCursor, EndedRun, StepChange, Store, WorkflowChange } from '../store/types.js';
 
 /** The data of a `workflow` event. */
 export interface WorkflowEventData {
@@ -34,7 +34,26 @@ export interface StepEventData {
   updatedAt: string;
 }
 
-export type FeedEvent = { id: string; type: 'workflow'; data: WorkflowEventData } | { id: string; type: 'step'; data: StepEventData };
+/** The data of a `flowRun` event: a flow run that ended (Successful, Error, Canceled). */
+export interface FlowRunEventData {
+  accountId: string;
+  region: string;
+  domainName: string;
+  flowName: string;
+  executionId: string;
+  executionStatus: string;
+  triggerType: string;
+  recordsProcessed: number;
+  executionMessage?: string;
+  dataPullStartTime: string;
+  dataPullEndTime: string;
+  updatedAt: string;
+}
+
+export type FeedEvent =
+  | { id: string; type: 'workflow'; data: WorkflowEventData }
+  | { id: string; type: 'step'; data: StepEventData }
+  | { id: string; type: 'flowRun'; data: FlowRunEventData };
 
 export interface ChangeFeedOptions {
   /** How often the store is polled while someone listens (default 250 ms). */
@@ -51,7 +70,7 @@ export interface ChangeFeedOptions {
 const PAGE = 500;
 
 /**
- * Workflow and step status changes as events, derived by polling the store: one poller per process,
+ * Workflow and step status changes, and flow runs that ended, as events, derived by polling the store: one poller per process,
  * shared by every subscriber, running only while there is one. Polling rather than in-process hooks,
  * because a `profileflow worker` (PostgreSQL) changes rows this process never touched.
  *
@@ -172,8 +191,14 @@ export class ChangeFeed {
       workflowId: s.workflowId,
       stepNo: s.stepNo,
     }));
+    // Only runs that ended: a run's pages are many and its progress is not news (metrics count it).
+    const runs = await walk<EndedRun, { updatedAt: number; executionId: string }>((after) => this.store.flowRuns.endedSince(since, after, PAGE), (r) => ({
+      updatedAt: r.run.updatedAt,
+      executionId: r.run.executionId,
+    }));
     // Steps before workflows at the same instant: a step completes, then its workflow does.
     const changes: { at: number; order: number; key: string; event: Omit<FeedEvent, 'id'> }[] = [];
+    for (const r of runs) changes.push({ at: r.run.updatedAt, order: 2, key: `r:${r.scope.accountId}:${r.run.executionId}`, event: { type: 'flowRun', data: runData(r) } });
     for (const s of steps) changes.push({ at: s.updatedAt, order: 0, key: `s:${s.workflowId}:${s.stepNo}`, event: { type: 'step', data: stepData(s) } });
     for (const w of workflows) changes.push({ at: w.workflow.updatedAt, order: 1, key: `w:${w.workflow.workflowId}`, event: { type: 'workflow', data: workflowData(w) } });
     changes.sort((a, b) => a.at - b.at || a.order - b.order);
@@ -209,9 +234,9 @@ export class ChangeFeed {
   }
 }
 
-async function walk<T>(page: (after: ChangeCursor | undefined) => Promise<T[]>, cursorOf: (row: T) => ChangeCursor): Promise<T[]> {
+async function walk<T, C = ChangeCursor>(page: (after: C | undefined) => Promise<T[]>, cursorOf: (row: T) => C): Promise<T[]> {
   const all: T[] = [];
-  let after: ChangeCursor | undefined;
+  let after: C | undefined;
   for (;;) {
     const rows = await page(after);
     all.push(...rows);
@@ -220,7 +245,7 @@ async function walk<T>(page: (after: ChangeCursor | undefined) => Promise<T[]>, 
   }
 }
 
-function fingerprintOf(data: WorkflowEventData | StepEventData): string {
+function fingerprintOf(data: WorkflowEventData | StepEventData | FlowRunEventData): string {
   const { updatedAt: _ignored, ...rest } = data;
   return JSON.stringify(rest);
 }
@@ -239,6 +264,23 @@ export function workflowData(change: WorkflowChange): WorkflowEventData {
     stepsCompleted: w.stepsCompleted,
     totalSteps: w.totalSteps,
     updatedAt: new Date(w.updatedAt).toISOString(),
+  };
+}
+
+function runData({ scope, run }: EndedRun): FlowRunEventData {
+  return {
+    accountId: scope.accountId,
+    region: scope.region,
+    domainName: run.domainName,
+    flowName: run.flowName,
+    executionId: run.executionId,
+    executionStatus: run.status,
+    triggerType: run.triggerType,
+    recordsProcessed: run.recordsProcessed,
+    ...(run.errorMessage !== undefined && run.status !== 'Successful' ? { executionMessage: run.errorMessage } : {}),
+    dataPullStartTime: new Date(run.windowStart).toISOString(),
+    dataPullEndTime: new Date(run.windowEnd).toISOString(),
+    updatedAt: new Date(run.updatedAt).toISOString(),
   };
 }
 

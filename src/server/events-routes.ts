@@ -9,8 +9,9 @@ export interface EventsRouteOptions {
 }
 
 /**
- * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes (event types `workflow`
- * and `step`, JSON data), filtered by `?domain=`, `?workflowId=`, `?accountId=`, `?region=`;
+ * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes and of flow runs that
+ * ended (event types `workflow`, `step` and `flowRun`, JSON data), filtered by `?domain=`,
+ * `?workflowId=`, `?flowName=`, `?accountId=`, `?region=`;
  * heartbeats as comments; `Last-Event-ID` (header or `?lastEventId=`) replays what this process still
  * holds. The stream ends when the client goes or the service stops.
  */
@@ -31,6 +32,7 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
     const filter = {
       domainName: query.domain,
       workflowId: query.workflowId,
+      flowName: query.flowName,
       accountId: query.accountId,
       region: query.region,
     };
@@ -57,7 +59,8 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
 
     const matches = (e: FeedEvent) =>
       (!filter.domainName || e.data.domainName === filter.domainName) &&
-      (!filter.workflowId || e.data.workflowId === filter.workflowId) &&
+      (!filter.workflowId || ('workflowId' in e.data && e.data.workflowId === filter.workflowId)) &&
+      (!filter.flowName || ('flowName' in e.data && e.data.flowName === filter.flowName)) &&
       (!filter.accountId || e.data.accountId === filter.accountId) &&
       (!filter.region || e.data.region === filter.region);
     const unsubscribe = await feed.subscribe((e) => {

@@ -69,9 +69,17 @@ export class Metrics {
   readonly stepOutcomes = new Family('profileflow_step_outcomes_total', 'counter', 'Step runs finished by this process, by outcome.');
   readonly retries = new Family('profileflow_step_retries_total', 'counter', 'Steps this process scheduled for a retry after a transient source failure.', true);
   readonly splits = new Family('profileflow_step_splits_total', 'counter', 'Steps this process split into two halves.', true);
-  readonly takeovers = new Family('profileflow_lease_takeovers_total', 'counter', 'Steps this process claimed after another owner\'s lease expired.', true);
+  readonly takeovers = new Family('profileflow_lease_takeovers_total', 'counter', 'Steps and flow runs this process claimed after another owner\'s lease expired.', true);
   readonly engineErrors = new Family('profileflow_engine_errors_total', 'counter', 'Unexpected engine errors (the step is given back and retried).', true);
   readonly faults = new Family('profileflow_faults_injected_total', 'counter', 'Requests a fault rule delayed or failed, by operation and effect.');
+  /**
+   * Flow runs. Why no flow label: flow names are chosen by every account's callers, so a label per flow
+   * would let tenants grow the scrape without bound; per-flow history is DescribeFlowExecutionRecords'.
+   * Status has three values, so these stay three series and one.
+   */
+  readonly flowRuns = new Family('profileflow_flow_runs_total', 'counter', 'Flow runs this process ended, by final status (Successful, Error, Canceled).');
+  readonly flowRunRecords = new Family('profileflow_flow_run_records_total', 'counter', 'Records the flow runs this process ended brought into their domains.', true);
+  readonly flowRunRetries = new Family('profileflow_flow_run_retries_total', 'counter', 'Flow runs this process scheduled for a retry after a transient source failure.', true);
   readonly webhooks = new Family('profileflow_webhook_deliveries_total', 'counter', 'Webhook delivery attempts, by result (delivered, retry, failed).');
   /** Gauges computed at scrape time by whoever registers them (event subscribers…). */
   private readonly liveGauges: { name: string; help: string; read: () => number }[] = [];
@@ -85,6 +93,17 @@ export class Metrics {
       return;
     }
     if (event.type === 'purged') return;
+    if (event.type === 'run') {
+      this.flowRuns.inc({ status: event.status });
+      this.flowRunRecords.inc({}, event.recordsProcessed);
+      if (event.tookOver) this.takeovers.inc();
+      return;
+    }
+    if (event.type === 'run-progress') {
+      if (event.outcome === 'retry') this.flowRunRetries.inc();
+      if (event.tookOver) this.takeovers.inc();
+      return;
+    }
     this.stepOutcomes.inc({ outcome: event.outcome });
     if (event.outcome === 'retry') this.retries.inc();
     if (event.outcome === 'split') this.splits.inc();
@@ -99,14 +118,15 @@ export class Metrics {
     const out: string[] = [];
     for (const family of [this.requests]) renderFamily(family, out);
     this.duration.render(out);
-    for (const family of [this.stepOutcomes, this.retries, this.splits, this.takeovers, this.engineErrors, this.faults, this.webhooks]) {
+    for (const family of [this.stepOutcomes, this.retries, this.splits, this.takeovers, this.engineErrors, this.flowRuns, this.flowRunRecords, this.flowRunRetries, this.faults, this.webhooks]) {
       renderFamily(family, out);
     }
     if (this.store) {
-      const [steps, workflows, records] = await Promise.all([
+      const [steps, workflows, records, activeRuns] = await Promise.all([
         this.store.activity.stepCountsByStatus(),
         this.store.activity.workflowCountsByStatus(),
         this.store.activity.recordsProcessed(),
+        this.store.flowRuns.activeCounts(),
       ]);
       renderGauge(out, 'profileflow_steps', 'Workflow steps in the store, by status (every process\'s work).', 'status', steps);
       renderGauge(out, 'profileflow_workflows', 'Workflows in the store, by status.', 'status', workflows);
@@ -114,6 +134,9 @@ export class Metrics {
         '# HELP profileflow_records_processed Records ingested by the live workflows in the store (RecordsProcessed summed).',
         '# TYPE profileflow_records_processed gauge',
         `profileflow_records_processed ${records}`,
+        '# HELP profileflow_flow_runs_active Flow runs in the store that have not ended (every process\'s), by status.',
+        '# TYPE profileflow_flow_runs_active gauge',
+        ...['InProgress', 'CancelStarted'].map((status) => `profileflow_flow_runs_active${labelText({ status })} ${activeRuns[status] ?? 0}`),
       );
     }
     for (const g of this.liveGauges) out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`, `${g.name} ${g.read()}`);

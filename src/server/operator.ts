@@ -75,6 +75,7 @@ function registerEngineListeners(app: FastifyInstance, deps: OperatorDeps, metri
       // A purge may come before any poll saw the CANCELLED row; the feed emits it unless it already did.
       if (event.type === 'purged') feed.publish(event.change);
       if (event.type === 'step' && (event.outcome === 'workflow-complete' || event.outcome === 'failed')) deps.webhooks?.wake();
+      if (event.type === 'run') deps.webhooks?.wake();
     });
     app.addHook('onClose', async () => {
       off();
@@ -104,7 +105,10 @@ export function logEngineEvent(app: { log: FastifyInstance['log'] }, event: Engi
     app.log.info({ ...scope, domainName: workflow.domainName, workflowId: workflow.workflowId }, 'workflow purged');
     return;
   }
-  const { type: _type, ...fields } = event;
-  const level = event.outcome === 'failed' ? 'warn' : 'info';
-  app.log[level](fields, `step ${event.outcome}`);
+  const { type, ...fields } = event;
+  if (type === 'run' || type === 'run-progress') {
+    app.log[event.outcome === 'error' ? 'warn' : 'info'](fields, `flow run ${event.outcome}`);
+    return;
+  }
+  app.log[event.outcome === 'failed' ? 'warn' : 'info'](fields, `step ${event.outcome}`);
 }

@@ -79,9 +79,14 @@ export interface FlowRepository {
   update(scope: Scope, flow: FlowRecord): Promise<boolean>;
   /** Creates or replaces (createdAt and createdBy kept): Customer Profiles' own writes. */
   put(scope: Scope, flow: FlowRecord): Promise<void>;
+  /** The flows the integration workflows named created (their ongoing updates), in one query. */
+  byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<FlowRecord[]>;
+  /** Deletes the flow and its runs (a new flow of the same name starts with no history). */
   delete(scope: Scope, flowName: string): Promise<boolean>;
-  /** Deletes the flows a Customer Profiles integration created; returns their ARNs (for their tags). */
+  /** Deletes the flows a Customer Profiles integration created, and their runs; returns their ARNs (for their tags). */
   deleteByIntegration(scope: Scope, domainName: string, uri: string): Promise<string[]>;
+  /** Deletes the flows Customer Profiles created in the domain (integrations, workflows) and their runs; returns their ARNs. */
+  deleteByDomain(scope: Scope, domainName: string): Promise<string[]>;
   /** How many flows read through the account's connector profile of that name. */
   countUsing(scope: Scope, connectorProfileName: string): Promise<number>;
 }

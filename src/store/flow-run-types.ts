@@ -40,6 +40,12 @@ export interface FlowRunRecord {
   leaseExpiresAt?: number;
 }
 
+/** A run that ended, with where it belongs. */
+export interface EndedRun {
+  scope: Scope;
+  run: FlowRunRecord;
+}
+
 export interface ClaimedRun {
   scope: Scope;
   run: FlowRunRecord;
@@ -78,6 +84,13 @@ export interface FlowRunRepository extends LeaseMachine<RunKey, ClaimedRun> {
    */
   cancel(scope: Scope, flowName: string, executionIds: string[] | undefined, now: number, message: string): Promise<{ cancelled: string[]; invalid: string[] }>;
   get(key: RunKey): Promise<FlowRunRecord | undefined>;
+  /** Runs not ended (InProgress, CancelStarted), every account, by status: a metrics gauge. */
+  activeCounts(): Promise<Record<string, number>>;
+  /**
+   * Runs that ended (Successful, Error, Canceled) with updated_at ≥ `since`, every account, in
+   * (updatedAt, executionId) order after `after`: the webhook sweep's read.
+   */
+  endedSince(since: number, after: { updatedAt: number; executionId: string } | undefined, limit: number): Promise<EndedRun[]>;
   /** Newest first; keyset after (createdAt, executionId). */
   list(scope: Scope, flowName: string, after: [number, string] | undefined, limit: number): Promise<FlowRunRecord[]>;
   /** Whether the run's flow still exists, with its domain and (when it belongs to one) its integration. */

@@ -53,6 +53,20 @@ export function takeLease<S extends string = typeof LEASED_STATUS>(request: Leas
   } as const;
 }
 
+/**
+ * The expiry a renewal (a heartbeat, a page's checkpoint) writes: now + leaseMs, or the expiry already
+ * stored when that is later. Why never earlier: two writers renew one lease, the heartbeat and the page's
+ * checkpoint, and the later to commit is not always the one that read the clock later (a heartbeat that
+ * committed during a slow page's ingest, then the checkpoint with the time the page began; or a heartbeat
+ * queued behind the checkpoint's row lock). Moving the expiry back shortened the lease by the page's
+ * ingest time, and under load let it lapse between two heartbeats, so that a rival took over a step its
+ * holder was still running. The cast: PostgreSQL types a bare parameter inside CASE as text.
+ */
+export function extendedLease(now: number, leaseMs: number): RawBuilder<number> {
+  const until = now + leaseMs;
+  return sql<number>`case when ${sql.ref('lease_expires_at')} > cast(${until} as bigint) then ${sql.ref('lease_expires_at')} else cast(${until} as bigint) end`;
+}
+
 /** Column values of a row that holds no lease (final, waiting to retry, given back). */
 export const NO_LEASE = { lease_owner: null, lease_expires_at: null } as const;
 

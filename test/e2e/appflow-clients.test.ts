@@ -98,3 +98,74 @@ print(json.dumps({'arn': out['flowArn'], 'status': out['flowStatus'], 'names': [
     assert.match(out.conflict, /b3flow/, 'boto3 reads the message from {"message"}');
   });
 });
+
+describe('ongoing updates through boto3 on a manual clock (serve --clock manual)', () => {
+  let server: { proc: CliProcess; url: string };
+  let dataDir: string;
+  before(async () => {
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
+    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-runs-'));
+    server = await startServe(['--data-dir', dataDir, '--clock', 'manual']);
+  });
+  after(async () => {
+    if (server) {
+      server.proc.child.kill('SIGTERM');
+      await server.proc.waitForExit();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('describe_flow_execution_records lists the scheduled run Successful, with its recordsProcessed, once the clock passes a tick', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
+    // History: the 24 records of 2026-02-27; the first hourly tick after completion (01:00) reads from
+    // the end of the history to the tick: 25 hours, one record an hour.
+    const script = `
+import boto3, json, os, time, urllib.request
+url = os.environ['AWS_ENDPOINT_URL_APPFLOW']
+def admin(method, path, body):
+  req = urllib.request.Request(url + '/_profileflow/' + path, method=method, data=json.dumps(body).encode(), headers={'content-type': 'application/json'})
+  return json.loads(urllib.request.urlopen(req).read() or b'{}')
+def until(what, read, deadline=30):
+  end = time.time() + deadline
+  while time.time() < end:
+    got = read()
+    if got: return got
+    time.sleep(0.05)
+  raise SystemExit('timed out waiting for ' + what)
+admin('POST', 'clock', {'set': '2026-03-01T00:00:00Z'})
+admin('PUT', 'connector-profiles/hourly', {'kind': 'synthetic', 'connectorTypes': ['Salesforce'], 'settings': {'recordsPerDay': 24, 'seed': 3}})
+cp = boto3.client('customer-profiles')
+af = boto3.client('appflow')
+cp.create_domain(DomainName='ongoing', DefaultExpirationDays=30)
+cp.put_profile_object_type(DomainName='ongoing', ObjectTypeName='Contact', Description='contacts', AllowProfileCreation=True,
+  Fields={'Id': {'Source': '_source.Id', 'Target': '_custom.Id', 'ContentType': 'STRING'}},
+  Keys={'Id': [{'StandardIdentifiers': ['UNIQUE', 'PROFILE'], 'FieldNames': ['Id']}]})
+wf = cp.create_integration_workflow(DomainName='ongoing', WorkflowType='APPFLOW_INTEGRATION', ObjectTypeName='Contact',
+  RoleArn='arn:aws:iam::123456789012:role/ingest',
+  IntegrationConfig={'AppflowIntegration': {
+    'FlowDefinition': {'FlowName': 'hourly-contacts', 'KmsArn': 'arn:aws:kms:us-east-1:123456789012:key/k',
+      'SourceFlowConfig': {'ConnectorType': 'Salesforce', 'ConnectorProfileName': 'hourly', 'SourceConnectorProperties': {'Salesforce': {'Object': 'Contact'}}},
+      'Tasks': [{'TaskType': 'Map', 'SourceFields': ['Id'], 'DestinationField': 'Id', 'ConnectorOperator': {'Salesforce': 'NO_OP'}}],
+      'TriggerConfig': {'TriggerType': 'Scheduled', 'TriggerProperties': {'Scheduled': {'ScheduleExpression': 'rate(1hours)'}}}},
+    'Batches': [{'StartTime': '2026-02-27T00:00:00Z', 'EndTime': '2026-02-28T00:00:00Z'}]}})
+until('the history', lambda: cp.get_workflow(DomainName='ongoing', WorkflowId=wf['WorkflowId'])['Status'] == 'COMPLETE')
+before = af.describe_flow_execution_records(flowName='hourly-contacts')['flowExecutions']
+description = cp.list_workflows(DomainName='ongoing')['Items'][0]['StatusDescription']
+admin('POST', 'clock', {'advanceMs': 3600 * 1000 + 1000})
+runs = until('the run', lambda: [r for r in af.describe_flow_execution_records(flowName='hourly-contacts')['flowExecutions'] if r['executionStatus'] != 'InProgress'])
+r = runs[0]
+print(json.dumps({'before': len(before), 'description': description, 'status': r['executionStatus'], 'records': r['executionResult']['recordsProcessed'],
+  'start': r['dataPullStartTime'].isoformat(), 'end': r['dataPullEndTime'].isoformat(),
+  'objects': cp.get_domain(DomainName='ongoing')['Stats']['ObjectCount']}))
+`;
+    const r = await run('python3', ['-c', script], awsEnv(server.url));
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.before, 0, 'no run before the tick');
+    assert.match(out.description, /ongoing updates every hour, next run at 2026-03-01T01:00:00\.000Z\.$/);
+    assert.equal(out.status, 'Successful');
+    assert.equal(out.records, 25);
+    assert.equal(out.start, '2026-02-28T00:00:00+00:00');
+    assert.equal(out.end, '2026-03-01T01:00:00+00:00');
+    assert.equal(out.objects, 24 + 25);
+  });
+});

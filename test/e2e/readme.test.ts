@@ -87,3 +87,33 @@ describe('README: the AWS CLI example, then the SDK snippet, against a fresh ser
     ]);
   });
 });
+
+describe('README: ongoing updates, on a manual clock and a manual engine', { skip: hasAwsCli ? false : 'aws CLI not installed' }, () => {
+  let serve: CliProcess;
+  let url: string;
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  before(async () => {
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` first');
+    // The service the section tells the reader to start.
+    assert.match(readme, /npx profileflow serve --ephemeral --clock manual --engine-mode manual/);
+    const started = await startServe(['--ephemeral', '--clock', 'manual', '--engine-mode', 'manual']);
+    serve = started.proc;
+    url = started.url;
+  });
+  after(async () => {
+    await serve?.kill();
+  });
+
+  test('the block runs: the history completes, the status text names the next run, and after the tick the run is listed Successful', async () => {
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PROFILEFLOW_') && !k.startsWith('AWS_')));
+    const env = { ...inherited, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_ENDPOINT_URL: url, npm_config_yes: 'false' };
+    const script = block(readme, "Ongoing updates: the flow's schedule", 'sh').replaceAll('http://127.0.0.1:4599', url);
+    const r = await run('bash', ['-c', `set -euo pipefail\n${script}`], env, ROOT);
+    assert.equal(r.code, 0, `the block failed:\n${r.stderr}\n${r.stdout}`);
+    assert.match(r.stdout, /Complete: 1 of 1 step complete, 24 records processed; ongoing updates every hour, next run at 2026-03-01T01:00:00\.000Z\./);
+    const runs = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('[\n    ['))) as unknown[][];
+    assert.equal(runs.length, 1);
+    assert.deepEqual(runs[0].slice(0, 2), ['Successful', 25]);
+  });
+});

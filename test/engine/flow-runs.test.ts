@@ -13,11 +13,14 @@ import {
   CreateIntegrationWorkflowCommand,
   DeleteIntegrationCommand,
   GetDomainCommand,
+  DeleteDomainCommand,
   GetWorkflowCommand,
+  ListWorkflowsCommand,
   PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
 import {
   CreateFlowCommand,
+  DeleteFlowCommand,
   DescribeFlowCommand,
   DescribeFlowExecutionRecordsCommand,
   ListFlowsCommand,
@@ -92,14 +95,20 @@ for (const backend of await availableBackends()) {
       return (await s.client.send(new GetDomainCommand({ DomainName: domain }))).Stats?.ObjectCount ?? 0;
     }
 
+    /** The StatusDescription ListWorkflows gives the domain's one workflow. */
+    async function statusText(domain: string): Promise<string> {
+      const { Items } = await s.client.send(new ListWorkflowsCommand({ DomainName: domain }));
+      assert.equal(Items?.length, 1);
+      return Items![0].StatusDescription ?? '';
+    }
+
     async function runs(flowName: string) {
       return (await af.send(new DescribeFlowExecutionRecordsCommand({ flowName }))).flowExecutions ?? [];
     }
 
     /** A workflow loading history [T0-2d, T0) then ongoing hourly updates; returns the flow name. */
-    async function scheduledWorkflow(domain: string, object: string, dataPullMode: 'Incremental' | 'Complete' = 'Incremental'): Promise<string> {
+    async function scheduledWorkflow(domain: string, object: string, dataPullMode: 'Incremental' | 'Complete' = 'Incremental', flowName = `ongoing-${++counter}`): Promise<string> {
       const profile = await env(domain);
-      const flowName = `ongoing-${++counter}`;
       const { WorkflowId } = await s.client.send(
         new CreateIntegrationWorkflowCommand({
           DomainName: domain,
@@ -133,6 +142,7 @@ for (const backend of await availableBackends()) {
       assert.equal(await objectCount('ongoing'), 2);
       const described = await af.send(new DescribeFlowCommand({ flowName }));
       assert.equal(described.flowStatus, 'Active');
+      assert.equal(await statusText('ongoing'), 'Complete: 1 of 1 step complete, 2 records processed; ongoing updates every hour, next run at 2026-01-01T01:00:00.000Z.');
 
       // New records arrive after the history; nothing runs before the tick.
       await addRecords('Hist', 'new', [T0 + 10 * 60_000, T0 + 20 * 60_000, T0 + 30 * 60_000]);
@@ -172,8 +182,10 @@ for (const backend of await availableBackends()) {
       assert.equal(second.nextToken, undefined);
 
       // StopFlow: no further runs; StartFlow activates it again.
+      assert.match(await statusText('ongoing'), /; ongoing updates every hour, next run at 2026-01-01T07:00:00\.000Z\.$/);
       const stopped = await af.send(new StopFlowCommand({ flowName }));
       assert.equal(stopped.flowStatus, 'Suspended');
+      assert.match(await statusText('ongoing'), /; ongoing updates stopped\.$/);
       clock.set(T0 + 9 * HOUR);
       await s.engine.runUntilIdle();
       assert.equal((await runs(flowName)).length, 2, 'a stopped flow does not run');
@@ -183,6 +195,118 @@ for (const backend of await availableBackends()) {
       clock.set(T0 + 10 * HOUR + 1000);
       await s.engine.runUntilIdle();
       assert.equal((await runs(flowName)).length, 3, 'runs again an hour after re-activation');
+    });
+
+    test('a deleted flow takes its runs with it: DeleteFlow, DeleteIntegration, DeleteDomain', async () => {
+      const scope = { accountId: '000000000000', region: 'us-east-1' };
+      clock.set(T0);
+      // DeleteDomain, then a new domain whose workflow names the same flow: it starts with no runs.
+      await addRecords('Gone', 'g', [T0 - HOUR, T0 + 10 * 60_000]);
+      await scheduledWorkflow('gone', 'Gone', 'Incremental', 'reused-flow');
+      clock.set(T0 + HOUR + 1000);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs('reused-flow')).length, 1);
+      await s.client.send(new DeleteDomainCommand({ DomainName: 'gone' }));
+      assert.deepEqual(await s.store.flowRuns.list(scope, 'reused-flow', undefined, 10), []);
+      await assert.rejects(af.send(new DescribeFlowCommand({ flowName: 'reused-flow' })), (e: Error) => e.name === 'ResourceNotFoundException');
+      clock.set(T0 + 2 * HOUR);
+      await scheduledWorkflow('gone2', 'Gone', 'Incremental', 'reused-flow');
+      assert.deepEqual(await runs('reused-flow'), [], 'the new flow of the same name lists none of the old runs');
+      assert.match(await statusText('gone2'), /ongoing updates every hour, next run at 2026-01-01T03:00:00\.000Z\.$/);
+
+      // DeleteIntegration: the flow and its runs go.
+      clock.set(T0 + 3 * HOUR + 1000);
+      await s.engine.runUntilIdle();
+      assert.equal((await runs('reused-flow')).length, 1);
+      await s.client.send(new DeleteIntegrationCommand({ DomainName: 'gone2', Uri: 'arn:aws:appflow:us-east-1:000000000000:flow/reused-flow' }));
+      assert.deepEqual(await s.store.flowRuns.list(scope, 'reused-flow', undefined, 10), []);
+      assert.match(await statusText('gone2'), /; ongoing updates stopped\.$/);
+
+      // DeleteFlow (an AppFlow flow run on demand), then CreateFlow of the same name.
+      const profile = await env('gone3');
+      const create = () =>
+        af.send(
+          new CreateFlowCommand({
+            flowName: 'reused-flow',
+            triggerConfig: { triggerType: 'OnDemand' },
+            sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Gone' } } },
+            destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'gone3', objectTypeName: 'Contact' } } }],
+            tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+          }),
+        );
+      await create();
+      await af.send(new StartFlowCommand({ flowName: 'reused-flow' }));
+      await s.engine.runUntilIdle();
+      assert.equal((await runs('reused-flow'))[0]?.executionStatus, 'Successful');
+      await af.send(new DeleteFlowCommand({ flowName: 'reused-flow' }));
+      await create();
+      assert.deepEqual(await runs('reused-flow'), []);
+    });
+
+    test('an Event flow runs on each signal: the operator route stands in for the source change event', async () => {
+      clock.set(T0);
+      const profile = await env('evented');
+      await addRecords('Ev', 'e', [T0 - HOUR, T0 + HOUR]);
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'ev',
+          triggerConfig: { triggerType: 'Event' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Ev' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'evented', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      const signal = async (flowName: string, account = '000000000000') => {
+        const res = await fetch(`${s.url}/_profileflow/flows/${account}/us-east-1/${flowName}/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        return { status: res.status, errorType: res.headers.get('x-amzn-errortype'), body: (await res.json()) as Record<string, string> };
+      };
+      const draft = await signal('ev');
+      assert.equal(draft.status, 409, 'a Draft flow takes no signal');
+      assert.match(draft.body.Message ?? '', /Draft, not Active/);
+      await af.send(new StartFlowCommand({ flowName: 'ev' }));
+      clock.set(T0 + 2 * HOUR);
+      const first = await signal('ev');
+      assert.equal(first.status, 202);
+      assert.ok(first.body.executionId);
+      assert.equal(first.body.flowArn, 'arn:aws:appflow:us-east-1:000000000000:flow/ev');
+      const busy = await signal('ev');
+      assert.equal(busy.status, 409, 'a second signal while the run is active');
+      assert.equal(busy.errorType, 'ConflictException');
+      await s.engine.runUntilIdle();
+      const [run] = await runs('ev');
+      assert.equal(run?.executionId, first.body.executionId);
+      assert.equal(run?.executionStatus, 'Successful');
+      assert.equal(run?.executionResult?.recordsProcessed, 1, 'the record after activation');
+      assert.equal(run?.dataPullEndTime?.getTime(), T0 + 2 * HOUR);
+      // The next signal reads from where that run ended.
+      await addRecords('Ev', 'f', [T0 + 3 * HOUR]);
+      clock.set(T0 + 4 * HOUR);
+      const second = await signal('ev');
+      assert.equal(second.status, 202);
+      await s.engine.runUntilIdle();
+      const after = await runs('ev');
+      assert.equal(after[0]?.dataPullStartTime?.getTime(), T0 + 2 * HOUR);
+      assert.equal(after[0]?.executionResult?.recordsProcessed, 1);
+
+      const missing = await signal('no-such-flow');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.errorType, 'ResourceNotFoundException');
+      const otherAccount = await signal('ev', '111111111111');
+      assert.equal(otherAccount.status, 404, 'flows are per account');
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'not-evented',
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Ev' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'evented', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      const onDemand = await signal('not-evented');
+      assert.equal(onDemand.status, 400);
+      assert.match(onDemand.body.Message ?? '', /not Event/);
+      const badAccount = await signal('ev', '12');
+      assert.equal(badAccount.status, 400);
     });
 
     test('DeleteIntegration stops further runs', async () => {

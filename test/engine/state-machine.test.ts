@@ -148,6 +148,10 @@ for (const backend of await availableBackends()) {
         if (e.type === 'step') takeovers.push(e.tookOver);
       });
       const id = await createWorkflow(s.client, { env: { ...env, profile }, Batches: ONE_DAY });
+      // The rival starts once the engine holds the step. Started at once, it could claim the new step
+      // before the engine's slot did (nobody held it yet), and the engine then took it over after that
+      // lease lapsed: a race of the test's, not a lost renewal (every renewal during the long pages held).
+      await eventually(async () => ((await stepStatus(s, env.domain, id))?.Status === 'IN_PROGRESS' ? true : undefined), 'the engine to claim the step', 10_000);
       let rivalClaims = 0;
       const done = await eventually(async () => {
         // A rival worker asking all along: it must never get the step while its holder renews.

@@ -50,6 +50,8 @@ const ADMIN_ROUTES: { method: string; path: string; body?: string }[] = [
   { method: 'GET', path: '/_profileflow/engine' },
   { method: 'POST', path: '/_profileflow/engine/advance', body: '{"pages":1}' },
   { method: 'POST', path: '/_profileflow/clock', body: '{"advanceMs":1}' },
+  // A tenant may not start work in any account (its own included) by signalling a flow.
+  { method: 'POST', path: `/_profileflow/flows/${ACCOUNT_A}/us-east-1/some-flow/signal`, body: '{}' },
   { method: 'GET', path: '/_profileflow/metrics' },
   { method: 'GET', path: '/_profileflow/events' },
 ];

@@ -84,6 +84,28 @@ for (const backend of await availableBackends()) {
       assert.equal((await t.store.flows.get(scope, 'od'))?.watermark, T0 + HOUR, 'the watermark moves to the window end');
     });
 
+    test('a renewal never moves the lease back: a checkpoint with an older time keeps the later expiry a heartbeat wrote', async () => {
+      await flow('renew', { triggerType: 'OnDemand' });
+      const id = await t.store.flowRuns.createRun(scope, 'renew', { triggerType: 'OnDemand', windowStart: T0, windowEnd: T0 + HOUR, now: T0 });
+      assert.ok(id);
+      const key = { scope, flowName: 'renew', executionId: id };
+      let claimed = await t.store.flowRuns.claim({ owner: 'h', now: T0, ...LEASE });
+      while (claimed && claimed.run.executionId !== id) claimed = await t.store.flowRuns.claim({ owner: 'h', now: T0, ...LEASE });
+      assert.ok(claimed);
+      // The heartbeat commits at T0+500; the page that began at T0+100 checkpoints after it.
+      assert.ok(await t.store.flowRuns.renewLease({ key, owner: 'h', now: T0 + 500, ...LEASE }));
+      assert.ok(await t.store.flowRuns.checkpointPage({ owner: 'h', key, now: T0 + 100, ...LEASE, cursor: 'c', records: 1, dropped: 0, droppedByReason: {} }));
+      assert.equal((await t.store.flowRuns.get(key))?.leaseExpiresAt, T0 + 500 + LEASE.leaseMs);
+      assert.ok(await t.store.flowRuns.renewLease({ key, owner: 'h', now: T0 + 200, ...LEASE }));
+      assert.equal((await t.store.flowRuns.get(key))?.leaseExpiresAt, T0 + 500 + LEASE.leaseMs);
+      // So a rival between the two expiries finds the run held.
+      const rival = await t.store.flowRuns.claim({ owner: 'rival', now: T0 + 100 + LEASE.leaseMs + 1, ...LEASE });
+      assert.notEqual(rival?.run.executionId, id);
+      assert.ok(await t.store.flowRuns.renewLease({ key, owner: 'h', now: T0 + 900, ...LEASE }));
+      assert.equal((await t.store.flowRuns.get(key))?.leaseExpiresAt, T0 + 900 + LEASE.leaseMs, 'a later renewal still extends it');
+      assert.ok(await t.store.flowRuns.finishRun({ owner: 'h', key, now: T0 + 1000 }));
+    });
+
     test('cancel: a held run becomes CancelStarted and its holder ends it; a free one is Canceled at once', async () => {
       await flow('c', { triggerType: 'OnDemand' });
       const id = (await t.store.flowRuns.createRun(scope, 'c', { triggerType: 'OnDemand', windowStart: T0, windowEnd: T0 + HOUR, now: T0 + 2 * HOUR }))!;

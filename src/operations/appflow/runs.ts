@@ -1,7 +1,7 @@
 /** What the flow-run operations share: a run as AppFlow's ExecutionRecord, and starting a run now. */
 import { ConflictException } from '../../api/appflow/errors.js';
-import { readTrigger, windowStart } from '../../domain/flow-trigger.js';
 import { REJECTED } from '../../engine/page-loop.js';
+import { createRunNow } from '../../store/start-run.js';
 import type { FlowRecord, FlowRunRecord, Store } from '../../store/types.js';
 import type { Scope } from '../../domain/scope.js';
 
@@ -25,14 +25,9 @@ export function executionRecord(run: FlowRunRecord): Obj {
   };
 }
 
-/**
- * A run now, reading incrementally from the flow's watermark (or its first-run start) to `now`: StartFlow
- * on an OnDemand flow and the Event signal. A flow has at most one active run: a second is a conflict.
- */
-export async function startRunNow(store: Store, scope: Scope, flow: FlowRecord, triggerType: 'OnDemand' | 'Event', now: number): Promise<string> {
-  const trigger = readTrigger(flow.triggerConfig, flow.activatedAt ?? flow.createdAt);
-  const start = Math.min(windowStart({ ...trigger, dataPullMode: 'Incremental' }, flow), now);
-  const executionId = await store.flowRuns.createRun(scope, flow.flowName, { triggerType, windowStart: start, windowEnd: now, now });
+/** StartFlow's run of an OnDemand flow (createRunNow); a flow has at most one active run: a second is a conflict. */
+export async function startRunNow(store: Store, scope: Scope, flow: FlowRecord, now: number): Promise<string> {
+  const executionId = await createRunNow(store, scope, flow, 'OnDemand', now);
   if (!executionId) throw new ConflictException(`The flow ${flow.flowName} has a run in progress; it can run again once that run has ended.`);
   return executionId;
 }

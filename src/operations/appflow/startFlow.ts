@@ -13,7 +13,7 @@ export const startFlow: Handler<StartFlowRequest, StartFlowResponse> = async (ct
   const flow = await requireFlow(ctx, input.flowName);
   const now = ctx.clock.now();
   if (flow.triggerConfig.triggerType === 'OnDemand' || flow.triggerConfig.triggerType === undefined) {
-    const executionId = await startRunNow(ctx.store, ctx.scope, flow, 'OnDemand', now);
+    const executionId = await startRunNow(ctx.store, ctx.scope, flow, now);
     ctx.engine?.wake();
     return { flowArn: flow.flowArn, flowStatus: 'Active', executionId };
   }

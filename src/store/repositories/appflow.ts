@@ -158,6 +158,17 @@ export class KyselyFlowRepository implements FlowRepository {
       .execute();
   }
 
+  async byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<FlowRecord[]> {
+    if (workflowIds.length === 0) return [];
+    const rows = await this.scoped(scope).where('domain_name', '=', domainName).where('workflow_id', 'in', workflowIds).execute();
+    return rows.map(flowFromRow);
+  }
+
+  /**
+   * Why the runs go with the flow, in the caller's transaction: a run belongs to one flow's life; a new
+   * flow of the same name must not list its predecessor's runs. An active run's holder then finds its
+   * row gone at its next guarded write and stops ('lost'), committing nothing more.
+   */
   async delete(scope: Scope, flowName: string): Promise<boolean> {
     const result = await this.db
       .deleteFrom('flows')
@@ -165,7 +176,9 @@ export class KyselyFlowRepository implements FlowRepository {
       .where('region', '=', scope.region)
       .where('flow_name', '=', flowName)
       .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    const deleted = Number(result.numDeletedRows) === 1;
+    if (deleted) await this.deleteRuns(scope, [flowName]);
+    return deleted;
   }
 
   async deleteByIntegration(scope: Scope, domainName: string, uri: string): Promise<string[]> {
@@ -175,9 +188,38 @@ export class KyselyFlowRepository implements FlowRepository {
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .where('integration_uri', '=', uri)
-      .returning('flow_arn')
+      .returning(['flow_arn', 'flow_name'])
       .execute();
+    await this.deleteRuns(scope, rows.map((r) => r.flow_name));
     return rows.map((r) => r.flow_arn);
+  }
+
+  /**
+   * The flows Customer Profiles created in a domain (for its integrations or workflows) go with the
+   * domain, runs and all; a flow made through AppFlow stays (it is AppFlow's resource), kept from running
+   * by the run machine's flow-still-runs condition. Returns their ARNs (for their tags).
+   */
+  async deleteByDomain(scope: Scope, domainName: string): Promise<string[]> {
+    const rows = await this.db
+      .deleteFrom('flows')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where((eb) => eb.or([eb('integration_uri', 'is not', null), eb('workflow_id', 'is not', null)]))
+      .returning(['flow_arn', 'flow_name'])
+      .execute();
+    await this.deleteRuns(scope, rows.map((r) => r.flow_name));
+    return rows.map((r) => r.flow_arn);
+  }
+
+  private async deleteRuns(scope: Scope, flowNames: string[]): Promise<void> {
+    if (flowNames.length === 0) return;
+    await this.db
+      .deleteFrom('flow_runs')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('flow_name', 'in', flowNames)
+      .execute();
   }
 
   async countUsing(scope: Scope, connectorProfileName: string): Promise<number> {

@@ -4,10 +4,11 @@ import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, FlowRunsTable } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
 import { readTrigger, windowStart } from '../../domain/flow-trigger.js';
-import { latestDueTick, nextTickAfter } from '../../domain/schedule.js';
-import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
+import { latestDueTick, NO_MORE_TICKS, nextTickAfter } from '../../domain/schedule.js';
+import { changedOne, claimLock, extendedLease, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import {
   type ClaimedRun,
+  type EndedRun,
   type ExecutionStatus,
   type FlowRunRecord,
   type FlowRunRepository,
@@ -19,8 +20,7 @@ import {
 import { flowFromRow } from './appflow.js';
 
 const ACTIVE: ExecutionStatus[] = ['InProgress', 'CancelStarted'];
-/** A schedule with no further tick (its ScheduleEndTime passed): never due again, never scanned again. */
-const NO_MORE_TICKS = Number.MAX_SAFE_INTEGER;
+const ENDED: ExecutionStatus[] = ['Successful', 'Error', 'Canceled'];
 
 /**
  * A flow still runs while it exists, its destination domain exists and, when Customer Profiles created
@@ -66,6 +66,27 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('execution_id', 'desc').limit(limit).execute();
     return rows.map(fromRow);
+  }
+
+  /** Why only the active ones: flow_runs_due (status first) answers them without reading the history. */
+  async activeCounts(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('flow_runs')
+      .select(['status', (eb) => eb.fn.countAll().as('n')])
+      .where('status', 'in', ACTIVE)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** Why no index of its own: the sweep reads a short recent window; flow_runs_due leads with status. */
+  async endedSince(since: number, after: { updatedAt: number; executionId: string } | undefined, limit: number): Promise<EndedRun[]> {
+    let q = this.db.selectFrom('flow_runs').selectAll().where('status', 'in', ENDED).where('updated_at', '>=', since);
+    if (after) {
+      q = q.where((eb) => eb.or([eb('updated_at', '>', after.updatedAt), eb.and([eb('updated_at', '=', after.updatedAt), eb('execution_id', '>', after.executionId)])]));
+    }
+    const rows = await q.orderBy('updated_at').orderBy('execution_id').limit(limit).execute();
+    return rows.map((row) => ({ scope: { accountId: row.account_id, region: row.region }, run: fromRow(row) }));
   }
 
   async flowStillRuns(scope: Scope, flowName: string): Promise<boolean> {
@@ -284,7 +305,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
 
   /** Why: a run longer than its lease keeps it by renewing (the engine's heartbeat). */
   async renewLease({ key, owner, now, leaseMs }: LeaseRequest & { key: RunKey }): Promise<boolean> {
-    return changedOne(await this.heldRun(key, owner).set({ lease_expires_at: now + leaseMs }).executeTakeFirst());
+    return changedOne(await this.heldRun(key, owner).set({ lease_expires_at: extendedLease(now, leaseMs) }).executeTakeFirst());
   }
 
   /** Why: a stopping worker (or a spent page budget) lets the next claim resume from the cursor at once. */
@@ -303,7 +324,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
         records_processed: eb('records_processed', '+', t.records),
         records_dropped: eb('records_dropped', '+', t.dropped),
         dropped_by_reason: JSON.stringify(t.droppedByReason),
-        lease_expires_at: t.now + t.leaseMs,
+        lease_expires_at: extendedLease(t.now, t.leaseMs),
         updated_at: t.now,
       }))
       .executeTakeFirst();

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { NewWebhookDelivery, WebhookDelivery, WebhookDeliveryStatus, WebhookOutboxRepository } from '../activity-types.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 
-const WATERMARK_KEY = 'webhook_sweep_watermark';
+/** One watermark per sweep: finished workflows (the original key, kept), ended flow runs. */
+const WATERMARK_KEYS = { workflows: 'webhook_sweep_watermark', runs: 'webhook_run_sweep_watermark' } as const;
 
 export class KyselyWebhookOutboxRepository implements WebhookOutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -108,15 +109,15 @@ export class KyselyWebhookOutboxRepository implements WebhookOutboxRepository {
     return Number(result.numDeletedRows);
   }
 
-  async sweepWatermark(): Promise<number | undefined> {
-    const row = await this.db.selectFrom('settings').select('value').where('key', '=', WATERMARK_KEY).executeTakeFirst();
+  async sweepWatermark(sweep: 'workflows' | 'runs' = 'workflows'): Promise<number | undefined> {
+    const row = await this.db.selectFrom('settings').select('value').where('key', '=', WATERMARK_KEYS[sweep]).executeTakeFirst();
     return row ? Number(row.value) : undefined;
   }
 
-  async setSweepWatermark(updatedAt: number): Promise<void> {
+  async setSweepWatermark(updatedAt: number, sweep: 'workflows' | 'runs' = 'workflows'): Promise<void> {
     await this.db
       .insertInto('settings')
-      .values({ key: WATERMARK_KEY, value: String(updatedAt) })
+      .values({ key: WATERMARK_KEYS[sweep], value: String(updatedAt) })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(updatedAt) }))
       .execute();
   }

@@ -5,7 +5,7 @@ import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js'
 import type { Scope } from '../../domain/scope.js';
 import { stepFlowName } from '../../domain/workflow-plan/windows.js';
 import { CompiledReads } from './compiled-reads.js';
-import { changedOne, claimLock, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
+import { changedOne, claimLock, extendedLease, heldBy, leaseIsFree, type LeaseHolder, type LeaseRequest, NO_LEASE, takeLease } from '../lease.js';
 import type {
   CancelResult,
   ClaimedStep,
@@ -270,7 +270,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
 
   /** Why: a step longer than its lease keeps it by renewing (the engine's heartbeat, a third of the lease). */
   async renewLease({ key, owner, now, leaseMs }: LeaseRequest & { key: StepKey }): Promise<boolean> {
-    return changedOne(await this.heldStep(key, owner).set({ lease_expires_at: now + leaseMs }).executeTakeFirst());
+    return changedOne(await this.heldStep(key, owner).set({ lease_expires_at: extendedLease(now, leaseMs) }).executeTakeFirst());
   }
 
   /** Why: a worker stopping (SIGTERM, a manual-mode page budget spent) lets the next claim resume at once. */
@@ -291,7 +291,7 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
           records_processed: eb('records_processed', '+', t.records),
           records_dropped: eb('records_dropped', '+', t.dropped),
           execution_message: t.message,
-          lease_expires_at: t.now + t.leaseMs,
+          lease_expires_at: extendedLease(t.now, t.leaseMs),
           updated_at: t.now,
         }))
         .executeTakeFirst();
