@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shapeTypes, strip } from './lib/vendoring.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const specDir = process.argv[2] ?? join(root, '..', 'shared', 'spec');
@@ -58,18 +59,6 @@ for (const name of FROM_FULL_MODEL) {
   for (const shape of names) if (!model.shapes[shape]) model.shapes[shape] = full.shapes[shape];
 }
 
-function strip(value) {
-  if (Array.isArray(value)) return value.map(strip);
-  if (value && typeof value === 'object') {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'documentation' || k === 'deprecatedMessage') continue;
-      out[k] = strip(v);
-    }
-    return out;
-  }
-  return value;
-}
 
 const vendored = {
   metadata: model.metadata,
@@ -88,42 +77,4 @@ writeFileSync(
 );
 console.log(`vendored ${Object.keys(vendored.operations).length} operations, ${Object.keys(vendored.shapes).length} shapes, ${ops.length} routes`);
 
-// Types named after the model's shapes (ListWorkflowsRequest, WorkflowStepItem, …) for the handlers.
-function tsType(ref) {
-  const shape = vendored.shapes[ref];
-  switch (shape.type) {
-    case 'structure':
-      return ref;
-    case 'list':
-      return `${tsType(shape.member.shape)}[]`;
-    case 'map':
-      return `Record<string, ${tsType(shape.value.shape)}>`;
-    case 'string':
-      return shape.enum ? ref : 'string';
-    case 'integer':
-    case 'long':
-    case 'double':
-    case 'float':
-      return 'number';
-    case 'boolean':
-      return 'boolean';
-    case 'timestamp':
-      return 'Date';
-    default:
-      return 'unknown';
-  }
-}
-let types = `${header}/* eslint-disable */\n`;
-for (const [name, shape] of Object.entries(vendored.shapes)) {
-  if (shape.type === 'structure') {
-    types += `export interface ${name} {\n`;
-    for (const [member, ref] of Object.entries(shape.members)) {
-      const optional = shape.required?.includes(member) ? '' : '?';
-      types += `  ${member}${optional}: ${tsType(ref.shape)};\n`;
-    }
-    types += '}\n';
-  } else if (shape.type === 'string' && shape.enum) {
-    types += `export type ${name} = ${shape.enum.map((e) => JSON.stringify(e)).join(' | ')};\n`;
-  }
-}
-writeFileSync(join(root, 'src/api/shapes.generated.ts'), types);
+writeFileSync(join(root, 'src/api/shapes.generated.ts'), shapeTypes(vendored.shapes, header));

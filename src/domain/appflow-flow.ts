@@ -6,16 +6,21 @@
  */
 import { appflowModel } from '../api/appflow/model.generated.js';
 import { serviceModel } from '../api/model.generated.js';
-import type { StructureShape } from '../api/model-types.js';
+import type { ServiceModel, StructureShape } from '../api/model-types.js';
 import { appflowFlowArn } from './arns.js';
 import type { Scope } from './scope.js';
 import type { FlowDefinition } from '../api/shapes.generated.js';
 
 type Obj = Record<string, unknown>;
 
-export function asAppflowShape(shapeName: string, value: unknown): unknown {
+/**
+ * `value` read as the shape `shapeName` of `model`: each structure member found by name without regard
+ * to case (the two services spell the same members in PascalCase and camelCase), members the shape does
+ * not have dropped, map keys kept as they are.
+ */
+function readAsShape(model: ServiceModel, shapeName: string, value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
-  const shape = appflowModel.shapes[shapeName];
+  const shape = model.shapes[shapeName];
   if (!shape) return undefined;
   switch (shape.type) {
     case 'structure': {
@@ -23,20 +28,24 @@ export function asAppflowShape(shapeName: string, value: unknown): unknown {
       const byLower = new Map(Object.entries(value as Obj).map(([k, v]) => [k.toLowerCase(), v]));
       const out: Obj = {};
       for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
-        const read = asAppflowShape(ref.shape, byLower.get(member.toLowerCase()));
+        const read = readAsShape(model, ref.shape, byLower.get(member.toLowerCase()));
         if (read !== undefined) out[member] = read;
       }
       return out;
     }
     case 'list':
-      return Array.isArray(value) ? value.map((v) => asAppflowShape(shape.member.shape, v)) : undefined;
+      return Array.isArray(value) ? value.map((v) => readAsShape(model, shape.member.shape, v)) : undefined;
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, asAppflowShape(shape.value.shape, v)]));
+      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, readAsShape(model, shape.value.shape, v)]));
     }
     default:
       return value;
   }
+}
+
+export function asAppflowShape(shapeName: string, value: unknown): unknown {
+  return readAsShape(appflowModel, shapeName, value);
 }
 
 /** What a Customer Profiles integration's flow looks like as an AppFlow flow (without times and authors). */
@@ -83,29 +92,7 @@ export function flowFromCustomerProfiles(scope: Scope, flowDefinition: FlowDefin
  * not have are dropped). Keys of maps (taskProperties' VALUE…, connectorOperator's Salesforce…) stay.
  */
 export function asCustomerProfilesShape(shapeName: string, value: unknown): unknown {
-  if (value === undefined || value === null) return undefined;
-  const shape = serviceModel.shapes[shapeName];
-  if (!shape) return undefined;
-  switch (shape.type) {
-    case 'structure': {
-      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      const byLower = new Map(Object.entries(value as Obj).map(([k, v]) => [k.toLowerCase(), v]));
-      const out: Obj = {};
-      for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
-        const read = asCustomerProfilesShape(ref.shape, byLower.get(member.toLowerCase()));
-        if (read !== undefined) out[member] = read;
-      }
-      return out;
-    }
-    case 'list':
-      return Array.isArray(value) ? value.map((v) => asCustomerProfilesShape(shape.member.shape, v)) : undefined;
-    case 'map': {
-      if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, asCustomerProfilesShape(shape.value.shape, v)]));
-    }
-    default:
-      return value;
-  }
+  return readAsShape(serviceModel, shapeName, value);
 }
 
 /** A stored flow as the FlowDefinition a run reads with: its name, source, tasks and trigger. */
