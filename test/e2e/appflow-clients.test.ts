@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
-import { hasAwsCli, hasBoto3 } from '../helpers/aws-clients.js';
+import { describe, test } from 'node:test';
+import { serveForSuite } from '../helpers/cli-process.js';
+import { hasAwsCli, hasBoto3, runClient } from '../helpers/aws-clients.js';
 
 /** What an AWS CLI or boto3 user has, with AppFlow pointed at profileflow by AWS_ENDPOINT_URL_APPFLOW. */
 function awsEnv(url: string): NodeJS.ProcessEnv {
@@ -23,44 +19,23 @@ function awsEnv(url: string): NodeJS.ProcessEnv {
   };
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { env, timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
-
 describe('AppFlow through the aws CLI and boto3 (AWS_ENDPOINT_URL_APPFLOW)', () => {
-  let server: { proc: CliProcess; url: string };
-  let dataDir: string;
-  before(async () => {
-    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
-    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-appflow-'));
-    server = await startServe(['--data-dir', dataDir]);
-  });
-  after(async () => {
-    if (server) {
-      server.proc.child.kill('SIGTERM');
-      await server.proc.waitForExit();
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serveForSuite('pf-e2e-appflow-');
 
   test('aws appflow creates and describes a connector profile; the credentials never come back', hasAwsCli ? {} : { skip: 'aws CLI not installed' }, async () => {
-    const env = awsEnv(server.url);
+    const env = awsEnv(server().url);
     const config = JSON.stringify({
       connectorProfileProperties: { Marketo: { instanceUrl: 'https://123-ABC-456.mktorest.com' } },
       connectorProfileCredentials: { Marketo: { clientId: 'cid', clientSecret: 'cli-secret-value' } },
     });
-    const created = await run('aws', ['appflow', 'create-connector-profile', '--connector-profile-name', 'mk', '--connector-type', 'Marketo', '--connection-mode', 'Public', '--connector-profile-config', config, '--output', 'json'], env);
+    const created = await runClient('aws', ['appflow', 'create-connector-profile', '--connector-profile-name', 'mk', '--connector-type', 'Marketo', '--connection-mode', 'Public', '--connector-profile-config', config, '--output', 'json'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.equal(JSON.parse(created.stdout).connectorProfileArn, 'arn:aws:appflow:us-east-1:000000000000:connectorprofile/mk');
-    const described = await run('aws', ['appflow', 'describe-connector-profiles', '--output', 'json'], env);
+    const described = await runClient('aws', ['appflow', 'describe-connector-profiles', '--output', 'json'], env);
     assert.equal(described.code, 0, described.stderr);
     assert.equal(JSON.parse(described.stdout).connectorProfileDetails[0].connectorProfileName, 'mk');
     assert.ok(!described.stdout.includes('cli-secret-value'));
-    const missing = await run('aws', ['appflow', 'describe-flow', '--flow-name', 'nothing'], env);
+    const missing = await runClient('aws', ['appflow', 'describe-flow', '--flow-name', 'nothing'], env);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /ResourceNotFoundException/);
   });
@@ -89,7 +64,7 @@ except af.exceptions.ConflictException as e:
   conflict = e.response['Error']['Message']
 print(json.dumps({'arn': out['flowArn'], 'status': out['flowStatus'], 'names': [f['flowName'] for f in flows], 'conflict': conflict}))
 `;
-    const r = await run('python3', ['-c', script], awsEnv(server.url));
+    const r = await runClient('python3', ['-c', script], awsEnv(server().url));
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.arn, 'arn:aws:appflow:us-east-1:000000000000:flow/b3flow');
@@ -100,20 +75,7 @@ print(json.dumps({'arn': out['flowArn'], 'status': out['flowStatus'], 'names': [
 });
 
 describe('ongoing updates through boto3 on a manual clock (serve --clock manual)', () => {
-  let server: { proc: CliProcess; url: string };
-  let dataDir: string;
-  before(async () => {
-    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
-    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-runs-'));
-    server = await startServe(['--data-dir', dataDir, '--clock', 'manual']);
-  });
-  after(async () => {
-    if (server) {
-      server.proc.child.kill('SIGTERM');
-      await server.proc.waitForExit();
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serveForSuite('pf-e2e-runs-', ['--clock', 'manual']);
 
   test('describe_flow_execution_records lists the scheduled run Successful, with its recordsProcessed, once the clock passes a tick', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
     // History: the 24 records of 2026-02-27; the first hourly tick after completion (01:00) reads from
@@ -157,7 +119,7 @@ print(json.dumps({'before': len(before), 'description': description, 'status': r
   'start': r['dataPullStartTime'].isoformat(), 'end': r['dataPullEndTime'].isoformat(),
   'objects': cp.get_domain(DomainName='ongoing')['Stats']['ObjectCount']}))
 `;
-    const r = await run('python3', ['-c', script], awsEnv(server.url));
+    const r = await runClient('python3', ['-c', script], awsEnv(server().url));
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.before, 0, 'no run before the tick');

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
-import { hasAwsCli, hasBoto3 } from '../helpers/aws-clients.js';
+import { describe, test } from 'node:test';
+import { serveForSuite } from '../helpers/cli-process.js';
+import { type ClientRun, hasAwsCli, hasBoto3, runClient } from '../helpers/aws-clients.js';
 
 /** What a user of the AWS CLI or boto3 has: fake credentials, a region, no retries, no config files. */
 const AWS_ENV: NodeJS.ProcessEnv = {
@@ -20,39 +16,15 @@ const AWS_ENV: NodeJS.ProcessEnv = {
 };
 
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(command, args, { env: AWS_ENV, timeout: timeoutMs, encoding: 'utf8' }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(command: string, args: string[], timeoutMs = 60_000): Promise<ClientRun> {
+  return runClient(command, args, AWS_ENV, timeoutMs);
 }
 
 describe('real AWS clients against profileflow serve', () => {
-  let server: { proc: CliProcess; url: string };
-  let dataDir: string;
-  before(async () => {
-    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
-    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-aws-'));
-    server = await startServe(['--data-dir', dataDir]);
-  });
-  after(async () => {
-    if (server) {
-      server.proc.child.kill('SIGTERM');
-      await server.proc.waitForExit();
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serveForSuite('pf-e2e-aws-');
 
-  const aws = async (...args: string[]): Promise<Run> =>
-    run('aws', ['customer-profiles', ...args, '--endpoint-url', server.url, '--output', 'json']);
+  const aws = async (...args: string[]): Promise<ClientRun> =>
+    run('aws', ['customer-profiles', ...args, '--endpoint-url', server().url, '--output', 'json']);
   const awsOk = async (...args: string[]): Promise<Record<string, unknown>> => {
     const r = await aws(...args);
     assert.equal(r.code, 0, `aws customer-profiles ${args.join(' ')} failed: ${r.stderr}`);
@@ -120,7 +92,7 @@ except ClientError as e:
 c.delete_domain(DomainName='boto_dom')
 print(json.dumps(out))
 `;
-    const r = await run('python3', ['-c', script, server.url]);
+    const r = await run('python3', ['-c', script, server().url]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { list: string[]; tags: unknown; created_is_datetime: string; request_id: string; error: [string, string, number] };
     assert.ok(out.list.includes('boto_dom'), r.stdout);

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
-import { hasBoto3 } from '../helpers/aws-clients.js';
+import { describe, test } from 'node:test';
+import { serveForSuite } from '../helpers/cli-process.js';
+import { hasBoto3, runClient } from '../helpers/aws-clients.js';
 
 /** What a boto3 user has: fake credentials, a region, no retries, no config files. */
 const AWS_ENV: NodeJS.ProcessEnv = {
@@ -66,27 +62,10 @@ print(json.dumps(out))
 `;
 
 describe('boto3 drives the profile lifecycle against profileflow serve', () => {
-  let server: { proc: CliProcess; url: string };
-  let dataDir: string;
-  before(async () => {
-    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
-    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-lifecycle-'));
-    server = await startServe(['--data-dir', dataDir]);
-  });
-  after(async () => {
-    if (server) {
-      server.proc.child.kill('SIGTERM');
-      await server.proc.waitForExit();
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serveForSuite('pf-e2e-lifecycle-');
 
   test('update, keys, batch get, merge, history and delete on a fresh domain', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('python3', ['-c', SCRIPT, server.url], { env: AWS_ENV, timeout: 120_000, encoding: 'utf8' }, (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-      );
-    });
+    const r = await runClient('python3', ['-c', SCRIPT, server().url], AWS_ENV, 120_000);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     const { main, dup } = out;

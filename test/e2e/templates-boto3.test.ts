@@ -4,13 +4,10 @@
  * type from it with TemplateId alone, and ingest a row of the Salesforce Account export through it.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { hasBoto3 } from '../helpers/aws-clients.js';
-import { type CliProcess, cliBuilt, startServe } from '../helpers/cli-process.js';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { hasBoto3, runClient } from '../helpers/aws-clients.js';
+import { serveForSuite } from '../helpers/cli-process.js';
 
 const AWS_ENV: NodeJS.ProcessEnv = {
   ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_'))),
@@ -59,27 +56,10 @@ print(json.dumps(out))
 `;
 
 describe('boto3 and the object type templates', () => {
-  let server: { proc: CliProcess; url: string };
-  let dataDir: string;
-  before(async () => {
-    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
-    dataDir = mkdtempSync(join(tmpdir(), 'pf-e2e-templates-'));
-    server = await startServe(['--data-dir', dataDir]);
-  });
-  after(async () => {
-    if (server) {
-      server.proc.child.kill('SIGTERM');
-      await server.proc.waitForExit();
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serveForSuite('pf-e2e-templates-');
 
   test('list (paged), get the Salesforce Account template, use it by TemplateId, ingest an Account row', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile('python3', ['-c', SCRIPT, server.url, JSON.stringify(ACCOUNT)], { env: AWS_ENV, timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
-      );
-    });
+    const r = await runClient('python3', ['-c', SCRIPT, server().url, JSON.stringify(ACCOUNT)], AWS_ENV, 60_000);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as {
       pages: number;

@@ -203,3 +203,28 @@ export function serveSandbox(prefix: string): {
     },
   };
 }
+
+/**
+ * One `profileflow serve` for the enclosing describe block, on a fresh data folder, stopped and removed
+ * after it: `server()` is the running service inside the block's tests.
+ */
+export function serveForSuite(prefix: string, args: string[] = []): () => { proc: CliProcess; url: string } {
+  let server: { proc: CliProcess; url: string } | undefined;
+  let dataDir: string | undefined;
+  before(async () => {
+    assert.ok(cliBuilt, 'dist/bundle/profileflow.js is missing: run `npm run build` before the e2e tests');
+    dataDir = mkdtempSync(join(tmpdir(), prefix));
+    server = await startServe(['--data-dir', dataDir, ...args]);
+  });
+  after(async () => {
+    if (server) {
+      server.proc.child.kill('SIGTERM');
+      await server.proc.waitForExit();
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!server) throw new Error('the suite service is not running');
+    return server;
+  };
+}
