@@ -19,6 +19,7 @@ import {
   readAll,
   request,
   retainedHeap,
+  retainedMemory,
 } from '../helpers/connectors.js';
 import { profileOf } from '../helpers/profile-objects.js';
 import { type FaultProxy, type S3TestServer, startFaultProxy, startS3Server } from '../helpers/s3-server.js';
@@ -251,7 +252,9 @@ describe('s3 connector against s3rver on loopback', () => {
       const big = { ...read, object: bucket };
       const baseline = retainedHeap();
       const rssBaseline = process.memoryUsage.rss();
+      const memoryBaseline = retainedMemory();
       let heapPeak = 0;
+      let memoryPeak = 0;
       let rssPeak = 0;
       let seen = 0;
       let pagesRead = 0;
@@ -261,14 +264,21 @@ describe('s3 connector against s3rver on loopback', () => {
         pagesRead++;
         rssPeak = Math.max(rssPeak, process.memoryUsage.rss() - rssBaseline);
         if (seen === 400_000) midCursor = page.cursor;
-        if (pagesRead % 100 === 0) heapPeak = Math.max(heapPeak, retainedHeap() - baseline);
+        if (pagesRead % 100 === 0) {
+          heapPeak = Math.max(heapPeak, retainedHeap() - baseline);
+          memoryPeak = Math.max(memoryPeak, retainedMemory() - memoryBaseline);
+        }
       }
       const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-      t.diagnostic(`object ${mb(size)} MB, ${count} records; retained heap growth peak ${mb(heapPeak)} MB; RSS growth peak ${mb(rssPeak)} MB`);
+      t.diagnostic(
+        `object ${mb(size)} MB, ${count} records; retained heap growth peak ${mb(heapPeak)} MB; retained memory (heap and buffers) growth peak ${mb(memoryPeak)} MB; RSS growth peak ${mb(rssPeak)} MB`,
+      );
       assert.ok(size >= 200 * 1024 * 1024);
       assert.equal(seen, count);
       assert.ok(heapPeak < 100 * 1024 * 1024, `retained heap grew by ${mb(heapPeak)} MB while reading a ${mb(size)} MB object`);
-      assert.ok(rssPeak < size / 2, `RSS grew by ${mb(rssPeak)} MB while reading a ${mb(size)} MB object`);
+      // Buffers live outside the heap: an object held whole in them would show here. RSS is reported, not
+      // asserted: under a loaded machine the allocator's slack alone moved it past 100 MB with nothing held.
+      assert.ok(memoryPeak < size / 2, `heap and buffers grew by ${mb(memoryPeak)} MB while reading a ${mb(size)} MB object`);
 
       assert.ok(midCursor);
       assert.ok((JSON.parse(midCursor) as { offset: number }).offset > 90 * 1024 * 1024, 'the cursor is a byte offset deep into the object');
