@@ -8,6 +8,9 @@ export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 type Labels = Record<string, string>;
 
+/** Flows given series of their own in the by-flow run families; the rest share flow="(other)". */
+export const MAX_LABELLED_FLOWS = 1000;
+
 /** One metric family: its samples keyed by their label set. */
 class Family {
   readonly values = new Map<string, { labels: Labels; value: number }>();
@@ -72,14 +75,18 @@ export class Metrics {
   readonly takeovers = new Family('profileflow_lease_takeovers_total', 'counter', 'Steps and flow runs this process claimed after another owner\'s lease expired.', true);
   readonly engineErrors = new Family('profileflow_engine_errors_total', 'counter', 'Unexpected engine errors (the step is given back and retried).', true);
   readonly faults = new Family('profileflow_faults_injected_total', 'counter', 'Requests a fault rule delayed or failed, by operation and effect.');
-  /**
-   * Flow runs. Why no flow label: flow names are chosen by every account's callers, so a label per flow
-   * would let tenants grow the scrape without bound; per-flow history is DescribeFlowExecutionRecords'.
-   * Status has three values, so these stay three series and one.
-   */
+  /** Flow runs, all flows together: status has three values, so these stay three series and one. */
   readonly flowRuns = new Family('profileflow_flow_runs_total', 'counter', 'Flow runs this process ended, by final status (Successful, Error, Canceled).');
   readonly flowRunRecords = new Family('profileflow_flow_run_records_total', 'counter', 'Records the flow runs this process ended brought into their domains.', true);
   readonly flowRunRetries = new Family('profileflow_flow_run_retries_total', 'counter', 'Flow runs this process scheduled for a retry after a transient source failure.', true);
+  /**
+   * The same, by flow. Flow names are chosen by every account's callers, so the flows labelled are capped
+   * (MAX_LABELLED_FLOWS): runs of flows beyond the cap are counted under flow="(other)" rather than
+   * letting tenants grow the scrape without bound.
+   */
+  readonly flowRunsByFlow = new Family('profileflow_flow_runs_by_flow_total', 'counter', 'Flow runs this process ended, by account, region, flow and final status.');
+  readonly flowRunRecordsByFlow = new Family('profileflow_flow_run_records_by_flow_total', 'counter', 'Records the flow runs this process ended brought in, by account, region and flow.');
+  private readonly labelledFlows = new Set<string>();
   readonly webhooks = new Family('profileflow_webhook_deliveries_total', 'counter', 'Webhook delivery attempts, by result (delivered, retry, failed).');
   /** Gauges computed at scrape time by whoever registers them (event subscribers…). */
   private readonly liveGauges: { name: string; help: string; read: () => number }[] = [];
@@ -96,6 +103,9 @@ export class Metrics {
     if (event.type === 'run') {
       this.flowRuns.inc({ status: event.status });
       this.flowRunRecords.inc({}, event.recordsProcessed);
+      const flow = this.flowLabels(event.accountId, event.region, event.flowName);
+      this.flowRunsByFlow.inc({ ...flow, status: event.status });
+      this.flowRunRecordsByFlow.inc(flow, event.recordsProcessed);
       if (event.tookOver) this.takeovers.inc();
       return;
     }
@@ -110,6 +120,15 @@ export class Metrics {
     if (event.tookOver) this.takeovers.inc();
   }
 
+  private flowLabels(account: string, region: string, flow: string): Labels {
+    const key = `${account}/${region}/${flow}`;
+    if (!this.labelledFlows.has(key)) {
+      if (this.labelledFlows.size >= MAX_LABELLED_FLOWS) return { account: '(other)', region: '(other)', flow: '(other)' };
+      this.labelledFlows.add(key);
+    }
+    return { account, region, flow };
+  }
+
   gauge(name: string, help: string, read: () => number): void {
     this.liveGauges.push({ name, help, read });
   }
@@ -118,7 +137,7 @@ export class Metrics {
     const out: string[] = [];
     for (const family of [this.requests]) renderFamily(family, out);
     this.duration.render(out);
-    for (const family of [this.stepOutcomes, this.retries, this.splits, this.takeovers, this.engineErrors, this.flowRuns, this.flowRunRecords, this.flowRunRetries, this.faults, this.webhooks]) {
+    for (const family of [this.stepOutcomes, this.retries, this.splits, this.takeovers, this.engineErrors, this.flowRuns, this.flowRunRecords, this.flowRunRetries, this.flowRunsByFlow, this.flowRunRecordsByFlow, this.faults, this.webhooks]) {
       renderFamily(family, out);
     }
     if (this.store) {

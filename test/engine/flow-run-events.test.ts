@@ -136,6 +136,9 @@ for (const backend of await availableBackends()) {
 
       assert.equal(await metric(/^profileflow_flow_runs_total\{status="Successful"\} (\d+)$/m), 1);
       assert.equal(await metric(/^profileflow_flow_run_records_total (\d+)$/m), 2);
+      const byFlow = `account="000000000000",region="us-east-1",flow="${flowName}"`;
+      assert.equal(await metric(new RegExp(`^profileflow_flow_runs_by_flow_total\\{${byFlow},status="Successful"\\} (\\d+)$`, 'm')), 1);
+      assert.equal(await metric(new RegExp(`^profileflow_flow_run_records_by_flow_total\\{${byFlow}\\} (\\d+)$`, 'm')), 2);
       assert.equal(await metric(/^profileflow_flow_runs_active\{status="InProgress"\} (\d+)$/m), 0);
 
       // A permanent source failure: the run ends in Error.
