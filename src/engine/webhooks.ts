@@ -2,21 +2,23 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
-import type { EndedRun, Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
+import type { EndedRun, ScopedProfileMerge, Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
 import type { Clock } from './clock.js';
 
 /** A workflow's final statuses: what a webhook hears of when it names no events. */
 const WORKFLOW_EVENTS = ['COMPLETE', 'FAILED', 'CANCELLED'] as const;
 /** A flow run that ended: Successful or Canceled (FLOW_RUN_ENDED), Error (FLOW_RUN_FAILED); asked for by name. */
 const RUN_EVENTS = ['FLOW_RUN_ENDED', 'FLOW_RUN_FAILED'] as const;
-export const WEBHOOK_EVENTS = [...WORKFLOW_EVENTS, ...RUN_EVENTS] as const;
+/** A MergeProfiles that committed; asked for by name. */
+const MERGE_EVENT = 'PROFILES_MERGED';
+export const WEBHOOK_EVENTS = [...WORKFLOW_EVENTS, ...RUN_EVENTS, MERGE_EVENT] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 type RunEvent = (typeof RUN_EVENTS)[number];
 
 /** One entry of the config file's `webhooks`. */
 export interface WebhookConfig {
   url: string;
-  /** What to be told of: workflow statuses and flow-run events (default the three workflow statuses). */
+  /** What to be told of: workflow statuses, flow-run events, profile merges (default the three workflow statuses). */
   events: WebhookEvent[];
   /** The shared secret the body is signed with (HMAC-SHA256); never logged or stored in the database. */
   secret: string;
@@ -73,7 +75,7 @@ export function checkWebhooks(raw: unknown): { webhooks: WebhookConfig[]; proble
     else if (urls.has(url.href)) problems.push(`${at}.url ${url.href} is declared twice.`);
     else urls.add(url.href);
     if (typeof w.secret !== 'string' || w.secret.length === 0) problems.push(`${at}.secret must be a non-empty string (the HMAC key receivers verify with).`);
-    // Run events only when asked for: a receiver written for workflow bodies is not sent run bodies.
+    // Run and merge events only when asked for: a receiver written for workflow bodies is not sent others.
     const events = w.events ?? [...WORKFLOW_EVENTS];
     if (!Array.isArray(events) || events.length === 0 || !events.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e as string))) {
       problems.push(`${at}.events must be a non-empty array of ${WEBHOOK_EVENTS.join(', ')}.`);
@@ -149,6 +151,21 @@ export function runWebhookBody(ended: EndedRun, event: RunEvent, deliveryId: str
   });
 }
 
+/** The body of a PROFILES_MERGED event: the merge as MergeProfiles was asked for it, and where it lives. */
+export function mergeWebhookBody({ scope, merge }: ScopedProfileMerge, deliveryId: string): string {
+  return JSON.stringify({
+    Event: MERGE_EVENT,
+    DeliveryId: deliveryId,
+    AccountId: scope.accountId,
+    Region: scope.region,
+    DomainName: merge.domainName,
+    MergeId: merge.mergeId,
+    MainProfileId: merge.mainProfileId,
+    ProfileIdsToBeMerged: merge.mergedProfileIds,
+    MergedAt: new Date(merge.mergedAt).toISOString(),
+  });
+}
+
 export function deliveryIdOf(url: string, workflowId: string, event: string): string {
   return createHash('sha256').update(`${url}\u0000${workflowId}\u0000${event}`).digest('hex').slice(0, 32);
 }
@@ -157,7 +174,8 @@ export type DeliveryResult = 'delivered' | 'retry' | 'failed';
 
 /**
  * Webhooks for workflows that reach COMPLETE, FAILED or CANCELLED, and for flow runs that end
- * (FLOW_RUN_ENDED: Successful or Canceled; FLOW_RUN_FAILED: Error), through a durable outbox
+ * (FLOW_RUN_ENDED: Successful or Canceled; FLOW_RUN_FAILED: Error), and for profile merges
+ * (PROFILES_MERGED, swept from `profile_merges` as runs are), through a durable outbox
  * (`webhook_deliveries`): at least once, also across restarts.
  *
  * - COMPLETE and FAILED are found by a sweep over workflows changed since a watermark kept in the
@@ -179,6 +197,7 @@ export class WebhookDispatcher {
   private stopped = true;
   private watermark: number | undefined;
   private runWatermark: number | undefined;
+  private mergeWatermark: number | undefined;
   private readonly listeners = new Set<(result: DeliveryResult, delivery: WebhookDelivery, detail?: string) => void>();
 
   constructor(
@@ -259,6 +278,7 @@ export class WebhookDispatcher {
     if (this.webhooks.length === 0) return;
     await this.sweep();
     if (this.webhooks.some((w) => w.events.some((e) => (RUN_EVENTS as readonly string[]).includes(e)))) await this.sweepRuns();
+    if (this.webhooks.some((w) => w.events.includes(MERGE_EVENT))) await this.sweepMerges();
     for (;;) {
       const due = await this.store.webhookOutbox.due(this.clock.now(), 20);
       if (due.length === 0) break;
@@ -331,6 +351,33 @@ export class WebhookDispatcher {
     }
     this.runWatermark = newest;
     await this.store.webhookOutbox.setSweepWatermark(newest, 'runs');
+  }
+
+  /** Profile merges since the last sweep, queued as sweepRuns queues ended runs (and for the same reasons). */
+  private async sweepMerges(): Promise<void> {
+    const now = this.clock.now();
+    if (this.mergeWatermark === undefined) this.mergeWatermark = (await this.store.webhookOutbox.sweepWatermark('merges')) ?? now;
+    const since = Math.min(this.mergeWatermark, now) - this.options.sweepOverlapMs;
+    let newest = this.mergeWatermark;
+    let after: { mergedAt: number; mergeId: string } | undefined;
+    const receivers = this.webhooks.filter((w) => w.events.includes(MERGE_EVENT));
+    for (;;) {
+      const merges = await this.store.profileHistory.mergedSince(since, after, 500);
+      for (const m of merges) {
+        newest = Math.max(newest, m.merge.mergedAt);
+        const deliveries = receivers.map((w) => {
+          const deliveryId = deliveryIdOf(w.url, m.merge.mergeId, MERGE_EVENT);
+          // The outbox's workflow_id column holds the merge id: the resource the delivery is about.
+          return { deliveryId, scope: m.scope, domainName: m.merge.domainName, workflowId: m.merge.mergeId, event: MERGE_EVENT, url: w.url, body: mergeWebhookBody(m, deliveryId) };
+        });
+        await this.store.webhookOutbox.enqueue(deliveries, this.clock.now());
+      }
+      if (merges.length < 500) break;
+      const last = merges[merges.length - 1];
+      after = { mergedAt: last.merge.mergedAt, mergeId: last.merge.mergeId };
+    }
+    this.mergeWatermark = newest;
+    await this.store.webhookOutbox.setSweepWatermark(newest, 'merges');
   }
 
   private async enqueue(change: WorkflowChange, event: WebhookEvent, store: Store = this.store): Promise<void> {

@@ -2,6 +2,7 @@ import { BadRequestException, ResourceNotFoundException } from '../api/errors.js
 import type { StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { MergeProfilesRequest, MergeProfilesResponse } from '../api/shapes.generated.js';
+import { historyRecordId } from '../domain/ids.js';
 import { getOwn, setOwn } from '../domain/own-properties.js';
 import { keysOfProfiles, ProfileChanges } from '../ingest/profile-changes.js';
 import type { AttributeSource, ProfileRecord } from '../store/types.js';
@@ -69,6 +70,8 @@ export const mergeProfiles: Handler<MergeProfilesRequest, MergeProfilesResponse>
     changes.deleteProfiles(mergedIds, 'DELETED_BY_MERGE');
     changes.saveProfile(merged, 'MERGED');
     await changes.commit();
+    // In the same transaction: the event stream and webhooks announce a merge exactly when it happened.
+    await store.profileHistory.addMerge(ctx.scope, { mergeId: historyRecordId(now), domainName: input.DomainName, mainProfileId: main.profileId, mergedProfileIds: mergedIds, mergedAt: now });
   });
   return { Message: `Profiles ${mergedIds.join(', ')} were merged into profile ${input.MainProfileId}.` };
 };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../engine/clock.js';
-import type { ChangeCursor, EndedRun, StepChange, Store, WorkflowChange } from '../store/types.js';
+import type { ChangeCursor, EndedRun, ScopedProfileMerge, StepChange, Store, WorkflowChange } from '../store/types.js';
 
 /** The data of a `workflow` event. */
 export interface WorkflowEventData {
@@ -50,10 +50,23 @@ export interface FlowRunEventData {
   updatedAt: string;
 }
 
+/** The data of a `profileMerge` event: a MergeProfiles that committed. */
+export interface ProfileMergeEventData {
+  accountId: string;
+  region: string;
+  domainName: string;
+  mergeId: string;
+  mainProfileId: string;
+  mergedProfileIds: string[];
+  mergedAt: string;
+  updatedAt: string;
+}
+
 export type FeedEvent =
   | { id: string; type: 'workflow'; data: WorkflowEventData }
   | { id: string; type: 'step'; data: StepEventData }
-  | { id: string; type: 'flowRun'; data: FlowRunEventData };
+  | { id: string; type: 'flowRun'; data: FlowRunEventData }
+  | { id: string; type: 'profileMerge'; data: ProfileMergeEventData };
 
 export interface ChangeFeedOptions {
   /** How often the store is polled while someone listens (default 250 ms). */
@@ -70,7 +83,7 @@ export interface ChangeFeedOptions {
 const PAGE = 500;
 
 /**
- * Workflow and step status changes, and flow runs that ended, as events, derived by polling the store: one poller per process,
+ * Workflow and step status changes, flow runs that ended and profile merges, as events, derived by polling the store: one poller per process,
  * shared by every subscriber, running only while there is one. Polling rather than in-process hooks,
  * because a `profileflow worker` (PostgreSQL) changes rows this process never touched.
  *
@@ -196,8 +209,13 @@ export class ChangeFeed {
       updatedAt: r.run.updatedAt,
       executionId: r.run.executionId,
     }));
+    const merges = await walk<ScopedProfileMerge, { mergedAt: number; mergeId: string }>((after) => this.store.profileHistory.mergedSince(since, after, PAGE), (m) => ({
+      mergedAt: m.merge.mergedAt,
+      mergeId: m.merge.mergeId,
+    }));
     // Steps before workflows at the same instant: a step completes, then its workflow does.
     const changes: { at: number; order: number; key: string; event: Omit<FeedEvent, 'id'> }[] = [];
+    for (const m of merges) changes.push({ at: m.merge.mergedAt, order: 3, key: `m:${m.merge.mergeId}`, event: { type: 'profileMerge', data: mergeData(m) } });
     for (const r of runs) changes.push({ at: r.run.updatedAt, order: 2, key: `r:${r.scope.accountId}:${r.run.executionId}`, event: { type: 'flowRun', data: runData(r) } });
     for (const s of steps) changes.push({ at: s.updatedAt, order: 0, key: `s:${s.workflowId}:${s.stepNo}`, event: { type: 'step', data: stepData(s) } });
     for (const w of workflows) changes.push({ at: w.workflow.updatedAt, order: 1, key: `w:${w.workflow.workflowId}`, event: { type: 'workflow', data: workflowData(w) } });
@@ -245,7 +263,7 @@ async function walk<T, C = ChangeCursor>(page: (after: C | undefined) => Promise
   }
 }
 
-function fingerprintOf(data: WorkflowEventData | StepEventData | FlowRunEventData): string {
+function fingerprintOf(data: FeedEvent['data']): string {
   const { updatedAt: _ignored, ...rest } = data;
   return JSON.stringify(rest);
 }
@@ -281,6 +299,21 @@ function runData({ scope, run }: EndedRun): FlowRunEventData {
     dataPullStartTime: new Date(run.windowStart).toISOString(),
     dataPullEndTime: new Date(run.windowEnd).toISOString(),
     updatedAt: new Date(run.updatedAt).toISOString(),
+  };
+}
+
+function mergeData({ scope, merge }: ScopedProfileMerge): ProfileMergeEventData {
+  const at = new Date(merge.mergedAt).toISOString();
+  return {
+    accountId: scope.accountId,
+    region: scope.region,
+    domainName: merge.domainName,
+    mergeId: merge.mergeId,
+    mainProfileId: merge.mainProfileId,
+    mergedProfileIds: merge.mergedProfileIds,
+    mergedAt: at,
+    // A merge never changes once made; updatedAt keeps every event's data alike for readers.
+    updatedAt: at,
   };
 }
 

@@ -9,9 +9,9 @@ export interface EventsRouteOptions {
 }
 
 /**
- * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes and of flow runs that
- * ended (event types `workflow`, `step` and `flowRun`, JSON data), filtered by `?domain=`,
- * `?workflowId=`, `?flowName=`, `?accountId=`, `?region=`;
+ * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes, of flow runs that
+ * ended and of profile merges (event types `workflow`, `step`, `flowRun` and `profileMerge`, JSON
+ * data), filtered by `?domain=`, `?workflowId=`, `?flowName=`, `?accountId=`, `?region=`;
  * heartbeats as comments; `Last-Event-ID` (header or `?lastEventId=`) replays what this process still
  * holds. The stream ends when the client goes or the service stops.
  */

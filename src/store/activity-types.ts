@@ -82,7 +82,7 @@ export interface WebhookOutboxRepository {
   list(limit: number): Promise<WebhookDelivery[]>;
   /** Removes finished deliveries last updated before `before`. */
   prune(before: number): Promise<number>;
-  /** How far the sweep for finished workflows (or ended flow runs) has read (updated_at), kept across restarts. */
-  sweepWatermark(sweep?: 'workflows' | 'runs'): Promise<number | undefined>;
-  setSweepWatermark(updatedAt: number, sweep?: 'workflows' | 'runs'): Promise<void>;
+  /** How far the sweep for finished workflows (or ended flow runs, or profile merges) has read, kept across restarts. */
+  sweepWatermark(sweep?: 'workflows' | 'runs' | 'merges'): Promise<number | undefined>;
+  setSweepWatermark(updatedAt: number, sweep?: 'workflows' | 'runs' | 'merges'): Promise<void>;
 }

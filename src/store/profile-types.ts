@@ -265,7 +265,28 @@ export interface ProfileHistoryFilter {
   notBefore: number;
 }
 
+/** One MergeProfiles: what the event stream's profileMerge event and the PROFILES_MERGED webhook tell. */
+export interface ProfileMerge {
+  /** 32 hex, time first, as history record ids: unique, so a delivery or an event is about one merge. */
+  mergeId: string;
+  domainName: string;
+  mainProfileId: string;
+  /** In the request's order, without repeats. */
+  mergedProfileIds: string[];
+  mergedAt: number;
+}
+
+/** A merge with the account and region it happened in. */
+export interface ScopedProfileMerge {
+  scope: Scope;
+  merge: ProfileMerge;
+}
+
 export interface ProfileHistoryRepository {
+  /** Notes a merge for the event stream and webhooks (in the merge's transaction). */
+  addMerge(scope: Scope, merge: ProfileMerge): Promise<void>;
+  /** Merges with mergedAt ≥ `since`, every account, in (mergedAt, mergeId) order after `after`. */
+  mergedSince(since: number, after: { mergedAt: number; mergeId: string } | undefined, limit: number): Promise<ScopedProfileMerge[]>;
   add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
   /** One profile's records in the order they were made, keyset after `afterRecordId`, with Content. */
   list(

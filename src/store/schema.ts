@@ -27,6 +27,7 @@ export interface Database {
   profile_history: ProfileHistoryTable;
   profile_extra_keys: ProfileExtraKeysTable;
   flow_runs: FlowRunsTable;
+  profile_merges: ProfileMergesTable;
 }
 
 interface Scoped {
@@ -290,6 +291,16 @@ export interface ProfileHistoryTable extends Scoped {
   performed_by: string;
   created_at: number;
   updated_at: number;
+}
+
+/** One MergeProfiles, as the event stream and webhooks announce it (013). */
+export interface ProfileMergesTable extends Scoped {
+  domain_name: string;
+  merge_id: string;
+  main_profile_id: string;
+  /** JSON array: the profiles merged into the main one, in the request's order. */
+  merged_profile_ids: string;
+  merged_at: number;
 }
 
 /** Index entries of a profile that its attributes and objects do not show (010). */

@@ -11,6 +11,7 @@ import { m009Appflow } from './009-appflow.js';
 import { m010ProfileHistory } from './010-profile-history.js';
 import { m011FlowRuns } from './011-flow-runs.js';
 import { m012KeyIndexDomainIds } from './012-key-index-domain-ids.js';
+import { m013ProfileMerges } from './013-profile-merges.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '010-profile-history': m010ProfileHistory,
   '011-flow-runs': m011FlowRuns,
   '012-key-index-domain-ids': m012KeyIndexDomainIds,
+  '013-profile-merges': m013ProfileMerges,
 };
 
 export const migrationProvider: MigrationProvider = {

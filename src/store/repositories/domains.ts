@@ -16,6 +16,7 @@ const DOMAIN_CHILD_TABLES = [
   'profile_objects',
   'profile_history',
   'profile_extra_keys',
+  'profile_merges',
   'integrations',
   'domain_stats',
 ] as const;

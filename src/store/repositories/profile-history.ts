@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RowWriters } from '../dialects/row-writers/index.js';
 import type { Database, ProfileHistoryTable } from '../schema.js';
-import type { ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository } from '../types.js';
+import type { ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository, ProfileMerge, ScopedProfileMerge } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import { sql } from 'kysely';
 
@@ -14,6 +14,39 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
 
   async add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
     if (entries.length > 0) await this.writers.history.insert(scope, domainName, entries);
+  }
+
+  async addMerge(scope: Scope, merge: ProfileMerge): Promise<void> {
+    await this.db
+      .insertInto('profile_merges')
+      .values({
+        account_id: scope.accountId,
+        region: scope.region,
+        domain_name: merge.domainName,
+        merge_id: merge.mergeId,
+        main_profile_id: merge.mainProfileId,
+        merged_profile_ids: JSON.stringify(merge.mergedProfileIds),
+        merged_at: merge.mergedAt,
+      })
+      .execute();
+  }
+
+  async mergedSince(since: number, after: { mergedAt: number; mergeId: string } | undefined, limit: number): Promise<ScopedProfileMerge[]> {
+    let q = this.db.selectFrom('profile_merges').selectAll().where('merged_at', '>=', since);
+    if (after) {
+      q = q.where((eb) => eb.or([eb('merged_at', '>', after.mergedAt), eb.and([eb('merged_at', '=', after.mergedAt), eb('merge_id', '>', after.mergeId)])]));
+    }
+    const rows = await q.orderBy('merged_at').orderBy('merge_id').limit(limit).execute();
+    return rows.map((row) => ({
+      scope: { accountId: row.account_id, region: row.region },
+      merge: {
+        mergeId: row.merge_id,
+        domainName: row.domain_name,
+        mainProfileId: row.main_profile_id,
+        mergedProfileIds: JSON.parse(row.merged_profile_ids) as string[],
+        mergedAt: Number(row.merged_at),
+      },
+    }));
   }
 
   async keepObjectContent(

@@ -2,8 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { NewWebhookDelivery, WebhookDelivery, WebhookDeliveryStatus, WebhookOutboxRepository } from '../activity-types.js';
 import type { Database, WebhookDeliveriesTable } from '../schema.js';
 
-/** One watermark per sweep: finished workflows (the original key, kept), ended flow runs. */
-const WATERMARK_KEYS = { workflows: 'webhook_sweep_watermark', runs: 'webhook_run_sweep_watermark' } as const;
+/** One watermark per sweep: finished workflows (the original key, kept), ended flow runs, profile merges. */
+const WATERMARK_KEYS = { workflows: 'webhook_sweep_watermark', runs: 'webhook_run_sweep_watermark', merges: 'webhook_merge_sweep_watermark' } as const;
 
 export class KyselyWebhookOutboxRepository implements WebhookOutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -109,12 +109,12 @@ export class KyselyWebhookOutboxRepository implements WebhookOutboxRepository {
     return Number(result.numDeletedRows);
   }
 
-  async sweepWatermark(sweep: 'workflows' | 'runs' = 'workflows'): Promise<number | undefined> {
+  async sweepWatermark(sweep: keyof typeof WATERMARK_KEYS = 'workflows'): Promise<number | undefined> {
     const row = await this.db.selectFrom('settings').select('value').where('key', '=', WATERMARK_KEYS[sweep]).executeTakeFirst();
     return row ? Number(row.value) : undefined;
   }
 
-  async setSweepWatermark(updatedAt: number, sweep: 'workflows' | 'runs' = 'workflows'): Promise<void> {
+  async setSweepWatermark(updatedAt: number, sweep: keyof typeof WATERMARK_KEYS = 'workflows'): Promise<void> {
     await this.db
       .insertInto('settings')
       .values({ key: WATERMARK_KEYS[sweep], value: String(updatedAt) })
