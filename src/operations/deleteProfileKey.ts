@@ -1,8 +1,6 @@
 import type { DeleteProfileKeyRequest, DeleteProfileKeyResponse } from '../api/shapes.generated.js';
-import { ProfileChanges } from '../ingest/profile-changes.js';
 import type { Handler } from './context.js';
-import { requireDomain } from './common.js';
-import { profileKeyValues, requireProfile } from './profile-common.js';
+import { changeProfileKeys } from './profile-common.js';
 
 /**
  * "Removes a searchable key from a customer profile" (model): the profile's index entries for KeyName
@@ -12,17 +10,6 @@ import { profileKeyValues, requireProfile } from './profile-common.js';
  * ignored.
  */
 export const deleteProfileKey: Handler<DeleteProfileKeyRequest, DeleteProfileKeyResponse> = async (ctx, input) => {
-  const now = ctx.clock.now();
-  await ctx.store.transaction(async (store) => {
-    const domain = await requireDomain({ ...ctx, store }, input.DomainName);
-    const values = await profileKeyValues(ctx, store, input.DomainName, input.KeyName, input.Values);
-    await requireProfile(ctx, input.DomainName, input.ProfileId, store);
-    const keys = values.map((keyValue) => ({ keyName: input.KeyName, keyValue, profileId: input.ProfileId }));
-    const changes = new ProfileChanges(store, ctx.scope, input.DomainName, now, { kind: 'api' }, domain.defaultExpirationDays);
-    changes.removeKeys(keys);
-    changes.removeExtraKeys(keys);
-    changes.record(input.ProfileId, 'DELETED_PROFILE_KEY', { content: JSON.stringify({ KeyName: input.KeyName, Values: values }) });
-    await changes.commit();
-  });
+  await changeProfileKeys(ctx, input, 'remove');
   return { Message: `Key ${input.KeyName} was removed from profile ${input.ProfileId} for ${input.Values.length} value(s).` };
 };

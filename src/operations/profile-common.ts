@@ -5,6 +5,8 @@ import { shapeOf } from '../api/service.js';
 import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';
 import type { DomainRecord, IntegrationRecord, ObjectTypeRecord, ProfileRecord, Store, TagMap } from '../store/types.js';
 import { findTemplate } from '../domain/templates/index.js';
+import { ProfileChanges } from '../ingest/profile-changes.js';
+import { requireDomain } from './common.js';
 import type { OperationContext } from './context.js';
 
 /**
@@ -192,4 +194,34 @@ export async function profileKeyValues(
 /** How long history records are kept: the domain's DefaultExpirationDays (none: kept). */
 export function historyCutoff(domain: DomainRecord, now: number): number {
   return domain.defaultExpirationDays === undefined ? 0 : now - domain.defaultExpirationDays * 86_400_000;
+}
+
+/**
+ * AddProfileKey and DeleteProfileKey: the values, normalized as KeyName indexes them, added to or removed
+ * from the profile's index entries and its extra keys, with one history record, in one transaction.
+ * Returns the values as indexed.
+ */
+export async function changeProfileKeys(
+  ctx: OperationContext,
+  input: { DomainName: string; ProfileId: string; KeyName: string; Values: string[] },
+  change: 'add' | 'remove',
+): Promise<string[]> {
+  return ctx.store.transaction(async (store) => {
+    const domain = await requireDomain({ ...ctx, store }, input.DomainName);
+    const values = await profileKeyValues(ctx, store, input.DomainName, input.KeyName, input.Values);
+    await requireProfile(ctx, input.DomainName, input.ProfileId, store);
+    const keys = values.map((keyValue) => ({ keyName: input.KeyName, keyValue, profileId: input.ProfileId }));
+    const changes = new ProfileChanges(store, ctx.scope, input.DomainName, ctx.clock.now(), { kind: 'api' }, domain.defaultExpirationDays);
+    if (change === 'add') {
+      changes.addKeys(keys);
+      changes.addExtraKeys(keys);
+    } else {
+      changes.removeKeys(keys);
+      changes.removeExtraKeys(keys);
+    }
+    const action = change === 'add' ? 'ADDED_PROFILE_KEY' : 'DELETED_PROFILE_KEY';
+    changes.record(input.ProfileId, action, { content: JSON.stringify({ KeyName: input.KeyName, Values: values }) });
+    await changes.commit();
+    return values;
+  });
 }
