@@ -36,6 +36,7 @@ import { batchGetProfile } from './batchGetProfile.js';
 import { mergeProfiles } from './mergeProfiles.js';
 import { listProfileHistoryRecords } from './listProfileHistoryRecords.js';
 import { getProfileHistoryRecord } from './getProfileHistoryRecord.js';
+import { detectProfileObjectType } from './detectProfileObjectType.js';
 
 /** The registry: AWS operation name → handler. Anything not here answers 501. */
 export const operations: Record<string, Handler> = {
@@ -76,4 +77,5 @@ export const operations: Record<string, Handler> = {
   MergeProfiles: mergeProfiles,
   ListProfileHistoryRecords: listProfileHistoryRecords,
   GetProfileHistoryRecord: getProfileHistoryRecord,
+  DetectProfileObjectType: detectProfileObjectType,
 };

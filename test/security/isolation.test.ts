@@ -43,6 +43,8 @@ function extras(op: string, v: Values): Record<string, unknown> {
       return { KeyName: '_email', Values: ['a@example.com'] };
     case 'BatchGetProfile':
       return { ProfileIds: [v.ProfileId] };
+    case 'DetectProfileObjectType':
+      return { Objects: [JSON.stringify({ Id: 'from-b', Email: 'b@example.com' })] };
     case 'MergeProfiles':
       return { MainProfileId: v.ProfileId, ProfileIdsToBeMerged: [v.OtherProfileId] };
     default:

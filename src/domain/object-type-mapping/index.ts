@@ -12,3 +12,4 @@ export { searchKeyContentType, STANDARD_PROFILE_KEYS, standardProfileKeys } from
 export { applyProfileValues, type ProfileState, scrubObjectType } from './standard-profile.js';
 export { timestampParser } from './timestamp-format.js';
 export type { CompiledObjectType, CompileResult, KeyMatch, KeyPersist, ObjectTypeDefinition } from './types.js';
+export { type DetectedMapping, detectObjectType } from './detect.js';
