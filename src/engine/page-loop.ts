@@ -8,6 +8,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Connector, ReadRequest, SourcePage } from '../connectors/types.js';
 import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
+import type { ChangeSource } from '../ingest/profile-changes.js';
 import { putProfileObjects } from '../ingest/profile-objects.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
@@ -44,6 +45,8 @@ export interface PageLoop {
   connector: Connector;
   request: ReadRequest;
   tasks: CompiledTasks;
+  /** Who ingests, for the profiles' history: the workflow step or the flow run. */
+  source: ChangeSource;
   /** Counts the unit had before this run (a resume). */
   processed: number;
   dropped: number;
@@ -119,6 +122,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
           await loop.stillThere(tx);
           if (records.length > 0) {
             await putProfileObjects(tx, scope, domainName, objectType, records, now, {
+              source: loop.source,
               onRejected: (_index, message) => {
                 rejected++;
                 pageRejection ??= message;

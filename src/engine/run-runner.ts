@@ -59,6 +59,7 @@ export async function runFlowRun(
       domainName: flow.domainName,
       objectType,
       connector,
+      source: { kind: 'flow-run', flowName: run.flowName, executionId: run.executionId },
       request: {
         profile,
         connectorType: read.value.connectorType,

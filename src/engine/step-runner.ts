@@ -98,6 +98,7 @@ export async function runStep(
       connector,
       request,
       tasks,
+      source: { kind: 'workflow', workflowId: step.workflowId, stepNo: step.stepNo },
       processed: step.recordsProcessed,
       dropped: step.recordsDropped,
       maxPages,

@@ -33,16 +33,23 @@ export type ActionType =
   | 'DELETED_BY_MERGE';
 
 /** Who made a change: an API call of the account, or a workflow step ingesting a source's records. */
-export type ChangeSource = { kind: 'api' } | { kind: 'workflow'; workflowId?: string };
+export type ChangeSource =
+  | { kind: 'api' }
+  | { kind: 'workflow'; workflowId?: string; stepNo?: number }
+  | { kind: 'flow-run'; flowName: string; executionId: string };
 
 /**
  * PerformedBy: "the ARN of the person or service principal who performed the action" (model). Callers
  * are authenticated as accounts, so an API change names the account's root principal; a workflow step
- * names the service principal that runs flows (AppFlow), with the workflow when known [I].
+ * names the service principal that runs flows (AppFlow), followed by the workflow step or the flow run
+ * that ingested the record when known, so a record's source can be traced and filtered on [I].
  */
 export function performedBy(scope: Scope, source: ChangeSource): string {
   if (source.kind === 'api') return `arn:aws:iam::${scope.accountId}:root`;
-  return source.workflowId ? `appflow.amazonaws.com/workflows/${source.workflowId}` : 'appflow.amazonaws.com';
+  if (source.kind === 'flow-run') return `appflow.amazonaws.com/flows/${source.flowName}/executions/${source.executionId}`;
+  if (!source.workflowId) return 'appflow.amazonaws.com';
+  const step = source.stepNo === undefined ? '' : `/steps/${source.stepNo}`;
+  return `appflow.amazonaws.com/workflows/${source.workflowId}${step}`;
 }
 
 /** The profile as history Content and the API show it: the model's Profile. */

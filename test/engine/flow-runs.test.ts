@@ -15,6 +15,8 @@ import {
   GetDomainCommand,
   DeleteDomainCommand,
   GetWorkflowCommand,
+  ListProfileHistoryRecordsCommand,
+  SearchProfilesCommand,
   ListWorkflowsCommand,
   PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
@@ -160,6 +162,17 @@ for (const backend of await availableBackends()) {
       assert.equal(run?.dataPullEndTime?.getTime(), T0 + HOUR);
       const after = await af.send(new DescribeFlowCommand({ flowName }));
       assert.equal(after.lastRunExecutionDetails?.mostRecentExecutionStatus, 'Successful');
+      // Each profile's history names what ingested it: the workflow's step for the history, the run after.
+      const performers = async (email: string) => {
+        const found = await s.client.send(new SearchProfilesCommand({ DomainName: 'ongoing', KeyName: '_email', Values: [email] }));
+        const ProfileId = found.Items?.[0]?.ProfileId;
+        assert.ok(ProfileId, `a profile for ${email}`);
+        const history = await s.client.send(new ListProfileHistoryRecordsCommand({ DomainName: 'ongoing', ProfileId, ActionType: 'INGESTED' }));
+        return history.ProfileHistoryRecords?.map((r) => r.PerformedBy);
+      };
+      const [{ WorkflowId }] = (await s.client.send(new ListWorkflowsCommand({ DomainName: 'ongoing' }))).Items ?? [];
+      assert.deepEqual(await performers('old-0@example.com'), [`appflow.amazonaws.com/workflows/${WorkflowId}/steps/1`]);
+      assert.deepEqual(await performers('new-0@example.com'), [`appflow.amazonaws.com/flows/${flowName}/executions/${run?.executionId}`]);
       const listed = (await af.send(new ListFlowsCommand({}))).flows?.find((f) => f.flowName === flowName);
       assert.deepEqual(listed?.lastRunExecutionDetails, after.lastRunExecutionDetails, 'ListFlows shows the same last run');
 
