@@ -7,6 +7,7 @@ import { DomainsPage } from './domains.js';
 import { FlowPage, FlowsPage } from './flows.js';
 import { uri } from './format.js';
 import { ObjectTypePage, ObjectTypesPage } from './object-types.js';
+import { ProfilePage } from './profile.js';
 import { ProfilesPage } from './profiles.js';
 import { SignedInAs, SignInPanel } from './sign-in.js';
 import { Link, type Location, match, navigate, useLocation } from './router.js';
@@ -52,6 +53,9 @@ function Page({ at, region }: { at: Location; region: string }) {
   }
   if ((m = match('/domains/:domain/profiles', at.path))) {
     return <ProfilesPage region={region} pageSize={pageSize} domain={m.domain} keyName={at.query.get('key') ?? ''} value={at.query.get('value') ?? ''} />;
+  }
+  if ((m = match('/domains/:domain/profiles/:id', at.path))) {
+    return <ProfilePage key={m.id} region={region} pageSize={pageSize} domain={m.domain} profileId={m.id} />;
   }
   return (
     <section>

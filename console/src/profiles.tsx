@@ -3,7 +3,7 @@ import { aws } from './api.js';
 import { DomainHeader, Empty, ErrorNotice, LoadMore, usePaged } from './components.js';
 import type { ListPageProps } from './domains.js';
 import { uri } from './format.js';
-import { navigate } from './router.js';
+import { Link, navigate } from './router.js';
 import type { ProfileItem, SearchProfiles } from './wire.js';
 
 /** The search keys every profile is indexed under (README, "Standard search keys"). */
@@ -98,7 +98,7 @@ export function ProfilesPage({ region, pageSize, domain, keyName, value }: Profi
                 {results.items.map((p) => (
                   <tr key={p.ProfileId} data-profile-id={p.ProfileId}>
                     <th scope="row" class="mono">
-                      {p.ProfileId}
+                      <Link to={uri`/domains/${domain}/profiles/${p.ProfileId ?? ''}`}>{p.ProfileId}</Link>
                     </th>
                     <td>{nameOf(p)}</td>
                     <td>{[p.EmailAddress, p.PersonalEmailAddress, p.BusinessEmailAddress].filter(Boolean).join(', ')}</td>

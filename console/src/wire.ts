@@ -5,14 +5,17 @@
 import type {
   AppflowIntegrationWorkflowStep,
   GetDomainResponse,
+  GetProfileHistoryRecordResponse,
   GetProfileObjectTypeResponse,
   GetWorkflowResponse,
   GetWorkflowStepsResponse,
   ListDomainsResponse,
   ListIntegrationsResponse,
+  ListProfileHistoryRecordsResponse,
   ListProfileObjectTypesResponse,
   ListWorkflowsResponse,
   Profile,
+  ProfileHistoryRecord,
   SearchProfilesResponse,
   Status,
 } from '../../src/api/shapes.generated.js';
@@ -77,3 +80,6 @@ export type Flow = Wire<DescribeFlowResponse>;
 export type FlowExecutions = Wire<DescribeFlowExecutionRecordsResponse>;
 export type FlowExecution = Wire<AppflowExecutionRecord>;
 export type ListIntegrations = Wire<ListIntegrationsResponse>;
+export type ListHistoryRecords = Wire<ListProfileHistoryRecordsResponse>;
+export type HistoryRecord = Wire<ProfileHistoryRecord>;
+export type HistoryRecordDetail = Wire<GetProfileHistoryRecordResponse>;
