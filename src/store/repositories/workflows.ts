@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
@@ -464,7 +464,7 @@ function finalStep(status: WorkflowStatus, message: string, now: number) {
  * named after the workflow's FlowName, its id and its number (`stepFlowName`). A new workflow starts at
  * 1; a split's halves start after the last step.
  */
-function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: NewStep[], now: number): WorkflowStepsTable[] {
+function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: NewStep[], now: number): Insertable<WorkflowStepsTable>[] {
   return steps.map((s, i) => ({
     workflow_id: ref.workflowId,
     step_no: first + i,
@@ -484,8 +484,6 @@ function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: 
     ...NO_LEASE,
     created_at: now,
     updated_at: now,
-    read_through: null,
-    records_estimate: null,
   }));
 }
 
