@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { aws, isAbort } from './api.js';
+import { observedDensity, type ProgressBasis, progressText, type StepProgress, type StepProgressInput, stepProgress } from '../../src/domain/step-progress.js';
+import { admin, aws, isAbort } from './api.js';
 import { DomainHeader, Empty, ErrorNotice, LiveBadge, LoadMore, ProgressBar, StatusBadge, Time, Window } from './components.js';
 import { formatCount, isActive, statusLabel, uri } from './format.js';
 import { WorkflowFlowLink } from './flows.js';
@@ -16,12 +17,52 @@ interface StepsState {
   pages: number;
 }
 
+/** A step as the progress route answers it (the members read here). */
+interface ProgressStep {
+  stepNo: number;
+  fraction?: number;
+  basis?: ProgressBasis;
+  expectedRecords?: number;
+}
+
+/**
+ * Each step's progress by step number, from the service's progress route (the share of its window read,
+ * or its records against the source's estimate); undefined when the route cannot be read, and the steps
+ * shown are then measured by the completed ones' density, as against AWS.
+ */
+async function readProgress(region: string, domain: string, workflowId: string): Promise<Map<number, ProgressStep> | undefined> {
+  try {
+    const out = await admin<{ steps?: ProgressStep[] }>(`workflows/${encodeURIComponent(domain)}/${encodeURIComponent(workflowId)}/progress?region=${encodeURIComponent(region)}`);
+    return Array.isArray(out.steps) ? new Map(out.steps.map((p) => [p.stepNo, p])) : undefined;
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    return undefined;
+  }
+}
+
+/** What a step's progress cell draws: the route's share when it told one, else the density rule over the steps shown. */
+function stepShares(steps: WorkflowStep[], fromRoute: Map<number, ProgressStep> | undefined): { input: StepProgressInput; progress: StepProgress }[] {
+  const inputs = steps.map((s) => ({
+    status: s.Status,
+    recordsProcessed: s.RecordsProcessed,
+    windowStart: Date.parse(String(s.BatchRecordsStartTime ?? '')),
+    windowEnd: Date.parse(String(s.BatchRecordsEndTime ?? '')),
+  }));
+  const density = observedDensity(inputs);
+  return inputs.map((input, i) => {
+    const told = fromRoute?.get(i + 1);
+    if (!fromRoute) return { input, progress: stepProgress(input, density) };
+    return { input, progress: told?.fraction === undefined ? {} : { fraction: told.fraction, basis: told.basis, expected: told.expectedRecords } };
+  });
+}
+
 /** GetWorkflow and GetWorkflowSteps of one workflow, kept current while it runs. */
 export function WorkflowPage({ region, domain, workflowId }: { region: string; domain: string; workflowId: string }) {
   const [workflow, setWorkflow] = useState<Workflow>();
   const [workflowError, setWorkflowError] = useState<unknown>();
   const [state, setState] = useState<StepsState>({ steps: [], nextToken: undefined, pages: 0 });
   const [stepsError, setStepsError] = useState<unknown>();
+  const [progress, setProgress] = useState<Map<number, ProgressStep>>();
   const [loadingMore, setLoadingMore] = useState(false);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -61,8 +102,10 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
         token = out.NextToken;
         read += 1;
       } while (token && read < pages);
+      const shares = await readProgress(region, domain, workflowId);
       if (mine !== generation.current) return;
       setState({ steps, nextToken: token, pages: read });
+      setProgress(shares);
       setStepsError(undefined);
     } catch (err) {
       if (mine === generation.current && !isAbort(err)) setStepsError(err);
@@ -94,6 +137,7 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
   };
 
   const status = workflow?.Status;
+  const shares = stepShares(state.steps, progress);
   const live = useLive(() => void refresh(), { region, domain, workflowId, enabled: !workflowError && (status === undefined || isActive(status)) });
   const metrics = workflow?.Metrics?.AppflowIntegration;
   const attributes = workflow?.Attributes?.AppflowIntegration;
@@ -196,6 +240,7 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
                     <th scope="col">Window</th>
                     <th scope="col">Status</th>
                     <th scope="col" class="num">Records</th>
+                    <th scope="col">Progress</th>
                     <th scope="col">Message</th>
                     <th scope="col">Updated</th>
                   </tr>
@@ -216,13 +261,16 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
                       <td class="num" data-metric="records">
                         {formatCount(step.RecordsProcessed)}
                       </td>
+                      <td data-metric="progress">
+                        <StepProgressCell {...shares[i]} label={`Step ${i + 1} progress`} />
+                      </td>
                       <td class="message">{step.ExecutionMessage}</td>
                       <td>
                         <Time value={step.LastUpdatedAt} />
                       </td>
                     </tr>
                   ))}
-                  {workflow && state.pages > 0 && state.steps.length === 0 && <Empty columns={7}>This workflow has no steps.</Empty>}
+                  {workflow && state.pages > 0 && state.steps.length === 0 && <Empty columns={8}>This workflow has no steps.</Empty>}
                 </tbody>
               </table>
             </div>
@@ -231,6 +279,24 @@ export function WorkflowPage({ region, domain, workflowId }: { region: string; d
       )}
       <LoadMore visible={state.nextToken !== undefined} loading={loadingMore} onClick={() => void loadMore()} what="steps" />
     </section>
+  );
+}
+
+/**
+ * One step's own progress: a bar full only when the step is COMPLETE, and what its share was read from
+ * ("42% of the window read", "1200 of about 3000 records"); an unknown share draws no bar.
+ */
+function StepProgressCell({ input, progress, label }: { input: StepProgressInput; progress: StepProgress; label: string }) {
+  if (input.status === 'SPLIT') return <span class="muted">split</span>;
+  const text = progressText(input, progress);
+  if (progress.fraction === undefined) return <span class="muted">{text}</span>;
+  return (
+    <div class={`progress step-progress status-${(input.status ?? 'unknown').toLowerCase()}`} data-basis={progress.basis}>
+      <div class="progress-track" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.floor(progress.fraction * 100)} aria-valuetext={text}>
+        <div class="progress-fill" style={{ width: `${Math.floor(progress.fraction * 100)}%` }} />
+      </div>
+      <span class="progress-text">{text}</span>
+    </div>
   );
 }
 

@@ -53,6 +53,13 @@ export interface SourcePage {
    * LastModifiedDate"): counted with the page, so the step's message can say how many and why.
    */
   skipped?: Record<string, number>;
+  /**
+   * How far through the window the read has got, when the source can tell: every record of the window
+   * whose time lies before this instant has been delivered, with this page or an earlier one (window.end
+   * once the window is exhausted). Only a source read in time order can say so; one read in another order
+   * (files, S3 objects) leaves it out.
+   */
+  readThrough?: Date;
 }
 
 export interface Connector {

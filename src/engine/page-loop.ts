@@ -25,6 +25,8 @@ export const REJECTED = 'rejected by the object type';
 export interface PageCheckpoint {
   now: number;
   cursor: string;
+  /** The page's read position (epoch ms, within the window), when the source told one. */
+  readThrough?: number;
   /** Records ingested in this page. */
   records: number;
   /** Records read but dropped in this page (tasks, unplaceable rows, rejections). */
@@ -138,6 +140,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
             // counted from before the ingest would be shorter by however long the ingest took.
             now: clock.now(),
             cursor: page.cursor,
+            readThrough: readPosition(page, loop.request.window),
             records: ingested,
             dropped: droppedHere + rejected,
             processedTotal: processed + ingested,
@@ -170,6 +173,13 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
     if (!readToEnd) await pages.return?.().catch(() => undefined);
   }
   return { kind: 'read-all', processed, dropped, dropReasons, firstRejection };
+}
+
+/** The page's readThrough as epoch ms kept within the window; undefined when the source told none (or no instant). */
+function readPosition(page: SourcePage, window: ReadRequest['window']): number | undefined {
+  const at = page.readThrough?.getTime();
+  if (at === undefined || !Number.isFinite(at)) return undefined;
+  return Math.min(window.end.getTime(), Math.max(window.start.getTime(), at));
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

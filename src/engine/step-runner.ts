@@ -87,6 +87,10 @@ export async function runStep(
         const outcome = await trySplit(store, clock, options, claimed, `holds about ${estimate} records, more than the limit of ${options.maxRecordsPerStep} per step`);
         if (outcome) return outcome;
       }
+      // Kept for the step's progress (records against it) when the source cannot tell its read position.
+      if (estimate !== undefined && Number.isSafeInteger(estimate) && estimate >= 0) {
+        if (!(await store.workflows.noteEstimate({ owner: options.owner, key, now: clock.now(), recordsEstimate: estimate }))) return await lostOrCancelled(store, claimed);
+      }
     }
 
     const read = await runPages({
@@ -113,6 +117,7 @@ export async function runStep(
           now: page.now,
           leaseMs: options.leaseMs,
           cursor: page.cursor,
+          readThrough: page.readThrough,
           records: page.records,
           dropped: page.dropped,
           message: clip255(`Ingesting records from ${window}: ${page.processedTotal} so far${describeDrops(page.droppedTotal)}.`),

@@ -4,7 +4,7 @@ import type { DomainRecord } from '../store/types.js';
 import type { OperationContext } from './context.js';
 
 /** Every operation on a domain's contents starts here: a missing domain is a 404 naming it. */
-export async function requireDomain(ctx: OperationContext, domainName: string): Promise<DomainRecord> {
+export async function requireDomain(ctx: Pick<OperationContext, 'store' | 'scope'>, domainName: string): Promise<DomainRecord> {
   const domain = await ctx.store.domains.get(ctx.scope, domainName);
   if (!domain) throw new ResourceNotFoundException(`Domain ${domainName} was not found.`);
   return domain;

@@ -19,6 +19,7 @@ import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-route
 import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
 import { registerEngineRoutes } from './engine-routes.js';
 import { registerFlowRoutes } from './flow-routes.js';
+import { registerProgressRoutes } from './progress-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
 import { registerRequestContext, syncHook } from './request-context.js';
 import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registerConsoleRoutes(admin);
     if (deps.engine) registerEngineRoutes(admin, deps.engine, clock);
     registerFlowRoutes(admin, { store: deps.store, clock, engine: deps.engine });
+    registerProgressRoutes(admin, { store: deps.store });
     features.registerRoutes(admin);
   });
 

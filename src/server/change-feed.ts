@@ -30,6 +30,8 @@ export interface StepEventData {
   recordsProcessed: number;
   batchRecordsStartTime: string;
   batchRecordsEndTime: string;
+  /** ISO-8601: every record of the window before it has been read; absent when the source cannot tell. */
+  readThrough?: string;
   attempts: number;
   updatedAt: string;
 }
@@ -330,6 +332,7 @@ function stepData(s: StepChange): StepEventData {
     recordsProcessed: s.recordsProcessed,
     batchRecordsStartTime: new Date(s.windowStart).toISOString(),
     batchRecordsEndTime: new Date(s.windowEnd).toISOString(),
+    ...(s.readThrough !== undefined ? { readThrough: new Date(s.readThrough).toISOString() } : {}),
     attempts: s.attempts,
     updatedAt: new Date(s.updatedAt).toISOString(),
   };

@@ -20,6 +20,8 @@ export interface StepChange {
   recordsProcessed: number;
   windowStart: number;
   windowEnd: number;
+  /** How far through its window the step has read (epoch ms), when its source told. */
+  readThrough?: number;
   attempts: number;
   updatedAt: number;
 }

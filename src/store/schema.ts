@@ -162,6 +162,10 @@ export interface WorkflowStepsTable extends Scoped {
   lease_expires_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Every record of the window before this instant (epoch ms) has been read; null when unknown (014). */
+  read_through: number | null;
+  /** The source's count of the window's records, taken before the read began; null when it gave none (014). */
+  records_estimate: number | null;
 }
 
 /** Not scoped: connector profiles belong to the operator of the service, not to an AWS account. */

@@ -48,6 +48,10 @@ export interface WorkflowStepRecord {
   windowStart: number;
   windowEnd: number;
   cursor?: string;
+  /** Every record of the window before this instant (epoch ms) has been read: moved with the cursor, when the source can tell. */
+  readThrough?: number;
+  /** The source's count of the window's records, taken before the read began, when it gave one. */
+  recordsEstimate?: number;
   attempts: number;
   runAfter: number;
   leaseOwner?: string;
@@ -67,6 +71,15 @@ export type WorkflowStepSummary = Pick<
   WorkflowStepRecord,
   'stepNo' | 'flowName' | 'status' | 'executionMessage' | 'recordsProcessed' | 'windowStart' | 'windowEnd' | 'createdAt' | 'updatedAt'
 >;
+
+/** A step as its progress is told: what GetWorkflowSteps shows, with the read position and the source's estimate. */
+export type WorkflowStepProgress = WorkflowStepSummary & Pick<WorkflowStepRecord, 'readThrough' | 'recordsEstimate'>;
+
+/** The workflow's COMPLETE steps, summed: their records and the milliseconds of window they covered. */
+export interface CompletedStepTotals {
+  records: number;
+  windowMs: number;
+}
 
 export interface WorkflowFilter {
   status?: WorkflowStatus;
@@ -116,6 +129,17 @@ export interface NewStep {
   executionMessage: string;
 }
 
+/** What a page's checkpoint writes. */
+export interface PageCheckpointWrite {
+  leaseMs: number;
+  cursor: string;
+  records: number;
+  dropped: number;
+  message: string;
+  /** The page's read position (epoch ms), when the source told one; the stored one stays otherwise. */
+  readThrough?: number;
+}
+
 /** A guarded transition's arguments: the holder, the step, and what the transition writes. */
 export type StepTransition<T = object> = LeaseHolder & { key: StepKey } & T;
 
@@ -138,13 +162,14 @@ export interface StepMachine extends LeaseMachine<StepKey, ClaimedStep> {
    */
   claim(request: LeaseRequest): Promise<ClaimedStep | undefined>;
   /**
-   * One page committed: the cursor moves, `records` ingested are added to the step's and the
-   * workflow's RecordsProcessed, `dropped` read but not ingested to the step's count, and the lease is
-   * renewed. False when the lease is lost (taken over, or the workflow cancelled).
+   * One page committed: the cursor moves (and the read position with it, when the source told one),
+   * `records` ingested are added to the step's and the workflow's RecordsProcessed, `dropped` read but not
+   * ingested to the step's count, and the lease is renewed. False when the lease is lost (taken over, or
+   * the workflow cancelled).
    */
-  checkpointPage(
-    transition: StepTransition<{ leaseMs: number; cursor: string; records: number; dropped: number; message: string }>,
-  ): Promise<boolean>;
+  checkpointPage(transition: StepTransition<PageCheckpointWrite>): Promise<boolean>;
+  /** The source's count of the window's records, noted before the read; false when the lease is lost. */
+  noteEstimate(transition: StepTransition<{ recordsEstimate: number }>): Promise<boolean>;
   /** COMPLETE; `workflowComplete` when it was the last unfinished step (the workflow is COMPLETE too). */
   completeStep(transition: StepTransition<{ message: string }>): Promise<{ owned: boolean; workflowComplete: boolean }>;
   /** RETRY, due again at `runAfter`, with `attempts` counted; the lease is dropped. */
@@ -177,6 +202,10 @@ export interface WorkflowRepository extends StepMachine {
   listItems(page: WorkflowPage<[number, string]>): Promise<WorkflowListItem[]>;
   /** In execution order; keyset after step number `after`. */
   listSteps(page: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepSummary[]>;
+  /** The same page as `listSteps`, with each step's read position and estimate (the progress route's read). */
+  listStepProgress(page: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepProgress[]>;
+  /** Records and window milliseconds over the workflow's COMPLETE steps: what their density is read from. */
+  completedStepTotals(scope: Scope, workflowId: string): Promise<CompletedStepTotals>;
   /**
    * DeleteWorkflow's transition: the workflow CANCELLED and marked for purging, its unfinished steps
    * CANCELLED with their leases dropped (a running worker's next guarded write fails and it stops).

@@ -5,7 +5,7 @@ import { MarketoConnector } from '../../src/connectors/marketo/marketo-connector
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import type { ReadRequest } from '../../src/connectors/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
+import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { type Lead, type MarketoServer, startMarketoServer } from '../helpers/marketo-server.js';
 import { startServer } from '../helpers/server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
@@ -134,6 +134,27 @@ describe('marketo connector', () => {
         assert.equal(creates() - createsBefore, 3 + countNewExportsOnResume(pages), 'a cursor inside an export file never exports that sub-window again');
         const ranged = since(n).filter((q) => q.path.endsWith('/file.json') && q.headers.range);
         assert.ok(ranged.length > 0 && ranged.every((q) => /^bytes=\d+-$/.test(q.headers.range ?? '')));
+      }
+    });
+
+    test('a page says how far through the window it has read by whole sub-windows (an export file has no order): the start of its sub-window, the window end on the last page', async () => {
+      const end = JAN1 + 75 * DAY;
+      const timeOf = (rec: Record<string, unknown>) => Date.parse(rec.updatedAt as string);
+      const r = req({ end: iso(end), pageSize: 16, fields: ['email'] });
+      const pages = await readAll(marketo, r);
+      const positions = assertReadThroughHolds(pages, r.window, timeOf, 16);
+      const feb1 = Date.UTC(2024, 1, 1);
+      const mar3 = Date.UTC(2024, 2, 3);
+      // Pages in the first sub-window know nothing past the window's start, so they say nothing.
+      assert.deepEqual([...new Set(positions)], [undefined, feb1, mar3, end]);
+      // Each page is placed by the sub-window its last record came from.
+      const subWindowStart = (t: number) => (t < feb1 ? undefined : t < mar3 ? feb1 : mar3);
+      assert.deepEqual(positions, pages.map((p, i) => (i === pages.length - 1 ? end : subWindowStart(timeOf(p.records.at(-1)!)))));
+      for (const pageSize of [7, 50]) {
+        const other = req({ end: iso(end), pageSize, fields: ['email'] });
+        const all = await readAll(marketo, other);
+        assertReadThroughHolds(all, other.window, timeOf, pageSize);
+        assertReadThroughHolds(await readAll(marketo, { ...other, cursor: all[2].cursor }), other.window, timeOf, pageSize);
       }
     });
 

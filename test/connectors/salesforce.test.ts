@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { connectorFor } from '../../src/connectors/index.js';
 import { checkConnectorProfile, maskSecrets } from '../../src/connectors/profiles.js';
 import { SourceError, type ReadRequest } from '../../src/connectors/types.js';
-import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
+import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import {
   type RecordedRequest,
   SF_CLIENT_ID,
@@ -294,6 +294,23 @@ describe('salesforce connector', () => {
         { maxBatchSize: 4 },
       ));
 
+    test('each page says how far through the window it has read: its last record\'s time (ties with a greater Id may follow), the window end on the last page', () =>
+      withServer(
+        async (sf) => {
+          const r = req(sf, { pageSize: 3 });
+          const pages = await readAll(salesforce, r);
+          const timeOf = (rec: Record<string, unknown>) => Date.parse(rec.LastModifiedDate as string);
+          assert.deepEqual(assertReadThroughHolds(pages, r.window, timeOf), [...pages.slice(0, -1).map((p) => timeOf(p.records.at(-1)!)), T0 + 24 * HOUR]);
+          for (const pageSize of [1, 2, 4, 5]) {
+            const other = req(sf, { pageSize });
+            assertReadThroughHolds(await readAll(salesforce, other), other.window, timeOf);
+            const resumed = await readAll(salesforce, { ...other, cursor: (await readAll(salesforce, other))[1].cursor });
+            assertReadThroughHolds(resumed, other.window, timeOf);
+          }
+        },
+        { maxBatchSize: 4 },
+      ));
+
     test('a cursor at a batch end resumes along its nextRecordsUrl; once the locator expired, by a keyset query', () =>
       withServer(
         async (sf) => {
@@ -578,6 +595,18 @@ describe('salesforce connector', () => {
           assert.deepEqual(ids(flat(pages)), ids(expected(['Id'])));
         }
         assert.equal(sf.apiRequests().filter((x) => x.method === 'POST').length, 6, 'resumes reuse the job: one job per page size');
+      }));
+
+    test('a bulk read says how far through the window each page has read, as the REST one does', () =>
+      withServer(async (sf) => {
+        const timeOf = (rec: Record<string, unknown>) => Date.parse(rec.LastModifiedDate as string);
+        for (const pageSize of [1, 3, 7, 100]) {
+          const r = req(sf, { pageSize }, { ...bulk, bulkResultsMaxRecords: 4 });
+          const pages = await readAll(salesforce, r);
+          assert.ok(sf.apiRequests().some((x) => x.method === 'POST' && /\/jobs\/query$/.test(x.path)), 'read with a query job');
+          const positions = assertReadThroughHolds(pages, r.window, timeOf);
+          assert.deepEqual(positions, [...pages.slice(0, -1).map((p) => timeOf(p.records.at(-1)!)), T0 + 24 * HOUR]);
+        }
       }));
 
     test('a resume whose job is gone starts a new job past the cursor\'s keyset', () =>

@@ -5,7 +5,7 @@ import { maskSecrets } from '../../src/connectors/profiles.js';
 import { ServiceNowConnector } from '../../src/connectors/servicenow/servicenow-connector.js';
 import type { ReadRequest, SourcePage } from '../../src/connectors/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
+import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { startServer } from '../helpers/server.js';
 import { type Row, type ServiceNowServer, startServiceNowServer } from '../helpers/servicenow-server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
@@ -146,6 +146,19 @@ describe('servicenow connector', () => {
       for (const pageSize of [2, 3, 7, 48, 100]) {
         const pages = await assertResumesFromEveryCursor(servicenow, req({ pageSize }));
         assert.equal(flat(pages).length, 48, `page size ${pageSize}`);
+      }
+    });
+
+    test('each page says how far through the window it has read: the second of its last record (more of that second may follow), the window end on the last page', async () => {
+      const timeOf = (rec: Record<string, unknown>) => Date.parse(`${(rec.sys_updated_on as string).replace(' ', 'T')}Z`);
+      const r = req({ pageSize: 5 });
+      const pages = await readAll(servicenow, r);
+      assert.deepEqual(assertReadThroughHolds(pages, r.window, timeOf), [...pages.slice(0, -1).map((p) => timeOf(p.records.at(-1)!)), JAN1 + 24 * HOUR]);
+      for (const pageSize of [1, 2, 3, 7, 48]) {
+        const other = req({ pageSize });
+        const all = await readAll(servicenow, other);
+        assertReadThroughHolds(all, other.window, timeOf);
+        assertReadThroughHolds(await readAll(servicenow, { ...other, cursor: all[0].cursor }), other.window, timeOf);
       }
     });
 

@@ -4,6 +4,7 @@ import { connectorFor } from '../../src/connectors/index.js';
 import { SyntheticConnector } from '../../src/connectors/synthetic/synthetic-connector.js';
 import type { ReadRequest } from '../../src/connectors/types.js';
 import {
+  assertReadThroughHolds,
   assertResumesFromEveryCursor,
   expectSourceError,
   flat,
@@ -142,6 +143,24 @@ describe('synthetic connector', () => {
           synthetic,
           req({ recordsPerDay: 37 }, { start: '2024-01-01T05:00:00Z', end: '2024-01-03T17:00:00Z', pageSize }),
         );
+      }
+    });
+
+    test('each page says how far through the window it has read: the next slot\'s time, the window end on the last page, also on resume', async () => {
+      const r = req({}, { start: iso(JAN1), end: iso(JAN1 + DAY), pageSize: 30 });
+      const pages = await readAll(synthetic, r);
+      // 100 slots 864 s apart: 30 delivered means the read stands at slot 30's time, 30% of the day.
+      assert.deepEqual(assertReadThroughHolds(pages, r.window, (rec) => Date.parse(rec.LastModifiedDate as string)), [
+        JAN1 + 30 * 864_000,
+        JAN1 + 60 * 864_000,
+        JAN1 + 90 * 864_000,
+        JAN1 + DAY,
+      ]);
+      const resumed = await readAll(synthetic, { ...r, cursor: pages[1].cursor });
+      assert.deepEqual(resumed.map((p) => p.readThrough?.getTime()), [JAN1 + 90 * 864_000, JAN1 + DAY]);
+      for (const recordsPerDay of [7, 37, 86_400]) {
+        const odd = req({ recordsPerDay }, { start: '2024-01-01T05:00:00.123Z', end: '2024-01-03T17:00:00Z', pageSize: 11 });
+        assertReadThroughHolds(await readAll(synthetic, odd), odd.window, (rec) => Date.parse(rec.LastModifiedDate as string));
       }
     });
 

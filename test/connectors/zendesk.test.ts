@@ -4,7 +4,7 @@ import { connectorFor } from '../../src/connectors/index.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import type { ReadRequest } from '../../src/connectors/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
+import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError, flat, readAll, request } from '../helpers/connectors.js';
 import { startServer } from '../helpers/server.js';
 import { type Item, startZendeskServer, type ZendeskServer } from '../helpers/zendesk-server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
@@ -84,6 +84,35 @@ describe('zendesk connector', () => {
         await assertResumesFromEveryCursor(zendesk, req({ pageSize, start: iso(JAN1 + 5 * HOUR), end: iso(JAN1 + 17 * HOUR) }));
       }
       await assertResumesFromEveryCursor(zendesk, req({ pageSize: 4, object: 'tickets' }));
+    });
+  });
+
+  describe('read position', () => {
+    const timeOf = (rec: Record<string, unknown>) => Date.parse(rec.updated_at as string);
+
+    test('each page says how far through the window the export has got: the second of the last item passed, the window end once the read is over', async () => {
+      const r = req({ pageSize: 4 });
+      const pages = await readAll(zendesk, r);
+      assert.deepEqual(assertReadThroughHolds(pages, r.window, timeOf), [...pages.slice(0, -1).map((p) => timeOf(p.records.at(-1)!)), JAN1 + 40 * HOUR]);
+      for (const object of ['users', 'tickets', 'organizations']) {
+        for (const pageSize of [1, 3, 7]) {
+          for (const [start, end] of [[JAN1, JAN1 + 40 * HOUR], [JAN1 + 5 * HOUR, JAN1 + 17 * HOUR]]) {
+            const other = req({ object, pageSize, start: iso(start), end: iso(end) });
+            const all = await readAll(zendesk, other);
+            // A full last page may be followed by the first item past the window, which ends the read
+            // without another page.
+            assertReadThroughHolds(all, other.window, timeOf, pageSize);
+            if (all.length > 1) assertReadThroughHolds(await readAll(zendesk, { ...other, cursor: all[0].cursor }), other.window, timeOf, pageSize);
+          }
+        }
+      }
+    });
+
+    test('with another datetime field than updated_at, which the export is not ordered by, no page claims a position before the last', async () => {
+      const r = req({ pageSize: 4, datetimeField: 'created_at', start: iso(JAN1 - 86_400_000), end: iso(JAN1) });
+      const pages = await readAll(zendesk, r);
+      assert.ok(pages.length > 1);
+      assert.deepEqual(pages.map((p) => p.readThrough?.getTime()), [...pages.slice(0, -1).map(() => undefined), JAN1]);
     });
   });
 

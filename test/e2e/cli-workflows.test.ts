@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -117,6 +119,63 @@ describe('profileflow client commands against a running service', () => {
     assert.match(gone.stderr, /ResourceNotFoundException/);
   });
 
+  test("watch and list show a step's real progress: the share of its window read; without the progress route (as against AWS), records against the completed steps' density", async () => {
+    // 8000 records a day and the engine's pages of 2000: each page reads a quarter of a one-day window.
+    const put = await cli('connector-profiles', 'put', 'cli-dense', '--kind', 'synthetic', '--settings', '{"recordsPerDay":8000,"seed":2}');
+    assert.equal(put.code, 0, put.stderr);
+    const create = await fetch(`${url}/domains/cli-shop/workflows/integrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        WorkflowType: 'APPFLOW_INTEGRATION', ObjectTypeName: 'Contact', RoleArn: 'arn:aws:iam::123456789012:role/r',
+        IntegrationConfig: { AppflowIntegration: {
+          FlowDefinition: { FlowName: 'cli-dense-flow', KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+            SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 'cli-dense', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
+            Tasks: [{ TaskType: 'Map', SourceFields: ['Id'], DestinationField: 'Id', ConnectorOperator: { Salesforce: 'NO_OP' } }],
+            TriggerConfig: { TriggerType: 'OnDemand' } },
+          Batches: [{ StartTime: 1735689600, EndTime: 1735776000 }, { StartTime: 1735776000, EndTime: 1735862400 }] } },
+      }),
+    });
+    assert.equal(create.status, 200, await create.clone().text());
+    const { WorkflowId: id } = (await create.json()) as { WorkflowId: string };
+
+    // The same service behind a proxy that answers the progress route as AWS would: there is none.
+    const proxy = await startNoProgressProxy(url);
+    const { CliProcess: Proc } = await import('../helpers/cli-process.js');
+    const watch = (endpoint: string) => new Proc(['workflows', 'watch', id, '--domain', 'cli-shop', '--interval-ms', '50', '--endpoint-url', endpoint], env);
+    const direct = watch(url);
+    const viaAws = watch(proxy.url);
+    try {
+      await direct.waitForOutput(/NOT_STARTED/);
+      await viaAws.waitForOutput(/NOT_STARTED/);
+      await json('advance', '--pages', '1');
+      await direct.waitForOutput(/step {3}1 \[#{6}\.{18}\] IN_PROGRESS 2000 records, 25% of the window read$/m);
+      // Against AWS nothing tells how far the first step is until one has completed.
+      await viaAws.waitForOutput(/step {3}1 \[(\? ){12}\] IN_PROGRESS 2000 records \(no estimate yet\)$/m);
+      const listed = await cli('workflows', 'list', '--domain', 'cli-shop');
+      assert.match(listed.stdout, new RegExp(`^${id}\\s+IN_PROGRESS\\s+12% \\(0/2 steps\\)`, 'm'), listed.stdout);
+      const listedViaAws = await runCli(['workflows', 'list', '--domain', 'cli-shop', '--endpoint-url', proxy.url], env);
+      assert.match(listedViaAws.stdout, new RegExp(`^${id}\\s+IN_PROGRESS\\s+0% \\(0/2 steps\\)`, 'm'), listedViaAws.stdout);
+
+      await json('advance', '--pages', '3');
+      await json('advance', '--pages', '1');
+      await direct.waitForOutput(/step {3}2 \[#{6}\.{18}\] IN_PROGRESS 2000 records, 25% of the window read$/m);
+      await viaAws.waitForOutput(/step {3}2 \[#{6}\.{18}\] IN_PROGRESS 2000 of about 8000 records at the completed steps' rate$/m);
+      await json('advance', '--until-idle');
+      for (const watcher of [direct, viaAws]) {
+        const exit = await watcher.waitForExit();
+        assert.equal(exit.code, 0, watcher.stderr);
+        assert.equal(watcher.stderr, '', 'the missing route is not an error');
+        assert.match(watcher.stdout, /COMPLETE — 16000 records, 2\/2 steps/);
+      }
+      assert.ok(proxy.refused() > 0, 'the proxied watch asked for the route and was refused');
+    } finally {
+      await direct.kill();
+      await viaAws.kill();
+      await proxy.close();
+    }
+  });
+
   test('faults, clock and reset controls', async () => {
     const set = await json('faults', 'set', '[{"operation":"ListDomains","error":"ThrottlingException"}]');
     assert.equal(set.rules.length, 1);
@@ -136,6 +195,39 @@ describe('profileflow client commands against a running service', () => {
     assert.deepEqual((await json('domains', 'list')).Items, []);
   });
 });
+
+/**
+ * A loopback proxy to `target` that answers `/_profileflow/workflows/…` as an AWS endpoint answers a path
+ * it does not serve (404 UnknownOperationException), and passes every other request through.
+ */
+async function startNoProgressProxy(target: string): Promise<{ url: string; refused: () => number; close: () => Promise<void> }> {
+  let refused = 0;
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/_profileflow/workflows/')) {
+      refused++;
+      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' });
+      res.end(JSON.stringify({ message: null }));
+      return;
+    }
+    const upstream = new URL(req.url ?? '/', target);
+    const forward = request(upstream, { method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused: () => refused,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /**
  * `serve --auth sigv4`: every /_profileflow/ route but health wants a signature, so the admin commands sign

@@ -243,6 +243,11 @@ describe('web console', { skip: browserSkip() }, () => {
       await until(async () => (await summary.getAttribute('aria-valuetext', { timeout: 1000 })) === '1 of 2 steps · 36 records', 'page 3 on the workflow page');
       await page.locator('tr[data-step="2"][data-status="IN_PROGRESS"] [data-metric="records"]:text-is("12")').waitFor();
       await page.locator('.chart .bar[data-step="2"][data-records="12"]').waitFor();
+      // Each step's own progress: the running one by the share of its window read, never the share of the largest step.
+      const stepBar = page.getByRole('progressbar', { name: 'Step 2 progress' });
+      await until(async () => (await stepBar.getAttribute('aria-valuetext', { timeout: 1000 })) === '12 records, 50% of the window read', 'step 2 half read');
+      assert.equal(await stepBar.getAttribute('aria-valuenow'), '50');
+      assert.equal(await page.getByRole('progressbar', { name: 'Step 1 progress' }).getAttribute('aria-valuenow'), '100');
       await shot(page, '05-workflow-running');
 
       clock.advance(1000);

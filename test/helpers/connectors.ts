@@ -50,6 +50,39 @@ export async function assertResumesFromEveryCursor(connector: Connector, req: Re
   return pages;
 }
 
+/**
+ * The read position's contract, checked on a whole read: each page's readThrough lies in the window and
+ * never moves back, every record whose time (`timeOf`) lies before it was delivered by that page or an
+ * earlier one, and a read that ran to its end says so (window.end on its last page). Answers the
+ * positions, so a test can also say how far each page got. `fullPage`: a last page of that many records
+ * may not know that nothing follows (a source that learns where the window ends only from the next
+ * item), so it need not say window.end.
+ */
+export function assertReadThroughHolds(
+  pages: SourcePage[],
+  window: { start: Date; end: Date },
+  timeOf: (record: Record<string, unknown>) => number,
+  fullPage?: number,
+): (number | undefined)[] {
+  const positions = pages.map((p) => p.readThrough?.getTime());
+  // The earliest record time of the pages after each page.
+  const earliestAfter: number[] = new Array(pages.length).fill(Number.POSITIVE_INFINITY);
+  for (let i = pages.length - 2; i >= 0; i--) earliestAfter[i] = Math.min(earliestAfter[i + 1], ...pages[i + 1].records.map(timeOf));
+  let previous = window.start.getTime();
+  positions.forEach((at, i) => {
+    if (at === undefined) return;
+    assert.ok(at >= previous && at <= window.end.getTime(), `page ${i + 1}: readThrough ${new Date(at).toISOString()} lies in the window and does not move back`);
+    previous = at;
+    if (earliestAfter[i] < at) {
+      assert.fail(`page ${i + 1} says everything before ${new Date(at).toISOString()} was delivered, yet a later page holds a record of ${new Date(earliestAfter[i]).toISOString()}`);
+    }
+  });
+  if (pages.length > 0 && pages.at(-1)!.records.length !== fullPage) {
+    assert.equal(positions.at(-1), window.end.getTime(), 'the last page of a finished read is read through the window end');
+  }
+  return positions;
+}
+
 export async function expectSourceError(
   promise: Promise<unknown>,
   kind: SourceError['kind'],

@@ -55,6 +55,8 @@ for (const backend of await availableBackends()) {
       assert.equal(progress.data.status, 'IN_PROGRESS');
       assert.equal(progress.data.batchRecordsStartTime, '2025-01-01T00:00:00.000Z');
       assert.equal(progress.data.batchRecordsEndTime, '2025-01-02T00:00:00.000Z');
+      // 12 of the day's 24 evenly spaced records: the read stands at noon.
+      assert.equal(progress.data.readThrough, '2025-01-01T12:00:00.000Z');
 
       await s.engine.runUntilIdle();
       const done = await stream.next((e) => e.event === 'workflow' && e.data.workflowId === id && e.data.status === 'COMPLETE', 'COMPLETE');

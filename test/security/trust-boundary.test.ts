@@ -54,7 +54,11 @@ const ADMIN_ROUTES: { method: string; path: string; body?: string }[] = [
   { method: 'POST', path: `/_profileflow/flows/${ACCOUNT_A}/us-east-1/some-flow/signal`, body: '{}' },
   { method: 'GET', path: '/_profileflow/metrics' },
   { method: 'GET', path: '/_profileflow/events' },
+  { method: 'GET', path: `/_profileflow/workflows/kept/${'0'.repeat(32)}/progress` },
 ];
+
+/** The account routes: a tenant reaches them for its own account. */
+const ACCOUNT_ROUTES = ['/_profileflow/reset', '/_profileflow/faults', '/_profileflow/events', `/_profileflow/workflows/kept/${'0'.repeat(32)}/progress`];
 
 /** Spellings of one path that a router might read as the same route (or as another). */
 function spellings(path: string): string[] {
@@ -165,7 +169,7 @@ describe('the admin surface with --auth sigv4', () => {
   // Row 2. Before: any tenant key could reset every account, replace the connector profile another
   // account's flows read, inject faults into other accounts' calls, read metrics and webhook deliveries.
   test('a tenant key on an operator route is refused with AccessDeniedException', async () => {
-    const operatorOnly = ADMIN_ROUTES.filter((r) => !['/_profileflow/reset', '/_profileflow/faults', '/_profileflow/events'].includes(r.path));
+    const operatorOnly = ADMIN_ROUTES.filter((r) => !ACCOUNT_ROUTES.includes(r.path));
     for (const route of operatorOnly) {
       const answer = await sendSigned(await signRequest(s.url, route.method, route.path, { accessKeyId: KEY_A, body: route.body }));
       assertAwsError(answer, 403, 'AccessDeniedException', 'operator route');

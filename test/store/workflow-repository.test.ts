@@ -104,6 +104,43 @@ for (const backend of await availableBackends()) {
       await forget(t.store, id);
     });
 
+    test('the read position moves with the cursor under the lease, a page without one keeps it, and the estimate is noted by the holder only', async () => {
+      const id = await addWorkflow(t.store, 3);
+      const key = { workflowId: id, stepNo: 1 };
+      const progress = async () => (await t.store.workflows.listStepProgress({ scope, workflowId: id, limit: 10 })).map((p) => [p.stepNo, p.status, p.recordsProcessed, p.readThrough, p.recordsEstimate]);
+      assert.deepEqual(await progress(), [[1, 'NOT_STARTED', 0, undefined, undefined], [2, 'NOT_STARTED', 0, undefined, undefined], [3, 'NOT_STARTED', 0, undefined, undefined]]);
+      await t.store.workflows.claim(lease('w', T0));
+      assert.ok(await t.store.workflows.noteEstimate({ owner: 'w', key, now: T0, recordsEstimate: 40 }));
+      assert.equal(await t.store.workflows.noteEstimate({ owner: 'rival', key, now: T0, recordsEstimate: 1 }), false, 'guarded by the lease');
+      assert.ok(await t.store.workflows.checkpointPage({ owner: 'w', key, cursor: 'c1', readThrough: T0 + 250, records: 10, dropped: 0, message: 'page 1', now: T0 + 1, leaseMs: LEASE }));
+      assert.ok(await t.store.workflows.checkpointPage({ owner: 'w', key, cursor: 'c2', records: 10, dropped: 0, message: 'page 2', now: T0 + 2, leaseMs: LEASE }));
+      assert.deepEqual((await progress())[0], [1, 'IN_PROGRESS', 20, T0 + 250, 40], 'a page that tells no position leaves the last one');
+      assert.equal(
+        await t.store.workflows.checkpointPage({ owner: 'rival', key, cursor: 'c9', readThrough: T0 + 999, records: 1, dropped: 0, message: 'late', now: T0 + 3, leaseMs: LEASE }),
+        false,
+      );
+      assert.ok(await t.store.workflows.checkpointPage({ owner: 'w', key, cursor: 'c3', readThrough: T0 + 1000, records: 5, dropped: 0, message: 'page 3', now: T0 + 4, leaseMs: LEASE }));
+      const claimed = await t.store.workflows.claim(lease('other', T0 + 10 + LEASE));
+      assert.deepEqual([claimed?.step.cursor, claimed?.step.readThrough, claimed?.step.recordsEstimate], ['c3', T0 + 1000, 40], 'a takeover reads them with the cursor');
+      assert.deepEqual(await t.store.workflows.listStepProgress({ scope, workflowId: id, after: 1, limit: 1 }).then((p) => p.map((x) => x.stepNo)), [2], 'keyset after a step');
+      assert.deepEqual(
+        await t.store.workflows.listStepProgress({ scope: { ...scope, accountId: '111111111111' }, workflowId: id, limit: 10 }),
+        [],
+        'another account reads nothing',
+      );
+
+      // Completed steps are summed for their density: records and window milliseconds.
+      assert.deepEqual(await t.store.workflows.completedStepTotals(scope, id), { records: 0, windowMs: 0 });
+      await t.store.workflows.completeStep({ owner: 'other', key, message: 'ok', now: T0 + 20 + LEASE });
+      await t.store.workflows.claim(lease('w', T0 + 21 + LEASE));
+      await t.store.workflows.checkpointPage({ owner: 'w', key: { workflowId: id, stepNo: 2 }, cursor: 'x', records: 7, dropped: 0, message: 'p', now: T0 + 22 + LEASE, leaseMs: LEASE });
+      await t.store.workflows.completeStep({ owner: 'w', key: { workflowId: id, stepNo: 2 }, message: 'ok', now: T0 + 23 + LEASE });
+      assert.deepEqual(await t.store.workflows.completedStepTotals(scope, id), { records: 32, windowMs: 2000 });
+      assert.deepEqual(await t.store.workflows.completedStepTotals({ ...scope, region: 'eu-west-1' }, id), { records: 0, windowMs: 0 });
+      await t.store.workflows.cancel({ scope, domainName: 'd', workflowId: id, now: T0 + 30 + LEASE });
+      await forget(t.store, id);
+    });
+
     test('a retrying step is not claimable before its back-off has passed', async () => {
       const id = await addWorkflow(t.store, 1);
       const key = { workflowId: id, stepNo: 1 };

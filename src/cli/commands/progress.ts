@@ -1,56 +1,64 @@
 /**
- * How far a workflow's steps have got, from what GetWorkflowSteps answers (so it holds against AWS
- * too): each step's status, RecordsProcessed and window. AWS gives no per-step total and no cursor, so a
- * running step's share is its records against an estimate of its window's records: the density (records
- * per millisecond of window) that the same workflow's completed steps showed. Until one step has
- * completed there is no estimate and the share is unknown; it is never a share of another step's count.
+ * How `workflows watch` and `workflows list` draw progress. The share of each step is domain/step-progress.ts's
+ * rule: from profileflow's progress route (which knows each step's read position and its source's estimate),
+ * or, against AWS or a service without that route, from GetWorkflowSteps alone (status, RecordsProcessed and
+ * window: the completed steps' density is all there is to go on).
  */
+import { observedDensity, type ProgressBasis, type StepProgress, type StepProgressInput, stepProgress, UNFINISHED_CAP } from '../../domain/step-progress.js';
 
-export interface StepLike {
+/** A step as GetWorkflowSteps answers it (AppflowIntegrationWorkflowStep). */
+export interface AwsStep {
   Status?: string;
   RecordsProcessed?: number;
   BatchRecordsStartTime?: string;
   BatchRecordsEndTime?: string;
 }
 
-export interface StepProgress {
-  /** 0..1, or undefined when nothing tells how far the step is. */
+/** A step as the progress route answers it (the members read here). */
+export interface RouteStep {
+  stepNo: number;
+  status: string;
+  recordsProcessed: number;
+  batchRecordsStartTime: string;
+  batchRecordsEndTime: string;
+  readThrough?: string;
+  recordsEstimate?: number;
   fraction?: number;
-  /** The records the step's window is expected to hold, when estimated. */
-  expected?: number;
+  basis?: ProgressBasis;
+  expectedRecords?: number;
 }
 
-/** Records per millisecond of window over the completed steps; undefined without any (or with no records). */
-export function observedDensity(steps: StepLike[]): number | undefined {
-  let records = 0;
-  let ms = 0;
-  for (const s of steps) {
-    if (s.Status !== 'COMPLETE') continue;
-    const width = windowMs(s);
-    if (width === undefined) continue;
-    records += s.RecordsProcessed ?? 0;
-    ms += width;
-  }
-  return ms > 0 && records > 0 ? records / ms : undefined;
+/** A step to draw: what its line shows, and its share. */
+export interface ShownStep {
+  input: StepProgressInput;
+  progress: StepProgress;
 }
 
-export function stepProgress(step: StepLike, density: number | undefined): StepProgress {
-  switch (step.Status) {
-    case 'COMPLETE':
-      return { fraction: 1 };
-    case 'NOT_STARTED':
-      return { fraction: 0 };
-    case 'SPLIT':
-      // Its window went to the steps it was split into, which show the progress.
-      return {};
-    default:
-      break;
-  }
-  const width = windowMs(step);
-  if (density === undefined || width === undefined) return {};
-  const expected = Math.max(1, Math.round(density * width));
-  // Never full unless COMPLETE: a running step is not done, a FAILED or CANCELLED one never will be.
-  return { fraction: Math.min(0.99, (step.RecordsProcessed ?? 0) / expected), expected };
+/** GetWorkflowSteps' steps, measured by the density of the completed ones (AWS tells nothing more). */
+export function fromAwsSteps(steps: AwsStep[]): ShownStep[] {
+  const inputs = steps.map((s) => ({
+    status: s.Status,
+    recordsProcessed: s.RecordsProcessed,
+    windowStart: timeOf(s.BatchRecordsStartTime),
+    windowEnd: timeOf(s.BatchRecordsEndTime),
+  }));
+  const density = observedDensity(inputs);
+  return inputs.map((input) => ({ input, progress: stepProgress(input, density) }));
+}
+
+/** The route's steps, with the share and basis the service measured. */
+export function fromRouteSteps(steps: RouteStep[]): ShownStep[] {
+  return steps.map((s) => ({
+    input: {
+      status: s.status,
+      recordsProcessed: s.recordsProcessed,
+      windowStart: timeOf(s.batchRecordsStartTime),
+      windowEnd: timeOf(s.batchRecordsEndTime),
+      readThrough: timeOf(s.readThrough),
+      recordsEstimate: s.recordsEstimate,
+    },
+    progress: s.fraction === undefined ? {} : { fraction: s.fraction, basis: s.basis, expected: s.expectedRecords },
+  }));
 }
 
 /** `[#####...]` of `width` cells; an unknown share is drawn as `[? ? ? ]`, never as a full or empty bar. */
@@ -61,15 +69,24 @@ export function bar(progress: StepProgress, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-/** A workflow's share of completed steps, as `50% (1/2 steps)`. */
-export function workflowProgressText(stepsCompleted: number | undefined, totalSteps: number | undefined): string {
+/**
+ * A workflow's progress as `41% (1/3 steps)`: the steps' shares summed over TotalSteps (a SPLIT step is
+ * not counted there, nor here; a step of unknown share counts as none), so a running step moves it
+ * before it completes. Without the steps, the share of completed ones.
+ */
+export function workflowProgressText(stepsCompleted: number | undefined, totalSteps: number | undefined, steps?: ShownStep[]): string {
   if (!totalSteps) return '';
   const done = stepsCompleted ?? 0;
-  return `${Math.floor((100 * done) / totalSteps)}% (${done}/${totalSteps} steps)`;
+  let share = done / totalSteps;
+  if (steps) {
+    const sum = steps.reduce((total, s) => total + (s.input.status === 'SPLIT' ? 0 : (s.progress.fraction ?? 0)), 0);
+    // Never shown full unless every step completed, however the shares add up.
+    share = done >= totalSteps ? 1 : Math.min(sum / totalSteps, UNFINISHED_CAP);
+  }
+  return `${Math.floor(100 * share)}% (${done}/${totalSteps} steps)`;
 }
 
-function windowMs(s: StepLike): number | undefined {
-  const start = Date.parse(s.BatchRecordsStartTime ?? '');
-  const end = Date.parse(s.BatchRecordsEndTime ?? '');
-  return Number.isFinite(start) && Number.isFinite(end) && end > start ? end - start : undefined;
+function timeOf(text: string | undefined): number | undefined {
+  const t = Date.parse(text ?? '');
+  return Number.isFinite(t) ? t : undefined;
 }

@@ -7,8 +7,24 @@ import {
   ListWorkflowsCommand,
   type WorkflowStepItem,
 } from '@aws-sdk/client-customer-profiles';
-import { bar, observedDensity, stepProgress, workflowProgressText } from './progress.js';
-import { clientOf, commonOf, iso, noMoreArguments, parse, printJson, required, table, UsageError, wholeNumber, write } from './common.js';
+import { progressText } from '../../domain/step-progress.js';
+import { bar, fromAwsSteps, fromRouteSteps, type RouteStep, type ShownStep, workflowProgressText } from './progress.js';
+import {
+  admin,
+  clientOf,
+  type Common,
+  commonOf,
+  iso,
+  noMoreArguments,
+  parse,
+  printJson,
+  required,
+  ServiceCallError,
+  table,
+  UsageError,
+  wholeNumber,
+  write,
+} from './common.js';
 
 export const WORKFLOWS_HELP = `Usage:
   profileflow workflows list   --domain D [--status S] [--max-results N]
@@ -19,6 +35,8 @@ export const WORKFLOWS_HELP = `Usage:
 --domain is also spelled --domain-name, and <workflow-id> may be given as --workflow-id.
 Common: --endpoint-url URL (default http://127.0.0.1:4599) --region R --profile P --output table|json
 watch redraws a progress bar per step until the workflow ends; it exits 1 when it FAILED or was CANCELLED.
+A step's bar is its own progress: the share of its window read, or its records against the source's
+estimate (profileflow's progress route); against AWS, its records against what the completed steps held.
 `;
 
 const OPTIONS = {
@@ -66,7 +84,7 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
           printJson({ Items: shown });
           return 0;
         }
-        const progress = await progressOf(client, domain, shown.map((w) => w.WorkflowId!));
+        const progress = await progressOf(common, client, domain, shown.map((w) => w.WorkflowId!));
         const rows = shown.map((w, i) => ({ WORKFLOW_ID: w.WorkflowId, STATUS: w.Status, PROGRESS: progress[i], TYPE: w.WorkflowType, CREATED: iso(w.CreatedAt), UPDATED: iso(w.LastUpdatedAt), DESCRIPTION: w.StatusDescription }));
         write(table(rows, ['WORKFLOW_ID', 'STATUS', 'PROGRESS', 'TYPE', 'CREATED', 'UPDATED', 'DESCRIPTION']));
         return 0;
@@ -91,7 +109,7 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
         return 0;
       }
       case 'watch':
-        return await watch(client, domain, workflowId, intervalMs, common.json);
+        return await watch(client, stepReader(common, client, domain, workflowId), domain, workflowId, intervalMs, common.json);
       default:
         throw new UsageError(`Unknown workflows command '${sub}'.`);
     }
@@ -101,14 +119,24 @@ export async function workflowsCommand(argv: string[]): Promise<number> {
 }
 
 /**
- * Each workflow's share of completed steps, from GetWorkflow's Metrics (ListWorkflows has none), a few
- * calls at a time. A workflow deleted meanwhile shows an empty cell.
+ * Each workflow's progress, a few at a time: from the progress route (its steps' shares summed), or,
+ * once the service has answered that it has no such route (AWS), from GetWorkflow's Metrics alone (the
+ * share of completed steps; ListWorkflows has none). A workflow deleted meanwhile shows an empty cell.
  */
-async function progressOf(client: CustomerProfilesClient, domain: string, ids: string[]): Promise<string[]> {
+async function progressOf(common: Common, client: CustomerProfilesClient, domain: string, ids: string[]): Promise<string[]> {
   const out: string[] = new Array(ids.length).fill('');
+  let route = true;
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < ids.length; i = next++) {
+      if (route) {
+        const read = await routeProgress(common, domain, ids[i]);
+        if (read) {
+          out[i] = workflowProgressText(read.stepsCompleted, read.totalSteps, fromRouteSteps(read.steps));
+          continue;
+        }
+        route = false;
+      }
       try {
         const m = (await client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId: ids[i] }))).Metrics?.AppflowIntegration;
         out[i] = workflowProgressText(m?.StepsCompleted, m?.TotalSteps);
@@ -119,6 +147,60 @@ async function progressOf(client: CustomerProfilesClient, domain: string, ids: s
   };
   await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
   return out;
+}
+
+/** What the progress route answers (the members read here). */
+interface RouteProgress {
+  stepsCompleted: number;
+  totalSteps: number;
+  steps: RouteStep[];
+}
+
+/**
+ * A workflow's steps from profileflow's progress route, every page of them; undefined when the service
+ * answers with an error (AWS has no such route; a workflow deleted meanwhile is missing) or with
+ * something else than the route's answer. Only a failure to reach the service is thrown.
+ */
+async function routeProgress(common: Common, domain: string, workflowId: string): Promise<RouteProgress | undefined> {
+  const path = `workflows/${encodeURIComponent(domain)}/${encodeURIComponent(workflowId)}/progress`;
+  let read: RouteProgress | undefined;
+  let after: number | undefined;
+  for (;;) {
+    let page: unknown;
+    try {
+      page = await admin(common, 'GET', after === undefined ? path : `${path}?after=${after}`);
+    } catch (err) {
+      if (err instanceof ServiceCallError || err instanceof SyntaxError) return undefined;
+      throw err;
+    }
+    if (!isRouteProgress(page)) return undefined;
+    if (read) read.steps.push(...page.steps);
+    else read = { stepsCompleted: page.stepsCompleted, totalSteps: page.totalSteps, steps: [...page.steps] };
+    const more = (page as { next?: unknown }).next;
+    if (typeof more !== 'number') return read;
+    after = more;
+  }
+}
+
+function isRouteProgress(value: unknown): value is RouteProgress {
+  const v = value as Partial<RouteProgress> | null;
+  return typeof v === 'object' && v !== null && typeof v.stepsCompleted === 'number' && typeof v.totalSteps === 'number' && Array.isArray(v.steps);
+}
+
+/**
+ * How `watch` reads the steps: through the progress route while the service answers it; after the first
+ * time it does not (AWS), through GetWorkflowSteps, silently.
+ */
+function stepReader(common: Common, client: CustomerProfilesClient, domain: string, workflowId: string): () => Promise<ShownStep[]> {
+  let route = true;
+  return async () => {
+    if (route) {
+      const read = await routeProgress(common, domain, workflowId);
+      if (read) return fromRouteSteps(read.steps);
+      route = false;
+    }
+    return fromAwsSteps(await allSteps(client, domain, workflowId));
+  };
 }
 
 async function allSteps(client: CustomerProfilesClient, domain: string, workflowId: string) {
@@ -163,11 +245,19 @@ function describeWorkflow(w: GetWorkflowCommandOutput): string {
 const FINAL = new Set(['COMPLETE', 'FAILED', 'CANCELLED']);
 
 /**
- * Polls GetWorkflow and GetWorkflowSteps (so it works against AWS too) and shows one bar per step:
- * redrawn in place on a terminal, one line per change otherwise. A step's bar is its own progress
- * (progress.ts): full only when COMPLETE, its records against an estimate while it runs.
+ * Polls GetWorkflow and the steps (`readSteps`: the progress route, or GetWorkflowSteps against AWS) and
+ * shows one bar per step: redrawn in place on a terminal, one line per change otherwise. A step's bar is
+ * its own progress (domain/step-progress.ts): full only when COMPLETE, and its line says what the share
+ * was read from.
  */
-async function watch(client: CustomerProfilesClient, domain: string, workflowId: string, intervalMs: number, json: boolean): Promise<number> {
+async function watch(
+  client: CustomerProfilesClient,
+  readSteps: () => Promise<ShownStep[]>,
+  domain: string,
+  workflowId: string,
+  intervalMs: number,
+  json: boolean,
+): Promise<number> {
   const tty = process.stdout.isTTY === true && !json;
   let drawn = 0;
   let last = '';
@@ -183,14 +273,18 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
       }
       throw err;
     }
-    const steps = await allSteps(client, domain, workflowId);
+    const steps = await readSteps();
     if (json) {
-      const density = observedDensity(steps);
       const line = JSON.stringify({
         WorkflowId: workflowId,
         Status: w.Status,
         Metrics: w.Metrics?.AppflowIntegration,
-        Steps: steps.map((s) => ({ Status: s.Status, RecordsProcessed: s.RecordsProcessed, Progress: stepProgress(s, density).fraction ?? null })),
+        Steps: steps.map(({ input, progress }) => ({
+          Status: input.status,
+          RecordsProcessed: input.recordsProcessed,
+          Progress: progress.fraction ?? null,
+          Basis: progress.basis ?? null,
+        })),
       });
       if (line !== last) write(`${line}\n`);
       last = line;
@@ -210,15 +304,11 @@ async function watch(client: CustomerProfilesClient, domain: string, workflowId:
   }
 }
 
-function render(w: GetWorkflowCommandOutput, steps: NonNullable<WorkflowStepItem['AppflowIntegration']>[]): string {
+function render(w: GetWorkflowCommandOutput, steps: ShownStep[]): string {
   const m = w.Metrics?.AppflowIntegration;
-  const density = observedDensity(steps);
   const lines = [`${w.WorkflowId} ${w.Status} — ${m?.RecordsProcessed ?? 0} records, ${m?.StepsCompleted ?? 0}/${m?.TotalSteps ?? 0} steps${w.ErrorDescription ? ` — ${w.ErrorDescription}` : ''}`];
-  steps.forEach((s, i) => {
-    const progress = stepProgress(s, density);
-    const records = s.RecordsProcessed ?? 0;
-    const of = progress.expected !== undefined ? ` of about ${progress.expected}` : progress.fraction === undefined && s.Status !== 'SPLIT' ? ' (no estimate yet)' : '';
-    lines.push(`  step ${String(i + 1).padStart(3)} ${bar(progress)} ${String(s.Status).padEnd(11)} ${records} records${of}`);
+  steps.forEach(({ input, progress }, i) => {
+    lines.push(`  step ${String(i + 1).padStart(3)} ${bar(progress)} ${String(input.status).padEnd(11)} ${progressText(input, progress)}`);
   });
   return `${lines.join('\n')}\n`;
 }

@@ -55,7 +55,9 @@ export class MarketoConnector implements Connector {
         chunk.push(record);
         if (chunk.length === request.pageSize) {
           const at: MarketoCursor = { w, e: job.exportId, o: job.offset, n: job.rows, h: job.header };
-          yield { records: chunk, cursor: encodeJsonCursor({ ...at }) };
+          // An export file is in no particular order: only the sub-windows before this one are known to
+          // be delivered in full.
+          yield { records: chunk, cursor: encodeJsonCursor({ ...at }), ...(w > 0 ? { readThrough: new Date(windows[w].start) } : {}) };
           request.signal?.throwIfAborted();
           chunk = [];
         }
@@ -63,7 +65,7 @@ export class MarketoConnector implements Connector {
       // A chunk that runs on into the next sub-window is delivered with that sub-window's position; one
       // left at the very end goes out with the position "after the last sub-window".
     }
-    if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ w: windows.length }) };
+    if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ w: windows.length }), readThrough: request.window.end };
   }
 
   /** The rows of one sub-window's export, each with the job position after it. */

@@ -4,7 +4,7 @@ import { chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { LineReader } from '../shared/line-reader.js';
 import { SourceError, type SourcePage, type SourceRecord } from '../types.js';
-import { encodeCursor, isAfter, isResultLocator, keysetOf, type ReadContext } from './cursor.js';
+import { encodeCursor, isAfter, isResultLocator, keysetOf, type ReadContext, readThroughAfter } from './cursor.js';
 import { SalesforceApiError } from './http.js';
 import { type Keyset, selectQuery } from './soql.js';
 
@@ -63,17 +63,24 @@ export async function* readBulk(ctx: ReadContext, resume?: BulkResume): AsyncGen
     page.push(item.record);
     last = item;
     if (page.length === ctx.pageSize) {
-      yield { records: page, cursor: cursorAfter(ctx, item) };
+      // The last record of the results is the only one whose locator is null.
+      yield pageEndingAt(ctx, page, item, item.locator === null);
       ctx.signal?.throwIfAborted();
       page = [];
     }
   }
   // The last record of the results names no further set (its locator is null), so neither does this page.
-  if (page.length > 0 && last) yield { records: page, cursor: cursorAfter(ctx, last) };
+  if (page.length > 0 && last) yield pageEndingAt(ctx, page, last, true);
 }
 
-function cursorAfter(ctx: ReadContext, item: LocatedRecord): string {
-  return encodeCursor({ mode: 'bulk', after: keysetOf(ctx, item.record), job: item.job, locator: item.locator });
+/** A page whose last record is `item`; `exhausted` when no record of the window follows it. */
+function pageEndingAt(ctx: ReadContext, records: SourceRecord[], item: LocatedRecord, exhausted: boolean): SourcePage {
+  const after = keysetOf(ctx, item.record);
+  return {
+    records,
+    cursor: encodeCursor({ mode: 'bulk', after, job: item.job, locator: item.locator }),
+    readThrough: exhausted ? new Date(ctx.end) : readThroughAfter(after),
+  };
 }
 
 /**

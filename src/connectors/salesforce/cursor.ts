@@ -95,6 +95,14 @@ export function keysetOf(ctx: ReadContext, record: SourceRecord): Keyset {
   return { time, id };
 }
 
+/**
+ * How far a read ordered by (time, Id) has got once `after` is delivered: every record of an earlier time
+ * (records of the same time with a greater Id may still follow).
+ */
+export function readThroughAfter(after: Keyset): Date {
+  return new Date(after.time);
+}
+
 /** True when `k` lies strictly after `after` in (time, Id) order. */
 export function isAfter(k: Keyset, after: Keyset): boolean {
   return k.time > after.time || (k.time === after.time && k.id > after.id);

@@ -1,5 +1,5 @@
 import { SourceError, type SourcePage, type SourceRecord } from '../types.js';
-import { encodeCursor, isAfter, isLocatorPath, keysetOf, type ReadContext } from './cursor.js';
+import { encodeCursor, isAfter, isLocatorPath, keysetOf, type ReadContext, readThroughAfter } from './cursor.js';
 import { SalesforceApiError } from './http.js';
 import { countQuery, type Keyset, selectQuery } from './soql.js';
 
@@ -55,7 +55,13 @@ export async function* readRest(ctx: ReadContext, after?: Keyset, next?: string)
       page.push(records[i]);
       if (page.length === ctx.pageSize) {
         const atBatchEnd = i === records.length - 1 && !batch.done && isLocatorPath(batch.nextRecordsUrl);
-        yield { records: page, cursor: encodeCursor({ mode: 'rest', after: keysetOf(ctx, records[i]), next: atBatchEnd ? batch.nextRecordsUrl : undefined }) };
+        const exhausted = i === records.length - 1 && (batch.done || batch.nextRecordsUrl === undefined);
+        const delivered = keysetOf(ctx, records[i]);
+        yield {
+          records: page,
+          cursor: encodeCursor({ mode: 'rest', after: delivered, next: atBatchEnd ? batch.nextRecordsUrl : undefined }),
+          readThrough: exhausted ? new Date(ctx.end) : readThroughAfter(delivered),
+        };
         ctx.signal?.throwIfAborted();
         page = [];
       }
@@ -74,7 +80,7 @@ export async function* readRest(ctx: ReadContext, after?: Keyset, next?: string)
     after = keysetOf(ctx, records[records.length - 1]);
     batch = undefined;
   }
-  if (page.length > 0) yield { records: page, cursor: encodeCursor({ mode: 'rest', after: keysetOf(ctx, page[page.length - 1]) }) };
+  if (page.length > 0) yield { records: page, cursor: encodeCursor({ mode: 'rest', after: keysetOf(ctx, page[page.length - 1]) }), readThrough: new Date(ctx.end) };
 }
 
 /**

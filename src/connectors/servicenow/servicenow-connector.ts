@@ -163,7 +163,8 @@ export class ServiceNowConnector implements Connector {
       if (records.length > 0) {
         cursor = next;
         extra = 0;
-        yield { records, cursor: encodeJsonCursor({ ...(cursor as ServiceNowCursor) }) };
+        const readThrough = more ? snTime((cursor as ServiceNowCursor).t) : request.window.end;
+        yield { records, cursor: encodeJsonCursor({ ...(cursor as ServiceNowCursor) }), ...(readThrough ? { readThrough } : {}) };
         request.signal?.throwIfAborted();
       } else {
         // The instance passed over `limit` rows (visible or not) without one new record.
@@ -290,6 +291,17 @@ function windowQuery(tf: string, from: string, end: string): string {
 /** ServiceNow's internal date-time form, in UTC. */
 export function snDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * The instant of a time the Table API returned (`YYYY-MM-DD HH:mm:ss`, UTC). The read is ordered by time,
+ * then sys_id, so after a record of time t every record of an earlier second has been delivered (more of
+ * second t may follow). Undefined for a value of another form.
+ */
+function snTime(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text.replace(' ', 'T')}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
 }
 
 /**

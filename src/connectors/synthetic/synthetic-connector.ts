@@ -166,7 +166,10 @@ export class SyntheticConnector implements Connector {
       for (let i = 0; i < n; i++) records[i] = syntheticRecord(seed, slotTime(k + i, perDay), fields, extraTimeField);
       k += n;
       page++;
-      yield { records, cursor: String(slotTime(k - 1, perDay)) };
+      // Slots are strictly increasing in time (at most one a millisecond): every slot before the next
+      // one's time has been delivered.
+      const readThrough = k < last ? new Date(slotTime(k, perDay)) : request.window.end;
+      yield { records, cursor: String(slotTime(k - 1, perDay)), readThrough };
     }
   }
 

@@ -122,6 +122,11 @@ export class ZendeskConnector implements Connector {
     let ref: PageRef = decoded?.p ?? (object.method === 'cursor' ? { st: Math.floor(start / 1000) } : { t: Math.floor(start / 1000), x: [] });
     let skip = decoded?.s ?? 0;
     let chunk: SourceRecord[] = [];
+    // The exports are in updated_at order, by the second: once an item is passed, every item of an
+    // earlier second has been. Another time field says nothing about how far the export has got.
+    const ordered = timeField === DEFAULT_TIME_FIELD;
+    let readThrough: Date | undefined;
+    const done = (): SourcePage => ({ records: chunk, cursor: encodeJsonCursor({ done: true }), readThrough: request.window.end });
 
     for (;;) {
       const page = await fetchPage(what, base, object, ref, Math.min(request.pageSize, MAX_PER_PAGE), authorization, s.timeoutMs, request.signal, request.policy);
@@ -130,21 +135,24 @@ export class ZendeskConnector implements Connector {
         const item = page.items[i];
         const time = recordTimeMs(item[timeField]);
         if (time !== undefined && time >= end) {
-          if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ done: true }) };
+          if (chunk.length > 0) yield done();
           return;
         }
         const duplicate = seen?.has(String(item.id)) ?? false;
         if (time !== undefined && time >= start && !duplicate) chunk.push(item);
+        const second = ordered && time !== undefined ? Math.floor(time / 1000) * 1000 : start;
+        if (second > start && (!readThrough || second > readThrough.getTime())) readThrough = new Date(second);
         if (chunk.length === request.pageSize) {
           const last = i + 1 === page.items.length;
           const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1 };
-          yield { records: chunk, cursor: encodeJsonCursor(cursor as unknown as Record<string, unknown>) };
+          if ('done' in cursor) yield done();
+          else yield { records: chunk, cursor: encodeJsonCursor(cursor as unknown as Record<string, unknown>), ...(readThrough ? { readThrough } : {}) };
           request.signal?.throwIfAborted();
           chunk = [];
         }
       }
       if (page.endOfStream || !page.next) {
-        if (chunk.length > 0) yield { records: chunk, cursor: encodeJsonCursor({ done: true }) };
+        if (chunk.length > 0) yield done();
         return;
       }
       if (sameRef(page.next, ref)) {

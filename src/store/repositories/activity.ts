@@ -55,6 +55,7 @@ export class KyselyActivityRepository implements ActivityRepository {
       recordsProcessed: Number(row.records_processed),
       windowStart: Number(row.window_start),
       windowEnd: Number(row.window_end),
+      ...(row.read_through === null ? {} : { readThrough: Number(row.read_through) }),
       attempts: Number(row.attempts),
       updatedAt: Number(row.updated_at),
     }));

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
@@ -9,7 +9,9 @@ import { changedOne, claimLock, extendedLease, heldBy, leaseIsFree, type LeaseHo
 import type {
   CancelResult,
   ClaimedStep,
+  CompletedStepTotals,
   NewStep,
+  PageCheckpointWrite,
   StepKey,
   StepTransition,
   WorkflowListItem,
@@ -19,6 +21,7 @@ import type {
   WorkflowSummary,
   WorkflowRepository,
   WorkflowStatus,
+  WorkflowStepProgress,
   WorkflowStepRecord,
   WorkflowStepSummary,
 } from '../workflow-types.js';
@@ -156,6 +159,39 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     return rows.map(fromStepSummaryRow);
   }
 
+  async listStepProgress({ scope, workflowId, after, limit }: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepProgress[]> {
+    // Its own column list rather than a wider listSteps: GetWorkflowSteps, the hotter read, stays at its nine.
+    let q = this.db
+      .selectFrom('workflow_steps')
+      .select([...STEP_SUMMARY_COLUMNS, 'read_through', 'records_estimate'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('workflow_id', '=', workflowId);
+    if (after !== undefined) q = q.where('step_no', '>', after);
+    const rows = await q.orderBy('step_no').limit(limit).execute();
+    return rows.map((row) => ({
+      ...fromStepSummaryRow(row),
+      ...(row.read_through === null ? {} : { readThrough: Number(row.read_through) }),
+      ...(row.records_estimate === null ? {} : { recordsEstimate: Number(row.records_estimate) }),
+    }));
+  }
+
+  async completedStepTotals(scope: Scope, workflowId: string): Promise<CompletedStepTotals> {
+    // One aggregate rather than every step read back: a workflow may have thousands (many Batches, splits).
+    const row = await this.db
+      .selectFrom('workflow_steps')
+      .select((eb) => [
+        eb.fn.sum<number | string | null>('records_processed').as('records'),
+        eb.fn.sum<number | string | null>(eb('window_end', '-', eb.ref('window_start'))).as('window_ms'),
+      ])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('workflow_id', '=', workflowId)
+      .where('status', '=', 'COMPLETE')
+      .executeTakeFirst();
+    return { records: Number(row?.records ?? 0), windowMs: Number(row?.window_ms ?? 0) };
+  }
+
   // ── Deletion: cancel (DeleteWorkflow), then purge (the engine) ───────────────────────────────────
 
   async cancel(ref: WorkflowRef & { now: number }): Promise<CancelResult> {
@@ -282,12 +318,15 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
    * Why the step and its workflow in one transaction with the page's records (the caller's): a crash
    * loses the lease, never a count; the next owner resumes from exactly the records committed.
    */
-  async checkpointPage(t: StepTransition<{ leaseMs: number; cursor: string; records: number; dropped: number; message: string }>): Promise<boolean> {
+  async checkpointPage(t: StepTransition<PageCheckpointWrite>): Promise<boolean> {
     return this.inTransaction(async (repo) => {
       const moved = await repo
         .heldStep(t.key, t.owner)
         .set((eb) => ({
           cursor: t.cursor,
+          // The read position belongs to the cursor: written with it, so a resume never shows more read
+          // than its cursor holds. A page that tells none leaves the last one, still true of this cursor.
+          ...(t.readThrough === undefined ? {} : { read_through: t.readThrough }),
           records_processed: eb('records_processed', '+', t.records),
           records_dropped: eb('records_dropped', '+', t.dropped),
           execution_message: t.message,
@@ -303,6 +342,11 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
         .execute();
       return true;
     });
+  }
+
+  /** Why a transition of its own: the estimate is known before the first page, which may be minutes away (a bulk job). */
+  async noteEstimate(t: StepTransition<{ recordsEstimate: number }>): Promise<boolean> {
+    return changedOne(await this.heldStep(t.key, t.owner).set({ records_estimate: t.recordsEstimate, updated_at: t.now }).executeTakeFirst());
   }
 
   /** Why the remaining-steps check in the same transaction: the last step to complete completes the workflow, once. */
@@ -420,7 +464,7 @@ function finalStep(status: WorkflowStatus, message: string, now: number) {
  * named after the workflow's FlowName, its id and its number (`stepFlowName`). A new workflow starts at
  * 1; a split's halves start after the last step.
  */
-function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: NewStep[], now: number): WorkflowStepsTable[] {
+function stepRows(ref: WorkflowRef, baseFlowName: string, first: number, steps: NewStep[], now: number): Insertable<WorkflowStepsTable>[] {
   return steps.map((s, i) => ({
     workflow_id: ref.workflowId,
     step_no: first + i,
@@ -560,6 +604,8 @@ function fromStepRow(row: Selectable<WorkflowStepsTable>): WorkflowStepRecord {
     workflowId: row.workflow_id,
     recordsDropped: Number(row.records_dropped),
     cursor: row.cursor ?? undefined,
+    ...(row.read_through === null ? {} : { readThrough: Number(row.read_through) }),
+    ...(row.records_estimate === null ? {} : { recordsEstimate: Number(row.records_estimate) }),
     attempts: Number(row.attempts),
     runAfter: Number(row.run_after),
     leaseOwner: row.lease_owner ?? undefined,
