@@ -1,4 +1,5 @@
 import { historyRecordId } from '../domain/ids.js';
+import { PROFILE_RECORD_TYPE, profileContent } from '../domain/profile-history.js';
 import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping/index.js';
 import type {
   ProfileHistoryEntry,
@@ -16,9 +17,6 @@ import type { Scope } from '../domain/scope.js';
  * the key index, the extra keys, the objects, Stats (through the repositories) and the history records
  * follow from that set alone, so no caller can change one and forget another.
  */
-
-/** ObjectTypeName of the history records about the profile itself [I: the standard profile's type name]. */
-export const PROFILE_RECORD_TYPE = '_profile';
 
 /** The model's ActionType values. */
 export type ActionType =
@@ -52,9 +50,8 @@ export function performedBy(scope: Scope, source: ChangeSource): string {
   return `appflow.amazonaws.com/workflows/${source.workflowId}${step}`;
 }
 
-/** The profile as history Content and the API show it: the model's Profile. */
-export function profileContent(profile: ProfileRecord): string {
-  return JSON.stringify({ ProfileId: profile.profileId, ...profile.attributes });
+function contentOf(profile: ProfileRecord): string {
+  return profileContent(profile.profileId, profile.attributes);
 }
 
 function entryId(k: ProfileKey): string {
@@ -81,6 +78,8 @@ export class ProfileChanges {
   private readonly deleted = new Set<string>();
   private readonly moves: { from: string[]; to: string }[] = [];
   private readonly history: ProfileHistoryEntry[] = [];
+  /** Profiles this set creates whose rows hold their CREATED record, with the record's Id. */
+  private readonly createdHere = new Map<string, { profile: ProfileRecord; recordId: string }>();
   readonly performedBy: string;
 
   constructor(
@@ -95,10 +94,31 @@ export class ProfileChanges {
     this.performedBy = performedBy(scope, source);
   }
 
-  /** Writes the profile as it is now (created or changed), with a history record when `action` says. */
+  /**
+   * Writes the profile as it is now (created or changed), with a history record when `action` says.
+   * A profile created now keeps its CREATED record in its row (ProfileRecord.createdRecord) instead of
+   * a history row of its own, until the profile first changes: the record's Id is taken here all the
+   * same, so the records of this set are in the order they would have had as rows.
+   */
   saveProfile(profile: ProfileRecord, action?: 'CREATED' | 'UPDATED' | 'MERGED'): void {
+    this.keepCreatedHere(profile.profileId);
     this.profiles.set(profile.profileId, profile);
-    if (action) this.record(profile.profileId, action, { content: () => profileContent(profile) });
+    if (action === 'CREATED' && profile.createdAt === this.now) {
+      this.createdHere.set(profile.profileId, { profile, recordId: historyRecordId(this.now) });
+      return;
+    }
+    if (action) this.record(profile.profileId, action, { content: () => contentOf(profile) });
+  }
+
+  /**
+   * A profile created in this set changes again before the set is committed: its CREATED record
+   * becomes a history row after all, with the Id it was given and the profile as first saved.
+   */
+  private keepCreatedHere(profileId: string): void {
+    const created = this.createdHere.get(profileId);
+    if (!created) return;
+    this.createdHere.delete(profileId);
+    this.history.push(this.entry(profileId, 'CREATED', created.recordId, { content: () => contentOf(created.profile) }));
   }
 
   /** Index entries to add (an entry removed earlier in this set is added back). */
@@ -180,6 +200,7 @@ export class ProfileChanges {
   /** Removes the profiles with their objects and extra keys (their index entries: `removeKeys`). */
   deleteProfiles(profileIds: Iterable<string>, action: 'DELETED_BY_CUSTOMER' | 'DELETED_BY_MERGE'): void {
     for (const id of profileIds) {
+      this.keepCreatedHere(id);
       this.deleted.add(id);
       this.profiles.delete(id);
       this.record(id, action, {});
@@ -192,8 +213,17 @@ export class ProfileChanges {
     actionType: ActionType,
     details: { objectTypeName?: string; uniqueKey?: string; content?: string | (() => string) },
   ): void {
-    this.history.push({
-      recordId: historyRecordId(this.now),
+    this.history.push(this.entry(profileId, actionType, historyRecordId(this.now), details));
+  }
+
+  private entry(
+    profileId: string,
+    actionType: ActionType,
+    recordId: string,
+    details: { objectTypeName?: string; uniqueKey?: string; content?: string | (() => string) },
+  ): ProfileHistoryEntry {
+    return {
+      recordId,
       profileId,
       objectTypeName: details.objectTypeName ?? PROFILE_RECORD_TYPE,
       actionType,
@@ -202,7 +232,7 @@ export class ProfileChanges {
       performedBy: this.performedBy,
       createdAt: this.now,
       updatedAt: this.now,
-    });
+    };
   }
 
   /**
@@ -211,7 +241,16 @@ export class ProfileChanges {
    */
   async commit(): Promise<void> {
     const { store, scope, domainName } = this;
-    if (this.profiles.size > 0) await store.profiles.upsert(scope, domainName, [...this.profiles.values()]);
+    // Rows about to be rewritten or deleted hand the CREATED record they hold to the history first.
+    const rewritten = [...this.profiles.keys()].filter((id) => !this.createdHere.has(id));
+    if (rewritten.length > 0 || this.deleted.size > 0) await store.profileHistory.keepCreatedRecords(scope, domainName, [...rewritten, ...this.deleted]);
+    if (this.profiles.size > 0) {
+      const rows = [...this.profiles.values()].map((p) => {
+        const created = this.createdHere.get(p.profileId);
+        return created ? { ...p, createdRecord: { recordId: created.recordId, performedBy: this.performedBy } } : p;
+      });
+      await store.profiles.upsert(scope, domainName, rows);
+    }
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
     if (this.keysAdded.length > 0) await store.profiles.addKeys(scope, domainName, this.keysAdded);
     if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);

@@ -76,7 +76,7 @@ export class KyselyStore implements Store {
     this.profiles = new KyselyProfileRepository(db, this.stats, writers);
     this.profileObjects = new KyselyProfileObjectRepository(db, this.stats, writers);
     this.integrations = new KyselyIntegrationRepository(db);
-    this.profileHistory = new KyselyProfileHistoryRepository(db, writers);
+    this.profileHistory = new KyselyProfileHistoryRepository(db, writers, capabilities.skipLocked);
     this.activity = new KyselyActivityRepository(db);
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);

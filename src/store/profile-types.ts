@@ -57,6 +57,11 @@ export interface ProfileRecord {
   inferred: boolean;
   createdAt: number;
   updatedAt: number;
+  /**
+   * Only on a profile being created: its CREATED history record (created at `createdAt`, Content the
+   * profile), which the row holds until the profile first changes (migration 015). Never read back.
+   */
+  createdRecord?: { recordId: string; performedBy: string };
 }
 
 /** One entry of the key index: the value of a key found on an object, and the profile it belongs to. */
@@ -71,7 +76,8 @@ export interface ProfileRepository {
   getMany(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileRecord[]>;
   /**
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
-   * of those that exist (createdAt is kept), in multi-row statements.
+   * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED
+   * record a replaced row holds into the history first (ProfileHistoryRepository.keepCreatedRecords).
    */
   upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
   /** The index entries for any of the given (keyName, keyValue) pairs. */
@@ -288,7 +294,10 @@ export interface ProfileHistoryRepository {
   /** Merges with mergedAt ≥ `since`, every account, in (mergedAt, mergeId) order after `after`. */
   mergedSince(since: number, after: { mergedAt: number; mergeId: string } | undefined, limit: number): Promise<ScopedProfileMerge[]>;
   add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
-  /** One profile's records in the order they were made, keyset after `afterRecordId`, with Content. */
+  /**
+   * One profile's records in the order they were made, keyset after `afterRecordId`, with Content; the
+   * CREATED record its row holds (ProfileRecord.createdRecord) among them.
+   */
   list(
     scope: Scope,
     domainName: string,
@@ -308,6 +317,13 @@ export interface ProfileHistoryRepository {
   keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
   /** keepObjectContent for every object of the type (before DeleteProfileObjectType removes them). */
   keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void>;
-  /** Removes the profiles' records created before `before`; returns how many. */
+  /**
+   * Writes the CREATED records the profiles' rows hold into the history, with the rows' Content, and
+   * empties the rows' hold on them, before the rows are replaced or deleted (ProfileRecord.createdRecord).
+   * Where there are concurrent writers
+   * the rows stay locked until the transaction ends, so one record is written once.
+   */
+  keepCreatedRecords(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
+  /** Removes the profiles' records created before `before` (those their rows hold included); returns how many. */
   purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number>;
 }

@@ -71,6 +71,10 @@ export interface ProfilesTable extends Scoped {
   is_inferred: number;
   created_at: number;
   updated_at: number;
+  /** The Id of the profile's CREATED history record while the row holds it (015); null once it is in profile_history. */
+  created_record_id?: string | null;
+  /** That record's PerformedBy (015). */
+  created_by?: string | null;
 }
 
 export interface ProfileObjectsTable extends Scoped {

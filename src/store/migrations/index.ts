@@ -13,6 +13,7 @@ import { m011FlowRuns } from './011-flow-runs.js';
 import { m012KeyIndexDomainIds } from './012-key-index-domain-ids.js';
 import { m013ProfileMerges } from './013-profile-merges.js';
 import { m014StepReadPosition } from './014-step-read-position.js';
+import { m015ProfileCreatedRecord } from './015-profile-created-record.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '012-key-index-domain-ids': m012KeyIndexDomainIds,
   '013-profile-merges': m013ProfileMerges,
   '014-step-read-position': m014StepReadPosition,
+  '015-profile-created-record': m015ProfileCreatedRecord,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { RowWriters } from '../dialects/row-writers/index.js';
-import type { Database, ProfileHistoryTable } from '../schema.js';
+import { chunks, VALUES_PER_IN_LIST } from '../dialects/row-writers/queries.js';
+import type { Database, ProfileHistoryTable, ProfilesTable } from '../schema.js';
+import { PROFILE_RECORD_TYPE, profileContent } from '../../domain/profile-history.js';
 import type { ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository, ProfileMerge, ScopedProfileMerge } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import { sql } from 'kysely';
@@ -10,6 +12,8 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
     private readonly db: Kysely<Database>,
     /** The write path of this store's backend (dialects/row-writers): ingestion writes a record per object. */
     private readonly writers: RowWriters,
+    /** PostgreSQL: rows about to be rewritten are read FOR UPDATE (concurrent writers exist). */
+    private readonly lockRows: boolean,
   ) {}
 
   async add(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
@@ -90,8 +94,63 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
     if (filter.actionType !== undefined) q = q.where('action_type', '=', filter.actionType);
     if (filter.performedBy !== undefined) q = q.where('performed_by', '=', filter.performedBy);
     if (afterRecordId !== undefined) q = q.where('record_id', '>', afterRecordId);
-    const rows = await q.orderBy('record_id').limit(limit).execute();
-    return rows.map(fromRow);
+    const rows = (await q.orderBy('record_id').limit(limit).execute()).map(fromRow);
+    // The CREATED record the profile's row holds, if it passes the same filters, in its place by Id.
+    const held = await this.heldCreatedRecord(scope, domainName, profileId, undefined);
+    if (!held || !passes(held, filter) || (afterRecordId !== undefined && held.recordId <= afterRecordId)) return rows;
+    const at = rows.findIndex((r) => r.recordId > held.recordId);
+    if (at === -1) {
+      if (rows.length < limit) rows.push(held);
+    } else {
+      rows.splice(at, 0, held);
+      if (rows.length > limit) rows.pop();
+    }
+    return rows;
+  }
+
+  /** The CREATED record the profile's row holds (migration 015), or, with `recordId`, only that one. */
+  private async heldCreatedRecord(scope: Scope, domainName: string, profileId: string, recordId: string | undefined): Promise<ProfileHistoryEntry | undefined> {
+    let q = this.db
+      .selectFrom('profiles')
+      .select(['profile_id', 'attributes', 'created_record_id', 'created_by', 'created_at'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('profile_id', '=', profileId)
+      .where('created_record_id', 'is not', null);
+    if (recordId !== undefined) q = q.where('created_record_id', '=', recordId);
+    const row = await q.executeTakeFirst();
+    return row && heldRecord(row);
+  }
+
+  async keepCreatedRecords(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
+    const entries: ProfileHistoryEntry[] = [];
+    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+      let q = this.db
+        .selectFrom('profiles')
+        .select(['profile_id', 'attributes', 'created_record_id', 'created_by', 'created_at'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .where('created_record_id', 'is not', null);
+      // Two transactions changing one profile at once (PostgreSQL): the second waits here for the first
+      // to commit, then reads the row the first left, which holds no record any more.
+      if (this.lockRows) q = q.forUpdate();
+      for (const row of await q.execute()) entries.push(heldRecord(row));
+    }
+    if (entries.length === 0) return;
+    await this.add(scope, domainName, entries);
+    for (const ids of chunks(entries.map((e) => e.profileId), VALUES_PER_IN_LIST)) {
+      await this.db
+        .updateTable('profiles')
+        .set({ created_record_id: null, created_by: null })
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('profile_id', 'in', ids)
+        .execute();
+    }
   }
 
   async get(scope: Scope, domainName: string, profileId: string, recordId: string): Promise<ProfileHistoryEntry | undefined> {
@@ -104,7 +163,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       .where('profile_id', '=', profileId)
       .where('record_id', '=', recordId)
       .executeTakeFirst();
-    return row && fromRow(row);
+    return row ? fromRow(row) : this.heldCreatedRecord(scope, domainName, profileId, recordId);
   }
 
   async purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number> {
@@ -117,7 +176,17 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       .where('profile_id', 'in', [...new Set(profileIds)])
       .where('created_at', '<', before)
       .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const held = await this.db
+      .updateTable('profiles')
+      .set({ created_record_id: null, created_by: null })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('profile_id', 'in', [...new Set(profileIds)])
+      .where('created_record_id', 'is not', null)
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) + Number(held.numUpdatedRows);
   }
 }
 
@@ -126,6 +195,31 @@ function objectText() {
   return sql`(select o.object from profile_objects o where o.account_id = profile_history.account_id
     and o.region = profile_history.region and o.domain_name = profile_history.domain_name
     and o.object_type_name = profile_history.object_type_name and o.unique_key = profile_history.unique_key)`;
+}
+
+/** A CREATED record as the profile's row holds it: its Id and PerformedBy, the row's time and attributes. */
+function heldRecord(row: Pick<ProfilesTable, 'profile_id' | 'attributes' | 'created_record_id' | 'created_by' | 'created_at'>): ProfileHistoryEntry {
+  const at = Number(row.created_at);
+  return {
+    recordId: row.created_record_id as string,
+    profileId: row.profile_id,
+    objectTypeName: PROFILE_RECORD_TYPE,
+    actionType: 'CREATED',
+    content: profileContent(row.profile_id, JSON.parse(row.attributes) as Record<string, unknown>),
+    performedBy: row.created_by as string,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** The list's filters, applied to a record read from a profile's row. */
+function passes(e: ProfileHistoryEntry, filter: ProfileHistoryFilter): boolean {
+  return (
+    e.createdAt >= filter.notBefore &&
+    (filter.objectTypeName === undefined || filter.objectTypeName === e.objectTypeName) &&
+    (filter.actionType === undefined || filter.actionType === e.actionType) &&
+    (filter.performedBy === undefined || filter.performedBy === e.performedBy)
+  );
 }
 
 function fromRow(row: ProfileHistoryTable): ProfileHistoryEntry {

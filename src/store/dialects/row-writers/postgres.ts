@@ -14,7 +14,22 @@ import { objectKey, type RowWriters } from './types.js';
 class PostgresProfileRowWriter extends GenericProfileRowWriter {
   override async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const all of chunks(profiles, ROWS_PER_STATEMENT)) {
+    // Profiles created with their CREATED record in the row (migration 015), and the others, whose rows
+    // are written as before it.
+    const created = profiles.filter((p) => p.createdRecord);
+    const plain = created.length === profiles.length ? [] : profiles.filter((p) => !p.createdRecord);
+    for (const all of chunks(created, ROWS_PER_STATEMENT)) {
+      const { rows } = await sql<{ profile_id: string }>`insert into profiles (account_id, region, domain_name, profile_id, attributes,
+          attribute_sources, is_inferred, created_at, updated_at, created_record_id, created_by)
+        select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${all.map((p) => p.profileId)}::text[],
+          ${all.map((p) => JSON.stringify(p.attributes))}::text[],
+          ${all.map((p) => (Object.keys(p.attributeSources).length > 0 ? JSON.stringify(p.attributeSources) : null))}::text[],
+          ${all.map((p) => (p.inferred ? 1 : 0))}::int4[], ${all.map((p) => p.createdAt)}::int8[], ${all.map((p) => p.updatedAt)}::int8[],
+          ${all.map((p) => p.createdRecord?.recordId)}::text[], ${all.map((p) => p.createdRecord?.performedBy)}::text[])
+        on conflict do nothing returning profile_id`.execute(this.db);
+      for (const r of rows) out.add(r.profile_id);
+    }
+    for (const all of chunks(plain, ROWS_PER_STATEMENT)) {
       const { rows } = await sql<{ profile_id: string }>`insert into profiles (account_id, region, domain_name, profile_id, attributes,
           attribute_sources, is_inferred, created_at, updated_at)
         select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${all.map((p) => p.profileId)}::text[],

@@ -166,6 +166,8 @@ export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord)
     is_inferred: p.inferred ? 1 : 0,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
+    // Named only when there is a record to hold, so rows without one are written as before 015.
+    ...(p.createdRecord ? { created_record_id: p.createdRecord.recordId, created_by: p.createdRecord.performedBy } : {}),
   };
 }
 

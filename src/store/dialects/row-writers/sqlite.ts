@@ -13,6 +13,8 @@ import { objectKey, type RowWriters, type StoredVersion } from './types.js';
  */
 
 const PROFILE_COLUMNS = ['account_id', 'region', 'domain_name', 'profile_id', 'attributes', 'attribute_sources', 'is_inferred', 'created_at', 'updated_at'] as const;
+/** A profile created with its CREATED record in its row (migration 015). */
+const CREATED_PROFILE_COLUMNS = [...PROFILE_COLUMNS, 'created_record_id', 'created_by'] as const;
 const KEY_COLUMNS = ['domain_id', 'key_name', 'key_value', 'profile_id'] as const;
 const OBJECT_COLUMNS = [
   'account_id', 'region', 'domain_name', 'object_type_name', 'unique_key', 'profile_id', 'object', 'source_updated_at',
@@ -29,6 +31,8 @@ const placeholderScope: Scope = { accountId: P('account_id'), region: P('region'
 export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStatements): RowWriters {
   const st = {
     insertProfile: () => statements.compiled('insertProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
+    insertCreatedProfile: () =>
+      statements.compiled('insertCreatedProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(CREATED_PROFILE_COLUMNS)])),
     upsertProfile: () => statements.compiled('upsertProfile', () => q.upsertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
     insertKey: () => statements.compiled('insertKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)])),
     domainId: () => statements.compiled('domainId', () => q.domainIdOf(db, placeholderScope, P('domain_name'))),
@@ -54,9 +58,9 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     kind: 'sqlite',
     profiles: {
       async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]) {
-        const { statement, bind } = st.insertProfile();
         const out = new Set<string>();
         for (const p of profiles) {
+          const { statement, bind } = p.createdRecord ? st.insertCreatedProfile() : st.insertProfile();
           if (statement.run(bind(q.profileToRow(scope, domainName, p))).changes === 1) out.add(p.profileId);
         }
         return out;

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { type Kysely, Migrator } from 'kysely';
+import { PageTokens } from '../../src/domain/page-token.js';
+import { ManualClock } from '../../src/engine/clock.js';
+import { withMigrationLock } from '../../src/store/dialects/postgres.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
+import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { operations } from '../../src/operations/index.js';
+import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+
+// Migration 015 on a database the code before it wrote (test/fixtures/history-before-015: the rows of a
+// domain with every kind of history, and what the two history operations answered about each profile
+// then): after the migration, the same answers, record for record, while the CREATED records the rows
+// can hold have left the history table.
+
+interface Fixture {
+  now: number;
+  tables: Record<string, Record<string, unknown>[]>;
+  answers: Record<string, unknown>;
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
+
+async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
+  const config: StoreConfig =
+    backend === 'sqlite'
+      ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
+      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
+  const store = await openStore(config, { migrate: false });
+  const schema = config.backend === 'postgres' ? config.schema : undefined;
+  return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
+}
+
+async function migrateTo013(store: KyselyStore, config: StoreConfig): Promise<void> {
+  const run = async () => {
+    const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
+    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo('013-profile-merges');
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  };
+  if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
+  else await run();
+}
+
+const createdRows = (store: KyselyStore) =>
+  store.db.selectFrom('profile_history').select(['profile_id', 'record_id']).where('action_type', '=', 'CREATED').orderBy('profile_id').execute();
+
+for (const backend of await availableBackends()) {
+  describe(`migration 015: CREATED records held by profile rows [${backend}]`, () => {
+    test('a database written before it answers every history record as before', async () => {
+      const { store, config, dispose } = await open(backend);
+      try {
+        await migrateTo013(store, config);
+        const db = store.db as unknown as Kysely<any>;
+        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
+        const before = await createdRows(store);
+
+        assert.deepEqual(await migrateStore(config, store), ['014-step-read-position', '015-profile-created-record']);
+
+        const clock = new ManualClock(fixture.now);
+        // Every record answered before is asked for again, wherever it is stored now.
+        const knownIds = Object.fromEntries(Object.entries(fixture.answers).map(([k, a]) => [k, Object.keys((a as { records: object }).records)]));
+        assert.deepEqual(await answersOf(store, clock, knownIds), fixture.answers);
+        // The rows that were never rewritten hold their profile's CREATED record; the others (updated,
+        // merged, deleted) left theirs in the history.
+        const unchanged = fixture.tables.profiles.filter((p) => p.created_at === p.updated_at).map((p) => p.profile_id as string).sort();
+        const held = await store.db.selectFrom('profiles').select(['profile_id', 'created_record_id']).where('created_record_id', 'is not', null).orderBy('profile_id').execute();
+        assert.deepEqual(held.map((r) => r.profile_id), unchanged);
+        assert.ok(unchanged.length >= 3 && unchanged.length < fixture.tables.profiles.length, 'the fixture has profiles of both kinds');
+        const after = await createdRows(store);
+        assert.deepEqual(
+          [...after, ...held.map((r) => ({ profile_id: r.profile_id, record_id: r.created_record_id as string }))].sort((a, b) => a.profile_id.localeCompare(b.profile_id)),
+          before,
+          'every CREATED record is in one place or the other, under its Id',
+        );
+
+        // A held record leaves its row unchanged when the profile first changes.
+        const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) };
+        for (const { profile_id: ProfileId, created_record_id: Id } of held) {
+          const [domain] = fixture.tables.profiles.filter((p) => p.profile_id === ProfileId).map((p) => p.domain_name as string);
+          const get = () => operations.GetProfileHistoryRecord(ctx, { DomainName: domain, ProfileId, Id });
+          const expected = domain === 'brief' ? undefined : JSON.stringify(await get());
+          await operations.UpdateProfile(ctx, { DomainName: domain, ProfileId, AccountNumber: 'changed' });
+          if (expected) assert.equal(JSON.stringify(await get()), expected);
+        }
+        assert.equal((await store.db.selectFrom('profiles').select('profile_id').where('created_record_id', 'is not', null).execute()).length, 0);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
