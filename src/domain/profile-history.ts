@@ -1,7 +1,7 @@
 /**
  * What a profile's history says about the profile itself, shared by the code that writes the records
  * (ingest/profile-changes.ts) and the store, which answers a profile's CREATED record from the profile's
- * row until the profile first changes (migration 014).
+ * row until the profile first changes (migration 015).
  */
 
 /** ObjectTypeName of the history records about the profile itself [I: the standard profile's type name]. */
