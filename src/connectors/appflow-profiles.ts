@@ -5,6 +5,7 @@
  * rules, then the operator's policy: hosts, private addresses, secret prefixes).
  */
 import type { SourceConnectorType } from '../api/shapes.generated.js';
+import { invalid } from '../domain/problem.js';
 import { connectorFor } from './index.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, policyProblems } from './policy.js';
 
@@ -74,8 +75,8 @@ export function mapAppflowProfile(
   const urlSetting = { salesforce: 'instanceUrl', servicenow: 'instanceUrl', marketo: 'endpoint', zendesk: 'baseUrl' }[entry.kind] as string;
   settings = { [urlSetting]: instanceUrl, ...settings };
   const connector = connectorFor(entry.kind);
-  const problems = connector ? connector.validateSettings(settings) : [`No connector reads kind ${entry.kind}.`];
-  if (problems.length === 0) problems.push(...policyProblems(entry.kind, settings, policy));
+  const own = connector ? connector.parseSettings(settings) : invalid(`No connector reads kind ${entry.kind}.`);
+  const problems = own.ok ? policyProblems(entry.kind, settings, policy) : own.problems;
   if (problems.length) return { ok: false, problem: `The ${connectorType} connector profile is not usable: ${problems.join(' ')}` };
   return { ok: true, kind: entry.kind, connectorTypes: [entry.sourceType], settings };
 }

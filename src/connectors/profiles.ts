@@ -88,9 +88,8 @@ export function checkConnectorProfile(
   if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
     problems.push(`The member 'settings' must be a JSON object.`);
   } else if (connector) {
-    const own = connector.validateSettings(settings as Record<string, unknown>);
-    problems.push(...own);
-    if (own.length === 0) problems.push(...policyProblems(connector.kind, settings as Record<string, unknown>, policy));
+    const own = connector.parseSettings(settings as Record<string, unknown>);
+    problems.push(...(own.ok ? policyProblems(connector.kind, settings as Record<string, unknown>, policy) : own.problems));
   }
 
   if (problems.length) return { problems };

@@ -1,3 +1,4 @@
+import type { Checked } from '../../domain/problem.js';
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -17,9 +18,9 @@ export interface FilesSettings {
   directory: string;
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   directory: { type: 'string', required: true, describe: 'the folder that holds one sub-folder per Object' },
-};
+} satisfies SettingRules;
 
 const DEFAULT_DATETIME_FIELD = 'LastModifiedDate';
 const EXTENSIONS = ['.jsonl', '.csv'];
@@ -73,10 +74,10 @@ interface FileRecord {
  * walked and of every file opened must lie inside a root, so a link cannot lead out; a folder reached
  * twice (a link loop) and a walk deeper or larger than its bounds fail the step.
  */
-export class FilesConnector implements Connector {
+export class FilesConnector implements Connector<FilesSettings> {
   readonly kind = 'files';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<FilesSettings> {
     return checkSettings(settings, SETTINGS);
   }
 
@@ -87,7 +88,7 @@ export class FilesConnector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<FilesSettings>(request, (s) => this.validateSettings(s));
+    const settings = usableSettings(request, this);
     const { directory, confinement } = await confine(profileName, settings.directory, request.policy ?? DEFAULT_CONNECTOR_POLICY, request.signal);
     const folder = await objectFolder(confinement, directory, request.object);
     const recursive = request.prefix !== undefined || request.connectorType === 'S3';

@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import type { Checked } from '../../domain/problem.js';
 import { jsonDepthProblem } from '../../protocol/json.js';
 import { recordTimeMs } from '../shared/record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
@@ -60,10 +61,10 @@ interface ReadContext {
  * their size, and the cursor (key, decompressed byte offset, line, record) lets a resumed read seek to
  * the first record not yet delivered.
  */
-export class S3Connector implements Connector {
+export class S3Connector implements Connector<S3Settings> {
   readonly kind = 's3';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<S3Settings> {
     return checkS3Settings(settings);
   }
 
@@ -75,7 +76,7 @@ export class S3Connector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<S3Settings>(request, checkS3Settings);
+    const settings = usableSettings(request, this);
     const bucket = request.object;
     const prefix = request.prefix ?? '';
     const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, prefix);

@@ -1,3 +1,4 @@
+import { type Checked, invalid, valid } from '../../domain/problem.js';
 import {
   basicAuth,
   checkSecretPair,
@@ -6,7 +7,8 @@ import {
   readJson,
   readText,
   resolveSecret,
-  secretRules,
+  secretEnvRule,
+  secretRule,
   errorCode,
   trimBase,
   URL_RULE,
@@ -34,17 +36,20 @@ export interface ZendeskSettings {
   timeoutMs?: number;
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   subdomain: {
     type: 'custom',
-    check: (v, name) => (typeof v === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/i.test(v) ? [] : [`Setting '${name}' must be a Zendesk subdomain such as 'acme'.`]),
+    parse: (v: unknown, name: string): Checked<string> =>
+      typeof v === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/i.test(v) ? valid(v) : invalid(`Setting '${name}' must be a Zendesk subdomain such as 'acme'.`),
   },
   baseUrl: { ...URL_RULE, describe: 'the account URL, e.g. https://acme.zendesk.com' },
   email: { type: 'string', describe: "the agent's email address (with apiToken)" },
-  ...secretRules('apiToken', 'a Zendesk API token'),
-  ...secretRules('oauthToken', 'an OAuth access token'),
+  apiToken: secretRule('a Zendesk API token'),
+  apiTokenEnv: secretEnvRule('a Zendesk API token'),
+  oauthToken: secretRule('an OAuth access token'),
+  oauthTokenEnv: secretEnvRule('an OAuth access token'),
   timeoutMs: { type: 'integer', min: 1000, max: 600_000 },
-};
+} satisfies SettingRules;
 
 /** What each Object is exported with (Zendesk documents cursor-based exports for tickets and users only). */
 const OBJECTS: Record<string, { method: 'cursor' | 'time'; path: string; key: string }> = {
@@ -81,12 +86,14 @@ interface ExportPage {
  * one. Exports run from the window's start up to the present, so the read stops at the first item
  * whose time is at or past the window's end.
  */
-export class ZendeskConnector implements Connector {
+export class ZendeskConnector implements Connector<ZendeskSettings> {
   readonly kind = 'zendesk';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
-    const problems = checkSettings(settings, SETTINGS);
-    if (problems.length) return problems;
+  parseSettings(settings: Record<string, unknown>): Checked<ZendeskSettings> {
+    const checked = checkSettings(settings, SETTINGS);
+    if (!checked.ok) return checked;
+    // Combinations are judged on the stored members, where a null counts as given.
+    const problems: string[] = [];
     if ((settings.subdomain === undefined) === (settings.baseUrl === undefined)) {
       problems.push("Give one of 'subdomain' and 'baseUrl'.");
     }
@@ -95,13 +102,13 @@ export class ZendeskConnector implements Connector {
     const hasOauth = settings.oauthToken !== undefined || settings.oauthTokenEnv !== undefined;
     if (hasApi === hasOauth) problems.push("Give one of 'apiToken' (with 'email') and 'oauthToken' (or their *Env forms).");
     if (hasApi && settings.email === undefined) problems.push("Setting 'email' is required with 'apiToken'.");
-    return problems;
+    return problems.length ? invalid(...problems) : checked;
   }
 
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profile = request.profile;
-    const s = usableSettings<ZendeskSettings>(request, (settings) => this.validateSettings(settings));
+    const s = usableSettings(request, this);
     const object = Object.hasOwn(OBJECTS, request.object) ? OBJECTS[request.object] : undefined;
     if (!object) {
       throw new SourceError(
@@ -111,7 +118,7 @@ export class ZendeskConnector implements Connector {
     }
     const base = s.baseUrl ? trimBase(s.baseUrl) : `https://${s.subdomain}.zendesk.com`;
     const what = `Zendesk ${request.object} export of connector profile '${profile.name}'`;
-    const authorization = authHeader(profile.name, profile.settings);
+    const authorization = authHeader(profile.name, s);
     const timeField = request.datetimeField || DEFAULT_TIME_FIELD;
     const start = request.window.start.getTime();
     const end = request.window.end.getTime();
@@ -216,10 +223,10 @@ function sameRef(a: PageRef, b: PageRef): boolean {
   return 't' in a && 't' in b && a.t === b.t && a.x.length === b.x.length;
 }
 
-function authHeader(profileName: string, settings: Record<string, unknown>): string {
+function authHeader(profileName: string, settings: ZendeskSettings): string {
   const oauth = resolveSecret(profileName, settings, 'oauthToken');
   if (oauth !== undefined) return `Bearer ${oauth}`;
-  return basicAuth(`${settings.email as string}/token`, resolveSecret(profileName, settings, 'apiToken') as string);
+  return basicAuth(`${settings.email ?? ''}/token`, resolveSecret(profileName, settings, 'apiToken') ?? '');
 }
 
 /**
