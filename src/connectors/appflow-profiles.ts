@@ -4,6 +4,7 @@
  * profileflow reads are accepted; each is then checked as an operator's profile is (the kind's own
  * rules, then the operator's policy: hosts, private addresses, secret prefixes).
  */
+import { isJsonObject } from '../domain/json-object.js';
 import type {
   ConnectorProfileCredentials,
   ConnectorProfileProperties,
@@ -14,7 +15,6 @@ import type {
 import type { SourceConnectorType } from '../api/shapes.generated.js';
 import { invalid } from '../domain/problem.js';
 import { connectorFor } from './index.js';
-import { isObject } from './shared/settings.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, policyProblems } from './policy.js';
 
 /** The members of connectorProfileProperties and connectorProfileCredentials profileflow reads. */
@@ -144,7 +144,7 @@ function salesforceCredentials(c: SalesforceConnectorProfileCredentials, policy:
   } catch {
     return unusable;
   }
-  if (!isObject(secret) || typeof secret.clientId !== 'string' || typeof secret.clientSecret !== 'string') return unusable;
+  if (!isJsonObject(secret) || typeof secret.clientId !== 'string' || typeof secret.clientSecret !== 'string') return unusable;
   const grant = c.oAuth2GrantType ?? (c.refreshToken !== undefined ? 'AUTHORIZATION_CODE' : 'CLIENT_CREDENTIALS');
   if (grant === 'CLIENT_CREDENTIALS') return { settings: { auth: { flow: 'client_credentials', clientId: secret.clientId, clientSecret: secret.clientSecret } } };
   if (grant === 'AUTHORIZATION_CODE' && typeof c.refreshToken === 'string') {

@@ -11,9 +11,9 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 export interface ConnectorPolicy {
   /** Absolute folders (realpath'd when the policy is loaded) that a `files` source may read below. Empty = the files kind is refused. */
-  fileRoots: string[];
+  fileRoots: readonly string[];
   /** Host patterns HTTP connectors may reach: exact host names, or `*.domain` for any subdomain. */
-  allowHosts: string[];
+  allowHosts: readonly string[];
   /** Loopback, link-local, private (RFC 1918, ULA, CGNAT…) and unspecified addresses: refused unless true. */
   allowPrivateAddresses: boolean;
   /** `…Env` settings may name only environment variables starting with this prefix. */
@@ -51,8 +51,8 @@ export const DEFAULT_SECRET_ENV_PREFIX = 'PROFILEFLOW_SECRET_';
  * vendors' hosts may be reached, never on a private address, and secrets only from PROFILEFLOW_SECRET_*.
  */
 export const DEFAULT_CONNECTOR_POLICY: ConnectorPolicy = Object.freeze({
-  fileRoots: Object.freeze([]) as unknown as string[],
-  allowHosts: DEFAULT_ALLOW_HOSTS as string[],
+  fileRoots: Object.freeze([]),
+  allowHosts: DEFAULT_ALLOW_HOSTS,
   allowPrivateAddresses: false,
   secretEnvPrefix: DEFAULT_SECRET_ENV_PREFIX,
 });

@@ -1,7 +1,8 @@
-import type { Checked } from '../../domain/problem.js';
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isJsonObject } from '../../domain/json-object.js';
+import type { Checked } from '../../domain/problem.js';
 import { jsonDepthProblem } from '../../protocol/json.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding } from '../policy.js';
@@ -9,7 +10,7 @@ import { recordTimeMs } from '../shared/record-time.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { SkippedRows } from '../shared/skipped-rows.js';
-import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -146,11 +147,9 @@ function encodeCursor(cursor: FilesCursor): string {
 }
 
 function decodeCursor(text: string): FilesCursor {
-  return decodeJsonCursor('files', text, (value) => {
-    const c = value as Partial<FilesCursor>;
-    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-    if (typeof c.file !== 'string' || !count(c.offset) || !count(c.line)) return undefined;
-    return { file: c.file, offset: c.offset as number, line: c.line as number };
+  return decodeJsonCursor('files', text, (c) => {
+    if (typeof c.file !== 'string' || !isSafeInteger(c.offset) || c.offset < 0 || !isSafeInteger(c.line) || c.line < 0) return undefined;
+    return { file: c.file, offset: c.offset, line: c.line };
   });
 }
 
@@ -375,10 +374,8 @@ function jsonRecord(line: Line, key: string): SourceRecord {
   } catch (err) {
     throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not a JSON object.`);
-  }
-  return value as SourceRecord;
+  if (!isJsonObject(value)) throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not a JSON object.`);
+  return value;
 }
 
 /** Running out of descriptors or a busy file passes; a missing or forbidden file does not. */

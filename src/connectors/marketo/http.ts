@@ -133,7 +133,7 @@ export class MarketoApi {
       if (TOKEN_CODES.has(code)) throw new SourceError('permanent', `${message} A freshly fetched token was refused too.`);
       throw new SourceError('permanent', message);
     }
-    return body.result as unknown[];
+    return body.result;
   }
 
   private tokenKey(): string {

@@ -1,6 +1,7 @@
+import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, problemsOf, valid } from '../../domain/problem.js';
 import { URL_RULE } from '../shared/http.js';
-import { checkSettings, isObject, type SettingRules } from '../shared/settings.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 
 /** OAuth 2.0 refresh token flow: a connected app's id and secret plus a user's refresh token. */
 export interface RefreshTokenAuth {
@@ -85,7 +86,7 @@ export function checkSalesforceSettings(settings: Record<string, unknown>): Chec
 }
 
 function checkAuth(value: unknown, name: string): Checked<SalesforceAuth> {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     return invalid(`Setting '${name}' must be an object {flow: "refresh_token" | "client_credentials", clientId, …}.`);
   }
   const auth = value;

@@ -16,7 +16,7 @@ import {
   type CachedToken,
 } from '../shared/http.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
-import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, encodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -167,11 +167,12 @@ export class ServiceNowConnector implements Connector<ServiceNowSettings> {
       // The Link header's rel="next" is what tells that more rows follow: a page may hold fewer rows than
       // sysparm_limit when ACLs hide some. Without the header, a short page is the last.
       const more = link === null ? rows.length >= limit : /<[^>]*>\s*;\s*rel="?next"?/i.test(link);
-      if (records.length > 0) {
+      // Taking a record sets `next`, so it is defined whenever records are.
+      if (records.length > 0 && next) {
         cursor = next;
         extra = 0;
-        const readThrough = more ? snTime((cursor as ServiceNowCursor).t) : request.window.end;
-        yield { records, cursor: encodeJsonCursor({ ...(cursor as ServiceNowCursor) }), ...(readThrough ? { readThrough } : {}) };
+        const readThrough = more ? snTime(next.t) : request.window.end;
+        yield { records, cursor: encodeJsonCursor({ ...next }), ...(readThrough ? { readThrough } : {}) };
         request.signal?.throwIfAborted();
       } else {
         // The instance passed over `limit` rows (visible or not) without one new record.
@@ -320,8 +321,6 @@ function ceilSecond(d: Date): number {
 
 function decodeCursor(text: string): ServiceNowCursor {
   return decodeJsonCursor('ServiceNow', text, (c) =>
-    typeof c.t === 'string' && typeof c.id === 'string' && Number.isSafeInteger(c.n) && (c.n as number) >= 1
-      ? { t: c.t, id: c.id, n: c.n as number }
-      : undefined,
+    typeof c.t === 'string' && typeof c.id === 'string' && isSafeInteger(c.n) && c.n >= 1 ? { t: c.t, id: c.id, n: c.n } : undefined,
   );
 }

@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
 
 /** A connector's settings described as data, checked by one function (the dynalite habit). */
@@ -42,7 +43,7 @@ export type SettingsOf<R extends SettingRules> = {
  * rule. A null member counts as absent and is left out of the value.
  */
 export function checkSettings<R extends SettingRules>(settings: Record<string, unknown>, rules: R): Checked<SettingsOf<R>> {
-  if (!isObject(settings)) {
+  if (!isJsonObject(settings)) {
     return invalid('The settings must be a JSON object.');
   }
   const problems: string[] = [];
@@ -107,9 +108,4 @@ function stringList(value: unknown): string[] | undefined {
     list.push(v);
   }
   return list;
-}
-
-/** Whether `value` is a JSON object (not null, not a list), whose members can then be read by name. */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

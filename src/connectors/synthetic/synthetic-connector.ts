@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
-import { checkSettings, isObject, type SettingRules } from '../shared/settings.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 import {
   type Connector,
   type ReadRequest,
@@ -48,7 +49,7 @@ function checkFaults(value: unknown, name: string): Checked<SyntheticFault[]> {
   const faults: SyntheticFault[] = [];
   value.forEach((f: unknown, i) => {
     const at = `${name}[${i}]`;
-    if (!isObject(f)) {
+    if (!isJsonObject(f)) {
       problems.push(`Setting '${at}' must be an object {page, kind, times?}.`);
       return;
     }

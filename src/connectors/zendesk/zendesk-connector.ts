@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
 import {
   basicAuth,
@@ -15,7 +16,7 @@ import {
 } from '../shared/http.js';
 import { recordTimeMs } from '../shared/record-time.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
-import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, encodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -153,7 +154,7 @@ export class ZendeskConnector implements Connector<ZendeskSettings> {
           const last = i + 1 === page.items.length;
           const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1 };
           if ('done' in cursor) yield done();
-          else yield { records: chunk, cursor: encodeJsonCursor(cursor as unknown as Record<string, unknown>), ...(readThrough ? { readThrough } : {}) };
+          else yield { records: chunk, cursor: encodeJsonCursor(cursor), ...(readThrough ? { readThrough } : {}) };
           request.signal?.throwIfAborted();
           chunk = [];
         }
@@ -247,14 +248,21 @@ function errorDetail(text: string): string {
 function decodeCursor(text: string): ZendeskCursor {
   return decodeJsonCursor<ZendeskCursor>('Zendesk', text, (c) => {
     if (c.done === true) return { done: true };
-    const p = c.p as Record<string, unknown> | undefined;
-    const okRef =
-      typeof p === 'object' &&
-      p !== null &&
-      ((typeof p.c === 'string' && p.c !== '') ||
-        Number.isSafeInteger(p.st) ||
-        (Number.isSafeInteger(p.t) && Array.isArray(p.x) && p.x.every((v) => typeof v === 'string' || typeof v === 'number')));
-    if (!okRef || !Number.isSafeInteger(c.s) || (c.s as number) < 0) return undefined;
-    return { p: p as unknown as PageRef, s: c.s as number };
+    const p = isJsonObject(c.p) ? pageRefOf(c.p) : undefined;
+    if (!p || !isSafeInteger(c.s) || c.s < 0) return undefined;
+    return { p, s: c.s };
   });
+}
+
+/** The page a cursor names, in the order fetchPage reads its members: Zendesk's cursor, start_time, time-based. */
+function pageRefOf(p: Record<string, unknown>): PageRef | undefined {
+  if (typeof p.c === 'string' && p.c !== '') return { c: p.c };
+  if (isSafeInteger(p.st)) return { st: p.st };
+  if (!isSafeInteger(p.t) || !Array.isArray(p.x)) return undefined;
+  const x: (string | number)[] = [];
+  for (const v of p.x) {
+    if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+    x.push(v);
+  }
+  return { t: p.t, x };
 }

@@ -9,6 +9,7 @@ import type {
 } from '../appflow-types.js';
 import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../schema.js';
 import { type AppflowStoredShape, asAppflowShape } from '../../domain/appflow-flow.js';
+import { isJsonObject } from '../../domain/json-object.js';
 import type { Scope } from '../../domain/scope.js';
 
 /** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
@@ -259,10 +260,6 @@ function storedList<N extends AppflowStoredShape>(shapeName: N, text: string) {
   const value: unknown = JSON.parse(text);
   if (!Array.isArray(value) || !value.every(isJsonObject)) throw new Error(`A stored ${shapeName} list is not a list of JSON objects.`);
   return value.map((item) => asAppflowShape(shapeName, item));
-}
-
-function isJsonObject(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The schedule state the run repository moves; a flow's own writes leave it alone. */
