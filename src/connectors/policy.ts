@@ -8,6 +8,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isJsonObject } from '../domain/json-object.js';
 
 export interface ConnectorPolicy {
   /** Absolute folders (realpath'd when the policy is loaded) that a `files` source may read below. Empty = the files kind is refused. */
@@ -66,10 +67,10 @@ const HOST_PATTERN = /^(\*\.)?([a-z0-9-]+|\*)(\.([a-z0-9-]+|\*))*$/;
  * realpath'd here, so that containment is decided between real paths.
  */
 export function loadConnectorPolicy(raw: unknown): { policy: ConnectorPolicy; problems: [] } | { policy?: undefined; problems: string[] } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  if (!isJsonObject(raw)) {
     return { problems: ['connectorPolicy must be a JSON object {fileRoots?, allowHosts?, allowPrivateAddresses?, secretEnvPrefix?}.'] };
   }
-  const input = raw as Record<string, unknown>;
+  const input = raw;
   const problems: string[] = [];
   for (const key of Object.keys(input)) {
     if (!(POLICY_KEYS as readonly string[]).includes(key)) {
