@@ -4,12 +4,24 @@
  * profileflow reads are accepted; each is then checked as an operator's profile is (the kind's own
  * rules, then the operator's policy: hosts, private addresses, secret prefixes).
  */
+import { isJsonObject } from '../domain/json-object.js';
+import type {
+  ConnectorProfileCredentials,
+  ConnectorProfileProperties,
+  ConnectorType,
+  SalesforceConnectorProfileCredentials,
+  ServiceNowConnectorProfileCredentials,
+} from '../api/appflow/shapes.generated.js';
 import type { SourceConnectorType } from '../api/shapes.generated.js';
+import { invalid } from '../domain/problem.js';
 import { connectorFor } from './index.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, policyProblems } from './policy.js';
 
+/** The members of connectorProfileProperties and connectorProfileCredentials profileflow reads. */
+type ProfileMember = 'Salesforce' | 'ServiceNow' | 'Marketo' | 'Zendesk';
+
 /** AppFlow's ConnectorType values profileflow reads through a connector profile, with their kind. */
-export const APPFLOW_PROFILE_KINDS: Record<string, { kind: string; sourceType: SourceConnectorType; member: string }> = {
+const APPFLOW_PROFILE_KINDS: Partial<Record<ConnectorType, { kind: string; sourceType: SourceConnectorType; member: ProfileMember }>> = {
   Salesforce: { kind: 'salesforce', sourceType: 'Salesforce', member: 'Salesforce' },
   Servicenow: { kind: 'servicenow', sourceType: 'Servicenow', member: 'ServiceNow' },
   Marketo: { kind: 'marketo', sourceType: 'Marketo', member: 'Marketo' },
@@ -35,9 +47,9 @@ type Obj = Record<string, unknown>;
  * changes properties only). `env` is read for a Salesforce client-credentials secret (see below).
  */
 export function mapAppflowProfile(
-  connectorType: string,
-  properties: Obj,
-  credentials: Obj | undefined,
+  connectorType: ConnectorType,
+  properties: ConnectorProfileProperties,
+  credentials: ConnectorProfileCredentials | undefined,
   previous: Obj | undefined,
   policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY,
   env: NodeJS.ProcessEnv = process.env,
@@ -49,17 +61,16 @@ export function mapAppflowProfile(
       problem: `profileflow reads connector profiles of the connector types ${Object.keys(APPFLOW_PROFILE_KINDS).join(', ')}, not ${connectorType}${connectorType === 'S3' ? ' (an S3 source needs no connector profile: its bucket is named in the flow)' : ''}.`,
     };
   }
-  const props = properties[entry.member] as Obj | undefined;
+  const props = properties[entry.member];
   if (!props) {
     return { ok: false, problem: `connectorProfileConfig.connectorProfileProperties.${entry.member} is required for connector type ${connectorType}.` };
   }
-  const creds = credentials?.[entry.member] as Obj | undefined;
-  if (credentials !== undefined && !creds) {
+  const mapped = credentials && mapCredentials(entry.member, credentials, policy, env);
+  if (credentials !== undefined && !mapped) {
     return { ok: false, problem: `connectorProfileConfig.connectorProfileCredentials.${entry.member} is required for connector type ${connectorType}.` };
   }
   let settings: Obj;
-  if (creds) {
-    const mapped = mapCredentials(entry.kind, creds, policy, env);
+  if (mapped) {
     if ('problem' in mapped) return { ok: false, problem: mapped.problem, authentication: mapped.authentication };
     settings = mapped.settings;
   } else if (previous) {
@@ -74,32 +85,41 @@ export function mapAppflowProfile(
   const urlSetting = { salesforce: 'instanceUrl', servicenow: 'instanceUrl', marketo: 'endpoint', zendesk: 'baseUrl' }[entry.kind] as string;
   settings = { [urlSetting]: instanceUrl, ...settings };
   const connector = connectorFor(entry.kind);
-  const problems = connector ? connector.validateSettings(settings) : [`No connector reads kind ${entry.kind}.`];
-  if (problems.length === 0) problems.push(...policyProblems(entry.kind, settings, policy));
+  const own = connector ? connector.parseSettings(settings) : invalid(`No connector reads kind ${entry.kind}.`);
+  const problems = own.ok ? policyProblems(entry.kind, settings, policy) : own.problems;
   if (problems.length) return { ok: false, problem: `The ${connectorType} connector profile is not usable: ${problems.join(' ')}` };
   return { ok: true, kind: entry.kind, connectorTypes: [entry.sourceType], settings };
 }
 
-function mapCredentials(kind: string, c: Obj, policy: ConnectorPolicy, env: NodeJS.ProcessEnv): { settings: Obj } | { problem: string; authentication?: boolean } {
-  switch (kind) {
-    case 'servicenow': {
-      const oauth = c.oAuth2Credentials as Obj | undefined;
-      if (oauth) return { settings: defined({ clientId: oauth.clientId, clientSecret: oauth.clientSecret, refreshToken: oauth.refreshToken, username: c.username, password: c.password }) };
-      return { settings: defined({ username: c.username, password: c.password }) };
+type MappedCredentials = { settings: Obj } | { problem: string; authentication?: boolean };
+
+/** The settings the member's credentials become; undefined when the credentials have no such member. */
+function mapCredentials(member: ProfileMember, credentials: ConnectorProfileCredentials, policy: ConnectorPolicy, env: NodeJS.ProcessEnv): MappedCredentials | undefined {
+  switch (member) {
+    case 'ServiceNow':
+      return credentials.ServiceNow && serviceNowCredentials(credentials.ServiceNow);
+    case 'Marketo': {
+      const c = credentials.Marketo;
+      return c && { settings: { clientId: c.clientId, clientSecret: c.clientSecret } };
     }
-    case 'marketo':
-      return { settings: { clientId: c.clientId, clientSecret: c.clientSecret } };
-    case 'zendesk':
+    case 'Zendesk': {
+      const c = credentials.Zendesk;
+      if (!c) return undefined;
       // profileflow reads Zendesk with a bearer token; the OAuth client id and secret alone cannot get one without a browser.
       if (typeof c.accessToken !== 'string') {
         return { problem: 'connectorProfileCredentials.Zendesk.accessToken is required: profileflow reads Zendesk with an OAuth access token.' };
       }
       return { settings: { oauthToken: c.accessToken } };
-    case 'salesforce':
-      return salesforceCredentials(c, policy, env);
-    default:
-      return { problem: `No credentials mapping for kind ${kind}.` };
+    }
+    case 'Salesforce':
+      return credentials.Salesforce && salesforceCredentials(credentials.Salesforce, policy, env);
   }
+}
+
+function serviceNowCredentials(c: ServiceNowConnectorProfileCredentials): MappedCredentials {
+  const oauth = c.oAuth2Credentials;
+  if (oauth) return { settings: defined({ clientId: oauth.clientId, clientSecret: oauth.clientSecret, refreshToken: oauth.refreshToken, username: c.username, password: c.password }) };
+  return { settings: defined({ username: c.username, password: c.password }) };
 }
 
 /**
@@ -108,7 +128,7 @@ function mapCredentials(kind: string, c: Obj, policy: ConnectorPolicy, env: Node
  * of an environment variable of the profileflow process holding the same JSON ({"clientId", "clientSecret"}),
  * and, like every secret a profile names by variable, it must start with the operator's secret prefix.
  */
-function salesforceCredentials(c: Obj, policy: ConnectorPolicy, env: NodeJS.ProcessEnv): { settings: Obj } | { problem: string; authentication?: boolean } {
+function salesforceCredentials(c: SalesforceConnectorProfileCredentials, policy: ConnectorPolicy, env: NodeJS.ProcessEnv): MappedCredentials {
   const arn = c.clientCredentialsArn;
   if (typeof arn !== 'string') {
     return { problem: "connectorProfileCredentials.Salesforce.clientCredentialsArn is required: it names the connected app's client id and secret." };
@@ -117,15 +137,14 @@ function salesforceCredentials(c: Obj, policy: ConnectorPolicy, env: NodeJS.Proc
   if (!name.startsWith(policy.secretEnvPrefix)) {
     return { problem: `The secret named by clientCredentialsArn ('${name.slice(0, 64)}') must start with ${policy.secretEnvPrefix}: profileflow reads it from the environment variable of that name, and the operator's policy allows only those.` };
   }
-  let secret: Obj;
+  const unusable = { problem: `The environment variable ${name} does not hold the JSON {"clientId", "clientSecret"} the connected app signs in with.`, authentication: true };
+  let secret: unknown;
   try {
-    secret = JSON.parse(env[name] ?? '') as Obj;
+    secret = JSON.parse(env[name] ?? '');
   } catch {
-    return { problem: `The environment variable ${name} does not hold the JSON {"clientId", "clientSecret"} the connected app signs in with.`, authentication: true };
+    return unusable;
   }
-  if (typeof secret?.clientId !== 'string' || typeof secret.clientSecret !== 'string') {
-    return { problem: `The environment variable ${name} does not hold the JSON {"clientId", "clientSecret"} the connected app signs in with.`, authentication: true };
-  }
+  if (!isJsonObject(secret) || typeof secret.clientId !== 'string' || typeof secret.clientSecret !== 'string') return unusable;
   const grant = c.oAuth2GrantType ?? (c.refreshToken !== undefined ? 'AUTHORIZATION_CODE' : 'CLIENT_CREDENTIALS');
   if (grant === 'CLIENT_CREDENTIALS') return { settings: { auth: { flow: 'client_credentials', clientId: secret.clientId, clientSecret: secret.clientSecret } } };
   if (grant === 'AUTHORIZATION_CODE' && typeof c.refreshToken === 'string') {

@@ -8,12 +8,13 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isJsonObject } from '../domain/json-object.js';
 
 export interface ConnectorPolicy {
   /** Absolute folders (realpath'd when the policy is loaded) that a `files` source may read below. Empty = the files kind is refused. */
-  fileRoots: string[];
+  fileRoots: readonly string[];
   /** Host patterns HTTP connectors may reach: exact host names, or `*.domain` for any subdomain. */
-  allowHosts: string[];
+  allowHosts: readonly string[];
   /** Loopback, link-local, private (RFC 1918, ULA, CGNAT…) and unspecified addresses: refused unless true. */
   allowPrivateAddresses: boolean;
   /** `…Env` settings may name only environment variables starting with this prefix. */
@@ -51,8 +52,8 @@ export const DEFAULT_SECRET_ENV_PREFIX = 'PROFILEFLOW_SECRET_';
  * vendors' hosts may be reached, never on a private address, and secrets only from PROFILEFLOW_SECRET_*.
  */
 export const DEFAULT_CONNECTOR_POLICY: ConnectorPolicy = Object.freeze({
-  fileRoots: Object.freeze([]) as unknown as string[],
-  allowHosts: DEFAULT_ALLOW_HOSTS as string[],
+  fileRoots: Object.freeze([]),
+  allowHosts: DEFAULT_ALLOW_HOSTS,
   allowPrivateAddresses: false,
   secretEnvPrefix: DEFAULT_SECRET_ENV_PREFIX,
 });
@@ -66,10 +67,10 @@ const HOST_PATTERN = /^(\*\.)?([a-z0-9-]+|\*)(\.([a-z0-9-]+|\*))*$/;
  * realpath'd here, so that containment is decided between real paths.
  */
 export function loadConnectorPolicy(raw: unknown): { policy: ConnectorPolicy; problems: [] } | { policy?: undefined; problems: string[] } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  if (!isJsonObject(raw)) {
     return { problems: ['connectorPolicy must be a JSON object {fileRoots?, allowHosts?, allowPrivateAddresses?, secretEnvPrefix?}.'] };
   }
-  const input = raw as Record<string, unknown>;
+  const input = raw;
   const problems: string[] = [];
   for (const key of Object.keys(input)) {
     if (!(POLICY_KEYS as readonly string[]).includes(key)) {

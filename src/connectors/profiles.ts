@@ -1,4 +1,5 @@
 import { serviceModel } from '../api/service.js';
+import { isJsonObject } from '../domain/json-object.js';
 import type { StringShape } from '../api/model-types.js';
 import type { SourceConnectorType } from '../api/shapes.generated.js';
 import { connectorFor, connectorKinds } from './index.js';
@@ -45,10 +46,10 @@ export function checkConnectorProfile(
   policy: ConnectorPolicy = DEFAULT_CONNECTOR_POLICY,
 ): { profile: ConnectorProfile; problems: [] } | { profile?: undefined; problems: string[] } {
   const problems = checkProfileName(name);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isJsonObject(body)) {
     return { problems: [...problems, 'A connector profile must be a JSON object {kind, connectorTypes?, settings}.'] };
   }
-  const input = body as Record<string, unknown>;
+  const input = body;
   for (const key of Object.keys(input)) {
     if (key === 'name') {
       if (input.name !== name) problems.push(`The member 'name' ('${String(input.name)}') differs from the profile name '${String(name)}'.`);
@@ -85,19 +86,15 @@ export function checkConnectorProfile(
   }
 
   const settings = input.settings ?? {};
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+  if (!isJsonObject(settings)) {
     problems.push(`The member 'settings' must be a JSON object.`);
   } else if (connector) {
-    const own = connector.validateSettings(settings as Record<string, unknown>);
-    problems.push(...own);
-    if (own.length === 0) problems.push(...policyProblems(connector.kind, settings as Record<string, unknown>, policy));
+    const own = connector.parseSettings(settings);
+    problems.push(...(own.ok ? policyProblems(connector.kind, settings, policy) : own.problems));
   }
 
-  if (problems.length) return { problems };
-  return {
-    profile: { name: name as string, kind: kind as string, connectorTypes, settings: settings as Record<string, unknown> },
-    problems: [],
-  };
+  if (problems.length || typeof name !== 'string' || typeof kind !== 'string' || !isJsonObject(settings)) return { problems };
+  return { profile: { name, kind, connectorTypes, settings }, problems: [] };
 }
 
 const SECRET_KEY = /secret|password|token|key/i;
@@ -126,7 +123,7 @@ export function checkDeclaredProfiles(
   const problems: string[] = [];
   const seen = new Set<string>();
   raw.forEach((entry: unknown, i) => {
-    const name = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).name : undefined;
+    const name = isJsonObject(entry) ? entry.name : undefined;
     const label = typeof name === 'string' && name !== '' ? `connector profile '${name}'` : `connectorProfiles[${i}]`;
     if (typeof name === 'string' && seen.has(name)) {
       problems.push(`${label} is declared more than once.`);

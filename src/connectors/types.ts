@@ -1,4 +1,5 @@
 import type { SourceConnectorType } from '../api/shapes.generated.js';
+import type { Checked } from '../domain/problem.js';
 import type { ConnectorPolicy } from './policy.js';
 
 /** One record as a source delivers it: field name → value (strings, numbers, booleans, null). */
@@ -62,11 +63,12 @@ export interface SourcePage {
   readThrough?: Date;
 }
 
-export interface Connector {
+/** A source kind; `S` is the type of its profiles' settings once checked. */
+export interface Connector<S = unknown> {
   /** The source kind connector profiles name: 'files', 'synthetic', 's3', … */
   readonly kind: string;
-  /** Problems with a profile's settings, as sentences; empty when usable. */
-  validateSettings(settings: Record<string, unknown>): string[];
+  /** A profile's settings (stored as JSON) as the kind's typed settings, or their problems as sentences. */
+  parseSettings(settings: Record<string, unknown>): Checked<S>;
   /** How many records the window holds, when the source can tell cheaply (drives splitting). */
   estimate?(request: ReadRequest): Promise<number | undefined>;
   read(request: ReadRequest): AsyncIterable<SourcePage>;

@@ -5,6 +5,16 @@
  * model's shapes (members AppFlow does not have are dropped).
  */
 import { appflowModel } from '../api/appflow/model.generated.js';
+import type {
+  ConnectorProfileProperties,
+  ConnectorType,
+  CreateFlowRequest,
+  DestinationFlowConfig,
+  MetadataCatalogConfig,
+  SourceFlowConfig,
+  Task,
+  TriggerConfig,
+} from '../api/appflow/shapes.generated.js';
 import { serviceModel } from '../api/model.generated.js';
 import type { ServiceModel, StructureShape } from '../api/model-types.js';
 import { appflowFlowArn } from './arns.js';
@@ -16,7 +26,8 @@ type Obj = Record<string, unknown>;
 /**
  * `value` read as the shape `shapeName` of `model`: each structure member found by name without regard
  * to case (the two services spell the same members in PascalCase and camelCase), members the shape does
- * not have dropped, map keys kept as they are.
+ * not have dropped, map keys kept as they are, timestamps as Dates (from a Date, epoch milliseconds as
+ * the store keeps them, or ISO-8601 text as JSON.stringify leaves a Date).
  */
 function readAsShape(model: ServiceModel, shapeName: string, value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
@@ -25,7 +36,7 @@ function readAsShape(model: ServiceModel, shapeName: string, value: unknown): un
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      const byLower = new Map(Object.entries(value as Obj).map(([k, v]) => [k.toLowerCase(), v]));
+      const byLower = new Map(Object.entries(value).map(([k, v]) => [k.toLowerCase(), v]));
       const out: Obj = {};
       for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
         const read = readAsShape(model, ref.shape, byLower.get(member.toLowerCase()));
@@ -37,16 +48,47 @@ function readAsShape(model: ServiceModel, shapeName: string, value: unknown): un
       return Array.isArray(value) ? value.map((v) => readAsShape(model, shape.member.shape, v)) : undefined;
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-      return Object.fromEntries(Object.entries(value as Obj).map(([k, v]) => [k, readAsShape(model, shape.value.shape, v)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readAsShape(model, shape.value.shape, v)]));
     }
+    case 'timestamp':
+      return timestamp(value);
     default:
       return value;
   }
 }
 
-export function asAppflowShape(shapeName: string, value: unknown): unknown {
-  return readAsShape(appflowModel, shapeName, value);
+function timestamp(value: unknown): Date | undefined {
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
+
+/** The AppFlow structures the store keeps (a flow's, a connector profile's), by shape name, with their generated types. */
+interface AppflowStoredShapes {
+  CreateFlowRequest: CreateFlowRequest;
+  TriggerConfig: TriggerConfig;
+  SourceFlowConfig: SourceFlowConfig;
+  DestinationFlowConfig: DestinationFlowConfig;
+  Task: Task;
+  MetadataCatalogConfig: MetadataCatalogConfig;
+  ConnectorProfileProperties: ConnectorProfileProperties;
+}
+
+export type AppflowStoredShape = keyof AppflowStoredShapes;
+
+/**
+ * A reader of objects as the shapes of `model`, typed by `Shapes` (shape name → generated type). The
+ * type is what the shape declares: the reader keeps only the shape's members and reads each by its own
+ * shape, and the values come from input the model's constraints were checked on (a request, or a flow
+ * stored from one).
+ */
+function shapeReader<Shapes>(model: ServiceModel) {
+  return <N extends keyof Shapes & string>(shapeName: N, value: object): Shapes[N] => readAsShape(model, shapeName, value) as Shapes[N];
+}
+
+/** An object (a Customer Profiles FlowDefinition, JSON the store kept) read as an AppFlow structure. */
+export const asAppflowShape = shapeReader<AppflowStoredShapes>(appflowModel);
+
+const asCustomerProfilesShape = shapeReader<{ FlowDefinition: FlowDefinition }>(serviceModel);
 
 /** What a Customer Profiles integration's flow looks like as an AppFlow flow (without times and authors). */
 export interface FlowFromCustomerProfiles {
@@ -54,34 +96,32 @@ export interface FlowFromCustomerProfiles {
   flowArn: string;
   description?: string;
   kmsArn?: string;
-  triggerConfig: Obj;
-  sourceFlowConfig: Obj;
-  connectorType: string;
+  triggerConfig: TriggerConfig;
+  sourceFlowConfig: SourceFlowConfig;
+  connectorType: ConnectorType;
   connectorProfileName?: string;
-  destinationFlowConfigList: Obj[];
-  tasks: Obj[];
+  destinationFlowConfigList: DestinationFlowConfig[];
+  tasks: Task[];
 }
 
 export function flowFromCustomerProfiles(scope: Scope, flowDefinition: FlowDefinition, domainName: string, objectTypeName: string | undefined): FlowFromCustomerProfiles {
-  const read = asAppflowShape('CreateFlowRequest', flowDefinition) as Obj;
-  const source = (read.sourceFlowConfig ?? {}) as Obj;
-  const flowName = String(read.flowName);
+  const read = asAppflowShape('CreateFlowRequest', flowDefinition);
   return {
-    flowName,
-    flowArn: appflowFlowArn(scope, flowName),
-    description: read.description as string | undefined,
-    kmsArn: read.kmsArn as string | undefined,
-    triggerConfig: (read.triggerConfig ?? { triggerType: 'OnDemand' }) as Obj,
-    sourceFlowConfig: source,
-    connectorType: String(source.connectorType),
-    connectorProfileName: source.connectorProfileName as string | undefined,
+    flowName: read.flowName,
+    flowArn: appflowFlowArn(scope, read.flowName),
+    description: read.description,
+    kmsArn: read.kmsArn,
+    triggerConfig: read.triggerConfig,
+    sourceFlowConfig: read.sourceFlowConfig,
+    connectorType: read.sourceFlowConfig.connectorType,
+    connectorProfileName: read.sourceFlowConfig.connectorProfileName,
     destinationFlowConfigList: [
       {
         connectorType: 'CustomerProfiles',
         destinationConnectorProperties: { CustomerProfiles: { domainName, ...(objectTypeName ? { objectTypeName } : {}) } },
       },
     ],
-    tasks: (read.tasks ?? []) as Obj[],
+    tasks: read.tasks,
   };
 }
 
@@ -91,12 +131,14 @@ export function flowFromCustomerProfiles(scope: Scope, flowDefinition: FlowDefin
  * found by name without regard to case, guided by the Customer Profiles model's shapes (members it does
  * not have are dropped). Keys of maps (taskProperties' VALUE…, connectorOperator's Salesforce…) stay.
  */
-export function asCustomerProfilesShape(shapeName: string, value: unknown): unknown {
-  return readAsShape(serviceModel, shapeName, value);
-}
-
-/** A stored flow as the FlowDefinition a run reads with: its name, source, tasks and trigger. */
-export function flowDefinitionOf(flow: { flowName: string; description?: string; kmsArn?: string; triggerConfig: Obj; sourceFlowConfig: Obj; tasks: Obj[] }): FlowDefinition {
+export function flowDefinitionOf(flow: {
+  flowName: string;
+  description?: string;
+  kmsArn?: string;
+  triggerConfig: TriggerConfig;
+  sourceFlowConfig: SourceFlowConfig;
+  tasks: Task[];
+}): FlowDefinition {
   return asCustomerProfilesShape('FlowDefinition', {
     flowName: flow.flowName,
     description: flow.description,
@@ -104,5 +146,5 @@ export function flowDefinitionOf(flow: { flowName: string; description?: string;
     triggerConfig: flow.triggerConfig,
     sourceFlowConfig: flow.sourceFlowConfig,
     tasks: flow.tasks,
-  }) as FlowDefinition;
+  });
 }

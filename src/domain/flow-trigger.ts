@@ -1,14 +1,10 @@
 /**
- * How and when an AppFlow flow runs, read from its stored TriggerConfig (AppFlow's camelCase members,
- * timestamps as epoch milliseconds): the trigger type, the schedule of a Scheduled flow, its data pull
- * mode, and where a run's window starts. Pure: no I/O, problems returned.
+ * How and when an AppFlow flow runs, read from its TriggerConfig: the trigger type, the schedule of a
+ * Scheduled flow, its data pull mode, and where a run's window starts (times as epoch milliseconds).
+ * Pure: no I/O, problems returned.
  */
+import type { DataPullMode, TriggerConfig, TriggerType } from '../api/appflow/shapes.generated.js';
 import { buildSchedule, type Parsed, type Schedule } from './schedule.js';
-
-type Obj = Record<string, unknown>;
-
-export type TriggerType = 'Scheduled' | 'OnDemand' | 'Event';
-export type DataPullMode = 'Incremental' | 'Complete';
 
 export interface FlowTrigger {
   type: TriggerType;
@@ -22,30 +18,34 @@ export interface FlowTrigger {
   deactivationThreshold?: number;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+function num(v: number | undefined): number | undefined {
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+function ms(d: Date | undefined): number | undefined {
+  return num(d?.getTime());
 }
 
 /** The trigger of a flow activated at `activatedAt` (a rate schedule without a start is anchored there). */
-export function readTrigger(triggerConfig: Obj, activatedAt: number): FlowTrigger {
-  const type = (['Scheduled', 'Event'].includes(String(triggerConfig.triggerType)) ? triggerConfig.triggerType : 'OnDemand') as TriggerType;
+export function readTrigger(triggerConfig: TriggerConfig, activatedAt: number): FlowTrigger {
+  const type = triggerConfig.triggerType === 'Scheduled' || triggerConfig.triggerType === 'Event' ? triggerConfig.triggerType : 'OnDemand';
   if (type !== 'Scheduled') return { type, dataPullMode: 'Incremental' };
-  const props = ((triggerConfig.triggerProperties as Obj | undefined)?.Scheduled ?? {}) as Obj;
+  const props = triggerConfig.triggerProperties?.Scheduled;
   const schedule = buildSchedule(
     {
-      ScheduleExpression: String(props.scheduleExpression ?? ''),
-      ScheduleStartTime: num(props.scheduleStartTime),
-      ScheduleEndTime: num(props.scheduleEndTime),
-      ScheduleOffset: num(props.scheduleOffset),
+      ScheduleExpression: props?.scheduleExpression ?? '',
+      ScheduleStartTime: ms(props?.scheduleStartTime),
+      ScheduleEndTime: ms(props?.scheduleEndTime),
+      ScheduleOffset: num(props?.scheduleOffset),
     },
     activatedAt,
   );
   return {
     type,
-    dataPullMode: props.dataPullMode === 'Complete' ? 'Complete' : 'Incremental',
+    dataPullMode: props?.dataPullMode === 'Complete' ? 'Complete' : 'Incremental',
     schedule,
-    firstExecutionFrom: num(props.firstExecutionFrom),
-    deactivationThreshold: num(props.flowErrorDeactivationThreshold),
+    firstExecutionFrom: ms(props?.firstExecutionFrom),
+    deactivationThreshold: num(props?.flowErrorDeactivationThreshold),
   };
 }
 

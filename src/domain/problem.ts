@@ -12,3 +12,8 @@ export function valid<T>(value: T): Checked<T> {
 export function invalid(...problems: string[]): { ok: false; problems: string[] } {
   return { ok: false, problems };
 }
+
+/** The problems of a check: none when it passed. */
+export function problemsOf(checked: Checked<unknown>): string[] {
+  return checked.ok ? [] : checked.problems;
+}

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { isJsonObject } from '../domain/json-object.js';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { EndedRun, ScopedProfileMerge, Store, WebhookDelivery, WorkflowChange } from '../store/types.js';
 import type { Clock } from './clock.js';
@@ -59,11 +60,11 @@ export function checkWebhooks(raw: unknown): { webhooks: WebhookConfig[]; proble
   const urls = new Set<string>();
   raw.forEach((item, i) => {
     const at = `webhooks[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    if (!isJsonObject(item)) {
       problems.push(`${at} must be a JSON object {url, events?, secret}.`);
       return;
     }
-    const w = item as Record<string, unknown>;
+    const w = item;
     for (const key of Object.keys(w)) if (!['url', 'events', 'secret'].includes(key)) problems.push(`${at}.${key} is not a webhook member (url, events, secret).`);
     let url: URL | undefined;
     try {
@@ -76,11 +77,12 @@ export function checkWebhooks(raw: unknown): { webhooks: WebhookConfig[]; proble
     else urls.add(url.href);
     if (typeof w.secret !== 'string' || w.secret.length === 0) problems.push(`${at}.secret must be a non-empty string (the HMAC key receivers verify with).`);
     // Run and merge events only when asked for: a receiver written for workflow bodies is not sent others.
-    const events = w.events ?? [...WORKFLOW_EVENTS];
-    if (!Array.isArray(events) || events.length === 0 || !events.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e as string))) {
+    const given = w.events ?? [...WORKFLOW_EVENTS];
+    const events = Array.isArray(given) ? given.map((e) => WEBHOOK_EVENTS.find((known) => known === e)) : [];
+    if (events.length === 0 || events.some((e) => e === undefined)) {
       problems.push(`${at}.events must be a non-empty array of ${WEBHOOK_EVENTS.join(', ')}.`);
     }
-    if (url && typeof w.secret === 'string') webhooks.push({ url: url.href, events: [...new Set(events as WebhookEvent[])], secret: w.secret });
+    if (url && typeof w.secret === 'string') webhooks.push({ url: url.href, events: [...new Set(events.filter((e) => e !== undefined))], secret: w.secret });
   });
   return { webhooks, problems };
 }

@@ -42,7 +42,7 @@ export function registerFlowRoutes(app: FastifyInstance, deps: FlowRouteDeps): v
     const triggerType = flow.triggerConfig.triggerType ?? 'OnDemand';
     if (triggerType !== 'Event') {
       throw new BadRequestException(
-        `The flow ${flowName} is triggered ${String(triggerType)}, not Event: only an event-triggered flow takes signals (StartFlow runs an OnDemand flow; a Scheduled one runs on its schedule).`,
+        `The flow ${flowName} is triggered ${triggerType}, not Event: only an event-triggered flow takes signals (StartFlow runs an OnDemand flow; a Scheduled one runs on its schedule).`,
       );
     }
     if (flow.flowStatus !== 'Active') {

@@ -1,4 +1,15 @@
 /** The AppFlow slice's repositories: connector profiles an account owns, and flows into Customer Profiles. */
+import type {
+  ConnectionMode,
+  ConnectorProfileProperties,
+  ConnectorType,
+  DestinationFlowConfig,
+  FlowStatus,
+  MetadataCatalogConfig,
+  SourceFlowConfig,
+  Task,
+  TriggerConfig,
+} from '../api/appflow/shapes.generated.js';
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { Scope } from '../domain/scope.js';
 
@@ -9,10 +20,10 @@ import type { Scope } from '../domain/scope.js';
  */
 export interface AccountConnectorProfileRecord extends ConnectorProfile {
   /** AppFlow's ConnectorType: Salesforce, Servicenow, Marketo, Zendesk. */
-  connectorType: string;
-  connectionMode: string;
+  connectorType: ConnectorType;
+  connectionMode: ConnectionMode;
   kmsArn?: string;
-  properties: Record<string, unknown>;
+  properties: ConnectorProfileProperties;
   /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;
@@ -23,7 +34,7 @@ export interface AccountConnectorProfileRepository {
   /** Ordered by name, keyset after `afterName`; narrowed to one AppFlow ConnectorType and/or to names. */
   list(
     scope: Scope,
-    filter: { connectorType?: string; names?: string[] },
+    filter: { connectorType?: ConnectorType; names?: string[] },
     afterName: string | undefined,
     limit: number,
   ): Promise<AccountConnectorProfileRecord[]>;
@@ -34,24 +45,27 @@ export interface AccountConnectorProfileRepository {
   delete(scope: Scope, name: string): Promise<boolean>;
 }
 
-/** A flow, its structured members in AppFlow's wire names (triggerConfig, sourceFlowConfig…), times as epoch milliseconds. */
+/**
+ * A flow, its structured members as AppFlow's model types (the schedule's times as Dates; the store keeps
+ * them as epoch milliseconds in the JSON), its own times as epoch milliseconds.
+ */
 export interface FlowRecord {
   flowName: string;
   flowArn: string;
   description?: string;
   kmsArn?: string;
-  flowStatus: string;
-  triggerConfig: Record<string, unknown>;
-  sourceFlowConfig: Record<string, unknown>;
+  flowStatus: FlowStatus;
+  triggerConfig: TriggerConfig;
+  sourceFlowConfig: SourceFlowConfig;
   /** sourceFlowConfig.connectorType and .connectorProfileName, kept apart for lookups. */
-  connectorType: string;
+  connectorType: ConnectorType;
   connectorProfileName?: string;
-  destinationFlowConfigList: Record<string, unknown>[];
+  destinationFlowConfigList: DestinationFlowConfig[];
   /** The Customer Profiles destination: its domain and object type. */
   domainName: string;
   objectTypeName?: string;
-  tasks: Record<string, unknown>[];
-  metadataCatalogConfig?: Record<string, unknown>;
+  tasks: Task[];
+  metadataCatalogConfig?: MetadataCatalogConfig;
   createdBy: string;
   lastUpdatedBy: string;
   /** Set when Customer Profiles created the flow: the integration workflow, and/or the integration's Uri. */

@@ -6,6 +6,7 @@ import type { Generated } from 'kysely';
  * without the caller's scope.
  */
 import type { ColumnType } from 'kysely';
+import type { ConnectionMode, ConnectorType, FlowStatus, TriggerType } from '../api/appflow/shapes.generated.js';
 
 export interface Database {
   settings: { key: string; value: string };
@@ -211,8 +212,8 @@ export interface WebhookDeliveriesTable extends Scoped {
 export interface AccountConnectorProfilesTable extends Scoped {
   name: string;
   /** AppFlow's ConnectorType (Salesforce, Servicenow, …). */
-  connector_type: string;
-  connection_mode: string;
+  connector_type: ConnectorType;
+  connection_mode: ConnectionMode;
   kms_arn: string | null;
   /** JSON: the ConnectorProfileProperties as given (no credentials), answered by DescribeConnectorProfiles. */
   properties: string;
@@ -230,10 +231,10 @@ export interface FlowsTable extends Scoped {
   flow_arn: string;
   description: string | null;
   kms_arn: string | null;
-  status: string;
+  status: FlowStatus;
   trigger_config: string;
   source_config: string;
-  connector_type: string;
+  connector_type: ConnectorType;
   connector_profile_name: string | null;
   destination_config: string;
   domain_name: string;
@@ -249,7 +250,7 @@ export interface FlowsTable extends Scoped {
   created_at: number;
   updated_at: number;
   /** TriggerConfig.triggerType, kept apart so the scheduler reads only scheduled flows (012). */
-  trigger_type: string;
+  trigger_type: TriggerType;
   /** The next tick a scheduled run is due for; null until the scheduler first sees the flow active. */
   next_run_at: number | null;
   /** End of the last successful run's window: where the next incremental run starts. */

@@ -17,6 +17,7 @@ import {
 } from '../helpers/connectors.js';
 import { startServer } from '../helpers/server.js';
 import { allSteps, runSourceWorkflow } from '../helpers/workflows.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/files-source/', import.meta.url));
 const files = connectorFor('files')!;
@@ -318,10 +319,10 @@ describe('files connector', () => {
     });
 
     test('settings are checked: a directory is required and unknown settings are named', () => {
-      assert.deepEqual(files.validateSettings({ directory: '/data' }), []);
-      assert.match(files.validateSettings({}).join(' '), /'directory' is required/);
-      assert.match(files.validateSettings({ directory: '/d', dir: 'x' }).join(' '), /Unknown setting 'dir'/);
-      assert.match(files.validateSettings({ directory: 5 }).join(' '), /'directory' must be a non-empty string/);
+      assert.deepEqual(problemsOf(files.parseSettings({ directory: '/data' })), []);
+      assert.match(problemsOf(files.parseSettings({})).join(' '), /'directory' is required/);
+      assert.match(problemsOf(files.parseSettings({ directory: '/d', dir: 'x' })).join(' '), /Unknown setting 'dir'/);
+      assert.match(problemsOf(files.parseSettings({ directory: 5 })).join(' '), /'directory' must be a non-empty string/);
     });
 
     test('an aborted read stops with the abort reason', async () => {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { httpFetch, httpStatusError, streamBody, URL_RULE } from '../../src/connectors/shared/http.js';
 import { SourceError } from '../../src/connectors/types.js';
 import { testConnectorPolicy } from '../helpers/connector-policy.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 /** The test server listens on loopback, which the production default refuses. */
 const policy = testConnectorPolicy();
@@ -80,12 +81,12 @@ describe('httpStatusError', () => {
 
 describe('URL_RULE', () => {
   test('an http(s) base URL passes; a user name or password, a query, another scheme do not', () => {
-    assert.deepEqual(URL_RULE.check('https://acme.example.com/base', 'url'), []);
-    assert.match(URL_RULE.check('https://user:pw@acme.example.com', 'url').join(' '), /must not carry a user name or password/);
-    assert.match(URL_RULE.check('https://user@acme.example.com', 'url').join(' '), /must not carry a user name or password/);
-    assert.match(URL_RULE.check('https://acme.example.com/?a=1', 'url').join(' '), /without query or fragment/);
-    assert.match(URL_RULE.check('ftp://acme.example.com', 'url').join(' '), /http or https URL/);
-    assert.match(URL_RULE.check('', 'url').join(' '), /http or https URL/);
+    assert.deepEqual(URL_RULE.parse('https://acme.example.com/base', 'url'), { ok: true, value: 'https://acme.example.com/base' });
+    assert.match(problemsOf(URL_RULE.parse('https://user:pw@acme.example.com', 'url')).join(' '), /must not carry a user name or password/);
+    assert.match(problemsOf(URL_RULE.parse('https://user@acme.example.com', 'url')).join(' '), /must not carry a user name or password/);
+    assert.match(problemsOf(URL_RULE.parse('https://acme.example.com/?a=1', 'url')).join(' '), /without query or fragment/);
+    assert.match(problemsOf(URL_RULE.parse('ftp://acme.example.com', 'url')).join(' '), /http or https URL/);
+    assert.match(problemsOf(URL_RULE.parse('', 'url')).join(' '), /http or https URL/);
   });
 });
 

@@ -9,6 +9,7 @@ import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError
 import { type Lead, type MarketoServer, startMarketoServer } from '../helpers/marketo-server.js';
 import { startServer } from '../helpers/server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const JAN1 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -286,7 +287,7 @@ describe('marketo connector', () => {
 
   describe('settings', () => {
     test('endpoint, client id and a client secret are required; mistakes are named', () => {
-      const check = (s: Record<string, unknown>) => marketo.validateSettings(s);
+      const check = (s: Record<string, unknown>) => problemsOf(marketo.parseSettings(s));
       assert.deepEqual(check({ endpoint: 'https://123-ABC-456.mktorest.com', clientId: 'c', clientSecretEnv: 'MKTO_SECRET' }), []);
       assert.match(check({ clientId: 'c', clientSecret: 's' }).join(' '), /'endpoint' is required/);
       assert.match(check({ endpoint: 'https://x', clientId: 'c' }).join(' '), /'clientSecret' or 'clientSecretEnv' is required/);

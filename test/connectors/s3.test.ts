@@ -25,6 +25,7 @@ import { profileOf } from '../helpers/profile-objects.js';
 import { type FaultProxy, type S3TestServer, startFaultProxy, startS3Server } from '../helpers/s3-server.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { FLOW, OBJECT_TYPE, putObjectType, uniqueProfileName, withMember, workflowRequest } from '../helpers/workflows.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const s3 = connectorFor('s3')!;
 const BACKENDS = await availableBackends();
@@ -410,24 +411,24 @@ describe('s3 connector against s3rver on loopback', () => {
 
   describe('settings', () => {
     test('are checked as data: names of variables, never secrets, and nothing else', () => {
-      assert.deepEqual(s3.validateSettings({}), [], 'the default credential chain and region need no settings');
-      assert.deepEqual(s3.validateSettings(settingsFor('https://s3.example.com:9000', { format: 'csv', compression: 'gzip', sessionTokenEnv: 'TOKEN', maxAttempts: 5 })), []);
+      assert.deepEqual(problemsOf(s3.parseSettings({})), [], 'the default credential chain and region need no settings');
+      assert.deepEqual(problemsOf(s3.parseSettings(settingsFor('https://s3.example.com:9000', { format: 'csv', compression: 'gzip', sessionTokenEnv: 'TOKEN', maxAttempts: 5 }))), []);
       const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-      const literal = s3.validateSettings({ secretAccessKey: secret, accessKeyId: 'AKIAIOSFODNN7EXAMPLE' }).join(' ');
+      const literal = problemsOf(s3.parseSettings({ secretAccessKey: secret, accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).join(' ');
       assert.match(literal, /'secretAccessKey' would keep a credential in clear/);
       assert.match(literal, /secretAccessKeyEnv/);
       assert.ok(!literal.includes(secret) && !literal.includes('AKIAIOSFODNN7EXAMPLE'), literal);
-      const inEnvName = s3.validateSettings({ accessKeyIdEnv: 'A', secretAccessKeyEnv: secret }).join(' ');
+      const inEnvName = problemsOf(s3.parseSettings({ accessKeyIdEnv: 'A', secretAccessKeyEnv: secret })).join(' ');
       assert.match(inEnvName, /'secretAccessKeyEnv' must be the name of an environment variable/);
       assert.ok(!inEnvName.includes(secret), inEnvName);
-      assert.match(s3.validateSettings({ accessKeyIdEnv: 'A' }).join(' '), /go together/);
-      assert.match(s3.validateSettings({ sessionTokenEnv: 'T' }).join(' '), /needs 'accessKeyIdEnv'/);
-      assert.match(s3.validateSettings({ endpoint: 'http://user:pw@127.0.0.1:9000' }).join(' '), /must not carry credentials/);
-      assert.match(s3.validateSettings({ endpoint: 'ftp://x' }).join(' '), /http:\/\/ or https:\/\//);
-      assert.match(s3.validateSettings({ forcePathStyle: 'yes' }).join(' '), /true or false/);
-      assert.match(s3.validateSettings({ format: 'xml' }).join(' '), /one of jsonl, json, csv/);
-      assert.match(s3.validateSettings({ region: 'US East' }).join(' '), /region/);
-      assert.match(s3.validateSettings({ bucket: 'x' }).join(' '), /Unknown setting 'bucket'/);
+      assert.match(problemsOf(s3.parseSettings({ accessKeyIdEnv: 'A' })).join(' '), /go together/);
+      assert.match(problemsOf(s3.parseSettings({ sessionTokenEnv: 'T' })).join(' '), /needs 'accessKeyIdEnv'/);
+      assert.match(problemsOf(s3.parseSettings({ endpoint: 'http://user:pw@127.0.0.1:9000' })).join(' '), /must not carry credentials/);
+      assert.match(problemsOf(s3.parseSettings({ endpoint: 'ftp://x' })).join(' '), /http:\/\/ or https:\/\//);
+      assert.match(problemsOf(s3.parseSettings({ forcePathStyle: 'yes' })).join(' '), /true or false/);
+      assert.match(problemsOf(s3.parseSettings({ format: 'xml' })).join(' '), /one of jsonl, json, csv/);
+      assert.match(problemsOf(s3.parseSettings({ region: 'US East' })).join(' '), /region/);
+      assert.match(problemsOf(s3.parseSettings({ bucket: 'x' })).join(' '), /Unknown setting 'bucket'/);
     });
 
     test('a literal secret someone stores anyway is masked wherever profiles are shown', () => {

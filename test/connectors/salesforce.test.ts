@@ -13,6 +13,7 @@ import {
   type SalesforceServerOptions,
   startSalesforceServer,
 } from '../helpers/salesforce-server.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const salesforce = connectorFor('salesforce')!;
 
@@ -140,23 +141,22 @@ describe('salesforce connector', () => {
     test('both OAuth flows are accepted, with secrets inline or through environment variables', () => {
       const base = { instanceUrl: 'https://acme.my.salesforce.com' };
       assert.deepEqual(
-        salesforce.validateSettings({ ...base, auth: { flow: 'client_credentials', clientId: 'id', clientSecretEnv: 'SF_SECRET' } }),
+        problemsOf(salesforce.parseSettings({ ...base, auth: { flow: 'client_credentials', clientId: 'id', clientSecretEnv: 'SF_SECRET' } })),
         [],
       );
-      assert.deepEqual(
-        salesforce.validateSettings({
-          ...base,
-          apiVersion: '61.0',
-          bulkThreshold: 5,
-          bulkPollIntervalMs: 100,
-          auth: { flow: 'refresh_token', tokenUrl: 'https://login.salesforce.com/services/oauth2/token', clientId: 'id', clientSecret: 's', refreshToken: 'r' },
-        }),
-        [],
-      );
+      const refresh = {
+        ...base,
+        apiVersion: '61.0',
+        bulkThreshold: 5,
+        bulkPollIntervalMs: 100,
+        auth: { flow: 'refresh_token', tokenUrl: 'https://login.salesforce.com/services/oauth2/token', clientId: 'id', clientSecret: 's', refreshTokenEnv: 'SF_REFRESH' },
+      };
+      assert.deepEqual(salesforce.parseSettings(refresh), { ok: true, value: refresh }, 'the settings come back as they were stored, typed');
+      assert.deepEqual(salesforce.parseSettings({ ...refresh, requestTimeoutMs: null }), { ok: true, value: refresh }, 'a null setting is an absent one');
     });
 
     test('unusable settings are refused with a sentence per problem', () => {
-      const problems = (s: Record<string, unknown>) => salesforce.validateSettings(s).join(' | ');
+      const problems = (s: Record<string, unknown>) => problemsOf(salesforce.parseSettings(s)).join(' | ');
       assert.match(problems({ auth: { flow: 'client_credentials', clientId: 'x', clientSecret: 'y' } }), /'instanceUrl' is required/);
       assert.match(problems({ instanceUrl: 'ftp://x', auth: { flow: 'client_credentials', clientId: 'x', clientSecret: 'y' } }), /http or https URL/);
       assert.match(problems({ instanceUrl: 'https://x', apiVersion: 'v60', auth: { flow: 'client_credentials', clientId: 'x', clientSecret: 'y' } }), /API version such as "60.0"/);
@@ -755,9 +755,9 @@ describe('salesforce connector', () => {
 
     test('URLs carrying a user name or password are refused', () => {
       const auth = { flow: 'client_credentials', clientId: 'x', clientSecret: 'y' };
-      assert.match(salesforce.validateSettings({ instanceUrl: 'https://me:pw@acme.my.salesforce.com', auth }).join(' '), /'instanceUrl' must not carry a user name or password/);
+      assert.match(problemsOf(salesforce.parseSettings({ instanceUrl: 'https://me:pw@acme.my.salesforce.com', auth })).join(' '), /'instanceUrl' must not carry a user name or password/);
       assert.match(
-        salesforce.validateSettings({ instanceUrl: 'https://acme.my.salesforce.com', auth: { ...auth, tokenUrl: 'https://me@login.salesforce.com/services/oauth2/token' } }).join(' '),
+        problemsOf(salesforce.parseSettings({ instanceUrl: 'https://acme.my.salesforce.com', auth: { ...auth, tokenUrl: 'https://me@login.salesforce.com/services/oauth2/token' } })).join(' '),
         /'auth.tokenUrl' must not carry a user name or password/,
       );
     });

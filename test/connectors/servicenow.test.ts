@@ -9,6 +9,7 @@ import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError
 import { startServer } from '../helpers/server.js';
 import { type Row, type ServiceNowServer, startServiceNowServer } from '../helpers/servicenow-server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const BASIC = { username: 'integration', password: 'pa55-w0rd!' };
 const JAN1 = Date.UTC(2024, 0, 1);
@@ -316,7 +317,7 @@ describe('servicenow connector', () => {
 
   describe('settings', () => {
     test('basic or OAuth settings pass; each kind of mistake is named', () => {
-      const check = (s: Record<string, unknown>) => servicenow.validateSettings(s);
+      const check = (s: Record<string, unknown>) => problemsOf(servicenow.parseSettings(s));
       assert.deepEqual(check({ instanceUrl: 'https://dev1.service-now.com', username: 'u', password: 'p' }), []);
       assert.deepEqual(check({ instanceUrl: 'https://dev1.service-now.com', username: 'u', passwordEnv: 'SN_PASSWORD' }), []);
       assert.deepEqual(check({ instanceUrl: 'https://dev1.service-now.com', clientId: 'c', clientSecretEnv: 'S', refreshTokenEnv: 'R' }), []);

@@ -12,6 +12,7 @@ import {
   request,
   retainedHeap,
 } from '../helpers/connectors.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const DAY = 86_400_000;
 const JAN1 = Date.UTC(2024, 0, 1);
@@ -248,19 +249,19 @@ describe('synthetic connector', () => {
   describe('settings', () => {
     test('valid settings pass, and each kind of mistake is named', () => {
       assert.deepEqual(
-        synthetic.validateSettings({ recordsPerDay: 10, seed: 'x', fields: ['Id'], pageDelayMs: 5, faults: [{ page: 1, kind: 'transient', times: 3 }] }),
+        problemsOf(synthetic.parseSettings({ recordsPerDay: 10, seed: 'x', fields: ['Id'], pageDelayMs: 5, faults: [{ page: 1, kind: 'transient', times: 3 }] })),
         [],
       );
-      const problems = synthetic
-        .validateSettings({
+      const problems = problemsOf(
+        synthetic.parseSettings({
           recordsPerDay: 0,
           seed: {},
           fields: ['Id', 'Shoe'],
           pageDelayMs: -1,
           faults: [{ page: 0, kind: 'flaky', times: 0, extra: 1 }],
           colour: 'red',
-        })
-        .join(' ');
+        }),
+      ).join(' ');
       for (const part of ["'recordsPerDay'", "'seed'", "'Shoe'", "'pageDelayMs'", "'faults[0].page'", "'faults[0].kind'", "'faults[0].times'", "'extra'", "'colour'"]) {
         assert.ok(problems.includes(part), `${part} in: ${problems}`);
       }

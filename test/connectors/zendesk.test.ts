@@ -8,6 +8,7 @@ import { assertReadThroughHolds, assertResumesFromEveryCursor, expectSourceError
 import { startServer } from '../helpers/server.js';
 import { type Item, startZendeskServer, type ZendeskServer } from '../helpers/zendesk-server.js';
 import { runSourceWorkflow } from '../helpers/workflows.js';
+import { problemsOf } from '../../src/domain/problem.js';
 
 const JAN1 = Date.UTC(2024, 0, 1);
 const HOUR = 3_600_000;
@@ -181,7 +182,7 @@ describe('zendesk connector', () => {
 
   describe('settings', () => {
     test('an account and exactly one way to authenticate are required; mistakes are named', () => {
-      const check = (s: Record<string, unknown>) => zendesk.validateSettings(s);
+      const check = (s: Record<string, unknown>) => problemsOf(zendesk.parseSettings(s));
       assert.deepEqual(check({ subdomain: 'acme', email: 'a@b.c', apiTokenEnv: 'ZD_TOKEN' }), []);
       assert.deepEqual(check({ baseUrl: 'https://acme.zendesk.com', oauthToken: 't' }), []);
       assert.match(check({ email: 'a@b.c', apiToken: 't' }).join(' '), /one of 'subdomain' and 'baseUrl'/);

@@ -109,7 +109,13 @@ for (const backend of await availableBackends()) {
     }
 
     /** A workflow loading history [T0-2d, T0) then ongoing hourly updates; returns the flow name. */
-    async function scheduledWorkflow(domain: string, object: string, dataPullMode: 'Incremental' | 'Complete' = 'Incremental', flowName = `ongoing-${++counter}`): Promise<string> {
+    async function scheduledWorkflow(
+      domain: string,
+      object: string,
+      dataPullMode: 'Incremental' | 'Complete' = 'Incremental',
+      flowName = `ongoing-${++counter}`,
+      scheduleStartTime?: Date,
+    ): Promise<string> {
       const profile = await env(domain);
       const { WorkflowId } = await s.client.send(
         new CreateIntegrationWorkflowCommand({
@@ -124,7 +130,10 @@ for (const backend of await availableBackends()) {
                 KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
                 SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: profile, SourceConnectorProperties: { Salesforce: { Object: object } } },
                 Tasks: tasks,
-                TriggerConfig: { TriggerType: 'Scheduled', TriggerProperties: { Scheduled: { ScheduleExpression: 'rate(1hours)', DataPullMode: dataPullMode } } },
+                TriggerConfig: {
+                  TriggerType: 'Scheduled',
+                  TriggerProperties: { Scheduled: { ScheduleExpression: 'rate(1hours)', DataPullMode: dataPullMode, ScheduleStartTime: scheduleStartTime } },
+                },
               },
               Batches: [{ StartTime: new Date(T0 - 48 * HOUR), EndTime: new Date(clock.now()) }],
             },
@@ -136,6 +145,16 @@ for (const backend of await availableBackends()) {
       assert.equal(w.Status, 'COMPLETE');
       return flowName;
     }
+
+    test("the workflow's ScheduleStartTime anchors its ongoing flow's ticks, and DescribeFlow shows it", async () => {
+      clock.set(T0);
+      const start = new Date(T0 - 30 * 60_000);
+      await addRecords('Anchored', 'a', [T0 - 2 * HOUR]);
+      const flowName = await scheduledWorkflow('anchored', 'Anchored', 'Incremental', undefined, start);
+      const described = await af.send(new DescribeFlowCommand({ flowName }));
+      assert.equal(described.triggerConfig?.triggerProperties?.Scheduled?.scheduleStartTime?.getTime(), start.getTime());
+      assert.equal(await statusText('anchored'), 'Complete: 1 of 1 step complete, 1 record processed; ongoing updates every hour, next run at 2026-01-01T00:30:00.000Z.');
+    });
 
     test('a completed workflow runs on its schedule: the next tick ingests exactly the new records, listed as Successful', async () => {
       clock.set(T0);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { TriggerConfig } from '../../src/api/appflow/shapes.generated.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 
 const scope = { accountId: '111122223333', region: 'us-east-1' };
@@ -16,7 +17,7 @@ for (const backend of await availableBackends()) {
     });
     after(() => t.dispose());
 
-    async function flow(name: string, trigger: Record<string, unknown>): Promise<void> {
+    async function flow(name: string, trigger: TriggerConfig): Promise<void> {
       const ok = await t.store.flows.create(scope, {
         flowName: name,
         flowArn: `arn:aws:appflow:us-east-1:111122223333:flow/${name}`,
@@ -37,7 +38,7 @@ for (const backend of await availableBackends()) {
       });
       assert.ok(ok);
     }
-    const hourly = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
+    const hourly: TriggerConfig = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
 
     test('two schedulers seeing the same due tick create one run; missed ticks collapse into the newest', async () => {
       await flow('sched', hourly);

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeOngoing, describeWorkflow } from '../../src/domain/workflow-plan/status-text.js';
+import type { TriggerConfig } from '../../src/api/appflow/shapes.generated.js';
 import type { FlowRecord } from '../../src/store/appflow-types.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function flow(triggerConfig: Record<string, unknown>, extra: Partial<FlowRecord> = {}): FlowRecord {
+function flow(triggerConfig: TriggerConfig, extra: Partial<FlowRecord> = {}): FlowRecord {
   return {
     flowName: 'f',
     flowArn: 'arn:aws:appflow:us-east-1:000000000000:flow/f',
     flowStatus: 'Active',
     triggerConfig,
-    sourceFlowConfig: {},
+    sourceFlowConfig: { connectorType: 'Salesforce', sourceConnectorProperties: {} },
     connectorType: 'Salesforce',
     destinationFlowConfigList: [],
     domainName: 'd',
@@ -25,13 +26,13 @@ function flow(triggerConfig: Record<string, unknown>, extra: Partial<FlowRecord>
   };
 }
 
-const hourly = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
+const hourly: TriggerConfig = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
 
 describe('the ongoing part of a completed workflow status text', () => {
   test('a Scheduled flow: its schedule in words and the next run, offset included', () => {
     assert.equal(describeOngoing(flow(hourly)), 'ongoing updates every hour, next run at 2026-01-01T01:00:00.000Z');
     assert.equal(describeOngoing(flow(hourly, { nextRunAt: T0 + 5 * 3_600_000 })), 'ongoing updates every hour, next run at 2026-01-01T05:00:00.000Z');
-    const offset = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(5minutes)', scheduleOffset: 30 } } };
+    const offset: TriggerConfig = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: 'rate(5minutes)', scheduleOffset: 30 } } };
     assert.equal(describeOngoing(flow(offset)), 'ongoing updates every 5 minutes, next run at 2026-01-01T00:05:30.000Z');
     assert.equal(describeOngoing(flow(hourly, { nextRunAt: Number.MAX_SAFE_INTEGER })), 'ongoing updates every hour ended with their schedule');
   });
@@ -46,7 +47,7 @@ describe('the ongoing part of a completed workflow status text', () => {
   test('the whole sentence stays within 255 characters', () => {
     const item = { workflowId: 'w', workflowType: 'APPFLOW_INTEGRATION', status: 'COMPLETE', recordsProcessed: 10, stepsCompleted: 2, totalSteps: 2, createdAt: T0, updatedAt: T0 } as const;
     assert.equal(describeWorkflow(item, describeOngoing(flow({ triggerType: 'Event' }))), 'Complete: 2 of 2 steps complete, 10 records processed; ongoing updates run when signalled.');
-    const cron = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: `cron(0 12 * * ? *)` } } };
+    const cron: TriggerConfig = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: `cron(0 12 * * ? *)` } } };
     assert.ok(describeWorkflow({ ...item, recordsProcessed: 1e15 }, describeOngoing(flow(cron))).length <= 255);
   });
 });

@@ -1,6 +1,8 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isJsonObject } from '../../domain/json-object.js';
+import type { Checked } from '../../domain/problem.js';
 import { jsonDepthProblem } from '../../protocol/json.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, isWithin, rootHolding } from '../policy.js';
@@ -8,7 +10,7 @@ import { recordTimeMs } from '../shared/record-time.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
 import { SkippedRows } from '../shared/skipped-rows.js';
-import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -17,9 +19,9 @@ export interface FilesSettings {
   directory: string;
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   directory: { type: 'string', required: true, describe: 'the folder that holds one sub-folder per Object' },
-};
+} satisfies SettingRules;
 
 const DEFAULT_DATETIME_FIELD = 'LastModifiedDate';
 const EXTENSIONS = ['.jsonl', '.csv'];
@@ -73,10 +75,10 @@ interface FileRecord {
  * walked and of every file opened must lie inside a root, so a link cannot lead out; a folder reached
  * twice (a link loop) and a walk deeper or larger than its bounds fail the step.
  */
-export class FilesConnector implements Connector {
+export class FilesConnector implements Connector<FilesSettings> {
   readonly kind = 'files';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<FilesSettings> {
     return checkSettings(settings, SETTINGS);
   }
 
@@ -87,7 +89,7 @@ export class FilesConnector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<FilesSettings>(request, (s) => this.validateSettings(s));
+    const settings = usableSettings(request, this);
     const { directory, confinement } = await confine(profileName, settings.directory, request.policy ?? DEFAULT_CONNECTOR_POLICY, request.signal);
     const folder = await objectFolder(confinement, directory, request.object);
     const recursive = request.prefix !== undefined || request.connectorType === 'S3';
@@ -145,11 +147,9 @@ function encodeCursor(cursor: FilesCursor): string {
 }
 
 function decodeCursor(text: string): FilesCursor {
-  return decodeJsonCursor('files', text, (value) => {
-    const c = value as Partial<FilesCursor>;
-    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-    if (typeof c.file !== 'string' || !count(c.offset) || !count(c.line)) return undefined;
-    return { file: c.file, offset: c.offset as number, line: c.line as number };
+  return decodeJsonCursor('files', text, (c) => {
+    if (typeof c.file !== 'string' || !isSafeInteger(c.offset) || c.offset < 0 || !isSafeInteger(c.line) || c.line < 0) return undefined;
+    return { file: c.file, offset: c.offset, line: c.line };
   });
 }
 
@@ -374,10 +374,8 @@ function jsonRecord(line: Line, key: string): SourceRecord {
   } catch (err) {
     throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not a JSON object.`);
-  }
-  return value as SourceRecord;
+  if (!isJsonObject(value)) throw new SourceError('permanent', `Line ${line.number} of file '${key}' is not a JSON object.`);
+  return value;
 }
 
 /** Running out of descriptors or a busy file passes; a missing or forbidden file does not. */

@@ -1,4 +1,4 @@
-import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, isSafeInteger, stringsOf } from '../shared/json-cursor.js';
 
 /** "Max Time Span for Date Range Filter (createdAt or updatedAt): 31 days" (Marketo Bulk Extract limits). */
 export const MAX_FILTER_SPAN_MS = 31 * 86_400_000;
@@ -38,18 +38,11 @@ export function marketoTime(ms: number): string {
 }
 
 export function decodeCursor(text: string, windows: number): MarketoCursor {
-  return decodeJsonCursor('Marketo', text, (c) => {
-    const ok =
-      Number.isSafeInteger(c.w) &&
-      (c.w as number) >= 0 &&
-      (c.w as number) <= windows &&
-      (c.e === undefined ||
-        (typeof c.e === 'string' &&
-          Number.isSafeInteger(c.o) &&
-          (c.o as number) > 0 &&
-          Number.isSafeInteger(c.n) &&
-          Array.isArray(c.h) &&
-          c.h.every((h) => typeof h === 'string')));
-    return ok ? (c as unknown as MarketoCursor) : undefined;
+  return decodeJsonCursor('Marketo', text, (c): MarketoCursor | undefined => {
+    if (!isSafeInteger(c.w) || c.w < 0 || c.w > windows) return undefined;
+    if (c.e === undefined) return { w: c.w };
+    const h = stringsOf(c.h);
+    if (typeof c.e !== 'string' || !isSafeInteger(c.o) || c.o <= 0 || !isSafeInteger(c.n) || !h) return undefined;
+    return { w: c.w, e: c.e, o: c.o, n: c.n, h };
   });
 }

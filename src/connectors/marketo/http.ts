@@ -30,21 +30,20 @@ export class MarketoApi {
 
   constructor(
     private readonly profileName: string,
-    private readonly settings: Record<string, unknown>,
+    private readonly settings: MarketoSettings,
     private readonly tokens: TokenCache,
     private readonly now: () => number,
     private readonly signal: AbortSignal | undefined,
     private readonly policy: ConnectorPolicy | undefined,
   ) {
-    const s = settings as unknown as MarketoSettings;
-    this.base = trimBase(s.endpoint);
-    this.identity = trimBase(s.identityEndpoint ?? s.endpoint);
-    this.clientId = s.clientId;
+    this.base = trimBase(settings.endpoint);
+    this.identity = trimBase(settings.identityEndpoint ?? settings.endpoint);
+    this.clientId = settings.clientId;
     this.what = `Marketo leads export of connector profile '${profileName}'`;
-    this.defaultFields = s.fields ?? DEFAULT_FIELDS;
-    this.pollIntervalMs = s.pollIntervalMs ?? DEFAULT_POLL_MS;
-    this.maxWaitMs = s.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-    this.timeoutMs = s.timeoutMs;
+    this.defaultFields = settings.fields ?? DEFAULT_FIELDS;
+    this.pollIntervalMs = settings.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.maxWaitMs = settings.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.timeoutMs = settings.timeoutMs;
   }
 
   async create(fields: string[], filter: Record<string, unknown>): Promise<string> {
@@ -134,7 +133,7 @@ export class MarketoApi {
       if (TOKEN_CODES.has(code)) throw new SourceError('permanent', `${message} A freshly fetched token was refused too.`);
       throw new SourceError('permanent', message);
     }
-    return body.result as unknown[];
+    return body.result;
   }
 
   private tokenKey(): string {

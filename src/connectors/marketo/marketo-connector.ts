@@ -1,13 +1,13 @@
+import type { Checked } from '../../domain/problem.js';
 import { CsvSyntaxError, CsvWidthError } from '../shared/csv.js';
-import { checkSecretPair, errorCode, pause, TokenCache } from '../shared/http.js';
+import { errorCode, pause, TokenCache } from '../shared/http.js';
 import { encodeJsonCursor } from '../shared/json-cursor.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
-import { checkSettings } from '../shared/settings.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
 import { csvRecords } from './csv-stream.js';
 import { decodeCursor, type Job, type MarketoCursor, marketoTime, subWindows } from './cursor.js';
 import { MarketoApi } from './http.js';
-import { MARKETO_SETTINGS } from './settings.js';
+import { checkMarketoSettings, type MarketoSettings } from './settings.js';
 
 /**
  * Leads of a Marketo instance through the Bulk Lead Extract API: an export job per sub-window of at most
@@ -17,7 +17,7 @@ import { MARKETO_SETTINGS } from './settings.js';
  * exporting again. Jobs this process created are remembered per request, so a read retried after a
  * transient failure waits for the same job rather than queueing another.
  */
-export class MarketoConnector implements Connector {
+export class MarketoConnector implements Connector<MarketoSettings> {
   readonly kind = 'marketo';
   private readonly tokens: TokenCache;
   private readonly now: () => number;
@@ -29,10 +29,8 @@ export class MarketoConnector implements Connector {
     this.tokens = new TokenCache(this.now);
   }
 
-  validateSettings(settings: Record<string, unknown>): string[] {
-    const problems = checkSettings(settings, MARKETO_SETTINGS);
-    if (problems.length) return problems;
-    return checkSecretPair(settings, 'clientSecret', true);
+  parseSettings(settings: Record<string, unknown>): Checked<MarketoSettings> {
+    return checkMarketoSettings(settings);
   }
 
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
@@ -153,7 +151,6 @@ export class MarketoConnector implements Connector {
 
   private api(request: ReadRequest): MarketoApi {
     const profile = request.profile;
-    const settings = usableSettings<Record<string, unknown>>(request, (s) => this.validateSettings(s));
-    return new MarketoApi(profile.name, settings, this.tokens, this.now, request.signal, request.policy);
+    return new MarketoApi(profile.name, usableSettings(request, this), this.tokens, this.now, request.signal, request.policy);
   }
 }

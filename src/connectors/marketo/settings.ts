@@ -1,5 +1,6 @@
-import { secretRules, URL_RULE } from '../shared/http.js';
-import type { SettingRules } from '../shared/settings.js';
+import { type Checked, invalid } from '../../domain/problem.js';
+import { checkSecretPair, secretEnvRule, secretRule, URL_RULE } from '../shared/http.js';
+import { checkSettings, type SettingRules } from '../shared/settings.js';
 
 /**
  * Settings of a `marketo` connector profile: the REST endpoint (Admin > Web Services, e.g.
@@ -19,16 +20,25 @@ export interface MarketoSettings {
   timeoutMs?: number;
 }
 
-export const MARKETO_SETTINGS: SettingRules = {
+const SETTINGS = {
   endpoint: { ...URL_RULE, required: true, describe: 'the REST API endpoint, e.g. https://123-ABC-456.mktorest.com' },
   identityEndpoint: { ...URL_RULE, describe: 'the identity endpoint when it is not the REST endpoint' },
   clientId: { type: 'string', required: true, describe: "the LaunchPoint service's client id" },
-  ...secretRules('clientSecret', "the LaunchPoint service's client secret"),
+  clientSecret: secretRule("the LaunchPoint service's client secret"),
+  clientSecretEnv: secretEnvRule("the LaunchPoint service's client secret"),
   fields: { type: 'string-list' },
   pollIntervalMs: { type: 'integer', min: 0, max: 600_000 },
   maxWaitMs: { type: 'integer', min: 0, max: 86_400_000 },
   timeoutMs: { type: 'integer', min: 1000, max: 600_000 },
-};
+} satisfies SettingRules;
+
+/** A `marketo` profile's settings, or their problems as sentences. */
+export function checkMarketoSettings(settings: Record<string, unknown>): Checked<MarketoSettings> {
+  const checked = checkSettings(settings, SETTINGS);
+  if (!checked.ok) return checked;
+  const problems = checkSecretPair(settings, 'clientSecret', true);
+  return problems.length ? invalid(...problems) : checked;
+}
 
 export const DEFAULT_FIELDS = ['id', 'email', 'firstName', 'lastName', 'createdAt', 'updatedAt'];
 export const DEFAULT_POLL_MS = 30_000;

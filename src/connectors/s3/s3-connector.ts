@@ -2,11 +2,13 @@ import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { isJsonObject } from '../../domain/json-object.js';
+import type { Checked } from '../../domain/problem.js';
 import { jsonDepthProblem } from '../../protocol/json.js';
 import { recordTimeMs } from '../shared/record-time.js';
 import { type ByteSource, chunkByteSource } from '../shared/byte-source.js';
 import { csvLineRecord, CsvTable } from '../shared/csv.js';
-import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import { type JsonLayout, JsonStructureError, JsonValueReader } from '../shared/json-values.js';
 import { type Line, LineReader } from '../shared/line-reader.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
@@ -60,10 +62,10 @@ interface ReadContext {
  * their size, and the cursor (key, decompressed byte offset, line, record) lets a resumed read seek to
  * the first record not yet delivered.
  */
-export class S3Connector implements Connector {
+export class S3Connector implements Connector<S3Settings> {
   readonly kind = 's3';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<S3Settings> {
     return checkS3Settings(settings);
   }
 
@@ -75,7 +77,7 @@ export class S3Connector implements Connector {
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profileName = request.profile.name;
-    const settings = usableSettings<S3Settings>(request, checkS3Settings);
+    const settings = usableSettings(request, this);
     const bucket = request.object;
     const prefix = request.prefix ?? '';
     const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, prefix);
@@ -386,10 +388,8 @@ function jsonObject(text: string, where: () => string): SourceRecord {
   } catch (err) {
     throw new SourceError('permanent', `${where()} is not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SourceError('permanent', `${where()} is not a JSON object.`);
-  }
-  return value as SourceRecord;
+  if (!isJsonObject(value)) throw new SourceError('permanent', `${where()} is not a JSON object.`);
+  return value;
 }
 
 function encodeCursor(key: string, cursor: ObjectPosition): string {
@@ -405,21 +405,15 @@ function encodeCursor(key: string, cursor: ObjectPosition): string {
 }
 
 function decodeCursor(text: string, prefix: string): S3Cursor {
-  const c = decodeJsonCursor('s3', text, (value) => {
-    const c = value as Partial<S3Cursor>;
-    const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
-    const ok =
-      typeof c.key === 'string' &&
-      count(c.offset) &&
-      count(c.line) &&
-      count(c.record) &&
-      typeof c.gzip === 'boolean' &&
-      (c.layout === undefined || c.layout === 'array' || c.layout === 'values') &&
-      (c.etag === undefined || typeof c.etag === 'string');
-    return ok ? (c as S3Cursor) : undefined;
+  const c = decodeJsonCursor('s3', text, (c): S3Cursor | undefined => {
+    const count = (n: unknown): n is number => isSafeInteger(n) && n >= 0;
+    if (typeof c.key !== 'string' || !count(c.offset) || !count(c.line) || !count(c.record) || typeof c.gzip !== 'boolean') return undefined;
+    const layout = c.layout === 'array' || c.layout === 'values' ? c.layout : undefined;
+    if ((c.layout !== undefined && layout === undefined) || (c.etag !== undefined && typeof c.etag !== 'string')) return undefined;
+    return { key: c.key, offset: c.offset, line: c.line, record: c.record, gzip: c.gzip, layout, etag: c.etag };
   });
   if (!c.key.startsWith(prefix)) {
     throw new SourceError('permanent', `The cursor names object '${c.key}', which is not under the prefix '${prefix}' of this read.`);
   }
-  return c as S3Cursor;
+  return c;
 }

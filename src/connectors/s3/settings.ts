@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { policyLookup } from '../shared/http.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, urlProblem } from '../policy.js';
+import { type Checked, invalid, problemsOf, valid } from '../../domain/problem.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
 import { SourceError } from '../types.js';
 
@@ -29,34 +30,37 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const REGION = /^[a-z0-9-]{1,64}$/;
 
 /** A setting holding the name of an environment variable. Its value is never echoed: it may be a secret put there by mistake. */
-function envName(value: unknown, name: string): string[] {
+function envName(value: unknown, name: string): Checked<string> {
   return typeof value === 'string' && ENV_NAME.test(value)
-    ? []
-    : [`Setting '${name}' must be the name of an environment variable (letters, digits and _, not starting with a digit); the value itself is not shown.`];
+    ? valid(value)
+    : invalid(`Setting '${name}' must be the name of an environment variable (letters, digits and _, not starting with a digit); the value itself is not shown.`);
 }
 
-function oneOf(allowed: readonly string[]) {
-  return (value: unknown, name: string): string[] =>
-    typeof value === 'string' && allowed.includes(value) ? [] : [`Setting '${name}' must be one of ${allowed.join(', ')}.`];
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (value: unknown, name: string): Checked<T> => {
+    const found = allowed.find((a) => a === value);
+    return found === undefined ? invalid(`Setting '${name}' must be one of ${allowed.join(', ')}.`) : valid(found);
+  };
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   region: {
     type: 'custom',
-    check: (v, name) => (typeof v === 'string' && REGION.test(v) ? [] : [`Setting '${name}' must be an AWS region name such as us-east-1.`]),
+    parse: (v: unknown, name: string): Checked<string> =>
+      typeof v === 'string' && REGION.test(v) ? valid(v) : invalid(`Setting '${name}' must be an AWS region name such as us-east-1.`),
   },
-  endpoint: { type: 'custom', check: checkEndpoint },
+  endpoint: { type: 'custom', parse: checkEndpoint },
   forcePathStyle: {
     type: 'custom',
-    check: (v, name) => (typeof v === 'boolean' ? [] : [`Setting '${name}' must be true or false.`]),
+    parse: (v: unknown, name: string): Checked<boolean> => (typeof v === 'boolean' ? valid(v) : invalid(`Setting '${name}' must be true or false.`)),
   },
-  accessKeyIdEnv: { type: 'custom', check: envName },
-  secretAccessKeyEnv: { type: 'custom', check: envName },
-  sessionTokenEnv: { type: 'custom', check: envName },
-  format: { type: 'custom', check: oneOf(S3_FORMATS) },
-  compression: { type: 'custom', check: oneOf(COMPRESSIONS) },
+  accessKeyIdEnv: { type: 'custom', parse: envName },
+  secretAccessKeyEnv: { type: 'custom', parse: envName },
+  sessionTokenEnv: { type: 'custom', parse: envName },
+  format: { type: 'custom', parse: oneOf(S3_FORMATS) },
+  compression: { type: 'custom', parse: oneOf(COMPRESSIONS) },
   maxAttempts: { type: 'integer', min: 1, max: 10 },
-};
+} satisfies SettingRules;
 
 /** Settings that would put a credential itself in the database, and where it belongs instead. */
 const LITERAL_SECRETS: Record<string, string> = {
@@ -65,25 +69,27 @@ const LITERAL_SECRETS: Record<string, string> = {
   sessionToken: 'sessionTokenEnv',
 };
 
-function checkEndpoint(value: unknown, name: string): string[] {
-  if (typeof value !== 'string' || value === '') return [`Setting '${name}' must be an http:// or https:// URL.`];
+function checkEndpoint(value: unknown, name: string): Checked<string> {
+  const notUrl = invalid(`Setting '${name}' must be an http:// or https:// URL.`);
+  if (typeof value !== 'string' || value === '') return notUrl;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return [`Setting '${name}' must be an http:// or https:// URL.`];
+    return notUrl;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return [`Setting '${name}' must be an http:// or https:// URL.`];
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return notUrl;
   if (url.username || url.password) {
-    return [`Setting '${name}' must not carry credentials in the URL; name environment variables in accessKeyIdEnv and secretAccessKeyEnv.`];
+    return invalid(`Setting '${name}' must not carry credentials in the URL; name environment variables in accessKeyIdEnv and secretAccessKeyEnv.`);
   }
-  return [];
+  return valid(value);
 }
 
-/** The problems with an `s3` profile's settings, as sentences. */
-export function checkS3Settings(settings: Record<string, unknown>): string[] {
-  const problems = checkSettings(settings, SETTINGS);
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return problems;
+/** An `s3` profile's settings, or their problems as sentences. */
+export function checkS3Settings(settings: Record<string, unknown>): Checked<S3Settings> {
+  const checked = checkSettings(settings, SETTINGS);
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return checked;
+  const problems = problemsOf(checked);
   for (const [literal, env] of Object.entries(LITERAL_SECRETS)) {
     if (Object.hasOwn(settings, literal)) {
       problems.push(
@@ -100,7 +106,7 @@ export function checkS3Settings(settings: Record<string, unknown>): string[] {
   if (settings.sessionTokenEnv !== undefined && !(hasId && hasSecret)) {
     problems.push(`Setting 'sessionTokenEnv' needs 'accessKeyIdEnv' and 'secretAccessKeyEnv' too.`);
   }
-  return problems;
+  return checked.ok && problems.length === 0 ? checked : invalid(...problems);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { recordTimeMs } from '../shared/record-time.js';
-import { decodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import { SourceError, type SourceRecord } from '../types.js';
 import type { SalesforceHttp } from './http.js';
 import type { ResolvedSettings } from './settings.js';
@@ -49,8 +49,8 @@ export function encodeCursor(cursor: SalesforceCursor): string {
 
 export function decodeCursor(text: string): SalesforceCursor {
   return decodeJsonCursor<SalesforceCursor>('Salesforce', text, (c) => {
-    if (c.v !== 1 || !Number.isSafeInteger(c.t) || !isRecordId(c.id)) return undefined;
-    const after = { time: c.t as number, id: c.id };
+    if (c.v !== 1 || !isSafeInteger(c.t) || !isRecordId(c.id)) return undefined;
+    const after = { time: c.t, id: c.id };
     if (c.m === 'rest') {
       if (c.next !== undefined && (typeof c.next !== 'string' || !LOCATOR_PATH.test(c.next))) return undefined;
       return { mode: 'rest', after, next: c.next as string | undefined };

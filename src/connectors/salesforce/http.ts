@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, TokenCache } from '../shared/http.js';
+import { errorCode, httpFetch, type HttpOptions, readText, resolveSecret, retryAfterOption, type SecretSettings, TokenCache } from '../shared/http.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { SourceError, type SourceErrorOptions, type SourceFailureKind } from '../types.js';
 import type { ResolvedSettings } from './settings.js';
@@ -153,8 +153,8 @@ export class SalesforceHttp {
     const auth = this.settings.auth;
     const tokenUrl = auth.tokenUrl ?? `${this.settings.instanceUrl}/services/oauth2/token`;
     const form = new URLSearchParams({ grant_type: auth.flow, client_id: auth.clientId });
-    form.set('client_secret', this.secret('clientSecret'));
-    if (auth.flow === 'refresh_token') form.set('refresh_token', this.secret('refreshToken'));
+    form.set('client_secret', this.secret(auth, 'clientSecret'));
+    if (auth.flow === 'refresh_token') form.set('refresh_token', this.secret(auth, 'refreshToken'));
     const what = `the OAuth ${auth.flow} grant at ${tokenUrl}`;
     const response = await this.fetch(tokenUrl, what, {
       method: 'POST',
@@ -182,8 +182,8 @@ export class SalesforceHttp {
   }
 
   /** A secret of the `auth` setting, inline or from the environment variable its `…Env` member names. */
-  private secret(member: 'clientSecret' | 'refreshToken'): string {
-    return resolveSecret(this.profileName, this.settings.auth as unknown as Record<string, unknown>, member, 'auth.') as string;
+  private secret<N extends 'clientSecret' | 'refreshToken'>(auth: SecretSettings<N>, member: N): string {
+    return resolveSecret(this.profileName, auth, member, 'auth.') as string;
   }
 
   /**

@@ -15,7 +15,7 @@ interface QueryResult {
 const MIN_BATCH = 200;
 const MAX_BATCH = 2_000;
 
-function endpoint(ctx: ReadContext): string {
+function endpoint(ctx: Pick<ReadContext, 'http' | 'includeDeleted'>): string {
   // queryAll also returns records deleted (in the recycle bin) or archived: IncludeDeletedRecords.
   return `${ctx.http.apiBase}/${ctx.includeDeleted ? 'queryAll' : 'query'}`;
 }
@@ -25,7 +25,7 @@ export async function countWindow(ctx: Omit<ReadContext, 'fields'>): Promise<num
   const soql = countQuery({ object: ctx.object, timeField: ctx.timeField, start: ctx.start, end: ctx.end });
   const result = await ctx.http.json<QueryResult>(
     'GET',
-    `${endpoint(ctx as ReadContext)}?q=${encodeURIComponent(soql)}`,
+    `${endpoint(ctx)}?q=${encodeURIComponent(soql)}`,
     `the count of ${ctx.object} records in the window`,
   );
   return result.totalSize;

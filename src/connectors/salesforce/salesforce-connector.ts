@@ -1,10 +1,11 @@
+import type { Checked } from '../../domain/problem.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage } from '../types.js';
 import { readBulk } from './bulk-query.js';
 import { decodeCursor, type ReadContext } from './cursor.js';
 import { SalesforceHttp } from './http.js';
 import { countWindow, readRest } from './rest-query.js';
-import { checkSalesforceSettings, resolvedSettings } from './settings.js';
+import { checkSalesforceSettings, resolvedSettings, type SalesforceSettings } from './settings.js';
 import { checkIdentifier } from './soql.js';
 
 const DEFAULT_DATETIME_FIELD = 'LastModifiedDate';
@@ -32,11 +33,11 @@ interface Describe {
  * (refresh token or client credentials flow) are cached per profile and renewed when Salesforce answers
  * INVALID_SESSION_ID. Cursors are keysets, so any page resumes exactly (see cursor.ts).
  */
-export class SalesforceConnector implements Connector {
+export class SalesforceConnector implements Connector<SalesforceSettings> {
   readonly kind = 'salesforce';
   private readonly counts = new Map<string, number>();
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<SalesforceSettings> {
     return checkSalesforceSettings(settings);
   }
 
@@ -71,7 +72,7 @@ export class SalesforceConnector implements Connector {
   }
 
   private context(request: ReadRequest): Omit<ReadContext, 'fields'> {
-    const settings = resolvedSettings(usableSettings(request, checkSalesforceSettings));
+    const settings = resolvedSettings(usableSettings(request, this));
     return {
       profileName: request.profile.name,
       settings,

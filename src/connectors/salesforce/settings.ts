@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../domain/json-object.js';
+import { type Checked, invalid, problemsOf, valid } from '../../domain/problem.js';
 import { URL_RULE } from '../shared/http.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
 
@@ -62,35 +64,35 @@ const AUTH_MEMBERS: Record<SalesforceAuth['flow'], readonly string[]> = {
   client_credentials: ['flow', 'tokenUrl', 'clientId', 'clientSecret', 'clientSecretEnv'],
 };
 
-export const SALESFORCE_SETTINGS: SettingRules = {
+const SALESFORCE_SETTINGS = {
   instanceUrl: { ...URL_RULE, required: true, describe: "the org's My Domain URL, such as https://acme.my.salesforce.com" },
   apiVersion: {
     type: 'custom',
-    check: (value, name) =>
+    parse: (value: unknown, name: string): Checked<string> =>
       typeof value === 'string' && API_VERSION.test(value)
-        ? []
-        : [`Setting '${name}' must be a Salesforce API version such as "${DEFAULT_API_VERSION}".`],
+        ? valid(value)
+        : invalid(`Setting '${name}' must be a Salesforce API version such as "${DEFAULT_API_VERSION}".`),
   },
-  auth: { type: 'custom', required: true, describe: 'the OAuth 2.0 flow and its credentials', check: checkAuth },
+  auth: { type: 'custom', required: true, describe: 'the OAuth 2.0 flow and its credentials', parse: checkAuth },
   bulkThreshold: { type: 'integer', min: 1 },
   bulkPollIntervalMs: { type: 'integer', min: 0, max: 600_000 },
   bulkJobTimeoutMs: { type: 'integer', min: 1, max: 86_400_000 },
   bulkResultsMaxRecords: { type: 'integer', min: 1, max: 1_000_000 },
   requestTimeoutMs: { type: 'integer', min: 1, max: 3_600_000 },
-};
+} satisfies SettingRules;
 
-export function checkSalesforceSettings(settings: Record<string, unknown>): string[] {
+export function checkSalesforceSettings(settings: Record<string, unknown>): Checked<SalesforceSettings> {
   return checkSettings(settings, SALESFORCE_SETTINGS);
 }
 
-function checkAuth(value: unknown, name: string): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return [`Setting '${name}' must be an object {flow: "refresh_token" | "client_credentials", clientId, …}.`];
+function checkAuth(value: unknown, name: string): Checked<SalesforceAuth> {
+  if (!isJsonObject(value)) {
+    return invalid(`Setting '${name}' must be an object {flow: "refresh_token" | "client_credentials", clientId, …}.`);
   }
-  const auth = value as Record<string, unknown>;
+  const auth = value;
   const flow = auth.flow;
   if (flow !== 'refresh_token' && flow !== 'client_credentials') {
-    return [`Setting '${name}.flow' must be "refresh_token" or "client_credentials".`];
+    return invalid(`Setting '${name}.flow' must be "refresh_token" or "client_credentials".`);
   }
   const problems: string[] = [];
   for (const key of Object.keys(auth)) {
@@ -98,35 +100,47 @@ function checkAuth(value: unknown, name: string): string[] {
       problems.push(`Setting '${name}' has an unknown member '${key}' for the ${flow} flow; known: ${AUTH_MEMBERS[flow].join(', ')}.`);
     }
   }
-  if (typeof auth.clientId !== 'string' || auth.clientId === '') problems.push(`Setting '${name}.clientId' must be a non-empty string.`);
-  if (auth.tokenUrl !== undefined) problems.push(...URL_RULE.check(auth.tokenUrl, `${name}.tokenUrl`));
-  problems.push(...checkSecret(auth, name, 'clientSecret'));
-  if (flow === 'refresh_token') problems.push(...checkSecret(auth, name, 'refreshToken'));
-  return problems;
+  const clientId = typeof auth.clientId === 'string' && auth.clientId !== '' ? auth.clientId : undefined;
+  if (clientId === undefined) problems.push(`Setting '${name}.clientId' must be a non-empty string.`);
+  const tokenUrl = auth.tokenUrl === undefined ? valid(undefined) : URL_RULE.parse(auth.tokenUrl, `${name}.tokenUrl`);
+  const clientSecret = checkSecret(auth, name, 'clientSecret');
+  const refreshToken = flow === 'refresh_token' ? checkSecret(auth, name, 'refreshToken') : valid(undefined);
+  problems.push(...problemsOf(tokenUrl), ...problemsOf(clientSecret), ...problemsOf(refreshToken));
+  if (problems.length || clientId === undefined || !tokenUrl.ok || !clientSecret.ok || !refreshToken.ok) return invalid(...problems);
+  const secret = clientSecret.value;
+  const common = {
+    clientId,
+    ...(tokenUrl.value === undefined ? {} : { tokenUrl: tokenUrl.value }),
+    ...('inline' in secret ? { clientSecret: secret.inline } : { clientSecretEnv: secret.env }),
+  };
+  const refresh = refreshToken.value;
+  if (refresh === undefined) return valid({ flow: 'client_credentials', ...common });
+  return valid({ flow: 'refresh_token', ...common, ...('inline' in refresh ? { refreshToken: refresh.inline } : { refreshTokenEnv: refresh.env }) });
 }
 
+/** A secret given inline, or as the name of the environment variable holding it. */
+type SecretForm = { inline: string } | { env: string };
+
 /** Exactly one of `<member>` (the value) and `<member>Env` (an environment variable's name). */
-function checkSecret(auth: Record<string, unknown>, name: string, member: string): string[] {
+function checkSecret(auth: Record<string, unknown>, name: string, member: string): Checked<SecretForm> {
   const direct = auth[member];
   const env = auth[`${member}Env`];
   if (direct !== undefined && env !== undefined) {
-    return [`Setting '${name}' must give either '${member}' or '${member}Env', not both.`];
+    return invalid(`Setting '${name}' must give either '${member}' or '${member}Env', not both.`);
   }
   if (direct === undefined && env === undefined) {
-    return [`Setting '${name}' must give '${member}Env' (the name of an environment variable holding it) or '${member}'.`];
+    return invalid(`Setting '${name}' must give '${member}Env' (the name of an environment variable holding it) or '${member}'.`);
   }
-  if (direct !== undefined && (typeof direct !== 'string' || direct === '')) {
-    return [`Setting '${name}.${member}' must be a non-empty string.`];
+  if (direct !== undefined) {
+    return typeof direct === 'string' && direct !== '' ? valid({ inline: direct }) : invalid(`Setting '${name}.${member}' must be a non-empty string.`);
   }
-  if (env !== undefined && (typeof env !== 'string' || !ENV_NAME.test(env))) {
-    return [`Setting '${name}.${member}Env' must be an environment variable name (letters, digits and _).`];
-  }
-  return [];
+  return typeof env === 'string' && ENV_NAME.test(env)
+    ? valid({ env })
+    : invalid(`Setting '${name}.${member}Env' must be an environment variable name (letters, digits and _).`);
 }
 
-/** Settings with every default applied; only called on settings that passed the check. */
-export function resolvedSettings(settings: Record<string, unknown>): Required<Omit<SalesforceSettings, 'apiVersion'>> & { apiVersion: string } {
-  const s = settings as unknown as SalesforceSettings;
+/** Settings with every default applied. */
+export function resolvedSettings(s: SalesforceSettings): Required<Omit<SalesforceSettings, 'apiVersion'>> & { apiVersion: string } {
   return {
     instanceUrl: s.instanceUrl.replace(/\/+$/, ''),
     apiVersion: s.apiVersion ?? DEFAULT_API_VERSION,

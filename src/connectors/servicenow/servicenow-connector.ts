@@ -1,3 +1,4 @@
+import { type Checked, invalid } from '../../domain/problem.js';
 import {
   basicAuth,
   checkSecretPair,
@@ -6,7 +7,8 @@ import {
   readJson,
   readText,
   resolveSecret,
-  secretRules,
+  secretEnvRule,
+  secretRule,
   errorCode,
   TokenCache,
   trimBase,
@@ -14,7 +16,7 @@ import {
   type CachedToken,
 } from '../shared/http.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
-import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, encodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -39,16 +41,19 @@ export interface ServiceNowSettings {
   timeoutMs?: number;
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   instanceUrl: { ...URL_RULE, required: true, describe: 'the instance URL, e.g. https://dev12345.service-now.com' },
   username: { type: 'string' },
-  ...secretRules('password', "the integration user's password"),
+  password: secretRule("the integration user's password"),
+  passwordEnv: secretEnvRule("the integration user's password"),
   clientId: { type: 'string', describe: 'the OAuth client id of an Application Registry entry' },
-  ...secretRules('clientSecret', 'the OAuth client secret'),
-  ...secretRules('refreshToken', 'an OAuth refresh token'),
+  clientSecret: secretRule('the OAuth client secret'),
+  clientSecretEnv: secretEnvRule('the OAuth client secret'),
+  refreshToken: secretRule('an OAuth refresh token'),
+  refreshTokenEnv: secretEnvRule('an OAuth refresh token'),
   maxPageSize: { type: 'integer', min: 1, max: 10_000 },
   timeoutMs: { type: 'integer', min: 1000, max: 600_000 },
-};
+} satisfies SettingRules;
 
 const DEFAULT_TIME_FIELD = 'sys_updated_on';
 const DEFAULT_MAX_PAGE = 10_000;
@@ -73,7 +78,7 @@ interface ServiceNowCursor {
  * Times go to the query in ServiceNow's internal form `YYYY-MM-DD HH:mm:ss` (UTC, as the Table API
  * returns them with sysparm_display_value=false).
  */
-export class ServiceNowConnector implements Connector {
+export class ServiceNowConnector implements Connector<ServiceNowSettings> {
   readonly kind = 'servicenow';
   private readonly tokens: TokenCache;
   private readonly now: () => number;
@@ -84,9 +89,11 @@ export class ServiceNowConnector implements Connector {
     this.tokens = new TokenCache(this.now);
   }
 
-  validateSettings(settings: Record<string, unknown>): string[] {
-    const problems = checkSettings(settings, SETTINGS);
-    if (problems.length) return problems;
+  parseSettings(settings: Record<string, unknown>): Checked<ServiceNowSettings> {
+    const checked = checkSettings(settings, SETTINGS);
+    if (!checked.ok) return checked;
+    // Combinations are judged on the stored members, where a null counts as given.
+    const problems: string[] = [];
     problems.push(...checkSecretPair(settings, 'password', false), ...checkSecretPair(settings, 'clientSecret', false), ...checkSecretPair(settings, 'refreshToken', false));
     const hasPassword = settings.password !== undefined || settings.passwordEnv !== undefined;
     const hasSecret = settings.clientSecret !== undefined || settings.clientSecretEnv !== undefined;
@@ -102,7 +109,7 @@ export class ServiceNowConnector implements Connector {
         problems.push("OAuth needs 'username' and 'password' (password grant) or 'refreshToken' (refresh_token grant).");
       }
     }
-    return problems;
+    return problems.length ? invalid(...problems) : checked;
   }
 
   async estimate(request: ReadRequest): Promise<number | undefined> {
@@ -160,11 +167,12 @@ export class ServiceNowConnector implements Connector {
       // The Link header's rel="next" is what tells that more rows follow: a page may hold fewer rows than
       // sysparm_limit when ACLs hide some. Without the header, a short page is the last.
       const more = link === null ? rows.length >= limit : /<[^>]*>\s*;\s*rel="?next"?/i.test(link);
-      if (records.length > 0) {
+      // Taking a record sets `next`, so it is defined whenever records are.
+      if (records.length > 0 && next) {
         cursor = next;
         extra = 0;
-        const readThrough = more ? snTime((cursor as ServiceNowCursor).t) : request.window.end;
-        yield { records, cursor: encodeJsonCursor({ ...(cursor as ServiceNowCursor) }), ...(readThrough ? { readThrough } : {}) };
+        const readThrough = more ? snTime(next.t) : request.window.end;
+        yield { records, cursor: encodeJsonCursor({ ...next }), ...(readThrough ? { readThrough } : {}) };
         request.signal?.throwIfAborted();
       } else {
         // The instance passed over `limit` rows (visible or not) without one new record.
@@ -176,7 +184,7 @@ export class ServiceNowConnector implements Connector {
 
   private session(request: ReadRequest) {
     const profile = request.profile;
-    const s = usableSettings<ServiceNowSettings>(request, (settings) => this.validateSettings(settings));
+    const s = usableSettings(request, this);
     if (!TABLE_NAME.test(request.object)) {
       throw new SourceError('permanent', `The object '${request.object.slice(0, 100)}' is not a ServiceNow table name.`);
     }
@@ -191,9 +199,9 @@ export class ServiceNowConnector implements Connector {
 
     const authorization = async (): Promise<string> => {
       if (s.clientId === undefined) {
-        return basicAuth(s.username as string, resolveSecret(profile.name, profile.settings, 'password') as string);
+        return basicAuth(s.username ?? '', resolveSecret(profile.name, s, 'password') ?? '');
       }
-      const token = await tokens.get(tokenKey, (previous) => fetchToken(profile.name, base, s, profile.settings, previous, now, timeoutMs, signal, policy));
+      const token = await tokens.get(tokenKey, (previous) => fetchToken(profile.name, base, s, previous, now, timeoutMs, signal, policy));
       return `Bearer ${token}`;
     };
 
@@ -222,7 +230,6 @@ async function fetchToken(
   profileName: string,
   base: string,
   s: ServiceNowSettings,
-  settings: Record<string, unknown>,
   previous: CachedToken | undefined,
   now: () => number,
   timeoutMs: number | undefined,
@@ -230,15 +237,15 @@ async function fetchToken(
   policy: ConnectorPolicy | undefined,
 ): Promise<CachedToken> {
   const what = `The ServiceNow OAuth token endpoint of connector profile '${profileName}'`;
-  const clientSecret = resolveSecret(profileName, settings, 'clientSecret') as string;
-  const refreshToken = previous?.refreshToken ?? resolveSecret(profileName, settings, 'refreshToken');
-  const password = s.username !== undefined ? resolveSecret(profileName, settings, 'password') : undefined;
+  const clientSecret = resolveSecret(profileName, s, 'clientSecret') ?? '';
+  const refreshToken = previous?.refreshToken ?? resolveSecret(profileName, s, 'refreshToken');
+  const password = s.username !== undefined ? resolveSecret(profileName, s, 'password') : undefined;
   const grants: Record<string, string>[] = [];
   if (refreshToken) grants.push({ grant_type: 'refresh_token', refresh_token: refreshToken });
-  if (password !== undefined) grants.push({ grant_type: 'password', username: s.username as string, password });
+  if (password !== undefined && s.username !== undefined) grants.push({ grant_type: 'password', username: s.username, password });
   let failure: SourceError | undefined;
   for (const grant of grants) {
-    const body = new URLSearchParams({ ...grant, client_id: s.clientId as string, client_secret: clientSecret }).toString();
+    const body = new URLSearchParams({ ...grant, client_id: s.clientId ?? '', client_secret: clientSecret }).toString();
     const response = await httpFetch(what, `${base}/oauth_token.do`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -314,8 +321,6 @@ function ceilSecond(d: Date): number {
 
 function decodeCursor(text: string): ServiceNowCursor {
   return decodeJsonCursor('ServiceNow', text, (c) =>
-    typeof c.t === 'string' && typeof c.id === 'string' && Number.isSafeInteger(c.n) && (c.n as number) >= 1
-      ? { t: c.t, id: c.id, n: c.n as number }
-      : undefined,
+    typeof c.t === 'string' && typeof c.id === 'string' && isSafeInteger(c.n) && c.n >= 1 ? { t: c.t, id: c.id, n: c.n } : undefined,
   );
 }

@@ -9,7 +9,8 @@ import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
 import { Agent } from 'undici';
 import type { LookupFunction } from 'node:net';
 import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from '../policy.js';
-import { type SettingRules } from './settings.js';
+import { type Checked, invalid, valid } from '../../domain/problem.js';
+import type { SettingRule } from './settings.js';
 import { SourceError } from '../types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -272,30 +273,34 @@ export function trimBase(url: string): string {
  */
 export const URL_RULE = {
   type: 'custom' as const,
-  check: (value: unknown, name: string): string[] => {
-    if (typeof value !== 'string' || value === '') return [`Setting '${name}' must be an http or https URL.`];
+  parse: (value: unknown, name: string): Checked<string> => {
+    if (typeof value !== 'string' || value === '') return invalid(`Setting '${name}' must be an http or https URL.`);
     let u: URL;
     try {
       u = new URL(value);
     } catch {
-      return [`Setting '${name}' must be an http or https URL, got '${value.slice(0, 100)}'.`];
+      return invalid(`Setting '${name}' must be an http or https URL, got '${value.slice(0, 100)}'.`);
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return [`Setting '${name}' must be an http or https URL, got the scheme '${u.protocol}'.`];
-    if (u.username || u.password) return [`Setting '${name}' must not carry a user name or password.`];
-    if (u.search || u.hash) return [`Setting '${name}' must be a base URL without query or fragment.`];
-    return [];
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return invalid(`Setting '${name}' must be an http or https URL, got the scheme '${u.protocol}'.`);
+    if (u.username || u.password) return invalid(`Setting '${name}' must not carry a user name or password.`);
+    if (u.search || u.hash) return invalid(`Setting '${name}' must be a base URL without query or fragment.`);
+    return valid(value);
   },
 };
 
+/** A secret's two settings: the value itself, or the name of the environment variable holding it. */
+export type SecretSettings<N extends string> = { [K in N | `${N}Env`]?: string };
+
 /**
- * Rules for a secret that may be given inline (`name`, masked in every answer because its name looks
- * secret) or as the name of an environment variable (`nameEnv`), which keeps the secret out of the store.
+ * The rules of a secret that may be given inline (`<name>`, masked in every answer because its name looks
+ * secret) or as the name of an environment variable (`<name>Env`), which keeps the secret out of the store.
  */
-export function secretRules(name: string, describe: string): SettingRules {
-  return {
-    [name]: { type: 'string', describe },
-    [`${name}Env`]: { type: 'string', describe: `the environment variable that holds ${describe}` },
-  };
+export function secretRule(describe: string) {
+  return { type: 'string', describe } as const satisfies SettingRule;
+}
+
+export function secretEnvRule(describe: string) {
+  return { type: 'string', describe: `the environment variable that holds ${describe}` } as const satisfies SettingRule;
 }
 
 /** Problems when both or (if required) neither of a secret's two forms are given. */
@@ -312,11 +317,11 @@ export function checkSecretPair(settings: Record<string, unknown>, name: string,
  * is unset is a permanent error naming the variable (never its value). `path` prefixes the setting's
  * name in that message when the secret sits in a nested setting ('auth.' for Salesforce's).
  */
-export function resolveSecret(profileName: string, settings: Record<string, unknown>, name: string, path = ''): string | undefined {
+export function resolveSecret<N extends string>(profileName: string, settings: SecretSettings<N>, name: N, path = ''): string | undefined {
   const inline = settings[name];
-  if (typeof inline === 'string' && inline !== '') return inline;
+  if (inline !== undefined && inline !== '') return inline;
   const env = settings[`${name}Env`];
-  if (typeof env !== 'string' || env === '') return undefined;
+  if (env === undefined || env === '') return undefined;
   const value = process.env[env];
   if (value === undefined || value === '') {
     throw new SourceError(

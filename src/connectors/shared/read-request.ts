@@ -1,5 +1,5 @@
 import { DEFAULT_CONNECTOR_POLICY, policyProblems } from '../policy.js';
-import { type ReadRequest, SourceError } from '../types.js';
+import { type Connector, type ReadRequest, SourceError } from '../types.js';
 
 /**
  * What every read checks before it sends anything: a page size the engine can cut pages by, and a
@@ -13,16 +13,16 @@ export function startRead(request: ReadRequest): void {
 }
 
 /**
- * The profile's settings once `validate` and the operator's policy find no problem with them. Profiles
- * are checked when stored, but one stored before a rule existed (or edited in the database, or saved
- * under a laxer policy) must fail the step, not the process.
+ * The profile's settings, typed, once the connector and the operator's policy find no problem with them.
+ * Profiles are checked when stored, but one stored before a rule existed (or edited in the database, or
+ * saved under a laxer policy) must fail the step, not the process.
  */
-export function usableSettings<T>(request: ReadRequest, validate: (settings: Record<string, unknown>) => string[]): T {
+export function usableSettings<S>(request: ReadRequest, connector: Pick<Connector<S>, 'parseSettings'>): S {
   const profile = request.profile;
-  let problems = validate(profile.settings);
-  if (problems.length === 0) problems = policyProblems(profile.kind, profile.settings, request.policy ?? DEFAULT_CONNECTOR_POLICY);
-  if (problems.length) {
+  const checked = connector.parseSettings(profile.settings);
+  const problems = checked.ok ? policyProblems(profile.kind, profile.settings, request.policy ?? DEFAULT_CONNECTOR_POLICY) : checked.problems;
+  if (!checked.ok || problems.length) {
     throw new SourceError('permanent', `Connector profile '${profile.name}' has unusable settings: ${problems.join(' ')}`);
   }
-  return profile.settings as T;
+  return checked.value;
 }

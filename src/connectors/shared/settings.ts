@@ -1,65 +1,111 @@
+import { isJsonObject } from '../../domain/json-object.js';
+import { type Checked, invalid, valid } from '../../domain/problem.js';
+
 /** A connector's settings described as data, checked by one function (the dynalite habit). */
 export type SettingRule = { required?: boolean; describe?: string } & (
   | { type: 'string' }
   | { type: 'integer' | 'number'; min?: number; max?: number }
   | { type: 'string-or-number' }
   | { type: 'string-list'; allowed?: readonly string[] }
-  /** Anything more structured: the check returns its problems as sentences. */
-  | { type: 'custom'; check: (value: unknown, name: string) => string[] }
+  /** Anything more structured: the parse answers the value as its type, or its problems as sentences. */
+  | { type: 'custom'; parse: (value: unknown, name: string) => Checked<unknown> }
 );
 
 export type SettingRules = Record<string, SettingRule>;
 
-/** The problems with `settings`, as sentences naming the setting and the rule; empty when usable. */
-export function checkSettings(settings: Record<string, unknown>, rules: SettingRules): string[] {
-  const problems: string[] = [];
-  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
-    return ['The settings must be a JSON object.'];
+/** The type of the value a rule lets through. */
+type RuleValue<R> = R extends { type: 'string' }
+  ? string
+  : R extends { type: 'integer' | 'number' }
+    ? number
+    : R extends { type: 'string-or-number' }
+      ? string | number
+      : R extends { type: 'string-list' }
+        ? string[]
+        : R extends { type: 'custom'; parse: (value: unknown, name: string) => Checked<infer T> }
+          ? T
+          : never;
+
+type RequiredNames<R> = { [K in keyof R]: R[K] extends { required: true } ? K : never }[keyof R];
+
+/**
+ * The settings a rule table describes: one member per rule, optional unless the rule is required. A
+ * table declared with `satisfies SettingRules` keeps the literal types this reads.
+ */
+export type SettingsOf<R extends SettingRules> = {
+  [K in RequiredNames<R>]: RuleValue<R[K]>;
+} & {
+  [K in Exclude<keyof R, RequiredNames<R>>]?: RuleValue<R[K]>;
+};
+
+/**
+ * The settings as the table describes them, or their problems as sentences naming the setting and the
+ * rule. A null member counts as absent and is left out of the value.
+ */
+export function checkSettings<R extends SettingRules>(settings: Record<string, unknown>, rules: R): Checked<SettingsOf<R>> {
+  if (!isJsonObject(settings)) {
+    return invalid('The settings must be a JSON object.');
   }
+  const problems: string[] = [];
   for (const name of Object.keys(settings)) {
     if (!Object.hasOwn(rules, name)) {
       problems.push(`Unknown setting '${name}'; the known settings are ${Object.keys(rules).join(', ')}.`);
     }
   }
+  const value: Record<string, unknown> = {};
   for (const [name, rule] of Object.entries(rules)) {
-    const value = settings[name];
-    if (value === undefined || value === null) {
+    const raw = settings[name];
+    if (raw === undefined || raw === null) {
       if (rule.required) problems.push(`Setting '${name}' is required${rule.describe ? `: ${rule.describe}` : ''}.`);
       continue;
     }
-    problems.push(...checkOne(name, value, rule));
+    const checked = checkOne(name, raw, rule);
+    if (checked.ok) value[name] = checked.value;
+    else problems.push(...checked.problems);
   }
-  return problems;
+  if (problems.length) return invalid(...problems);
+  // Every member was checked against its rule just above, which is what SettingsOf<R> describes.
+  return valid(value as SettingsOf<R>);
 }
 
-function checkOne(name: string, value: unknown, rule: SettingRule): string[] {
+function checkOne(name: string, value: unknown, rule: SettingRule): Checked<unknown> {
   switch (rule.type) {
     case 'string':
-      return typeof value === 'string' && value !== '' ? [] : [`Setting '${name}' must be a non-empty string.`];
+      return typeof value === 'string' && value !== '' ? valid(value) : invalid(`Setting '${name}' must be a non-empty string.`);
     case 'integer':
     case 'number': {
-      const ok = typeof value === 'number' && (rule.type === 'integer' ? Number.isInteger(value) : Number.isFinite(value));
-      if (!ok) return [`Setting '${name}' must be ${rule.type === 'integer' ? 'an integer' : 'a number'}.`];
-      const n = value as number;
-      if ((rule.min !== undefined && n < rule.min) || (rule.max !== undefined && n > rule.max)) {
-        return [`Setting '${name}' must be between ${rule.min ?? '-∞'} and ${rule.max ?? '∞'}, got ${n}.`];
+      if (typeof value !== 'number' || !(rule.type === 'integer' ? Number.isInteger(value) : Number.isFinite(value))) {
+        return invalid(`Setting '${name}' must be ${rule.type === 'integer' ? 'an integer' : 'a number'}.`);
       }
-      return [];
+      if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
+        return invalid(`Setting '${name}' must be between ${rule.min ?? '-∞'} and ${rule.max ?? '∞'}, got ${value}.`);
+      }
+      return valid(value);
     }
     case 'string-or-number':
       return (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))
-        ? []
-        : [`Setting '${name}' must be a number or a non-empty string.`];
+        ? valid(value)
+        : invalid(`Setting '${name}' must be a number or a non-empty string.`);
     case 'string-list': {
-      if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) {
-        return [`Setting '${name}' must be a non-empty list of strings.`];
-      }
-      const unknown = rule.allowed ? value.filter((v) => !rule.allowed?.includes(v as string)) : [];
+      const list = stringList(value);
+      if (!list) return invalid(`Setting '${name}' must be a non-empty list of strings.`);
+      const unknown = rule.allowed ? list.filter((v) => !rule.allowed?.includes(v)) : [];
       return unknown.length
-        ? [`Setting '${name}' names unknown values ${unknown.map((v) => `'${v}'`).join(', ')}; allowed: ${rule.allowed?.join(', ')}.`]
-        : [];
+        ? invalid(`Setting '${name}' names unknown values ${unknown.map((v) => `'${v}'`).join(', ')}; allowed: ${rule.allowed?.join(', ')}.`)
+        : valid(list);
     }
     case 'custom':
-      return rule.check(value, name);
+      return rule.parse(value, name);
   }
+}
+
+/** `value` when it is a non-empty list of strings. */
+function stringList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const list: string[] = [];
+  for (const v of value) {
+    if (typeof v !== 'string') return undefined;
+    list.push(v);
+  }
+  return list;
 }

@@ -1,4 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isJsonObject } from '../../domain/json-object.js';
+import { type Checked, invalid, valid } from '../../domain/problem.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
 import {
   type Connector,
@@ -33,41 +35,46 @@ const FAULT_KINDS: readonly SourceFailureKind[] = ['transient', 'permanent', 'to
 const DEFAULT_RECORDS_PER_DAY = 100;
 const DEFAULT_SEED = 1;
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   recordsPerDay: { type: 'integer', min: 1, max: MAX_PER_DAY },
   seed: { type: 'string-or-number' },
   fields: { type: 'string-list', allowed: SYNTHETIC_FIELDS },
   pageDelayMs: { type: 'number', min: 0, max: 600_000 },
-  faults: { type: 'custom', check: checkFaults },
-};
+  faults: { type: 'custom', parse: checkFaults },
+} satisfies SettingRules;
 
-function checkFaults(value: unknown, name: string): string[] {
-  if (!Array.isArray(value)) return [`Setting '${name}' must be a list of {page, kind, times?} objects.`];
+function checkFaults(value: unknown, name: string): Checked<SyntheticFault[]> {
+  if (!Array.isArray(value)) return invalid(`Setting '${name}' must be a list of {page, kind, times?} objects.`);
   const problems: string[] = [];
-  value.forEach((fault: unknown, i) => {
-    const f = fault as Record<string, unknown> | null;
+  const faults: SyntheticFault[] = [];
+  value.forEach((f: unknown, i) => {
     const at = `${name}[${i}]`;
-    if (typeof f !== 'object' || f === null || Array.isArray(f)) {
+    if (!isJsonObject(f)) {
       problems.push(`Setting '${at}' must be an object {page, kind, times?}.`);
       return;
     }
+    const before = problems.length;
     for (const key of Object.keys(f)) {
       if (!['page', 'kind', 'times', 'retryAfterMs'].includes(key)) problems.push(`Setting '${at}' has an unknown member '${key}'.`);
     }
-    if (!Number.isInteger(f.page) || (f.page as number) < 1) {
-      problems.push(`Setting '${at}.page' must be a page number of 1 or more.`);
-    }
-    if (!FAULT_KINDS.includes(f.kind as SourceFailureKind)) {
-      problems.push(`Setting '${at}.kind' must be one of ${FAULT_KINDS.join(', ')}.`);
-    }
-    if (f.times !== undefined && (!Number.isInteger(f.times) || (f.times as number) < 1)) {
-      problems.push(`Setting '${at}.times' must be an integer of 1 or more.`);
-    }
-    if (f.retryAfterMs !== undefined && (!Number.isInteger(f.retryAfterMs) || (f.retryAfterMs as number) < 0 || f.kind !== 'transient')) {
+    const page = integerFrom(f.page, 1);
+    if (page === undefined) problems.push(`Setting '${at}.page' must be a page number of 1 or more.`);
+    const kind = FAULT_KINDS.find((k) => k === f.kind);
+    if (kind === undefined) problems.push(`Setting '${at}.kind' must be one of ${FAULT_KINDS.join(', ')}.`);
+    const times = integerFrom(f.times, 1);
+    if (f.times !== undefined && times === undefined) problems.push(`Setting '${at}.times' must be an integer of 1 or more.`);
+    const retryAfterMs = integerFrom(f.retryAfterMs, 0);
+    if (f.retryAfterMs !== undefined && (retryAfterMs === undefined || f.kind !== 'transient')) {
       problems.push(`Setting '${at}.retryAfterMs' must be an integer of 0 or more, on a transient fault.`);
     }
+    if (problems.length === before && page !== undefined && kind !== undefined) faults.push({ page, kind, times, retryAfterMs });
   });
-  return problems;
+  return problems.length ? invalid(...problems) : valid(faults);
+}
+
+/** `value` when it is an integer of at least `min`. */
+function integerFrom(value: unknown, min: number): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min ? value : undefined;
 }
 
 /**
@@ -116,11 +123,11 @@ class FaultBook {
  * agree to the byte. Scripted faults and a page delay let the engine's retry, split and cancellation
  * paths be exercised without a real source.
  */
-export class SyntheticConnector implements Connector {
+export class SyntheticConnector implements Connector<SyntheticSettings> {
   readonly kind = 'synthetic';
   private readonly faults = new FaultBook();
 
-  validateSettings(settings: Record<string, unknown>): string[] {
+  parseSettings(settings: Record<string, unknown>): Checked<SyntheticSettings> {
     return checkSettings(settings, SETTINGS);
   }
 
@@ -174,14 +181,14 @@ export class SyntheticConnector implements Connector {
   }
 
   private settingsOf(request: ReadRequest) {
-    const settings = request.profile.settings as SyntheticSettings;
-    const problems = this.validateSettings(request.profile.settings);
-    if (problems.length) {
+    const checked = this.parseSettings(request.profile.settings);
+    if (!checked.ok) {
       throw new SourceError(
         'permanent',
-        `Connector profile '${request.profile.name}' has unusable settings: ${problems.join(' ')}`,
+        `Connector profile '${request.profile.name}' has unusable settings: ${checked.problems.join(' ')}`,
       );
     }
+    const settings = checked.value;
     return {
       perDay: settings.recordsPerDay ?? DEFAULT_RECORDS_PER_DAY,
       seed: seedHash(settings.seed ?? DEFAULT_SEED),

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../domain/json-object.js';
+import { type Checked, invalid, valid } from '../../domain/problem.js';
 import {
   basicAuth,
   checkSecretPair,
@@ -6,14 +8,15 @@ import {
   readJson,
   readText,
   resolveSecret,
-  secretRules,
+  secretEnvRule,
+  secretRule,
   errorCode,
   trimBase,
   URL_RULE,
 } from '../shared/http.js';
 import { recordTimeMs } from '../shared/record-time.js';
 import { checkSettings, type SettingRules } from '../shared/settings.js';
-import { decodeJsonCursor, encodeJsonCursor } from '../shared/json-cursor.js';
+import { decodeJsonCursor, encodeJsonCursor, isSafeInteger } from '../shared/json-cursor.js';
 import type { ConnectorPolicy } from '../policy.js';
 import { startRead, usableSettings } from '../shared/read-request.js';
 import { type Connector, type ReadRequest, SourceError, type SourcePage, type SourceRecord } from '../types.js';
@@ -34,17 +37,20 @@ export interface ZendeskSettings {
   timeoutMs?: number;
 }
 
-const SETTINGS: SettingRules = {
+const SETTINGS = {
   subdomain: {
     type: 'custom',
-    check: (v, name) => (typeof v === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/i.test(v) ? [] : [`Setting '${name}' must be a Zendesk subdomain such as 'acme'.`]),
+    parse: (v: unknown, name: string): Checked<string> =>
+      typeof v === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/i.test(v) ? valid(v) : invalid(`Setting '${name}' must be a Zendesk subdomain such as 'acme'.`),
   },
   baseUrl: { ...URL_RULE, describe: 'the account URL, e.g. https://acme.zendesk.com' },
   email: { type: 'string', describe: "the agent's email address (with apiToken)" },
-  ...secretRules('apiToken', 'a Zendesk API token'),
-  ...secretRules('oauthToken', 'an OAuth access token'),
+  apiToken: secretRule('a Zendesk API token'),
+  apiTokenEnv: secretEnvRule('a Zendesk API token'),
+  oauthToken: secretRule('an OAuth access token'),
+  oauthTokenEnv: secretEnvRule('an OAuth access token'),
   timeoutMs: { type: 'integer', min: 1000, max: 600_000 },
-};
+} satisfies SettingRules;
 
 /** What each Object is exported with (Zendesk documents cursor-based exports for tickets and users only). */
 const OBJECTS: Record<string, { method: 'cursor' | 'time'; path: string; key: string }> = {
@@ -81,12 +87,14 @@ interface ExportPage {
  * one. Exports run from the window's start up to the present, so the read stops at the first item
  * whose time is at or past the window's end.
  */
-export class ZendeskConnector implements Connector {
+export class ZendeskConnector implements Connector<ZendeskSettings> {
   readonly kind = 'zendesk';
 
-  validateSettings(settings: Record<string, unknown>): string[] {
-    const problems = checkSettings(settings, SETTINGS);
-    if (problems.length) return problems;
+  parseSettings(settings: Record<string, unknown>): Checked<ZendeskSettings> {
+    const checked = checkSettings(settings, SETTINGS);
+    if (!checked.ok) return checked;
+    // Combinations are judged on the stored members, where a null counts as given.
+    const problems: string[] = [];
     if ((settings.subdomain === undefined) === (settings.baseUrl === undefined)) {
       problems.push("Give one of 'subdomain' and 'baseUrl'.");
     }
@@ -95,13 +103,13 @@ export class ZendeskConnector implements Connector {
     const hasOauth = settings.oauthToken !== undefined || settings.oauthTokenEnv !== undefined;
     if (hasApi === hasOauth) problems.push("Give one of 'apiToken' (with 'email') and 'oauthToken' (or their *Env forms).");
     if (hasApi && settings.email === undefined) problems.push("Setting 'email' is required with 'apiToken'.");
-    return problems;
+    return problems.length ? invalid(...problems) : checked;
   }
 
   async *read(request: ReadRequest): AsyncIterable<SourcePage> {
     startRead(request);
     const profile = request.profile;
-    const s = usableSettings<ZendeskSettings>(request, (settings) => this.validateSettings(settings));
+    const s = usableSettings(request, this);
     const object = Object.hasOwn(OBJECTS, request.object) ? OBJECTS[request.object] : undefined;
     if (!object) {
       throw new SourceError(
@@ -111,7 +119,7 @@ export class ZendeskConnector implements Connector {
     }
     const base = s.baseUrl ? trimBase(s.baseUrl) : `https://${s.subdomain}.zendesk.com`;
     const what = `Zendesk ${request.object} export of connector profile '${profile.name}'`;
-    const authorization = authHeader(profile.name, profile.settings);
+    const authorization = authHeader(profile.name, s);
     const timeField = request.datetimeField || DEFAULT_TIME_FIELD;
     const start = request.window.start.getTime();
     const end = request.window.end.getTime();
@@ -146,7 +154,7 @@ export class ZendeskConnector implements Connector {
           const last = i + 1 === page.items.length;
           const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1 };
           if ('done' in cursor) yield done();
-          else yield { records: chunk, cursor: encodeJsonCursor(cursor as unknown as Record<string, unknown>), ...(readThrough ? { readThrough } : {}) };
+          else yield { records: chunk, cursor: encodeJsonCursor(cursor), ...(readThrough ? { readThrough } : {}) };
           request.signal?.throwIfAborted();
           chunk = [];
         }
@@ -216,10 +224,10 @@ function sameRef(a: PageRef, b: PageRef): boolean {
   return 't' in a && 't' in b && a.t === b.t && a.x.length === b.x.length;
 }
 
-function authHeader(profileName: string, settings: Record<string, unknown>): string {
+function authHeader(profileName: string, settings: ZendeskSettings): string {
   const oauth = resolveSecret(profileName, settings, 'oauthToken');
   if (oauth !== undefined) return `Bearer ${oauth}`;
-  return basicAuth(`${settings.email as string}/token`, resolveSecret(profileName, settings, 'apiToken') as string);
+  return basicAuth(`${settings.email ?? ''}/token`, resolveSecret(profileName, settings, 'apiToken') ?? '');
 }
 
 /**
@@ -240,14 +248,21 @@ function errorDetail(text: string): string {
 function decodeCursor(text: string): ZendeskCursor {
   return decodeJsonCursor<ZendeskCursor>('Zendesk', text, (c) => {
     if (c.done === true) return { done: true };
-    const p = c.p as Record<string, unknown> | undefined;
-    const okRef =
-      typeof p === 'object' &&
-      p !== null &&
-      ((typeof p.c === 'string' && p.c !== '') ||
-        Number.isSafeInteger(p.st) ||
-        (Number.isSafeInteger(p.t) && Array.isArray(p.x) && p.x.every((v) => typeof v === 'string' || typeof v === 'number')));
-    if (!okRef || !Number.isSafeInteger(c.s) || (c.s as number) < 0) return undefined;
-    return { p: p as unknown as PageRef, s: c.s as number };
+    const p = isJsonObject(c.p) ? pageRefOf(c.p) : undefined;
+    if (!p || !isSafeInteger(c.s) || c.s < 0) return undefined;
+    return { p, s: c.s };
   });
+}
+
+/** The page a cursor names, in the order fetchPage reads its members: Zendesk's cursor, start_time, time-based. */
+function pageRefOf(p: Record<string, unknown>): PageRef | undefined {
+  if (typeof p.c === 'string' && p.c !== '') return { c: p.c };
+  if (isSafeInteger(p.st)) return { st: p.st };
+  if (!isSafeInteger(p.t) || !Array.isArray(p.x)) return undefined;
+  const x: (string | number)[] = [];
+  for (const v of p.x) {
+    if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+    x.push(v);
+  }
+  return { t: p.t, x };
 }

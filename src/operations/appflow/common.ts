@@ -1,10 +1,9 @@
 import { ResourceNotFoundException, ValidationException } from '../../api/appflow/errors.js';
 import { resolveConnectorProfile } from '../../connectors/resolve-profile.js';
 import { appflowConnectorProfileArn, appflowFlowArn, parseAppflowArn } from '../../domain/arns.js';
+import type { ConnectorProfile, ConnectorType, CreateFlowRequest, SourceConnectorProperties } from '../../api/appflow/shapes.generated.js';
 import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
 import type { OperationContext } from '../context.js';
-
-type Obj = Record<string, unknown>;
 
 /** Who did it, for createdBy/lastUpdatedBy: the caller's account (profileflow knows keys, not IAM users). */
 export function callerArn(ctx: OperationContext): string {
@@ -12,16 +11,16 @@ export function callerArn(ctx: OperationContext): string {
 }
 
 /** The source connector types profileflow reads, with their member in sourceConnectorProperties. */
-const SOURCE_MEMBERS: Record<string, string> = { Salesforce: 'Salesforce', Servicenow: 'ServiceNow', Marketo: 'Marketo', Zendesk: 'Zendesk', S3: 'S3' };
+const SOURCE_MEMBERS: Partial<Record<ConnectorType, keyof SourceConnectorProperties>> = {
+  Salesforce: 'Salesforce',
+  Servicenow: 'ServiceNow',
+  Marketo: 'Marketo',
+  Zendesk: 'Zendesk',
+  S3: 'S3',
+};
 
 /** The members of CreateFlow/UpdateFlow that describe where a flow reads and writes. */
-export interface FlowShapeInput {
-  flowName: string;
-  triggerConfig: Obj;
-  sourceFlowConfig: Obj;
-  destinationFlowConfigList: Obj[];
-  tasks: Obj[];
-}
+export type FlowShapeInput = Pick<CreateFlowRequest, 'flowName' | 'triggerConfig' | 'sourceFlowConfig' | 'destinationFlowConfigList' | 'tasks'>;
 
 /**
  * Checks what profileflow can hold of a flow: one destination, Customer Profiles, whose domain (and
@@ -37,15 +36,14 @@ export async function checkFlow(ctx: OperationContext, input: FlowShapeInput): P
   const destination = destinations[0];
   if (destination.connectorType !== 'CustomerProfiles') {
     throw new ValidationException(
-      `The destination connector type ${String(destination.connectorType)} is not supported: profileflow serves flows whose destination is CustomerProfiles.`,
+      `The destination connector type ${destination.connectorType} is not supported: profileflow serves flows whose destination is CustomerProfiles.`,
     );
   }
-  const props = (destination.destinationConnectorProperties as Obj).CustomerProfiles as Obj | undefined;
+  const props = destination.destinationConnectorProperties.CustomerProfiles;
   if (!props) {
     throw new ValidationException('destinationFlowConfigList.1.destinationConnectorProperties.CustomerProfiles is required for the CustomerProfiles destination.');
   }
-  const domainName = props.domainName as string;
-  const objectTypeName = props.objectTypeName as string | undefined;
+  const { domainName, objectTypeName } = props;
   if (!(await ctx.store.domains.get(ctx.scope, domainName))) {
     throw new ResourceNotFoundException(`The Customer Profiles domain ${domainName} of the destination does not exist.`);
   }
@@ -54,21 +52,21 @@ export async function checkFlow(ctx: OperationContext, input: FlowShapeInput): P
   }
 
   const source = input.sourceFlowConfig;
-  const type = String(source.connectorType);
+  const type = source.connectorType;
   const member = SOURCE_MEMBERS[type];
   if (!member) {
     throw new ValidationException(`The source connector type ${type} is not supported: profileflow reads ${Object.keys(SOURCE_MEMBERS).join(', ')}.`);
   }
-  if (!(source.sourceConnectorProperties as Obj)[member]) {
+  if (!source.sourceConnectorProperties[member]) {
     throw new ValidationException(`sourceFlowConfig.sourceConnectorProperties.${member} is required for the source connector type ${type}.`);
   }
-  const profileName = source.connectorProfileName as string | undefined;
+  const profileName = source.connectorProfileName;
   if (profileName === undefined) {
     if (type !== 'S3') throw new ValidationException(`sourceFlowConfig.connectorProfileName is required for the source connector type ${type}.`);
   } else {
     const profile = await resolveConnectorProfile(ctx.store, ctx.scope, profileName);
     if (!profile) throw new ResourceNotFoundException(`The connector profile ${profileName} does not exist.`);
-    if (!(profile.connectorTypes as string[]).includes(type)) {
+    if (!profile.connectorTypes.some((t) => t === type)) {
       throw new ValidationException(`The connector profile ${profileName} does not serve the connector type ${type}; it serves ${profile.connectorTypes.join(', ')}.`);
     }
   }
@@ -88,7 +86,7 @@ export async function requireOwnProfile(ctx: OperationContext, name: string): Pr
 }
 
 /** DescribeConnectorProfiles' item: properties only; credentials are write-only and never answered. */
-export function connectorProfileOutput(ctx: OperationContext, p: AccountConnectorProfileRecord): Obj {
+export function connectorProfileOutput(ctx: OperationContext, p: AccountConnectorProfileRecord): ConnectorProfile {
   return {
     connectorProfileArn: appflowConnectorProfileArn(ctx.scope, p.name),
     connectorProfileName: p.name,

@@ -13,8 +13,8 @@ export const createConnectorProfile: Handler<CreateConnectorProfileRequest, Crea
   const config = input.connectorProfileConfig;
   const mapped = mapAppflowProfile(
     input.connectorType,
-    config.connectorProfileProperties as Record<string, unknown>,
-    config.connectorProfileCredentials as Record<string, unknown> | undefined,
+    config.connectorProfileProperties,
+    config.connectorProfileCredentials,
     undefined,
     ctx.connectorPolicy,
   );
@@ -25,7 +25,7 @@ export const createConnectorProfile: Handler<CreateConnectorProfileRequest, Crea
     connectorType: input.connectorType,
     connectionMode: input.connectionMode,
     kmsArn: input.kmsArn,
-    properties: config.connectorProfileProperties as Record<string, unknown>,
+    properties: config.connectorProfileProperties,
     kind: mapped.kind,
     connectorTypes: mapped.connectorTypes,
     settings: mapped.settings,

@@ -4,15 +4,12 @@ import { appflowFlowArn } from '../../domain/arns.js';
 import type { Handler } from '../context.js';
 import { callerArn, checkFlow } from './common.js';
 
-type Obj = Record<string, unknown>;
-
 /**
  * Creates a flow into Customer Profiles. An on-demand flow is Active at once; a scheduled or event flow
  * is a Draft until StartFlow activates it (AppFlow's documented statuses). Runs are not part of it yet.
  */
 export const createFlow: Handler<CreateFlowRequest, CreateFlowResponse> = async (ctx, input) => {
-  const flow = input as unknown as Obj & CreateFlowRequest;
-  const { domainName, objectTypeName } = await checkFlow(ctx, flow as never);
+  const { domainName, objectTypeName } = await checkFlow(ctx, input);
   const now = ctx.clock.now();
   const flowArn = appflowFlowArn(ctx.scope, input.flowName);
   const status = input.triggerConfig.triggerType === 'OnDemand' ? 'Active' : 'Draft';
@@ -24,15 +21,15 @@ export const createFlow: Handler<CreateFlowRequest, CreateFlowResponse> = async 
       description: input.description,
       kmsArn: input.kmsArn,
       flowStatus: status,
-      triggerConfig: input.triggerConfig as unknown as Obj,
-      sourceFlowConfig: input.sourceFlowConfig as unknown as Obj,
+      triggerConfig: input.triggerConfig,
+      sourceFlowConfig: input.sourceFlowConfig,
       connectorType: input.sourceFlowConfig.connectorType,
       connectorProfileName: input.sourceFlowConfig.connectorProfileName,
-      destinationFlowConfigList: input.destinationFlowConfigList as unknown as Obj[],
+      destinationFlowConfigList: input.destinationFlowConfigList,
       domainName,
       objectTypeName,
-      tasks: input.tasks as unknown as Obj[],
-      metadataCatalogConfig: input.metadataCatalogConfig as unknown as Obj | undefined,
+      tasks: input.tasks,
+      metadataCatalogConfig: input.metadataCatalogConfig,
       createdBy: by,
       lastUpdatedBy: by,
       createdAt: now,

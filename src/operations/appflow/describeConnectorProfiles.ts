@@ -20,5 +20,5 @@ export const describeConnectorProfiles: Handler<DescribeConnectorProfilesRequest
     fetch: (after: string | undefined, limit) => ctx.store.accountConnectorProfiles.list(ctx.scope, filter, after, limit),
     keyOf: (p) => p.name,
   });
-  return { connectorProfileDetails: page.items.map((p) => connectorProfileOutput(ctx, p)) as never, nextToken: page.nextToken };
+  return { connectorProfileDetails: page.items.map((p) => connectorProfileOutput(ctx, p)), nextToken: page.nextToken };
 };

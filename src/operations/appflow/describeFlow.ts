@@ -1,4 +1,4 @@
-import type { DescribeFlowRequest, DescribeFlowResponse } from '../../api/appflow/shapes.generated.js';
+import type { DescribeFlowRequest, DescribeFlowResponse, ExecutionDetails } from '../../api/appflow/shapes.generated.js';
 import type { Handler } from '../context.js';
 import type { FlowRecord, FlowRunRecord } from '../../store/types.js';
 import { requireFlow } from './common.js';
@@ -13,7 +13,7 @@ function statusMessage(flow: FlowRecord): string | undefined {
 }
 
 /** ExecutionDetails of a flow's most recent run, as DescribeFlow and ListFlows show it. */
-export function lastRunDetails(last: FlowRunRecord) {
+export function lastRunDetails(last: FlowRunRecord): ExecutionDetails {
   return {
     mostRecentExecutionMessage: detailsMessage(last.errorMessage ?? `${last.status}: ${last.recordsProcessed} records processed.`),
     mostRecentExecutionTime: new Date(last.startedAt ?? last.createdAt),
@@ -44,5 +44,5 @@ export const describeFlow: Handler<DescribeFlowRequest, DescribeFlowResponse> = 
     createdBy: flow.createdBy,
     lastUpdatedBy: flow.lastUpdatedBy,
     tags,
-  } as never;
+  };
 };

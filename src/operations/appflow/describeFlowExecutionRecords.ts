@@ -19,5 +19,5 @@ export const describeFlowExecutionRecords: Handler<DescribeFlowExecutionRecordsR
     fetch: (after: [number, string] | undefined, limit) => ctx.store.flowRuns.list(ctx.scope, input.flowName, after, limit),
     keyOf: (r: FlowRunRecord): [number, string] => [r.createdAt, r.executionId],
   });
-  return { flowExecutions: page.items.map(executionRecord) as never, nextToken: page.nextToken };
+  return { flowExecutions: page.items.map(executionRecord), nextToken: page.nextToken };
 };

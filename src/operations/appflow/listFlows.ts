@@ -1,4 +1,4 @@
-import type { ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
+import type { FlowDefinition, ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
 import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
 import { lastRunDetails } from './describeFlow.js';
@@ -14,7 +14,7 @@ export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ct
     keyOf: (f) => f.flowName,
   });
   const flows = await Promise.all(
-    page.items.map(async (f) => ({
+    page.items.map(async (f): Promise<FlowDefinition> => ({
       flowArn: f.flowArn,
       description: f.description,
       flowName: f.flowName,
@@ -30,5 +30,5 @@ export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ct
       lastRunExecutionDetails: await ctx.store.flowRuns.list(ctx.scope, f.flowName, undefined, 1).then(([last]) => last && lastRunDetails(last)),
     })),
   );
-  return { flows: flows as never, nextToken: page.nextToken };
+  return { flows, nextToken: page.nextToken };
 };

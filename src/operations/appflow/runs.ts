@@ -1,16 +1,15 @@
 /** What the flow-run operations share: a run as AppFlow's ExecutionRecord, and starting a run now. */
 import { ConflictException } from '../../api/appflow/errors.js';
+import type { ExecutionRecord, ExecutionResult } from '../../api/appflow/shapes.generated.js';
 import { REJECTED } from '../../engine/page-loop.js';
 import { createRunNow } from '../../store/start-run.js';
 import type { FlowRecord, FlowRunRecord, Store } from '../../store/types.js';
 import type { Scope } from '../../domain/scope.js';
 
-type Obj = Record<string, unknown>;
-
 /** ExecutionRecord: the run's window as dataPullStartTime/EndTime, its result, and an ErrorInfo when it failed. */
-export function executionRecord(run: FlowRunRecord): Obj {
+export function executionRecord(run: FlowRunRecord): ExecutionRecord {
   const failed = run.status === 'Error' || run.status === 'Canceled';
-  const result: Obj = { recordsProcessed: run.recordsProcessed };
+  const result: ExecutionResult = { recordsProcessed: run.recordsProcessed };
   if (failed && run.errorMessage) {
     result.errorInfo = { putFailuresCount: run.droppedByReason[REJECTED] ?? 0, executionMessage: run.errorMessage };
   }

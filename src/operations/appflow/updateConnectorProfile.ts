@@ -15,8 +15,8 @@ export const updateConnectorProfile: Handler<UpdateConnectorProfileRequest, Upda
   const config = input.connectorProfileConfig;
   const mapped = mapAppflowProfile(
     stored.connectorType,
-    config.connectorProfileProperties as Record<string, unknown>,
-    config.connectorProfileCredentials as Record<string, unknown> | undefined,
+    config.connectorProfileProperties,
+    config.connectorProfileCredentials,
     stored.settings,
     ctx.connectorPolicy,
   );
@@ -24,7 +24,7 @@ export const updateConnectorProfile: Handler<UpdateConnectorProfileRequest, Upda
   const updated = await ctx.store.accountConnectorProfiles.update(ctx.scope, {
     ...stored,
     connectionMode: input.connectionMode,
-    properties: config.connectorProfileProperties as Record<string, unknown>,
+    properties: config.connectorProfileProperties,
     settings: mapped.settings,
     updatedAt: Math.max(ctx.clock.now(), stored.createdAt),
   });

@@ -3,27 +3,25 @@ import type { UpdateFlowRequest, UpdateFlowResponse } from '../../api/appflow/sh
 import type { Handler } from '../context.js';
 import { callerArn, checkFlow, requireFlow } from './common.js';
 
-type Obj = Record<string, unknown>;
-
 /** Replaces a flow's description, trigger, source, destination, tasks and catalog; its status stays. */
 export const updateFlow: Handler<UpdateFlowRequest, UpdateFlowResponse> = async (ctx, input) => {
   const stored = await requireFlow(ctx, input.flowName);
-  const { domainName, objectTypeName } = await checkFlow(ctx, input as never);
+  const { domainName, objectTypeName } = await checkFlow(ctx, input);
   const updated = await ctx.store.flows.update(ctx.scope, {
     ...stored,
     description: input.description,
-    triggerConfig: input.triggerConfig as unknown as Obj,
-    sourceFlowConfig: input.sourceFlowConfig as unknown as Obj,
+    triggerConfig: input.triggerConfig,
+    sourceFlowConfig: input.sourceFlowConfig,
     connectorType: input.sourceFlowConfig.connectorType,
     connectorProfileName: input.sourceFlowConfig.connectorProfileName,
-    destinationFlowConfigList: input.destinationFlowConfigList as unknown as Obj[],
+    destinationFlowConfigList: input.destinationFlowConfigList,
     domainName,
     objectTypeName,
-    tasks: input.tasks as unknown as Obj[],
-    metadataCatalogConfig: input.metadataCatalogConfig as unknown as Obj | undefined,
+    tasks: input.tasks,
+    metadataCatalogConfig: input.metadataCatalogConfig,
     lastUpdatedBy: callerArn(ctx),
     updatedAt: Math.max(ctx.clock.now(), stored.createdAt),
   });
   if (!updated) throw new ResourceNotFoundException(`The flow ${input.flowName} does not exist.`);
-  return { flowStatus: stored.flowStatus as UpdateFlowResponse['flowStatus'] };
+  return { flowStatus: stored.flowStatus };
 };

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
+import type { ConnectorType } from '../../api/appflow/shapes.generated.js';
 import type {
   AccountConnectorProfileRecord,
   AccountConnectorProfileRepository,
@@ -7,6 +8,8 @@ import type {
   FlowRepository,
 } from '../appflow-types.js';
 import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../schema.js';
+import { type AppflowStoredShape, asAppflowShape } from '../../domain/appflow-flow.js';
+import { isJsonObject } from '../../domain/json-object.js';
 import type { Scope } from '../../domain/scope.js';
 
 /** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
@@ -28,7 +31,7 @@ export class KyselyAccountConnectorProfileRepository implements AccountConnector
 
   async list(
     scope: Scope,
-    filter: { connectorType?: string; names?: string[] },
+    filter: { connectorType?: ConnectorType; names?: string[] },
     afterName: string | undefined,
     limit: number,
   ): Promise<AccountConnectorProfileRecord[]> {
@@ -96,7 +99,7 @@ function profileFromRow(row: AccountConnectorProfilesTable): AccountConnectorPro
     connectorType: row.connector_type,
     connectionMode: row.connection_mode,
     kmsArn: row.kms_arn ?? undefined,
-    properties: JSON.parse(row.properties) as Record<string, unknown>,
+    properties: stored('ConnectorProfileProperties', row.properties),
     kind: row.kind,
     connectorTypes: JSON.parse(row.connector_types) as SourceConnectorType[],
     settings: JSON.parse(row.settings) as Record<string, unknown>,
@@ -235,15 +238,28 @@ export class KyselyFlowRepository implements FlowRepository {
 }
 
 /**
- * JSON with timestamps (the bound input's Dates: a schedule's start and end) as epoch milliseconds,
- * which the serializer writes back as epoch seconds. The replacer reads the raw member, because
- * Date.prototype.toJSON has already turned it into text by the time the replacer's value arrives.
+ * JSON with timestamps (a schedule's start and end, as Dates) as epoch milliseconds, which `stored`
+ * reads back into Dates. The replacer reads the raw member, because Date.prototype.toJSON has already
+ * turned it into text by the time the replacer's value arrives.
  */
 function json(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const raw = this[key];
     return raw instanceof Date ? raw.getTime() : v;
   });
+}
+
+/** A structured member read back from its JSON as its AppFlow shape (epoch milliseconds back into Dates). */
+function stored<N extends AppflowStoredShape>(shapeName: N, text: string) {
+  const value: unknown = JSON.parse(text);
+  if (!isJsonObject(value)) throw new Error(`A stored ${shapeName} is not a JSON object.`);
+  return asAppflowShape(shapeName, value);
+}
+
+function storedList<N extends AppflowStoredShape>(shapeName: N, text: string) {
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value) || !value.every(isJsonObject)) throw new Error(`A stored ${shapeName} list is not a list of JSON objects.`);
+  return value.map((item) => asAppflowShape(shapeName, item));
 }
 
 /** The schedule state the run repository moves; a flow's own writes leave it alone. */
@@ -273,7 +289,7 @@ function flowToRow(scope: Scope, f: FlowRecord): Omit<FlowsTable, ScheduleState>
     integration_uri: f.integrationUri ?? null,
     created_at: f.createdAt,
     updated_at: f.updatedAt,
-    trigger_type: String(f.triggerConfig.triggerType ?? 'OnDemand'),
+    trigger_type: f.triggerConfig.triggerType ?? 'OnDemand',
     // Written only when the caller says (activation, a workflow's history): a plain update keeps them.
     ...(f.activatedAt !== undefined ? { activated_at: f.activatedAt } : {}),
     ...(f.historyEnd !== undefined ? { history_end: f.historyEnd } : {}),
@@ -287,15 +303,15 @@ export function flowFromRow(row: Selectable<FlowsTable>): FlowRecord {
     description: row.description ?? undefined,
     kmsArn: row.kms_arn ?? undefined,
     flowStatus: row.status,
-    triggerConfig: JSON.parse(row.trigger_config) as Record<string, unknown>,
-    sourceFlowConfig: JSON.parse(row.source_config) as Record<string, unknown>,
+    triggerConfig: stored('TriggerConfig', row.trigger_config),
+    sourceFlowConfig: stored('SourceFlowConfig', row.source_config),
     connectorType: row.connector_type,
     connectorProfileName: row.connector_profile_name ?? undefined,
-    destinationFlowConfigList: JSON.parse(row.destination_config) as Record<string, unknown>[],
+    destinationFlowConfigList: storedList('DestinationFlowConfig', row.destination_config),
     domainName: row.domain_name,
     objectTypeName: row.object_type_name ?? undefined,
-    tasks: JSON.parse(row.tasks) as Record<string, unknown>[],
-    metadataCatalogConfig: row.metadata_catalog_config ? (JSON.parse(row.metadata_catalog_config) as Record<string, unknown>) : undefined,
+    tasks: storedList('Task', row.tasks),
+    metadataCatalogConfig: row.metadata_catalog_config ? stored('MetadataCatalogConfig', row.metadata_catalog_config) : undefined,
     createdBy: row.created_by,
     lastUpdatedBy: row.last_updated_by,
     workflowId: row.workflow_id ?? undefined,
