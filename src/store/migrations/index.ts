@@ -12,6 +12,7 @@ import { m010ProfileHistory } from './010-profile-history.js';
 import { m011FlowRuns } from './011-flow-runs.js';
 import { m012KeyIndexDomainIds } from './012-key-index-domain-ids.js';
 import { m013ProfileMerges } from './013-profile-merges.js';
+import { m014FlowsByWorkflow } from './014-flows-by-workflow.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '011-flow-runs': m011FlowRuns,
   '012-key-index-domain-ids': m012KeyIndexDomainIds,
   '013-profile-merges': m013ProfileMerges,
+  '014-flows-by-workflow': m014FlowsByWorkflow,
 };
 
 export const migrationProvider: MigrationProvider = {
