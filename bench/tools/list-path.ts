@@ -48,8 +48,7 @@ async function cpuOf(name: string, f: () => unknown) {
 await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
 await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems({ scope, domainName: 'd', filter, limit: 101 }));
 await cpuOf('ListWorkflows handler (store included)', () => operations.ListWorkflows(ctx, input as never));
-await cpuOf('serializeOutput', () => serializeOutput('ListWorkflows', output));
-await cpuOf('JSON.stringify + Buffer.from', () => Buffer.from(JSON.stringify(serializeOutput('ListWorkflows', output))));
+await cpuOf('serializeOutput (JSON text) + Buffer.from', () => Buffer.from(serializeOutput('ListWorkflows', output)));
 await cpuOf('whole request through app.inject', () =>
   app.inject({ method: 'POST', url: '/domains/d/workflows?max-results=100', headers: h, payload: body }),
 );
@@ -63,7 +62,7 @@ const stepsInput = { DomainName: 'd', WorkflowId: template, MaxResults: 100 };
 const stepsOutput = await operations.GetWorkflowSteps(ctx, stepsInput as never);
 await cpuOf('store.workflows.listSteps (101 rows)', () => store.workflows.listSteps({ scope, workflowId: template, limit: 101 }));
 await cpuOf('GetWorkflowSteps handler (store included)', () => operations.GetWorkflowSteps(ctx, stepsInput as never));
-await cpuOf('GetWorkflowSteps serializeOutput + JSON', () => Buffer.from(JSON.stringify(serializeOutput('GetWorkflowSteps', stepsOutput))));
+await cpuOf('GetWorkflowSteps serializeOutput + Buffer.from', () => Buffer.from(serializeOutput('GetWorkflowSteps', stepsOutput)));
 await cpuOf('GetWorkflowSteps through app.inject', () =>
   app.inject({ method: 'GET', url: `/domains/d/workflows/${template}/steps?max-results=100`, headers: AUTH_HEADERS }),
 );

@@ -1,26 +1,28 @@
-import { setOwn } from '../domain/own-properties.js';
 import type { ServiceModel, StructureShape } from '../api/model-types.js';
 import { serviceModel } from '../api/service.js';
 import { operationIn, shapeIn } from '../api/services.js';
 
 /**
- * Writes an operation's output as restJson1 does: only the members the model declares (so nothing
- * internal can leak), absent optional members omitted, timestamps as epoch seconds (fractional when
- * the time has milliseconds).
+ * Writes an operation's output as restJson1 JSON text: only the members the model declares (so nothing
+ * internal can leak), absent optional members omitted, timestamps as epoch seconds (fractional when the
+ * time has milliseconds). The text is exactly what `JSON.stringify` makes of the same members
+ * (test/unit/serialize.test.ts holds the two side by side).
  */
-export function serializeOutput(operation: string, output: unknown, model: ServiceModel = serviceModel): Record<string, unknown> {
+export function serializeOutput(operation: string, output: unknown, model: ServiceModel = serviceModel): string {
   const outputRef = operationIn(model, operation).output;
-  if (!outputRef || output === undefined || output === null) return {};
-  return (writerOf(model, outputRef.shape)(output) as Record<string, unknown>) ?? {};
+  if (!outputRef || output === undefined || output === null) return '{}';
+  return writerOf(model, outputRef.shape)(output) ?? '{}';
 }
 
-/** Writes one non-null value of a shape; undefined means "omit". */
-type Writer = (value: unknown) => unknown;
+/** The JSON text of one non-null value of a shape; undefined means "omit" (as JSON.stringify omits). */
+type Writer = (value: unknown) => string | undefined;
 
 /**
- * One writer per shape, built on first use and kept: a list page writes the same structure a hundred
- * times, and looking its members up in the model for each item (Object.entries, shape by name) cost
- * as much as the writing. Member writers are resolved lazily, so recursive shapes cannot loop here.
+ * One writer per shape, built on first use and kept. Why text rather than a copy of the output for
+ * JSON.stringify: a 100-item list page was copied member by member into fresh objects that JSON.stringify
+ * then walked again; writing the text straight from the handler's output, with a structure's members
+ * read by generated code (`v.WorkflowId`…, see `structureWriter`), cost 20–30 % less CPU for the
+ * serialization of ListWorkflows and GetWorkflowSteps (docs/performance.md).
  */
 const writers = new WeakMap<ServiceModel, Map<string, Writer>>();
 
@@ -29,56 +31,91 @@ function writerOf(model: ServiceModel, shapeName: string): Writer {
   if (!byName) writers.set(model, (byName = new Map()));
   let writer = byName.get(shapeName);
   if (!writer) {
-    writer = buildWriter(model, shapeName);
-    byName.set(shapeName, writer);
+    // A recursive shape reaches itself while being built: it then gets this forwarder.
+    let built: Writer | undefined;
+    byName.set(shapeName, (value) => built!(value));
+    built = buildWriter(model, shapeName);
+    byName.set(shapeName, built);
+    writer = built;
   }
   return writer;
-}
-
-function write(model: ServiceModel, shapeName: string): Writer {
-  let resolved: Writer | undefined;
-  return (value) => (value === undefined || value === null ? undefined : (resolved ??= writerOf(model, shapeName))(value));
 }
 
 function buildWriter(model: ServiceModel, shapeName: string): Writer {
   const shape = shapeIn(model, shapeName);
   switch (shape.type) {
-    case 'structure': {
-      const members = Object.entries((shape as StructureShape).members).map(([name, ref]) => [name, write(model, ref.shape)] as const);
+    case 'structure':
+      return structureWriter(model, shape);
+    case 'list': {
+      const writeItem = writerOf(model, shape.member.shape);
       return (value) => {
-        const out: Record<string, unknown> = {};
-        const source = value as Record<string, unknown>;
-        for (const [name, writeMember] of members) {
-          const written = writeMember(source[name]);
-          if (written !== undefined) out[name] = written;
+        const items = value as unknown[];
+        if (!Array.isArray(items)) throw new TypeError(`${shapeName} is not an array.`);
+        let out = '[';
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i];
+          const text = item === undefined || item === null ? undefined : writeItem(item);
+          out += (i === 0 ? '' : ',') + (text ?? 'null');
         }
-        return out;
+        return `${out}]`;
       };
     }
-    case 'list': {
-      const writeItem = write(model, shape.member.shape);
-      return (value) => (value as unknown[]).map(writeItem);
-    }
     case 'map': {
-      const writeValue = write(model, shape.value.shape);
+      const writeValue = writerOf(model, shape.value.shape);
       return (value) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-          const written = writeValue(v);
-          if (written !== undefined) setOwn(out, k, written);
+        const entries = value as Record<string, unknown>;
+        let out = '{';
+        for (const key of Object.keys(entries)) {
+          const entry = entries[key];
+          const text = entry === undefined || entry === null ? undefined : writeValue(entry);
+          if (text !== undefined) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + text;
         }
-        return out;
+        return `${out}}`;
       };
     }
     case 'timestamp':
-      return toEpochSeconds;
+      return (value) => (value instanceof Date ? numberText(value.getTime() / 1000) : typeof value === 'number' ? numberText(value / 1000) : undefined);
+    case 'string':
+      return stringText;
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float':
+      return numberText;
     default:
-      return (value) => value;
+      return (value) => JSON.stringify(value) as string | undefined;
   }
 }
 
-export function toEpochSeconds(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime() / 1000;
-  if (typeof value === 'number') return value / 1000;
-  return undefined;
+const MEMBER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `(v) => { let o = '{', t, x; x = v.A; if (x != null && (t = w[0](x)) !== undefined) o += … }`: each member
+ * read by name at its own place in the code, where a loop over the names made every read a keyed lookup
+ * of many shapes (the loop form was measured slower than the copy it replaced). Names come from the
+ * vendored model and are checked to be identifiers.
+ */
+function structureWriter(model: ServiceModel, shape: StructureShape): Writer {
+  const members = Object.entries(shape.members);
+  const lines = members.map(([name], i) => {
+    if (!MEMBER_NAME.test(name)) throw new Error(`The model's member name '${name}' is not an identifier.`);
+    const key = JSON.stringify(`${JSON.stringify(name)}:`);
+    return `x = v.${name}; if (x != null && (t = w[${i}](x)) !== undefined) o += (o.length > 1 ? ',' : '') + ${key} + t;`;
+  });
+  const make = new Function('w', `return (v) => { let o = '{', t, x; ${lines.join(' ')} return o + '}'; };`) as (w: Writer[]) => Writer;
+  return make(members.map(([, ref]) => writerOf(model, ref.shape)));
+}
+
+/** Characters JSON.stringify escapes (quote, backslash, controls) or checks (surrogates, paired or lone). */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function stringText(value: unknown): string | undefined {
+  if (typeof value === 'string' && !NEEDS_ESCAPING.test(value)) return `"${value}"`;
+  return JSON.stringify(value) as string | undefined;
+}
+
+function numberText(value: unknown): string | undefined {
+  // For a finite number, String and JSON.stringify write the same digits (-0 as 0 in both).
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return JSON.stringify(value) as string | undefined;
 }

@@ -1,26 +1,27 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AccessDeniedException } from '../api/errors.js';
 import { type AuthSettings, authenticate, type Caller } from '../auth/caller.js';
 import { checkSigV4BeforeBody } from '../auth/sigv4.js';
-import { syncHook } from './request-context.js';
+import type { RequestStep } from './request-hooks.js';
 
 /**
  * Authenticates every request that is not to a public route, once, in `preHandler` (a signature covers
  * the body, which is read by then), and puts the caller on the request context. An operator key acts in
  * no account, so it is refused on the AWS routes: operator and tenant are different credentials.
  */
-export function registerAuthentication(app: FastifyInstance, auth: AuthSettings | undefined): void {
+export function authenticationSteps(auth: AuthSettings | undefined): { onRequest?: RequestStep; preHandler: RequestStep } {
   // Before the body is read: a request that carries no signature, a malformed or expired one, or one of a
   // key nobody configured is answered at once, so such a client cannot make the service hold a body of up
   // to the body limit for the whole request timeout. The signature itself covers the body: checked below.
-  if (auth?.mode === 'sigv4') {
-    app.addHook('onRequest', syncHook((request) => {
-      const { route } = request.ctx;
-      if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
-      checkSigV4BeforeBody({ method: request.method, rawUrl: request.raw.url ?? '/', rawHeaders: request.raw.rawHeaders }, auth.credentials ?? new Map(), (auth.now ?? Date.now)());
-    }));
-  }
-  app.addHook('preHandler', syncHook((request) => {
+  const beforeBody: RequestStep | undefined =
+    auth?.mode === 'sigv4'
+      ? (request) => {
+          const { route } = request.ctx;
+          if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
+          checkSigV4BeforeBody({ method: request.method, rawUrl: request.raw.url ?? '/', rawHeaders: request.raw.rawHeaders }, auth.credentials ?? new Map(), (auth.now ?? Date.now)());
+        }
+      : undefined;
+  const authenticateRequest: RequestStep = (request) => {
     const { route } = request.ctx;
     if (route.kind === 'none' || (route.kind === 'admin' && route.access === 'public')) return;
     const rawUrl = request.raw.url ?? '/';
@@ -33,7 +34,8 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthSettings 
         'Operator credentials reach the service\'s own routes under /_profileflow/, not the AWS APIs, and act in no account; sign AWS requests with a tenant key.',
       );
     }
-  }));
+  };
+  return { onRequest: beforeBody, preHandler: authenticateRequest };
 }
 
 /**

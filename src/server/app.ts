@@ -11,17 +11,19 @@ import { operations as defaultOperations } from '../operations/index.js';
 import { appflowOperations as defaultAppflowOperations } from '../operations/appflow/index.js';
 import { services } from '../api/services.js';
 import type { Store } from '../store/types.js';
-import { registerAuthentication } from './access.js';
+import { authenticationSteps } from './access.js';
 import { registerAdminSurface } from './admin-surface.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { registerAwsRoutes, sendServiceError, toServiceError } from './aws-routes.js';
-import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
+import { type BrowserPolicy, browserGuard, registerCorsPreflight } from './browser-guard.js';
+import { deferredChildLogger, withBindings } from './deferred-logger.js';
 import { registerEngineRoutes } from './engine-routes.js';
 import { registerFlowRoutes } from './flow-routes.js';
 import { registerProgressRoutes } from './progress-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
-import { registerRequestContext, syncHook } from './request-context.js';
+import { decorateRequestContext, routeRequest, stampRequestId } from './request-context.js';
+import { RequestHooks, type RequestStep } from './request-hooks.js';
 import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
 import { withLogRedaction } from './log-redaction.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
@@ -71,8 +73,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit,
     genReqId: () => randomUUID(),
     ...serverOptionsOf(deps.limits),
-    // Logged by registerRequestLogs once the route is known, so every line names its operation.
+    // Logged by requestLogSteps once the route is known, so every line names its operation.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredChildLogger,
     return503OnClosing: true,
     // Malformed URLs never reach a route; they still get an AWS-shaped answer.
     frameworkErrors: (error, request, reply) => {
@@ -85,12 +88,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   applyConnectionLimits(app, deps.limits);
 
-  app.addHook('onRequest', syncHook((request, reply) => {
-    reply.header('x-amzn-requestid', request.id);
-  }));
-  registerRequestContext(app);
-  registerRequestLogs(app);
-  registerBrowserGuard(app, deps.browser ?? {});
+  // Every request's steps, in this order, one hook per phase (request-hooks.ts).
+  decorateRequestContext(app);
+  const hooks = new RequestHooks().add('onRequest', stampRequestId).add('onRequest', routeRequest);
+  const logs = requestLogSteps();
+  hooks.add('onRequest', logs.incoming).add('onResponse', logs.completed);
+  hooks.add('onRequest', browserGuard(deps.browser ?? {}));
+  registerCorsPreflight(app, deps.browser ?? {});
 
   // Bodies are kept as bytes: the protocol layer decides, per operation, whether and how to read them.
   app.removeAllContentTypeParsers();
@@ -118,9 +122,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const clock = deps.clock ?? systemClock;
   const tokens = new PageTokens(await deps.store.pageTokenSecret());
-  registerAuthentication(app, deps.auth);
+  const authentication = authenticationSteps(deps.auth);
+  hooks.add('onRequest', authentication.onRequest).add('preHandler', authentication.preHandler);
   const features = operatorFeatures({ ...deps.operator, store: deps.store, clock, engine: deps.engine });
-  features.registerHooks(app);
+  features.registerHooks(app, hooks);
+  hooks.register(app);
 
   await registerAdminSurface(app, (admin) => {
     // `auth` only when signatures are required (the console then shows its sign-in panel); absent = off.
@@ -155,17 +161,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 /**
  * One line when a request arrives and one when it is answered, each through the request's logger,
- * which from here on carries the operation (an AWS operation, an admin route pattern or Unknown) beside
- * the request id. Headers and bodies are never logged; the URL goes through the logger's serializer.
+ * which from the route on carries the operation (an AWS operation, an admin route pattern or Unknown)
+ * beside the request id. Headers and bodies are never logged; the URL goes through the logger's serializer.
  */
-export function registerRequestLogs(app: FastifyInstance): void {
-  app.addHook('onRequest', syncHook((request) => {
-    request.log = request.log.child({ operation: request.ctx.operation });
-    request.log.info({ req: request }, 'incoming request');
-  }));
-  app.addHook('onResponse', syncHook((request, reply) => {
-    request.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  }));
+export function requestLogSteps(): { incoming: RequestStep; completed: RequestStep } {
+  return {
+    incoming: (request) => {
+      request.log = withBindings(request.log, { operation: request.ctx.operation });
+      request.log.info({ req: request }, 'incoming request');
+    },
+    completed: (request, reply) => {
+      request.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    },
+  };
 }
 
 /**

@@ -67,7 +67,7 @@ export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): voi
       return reply
         .code(200)
         .header('content-type', 'application/json')
-        .send(jsonBytes(serializeOutput(operation, output, service.model)));
+        .send(Buffer.from(serializeOutput(operation, output, service.model), 'utf8'));
     },
   });
 }

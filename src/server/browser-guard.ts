@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessDeniedException, BadRequestException } from '../api/errors.js';
 import { allOperations } from '../api/service.js';
 import { Router } from '../protocol/router.js';
-import { pathOf, syncHook } from './request-context.js';
+import { pathOf } from './request-context.js';
+import type { RequestStep } from './request-hooks.js';
 
 /** What the service answers to, as seen from a browser. */
 export interface BrowserPolicy {
@@ -40,14 +41,15 @@ export function hostNamesFor(host: string): string[] {
  * loopback): DNS rebinding (a page whose name resolves to 127.0.0.1 reads our answers: refused by the
  * `Host` check) and cross-site requests (a page POSTs to /_profileflow/reset: refused by the `Origin` /
  * `Sec-Fetch-Site` check on every state-changing request, and by requiring JSON on the admin routes,
- * which a form cannot send). CORS is off unless origins are configured, and then only for the AWS routes.
+ * which a form cannot send). CORS is off unless origins are configured, and then only for the AWS routes
+ * (their preflights: `registerCorsPreflight`). A step of `onRequest`, after the route is known.
  */
-export function registerBrowserGuard(app: FastifyInstance, policy: BrowserPolicy): void {
+export function browserGuard(policy: BrowserPolicy): RequestStep {
   const anyHost = policy.allowedHosts?.includes('*') ?? false;
   const hosts = new Set([...LOOPBACK_NAMES, ...(policy.allowedHosts ?? []).map((h) => stripBrackets(h.toLowerCase()))]);
-  const corsOrigins = new Set((policy.corsOrigins ?? []).map((o) => o.toLowerCase()));
+  const corsOrigins = corsOriginsOf(policy);
 
-  app.addHook('onRequest', syncHook((request, reply) => {
+  return (request, reply) => {
     const host = request.headers.host;
     // A browser always sends Host; a request without one (HTTP/1.0 tools) is no rebinding page.
     if (host !== undefined && !anyHost && !hosts.has(hostNameOf(host)) && !isLoopbackAddress(hostNameOf(host))) {
@@ -67,13 +69,22 @@ export function registerBrowserGuard(app: FastifyInstance, policy: BrowserPolicy
     if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
       throw new AccessDeniedException('Cross-site requests that change state are refused.');
     }
-  }));
+  };
+}
 
-  // Preflights: answered for an allowed origin asking for an AWS operation; anything else is left to the
-  // not-found handler, as before CORS existed.
+/**
+ * Preflights: answered for an allowed origin asking for an AWS operation; anything else is left to the
+ * not-found handler, as before CORS existed.
+ */
+export function registerCorsPreflight(app: FastifyInstance, policy: BrowserPolicy): void {
+  const corsOrigins = corsOriginsOf(policy);
   if (corsOrigins.size === 0) return;
   const router = new Router(allOperations, new Set(allOperations.map((o) => o.name)));
   app.options('/*', { config: {} }, async (request, reply) => preflight(request, reply, corsOrigins, router));
+}
+
+function corsOriginsOf(policy: BrowserPolicy): Set<string> {
+  return new Set((policy.corsOrigins ?? []).map((o) => o.toLowerCase()));
 }
 
 function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Set<string>, router: Router): FastifyReply {

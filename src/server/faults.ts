@@ -1,5 +1,4 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FastifyInstance } from 'fastify';
 import {
   AccessDeniedException,
   BadRequestException,
@@ -11,6 +10,7 @@ import {
 import { allOperations } from '../api/service.js';
 import { seededRandom } from '../domain/ids.js';
 import type { Metrics } from './metrics.js';
+import type { RequestStep } from './request-hooks.js';
 
 /** The model's five errors, by name, each with the message a rule without one answers. */
 const MODELLED: Record<string, (message: string) => ServiceError> = {
@@ -173,26 +173,29 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
 }
 
 /**
- * Applies the rules in `preHandler`: after routing, body reading and authentication (so a rule bound to
- * an account matches the account that signed), before the operation's handler. The error travels the AWS way (the app's error handler
- * writes status, X-Amzn-ErrorType and {"Message"}).
+ * Applies the rules, a step of `preHandler`: after routing, body reading and authentication (so a rule
+ * bound to an account matches the account that signed), before the operation's handler. The error travels
+ * the AWS way (the app's error handler writes status, X-Amzn-ErrorType and {"Message"}). Only a delay
+ * makes the request wait; with no rule matching, the step returns at once.
  */
-export function registerFaultHook(app: FastifyInstance, faults: FaultInjector, metrics?: Metrics): void {
-  app.addHook('preHandler', async (request) => {
+export function faultStep(faults: FaultInjector, metrics?: Metrics): RequestStep {
+  return (request) => {
     const { route, caller } = request.ctx;
     if (route.kind !== 'aws' || !caller) return;
     // The label: an AppFlow operation (`appflow:TagResource`) is matched by '*' rules only, never by a
     // rule naming the Customer Profiles operation of the same name.
     const operation = request.ctx.operation;
     const effect = faults.decide(operation, caller.accountId);
-    if (effect.latencyMs > 0) {
-      metrics?.faults.inc({ operation, effect: 'latency' });
-      await delay(effect.latencyMs);
-    }
-    if (effect.error) {
+    const fail = () => {
+      if (!effect.error) return;
       metrics?.faults.inc({ operation, effect: 'error' });
       request.log.info({ fault: effect.error.code }, 'injected fault');
       throw effect.error;
+    };
+    if (effect.latencyMs > 0) {
+      metrics?.faults.inc({ operation, effect: 'latency' });
+      return delay(effect.latencyMs).then(fail);
     }
-  });
+    fail();
+  };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineEvent } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
-import { syncHook } from './request-context.js';
+import type { RequestStep } from './request-hooks.js';
 
 /** Seconds; the Prometheus client defaults, which suit an API answered in milliseconds. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -43,9 +43,7 @@ class Histogram {
       s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(key, s);
     }
-    this.buckets.forEach((le, i) => {
-      if (value <= le) s!.counts[i] += 1;
-    });
+    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i] += 1;
     s.sum += value;
     s.count += 1;
   }
@@ -194,26 +192,29 @@ function renderFamily(family: Family, out: string[]): void {
 function labelText(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+  return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+}
+
+const LABEL_SPECIALS = /[\\"\n]/;
+
+/** Every request counts itself under its labels: most values need no escaping, so that is checked first. */
+function escapeLabelValue(v: string): string {
+  return LABEL_SPECIALS.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
 }
 
 /**
- * Request metrics from Fastify hooks (so the AWS route needs no change). Latency is measured from
- * `onRequest` to `onResponse`, fault-injected delays included. The label is the request context's
- * operation: an AWS operation, an admin route pattern or `Unknown`, so no caller can add series.
+ * Request metrics, a step of `onResponse` (so the AWS route needs no change). Latency is Fastify's
+ * `elapsedTime`: from the request's first hook to its answer, fault-injected delays included. The label is
+ * the request context's operation: an AWS operation, an admin route pattern or `Unknown`, so no caller can
+ * add series.
  */
-export function registerRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  const started = new WeakMap<object, bigint>();
-  app.addHook('onRequest', syncHook((request) => {
-    started.set(request, process.hrtime.bigint());
-  }));
-  app.addHook('onResponse', syncHook((request, reply) => {
+export function requestMetricsStep(metrics: Metrics): RequestStep {
+  return (request, reply) => {
     const operation = request.ctx?.operation ?? 'Unknown';
     if (operation === METRICS_ROUTE) return;
     metrics.requests.inc({ operation, status: String(reply.statusCode) });
-    const t0 = started.get(request);
-    if (t0 !== undefined) metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - t0) / 1e9);
-  }));
+    metrics.duration.observe({ operation }, reply.elapsedTime / 1000);
+  };
 }
 
 const METRICS_ROUTE = '/_profileflow/metrics';

@@ -5,8 +5,9 @@ import type { WebhookDispatcher } from '../engine/webhooks.js';
 import type { Store } from '../store/types.js';
 import { ChangeFeed } from './change-feed.js';
 import { registerEventsRoutes } from './events-routes.js';
-import { FaultInjector, registerFaultHook } from './faults.js';
-import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
+import { FaultInjector, faultStep } from './faults.js';
+import { Metrics, registerMetricsRoute, requestMetricsStep } from './metrics.js';
+import type { RequestHooks } from './request-hooks.js';
 import { registerTestingRoutes } from './testing-routes.js';
 
 /** What buildApp may be given for the operator's features; everything has a default. */
@@ -31,15 +32,15 @@ export interface OperatorFeatures {
   metrics: Metrics;
   faults: FaultInjector;
   feed: ChangeFeed;
-  /** Hooks on every request (metrics, faults) and the engine's listeners. */
-  registerHooks(app: FastifyInstance): void;
+  /** Steps of every request (faults before the handler, metrics after the answer) and the engine's listeners. */
+  registerHooks(app: FastifyInstance, hooks: RequestHooks): void;
   /** The routes, on the admin surface: metrics, events, testing controls. */
   registerRoutes(admin: FastifyInstance): void;
 }
 
 /**
- * The operator's features around the AWS API, as hooks and routes of their own so the AWS route needs no
- * change: request metrics, fault rules, the event stream, the testing controls, engine outcome logs and
+ * The operator's features around the AWS API, as request steps and routes of their own so the AWS route
+ * needs no change: request metrics, fault rules, the event stream, the testing controls, engine outcome logs and
  * counters. A deletion needs no hook: DeleteWorkflow queues its webhooks itself, and the event stream
  * sees the CANCELLED workflow by polling, or from the engine's purge when that came first.
  */
@@ -52,10 +53,10 @@ export function operatorFeatures(deps: OperatorDeps): OperatorFeatures {
     metrics,
     faults,
     feed,
-    registerHooks(app) {
+    registerHooks(app, hooks) {
       log = app.log;
-      registerRequestMetrics(app, metrics);
-      registerFaultHook(app, faults, metrics);
+      hooks.add('preHandler', faultStep(faults, metrics));
+      hooks.add('onResponse', requestMetricsStep(metrics));
       metrics.gauge('profileflow_event_subscribers', 'Open event streams of this process.', () => feed.subscribers);
       registerEngineListeners(app, deps, metrics, feed);
     },

@@ -59,29 +59,36 @@ const routers: Record<ServiceName, Router> = {
   appflow: new Router(appflowService.routes, new Set(appflowService.routes.map((o) => o.name)), appflowService.title),
 };
 
-/**
- * Decorates requests with `ctx` and fills it first thing in `onRequest`, from the route Fastify matched
- * (its config and pattern), never from how the URL was spelled: `/%5Fprofileflow/reset` and
- * `/_profileflow/reset` reach the same route and so the same decision. Targets that a router could read
- * two ways are refused before anything else looks at them: the absolute form (`GET http://x/…`) and
- * `.`/`..` segments, plain or percent-encoded (a proxy in front would resolve them; we do not).
- */
-export function registerRequestContext(app: FastifyInstance): void {
+/** The first step of every request: every answer names its request, errors and the not-found handler's included. */
+export function stampRequestId(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-amzn-requestid', request.id);
+}
+
+/** Every request carries `ctx`, filled by `routeRequest`, the first step of every request. */
+export function decorateRequestContext(app: FastifyInstance): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', syncHook((request) => {
-    request.ctx = { route: { kind: 'none' }, operation: 'Unknown', requestId: request.id };
-    const rawUrl = request.raw.url ?? '/';
-    if (!rawUrl.startsWith('/')) {
-      throw new BadRequestException('The request target must be a path (origin form, starting with /); absolute-form targets are not accepted.');
-    }
-    const path = pathOf(rawUrl);
-    if (hasDotSegment(path)) {
-      throw new BadRequestException("The request path contains a '.' or '..' segment (plain or percent-encoded); profileflow does not resolve them.");
-    }
-    request.ctx.route = matchedRoute(request, path);
-    request.ctx.operation = labelOf(request.ctx.route);
-    if (request.ctx.route.kind === 'aws' || request.ctx.route.kind === 'aws-unmatched') request.ctx.service = request.ctx.route.service;
-  }));
+}
+
+/**
+ * Fills `ctx` first thing in `onRequest`, from the route Fastify matched (its config and pattern), never
+ * from how the URL was spelled: `/%5Fprofileflow/reset` and `/_profileflow/reset` reach the same route and
+ * so the same decision. Targets that a router could read two ways are refused before anything else looks
+ * at them: the absolute form (`GET http://x/…`) and `.`/`..` segments, plain or percent-encoded (a proxy
+ * in front would resolve them; we do not).
+ */
+export function routeRequest(request: FastifyRequest): void {
+  request.ctx = { route: { kind: 'none' }, operation: 'Unknown', requestId: request.id };
+  const rawUrl = request.raw.url ?? '/';
+  if (!rawUrl.startsWith('/')) {
+    throw new BadRequestException('The request target must be a path (origin form, starting with /); absolute-form targets are not accepted.');
+  }
+  const path = pathOf(rawUrl);
+  if (hasDotSegment(path)) {
+    throw new BadRequestException("The request path contains a '.' or '..' segment (plain or percent-encoded); profileflow does not resolve them.");
+  }
+  request.ctx.route = matchedRoute(request, path);
+  request.ctx.operation = labelOf(request.ctx.route);
+  if (request.ctx.route.kind === 'aws' || request.ctx.route.kind === 'aws-unmatched') request.ctx.service = request.ctx.route.service;
 }
 
 function matchedRoute(request: FastifyRequest, path: string): MatchedRoute {

@@ -4,14 +4,16 @@ import { UnknownOperationException } from '../api/errors.js';
 import type { AuthSettings } from '../auth/caller.js';
 import type { Engine } from '../engine/engine.js';
 import type { Store } from '../store/types.js';
-import { registerAuthentication } from './access.js';
+import { authenticationSteps } from './access.js';
 import { registerAdminSurface } from './admin-surface.js';
 import { sendServiceError, toServiceError } from './aws-routes.js';
-import { type BrowserPolicy, registerBrowserGuard } from './browser-guard.js';
-import { Metrics, registerMetricsRoute, registerRequestMetrics } from './metrics.js';
+import { type BrowserPolicy, browserGuard } from './browser-guard.js';
+import { deferredChildLogger } from './deferred-logger.js';
+import { Metrics, registerMetricsRoute, requestMetricsStep } from './metrics.js';
 import { withLogRedaction } from './log-redaction.js';
 import { logEngineEvent } from './operator.js';
-import { registerRequestContext } from './request-context.js';
+import { decorateRequestContext, routeRequest, stampRequestId } from './request-context.js';
+import { RequestHooks } from './request-hooks.js';
 import { applyConnectionLimits, type ServerLimits, serverOptionsOf } from './server-limits.js';
 import { VERSION } from './version.js';
 
@@ -41,22 +43,22 @@ export async function buildWorkerApp(deps: WorkerAppDeps): Promise<FastifyInstan
     return503OnClosing: true,
     // The only requests are scrapes (every few seconds): logged, they would bury the step lines.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredChildLogger,
   });
   applyConnectionLimits(app, deps.limits);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-amzn-requestid', request.id);
-  });
-  registerRequestContext(app);
-  registerBrowserGuard(app, deps.browser ?? {});
+  decorateRequestContext(app);
+  const hooks = new RequestHooks().add('onRequest', stampRequestId).add('onRequest', routeRequest).add('onRequest', browserGuard(deps.browser ?? {}));
   app.setErrorHandler((error, request, reply) => sendServiceError(reply, toServiceError(request, error)));
   app.setNotFoundHandler((request, reply) => {
     const path = (request.raw.url ?? '/').split('?')[0].slice(0, 128);
     sendServiceError(reply, new UnknownOperationException(`A profileflow worker serves only /_profileflow/metrics and /_profileflow/health, not ${request.method} ${path}.`));
   });
-  registerAuthentication(app, deps.auth);
+  const authentication = authenticationSteps(deps.auth);
+  hooks.add('onRequest', authentication.onRequest).add('preHandler', authentication.preHandler);
 
   const metrics = deps.metrics ?? new Metrics(deps.store);
-  registerRequestMetrics(app, metrics);
+  hooks.add('onResponse', requestMetricsStep(metrics));
+  hooks.register(app);
   await registerAdminSurface(app, (admin) => {
     admin.get('/health', { config: { access: 'public' } }, async () => ({ ...deps.store.condition(), version: VERSION, backend: deps.store.backend, worker: deps.engine.owner }));
     registerMetricsRoute(admin, metrics);

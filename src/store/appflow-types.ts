@@ -83,6 +83,9 @@ export interface FlowRecord {
   consecutiveFailures?: number;
 }
 
+/** What a workflow's description reads from the flow it created (ListWorkflows' StatusDescription). */
+export type WorkflowFlow = Pick<FlowRecord, 'workflowId' | 'flowStatus' | 'triggerConfig' | 'createdAt' | 'activatedAt' | 'nextRunAt'>;
+
 export interface FlowRepository {
   get(scope: Scope, flowName: string): Promise<FlowRecord | undefined>;
   /** Ordered by name, keyset after `afterName`. */
@@ -93,8 +96,8 @@ export interface FlowRepository {
   update(scope: Scope, flow: FlowRecord): Promise<boolean>;
   /** Creates or replaces (createdAt and createdBy kept): Customer Profiles' own writes. */
   put(scope: Scope, flow: FlowRecord): Promise<void>;
-  /** The flows the integration workflows named created (their ongoing updates), in one query. */
-  byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<FlowRecord[]>;
+  /** The flows the integration workflows named created (their ongoing updates), in one query: what describing them reads. */
+  byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<WorkflowFlow[]>;
   /** Deletes the flow and its runs (a new flow of the same name starts with no history). */
   delete(scope: Scope, flowName: string): Promise<boolean>;
   /** Deletes the flows a Customer Profiles integration created, and their runs; returns their ARNs (for their tags). */

@@ -35,6 +35,31 @@ for (const backend of await availableBackends()) {
       assert.equal(builds, 1);
     });
 
+    test('an IN list compiled for its length takes each call\'s elements, in order', async () => {
+      const reads = new CompiledReads(t.store.db);
+      let builds = 0;
+      const byNames = (names: string[]) =>
+        reads.rows<{ domain_name: string }>(`by-names:${names.length}`, { ...home, names }, (p) => {
+          builds++;
+          return t.store.db
+            .selectFrom('domains')
+            .select('domain_name')
+            .where('account_id', '=', p('accountId'))
+            .where(
+              'domain_name',
+              'in',
+              names.map((_, i) => p('names', i)),
+            )
+            .where('region', '=', p('region'))
+            .orderBy('domain_name');
+        });
+      assert.deepEqual(await byNames(['alpha', 'beta']), [{ domain_name: 'alpha' }, { domain_name: 'beta' }]);
+      assert.deepEqual(await byNames(['beta', 'gamma']), [{ domain_name: 'beta' }]);
+      assert.deepEqual(await byNames(['gamma']), []);
+      assert.deepEqual(await byNames(['alpha']), [{ domain_name: 'alpha' }]);
+      assert.equal(builds, 2, 'one build per length');
+    });
+
     test('a value not given through p() is refused rather than frozen into every later call', async () => {
       const reads = new CompiledReads(t.store.db);
       await assert.rejects(

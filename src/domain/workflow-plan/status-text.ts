@@ -1,4 +1,4 @@
-import type { FlowRecord } from '../../store/appflow-types.js';
+import type { WorkflowFlow } from '../../store/appflow-types.js';
 import type { WorkflowListItem, WorkflowStepRecord } from '../../store/workflow-types.js';
 import { readTrigger } from '../flow-trigger.js';
 import { describeSchedule, NO_MORE_TICKS, nextTickAfter, runDueAt } from '../schedule.js';
@@ -10,7 +10,7 @@ import { clip255, iso } from './format.js';
  * activation when none is stored yet), "runs when started" (OnDemand), "runs when signalled" (Event),
  * "ongoing updates stopped" (no flow any more: its integration was deleted; or a flow not Active).
  */
-export function describeOngoing(flow: FlowRecord | undefined): string {
+export function describeOngoing(flow: WorkflowFlow | undefined): string {
   if (!flow || flow.flowStatus !== 'Active') return 'ongoing updates stopped';
   const trigger = readTrigger(flow.triggerConfig, flow.activatedAt ?? flow.createdAt);
   if (trigger.type === 'OnDemand') return 'ongoing updates run when started (StartFlow)';

@@ -14,6 +14,7 @@ import { m012KeyIndexDomainIds } from './012-key-index-domain-ids.js';
 import { m013ProfileMerges } from './013-profile-merges.js';
 import { m014StepReadPosition } from './014-step-read-position.js';
 import { m015ProfileCreatedRecord } from './015-profile-created-record.js';
+import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '013-profile-merges': m013ProfileMerges,
   '014-step-read-position': m014StepReadPosition,
   '015-profile-created-record': m015ProfileCreatedRecord,
+  '016-flows-by-workflow': m016FlowsByWorkflow,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,11 +6,13 @@ import type {
   AccountConnectorProfileRepository,
   FlowRecord,
   FlowRepository,
+  WorkflowFlow,
 } from '../appflow-types.js';
 import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../schema.js';
 import { type AppflowStoredShape, asAppflowShape } from '../../domain/appflow-flow.js';
 import { isJsonObject } from '../../domain/json-object.js';
 import type { Scope } from '../../domain/scope.js';
+import { CompiledReads } from './compiled-reads.js';
 
 /** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
 function byName<T>(name: (t: T) => string) {
@@ -108,8 +110,15 @@ function profileFromRow(row: AccountConnectorProfilesTable): AccountConnectorPro
   };
 }
 
+/** A ListWorkflows page's worth: the compiled lookups stay at most this many shapes. */
+const MAX_IDS_PER_LOOKUP = 100;
+
 export class KyselyFlowRepository implements FlowRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly reads: CompiledReads;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.reads = new CompiledReads(db);
+  }
 
   private scoped(scope: Scope) {
     return this.db.selectFrom('flows').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
@@ -161,10 +170,41 @@ export class KyselyFlowRepository implements FlowRepository {
       .execute();
   }
 
-  async byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<FlowRecord[]> {
+  async byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<WorkflowFlow[]> {
+    const found: WorkflowFlow[] = [];
+    for (let i = 0; i < workflowIds.length; i += MAX_IDS_PER_LOOKUP) found.push(...(await this.flowsOf(scope, domainName, workflowIds.slice(i, i + MAX_IDS_PER_LOOKUP))));
+    return found;
+  }
+
+  /**
+   * Every ListWorkflows page runs this, so it is compiled once per number of ids (at most a page's):
+   * building an IN list of a hundred values cost more than running it. Only the columns a description
+   * reads, through flows_by_workflow (migration 016).
+   */
+  private async flowsOf(scope: Scope, domainName: string, workflowIds: string[]): Promise<WorkflowFlow[]> {
     if (workflowIds.length === 0) return [];
-    const rows = await this.scoped(scope).where('domain_name', '=', domainName).where('workflow_id', 'in', workflowIds).execute();
-    return rows.map(flowFromRow);
+    const values = { accountId: scope.accountId, region: scope.region, domainName, workflowIds };
+    const rows = await this.reads.rows(`byWorkflows:${workflowIds.length}`, values, (p) =>
+      this.db
+        .selectFrom('flows')
+        .select(['workflow_id', 'status', 'trigger_config', 'created_at', 'activated_at', 'next_run_at'])
+        .where('account_id', '=', p('accountId'))
+        .where('region', '=', p('region'))
+        .where(
+          'workflow_id',
+          'in',
+          workflowIds.map((_, i) => p('workflowIds', i)),
+        )
+        .where('domain_name', '=', p('domainName')),
+    );
+    return rows.map((row) => ({
+      workflowId: row.workflow_id ?? undefined,
+      flowStatus: row.status,
+      triggerConfig: stored('TriggerConfig', row.trigger_config),
+      createdAt: Number(row.created_at),
+      activatedAt: row.activated_at === null ? undefined : Number(row.activated_at),
+      nextRunAt: row.next_run_at === null ? undefined : Number(row.next_run_at),
+    }));
   }
 
   /**

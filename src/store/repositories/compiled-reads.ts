@@ -1,9 +1,12 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
-/** Stands for a named parameter while a query is compiled once. */
-export type Param = (name: string) => any;
+/**
+ * Stands for a named parameter while a query is compiled once: `p(name)` for the value `name`, and
+ * `p(name, i)` for element `i` of the array value `name` (an IN list compiled for its length).
+ */
+export type Param = (name: string, index?: number) => any;
 
-const SENTINEL = /^\u0000pf-param:(.*)\u0000$/;
+const SENTINEL = /^\u0000pf-param:([^#]*)(?:#(\d+))?\u0000$/;
 
 /**
  * The API's hottest reads, built with Kysely once per shape and then run as compiled SQL with fresh
@@ -16,23 +19,23 @@ const SENTINEL = /^\u0000pf-param:(.*)\u0000$/;
  * a value not given through `p` is refused (it would be frozen into every later call).
  */
 export class CompiledReads {
-  private readonly shapes = new Map<string, { sql: string; names: string[] }>();
+  private readonly shapes = new Map<string, { sql: string; names: { name: string; index?: number }[] }>();
 
   constructor(private readonly db: Kysely<any>) {}
 
   async rows<R>(shape: string, values: Record<string, unknown>, build: (p: Param) => Compilable<R>): Promise<R[]> {
     let compiled = this.shapes.get(shape);
     if (!compiled) {
-      const query = build((name) => `\u0000pf-param:${name}\u0000`).compile();
+      const query = build((name, index) => `\u0000pf-param:${name}${index === undefined ? '' : `#${index}`}\u0000`).compile();
       const names = query.parameters.map((value) => {
         const m = typeof value === 'string' ? SENTINEL.exec(value) : null;
         if (!m) throw new Error(`Compiled read ${shape}: a parameter was not given through p(): ${String(value)}`);
-        return m[1];
+        return m[2] === undefined ? { name: m[1] } : { name: m[1], index: Number(m[2]) };
       });
       compiled = { sql: query.sql, names };
       this.shapes.set(shape, compiled);
     }
-    const parameters = compiled.names.map((name) => values[name]);
+    const parameters = compiled.names.map(({ name, index }) => (index === undefined ? values[name] : (values[name] as unknown[])[index]));
     return (await this.db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters))).rows;
   }
 }

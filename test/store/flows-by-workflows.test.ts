@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import type { FlowRecord } from '../../src/store/appflow-types.js';
+import { openStore } from '../../src/store/open-store.js';
+import { KyselyFlowRepository } from '../../src/store/repositories/appflow.js';
+import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+
+const scope = { accountId: '111122223333', region: 'us-east-1' };
+const T0 = Date.UTC(2026, 0, 1);
+const hourly = { triggerType: 'Scheduled' as const, triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
+
+function flowOf(name: string, workflowId: string | undefined, domainName = 'd'): FlowRecord {
+  return {
+    flowName: name,
+    flowArn: `arn:aws:appflow:us-east-1:111122223333:flow/${name}`,
+    flowStatus: 'Active',
+    triggerConfig: hourly,
+    sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: 'p', sourceConnectorProperties: { Salesforce: { object: 'Contact' } } },
+    connectorType: 'Salesforce',
+    connectorProfileName: 'p',
+    destinationFlowConfigList: [],
+    domainName,
+    objectTypeName: 'Contact',
+    tasks: [],
+    createdBy: 'x',
+    lastUpdatedBy: 'x',
+    workflowId,
+    createdAt: T0,
+    updatedAt: T0,
+    activatedAt: T0 + 1,
+  };
+}
+
+const workflowIds = Array.from({ length: 120 }, (_, i) => `wf-${String(i).padStart(3, '0')}`);
+
+for (const backend of await availableBackends()) {
+  describe(`the flows of a ListWorkflows page [${backend}]`, () => {
+    let t: TestStore;
+    before(async () => {
+      t = await createTestStore(backend);
+      // Every other workflow has a flow; flows of other domains and flows of no workflow stand beside them.
+      for (const [i, id] of workflowIds.entries()) if (i % 2 === 0) await t.store.flows.put(scope, flowOf(`flow-${i}`, id));
+      await t.store.flows.put(scope, flowOf('other-domain', 'wf-elsewhere', 'e'));
+      await t.store.flows.put(scope, flowOf('no-workflow', undefined));
+    });
+    after(() => t?.dispose());
+
+    test('answers, for each page size up to the largest, the flows of exactly the workflows named, with what their description reads', async () => {
+      for (const size of [1, 2, 7, 100]) {
+        const page = workflowIds.slice(size, 2 * size);
+        const found = await t.store.flows.byWorkflows(scope, 'd', page);
+        const expected = page.filter((id) => workflowIds.indexOf(id) % 2 === 0);
+        assert.deepEqual(found.map((f) => f.workflowId).sort(), expected, `page of ${size}`);
+        for (const f of found) {
+          assert.equal(f.flowStatus, 'Active');
+          assert.deepEqual(f.triggerConfig, hourly);
+          assert.equal(f.createdAt, T0);
+          assert.equal(f.activatedAt, T0 + 1);
+          assert.equal(f.nextRunAt, undefined);
+        }
+      }
+      const all = await t.store.flows.byWorkflows(scope, 'd', workflowIds);
+      assert.deepEqual(all.map((f) => f.workflowId).sort(), workflowIds.filter((_, i) => i % 2 === 0), 'more ids than a page: every one looked up');
+      assert.deepEqual(await t.store.flows.byWorkflows(scope, 'd', []), []);
+      assert.deepEqual(await t.store.flows.byWorkflows(scope, 'd', ['wf-elsewhere']), [], 'another domain’s flow is not this domain’s');
+      assert.deepEqual(await t.store.flows.byWorkflows({ ...scope, region: 'eu-west-1' }, 'd', workflowIds.slice(0, 4)), [], 'another region sees none');
+    });
+  });
+}
+
+describe('the flows of a ListWorkflows page are found through an index, however many flows the account has [sqlite]', () => {
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-flows-plan-'));
+    const store = await openStore({ backend: 'sqlite', dataDir: dir });
+    await store.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the lookup searches by workflow id rather than reading every flow of the account', async () => {
+    const raw = new Sqlite(join(dir, 'profileflow.db'));
+    const captured: CompiledQuery[] = [];
+    const db = new Kysely<never>({ dialect: new SqliteDialect({ database: raw }), log: (e) => void (e.level === 'query' && captured.push(e.query)) });
+    try {
+      await new KyselyFlowRepository(db as never).byWorkflows(scope, 'd', workflowIds.slice(0, 100));
+      assert.equal(captured.length, 1);
+      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${captured[0]!.sql}`).all(...(captured[0]!.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+      assert.ok(
+        plan.some((d) => /SEARCH flows USING (COVERING )?INDEX \S+ \(account_id=\? AND region=\? AND workflow_id=\?\)/.test(d)),
+        `the plan seeks each workflow id: ${plan.join(' | ')}`,
+      );
+    } finally {
+      await db.destroy();
+    }
+  });
+});
