@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOf, machineBusyMs, memoryOf, ok, type Service, sleep, startService } from './common.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './fixtures.js';
+import { type PgCost, startPgCost } from './pg-cost.js';
 import { summariseProfile } from './profile-summary.js';
 
 export const BATCHES = 10;
@@ -33,6 +34,8 @@ export interface IngestResult {
   cpuSeconds: Record<string, number>;
   /** Busy share of every core of the machine during the run, 0..1. */
   machineBusy: number;
+  /** PostgreSQL: what the run cost the server (the backends serving serve's and the workers' connections). */
+  postgres?: PgCost;
   profile?: ReturnType<typeof summariseProfile>;
 }
 
@@ -40,13 +43,18 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
   const storeArgs = o.backend === 'sqlite' ? ['--data-dir', o.store] : ['--database-url', o.store];
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const usesWorkers = (o.workers ?? 0) > 0;
-  const svc = await startService([...storeArgs, '--engine-mode', usesWorkers ? 'off' : 'auto'], { nodeArgs });
+  // Every connection of the run's processes carries this application_name (the pg driver reads
+  // PGAPPNAME), which is how the PostgreSQL meter finds the backends serving them.
+  const appName = `pf-bench-ingest-${process.pid}-${Date.now().toString(36)}`;
+  const env = o.backend === 'postgres' ? { PGAPPNAME: appName } : undefined;
+  const svc = await startService([...storeArgs, '--engine-mode', usesWorkers ? 'off' : 'auto'], { nodeArgs, env });
   const workers: Service[] = [];
   const procs: Record<string, Service> = { serve: svc };
+  let meter: Awaited<ReturnType<typeof startPgCost>> | undefined;
   try {
     for (let i = 0; i < (o.workers ?? 0); i++) {
       const concurrency = o.workerConcurrency === undefined ? [] : ['--concurrency', String(o.workerConcurrency)];
-      const w = await startService([...storeArgs, ...concurrency], { command: 'worker', nodeArgs });
+      const w = await startService([...storeArgs, ...concurrency], { command: 'worker', nodeArgs, env });
       workers.push(w);
       procs[`worker${i + 1}`] = w;
     }
@@ -58,6 +66,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     await putObjectType(svc.url, DOMAIN);
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
     const machineBefore = machineBusyMs();
+    meter = o.backend === 'postgres' ? await startPgCost(o.store, appName, new URL(o.store).searchParams.get('schema') ?? 'public') : undefined;
 
     const started = performance.now();
     const ids: string[] = [];
@@ -91,6 +100,8 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       peakRssMb[k] = Math.round(memoryOf(p.pid).hwmMb);
       cpuSeconds[k] = Math.round((cpuMsOf(p.pid) - cpuBefore[k]) / 100) / 10;
     }
+    const postgres = await meter?.stop();
+    meter = undefined;
     // Every record must have become an object (a silent loss would flatter the figure).
     const processed = await Promise.all(ids.map((id) => ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`)));
     const total = processed.reduce((n, wf) => n + Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0), 0);
@@ -103,8 +114,9 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort();
       if (files.length) profile = summariseProfile(join(o.cpuProfDir, files[usesWorkers ? 1 : 0] ?? files[0]), 25);
     }
-    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, profile };
+    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, postgres, profile };
   } finally {
+    await meter?.cancel();
     for (const w of workers) await w.stop();
     await svc.stop();
   }
