@@ -120,6 +120,8 @@ async function main() {
     printTable('what PostgreSQL spent: its backends serving the work, and the WAL of the run schema (all WAL in the window: clusterWalMb)', costRows);
     process.stdout.write(`server settings: ${JSON.stringify(run.postgres?.settings ?? limit?.postgres?.settings)}\n`);
   }
+  const growth = costGrowth(run.postgres?.timeline);
+  if (growth.length) printTable('the run\'s server cost per record as the tables grow', growth);
   if (unnestLimit) process.stdout.write(`previous limit: ${unnestLimit.method}, in ${unnestLimit.seconds.toFixed(2)} s\n`);
   if (run.profile) printTable(`ingestion profile: top self time of the service (${run.profile.totalMs} ms sampled)`, run.profile.lines as unknown as Record<string, unknown>[]);
   const name = flags.name ? String(flags.name) : `ingestion-${backend}${RECORDS !== 1_000_000 ? `-${RECORDS}` : ''}`;
@@ -133,9 +135,34 @@ async function main() {
     unnestLimit,
     oldLayoutLimit,
     loadAverage: { start: loadAtStart, end: loadAverage() },
+    postgresCostGrowth: growth,
     targets: { ratio: RATIO_TARGET, recordsPerSecondSqlite: RATE_TARGET, peakRssMb: RSS_LIMIT_MB },
   });
   process.stdout.write(`\nwrote ${file}\n`);
+}
+
+/** The timeline in about ten spans of equal record counts: what each span cost per record. */
+function costGrowth(timeline: NonNullable<IngestResult['postgres']>['timeline']) {
+  if (!timeline?.length) return [];
+  const own = timeline.every((p) => p.ownWalMb !== undefined);
+  const points = [{ s: 0, records: 0, backendCpuS: 0, lsn: '', walMb: 0, walFpi: 0, ownWalMb: 0, ownFpiMb: 0 }, ...timeline];
+  const spans = [];
+  let from = points[0];
+  for (const p of points.slice(1)) {
+    if (p.records - from.records < RECORDS / 10 && p !== points.at(-1)) continue;
+    const n = p.records - from.records;
+    if (n > 0) {
+      spans.push({
+        records: `${from.records}–${p.records}`,
+        recordsPerS: Math.round(n / (p.s - from.s)),
+        postgresCpuUsPerRecord: Math.round(((p.backendCpuS - from.backendCpuS) * 1e6) / n),
+        walBytesPerRecord: Math.round((((own ? p.ownWalMb! - from.ownWalMb! : p.walMb - from.walMb) * 2 ** 20) / n)),
+        ...(own ? { fullPageImageBytesPerRecord: Math.round(((p.ownFpiMb! - from.ownFpiMb!) * 2 ** 20) / n) } : { fullPageImagesPerRecord: round((p.walFpi - from.walFpi) / n, 3) }),
+      });
+    }
+    from = p;
+  }
+  return spans;
 }
 
 await main();

@@ -66,7 +66,12 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     await putObjectType(svc.url, DOMAIN);
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
     const machineBefore = machineBusyMs();
-    meter = o.backend === 'postgres' ? await startPgCost(o.store, appName, new URL(o.store).searchParams.get('schema') ?? 'public') : undefined;
+    // Records done so far, as the last poll saw them (RecordsProcessed moves at every page's commit).
+    const done = new Map<string, number>();
+    meter =
+      o.backend === 'postgres'
+        ? await startPgCost(o.store, appName, new URL(o.store).searchParams.get('schema') ?? 'public', () => [...done.values()].reduce((a, b) => a + b, 0))
+        : undefined;
 
     const started = performance.now();
     const ids: string[] = [];
@@ -87,6 +92,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
           process.stderr.write(`poll: ${(err as Error).message}; retrying\n`);
           continue;
         }
+        done.set(id, Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0));
         if (wf.Status === 'COMPLETE') pending.delete(id);
         else if (wf.Status === 'FAILED') throw new Error(`workflow ${id} failed: ${wf.ErrorDescription}`);
       }

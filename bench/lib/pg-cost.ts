@@ -19,6 +19,8 @@ import pg from 'pg';
 import { cpuMsOf } from './common.js';
 
 const SAMPLE_MS = 500;
+/** A timeline point every this many samples (5 s). */
+const TIMELINE_EVERY = 10;
 const SERVER_PROCESSES = ['checkpointer', 'background writer', 'walwriter', 'autovacuum launcher', 'autovacuum worker'];
 /** The settings that decide WAL volume and how much of an index stays cached. */
 const SETTINGS = [
@@ -42,6 +44,21 @@ export interface WalShare {
   fpiBytes: number;
 }
 
+/**
+ * Where a run stood at one moment: `walMb` and `walFpi` count every database's WAL, `ownWalMb` and
+ * `ownFpiMb` (filled in afterwards from pg_walinspect) only the run's schema's, all since the start.
+ */
+export interface TimelinePoint {
+  s: number;
+  records: number;
+  backendCpuS: number;
+  lsn: string;
+  walMb: number;
+  walFpi: number;
+  ownWalMb?: number;
+  ownFpiMb?: number;
+}
+
 export interface PgCost {
   seconds: number;
   /** CPU seconds of the backends whose application_name was the run's tag. */
@@ -54,6 +71,11 @@ export interface PgCost {
   /** The run's own WAL (records touching its schema's relations), when pg_walinspect could read it. */
   attributed?: WalShare & { byRelation: Record<string, WalShare> };
   attributionError?: string;
+  /**
+   * Every 5 s when the caller reports progress: records done so far, the backends' CPU and the WAL
+   * written so far (cluster-wide), so that the cost per record can be read as the tables grow.
+   */
+  timeline?: TimelinePoint[];
   /** Buffer-pool traffic of the schema's tables and indexes (pg_statio_user_tables): blocks found in shared_buffers against blocks read from the OS. */
   blocks?: { heapHit: number; heapRead: number; indexHit: number; indexRead: number };
   /** Sizes at the end of the window, MB: each table with its TOAST, and each index. */
@@ -96,7 +118,12 @@ async function counters(client: pg.Client): Promise<Counters> {
  * run's schema: its relations are what WAL is attributed to, and pg_walinspect is created there when the
  * database does not have it yet.
  */
-export async function startPgCost(url: string, appName: string, schema: string): Promise<{ stop(): Promise<PgCost>; cancel(): Promise<void> }> {
+export async function startPgCost(
+  url: string,
+  appName: string,
+  schema: string,
+  progress?: () => number,
+): Promise<{ stop(): Promise<PgCost>; cancel(): Promise<void> }> {
   const base = url.replace(/[?&]schema=[^&]*/, '');
   const client = new pg.Client({ connectionString: base, application_name: `${appName}-meter` });
   await client.connect();
@@ -142,9 +169,32 @@ export async function startPgCost(url: string, appName: string, schema: string):
   const before = await counters(client);
   await sample(true);
   const started = performance.now();
+  const timeline: NonNullable<PgCost['timeline']> = [];
+  const backendCpuMs = () => [...backends.values()].reduce((s, [a, b]) => s + (b - a), 0);
+  const mark = async () => {
+    const r = (
+      await client.query(
+        `select pg_current_wal_insert_lsn() as lsn, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1)::text as d, (select wal_fpi::text from pg_stat_wal) as fpi`,
+        [before.lsn],
+      )
+    ).rows[0];
+    timeline.push({
+      s: round1((performance.now() - started) / 1000),
+      records: progress!(),
+      backendCpuS: round1(backendCpuMs() / 1000),
+      lsn: r.lsn,
+      walMb: round1(Number(r.d) / 2 ** 20),
+      walFpi: Number(r.fpi) - Number(before.wal.wal_fpi),
+    });
+  };
   let sampling = Promise.resolve();
+  let ticks = 0;
   const timer = setInterval(() => {
-    sampling = sampling.then(() => sample(false)).catch(() => undefined);
+    const marks = progress !== undefined && ++ticks % TIMELINE_EVERY === 0;
+    sampling = sampling
+      .then(() => sample(false))
+      .then(() => (marks ? mark() : undefined))
+      .catch(() => undefined);
   }, SAMPLE_MS);
 
   return {
@@ -157,6 +207,7 @@ export async function startPgCost(url: string, appName: string, schema: string):
     async stop(): Promise<PgCost> {
       clearInterval(timer);
       await sampling;
+      if (progress) await mark();
       // Backends still open: their final CPU, straight from /proc (no need for the catalogue).
       for (const [pid, v] of backends) {
         try {
@@ -180,7 +231,7 @@ export async function startPgCost(url: string, appName: string, schema: string):
       for (const p of serverProcs.values()) serverProcessCpuS[p.type] = round1((serverProcessCpuS[p.type] ?? 0) + (p.last - p.first) / 1000);
       const cost: PgCost = {
         seconds,
-        backendCpuS: round1([...backends.values()].reduce((s, [a, b]) => s + (b - a), 0) / 1000),
+        backendCpuS: round1(backendCpuMs() / 1000),
         backends: backends.size,
         serverProcessCpuS,
         cluster: {
@@ -193,6 +244,7 @@ export async function startPgCost(url: string, appName: string, schema: string):
           buffersBackend: n(before.bg.buffers_backend, after.bg.buffers_backend),
         },
         settings,
+        ...(progress ? { timeline } : {}),
       };
       try {
         const io = (
@@ -218,7 +270,17 @@ export async function startPgCost(url: string, appName: string, schema: string):
       if (!inspect) cost.attributionError = 'pg_walinspect is not available';
       else {
         try {
-          cost.attributed = await attribute(client, inspect, schema, before.lsn, after.lsn);
+          const { bySpan, ...attributed } = await attribute(client, inspect, schema, before.lsn, after.lsn, timeline.map((p) => p.lsn));
+          cost.attributed = attributed;
+          // bySpan[i]: the WAL written before timeline point i (i = timeline.length: after the last one).
+          let own = 0;
+          let fpi = 0;
+          timeline.forEach((p, i) => {
+            own += bySpan[i]?.bytes ?? 0;
+            fpi += bySpan[i]?.fpiBytes ?? 0;
+            p.ownWalMb = round1(own / 2 ** 20);
+            p.ownFpiMb = round1(fpi / 2 ** 20);
+          });
         } catch (err) {
           cost.attributionError = (err as Error).message;
         }
@@ -232,10 +294,18 @@ export async function startPgCost(url: string, appName: string, schema: string):
 
 /**
  * The WAL records between two positions whose first block is in one of `schema`'s relations, grouped
- * by relation. A relation's WAL names its file node, not its oid, hence the join on pg_relation_filenode
- * (which TOAST tables and their indexes have too).
+ * by relation, and by span between the `marks` (span i ends at marks[i]). A relation's WAL names its
+ * file node, not its oid, hence the join on pg_relation_filenode (which TOAST tables and their indexes
+ * have too).
  */
-async function attribute(client: pg.Client, inspect: string, schema: string, from: string, to: string): Promise<WalShare & { byRelation: Record<string, WalShare> }> {
+async function attribute(
+  client: pg.Client,
+  inspect: string,
+  schema: string,
+  from: string,
+  to: string,
+  marks: string[],
+): Promise<WalShare & { byRelation: Record<string, WalShare>; bySpan: WalShare[] }> {
   const rows = (
     await client.query(
       `with own as (select oid, relname, reltoastrelid from pg_class where relnamespace = $1::regnamespace),
@@ -247,14 +317,15 @@ async function attribute(client: pg.Client, inspect: string, schema: string, fro
          select pg_relation_filenode(i.indexrelid), o.relname || ' (TOAST index)' from own o join pg_index i on i.indrelid = o.reltoastrelid
        ),
        w as (
-         select substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid as node, record_length, fpi_length
+         select substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid as node, record_length, fpi_length,
+                width_bucket(start_lsn, $4::pg_lsn[]) as span
          from "${inspect}".pg_get_wal_records_info($2::pg_lsn, $3::pg_lsn)
        )
-       select r.name, count(*)::text as records, sum(w.record_length)::text as bytes,
+       select r.name, w.span, count(*)::text as records, sum(w.record_length)::text as bytes,
               count(*) filter (where w.fpi_length > 0)::text as fpi_records, sum(w.fpi_length)::text as fpi_bytes
        from w join rels r on r.node = w.node
-       group by r.name order by sum(w.record_length) desc`,
-      [schema, from, to],
+       group by r.name, w.span`,
+      [schema, from, to, marks],
     )
   ).rows;
   const share = (r: { records: string; bytes: string; fpi_records: string; fpi_bytes: string }): WalShare => ({
@@ -263,12 +334,19 @@ async function attribute(client: pg.Client, inspect: string, schema: string, fro
     fpiRecords: Number(r.fpi_records),
     fpiBytes: Number(r.fpi_bytes),
   });
-  const byRelation: Record<string, WalShare> = Object.fromEntries(rows.map((r) => [r.name as string, share(r)]));
-  const total = Object.values(byRelation).reduce(
-    (t, s) => ({ records: t.records + s.records, bytes: t.bytes + s.bytes, fpiRecords: t.fpiRecords + s.fpiRecords, fpiBytes: t.fpiBytes + s.fpiBytes }),
-    { records: 0, bytes: 0, fpiRecords: 0, fpiBytes: 0 },
-  );
-  return { ...total, byRelation };
+  const add = (t: WalShare | undefined, s: WalShare): WalShare =>
+    t ? { records: t.records + s.records, bytes: t.bytes + s.bytes, fpiRecords: t.fpiRecords + s.fpiRecords, fpiBytes: t.fpiBytes + s.fpiBytes } : s;
+  const byRelation: Record<string, WalShare> = {};
+  const bySpan: WalShare[] = [];
+  let total: WalShare = { records: 0, bytes: 0, fpiRecords: 0, fpiBytes: 0 };
+  for (const r of rows) {
+    const s = share(r);
+    byRelation[r.name] = add(byRelation[r.name], s);
+    bySpan[Number(r.span)] = add(bySpan[Number(r.span)], s);
+    total = add(total, s);
+  }
+  const sorted = Object.fromEntries(Object.entries(byRelation).sort(([, a], [, b]) => b.bytes - a.bytes));
+  return { ...total, byRelation: sorted, bySpan };
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
