@@ -9,6 +9,7 @@
 // ≥ 50,000 records/s, peak RSS ≤ 300 MB; and the same RSS at 5,000,000 records (--records 5000000, no limit).
 // Run: npm run bench -- ingestion [--backend sqlite|postgres] [--records 1000000] [--workflows 1]
 //      [--cpu-prof DIR] (profile the service; top self time printed) [--no-limit]
+//      [--auto-analyze] (PostgreSQL: ANALYZE the run's tables as autovacuum would, for a server where it is off)
 import { join } from 'node:path';
 import { loadAverage, machineInfo, parseFlags, printTable, round, withPgSchema, writeResult } from './lib/common.js';
 import { postgresLimit, sqliteLimit, type LimitResult } from './lib/ingest-limit.js';
@@ -58,7 +59,7 @@ async function main() {
     }
   } else {
     [run, limit, unnestLimit, oldLayoutLimit] = await withPgSchema('ingest', async (schema, url) => {
-      const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
+      const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir, autoAnalyze: Boolean(flags['auto-analyze']) });
       const lim = withLimit ? await withPgSchema('ingestlimit', (target) => postgresLimit(url, schema, target)) : undefined;
       const un = withLimit ? await withPgSchema('ingestlimitunnest', (target) => postgresLimit(url, schema, target, 'current', 'unnest')) : undefined;
       const old = withLimit ? await withPgSchema('ingestlimitold', (target) => postgresLimit(url, schema, target, 'before-012')) : undefined;
@@ -85,6 +86,7 @@ async function main() {
     serviceCpuS: run.cpuSeconds.serve,
     machineBusy: round(run.machineBusy, 2),
     ...(run.postgres ? perRecord(run.postgres, RECORDS) : {}),
+    ...(run.analyze ? { analyzes: run.analyze.analyzes, analyzeS: run.analyze.seconds } : {}),
     loadAverage: `${loadAtStart[0]} → ${loadAverage()[0]}`,
     met:
       (ratio === undefined || ratio >= RATIO_TARGET) && (backend !== 'sqlite' || run.recordsPerSecond >= RATE_TARGET) && peak <= RSS_LIMIT_MB ? 'yes' : 'NO',
@@ -110,14 +112,14 @@ async function main() {
             walMb: round((c.attributed?.bytes ?? c.cluster.walBytes) / 2 ** 20, 1),
             clusterWalMb: round(c.cluster.walBytes / 2 ** 20, 1),
             checkpoints: c.cluster.checkpointsTimed + c.cluster.checkpointsRequested,
-            indexBlocksRead: c.blocks?.indexRead ?? '-',
-            indexBlocksHit: c.blocks?.indexHit ?? '-',
+            readsPerRecord: c.blocks ? round((c.blocks.heapRead + c.blocks.indexRead) / RECORDS, 1) : '-',
+            hitsPerRecord: c.blocks ? round((c.blocks.heapHit + c.blocks.indexHit) / RECORDS, 1) : '-',
           },
         ]
       : [],
   );
   if (costRows.length) {
-    printTable('what PostgreSQL spent: its backends serving the work, and the WAL of the run schema (all WAL in the window: clusterWalMb)', costRows);
+    printTable('what PostgreSQL spent: its backends serving the work, the WAL of the run schema (all WAL in the window: clusterWalMb), blocks read from outside shared_buffers and found in it', costRows);
     process.stdout.write(`server settings: ${JSON.stringify(run.postgres?.settings ?? limit?.postgres?.settings)}\n`);
   }
   const growth = costGrowth(run.postgres?.timeline);

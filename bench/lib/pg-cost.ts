@@ -59,6 +59,13 @@ export interface TimelinePoint {
   ownFpiMb?: number;
 }
 
+interface Blocks {
+  heapHit: number;
+  heapRead: number;
+  indexHit: number;
+  indexRead: number;
+}
+
 export interface PgCost {
   seconds: number;
   /** CPU seconds of the backends whose application_name was the run's tag. */
@@ -77,7 +84,9 @@ export interface PgCost {
    */
   timeline?: TimelinePoint[];
   /** Buffer-pool traffic of the schema's tables and indexes (pg_statio_user_tables): blocks found in shared_buffers against blocks read from the OS. */
-  blocks?: { heapHit: number; heapRead: number; indexHit: number; indexRead: number };
+  blocks?: Blocks;
+  /** The same, table by table (a table's indexes with it). */
+  blocksByTable?: Record<string, Blocks>;
   /** Sizes at the end of the window, MB: each table with its TOAST, and each index. */
   sizesMb?: Record<string, number>;
   settings: Record<string, string>;
@@ -247,16 +256,25 @@ export async function startPgCost(
         ...(progress ? { timeline } : {}),
       };
       try {
-        const io = (
-          await client.query(
-            `select coalesce(sum(heap_blks_hit), 0)::text as hh, coalesce(sum(heap_blks_read), 0)::text as hr,
-                    coalesce(sum(idx_blks_hit), 0)::text as ih, coalesce(sum(idx_blks_read), 0)::text as ir
-             from pg_statio_user_tables where schemaname = $1`,
-            [schema],
-          )
-        ).rows[0];
+        const io = await client.query(
+          `select relname, coalesce(heap_blks_hit, 0)::text as hh, coalesce(heap_blks_read, 0)::text as hr,
+                  coalesce(idx_blks_hit, 0)::text as ih, coalesce(idx_blks_read, 0)::text as ir
+           from pg_statio_user_tables where schemaname = $1`,
+          [schema],
+        );
         // The schema is the run's own and fresh, so the cumulative counters are the run's.
-        cost.blocks = { heapHit: Number(io.hh), heapRead: Number(io.hr), indexHit: Number(io.ih), indexRead: Number(io.ir) };
+        const blocksOf = (r: { hh: string; hr: string; ih: string; ir: string }): Blocks => ({
+          heapHit: Number(r.hh),
+          heapRead: Number(r.hr),
+          indexHit: Number(r.ih),
+          indexRead: Number(r.ir),
+        });
+        const byTable = io.rows.map((r) => [r.relname as string, blocksOf(r)] as const).filter(([, b]) => b.heapRead + b.indexRead + b.heapHit + b.indexHit > 0);
+        cost.blocksByTable = Object.fromEntries(byTable.sort(([, a], [, b]) => b.heapRead + b.indexRead - a.heapRead - a.indexRead));
+        cost.blocks = byTable.reduce(
+          (t, [, b]) => ({ heapHit: t.heapHit + b.heapHit, heapRead: t.heapRead + b.heapRead, indexHit: t.indexHit + b.indexHit, indexRead: t.indexRead + b.indexRead }),
+          { heapHit: 0, heapRead: 0, indexHit: 0, indexRead: 0 },
+        );
         const sizes = await client.query(
           `select c.relname, case when c.relkind = 'r' then pg_total_relation_size(c.oid) - pg_indexes_size(c.oid) else pg_relation_size(c.oid) end as bytes
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -295,8 +313,9 @@ export async function startPgCost(
 /**
  * The WAL records between two positions whose first block is in one of `schema`'s relations, grouped
  * by relation, and by span between the `marks` (span i ends at marks[i]). A relation's WAL names its
- * file node, not its oid, hence the join on pg_relation_filenode (which TOAST tables and their indexes
- * have too).
+ * file node, not its oid, hence the map from pg_relation_filenode (which TOAST tables and their indexes
+ * have too). One query per span: pg_get_wal_records_info materialises its whole answer, so one query
+ * over gigabytes of WAL would spill as many to temporary files.
  */
 async function attribute(
   client: pg.Client,
@@ -306,46 +325,47 @@ async function attribute(
   to: string,
   marks: string[],
 ): Promise<WalShare & { byRelation: Record<string, WalShare>; bySpan: WalShare[] }> {
-  const rows = (
+  const rels = (
     await client.query(
-      `with own as (select oid, relname, reltoastrelid from pg_class where relnamespace = $1::regnamespace),
-       rels as (
-         select pg_relation_filenode(oid) as node, relname as name from own
-         union all
-         select pg_relation_filenode(reltoastrelid), relname || ' (TOAST)' from own where reltoastrelid <> 0
-         union all
-         select pg_relation_filenode(i.indexrelid), o.relname || ' (TOAST index)' from own o join pg_index i on i.indrelid = o.reltoastrelid
-       ),
-       w as (
-         select substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid as node, record_length, fpi_length,
-                width_bucket(start_lsn, $4::pg_lsn[]) as span
-         from "${inspect}".pg_get_wal_records_info($2::pg_lsn, $3::pg_lsn)
-       )
-       select r.name, w.span, count(*)::text as records, sum(w.record_length)::text as bytes,
-              count(*) filter (where w.fpi_length > 0)::text as fpi_records, sum(w.fpi_length)::text as fpi_bytes
-       from w join rels r on r.node = w.node
-       group by r.name, w.span`,
-      [schema, from, to, marks],
+      `with own as (select oid, relname, reltoastrelid from pg_class where relnamespace = $1::regnamespace)
+       select pg_relation_filenode(oid)::text as node, relname as name from own
+       union all
+       select pg_relation_filenode(reltoastrelid)::text, relname || ' (TOAST)' from own where reltoastrelid <> 0
+       union all
+       select pg_relation_filenode(i.indexrelid)::text, o.relname || ' (TOAST index)' from own o join pg_index i on i.indrelid = o.reltoastrelid`,
+      [schema],
     )
-  ).rows;
-  const share = (r: { records: string; bytes: string; fpi_records: string; fpi_bytes: string }): WalShare => ({
-    records: Number(r.records),
-    bytes: Number(r.bytes),
-    fpiRecords: Number(r.fpi_records),
-    fpiBytes: Number(r.fpi_bytes),
-  });
+  ).rows.filter((r) => r.node !== null) as { node: string; name: string }[];
+  const nameOf = new Map(rels.map((r) => [r.node, r.name]));
   const add = (t: WalShare | undefined, s: WalShare): WalShare =>
     t ? { records: t.records + s.records, bytes: t.bytes + s.bytes, fpiRecords: t.fpiRecords + s.fpiRecords, fpiBytes: t.fpiBytes + s.fpiBytes } : s;
   const byRelation: Record<string, WalShare> = {};
   const bySpan: WalShare[] = [];
   let total: WalShare = { records: 0, bytes: 0, fpiRecords: 0, fpiBytes: 0 };
-  for (const r of rows) {
-    const s = share(r);
-    byRelation[r.name] = add(byRelation[r.name], s);
-    bySpan[Number(r.span)] = add(bySpan[Number(r.span)], s);
-    total = add(total, s);
+  const bounds = [from, ...marks, to];
+  for (let span = 0; span < bounds.length - 1; span++) {
+    const [a, b] = [bounds[span], bounds[span + 1]];
+    if (!(await client.query('select $1::pg_lsn < $2::pg_lsn as ok', [a, b])).rows[0].ok) continue;
+    const rows = (
+      await client.query(
+        `select node::text, count(*)::text as records, sum(record_length)::text as bytes,
+                count(*) filter (where fpi_length > 0)::text as fpi_records, sum(fpi_length)::text as fpi_bytes
+         from (select substring(block_ref from 'rel \\d+/\\d+/(\\d+)')::oid as node, record_length, fpi_length
+               from "${inspect}".pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)) w
+         where node = any($3::oid[])
+         group by node`,
+        [a, b, rels.map((r) => r.node)],
+      )
+    ).rows;
+    for (const r of rows) {
+      const s: WalShare = { records: Number(r.records), bytes: Number(r.bytes), fpiRecords: Number(r.fpi_records), fpiBytes: Number(r.fpi_bytes) };
+      const name = nameOf.get(r.node) ?? r.node;
+      byRelation[name] = add(byRelation[name], s);
+      bySpan[span] = add(bySpan[span], s);
+      total = add(total, s);
+    }
   }
-  const sorted = Object.fromEntries(Object.entries(byRelation).sort(([, a], [, b]) => b.bytes - a.bytes));
+  const sorted = Object.fromEntries(Object.entries(byRelation).sort(([, x], [, y]) => y.bytes - x.bytes));
   return { ...total, byRelation: sorted, bySpan };
 }
 
