@@ -16,6 +16,8 @@ const SCALE_FACTOR = 0.1;
 
 export interface AutoAnalyzeResult {
   analyzes: number;
+  /** The first error a check met, if any (a silent failure would pass for a run without analyzes). */
+  error?: string;
   /** Wall-clock seconds spent in ANALYZE (its CPU is this connection's backend, not the run's). */
   seconds: number;
 }
@@ -25,10 +27,11 @@ export async function startAutoAnalyze(url: string, schema: string): Promise<{ s
   await client.connect();
   let analyzes = 0;
   let ms = 0;
+  let error: string | undefined;
   const check = async () => {
     const due = await client.query(
       `select relname from pg_stat_user_tables
-       where schemaname = $1 and n_mod_since_analyze > $2 + $3 * greatest(n_live_tup, 0)`,
+       where schemaname = $1 and n_mod_since_analyze > $2::int8 + $3::float8 * n_live_tup`,
       [schema, THRESHOLD, SCALE_FACTOR],
     );
     for (const r of due.rows) {
@@ -40,13 +43,16 @@ export async function startAutoAnalyze(url: string, schema: string): Promise<{ s
   };
   let running = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(check).catch(() => undefined);
+    running = running.then(check).catch((err: Error) => {
+      error ??= err.message;
+    });
   }, CHECK_MS);
   return {
     async stop() {
       clearInterval(timer);
       await running;
       await client.end();
+      if (error) throw new Error(`auto-analyze failed: ${error}`);
       return { analyzes, seconds: Math.round(ms / 100) / 10 };
     },
   };
