@@ -241,3 +241,8 @@ export function machineBusyMs(): number {
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
   return (busy * 1000) / 100;
 }
+
+/** The machine's load average (1, 5 and 15 minutes), reported with every figure taken on a shared machine. */
+export function loadAverage(): number[] {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+}

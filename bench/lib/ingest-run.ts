@@ -7,6 +7,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOf, machineBusyMs, memoryOf, ok, type Service, sleep, startService } from './common.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './fixtures.js';
+import { type AutoAnalyzeResult, startAutoAnalyze } from './auto-analyze.js';
+import { type PgCost, startPgCost } from './pg-cost.js';
 import { summariseProfile } from './profile-summary.js';
 
 export const BATCHES = 10;
@@ -23,6 +25,8 @@ export interface IngestOptions {
   /** `--concurrency` of each worker (steps it runs at once); the service's default when absent. */
   workerConcurrency?: number;
   cpuProfDir?: string;
+  /** PostgreSQL: analyze the run's tables as autovacuum would (for a server where it is off). */
+  autoAnalyze?: boolean;
 }
 
 export interface IngestResult {
@@ -33,6 +37,10 @@ export interface IngestResult {
   cpuSeconds: Record<string, number>;
   /** Busy share of every core of the machine during the run, 0..1. */
   machineBusy: number;
+  /** PostgreSQL: what the run cost the server (the backends serving serve's and the workers' connections). */
+  postgres?: PgCost;
+  /** PostgreSQL with autoAnalyze: how many ANALYZE passes ran, and their seconds. */
+  analyze?: AutoAnalyzeResult;
   profile?: ReturnType<typeof summariseProfile>;
 }
 
@@ -40,13 +48,19 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
   const storeArgs = o.backend === 'sqlite' ? ['--data-dir', o.store] : ['--database-url', o.store];
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
   const usesWorkers = (o.workers ?? 0) > 0;
-  const svc = await startService([...storeArgs, '--engine-mode', usesWorkers ? 'off' : 'auto'], { nodeArgs });
+  // Every connection of the run's processes carries this application_name (the pg driver reads
+  // PGAPPNAME), which is how the PostgreSQL meter finds the backends serving them.
+  const appName = `pf-bench-ingest-${process.pid}-${Date.now().toString(36)}`;
+  const env = o.backend === 'postgres' ? { PGAPPNAME: appName } : undefined;
+  const svc = await startService([...storeArgs, '--engine-mode', usesWorkers ? 'off' : 'auto'], { nodeArgs, env });
   const workers: Service[] = [];
   const procs: Record<string, Service> = { serve: svc };
+  let meter: Awaited<ReturnType<typeof startPgCost>> | undefined;
+  let analyzer: Awaited<ReturnType<typeof startAutoAnalyze>> | undefined;
   try {
     for (let i = 0; i < (o.workers ?? 0); i++) {
       const concurrency = o.workerConcurrency === undefined ? [] : ['--concurrency', String(o.workerConcurrency)];
-      const w = await startService([...storeArgs, ...concurrency], { command: 'worker', nodeArgs });
+      const w = await startService([...storeArgs, ...concurrency], { command: 'worker', nodeArgs, env });
       workers.push(w);
       procs[`worker${i + 1}`] = w;
     }
@@ -58,7 +72,14 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     await putObjectType(svc.url, DOMAIN);
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
     const machineBefore = machineBusyMs();
+    // Records done so far, as the last poll saw them (RecordsProcessed moves at every page's commit).
+    const done = new Map<string, number>();
+    meter =
+      o.backend === 'postgres'
+        ? await startPgCost(o.store, appName, new URL(o.store).searchParams.get('schema') ?? 'public', () => [...done.values()].reduce((a, b) => a + b, 0))
+        : undefined;
 
+    if (o.backend === 'postgres' && o.autoAnalyze) analyzer = await startAutoAnalyze(o.store, new URL(o.store).searchParams.get('schema') ?? 'public');
     const started = performance.now();
     const ids: string[] = [];
     for (let w = 0; w < o.workflows; w++) {
@@ -78,11 +99,14 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
           process.stderr.write(`poll: ${(err as Error).message}; retrying\n`);
           continue;
         }
+        done.set(id, Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0));
         if (wf.Status === 'COMPLETE') pending.delete(id);
         else if (wf.Status === 'FAILED') throw new Error(`workflow ${id} failed: ${wf.ErrorDescription}`);
       }
     }
     const seconds = (performance.now() - started) / 1000;
+    const analyze = await analyzer?.stop();
+    analyzer = undefined;
     // Share of all the machine's cores that were busy during the run (any process: PostgreSQL included).
     const machineBusy = (machineBusyMs() - machineBefore) / 1000 / (seconds * cpus().length);
     const peakRssMb: Record<string, number> = {};
@@ -91,6 +115,8 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       peakRssMb[k] = Math.round(memoryOf(p.pid).hwmMb);
       cpuSeconds[k] = Math.round((cpuMsOf(p.pid) - cpuBefore[k]) / 100) / 10;
     }
+    const postgres = await meter?.stop();
+    meter = undefined;
     // Every record must have become an object (a silent loss would flatter the figure).
     const processed = await Promise.all(ids.map((id) => ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`)));
     const total = processed.reduce((n, wf) => n + Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0), 0);
@@ -103,8 +129,10 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort();
       if (files.length) profile = summariseProfile(join(o.cpuProfDir, files[usesWorkers ? 1 : 0] ?? files[0]), 25);
     }
-    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, profile };
+    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, postgres, analyze, profile };
   } finally {
+    await analyzer?.stop();
+    await meter?.cancel();
     for (const w of workers) await w.stop();
     await svc.stop();
   }
