@@ -102,18 +102,32 @@ async function measure(url: string, pid: number, spec: LoadSpec): Promise<LoadRe
   return { ...r, cpuMsPerReq: (cpuMsOf(pid) - cpu0) / r.requests };
 }
 
-/** The statements the service runs for a case, and the answer shape (undefined: no work limit for it). */
+/** The page's completed workflows: ListWorkflows looks up their flows, to describe their ongoing updates. */
+function completedIds(items: { workflowId: string; status: string }[]): string[] {
+  return items.slice(0, PAGE).filter((w) => w.status === 'COMPLETE').map((w) => w.workflowId);
+}
+
+/**
+ * The statements the service runs for a case, in its order, and the answer shape (undefined: no work
+ * limit for it). `pageStatement`: which of them reads the page.
+ */
 function workOf(name: string, scope: { accountId: string; region: string }, domain: string, workflowId: string, afterKey: unknown) {
   const filter = { status: 'COMPLETE', workflowType: undefined, createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 };
   const page = { scope, domainName: domain, limit: PAGE + 1 };
+  const list = (listFilter: object, after?: unknown) => async (r: Repos) => {
+    await r.domains.get(scope, domain);
+    const items = await r.workflows.listItems({ ...page, filter: listFilter, after });
+    await r.flows.byWorkflows(scope, domain, completedIds(items));
+  };
   switch (name) {
     case 'list-filtered':
-      return { answer: 'list' as const, run: async (r: Repos) => (await r.domains.get(scope, domain), r.workflows.listItems({ ...page, filter })) };
+      return { answer: 'list' as const, pageStatement: 1, run: list(filter) };
     case 'list-walk':
-      return { answer: 'list' as const, run: async (r: Repos) => (await r.domains.get(scope, domain), r.workflows.listItems({ ...page, filter: {}, after: afterKey })) };
+      return { answer: 'list' as const, pageStatement: 1, run: list({}, afterKey) };
     case 'get-workflow-steps':
       return {
         answer: 'steps' as const,
+        pageStatement: 2,
         run: async (r: Repos) => {
           await r.domains.get(scope, domain);
           await r.workflows.get({ scope, domainName: domain, workflowId });
@@ -195,7 +209,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         let workBytes: number | undefined;
         if (work) {
           const statements = await captureStatements(target, work.run);
-          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageSize: PAGE, nextToken: captured.json().NextToken });
+          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken });
           try {
             const sample = await fetch(server.url + spec.paths[middle], { method: spec.method, headers: spec.headers, body: spec.body });
             const sampleBody = Buffer.from(await sample.arrayBuffer());

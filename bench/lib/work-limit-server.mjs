@@ -4,7 +4,8 @@
 // (better-sqlite3 with the service's pragmas and a statement prepared once; pg with a pool of the
 // service's size), maps the rows to the operation's answer with the domain's own text functions, and
 // JSON.stringify-s it. No framework, no routing, no authentication, no binding, no validation, no model
-// walk, no page-token signing (the token of the captured page is sent as it is).
+// walk, no page-token signing (the token of the captured page is sent as it is). For ListWorkflows that
+// includes the page's flows, which a completed workflow's StatusDescription reads.
 // Usage: node work-limit-server.mjs config.json
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const plan = (file) => import(pathToFileURL(join(config.root, 'dist', 'domain', 'workflow-plan', file)).href);
-const { describeWorkflow, stepWindowText } = await plan('status-text.js');
+const { describeOngoing, describeWorkflow, stepWindowText } = await plan('status-text.js');
 const { clip255 } = await plan('format.js');
 
 /** Runs every captured statement in order and returns the rows of each. */
@@ -38,25 +39,43 @@ if (config.backend === 'sqlite') {
 }
 
 const answers = {
-  /** ListWorkflows: the last statement is the page read (limit + 1 rows). */
+  /** ListWorkflows: the domain check, the page read (limit + 1 rows), then the page's flows when it has completed workflows. */
   list(results) {
-    const rows = results[results.length - 1];
+    const rows = results[config.pageStatement];
+    const flows = new Map((results[config.pageStatement + 1] ?? []).map((f) => [f.workflow_id, f]));
+    const ongoing = (r) => {
+      if (r.status !== 'COMPLETE') return undefined;
+      const f = flows.get(r.workflow_id);
+      return describeOngoing(
+        f && {
+          workflowId: f.workflow_id,
+          flowStatus: f.status,
+          triggerConfig: JSON.parse(f.trigger_config),
+          createdAt: Number(f.created_at),
+          activatedAt: f.activated_at === null ? undefined : Number(f.activated_at),
+          nextRunAt: f.next_run_at === null ? undefined : Number(f.next_run_at),
+        },
+      );
+    };
     const items = rows.slice(0, config.pageSize).map((r) => ({
       WorkflowType: r.workflow_type,
       WorkflowId: r.workflow_id,
       Status: r.status,
       // The whole list item, as the repository maps it: whatever members the sentence reads.
-      StatusDescription: describeWorkflow({
-        workflowId: r.workflow_id,
-        workflowType: r.workflow_type,
-        status: r.status,
-        errorDescription: r.error_description ?? undefined,
-        recordsProcessed: Number(r.records_processed),
-        stepsCompleted: Number(r.steps_completed),
-        totalSteps: Number(r.total_steps),
-        createdAt: Number(r.created_at),
-        updatedAt: Number(r.updated_at),
-      }),
+      StatusDescription: describeWorkflow(
+        {
+          workflowId: r.workflow_id,
+          workflowType: r.workflow_type,
+          status: r.status,
+          errorDescription: r.error_description ?? undefined,
+          recordsProcessed: Number(r.records_processed),
+          stepsCompleted: Number(r.steps_completed),
+          totalSteps: Number(r.total_steps),
+          createdAt: Number(r.created_at),
+          updatedAt: Number(r.updated_at),
+        },
+        ongoing(r),
+      ),
       CreatedAt: Number(r.created_at) / 1000,
       LastUpdatedAt: Number(r.updated_at) / 1000,
     }));
@@ -64,8 +83,8 @@ const answers = {
   },
   /** GetWorkflowSteps: domain, workflow, then the step page. */
   steps(results) {
-    const workflow = results[results.length - 2][0];
-    const rows = results[results.length - 1];
+    const workflow = results[config.pageStatement - 1][0];
+    const rows = results[config.pageStatement];
     const items = rows.slice(0, config.pageSize).map((r) => {
       const window = stepWindowText({ windowStart: Number(r.window_start), windowEnd: Number(r.window_end) });
       return {

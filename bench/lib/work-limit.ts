@@ -1,6 +1,7 @@
 // The work limit's SQL: the repositories from dist/ run against a Kysely instance whose log hook records
 // each statement, so the limit server sends exactly the text (and parameters) the service sends for the
-// same request: the domain check, the workflow check where the operation has one, and the page read.
+// same request: the domain check, the workflow check where the operation has one, the page read, and for
+// ListWorkflows the page's flows (what a completed workflow's description reads).
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type CompiledQuery } from 'kysely';
 import pg from 'pg';
@@ -20,6 +21,7 @@ export interface Statement {
 export interface Repos {
   domains: any;
   workflows: any;
+  flows: any;
 }
 
 /** The statements `run` sends through the repositories, in order. */
@@ -27,6 +29,7 @@ export async function captureStatements(target: Target, run: (repos: Repos) => P
   const dist = (p: string) => import(pathToFileURL(join(ROOT, 'dist', 'store', 'repositories', p)).href);
   const { KyselyWorkflowRepository } = await dist('workflows.js');
   const { KyselyDomainRepository } = await dist('domains.js');
+  const { KyselyFlowRepository } = await dist('appflow.js');
   const captured: CompiledQuery[] = [];
   const log = (event: { level: string; query: CompiledQuery }) => {
     if (event.level === 'query') captured.push(event.query);
@@ -43,7 +46,7 @@ export async function captureStatements(target: Target, run: (repos: Repos) => P
   }
   try {
     // The stats ledger is only used by domain writes; a read needs none.
-    await run({ domains: new KyselyDomainRepository(db, undefined), workflows: new KyselyWorkflowRepository(db, capabilities) });
+    await run({ domains: new KyselyDomainRepository(db, undefined), workflows: new KyselyWorkflowRepository(db, capabilities), flows: new KyselyFlowRepository(db) });
   } finally {
     await db.destroy();
   }
@@ -53,6 +56,8 @@ export async function captureStatements(target: Target, run: (repos: Repos) => P
 export interface WorkLimitConfig {
   statements: Statement[];
   answer: 'list' | 'steps';
+  /** Which statement reads the page (its rows make the items); the others are checks and lookups. */
+  pageStatement: number;
   pageSize: number;
   /** The NextToken of the captured page, sent as it is (the limit signs nothing). */
   nextToken?: string;

@@ -127,9 +127,11 @@ export function verifySigV4(request: SignedRequest, credentials: CredentialTable
     payloadHash,
   });
   const scope = credentialScope(auth.date, auth.region, auth.service, auth.terminator);
-  const key = signingKey(credential.secretAccessKey, auth.date, auth.region, auth.service);
+  const cached = signingKeys.get(credential)?.get(scope);
+  const key = cached?.secret === credential.secretAccessKey ? cached.key : signingKey(credential.secretAccessKey, auth.date, auth.region, auth.service);
   const expected = signatureOf(key, stringToSign(auth.amzDate, scope, sha256Hex(canonical)));
   if (!timingSafeEqualText(auth.signature, expected)) throw new InvalidSignatureException();
+  if (key !== cached?.key) rememberSigningKey(credential, scope, key);
   return { accessKeyId: auth.accessKeyId, accountId: credential.accountId, region: auth.region, role: credential.role ?? 'tenant' };
 }
 
@@ -207,6 +209,25 @@ function verifiableCanonicalRequest(parts: CanonicalParts): string {
     if (err instanceof URIError) throw new InvalidSignatureException();
     throw err;
   }
+}
+
+/**
+ * Signing keys already derived, by credential and scope (`date/region/service/aws4_request`). Why: the key
+ * is four HMACs and changes once a day per region and service, while the signature over each request
+ * stays computed and compared every time (the AWS SDKs keep such a cache on the signing side). A key is
+ * remembered only once a signature made with it has verified, so a caller who cannot sign cannot fill
+ * the cache; it is used only while the credential's secret is still the one it was derived from.
+ */
+const signingKeys = new WeakMap<Credential, Map<string, { secret: string; key: Buffer }>>();
+/** A credential signs for a day at a time, in a region or a few: past this many scopes the oldest go. */
+const MAX_SCOPES_PER_CREDENTIAL = 16;
+
+function rememberSigningKey(credential: Credential, scope: string, key: Buffer): void {
+  let byScope = signingKeys.get(credential);
+  if (!byScope) signingKeys.set(credential, (byScope = new Map()));
+  byScope.delete(scope);
+  if (byScope.size >= MAX_SCOPES_PER_CREDENTIAL) byScope.delete(byScope.keys().next().value as string);
+  byScope.set(scope, { secret: credential.secretAccessKey, key });
 }
 
 /** kSigning = HMAC chain over date, region, service and `aws4_request`, starting from `AWS4<secret>`. */
