@@ -93,7 +93,7 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   process.stdout.write(
     `${backend} ${N} records ${JSON.stringify(engineOptions)}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
-      `${Math.round(N / wall)} records/s${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
+      `${Math.round(N / wall)} records/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
   );
   await app.close();
   await store.close();
