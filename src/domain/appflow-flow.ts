@@ -16,7 +16,7 @@ import type {
   TriggerConfig,
 } from '../api/appflow/shapes.generated.js';
 import { serviceModel } from '../api/model.generated.js';
-import type { ServiceModel, StructureShape } from '../api/model-types.js';
+import type { ServiceModel } from '../api/model-types.js';
 import { appflowFlowArn } from './arns.js';
 import type { Scope } from './scope.js';
 import type { FlowDefinition } from '../api/shapes.generated.js';
@@ -38,7 +38,7 @@ function readAsShape(model: ServiceModel, shapeName: string, value: unknown): un
       if (typeof value !== 'object' || Array.isArray(value)) return undefined;
       const byLower = new Map(Object.entries(value).map(([k, v]) => [k.toLowerCase(), v]));
       const out: Obj = {};
-      for (const [member, ref] of Object.entries((shape as StructureShape).members)) {
+      for (const [member, ref] of Object.entries(shape.members)) {
         const read = readAsShape(model, ref.shape, byLower.get(member.toLowerCase()));
         if (read !== undefined) out[member] = read;
       }
