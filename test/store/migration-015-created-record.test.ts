@@ -7,7 +7,7 @@ import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { migrationProvider } from '../../src/store/migrations/index.js';
+import { migrationProvider, migrations } from '../../src/store/migrations/index.js';
 import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
 import { operations } from '../../src/operations/index.js';
 import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
@@ -58,7 +58,10 @@ for (const backend of await availableBackends()) {
         for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
         const before = await createdRows(store);
 
-        assert.deepEqual(await migrateStore(config, store), ['014-step-read-position', '015-profile-created-record']);
+        // Every migration after the fixture's point runs, 015 among them; later ones are other tests' concern.
+        const ran = await migrateStore(config, store);
+        assert.deepEqual(ran.slice(0, 2), ['014-step-read-position', '015-profile-created-record']);
+        assert.deepEqual(ran, Object.keys(migrations).filter((name) => name > '013-profile-merges').sort());
 
         const clock = new ManualClock(fixture.now);
         // Every record answered before is asked for again, wherever it is stored now.
