@@ -9,7 +9,6 @@
 // ≥ 50,000 records/s, peak RSS ≤ 300 MB; and the same RSS at 5,000,000 records (--records 5000000, no limit).
 // Run: npm run bench -- ingestion [--backend sqlite|postgres] [--records 1000000] [--workflows 1]
 //      [--cpu-prof DIR] (profile the service; top self time printed) [--no-limit]
-//      [--auto-analyze] (PostgreSQL: ANALYZE the run's tables as autovacuum would, for a server where it is off)
 import { join } from 'node:path';
 import { loadAverage, machineInfo, parseFlags, printTable, round, withPgSchema, writeResult } from './lib/common.js';
 import { postgresLimit, sqliteLimit, type LimitResult } from './lib/ingest-limit.js';
@@ -59,7 +58,7 @@ async function main() {
     }
   } else {
     [run, limit, unnestLimit, oldLayoutLimit] = await withPgSchema('ingest', async (schema, url) => {
-      const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir, autoAnalyze: Boolean(flags['auto-analyze']) });
+      const r = await runIngestion({ backend, store: url, records: RECORDS, workflows: WORKFLOWS, cpuProfDir });
       const lim = withLimit ? await withPgSchema('ingestlimit', (target) => postgresLimit(url, schema, target)) : undefined;
       const un = withLimit ? await withPgSchema('ingestlimitunnest', (target) => postgresLimit(url, schema, target, 'current', 'unnest')) : undefined;
       const old = withLimit ? await withPgSchema('ingestlimitold', (target) => postgresLimit(url, schema, target, 'before-012')) : undefined;
@@ -86,7 +85,7 @@ async function main() {
     serviceCpuS: run.cpuSeconds.serve,
     machineBusy: round(run.machineBusy, 2),
     ...(run.postgres ? perRecord(run.postgres, RECORDS) : {}),
-    ...(run.analyze ? { analyzes: run.analyze.analyzes, analyzeS: run.analyze.seconds } : {}),
+    ...(run.analyzes !== undefined ? { analyzes: run.analyzes } : {}),
     loadAverage: `${loadAtStart[0]} → ${loadAverage()[0]}`,
     met:
       (ratio === undefined || ratio >= RATIO_TARGET) && (backend !== 'sqlite' || run.recordsPerSecond >= RATE_TARGET) && peak <= RSS_LIMIT_MB ? 'yes' : 'NO',

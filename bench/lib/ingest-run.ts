@@ -7,7 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuMsOf, machineBusyMs, memoryOf, ok, type Service, sleep, startService } from './common.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './fixtures.js';
-import { type AutoAnalyzeResult, startAutoAnalyze } from './auto-analyze.js';
+import pg from 'pg';
 import { type PgCost, startPgCost } from './pg-cost.js';
 import { summariseProfile } from './profile-summary.js';
 
@@ -25,8 +25,6 @@ export interface IngestOptions {
   /** `--concurrency` of each worker (steps it runs at once); the service's default when absent. */
   workerConcurrency?: number;
   cpuProfDir?: string;
-  /** PostgreSQL: analyze the run's tables as autovacuum would (for a server where it is off). */
-  autoAnalyze?: boolean;
 }
 
 export interface IngestResult {
@@ -39,8 +37,11 @@ export interface IngestResult {
   machineBusy: number;
   /** PostgreSQL: what the run cost the server (the backends serving serve's and the workers' connections). */
   postgres?: PgCost;
-  /** PostgreSQL with autoAnalyze: how many ANALYZE passes ran, and their seconds. */
-  analyze?: AutoAnalyzeResult;
+  /**
+   * PostgreSQL: ANALYZE passes over the run's tables (the service's own, on a server with autovacuum
+   * off; src/store/dialects/postgres-statistics.ts).
+   */
+  analyzes?: number;
   profile?: ReturnType<typeof summariseProfile>;
 }
 
@@ -56,7 +57,6 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
   const workers: Service[] = [];
   const procs: Record<string, Service> = { serve: svc };
   let meter: Awaited<ReturnType<typeof startPgCost>> | undefined;
-  let analyzer: Awaited<ReturnType<typeof startAutoAnalyze>> | undefined;
   try {
     for (let i = 0; i < (o.workers ?? 0); i++) {
       const concurrency = o.workerConcurrency === undefined ? [] : ['--concurrency', String(o.workerConcurrency)];
@@ -79,7 +79,6 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
         ? await startPgCost(o.store, appName, new URL(o.store).searchParams.get('schema') ?? 'public', () => [...done.values()].reduce((a, b) => a + b, 0))
         : undefined;
 
-    if (o.backend === 'postgres' && o.autoAnalyze) analyzer = await startAutoAnalyze(o.store, new URL(o.store).searchParams.get('schema') ?? 'public');
     const started = performance.now();
     const ids: string[] = [];
     for (let w = 0; w < o.workflows; w++) {
@@ -105,8 +104,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       }
     }
     const seconds = (performance.now() - started) / 1000;
-    const analyze = await analyzer?.stop();
-    analyzer = undefined;
+    const analyzes = o.backend === 'postgres' ? await analyzeCount(o.store) : undefined;
     // Share of all the machine's cores that were busy during the run (any process: PostgreSQL included).
     const machineBusy = (machineBusyMs() - machineBefore) / 1000 / (seconds * cpus().length);
     const peakRssMb: Record<string, number> = {};
@@ -129,9 +127,8 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       const files = readdirSync(o.cpuProfDir).filter((f) => f.endsWith('.cpuprofile')).sort();
       if (files.length) profile = summariseProfile(join(o.cpuProfDir, files[usesWorkers ? 1 : 0] ?? files[0]), 25);
     }
-    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, postgres, analyze, profile };
+    return { records: o.records, seconds, recordsPerSecond: o.records / seconds, peakRssMb, cpuSeconds, machineBusy, postgres, analyzes, profile };
   } finally {
-    await analyzer?.stop();
     await meter?.cancel();
     for (const w of workers) await w.stop();
     await svc.stop();
@@ -141,4 +138,18 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** ANALYZE passes over the schema's tables so far, by whoever ran them. */
+async function analyzeCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url.replace(/[?&]schema=[^&]*/, '') });
+  await client.connect();
+  try {
+    const { rows } = await client.query(`select coalesce(sum(analyze_count + autoanalyze_count), 0)::int as n from pg_stat_user_tables where schemaname = $1`, [
+      new URL(url).searchParams.get('schema') ?? 'public',
+    ]);
+    return rows[0].n as number;
+  } finally {
+    await client.end();
+  }
 }

@@ -1,6 +1,7 @@
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
 import type { Store, WorkflowChange } from '../store/types.js';
@@ -24,6 +25,11 @@ export interface EngineOptions {
   maxRecordsPerStep: number;
   minWindowMs: number;
   retry: RetryPolicy;
+  /**
+   * How often an auto engine asks the store to bring the planner's statistics up to date (PostgreSQL
+   * with autovacuum off; Store.refreshStatistics). Wall-clock time, like lease renewal.
+   */
+  statisticsIntervalMs: number;
   /** The operator's policy connectors read within; DEFAULT_CONNECTOR_POLICY when not given. */
   connectorPolicy?: ConnectorPolicy;
 }
@@ -42,6 +48,9 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxRecordsPerStep: 1_000_000,
   minWindowMs: 60_000,
   retry: DEFAULT_RETRY_POLICY,
+  // Autovacuum's own check interval is a minute, but a history load doubles a table in seconds; each
+  // check is two catalog reads when nothing is due.
+  statisticsIntervalMs: 5_000,
 };
 
 export interface AdvanceResult {
@@ -94,6 +103,7 @@ export class Engine {
     if (this.options.mode !== 'auto' || this.running) return;
     this.running = true;
     this.slots = Array.from({ length: this.options.concurrency }, () => this.slotLoop());
+    this.slots.push(this.statisticsLoop());
   }
 
   /** Stops claiming, lets running steps stop at their next page, and gives their leases back. */
@@ -126,6 +136,7 @@ export class Engine {
     const steps: AdvanceResult['steps'] = [];
     const runs: AdvanceResult['runs'] = [];
     await this.reapCancelledWorkflows();
+    await this.refreshStatistics();
     await this.scheduleRuns();
     while (budget > 0) {
       const work = await this.claim();
@@ -207,6 +218,22 @@ export class Engine {
         clearInterval(heartbeat);
         this.abort.signal.removeEventListener('abort', stopStep);
       }
+    }
+  }
+
+  /** Keeps the planner's statistics current while steps grow the tables (auto mode). */
+  private async statisticsLoop(): Promise<void> {
+    while (this.running) {
+      await sleep(this.options.statisticsIntervalMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+      if (this.running) await this.refreshStatistics();
+    }
+  }
+
+  private async refreshStatistics(): Promise<void> {
+    try {
+      await this.store.refreshStatistics();
+    } catch (err) {
+      this.emit({ type: 'error', error: err });
     }
   }
 

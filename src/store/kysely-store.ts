@@ -23,6 +23,7 @@ import { KyselyIntegrationRepository } from './repositories/integrations.js';
 import { KyselyProfileHistoryRepository } from './repositories/profile-history.js';
 import { KyselyObjectTypeRepository } from './repositories/object-types.js';
 import { KyselyProfileObjectRepository, KyselyProfileRepository } from './repositories/profile-objects.js';
+import { analyzeTablesDue } from './dialects/postgres-statistics.js';
 import type {
   IntegrationRepository,
   ObjectTypeRepository,
@@ -155,6 +156,11 @@ export class KyselyStore implements Store {
       // monitored driver: their faults are classified here.
       throw this.monitor.observe(err);
     }
+  }
+
+  async refreshStatistics(): Promise<string[]> {
+    if (this.capabilities.name !== 'postgres' || this.root) return [];
+    return analyzeTablesDue(this.db);
   }
 
   condition(): StorageCondition {

@@ -105,6 +105,12 @@ export interface Store {
    * connector profiles and the settings belong to no account and stay).
    */
   reset(accountId?: string): Promise<string[]>;
+  /**
+   * Brings the planner's statistics up to date where the database will not do it by itself (PostgreSQL
+   * with autovacuum off: dialects/postgres-statistics.ts); returns the tables analyzed. SQLite plans
+   * these queries from the schema alone and needs none.
+   */
+  refreshStatistics(): Promise<string[]>;
   /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**

@@ -1,0 +1,202 @@
+// Diagnostic, not a benchmark: what each candidate layout of the ingestion tables would let ingestion
+// reach. Runs the ingestion of bench/ingestion.ts on SQLite into a kept data dir (or reads one given with
+// --from), then copies its final rows into each candidate layout the way the limit does (one prepared
+// INSERT per table, one transaction, rows in the order ingestion wrote them, the service's pragmas) and
+// prints the seconds each table took and the records per second of the whole copy. A layout that only the
+// limit can reach tells nothing; this says which levers move the limit before the service is changed.
+// Run: node --import tsx bench/tools/layout-levers.ts [--records 200000] [--from DIR] [--keep]
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { parseFlags, printTable, round } from '../lib/common.js';
+import { runIngestion, tempDir } from '../lib/ingest-run.js';
+
+const flags = parseFlags(process.argv.slice(2));
+const RECORDS = Number(flags.records ?? 200_000);
+
+/** 53 bits of a string (cyrb53): exact in a JavaScript number and in SQLite's 64-bit integer. */
+function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+type Row = Record<string, unknown>;
+interface Table {
+  name: string;
+  ddl: string;
+  rows: Row[];
+}
+interface Layout {
+  name: string;
+  about: string;
+  tables: (source: Source) => Table[];
+}
+interface Source {
+  profiles: Row[];
+  objects: Row[];
+  history: Row[];
+  keys: Row[];
+}
+
+const PROFILES_TEXT_PK = `create table profiles (account_id text not null, region text not null, domain_name text not null, profile_id text not null,
+  attributes text not null, created_at bigint not null, updated_at bigint not null, attribute_sources text, is_inferred integer default 0 not null,
+  created_record_id text, created_by text, constraint profiles_pk primary key (account_id, region, domain_name, profile_id))`;
+const OBJECTS_TEXT_PK = `create table profile_objects (account_id text not null, region text not null, domain_name text not null, object_type_name text not null,
+  unique_key text not null, profile_id text not null, object text not null, source_updated_at bigint, size_bytes bigint not null, created_at bigint not null,
+  updated_at bigint not null, key_values text, constraint profile_objects_pk primary key (account_id, region, domain_name, object_type_name, unique_key));
+  create index profile_objects_by_profile on profile_objects (account_id, region, domain_name, profile_id, object_type_name, unique_key)`;
+const HISTORY_TEXT_PK = `create table profile_history (account_id text not null, region text not null, domain_name text not null, profile_id text not null,
+  record_id text not null, object_type_name text not null, action_type text not null, unique_key text, content text, performed_by text not null,
+  created_at bigint not null, updated_at bigint not null, constraint profile_history_pk primary key (account_id, region, domain_name, profile_id, record_id)) without rowid`;
+const KEYS_TEXT = `create table profile_keys (domain_id bigint not null, key_name text not null, key_value text not null, profile_id text not null,
+  constraint profile_keys_pk primary key (domain_id, key_name, key_value, profile_id)) without rowid`;
+
+const PROFILES_DOMAIN_ID = (withoutRowid: boolean) => `create table profiles (domain_id integer not null, profile_id text not null,
+  attributes text not null, created_at bigint not null, updated_at bigint not null, attribute_sources text, is_inferred integer default 0 not null,
+  created_record_id text, created_by text, constraint profiles_pk primary key (domain_id, profile_id))${withoutRowid ? ' without rowid' : ''}`;
+const OBJECTS_DOMAIN_ID = `create table profile_objects (domain_id integer not null, object_type_name text not null,
+  unique_key text not null, profile_id text not null, object text not null, source_updated_at bigint, size_bytes bigint not null, created_at bigint not null,
+  updated_at bigint not null, key_values text, constraint profile_objects_pk primary key (domain_id, object_type_name, unique_key));
+  create index profile_objects_by_profile on profile_objects (domain_id, profile_id, object_type_name, unique_key)`;
+const HISTORY_DOMAIN_ID = `create table profile_history (domain_id integer not null, profile_id text not null,
+  record_id text not null, object_type_name text not null, action_type text not null, unique_key text, content text, performed_by text not null,
+  created_at bigint not null, updated_at bigint not null, constraint profile_history_pk primary key (domain_id, profile_id, record_id)) without rowid`;
+const KEYS_HASHED = `create table profile_keys (domain_id integer not null, key_hash integer not null, profile_id text not null, key_name text not null, key_value text not null,
+  constraint profile_keys_pk primary key (domain_id, key_hash, profile_id)) without rowid`;
+
+const withDomainId = (rows: Row[]) => rows.map(({ account_id: _a, region: _r, domain_name: _d, ...rest }) => ({ domain_id: 1, ...rest }));
+const hashedKeys = (rows: Row[]) =>
+  rows.map((k) => ({ domain_id: k.domain_id, key_hash: hash53(`${k.key_name as string}\u0000${k.key_value as string}`), profile_id: k.profile_id, key_name: k.key_name, key_value: k.key_value }));
+const withoutIngested = (rows: Row[]) => rows.filter((r) => r.action_type !== 'INGESTED');
+
+const LAYOUTS: Layout[] = [
+  {
+    name: 'current',
+    about: 'as migration 016 leaves it',
+    tables: (s) => [
+      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
+      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
+      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: s.history },
+      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
+    ],
+  },
+  {
+    name: 'no-ingested',
+    about: 'current, INGESTED records held by the object rows (no history row)',
+    tables: (s) => [
+      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
+      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
+      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: withoutIngested(s.history) },
+      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
+    ],
+  },
+  {
+    name: 'domain-ids',
+    about: 'profiles, objects and history keyed by the integer domain id',
+    tables: (s) => [
+      { name: 'profiles', ddl: PROFILES_DOMAIN_ID(false), rows: withDomainId(s.profiles) },
+      { name: 'profile_objects', ddl: OBJECTS_DOMAIN_ID, rows: withDomainId(s.objects) },
+      { name: 'profile_history', ddl: HISTORY_DOMAIN_ID, rows: withDomainId(s.history) },
+      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
+    ],
+  },
+  {
+    name: 'hashed-keys',
+    about: 'current, key index keyed by a 53-bit hash of name and value, both kept',
+    tables: (s) => [
+      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
+      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
+      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: s.history },
+      { name: 'profile_keys', ddl: KEYS_HASHED, rows: hashedKeys(s.keys) },
+    ],
+  },
+  {
+    name: 'all',
+    about: 'domain ids, no INGESTED rows, hashed keys, profiles without rowid',
+    tables: (s) => [
+      { name: 'profiles', ddl: PROFILES_DOMAIN_ID(true), rows: withDomainId(s.profiles) },
+      { name: 'profile_objects', ddl: OBJECTS_DOMAIN_ID, rows: withDomainId(s.objects) },
+      { name: 'profile_history', ddl: HISTORY_DOMAIN_ID, rows: withDomainId(withoutIngested(s.history)) },
+      { name: 'profile_keys', ddl: KEYS_HASHED, rows: hashedKeys(s.keys) },
+    ],
+  },
+];
+
+function readSource(file: string): Source {
+  const db = new Sqlite(file, { readonly: true });
+  // Rowid tables scan in insertion order; WITHOUT ROWID ones in key order, so they are read by profile
+  // id, which grows with creation time (the order ingestion wrote them; ingest-limit.ts says more).
+  const all = (sql: string) => db.prepare(sql).all() as Row[];
+  const s: Source = {
+    profiles: all('select * from profiles'),
+    objects: all('select * from profile_objects'),
+    history: all('select * from profile_history order by profile_id'),
+    keys: all('select * from profile_keys order by profile_id'),
+  };
+  db.close();
+  return s;
+}
+
+function copyInto(dir: string, tables: Table[]): Record<string, number> {
+  const db = new Sqlite(join(dir, 'levers.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('wal_autocheckpoint = 16384');
+  db.pragma('cache_size = -65536');
+  for (const t of tables) db.exec(t.ddl);
+  const seconds: Record<string, number> = {};
+  const started = performance.now();
+  db.transaction(() => {
+    for (const t of tables) {
+      if (t.rows.length === 0) continue;
+      const columns = Object.keys(t.rows[0]);
+      const insert = db.prepare(`insert into ${t.name} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')})`);
+      const at = performance.now();
+      for (const r of t.rows) insert.run(r);
+      seconds[t.name] = (performance.now() - at) / 1000;
+    }
+  })();
+  seconds.total = (performance.now() - started) / 1000;
+  db.close();
+  return seconds;
+}
+
+async function main() {
+  let from = flags.from ? String(flags.from) : undefined;
+  const kept = from ? undefined : tempDir('pf-levers-source-');
+  if (kept) {
+    await runIngestion({ backend: 'sqlite', store: kept.dir, records: RECORDS, workflows: 1 });
+    from = kept.dir;
+  }
+  const source = readSource(join(from as string, 'profileflow.db'));
+  const records = source.objects.length;
+  const rows = [];
+  for (const layout of LAYOUTS) {
+    const target = tempDir('pf-levers-');
+    try {
+      const s = copyInto(target.dir, layout.tables(source));
+      rows.push({
+        layout: layout.name,
+        ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 2)])),
+        recordsPerS: Math.round(records / s.total),
+        about: layout.about,
+      });
+    } finally {
+      target.remove();
+    }
+  }
+  printTable(`layout levers: ${records} records, seconds per table and the copy's records/s`, rows);
+  if (kept && !flags.keep) kept.remove();
+  else if (kept) console.log(`source kept in ${kept.dir}`);
+  if (flags.from === undefined && !flags.keep) rmSync(from as string, { recursive: true, force: true });
+}
+
+await main();

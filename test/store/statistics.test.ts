@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { availableBackends, createTestStore } from '../helpers/backends.js';
+import { eventually } from '../helpers/poll.js';
+
+// The planner's statistics, kept by the store where the server does not (autovacuum off): a table is
+// analyzed once its changes pass autovacuum's threshold, and the page lookups are then planned as seeks.
+
+const objectRows = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    account_id: '000000000000', region: 'us-east-1', domain_name: 'd', object_type_name: 'Contact', unique_key: `k${i}`,
+    profile_id: `p${i}`, object: '{}', source_updated_at: null, size_bytes: 2, key_values: '{}', created_at: 0, updated_at: 0,
+  }));
+
+for (const backend of await availableBackends()) {
+  describe(`refreshStatistics [${backend}]`, () => {
+    if (backend === 'sqlite') {
+      test('SQLite needs none: nothing is analyzed', async () => {
+        const { store, dispose } = await createTestStore(backend);
+        try {
+          await store.db.insertInto('profile_objects').values(objectRows(500)).execute();
+          assert.deepEqual(await store.refreshStatistics(), []);
+        } finally {
+          await dispose();
+        }
+      });
+      return;
+    }
+
+    test('a table grown past the threshold is analyzed once, then its lookups seek the primary key', async () => {
+      const { store, dispose } = await createTestStore(backend);
+      try {
+        const { rows: [{ autovacuum }] } = await sql<{ autovacuum: string }>`select current_setting('autovacuum') as autovacuum`.execute(store.db);
+        const rows20k = objectRows(20_000);
+        for (let i = 0; i < rows20k.length; i += 4_000) await store.db.insertInto('profile_objects').values(rows20k.slice(i, i + 4_000)).execute();
+        if (autovacuum === 'on') {
+          // The server analyzes by itself: the store leaves it alone.
+          assert.deepEqual(await store.refreshStatistics(), []);
+          return;
+        }
+        // The inserting backend reports its changes within a second or so of its commit.
+        const analyzed = await eventually(async () => {
+          const tables = await store.refreshStatistics();
+          return tables.includes('profile_objects') ? tables : undefined;
+        }, 'profile_objects to be analyzed', 20_000);
+        assert.ok(!analyzed.includes('workflows'), 'a table without changes is not analyzed');
+        const { rows: [stat] } = await sql<{ n: string; mods: string }>`select n_live_tup as n, n_mod_since_analyze as mods from pg_stat_user_tables
+          where schemaname = current_schema() and relname = 'profile_objects'`.execute(store.db);
+        assert.equal(Number(stat.mods), 0);
+        assert.ok(!(await store.refreshStatistics()).includes('profile_objects'), 'nothing changed since: not analyzed again');
+
+        const keys = Array.from({ length: 20 }, (_, i) => `k${i * 997}`);
+        const { rows } = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) select unique_key, profile_id from profile_objects
+          where account_id = '000000000000' and region = 'us-east-1' and domain_name = 'd' and object_type_name = 'Contact'
+          and unique_key in (${sql.join(keys)})`.execute(store.db);
+        const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+        assert.match(plan, /"Index Name":"profile_objects_pk"/, plan);
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('two nodes checking at once analyze each table once', async () => {
+      const { store, config, dispose } = await createTestStore(backend);
+      const { openStore } = await import('../../src/store/open-store.js');
+      const other = await openStore(config);
+      try {
+        const { rows: [{ autovacuum }] } = await sql<{ autovacuum: string }>`select current_setting('autovacuum') as autovacuum`.execute(store.db);
+        if (autovacuum === 'on') return assert.deepEqual(await other.refreshStatistics(), []);
+        await store.db.insertInto('profile_objects').values(objectRows(1_000)).execute();
+        const seen: string[] = [];
+        await eventually(async () => {
+          const [a, b] = await Promise.all([store.refreshStatistics(), other.refreshStatistics()]);
+          seen.push(...a, ...b);
+          return seen.includes('profile_objects') ? true : undefined;
+        }, 'profile_objects to be analyzed', 20_000);
+        assert.equal(seen.filter((t) => t === 'profile_objects').length, 1, seen.join(', '));
+      } finally {
+        await other.close();
+        await dispose();
+      }
+    });
+  });
+}
