@@ -3,11 +3,11 @@
 // seconds, wall seconds and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000] [--pages-per-commit N]
+//      [--page-size 2000]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { systemClock } from '../../src/engine/clock.js';
-import { DEFAULT_ENGINE_OPTIONS, Engine } from '../../src/engine/engine.js';
+import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open-store.js';
 import { sql } from 'kysely';
@@ -20,8 +20,6 @@ const N = Number(flags.records ?? 100_000);
 const backend = (flags.backend ?? 'sqlite') as 'sqlite' | 'postgres';
 const engineOptions: Record<string, unknown> = {};
 if (flags['page-size']) engineOptions.pageSize = Number(flags['page-size']);
-// Passed through when the engine knows it (multi-page transactions); ignored by an engine that does not.
-if (flags['pages-per-commit']) engineOptions.maxRecordsPerCommit = Number(flags['pages-per-commit']) * Number(flags['page-size'] ?? DEFAULT_ENGINE_OPTIONS.pageSize);
 
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);
