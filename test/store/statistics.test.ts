@@ -28,10 +28,13 @@ for (const backend of await availableBackends()) {
       return;
     }
 
-    test('a table grown past the threshold is analyzed once, then its lookups seek the primary key', async () => {
+    test('a table of the store grown past the threshold is analyzed once, then its lookups seek the primary key; another application\'s is left alone', async () => {
       const { store, dispose } = await createTestStore(backend);
       try {
         const { rows: [{ autovacuum }] } = await sql<{ autovacuum: string }>`select current_setting('autovacuum') as autovacuum`.execute(store.db);
+        // Another application's table in the same schema, changed as much: its own rules, not the store's.
+        await sql`create table other_app (x int)`.execute(store.db);
+        await sql`insert into other_app select generate_series(1, 5000)`.execute(store.db);
         const rows20k = objectRows(20_000);
         for (let i = 0; i < rows20k.length; i += 4_000) await store.db.insertInto('profile_objects').values(rows20k.slice(i, i + 4_000)).execute();
         if (autovacuum === 'on') {
@@ -45,6 +48,7 @@ for (const backend of await availableBackends()) {
           return tables.includes('profile_objects') ? tables : undefined;
         }, 'profile_objects to be analyzed', 20_000);
         assert.ok(!analyzed.includes('workflows'), 'a table without changes is not analyzed');
+        assert.ok(!analyzed.includes('other_app'), 'a table that is not the store\'s is not analyzed');
         const { rows: [stat] } = await sql<{ n: string; mods: string }>`select n_live_tup as n, n_mod_since_analyze as mods from pg_stat_user_tables
           where schemaname = current_schema() and relname = 'profile_objects'`.execute(store.db);
         assert.equal(Number(stat.mods), 0);

@@ -2,6 +2,17 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 
 /**
+ * The store's tables, and only those: a schema shared with another application leaves that
+ * application's tables to its own rules. Typed by the schema, so a new table cannot be left out.
+ */
+const STORE_TABLES: Record<keyof Database, true> = {
+  settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
+  connector_profiles: true, profile_keys: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
+  domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
+  profile_merges: true,
+};
+
+/**
  * Keeps the planner's statistics of the store's tables current when the server will not.
  *
  * Why: ingestion grows tables from empty to millions of rows. Without statistics the planner cannot
@@ -11,7 +22,7 @@ import type { Database } from '../schema.js';
  * autovacuum on (PostgreSQL's default) analyzes a table once the rows changed since its last analyze
  * exceed autovacuum_analyze_threshold + autovacuum_analyze_scale_factor × its rows; with autovacuum off
  * nothing does, so the store applies the same rule, with the server's own two settings, to the tables of
- * its schema. ANALYZE reads a sample (300 × default_statistics_target rows), not the table, and its lock
+ * its schema (STORE_TABLES). ANALYZE reads a sample (300 × default_statistics_target rows), not the table, and its lock
  * does not conflict with inserts, updates or deletes.
  *
  * Nodes sharing the schema take turns through a transaction-level advisory lock: one analyzes, the
@@ -29,7 +40,7 @@ export async function analyzeTablesDue(db: Kysely<Database>): Promise<string[]> 
     const { rows } = await sql<{ name: string }>`
       select s.relname as name
       from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-      where s.schemaname = current_schema() and s.relname not like 'kysely_%'
+      where s.schemaname = current_schema() and s.relname = any(${Object.keys(STORE_TABLES)}::text[])
         and s.n_mod_since_analyze > current_setting('autovacuum_analyze_threshold')::float8
           + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
       order by s.relname`.execute(trx);
