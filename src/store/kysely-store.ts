@@ -13,7 +13,7 @@ import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js'
 import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from './repositories/appflow.js';
 import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
-import type { Database } from './schema.js';
+import { type Database, STORE_TABLES } from './schema.js';
 import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
 import type { FlowRunRepository } from './flow-run-types.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
@@ -86,9 +86,9 @@ export class KyselyStore implements Store {
   }
 
   /**
-   * Why the catalog and not a list: every table a migration creates is state to empty, including
-   * tables added after this was written; only Kysely's bookkeeping and the page-token secret (tokens
-   * issued before the reset must still verify as tokens, then find nothing) stay.
+   * Every table of the store (STORE_TABLES) that the catalog shows exists is state to empty; only the
+   * page-token secret (tokens issued before the reset must still verify as tokens, then find nothing)
+   * stays, and another application's tables in a shared schema are not the store's to touch.
    * Why the workflow tables first, locked on PostgreSQL: a worker commits a page (step cursor, then
    * objects) in one transaction guarded by its lease on the step row. Taking the step and workflow
    * tables first waits for such a transaction to end and keeps new ones out until the reset commits;
@@ -135,7 +135,7 @@ export class KyselyStore implements Store {
         ? await sql<{ name: string }>`select table_name as name from information_schema.tables
             where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(this.db)
         : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(this.db);
-    return rows.rows.map((r) => r.name).filter((name) => !name.startsWith('kysely_migration'));
+    return rows.rows.map((r) => r.name).filter((name) => Object.hasOwn(STORE_TABLES, name));
   }
 
   get backend(): 'sqlite' | 'postgres' {

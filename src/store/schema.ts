@@ -31,6 +31,18 @@ export interface Database {
   profile_merges: ProfileMergesTable;
 }
 
+/**
+ * The store's tables by name, and only those: a PostgreSQL schema shared with another application keeps
+ * that application's tables out of what the store resets or analyzes. Typed by Database, so a table the
+ * code uses cannot be left out.
+ */
+export const STORE_TABLES: Readonly<Record<keyof Database, true>> = {
+  settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
+  connector_profiles: true, profile_keys: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
+  domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
+  profile_merges: true,
+};
+
 interface Scoped {
   account_id: string;
   region: string;

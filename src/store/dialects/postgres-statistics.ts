@@ -1,16 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../schema.js';
-
-/**
- * The store's tables, and only those: a schema shared with another application leaves that
- * application's tables to its own rules. Typed by the schema, so a new table cannot be left out.
- */
-const STORE_TABLES: Record<keyof Database, true> = {
-  settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
-  connector_profiles: true, profile_keys: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
-  domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
-  profile_merges: true,
-};
+import { type Database, STORE_TABLES } from '../schema.js';
 
 /**
  * Keeps the planner's statistics of the store's tables current when the server will not.
