@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { migrations } from './migrations/index.js';
 import { postgresServerOf, type StoreConfig, sqliteFileOf } from './open-store.js';
 import { lockHolder } from './sqlite-guard.js';
+import { STORE_TABLES } from './schema.js';
 
 export interface Finding {
   ok: boolean;
@@ -118,10 +119,10 @@ async function diagnosePostgres(url: string, schemaOption: string | undefined): 
     const tables = new Set(
       (await client.query<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = current_schema()`)).rows.map((r) => r.name),
     );
-    const missing = ['domains', 'workflows', 'workflow_steps', 'profiles', 'profile_objects', 'settings'].filter((t) => !tables.has(t));
+    const missing = Object.keys(STORE_TABLES).filter((t) => !tables.has(t));
     findings.push(
       missing.length === 0
-        ? { ok: true, check: 'tables', detail: `${tables.size} tables in the schema` }
+        ? { ok: true, check: 'tables', detail: `all ${Object.keys(STORE_TABLES).length} of the store's tables` }
         : { ok: false, check: 'tables', detail: `missing: ${missing.join(', ')}` },
     );
     const secret = await client.query<{ n: string }>(`select count(*) as n from settings where key = 'page_token_secret'`).then(
