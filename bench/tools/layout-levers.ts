@@ -77,57 +77,41 @@ const hashedKeys = (rows: Row[]) =>
   rows.map((k) => ({ domain_id: k.domain_id, key_hash: hash53(`${k.key_name as string}\u0000${k.key_value as string}`), profile_id: k.profile_id, key_name: k.key_name, key_value: k.key_value }));
 const withoutIngested = (rows: Row[]) => rows.filter((r) => r.action_type !== 'INGESTED');
 
+type TableName = 'profiles' | 'profile_objects' | 'profile_history' | 'profile_keys';
+/** The current layout, table by table; each candidate replaces some of them. */
+const CURRENT: Record<TableName, (s: Source) => Omit<Table, 'name'>> = {
+  profiles: (s) => ({ ddl: PROFILES_TEXT_PK, rows: s.profiles }),
+  profile_objects: (s) => ({ ddl: OBJECTS_TEXT_PK, rows: s.objects }),
+  profile_history: (s) => ({ ddl: HISTORY_TEXT_PK, rows: s.history }),
+  profile_keys: (s) => ({ ddl: KEYS_TEXT, rows: s.keys }),
+};
+
+function layout(name: string, about: string, changes: Partial<typeof CURRENT>): Layout {
+  const tables = { ...CURRENT, ...changes };
+  return { name, about, tables: (s) => (Object.keys(tables) as TableName[]).map((t) => ({ name: t, ...tables[t](s) })) };
+}
+
+const DOMAIN_IDS: Partial<typeof CURRENT> = {
+  profiles: (s) => ({ ddl: PROFILES_DOMAIN_ID(false), rows: withDomainId(s.profiles) }),
+  profile_objects: (s) => ({ ddl: OBJECTS_DOMAIN_ID, rows: withDomainId(s.objects) }),
+  profile_history: (s) => ({ ddl: HISTORY_DOMAIN_ID, rows: withDomainId(s.history) }),
+};
+
 const LAYOUTS: Layout[] = [
-  {
-    name: 'current',
-    about: 'as migration 016 leaves it',
-    tables: (s) => [
-      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
-      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
-      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: s.history },
-      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
-    ],
-  },
-  {
-    name: 'no-ingested',
-    about: 'current, INGESTED records held by the object rows (no history row)',
-    tables: (s) => [
-      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
-      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
-      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: withoutIngested(s.history) },
-      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
-    ],
-  },
-  {
-    name: 'domain-ids',
-    about: 'profiles, objects and history keyed by the integer domain id',
-    tables: (s) => [
-      { name: 'profiles', ddl: PROFILES_DOMAIN_ID(false), rows: withDomainId(s.profiles) },
-      { name: 'profile_objects', ddl: OBJECTS_DOMAIN_ID, rows: withDomainId(s.objects) },
-      { name: 'profile_history', ddl: HISTORY_DOMAIN_ID, rows: withDomainId(s.history) },
-      { name: 'profile_keys', ddl: KEYS_TEXT, rows: s.keys },
-    ],
-  },
-  {
-    name: 'hashed-keys',
-    about: 'current, key index keyed by a 53-bit hash of name and value, both kept',
-    tables: (s) => [
-      { name: 'profiles', ddl: PROFILES_TEXT_PK, rows: s.profiles },
-      { name: 'profile_objects', ddl: OBJECTS_TEXT_PK, rows: s.objects },
-      { name: 'profile_history', ddl: HISTORY_TEXT_PK, rows: s.history },
-      { name: 'profile_keys', ddl: KEYS_HASHED, rows: hashedKeys(s.keys) },
-    ],
-  },
-  {
-    name: 'all',
-    about: 'domain ids, no INGESTED rows, hashed keys, profiles without rowid',
-    tables: (s) => [
-      { name: 'profiles', ddl: PROFILES_DOMAIN_ID(true), rows: withDomainId(s.profiles) },
-      { name: 'profile_objects', ddl: OBJECTS_DOMAIN_ID, rows: withDomainId(s.objects) },
-      { name: 'profile_history', ddl: HISTORY_DOMAIN_ID, rows: withDomainId(withoutIngested(s.history)) },
-      { name: 'profile_keys', ddl: KEYS_HASHED, rows: hashedKeys(s.keys) },
-    ],
-  },
+  layout('current', 'as migration 016 leaves it', {}),
+  layout('no-ingested', 'current, INGESTED records held by the object rows (no history row)', {
+    profile_history: (s) => ({ ddl: HISTORY_TEXT_PK, rows: withoutIngested(s.history) }),
+  }),
+  layout('domain-ids', 'profiles, objects and history keyed by the integer domain id', DOMAIN_IDS),
+  layout('hashed-keys', 'current, key index keyed by a 53-bit hash of name and value, both kept', {
+    profile_keys: (s) => ({ ddl: KEYS_HASHED, rows: hashedKeys(s.keys) }),
+  }),
+  layout('all', 'domain ids, no INGESTED rows, hashed keys, profiles without rowid', {
+    ...DOMAIN_IDS,
+    profiles: (s) => ({ ddl: PROFILES_DOMAIN_ID(true), rows: withDomainId(s.profiles) }),
+    profile_history: (s) => ({ ddl: HISTORY_DOMAIN_ID, rows: withDomainId(withoutIngested(s.history)) }),
+    profile_keys: (s) => ({ ddl: KEYS_HASHED, rows: hashedKeys(s.keys) }),
+  }),
 ];
 
 function readSource(file: string): Source {
