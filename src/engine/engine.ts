@@ -223,7 +223,7 @@ export class Engine {
 
   /** Keeps the planner's statistics current while steps grow the tables (auto mode). */
   private async statisticsLoop(): Promise<void> {
-    while (this.running) {
+    while (this.running && !this.abort.signal.aborted) {
       await sleep(this.options.statisticsIntervalMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
       if (this.running) await this.refreshStatistics();
     }
