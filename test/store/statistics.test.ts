@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { availableBackends, createTestStore } from '../helpers/backends.js';
+import { withMigrationLock } from '../../src/store/dialects/postgres.js';
+import { availableBackends, createTestStore, POSTGRES_URL } from '../helpers/backends.js';
 import { eventually } from '../helpers/poll.js';
 
 // The planner's statistics, kept by the store where the server does not (autovacuum off): a table is
@@ -33,7 +34,8 @@ for (const backend of await availableBackends()) {
       try {
         const { rows: [{ autovacuum }] } = await sql<{ autovacuum: string }>`select current_setting('autovacuum') as autovacuum`.execute(store.db);
         // Another application's table in the same schema, changed as much: its own rules, not the store's.
-        await sql`create table other_app (x int)`.execute(store.db);
+        // Under the migration lock: another test's migrator reads every schema's tables meanwhile.
+        await withMigrationLock(POSTGRES_URL, () => sql`create table other_app (x int)`.execute(store.db));
         await sql`insert into other_app select generate_series(1, 5000)`.execute(store.db);
         const rows20k = objectRows(20_000);
         for (let i = 0; i < rows20k.length; i += 4_000) await store.db.insertInto('profile_objects').values(rows20k.slice(i, i + 4_000)).execute();
