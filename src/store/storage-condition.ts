@@ -152,6 +152,11 @@ export class StorageMonitor {
   }
 }
 
+/** Rows a write changed: counted by the driver, or returned (a write with RETURNING reports only its rows). */
+function changedRows(result: QueryResult<unknown>): boolean {
+  return (result.numAffectedRows ?? 0n) > 0n || result.rows.length > 0;
+}
+
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 
 /** Not BEGIN, a PRAGMA or a read: those succeed on a full disk too. */
@@ -167,12 +172,12 @@ function isWrite(query: CompiledQuery): boolean {
  * fails the same way. Kysely rethrows the callback's error after a rollback that returns, so a rollback
  * that is not needed (`inTransaction` says so) is skipped and one that fails is swallowed.
  */
-export function monitoredDialect(inner: Dialect, monitor: StorageMonitor, inTransaction?: () => boolean): Dialect {
+export function monitoredDialect(inner: Dialect, monitor: StorageMonitor, inTransaction?: () => boolean, totalChanges?: () => number): Dialect {
   return {
     createAdapter: () => inner.createAdapter(),
     createQueryCompiler: () => inner.createQueryCompiler(),
     createIntrospector: (db) => inner.createIntrospector(db),
-    createDriver: () => new MonitoredDriver(inner.createDriver(), monitor, inTransaction),
+    createDriver: () => new MonitoredDriver(inner.createDriver(), monitor, inTransaction, totalChanges),
   };
 }
 
@@ -181,6 +186,13 @@ class MonitoredDriver implements Driver {
   // so their executeQuery is wrapped in place, once, rather than the connection wrapped in another object.
   private readonly watched = new WeakSet<DatabaseConnection>();
   private readonly inTransactionOf = new WeakSet<DatabaseConnection>();
+  /**
+   * Transactions that changed a row, so far: only their COMMIT shows the disk takes writes. A
+   * transaction that only read (the engine's idle claim, every poll) commits on a full disk too.
+   */
+  private readonly changedIn = new WeakSet<DatabaseConnection>();
+  /** SQLite: the connection's total_changes() at BEGIN, which counts the raw statements' rows too. */
+  private readonly changesAtBegin = new WeakMap<DatabaseConnection, number>();
 
   // Savepoints are optional on a Driver; Kysely checks for them before use.
   readonly savepoint: Driver['savepoint'];
@@ -191,6 +203,7 @@ class MonitoredDriver implements Driver {
     private readonly inner: Driver,
     private readonly monitor: StorageMonitor,
     private readonly inTransaction?: () => boolean,
+    private readonly totalChanges?: () => number,
   ) {
     this.savepoint = inner.savepoint?.bind(inner);
     this.rollbackToSavepoint = inner.rollbackToSavepoint?.bind(inner);
@@ -217,6 +230,7 @@ class MonitoredDriver implements Driver {
       const execute = connection.executeQuery.bind(connection);
       const monitor = this.monitor;
       const inTransactionOf = this.inTransactionOf;
+      const changedIn = this.changedIn;
       connection.executeQuery = async function <R>(query: CompiledQuery): Promise<QueryResult<R>> {
         let result: QueryResult<R>;
         try {
@@ -225,8 +239,12 @@ class MonitoredDriver implements Driver {
           throw monitor.observe(err);
         }
         monitor.answered();
-        // Outside a transaction a write commits by itself; inside one only COMMIT tells (commitTransaction).
-        if (!inTransactionOf.has(connection) && isWrite(query)) monitor.wrote();
+        // A write that changed no row succeeds on a full disk too. Outside a transaction one that changed
+        // rows committed by itself; inside one only COMMIT tells (commitTransaction).
+        if (isWrite(query) && changedRows(result)) {
+          if (inTransactionOf.has(connection)) changedIn.add(connection);
+          else monitor.wrote();
+        }
         return result;
       };
     }
@@ -236,12 +254,16 @@ class MonitoredDriver implements Driver {
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     await this.inner.beginTransaction(connection, settings);
     this.inTransactionOf.add(connection);
+    this.changedIn.delete(connection);
+    if (this.totalChanges) this.changesAtBegin.set(connection, this.totalChanges());
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const changed = this.changedIn.has(connection) || (this.totalChanges !== undefined && this.totalChanges() !== this.changesAtBegin.get(connection));
     await this.inner.commitTransaction(connection);
     this.inTransactionOf.delete(connection);
-    this.monitor.wrote();
+    this.changedIn.delete(connection);
+    if (changed) this.monitor.wrote();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {

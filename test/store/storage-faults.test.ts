@@ -102,6 +102,14 @@ describe('storage faults on SQLite', () => {
     assert.match(err.message, /the disk holding .*profileflow\.db is full \(SQLITE_FULL: database or disk is full\)/);
     assert.equal((err.cause as { code?: string }).code, 'SQLITE_FULL');
     assert.deepEqual(logged, [`the disk holding ${file} is full`], 'one change logged, however many writes failed');
+
+    // What commits on a full disk too proves nothing: a transaction that only reads (the engine's idle
+    // claim every poll), a write that changes no row, a transaction whose one write changes none.
+    await store.transaction(async (tx) => void (await (tx as KyselyStore).db.selectFrom('domains').select('domain_name').execute()));
+    await store.db.updateTable('settings').set({ value: 'x' }).where('key', '=', 'no-such-setting').execute();
+    await store.transaction(async (tx) => void (await (tx as KyselyStore).db.deleteFrom('settings').where('key', '=', 'no-such-setting').execute()));
+    assert.equal((await health(app)).status, 'degraded', 'nothing was written: the disk is still full');
+    assert.equal(logged.length, 1);
   });
 
   test('space comes back: the next write that commits returns health to ok, without a restart', async () => {
