@@ -1,6 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import type { DialectCapabilities } from './dialects/capabilities.js';
 import { type RowWriters, rowWritersFor } from './dialects/row-writers/index.js';
+import { KEY_INDEX_TABLES } from './dialects/row-writers/queries.js';
 import { sqliteStatementsOf } from './dialects/sqlite-statements.js';
 import { migrationProvider } from './migrations/index.js';
 import { KyselyConnectorProfileRepository } from './repositories/connector-profiles.js';
@@ -99,6 +100,7 @@ export class KyselyStore implements Store {
     const tables = accountId === undefined ? await this.tableNames() : await this.accountTableNames();
     const first = ['workflow_steps', 'workflows'].filter((t) => tables.includes(t));
     const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
+    const keyTables = accountId === undefined ? [] : (await this.tableNames()).filter((t) => (KEY_INDEX_TABLES as readonly string[]).includes(t));
     await this.db.transaction().execute(async (trx) => {
       if (this.capabilities.name === 'postgres' && first.length) {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
@@ -106,7 +108,9 @@ export class KyselyStore implements Store {
       // The key index names its domains by id (migration 012): an account's entries go first, found
       // through the ids it is about to lose.
       if (accountId !== undefined && tables.includes('domain_ids')) {
-        await sql`DELETE FROM profile_keys WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
+        for (const table of keyTables) {
+          await sql`DELETE FROM ${sql.table(table)} WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
+        }
       }
       for (const table of ordered) {
         if (accountId !== undefined) await sql`DELETE FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(trx);
@@ -114,7 +118,7 @@ export class KyselyStore implements Store {
         else await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
       }
     });
-    return accountId !== undefined && tables.includes('domain_ids') ? ['profile_keys', ...ordered] : ordered;
+    return accountId !== undefined && tables.includes('domain_ids') ? [...keyTables, ...ordered] : ordered;
   }
 
   /** Tables with an account_id column, from the catalog for the same reason as tableNames. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { KyselyStore } from './kysely-store.js';
+import type { KeyStagingPolicy } from './dialects/row-writers/sqlite-key-staging.js';
 import { postgresFaultOf, sqliteFaultOf, StorageMonitor } from './storage-condition.js';
 
 // The dialects are imported when a store of their kind is opened: a SQLite service never loads the
@@ -8,7 +9,14 @@ const sqliteDialect = () => import('./dialects/sqlite.js');
 const postgresDialect = () => import('./dialects/postgres.js');
 
 export type StoreConfig =
-  | { backend: 'sqlite'; dataDir: string; /** ':memory:' for a throwaway store */ file?: string }
+  | {
+      backend: 'sqlite';
+      dataDir: string;
+      /** ':memory:' for a throwaway store */
+      file?: string;
+      /** When staged key index entries are merged; the default suits ingestion (sqlite-key-staging.ts). */
+      keyStaging?: KeyStagingPolicy;
+    }
   | { backend: 'postgres'; databaseUrl: string; schema?: string; poolSize?: number };
 
 export const SQLITE_FILE_NAME = 'profileflow.db';
@@ -23,7 +31,7 @@ export async function openStore(
     const { openSqlite, sqliteCapabilities } = await sqliteDialect();
     const file = sqliteFileOf(config);
     const monitor = new StorageMonitor(sqliteFaultOf(file));
-    store = new KyselyStore(openSqlite(file, monitor), sqliteCapabilities, undefined, monitor);
+    store = new KyselyStore(openSqlite(file, monitor, config.keyStaging), sqliteCapabilities, undefined, monitor);
   } else {
     const { createDatabaseIfMissing, openPostgres, postgresCapabilities } = await postgresDialect();
     if (options.createDatabase) {

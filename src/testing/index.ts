@@ -32,6 +32,7 @@ import type { ConnectorProfile } from '../connectors/types.js';
 import { loadConnectorProfiles } from '../cli/connector-profiles.js';
 import { seedIds } from '../domain/ids.js';
 import { openStore, type StoreConfig } from '../store/open-store.js';
+import type { KeyStagingPolicy } from '../store/dialects/row-writers/sqlite-key-staging.js';
 import type { KyselyStore } from '../store/kysely-store.js';
 
 export type { FaultRule } from '../server/faults.js';
@@ -181,6 +182,8 @@ export interface SuiteOptions {
   connectorPolicy?: ConnectorPolicy;
   /** SQLite only: the store in memory instead of a temporary folder (nothing to write or remove). */
   sqliteInMemory?: boolean;
+  /** SQLite only: when staged key index entries are merged (tests make merges frequent). */
+  sqliteKeyStaging?: KeyStagingPolicy;
 }
 
 /**
@@ -201,7 +204,7 @@ export async function startProfileflowParts(options: StartProfileflowOptions = {
   const policy = suite.connectorPolicy ?? policyOf(options.connectorPolicy);
   const declared = checkProfiles(options.connectorProfiles ?? {}, policy);
 
-  const opened = await openFreshStore(options, suite.sqliteInMemory === true);
+  const opened = await openFreshStore(options, suite.sqliteInMemory === true, suite.sqliteKeyStaging);
   const { store } = opened;
   let engine: Engine | undefined;
   let app: FastifyInstance | undefined;
@@ -387,15 +390,16 @@ function checkProfiles(profiles: Record<string, ConnectorProfileInput>, policy: 
 async function openFreshStore(
   options: StartProfileflowOptions,
   inMemory: boolean,
+  keyStaging: KeyStagingPolicy | undefined,
 ): Promise<{ store: KyselyStore; dispose: () => Promise<void>; dataDir?: string; schema?: string }> {
   if ((options.backend ?? 'sqlite') === 'sqlite' && inMemory) {
-    const store = await openStore({ backend: 'sqlite', dataDir: '', file: ':memory:' });
+    const store = await openStore({ backend: 'sqlite', dataDir: '', file: ':memory:', keyStaging });
     return { store, dispose: () => store.close() };
   }
   if ((options.backend ?? 'sqlite') === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'profileflow-test-'));
     try {
-      const store = await openStore({ backend: 'sqlite', dataDir });
+      const store = await openStore({ backend: 'sqlite', dataDir, keyStaging });
       return {
         store,
         dataDir,

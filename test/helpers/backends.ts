@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import { openStore, type StoreConfig } from '../../src/store/open-store.js';
+import type { KeyStagingPolicy } from '../../src/store/dialects/row-writers/sqlite-key-staging.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -41,9 +42,9 @@ export interface TestStore {
 }
 
 /** A fresh, empty, migrated store: an in-memory SQLite file, or a PostgreSQL schema of its own. */
-export async function createTestStore(backend: Backend): Promise<TestStore> {
+export async function createTestStore(backend: Backend, options: { sqliteKeyStaging?: KeyStagingPolicy } = {}): Promise<TestStore> {
   if (backend === 'sqlite') {
-    const config: StoreConfig = { backend: 'sqlite', dataDir: '', file: ':memory:' };
+    const config: StoreConfig = { backend: 'sqlite', dataDir: '', file: ':memory:', keyStaging: options.sqliteKeyStaging };
     const store = await openStore(config);
     return { store, config, dispose: () => store.close() };
   }

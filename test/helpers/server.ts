@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../src/engine/clock.js';
 import type { Engine, EngineOptions } from '../../src/engine/engine.js';
 import type { ConnectorPolicy } from '../../src/connectors/policy.js';
+import type { KeyStagingPolicy } from '../../src/store/dialects/row-writers/sqlite-key-staging.js';
 import { startProfileflowParts } from '../../src/testing/index.js';
 import { testConnectorPolicy } from './connector-policy.js';
 import { type Backend, POSTGRES_URL, type TestStore } from './backends.js';
@@ -33,12 +34,18 @@ export const TEST_ACCOUNT = '000000000000';
  */
 export async function startServer(
   backend: Backend,
-  options: { clock?: Clock; engine?: Partial<Omit<EngineOptions, 'mode'>> & { mode?: 'manual' | 'auto' }; connectorPolicy?: ConnectorPolicy } = {},
+  options: {
+    clock?: Clock;
+    engine?: Partial<Omit<EngineOptions, 'mode'>> & { mode?: 'manual' | 'auto' };
+    connectorPolicy?: ConnectorPolicy;
+    /** SQLite: when staged key index entries are merged (a small policy merges at almost every write). */
+    sqliteKeyStaging?: KeyStagingPolicy;
+  } = {},
 ): Promise<TestServer> {
   const { mode, connectorPolicy: _ignored, ...engine } = options.engine ?? {};
   const { profileflow, store, engine: running } = await startProfileflowParts(
     { backend, databaseUrl: POSTGRES_URL, engineMode: mode ?? 'manual', engine, region: TEST_REGION, accountId: TEST_ACCOUNT },
-    { clock: options.clock, connectorPolicy: options.connectorPolicy ?? testConnectorPolicy(), sqliteInMemory: true },
+    { clock: options.clock, connectorPolicy: options.connectorPolicy ?? testConnectorPolicy(), sqliteInMemory: true, sqliteKeyStaging: options.sqliteKeyStaging },
   );
   const clients: CustomerProfilesClient[] = [];
   const clientFor = (o: { accountId?: string; region?: string }) => {

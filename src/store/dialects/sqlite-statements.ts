@@ -1,5 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { Compilable, Kysely } from 'kysely';
+import type { KeyStagingPolicy } from './row-writers/sqlite-key-staging.js';
 
 const PLACEHOLDER = '\u0000pf-parameter:';
 
@@ -47,7 +48,11 @@ export class SqliteStatements {
   private readonly cache = new Map<string, SqliteDatabase.Statement>();
   private readonly compiledCache = new Map<string, CompiledStatement>();
 
-  constructor(private readonly database: SqliteDatabase.Database) {}
+  constructor(
+    private readonly database: SqliteDatabase.Database,
+    /** When this connection's staged key index entries are merged (row-writers/sqlite-key-staging.ts). */
+    readonly keyStaging: KeyStagingPolicy,
+  ) {}
 
   /** The statement for `sql`, prepared on first use. */
   get(sql: string): SqliteDatabase.Statement {
@@ -105,8 +110,8 @@ function binder(parameters: readonly unknown[]): (values: object) => unknown[] {
 const statementsByDb = new WeakMap<object, SqliteStatements>();
 
 /** Called by openSqlite: remembers the connection behind a Kysely instance. */
-export function registerSqliteDatabase(db: Kysely<any>, database: SqliteDatabase.Database): void {
-  statementsByDb.set(db, new SqliteStatements(database));
+export function registerSqliteDatabase(db: Kysely<any>, database: SqliteDatabase.Database, keyStaging: KeyStagingPolicy): void {
+  statementsByDb.set(db, new SqliteStatements(database, keyStaging));
 }
 
 /** The statements of a Kysely instance made by openSqlite; undefined for any other. */

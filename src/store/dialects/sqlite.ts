@@ -6,6 +6,7 @@ import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
 import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
 import { registerSqliteDatabase } from './sqlite-statements.js';
+import { DEFAULT_KEY_STAGING, type KeyStagingPolicy } from './row-writers/sqlite-key-staging.js';
 
 export const sqliteCapabilities: DialectCapabilities = {
   name: 'sqlite',
@@ -17,7 +18,7 @@ export const sqliteCapabilities: DialectCapabilities = {
  * One file in the data dir. WAL lets readers (the API) proceed while the engine writes. `monitor`, when
  * given, sees every query (storage-condition.ts).
  */
-export function openSqlite(file: string, monitor?: StorageMonitor): Kysely<Database> {
+export function openSqlite(file: string, monitor?: StorageMonitor, keyStaging: KeyStagingPolicy = DEFAULT_KEY_STAGING): Kysely<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
   database.pragma('journal_mode = WAL');
@@ -40,7 +41,7 @@ export function openSqlite(file: string, monitor?: StorageMonitor): Kysely<Datab
   const db = new Kysely<Database>({
     dialect: monitor ? monitoredDialect(dialect, monitor, () => database.inTransaction, () => Number(totalChanges.get())) : dialect,
   });
-  registerSqliteDatabase(db, database);
+  registerSqliteDatabase(db, database, keyStaging);
   return db;
 }
 

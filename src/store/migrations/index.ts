@@ -15,6 +15,7 @@ import { m013ProfileMerges } from './013-profile-merges.js';
 import { m014StepReadPosition } from './014-step-read-position.js';
 import { m015ProfileCreatedRecord } from './015-profile-created-record.js';
 import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
+import { m017StagedKeyIndex } from './017-staged-key-index.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '014-step-read-position': m014StepReadPosition,
   '015-profile-created-record': m015ProfileCreatedRecord,
   '016-flows-by-workflow': m016FlowsByWorkflow,
+  '017-staged-key-index': m017StagedKeyIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -5,7 +5,7 @@ import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
 import { CompiledReads } from './compiled-reads.js';
 import { fromJson, toJson } from './json.js';
-import { domainIdOf } from '../dialects/row-writers/queries.js';
+import { domainIdOf, KEY_INDEX_TABLES } from '../dialects/row-writers/queries.js';
 
 /** Tables whose rows belong to a domain and go with it when it is deleted. */
 const DOMAIN_CHILD_TABLES = [
@@ -64,7 +64,7 @@ export class KyselyDomainRepository implements DomainRepository {
     this.ledger.discard(scope, domainName);
     // The key index names the domain by its id (migration 012): its entries, then the id, which is never
     // given again, so a domain created later under this name starts with an empty index.
-    await this.db.deleteFrom('profile_keys').where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
+    for (const table of KEY_INDEX_TABLES) await this.db.deleteFrom(table).where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
     await this.db
       .deleteFrom('domain_ids')
       .where('account_id', '=', scope.accountId)

@@ -1,6 +1,15 @@
 import { type Kysely, sql } from 'kysely';
 import type { RowWriters } from '../dialects/row-writers/index.js';
-import { chunks, domainIdOf, ROWS_PER_STATEMENT, VALUES_PER_IN_LIST } from '../dialects/row-writers/queries.js';
+import {
+  chunks,
+  distinctKeys,
+  domainIdOf,
+  findKeys,
+  KEY_INDEX_TABLES,
+  type KeyIndexTable,
+  ROWS_PER_STATEMENT,
+  VALUES_PER_IN_LIST,
+} from '../dialects/row-writers/queries.js';
 import { objectKey } from '../dialects/row-writers/types.js';
 import { isStale } from '../../domain/staleness.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
@@ -79,17 +88,23 @@ export class KyselyProfileRepository implements ProfileRepository {
     limit: number,
   ): Promise<string[]> {
     if (values.length === 0) return [];
-    // The primary key (…, key_name, key_value, profile_id) serves one value as an ordered range; several
-    // values are merged by a sort of the few rows they hold.
-    let query = this.db
-      .selectFrom('profile_keys')
+    // Each table's primary key (…, key_name, key_value, profile_id) serves one value as an ordered
+    // range; the values and both tables (KEY_INDEX_TABLES) are merged by a sort of the few rows they hold.
+    const arm = (table: KeyIndexTable) => {
+      const query = this.db
+        .selectFrom(table)
+        .select('profile_id')
+        .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
+        .where('key_name', '=', keyName)
+        .where('key_value', 'in', [...new Set(values)]);
+      return afterProfileId === undefined ? query : query.where('profile_id', '>', afterProfileId);
+    };
+    const rows = await this.db
+      .selectFrom(arm('profile_keys').union(arm('profile_keys_staged')).as('k'))
       .select('profile_id')
-      .distinct()
-      .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-      .where('key_name', '=', keyName)
-      .where('key_value', 'in', [...new Set(values)]);
-    if (afterProfileId !== undefined) query = query.where('profile_id', '>', afterProfileId);
-    const rows = await query.orderBy('profile_id').limit(limit).execute();
+      .orderBy('profile_id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => r.profile_id);
   }
 
@@ -101,15 +116,8 @@ export class KyselyProfileRepository implements ProfileRepository {
     profileIds: readonly string[],
   ): Promise<ProfileKey[]> {
     if (values.length === 0 || profileIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('profile_keys')
-      .select(['key_value', 'profile_id'])
-      .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-      .where('key_name', '=', keyName)
-      .where('key_value', 'in', [...new Set(values)])
-      .where('profile_id', 'in', [...new Set(profileIds)])
-      .execute();
-    return rows.map((r) => ({ keyName, keyValue: r.key_value, profileId: r.profile_id }));
+    const rows = await findKeys(this.db, domainIdOf(this.db, scope, domainName), keyName, [...new Set(values)], [...new Set(profileIds)]).execute();
+    return distinctKeys(rows.map((r) => ({ keyName, keyValue: r.key_value, profileId: r.profile_id })));
   }
 
   async findByKeys(
@@ -138,13 +146,15 @@ export class KyselyProfileRepository implements ProfileRepository {
     // (…, key_name, key_value) finds each value, profile_id the entry.
     for (const [, group] of groupKeys(keys)) {
       for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
-        await this.db
-          .deleteFrom('profile_keys')
-          .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-          .where('key_name', '=', group.keyName)
-          .where('key_value', 'in', values)
-          .where('profile_id', '=', group.profileId)
-          .execute();
+        for (const table of KEY_INDEX_TABLES) {
+          await this.db
+            .deleteFrom(table)
+            .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
+            .where('key_name', '=', group.keyName)
+            .where('key_value', 'in', values)
+            .where('profile_id', '=', group.profileId)
+            .execute();
+        }
       }
     }
   }

@@ -68,7 +68,7 @@ export class GenericKeyIndexWriter implements KeyIndexWriter {
         }
       }
     }
-    return out;
+    return q.distinctKeys(out);
   }
 }
 

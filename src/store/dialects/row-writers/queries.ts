@@ -47,18 +47,47 @@ export function addDomainId(db: Kysely<Database>, scope: Scope, domainName: stri
     .onConflict((oc) => oc.doNothing());
 }
 
-export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[]) {
-  return db.insertInto('profile_keys').values(rows).onConflict((oc) => oc.doNothing());
+/**
+ * The key index is both tables (migration 017): entries merged into `profile_keys`, and entries staged
+ * beside it until a merge moves them (sqlite-key-staging.ts). An entry may be in both for a while (staged
+ * again before its merge); every read of the index is a union, every delete names both.
+ */
+export const KEY_INDEX_TABLES = ['profile_keys', 'profile_keys_staged'] as const;
+export type KeyIndexTable = (typeof KEY_INDEX_TABLES)[number];
+
+export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[], table: KeyIndexTable = 'profile_keys') {
+  return db.insertInto(table).values(rows).onConflict((oc) => oc.doNothing());
 }
 
-export function findKeys(db: Kysely<Database>, domainId: number, keyName: string, values: readonly string[]) {
-  // `key_name = ? AND key_value IN (...)` is one primary-key seek per value.
-  return db
-    .selectFrom('profile_keys')
-    .select(['key_value', 'profile_id'])
-    .where('domain_id', '=', domainId)
-    .where('key_name', '=', keyName)
-    .where('key_value', 'in', values);
+/**
+ * The entries of one key name holding one of `values`, from both tables: `key_name = ? AND key_value
+ * IN (...)` is one primary-key seek per value in each. Rows found in both tables come twice (UNION ALL:
+ * a deduplicating UNION would sort); callers that count entries use `distinctKeys`.
+ */
+export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery, keyName: string, values: readonly string[], profileIds?: readonly string[]) {
+  const arm = (table: KeyIndexTable) => {
+    const query = db
+      .selectFrom(table)
+      .select(['key_value', 'profile_id'])
+      .where('domain_id', '=', domainId)
+      .where('key_name', '=', keyName)
+      .where('key_value', 'in', values);
+    return profileIds ? query.where('profile_id', 'in', profileIds) : query;
+  };
+  return arm('profile_keys').unionAll(arm('profile_keys_staged'));
+}
+
+type DomainIdQuery = ReturnType<typeof domainIdOf>;
+
+/** Entries without the repeats an entry held by both tables gives. */
+export function distinctKeys(keys: readonly ProfileKey[]): ProfileKey[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const id = `${k.keyName}\u0000${k.keyValue}\u0000${k.profileId}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 export function findObjects(db: Kysely<Database>, scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {

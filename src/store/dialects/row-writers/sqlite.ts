@@ -4,6 +4,7 @@ import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecor
 import type { Scope } from '../../../domain/scope.js';
 import { placeholder, placeholderRow, type SqliteStatements } from '../sqlite-statements.js';
 import * as q from './queries.js';
+import { keyStagingOf } from './sqlite-key-staging.js';
 import { objectKey, type RowWriters, type StoredVersion } from './types.js';
 
 /**
@@ -34,7 +35,7 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     insertCreatedProfile: () =>
       statements.compiled('insertCreatedProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(CREATED_PROFILE_COLUMNS)])),
     upsertProfile: () => statements.compiled('upsertProfile', () => q.upsertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
-    insertKey: () => statements.compiled('insertKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)])),
+    stageKey: () => statements.compiled('stageKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)], 'profile_keys_staged')),
     domainId: () => statements.compiled('domainId', () => q.domainIdOf(db, placeholderScope, P('domain_name'))),
     addDomainId: () => statements.compiled('addDomainId', () => q.addDomainId(db, placeholderScope, P('domain_name'))),
     findKey: () => statements.compiled('findKey', () => q.findKeys(db, P('domain_id') as unknown as number, P('key_name'), [P('key_value')])),
@@ -52,6 +53,7 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         q.keepObjectContent(db, placeholderScope, P('domain_name'), { profileId: P('profile_id'), objectTypeName: P('object_type_name'), uniqueKey: P('unique_key') }),
       ),
   };
+  const staging = keyStagingOf(db, statements);
   const where = (scope: Scope, domainName: string) => ({ account_id: scope.accountId, region: scope.region, domain_name: domainName });
 
   return {
@@ -83,24 +85,30 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         return found && Number(found.domain_id);
       },
       async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]) {
+        // Into the staging table, merged into the index in key order when enough wait (sqlite-key-staging.ts).
         if (keys.length === 0) return;
         const domainId = (await this.domainId(scope, domainName, true)) as number;
-        const insert = st.insertKey().positional(...KEY_COLUMNS);
-        for (const k of keys) insert.run(domainId, k.keyName, k.keyValue, k.profileId);
+        const insert = st.stageKey().positional(...KEY_COLUMNS);
+        let staged = 0;
+        for (const k of keys) staged += insert.run(domainId, k.keyName, k.keyValue, k.profileId).changes;
+        staging.staged(staged);
       },
       async find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>) {
-        // One primary-key seek per value, as the IN list does, without building the list's statement.
+        // One primary-key seek per value in each table, as the IN list does, without building the list's statement.
         const out: ProfileKey[] = [];
         if (valuesByName.size === 0) return out;
         const domainId = await this.domainId(scope, domainName, false);
         if (domainId === undefined) return out;
-        const find = st.findKey().positional('domain_id', 'key_name', 'key_value');
+        const { statement, bind } = st.findKey();
+        const values: Record<string, unknown> = { domain_id: domainId };
         for (const [keyName, keyValues] of valuesByName) {
+          values.key_name = keyName;
           for (const keyValue of keyValues) {
-            for (const r of find.all(domainId, keyName, keyValue) as { profile_id: string }[]) out.push({ keyName, keyValue, profileId: r.profile_id });
+            values.key_value = keyValue;
+            for (const r of statement.all(bind(values)) as { profile_id: string }[]) out.push({ keyName, keyValue, profileId: r.profile_id });
           }
         }
-        return out;
+        return q.distinctKeys(out);
       },
     },
     objects: {

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { type Kysely, Migrator, sql } from 'kysely';
+import { ManualClock } from '../../src/engine/clock.js';
+import { withMigrationLock } from '../../src/store/dialects/postgres.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
+import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { STORE_TABLES } from '../../src/store/schema.js';
+import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+
+// Migration 017 on a database the code before it wrote (test/fixtures/history-before-015: profiles,
+// objects, key index entries, history and merges, brought to 016 by the migrations in between): every
+// row of every table is as it was, the staging table starts empty, and the index answers as before.
+
+interface Fixture {
+  now: number;
+  tables: Record<string, Record<string, unknown>[]>;
+  answers: Record<string, unknown>;
+}
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
+
+async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
+  const config: StoreConfig =
+    backend === 'sqlite'
+      ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
+      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
+  const store = await openStore(config, { migrate: false });
+  const schema = config.backend === 'postgres' ? config.schema : undefined;
+  return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
+}
+
+async function migrateTo(store: KyselyStore, config: StoreConfig, name: string): Promise<void> {
+  const run = async () => {
+    const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
+    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo(name);
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  };
+  if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
+  else await run();
+}
+
+/** Every store table that exists, its rows as sorted JSON (each backend's own value types). */
+async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of Object.keys(STORE_TABLES).sort()) {
+    try {
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(store.db);
+      out[table] = rows.map((r) => JSON.stringify(r)).sort();
+    } catch {
+      // Not created yet at this point of the migrations.
+    }
+  }
+  return out;
+}
+
+/** Every key value of the fixture's index, searched: profile ids per (domain, key name, value). */
+async function searches(read: (domain: string, keyName: string, value: string) => Promise<string[]>): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const k of fixture.tables.profile_keys) {
+    const domain = fixture.tables.domain_ids.find((d) => d.domain_id === k.domain_id)?.domain_name as string;
+    const id = `${domain}/${String(k.key_name)}=${String(k.key_value)}`;
+    out[id] ??= await read(domain, k.key_name as string, k.key_value as string);
+  }
+  return out;
+}
+
+for (const backend of await availableBackends()) {
+  describe(`migration 017: the staged key index [${backend}]`, () => {
+    test('a database written before it keeps every row, and its index answers as before', async () => {
+      const { store, config, dispose } = await open(backend);
+      try {
+        await migrateTo(store, config, '013-profile-merges');
+        const db = store.db as unknown as Kysely<any>;
+        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
+        await migrateTo(store, config, '016-flows-by-workflow');
+        const rowsBefore = await everyRow(store);
+        assert.equal(rowsBefore.profile_keys_staged, undefined, 'no staging table before 017');
+        const searchedBefore = await searches(async (domain, keyName, value) =>
+          (
+            await db
+              .selectFrom('profile_keys')
+              .innerJoin('domain_ids', 'domain_ids.domain_id', 'profile_keys.domain_id')
+              .select('profile_id')
+              .where('domain_name', '=', domain)
+              .where('key_name', '=', keyName)
+              .where('key_value', '=', value)
+              .orderBy('profile_id')
+              .execute()
+          ).map((r: { profile_id: string }) => r.profile_id),
+        );
+
+        const ran = await migrateStore(config, store);
+        assert.ok(ran.includes('017-staged-key-index'), ran.join(', '));
+        const rowsAfter = await everyRow(store);
+        assert.deepEqual(rowsAfter.profile_keys_staged, []);
+        delete rowsAfter.profile_keys_staged;
+        assert.deepEqual(rowsAfter, rowsBefore);
+        assert.ok(rowsBefore.profile_keys.length === fixture.tables.profile_keys.length && rowsBefore.profile_keys.length > 0);
+
+        const searchedAfter = await searches((domain, keyName, value) => store.profiles.searchByKey(HOME, domain, keyName, [value], undefined, 100));
+        assert.deepEqual(searchedAfter, searchedBefore);
+        const knownIds = Object.fromEntries(Object.entries(fixture.answers).map(([k, a]) => [k, Object.keys((a as { records: object }).records)]));
+        assert.deepEqual(await answersOf(store, new ManualClock(fixture.now), knownIds), fixture.answers);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
