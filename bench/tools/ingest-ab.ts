@@ -3,7 +3,7 @@
 // seconds, wall seconds and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000]
+//      [--page-size 2000] [--merge-at 500000 --slice 25000]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { systemClock } from '../../src/engine/clock.js';
@@ -20,6 +20,8 @@ const N = Number(flags.records ?? 100_000);
 const backend = (flags.backend ?? 'sqlite') as 'sqlite' | 'postgres';
 const engineOptions: Record<string, unknown> = {};
 if (flags['page-size']) engineOptions.pageSize = Number(flags['page-size']);
+/** SQLite: when staged key index entries are merged (sqlite-key-staging.ts); the service's default otherwise. */
+const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sliceEntries: Number(flags.slice ?? 25_000) } : undefined;
 
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);
@@ -89,7 +91,7 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
     counts[table] = Number(r.n);
   }
   process.stdout.write(
-    `${backend} ${N} records ${JSON.stringify(engineOptions)}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
+    `${backend} ${N} records ${JSON.stringify({ ...engineOptions, ...(keyStaging ? { keyStaging } : {}) })}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
       `${Math.round(N / wall)} records/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
   );
@@ -124,7 +126,7 @@ async function serverCpuMs(store: Awaited<ReturnType<typeof openStore>>): Promis
 if (backend === 'sqlite') {
   const dir = mkdtempSync(`${tmpdir()}/pf-ingest-ab-`);
   try {
-    await run({ backend: 'sqlite', dataDir: dir });
+    await run({ backend: 'sqlite', dataDir: dir, keyStaging });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

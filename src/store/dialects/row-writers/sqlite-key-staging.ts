@@ -12,12 +12,13 @@ export interface KeyStagingPolicy {
 }
 
 /**
- * Why these figures: what decides the cost of a merge is how many staged entries fall on each leaf of
- * the index, so entries wait until there are 500,000 (100,000 records of five keys), measured against
- * writing each page's entries straight into the index at 1,000,000 records (docs/performance.md, "A
- * staged key index"). A slice of 25,000 keeps the merge inside one page's commit short (tens of ms).
+ * Why these figures: the more entries wait, the more of them fall on each leaf of the index when they
+ * merge, but every commit also rewrites the staging table's pages its entries touched, and a large
+ * staging table has many. Measured in-process at 1,000,000 records (`bench/tools/ingest-ab.ts --merge-at
+ * N`): 500,000 waiting 6,904 records/s, 200,000 8,777, 100,000 8,382, 30,000 8,497. A slice of 25,000
+ * keeps the merge inside one page's commit short.
  */
-export const DEFAULT_KEY_STAGING: KeyStagingPolicy = { mergeAt: 500_000, sliceEntries: 25_000 };
+export const DEFAULT_KEY_STAGING: KeyStagingPolicy = { mergeAt: 200_000, sliceEntries: 25_000 };
 
 type Position = { domain_id: number; key_name: string; key_value: string };
 /** Before every entry: domain ids start at 1. */
@@ -28,8 +29,8 @@ const START: Position = { domain_id: 0, key_name: '', key_value: '' };
  * `profile_keys_staged`, a table small enough to stay in the page cache, and the entries move into
  * `profile_keys` a slice at a time, in key order, inside the transaction of the write that made them due.
  *
- * Why: inserted one page at a time, each of a page's ~2,500 entries lands on its own leaf of an index
- * far larger than the cache, so every commit read and rewrote thousands of scattered pages. Merged when
+ * Why: inserted one page at a time (five entries a record), a page's entries land on thousands of leaves
+ * of an index far larger than the cache, so every commit read and rewrote thousands of scattered pages. Merged when
  * many wait, the entries bound for one leaf arrive together, and each slice covers one key range.
  *
  * The slices walk the key space from a cursor, so every range is merged in turn and none is favoured;
