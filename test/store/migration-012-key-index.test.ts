@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { FlowDefinition } from '../../src/api/shapes.generated.js';
-import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { migrationProvider } from '../../src/store/migrations/index.js';
-import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { migrateStore } from '../../src/store/open-store.js';
 import type { Scope } from '../../src/domain/scope.js';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { availableBackends } from '../helpers/backends.js';
+import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 
 // Migration 012 on a database as the code before it wrote one: every row of every table is still there,
 // unchanged, and the key index holds the same entries, found the same way.
@@ -35,26 +33,6 @@ const OLD_KEYS: [Scope, string, string, string, string][] = [
   [home, 'loose', '_phone', '+15550100', 'd'.repeat(32)],
 ];
 
-async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
-  const config: StoreConfig =
-    backend === 'sqlite'
-      ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
-      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
-  const store = await openStore(config, { migrate: false });
-  const schema = config.backend === 'postgres' ? config.schema : undefined;
-  return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
-}
-
-async function migrateToBefore012(store: KyselyStore, config: StoreConfig): Promise<void> {
-  const run = async () => {
-    const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
-    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo('011-flow-runs');
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-  };
-  if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
-  else await run();
-}
-
 /** Every table but the key index (and Kysely's own), each as its rows sorted. */
 async function snapshot(store: KyselyStore): Promise<Record<string, string[]>> {
   const names =
@@ -73,9 +51,9 @@ async function snapshot(store: KyselyStore): Promise<Record<string, string[]>> {
 for (const backend of await availableBackends()) {
   describe(`migration 012: the key index by domain id [${backend}]`, () => {
     test('a database written before it keeps every row, and its key index finds the same profiles', async () => {
-      const { store, config, dispose } = await open(backend);
+      const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateToBefore012(store, config);
+        await migrateStoreTo(store, config, '011-flow-runs');
         // Written through the repositories whose tables 012 leaves as they are.
         const domain = { domainName: 'shop', defaultExpirationDays: 30, createdAt: T0, updatedAt: T0 } as Parameters<KyselyStore['domains']['create']>[1];
         await store.domains.create(home, domain);

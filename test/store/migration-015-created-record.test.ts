@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { type Kysely, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
 import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
-import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { migrationProvider, migrations } from '../../src/store/migrations/index.js';
-import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { migrateStore } from '../../src/store/open-store.js';
 import { operations } from '../../src/operations/index.js';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { availableBackends } from '../helpers/backends.js';
+import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 
 // Migration 015 on a database the code before it wrote (test/fixtures/history-before-015: the rows of a
@@ -25,35 +24,15 @@ interface Fixture {
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
 
-async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
-  const config: StoreConfig =
-    backend === 'sqlite'
-      ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
-      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
-  const store = await openStore(config, { migrate: false });
-  const schema = config.backend === 'postgres' ? config.schema : undefined;
-  return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
-}
-
-async function migrateTo013(store: KyselyStore, config: StoreConfig): Promise<void> {
-  const run = async () => {
-    const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
-    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo('013-profile-merges');
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-  };
-  if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
-  else await run();
-}
-
 const createdRows = (store: KyselyStore) =>
   store.db.selectFrom('profile_history').select(['profile_id', 'record_id']).where('action_type', '=', 'CREATED').orderBy('profile_id').execute();
 
 for (const backend of await availableBackends()) {
   describe(`migration 015: CREATED records held by profile rows [${backend}]`, () => {
     test('a database written before it answers every history record as before', async () => {
-      const { store, config, dispose } = await open(backend);
+      const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateTo013(store, config);
+        await migrateStoreTo(store, config, '013-profile-merges');
         const db = store.db as unknown as Kysely<any>;
         for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
         const before = await createdRows(store);

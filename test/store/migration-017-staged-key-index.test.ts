@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
-import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { migrationProvider } from '../../src/store/migrations/index.js';
-import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { migrateStore } from '../../src/store/open-store.js';
 import { STORE_TABLES } from '../../src/store/schema.js';
-import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
+import { availableBackends } from '../helpers/backends.js';
+import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 
 // Migration 017 on a database the code before it wrote (test/fixtures/history-before-015: profiles,
@@ -22,26 +20,6 @@ interface Fixture {
   answers: Record<string, unknown>;
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
-
-async function open(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
-  const config: StoreConfig =
-    backend === 'sqlite'
-      ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
-      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
-  const store = await openStore(config, { migrate: false });
-  const schema = config.backend === 'postgres' ? config.schema : undefined;
-  return { store, config, dispose: async () => { await store.close(); if (schema) await dropSchema(schema); } };
-}
-
-async function migrateTo(store: KyselyStore, config: StoreConfig, name: string): Promise<void> {
-  const run = async () => {
-    const migrationTableSchema = config.backend === 'postgres' ? config.schema : undefined;
-    const { error } = await new Migrator({ db: store.db, provider: migrationProvider, migrationTableSchema }).migrateTo(name);
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-  };
-  if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
-  else await run();
-}
 
 /** Every store table that exists, its rows as sorted JSON (each backend's own value types). */
 async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {
@@ -71,12 +49,12 @@ async function searches(read: (domain: string, keyName: string, value: string) =
 for (const backend of await availableBackends()) {
   describe(`migration 017: the staged key index [${backend}]`, () => {
     test('a database written before it keeps every row, and its index answers as before', async () => {
-      const { store, config, dispose } = await open(backend);
+      const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateTo(store, config, '013-profile-merges');
+        await migrateStoreTo(store, config, '013-profile-merges');
         const db = store.db as unknown as Kysely<any>;
         for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
-        await migrateTo(store, config, '016-flows-by-workflow');
+        await migrateStoreTo(store, config, '016-flows-by-workflow');
         const rowsBefore = await everyRow(store);
         assert.equal(rowsBefore.profile_keys_staged, undefined, 'no staging table before 017');
         const searchedBefore = await searches(async (domain, keyName, value) =>
