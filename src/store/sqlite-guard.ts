@@ -139,6 +139,20 @@ export async function quickCheck(store: KyselyStore, file: string, options: { sk
   } catch (err) {
     throw damaged(String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message));
   }
-  if (problems.length) throw damaged(`${problems.length === 100 ? '100 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}, the first: ${problems[0]}`);
+  if (problems.length) throw damaged(`${problems.length === 100 ? '100 or more' : problems.length} problem${problems.length === 1 ? '' : 's'}, the first: ${firstProblemLine(problems)}`);
   return { checked: true };
+}
+
+/**
+ * The first problem of a quick_check report as one line (the refusal is one line). SQLite may return
+ * several lines in one row: a `*** in database main ***` heading and the problems found under it.
+ */
+export function firstProblemLine(problems: readonly string[]): string {
+  for (const problem of problems) {
+    for (const line of problem.split('\n')) {
+      const text = line.trim();
+      if (text && !/^\*\*\* in database /.test(text)) return text;
+    }
+  }
+  return (problems[0] ?? '').trim();
 }
