@@ -97,20 +97,19 @@ export class KyselyStore implements Store {
    */
   async reset(accountId?: string): Promise<string[]> {
     if (this.root) throw new Error('reset() runs in a transaction of its own.');
-    const tables = accountId === undefined ? await this.tableNames() : await this.accountTableNames();
+    const stored = await this.tableNames();
+    const tables = accountId === undefined ? stored : await this.accountTableNames(stored);
     const first = ['workflow_steps', 'workflows'].filter((t) => tables.includes(t));
     const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
-    const keyTables = accountId === undefined ? [] : (await this.tableNames()).filter((t) => (KEY_INDEX_TABLES as readonly string[]).includes(t));
+    // The key index names its domains by id (migration 012): an account's entries go first, found
+    // through the ids it is about to lose.
+    const keyTables = accountId !== undefined && stored.includes('domain_ids') ? KEY_INDEX_TABLES.filter((t) => stored.includes(t)) : [];
     await this.db.transaction().execute(async (trx) => {
       if (this.capabilities.name === 'postgres' && first.length) {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
       }
-      // The key index names its domains by id (migration 012): an account's entries go first, found
-      // through the ids it is about to lose.
-      if (accountId !== undefined && tables.includes('domain_ids')) {
-        for (const table of keyTables) {
-          await sql`DELETE FROM ${sql.table(table)} WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
-        }
+      for (const table of keyTables) {
+        await sql`DELETE FROM ${sql.table(table)} WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
       }
       for (const table of ordered) {
         if (accountId !== undefined) await sql`DELETE FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(trx);
@@ -118,19 +117,18 @@ export class KyselyStore implements Store {
         else await sql`DELETE FROM ${sql.table(table)}`.execute(trx);
       }
     });
-    return accountId !== undefined && tables.includes('domain_ids') ? [...keyTables, ...ordered] : ordered;
+    return [...keyTables, ...ordered];
   }
 
-  /** Tables with an account_id column, from the catalog for the same reason as tableNames. */
-  private async accountTableNames(): Promise<string[]> {
+  /** The tables among `stored` with an account_id column, from the catalog for the same reason as tableNames. */
+  private async accountTableNames(stored: readonly string[]): Promise<string[]> {
     const rows =
       this.capabilities.name === 'postgres'
         ? await sql<{ name: string }>`select table_name as name from information_schema.columns
             where table_schema = current_schema() and column_name = 'account_id'`.execute(this.db)
         : await sql<{ name: string }>`select m.name as name from sqlite_master m, pragma_table_info(m.name) c
             where m.type = 'table' and c.name = 'account_id'`.execute(this.db);
-    const base = new Set(await this.tableNames());
-    return rows.rows.map((r) => r.name).filter((name) => base.has(name));
+    return rows.rows.map((r) => r.name).filter((name) => stored.includes(name));
   }
 
   private async tableNames(): Promise<string[]> {
