@@ -73,7 +73,6 @@ export class ProfileChanges {
   private readonly extrasAdded = new Map<string, ProfileKey>();
   private readonly extrasRemoved = new Map<string, ProfileKey>();
   private readonly objects: ProfileObjectRecord[] = [];
-  private readonly replaced: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
   private readonly objectsDeleted: ProfileObjectRecord[] = [];
   private readonly deleted = new Set<string>();
   private readonly moves: { from: string[]; to: string }[] = [];
@@ -169,17 +168,12 @@ export class ProfileChanges {
   }
 
   /**
-   * Objects ingested: one INGESTED record each. Its Content is the object row itself while that version
-   * is stored (the record is written without it, so ingestion does not store each object twice);
-   * `replacing` names the stored objects these replace, with the profile their latest record is under,
-   * whose text is copied into that record first.
+   * Objects ingested: one INGESTED record each, which the object's row holds while that version is stored
+   * (ProfileObjectRecord.ingestedRecord), so ingestion does not write each object twice. The record's Id
+   * is taken here, so the records of this set are in the order they would have had as rows.
    */
-  putObjects(objects: Iterable<ProfileObjectRecord>, replacing: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[] = []): void {
-    this.replaced.push(...replacing);
-    for (const o of objects) {
-      this.objects.push(o);
-      this.record(o.profileId, 'INGESTED', { objectTypeName: o.objectTypeName, uniqueKey: o.uniqueKey });
-    }
+  putObjects(objects: Iterable<ProfileObjectRecord>): void {
+    for (const o of objects) this.objects.push({ ...o, ingestedRecord: { recordId: historyRecordId(this.now), performedBy: this.performedBy } });
   }
 
   /**
@@ -187,7 +181,6 @@ export class ProfileChanges {
    * its index entries, as extra keys.
    */
   deleteObject(object: ProfileObjectRecord): void {
-    this.replaced.push(object);
     this.objectsDeleted.push(object);
     this.addExtraKeys(Object.entries(object.keyValues).map(([keyName, keyValue]) => ({ keyName, keyValue, profileId: object.profileId })));
   }
@@ -255,10 +248,13 @@ export class ProfileChanges {
     if (this.keysAdded.length > 0) await store.profiles.addKeys(scope, domainName, this.keysAdded);
     if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);
     if (this.extrasAdded.size > 0) await store.profiles.addExtraKeys(scope, domainName, [...this.extrasAdded.values()]);
-    // Objects about to be replaced, moved or deleted: their latest records take their text first.
-    await store.profileHistory.keepObjectContent(scope, domainName, this.replaced);
+    // Objects about to be moved or deleted hand the INGESTED records they hold to the history first (the
+    // objects repository does the same for the versions an upsert replaces).
+    for (const o of this.objectsDeleted) {
+      await store.profileHistory.keepIngestedRecords(scope, domainName, { objectTypeName: o.objectTypeName, uniqueKeys: [o.uniqueKey] });
+    }
     const leaving = [...new Set([...this.moves.flatMap((m) => m.from), ...this.deleted])];
-    if (leaving.length > 0) await store.profileHistory.keepProfilesContent(scope, domainName, leaving);
+    if (leaving.length > 0) await store.profileHistory.keepIngestedRecords(scope, domainName, { profileIds: leaving });
     if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects);
     for (const o of this.objectsDeleted) await store.profileObjects.delete(scope, domainName, o.objectTypeName, o.uniqueKey);
     for (const m of this.moves) await store.profileObjects.moveToProfile(scope, domainName, m.from, m.to, this.now);
@@ -273,7 +269,7 @@ export class ProfileChanges {
     }
     await store.profileHistory.add(scope, domainName, this.history);
     if (this.retentionDays !== undefined) {
-      const touched = [...new Set(this.history.map((e) => e.profileId))];
+      const touched = [...new Set([...this.history, ...this.objects].map((e) => e.profileId))];
       await store.profileHistory.purge(scope, domainName, touched, this.now - this.retentionDays * 86_400_000);
     }
   }

@@ -146,8 +146,6 @@ export async function putProfileObjects(
   // key values: they stay in the index (keys are never taken back by ingestion), so the profile keeps
   // them as extra keys, where DeleteProfile and MergeProfiles find them.
   const leftBehind: ProfileKey[] = [];
-  // Stored objects this batch replaces: their latest history records keep the text being replaced.
-  const replacing: { profileId: string; objectTypeName: string; uniqueKey: string }[] = [];
   for (const { mapped, object } of batch) {
     const before = objects.get(mapped.uniqueKey);
     if (before && isStale(mapped.sourceUpdatedAt, before.sourceUpdatedAt)) {
@@ -176,7 +174,6 @@ export async function putProfileObjects(
       newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
     }
     if (before?.keyValues) {
-      replacing.push({ profileId: before.profileId, objectTypeName: type.objectTypeName, uniqueKey: mapped.uniqueKey });
       for (const [keyName, keyValue] of Object.entries(before.keyValues)) {
         if (before.profileId !== profileId || mapped.keyValues[keyName] !== keyValue) {
           leftBehind.push({ keyName, keyValue, profileId: before.profileId });
@@ -248,7 +245,7 @@ export async function putProfileObjects(
   const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
   // History in the order things happened: profiles created, objects ingested, profiles they updated.
   for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
-  changes.putObjects(writes.values(), replacing);
+  changes.putObjects(writes.values());
   for (const id of dirty) {
     if (newProfiles.has(id)) continue;
     const profile = profiles.get(id) as ProfileRecord;

@@ -30,7 +30,7 @@ export const deleteProfileObjectType: Handler<DeleteProfileObjectTypeRequest, De
     const kept = new ProfileChanges(store, ctx.scope, domainName, now, { kind: 'api' });
     kept.addExtraKeys(await store.profileObjects.keysOfObjectType(ctx.scope, domainName, name));
     await kept.commit();
-    await store.profileHistory.keepObjectTypeContent(ctx.scope, domainName, name);
+    await store.profileHistory.keepIngestedRecords(ctx.scope, domainName, { objectTypeName: name });
     const objects = await store.profileObjects.deleteByObjectType(ctx.scope, domainName, name);
     const integrations = await store.integrations.deleteByObjectType(ctx.scope, domainName, name);
     let after: string | undefined;

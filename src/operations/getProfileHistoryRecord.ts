@@ -16,11 +16,6 @@ export const getProfileHistoryRecord: Handler<GetProfileHistoryRecordRequest, Ge
       `History record ${input.Id} of profile ${input.ProfileId} was not found in domain ${input.DomainName}.`,
     );
   }
-  // An INGESTED record without Content is about the version of the object stored now.
-  const content =
-    r.content ?? (r.actionType === 'INGESTED' && r.uniqueKey !== undefined
-      ? (await ctx.store.profileObjects.get(ctx.scope, input.DomainName, r.objectTypeName, r.uniqueKey))?.object
-      : undefined);
   return {
     Id: r.recordId,
     ObjectTypeName: r.objectTypeName,
@@ -28,7 +23,7 @@ export const getProfileHistoryRecord: Handler<GetProfileHistoryRecordRequest, Ge
     LastUpdatedAt: new Date(r.updatedAt),
     ActionType: r.actionType as ActionType,
     ProfileObjectUniqueKey: r.uniqueKey,
-    Content: content,
+    Content: r.content,
     PerformedBy: r.performedBy,
   };
 };

@@ -144,6 +144,12 @@ export interface ProfileObjectRecord {
   sizeBytes: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The INGESTED history record of this version, which the row holds instead of a history row of its own
+   * until the version is replaced, moved or deleted (migration 018): its Id and PerformedBy; its times
+   * are `updatedAt`, its Content `object`. Written by ingestion; not read back with the object.
+   */
+  ingestedRecord?: { recordId: string; performedBy: string };
 }
 
 /** What ingestion needs to know about an object already stored. */
@@ -253,15 +259,18 @@ export interface ProfileHistoryEntry {
   actionType: string;
   /** ProfileObjectUniqueKey of the object a change was about. */
   uniqueKey?: string;
-  /**
-   * JSON: the profile (or object) as it was after the change; none for a deletion. An INGESTED record is
-   * written without it while its version of the object is the stored one (see `keepObjectContent`).
-   */
+  /** JSON: the profile (or object) as it was after the change; none for a deletion. */
   content?: string;
   performedBy: string;
   createdAt: number;
   updatedAt: number;
 }
+
+/** Which objects' held INGESTED records to write into the history: one object's, a type's, or profiles'. */
+export type HeldRecordsOf =
+  | { objectTypeName: string; uniqueKeys: readonly string[] }
+  | { objectTypeName: string }
+  | { profileIds: readonly string[] };
 
 export interface ProfileHistoryFilter {
   objectTypeName?: string;
@@ -308,15 +317,12 @@ export interface ProfileHistoryRepository {
   ): Promise<ProfileHistoryEntry[]>;
   get(scope: Scope, domainName: string, profileId: string, recordId: string): Promise<ProfileHistoryEntry | undefined>;
   /**
-   * Copies the stored text of objects about to be replaced, moved or deleted into their latest INGESTED
-   * records, which were written without Content because the object row held it. `refs` name each object
-   * with the profile its latest record is under.
+   * Writes the INGESTED records that objects' rows hold (ProfileObjectRecord.ingestedRecord) into the
+   * history, each with the object's text, before the rows are moved or deleted: one object's, the
+   * profiles' objects' (before a merge moves them or a deletion), or a type's (DeleteProfileObjectType).
+   * Replacing a version writes its record in the objects repository, which knows which versions it replaces.
    */
-  keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]): Promise<void>;
-  /** keepObjectContent for every object of the profiles (before a merge moves them or a deletion). */
-  keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
-  /** keepObjectContent for every object of the type (before DeleteProfileObjectType removes them). */
-  keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void>;
+  keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void>;
   /**
    * Writes the CREATED records the profiles' rows hold into the history, with the rows' Content, and
    * empties the rows' hold on them, before the rows are replaced or deleted (ProfileRecord.createdRecord).

@@ -104,6 +104,10 @@ export interface ProfileObjectsTable extends Scoped {
   key_values: string | null;
   created_at: number;
   updated_at: number;
+  /** The Id of the version's INGESTED history record while the row holds it (018); null once it is in profile_history. */
+  ingested_record_id?: string | null;
+  /** That record's PerformedBy (018). */
+  ingested_by?: string | null;
 }
 
 export interface IntegrationsTable extends Scoped {

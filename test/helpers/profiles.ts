@@ -8,8 +8,15 @@ import {
   ListProfileHistoryRecordsCommand,
   type Profile,
   type ProfileHistoryRecord,
+  PutProfileObjectTypeCommand,
   SearchProfilesCommand,
 } from '@aws-sdk/client-customer-profiles';
+import type { Clock } from '../../src/engine/clock.js';
+import type { ChangeSource } from '../../src/ingest/profile-changes.js';
+import { putProfileObjects } from '../../src/ingest/profile-objects.js';
+import type { Store } from '../../src/store/types.js';
+import { CONTACT, createDomain, HOME } from './profile-objects.js';
+import type { TestServer } from './server.js';
 
 /** CreateProfile; answers the new ProfileId. */
 export async function newProfile(
@@ -48,4 +55,25 @@ export async function historyOf(client: CustomerProfilesClient, domainName: stri
     NextToken = page.NextToken;
   } while (NextToken);
   return out;
+}
+
+/**
+ * Ingestion of Contact records as a workflow step does it, straight through `putProfileObjects` on the
+ * server's store (or the transaction's) at the clock's time: `ingested` creates the domain and its Contact type first. Each
+ * answers the profile id of every record.
+ */
+export function contactIngestion(server: () => TestServer, clock: Clock, defaultSource: ChangeSource) {
+  async function ingest(domainName: string, records: Record<string, unknown>[], source: ChangeSource = defaultSource, store: Store = server().store): Promise<string[]> {
+    const type = await store.objectTypes.get(HOME, domainName, 'Contact');
+    assert.ok(type);
+    const results = await store.transaction((tx) => putProfileObjects(tx, HOME, domainName, type, records, clock.now(), { source }));
+    return results.map((r) => r.profileId);
+  }
+  async function ingested(domainName: string, records: Record<string, unknown>[], source: ChangeSource = defaultSource): Promise<string[]> {
+    const { client } = server();
+    await createDomain(client, domainName);
+    await client.send(new PutProfileObjectTypeCommand({ DomainName: domainName, ObjectTypeName: 'Contact', ...CONTACT }));
+    return ingest(domainName, records, source);
+  }
+  return { ingest, ingested };
 }

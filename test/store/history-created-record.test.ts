@@ -16,11 +16,10 @@ import { sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
 import { type ChangeSource, ProfileChanges } from '../../src/ingest/profile-changes.js';
 import type { Store } from '../../src/store/types.js';
-import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { availableBackends } from '../helpers/backends.js';
-import { CONTACT, createDomain, HOME } from '../helpers/profile-objects.js';
+import { CONTACT, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
-import { historyOf, newProfile } from '../helpers/profiles.js';
+import { contactIngestion, historyOf, newProfile } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { answersOf } from '../fixtures/history-before-015/scenario.js';
 
@@ -41,17 +40,7 @@ for (const backend of await availableBackends()) {
     after(() => s.close());
 
     /** A fresh domain with the Contact type, and a profile per record ingested by a workflow step. */
-    async function ingested(domainName: string, records: Record<string, unknown>[], source: ChangeSource = STEP): Promise<string[]> {
-      await createDomain(s.client, domainName);
-      await s.client.send(new PutProfileObjectTypeCommand({ DomainName: domainName, ObjectTypeName: 'Contact', ...CONTACT }));
-      return ingest(domainName, records, source);
-    }
-    async function ingest(domainName: string, records: Record<string, unknown>[], source: ChangeSource = STEP): Promise<string[]> {
-      const type = await s.store.objectTypes.get(HOME, domainName, 'Contact');
-      assert.ok(type);
-      const results = await s.store.transaction((tx) => putProfileObjects(tx, HOME, domainName, type, records, clock.now(), { source }));
-      return results.map((r) => r.profileId);
-    }
+    const { ingest, ingested } = contactIngestion(() => s, clock, STEP);
     const get = (DomainName: string, ProfileId: string, Id: string) => s.client.send(new GetProfileHistoryRecordCommand({ DomainName, ProfileId, Id }));
     /** A record as a caller sees it (the SDK's response metadata left out). */
     const seen = ({ $metadata: _, ...record }: GetProfileHistoryRecordCommandOutput) => record;

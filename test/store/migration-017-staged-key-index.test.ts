@@ -71,8 +71,7 @@ for (const backend of await availableBackends()) {
           ).map((r: { profile_id: string }) => r.profile_id),
         );
 
-        const ran = await migrateStore(config, store);
-        assert.ok(ran.includes('017-staged-key-index'), ran.join(', '));
+        await migrateStoreTo(store, config, '017-staged-key-index');
         const rowsAfter = await everyRow(store);
         assert.deepEqual(rowsAfter.profile_keys_staged, []);
         delete rowsAfter.profile_keys_staged;
@@ -81,6 +80,8 @@ for (const backend of await availableBackends()) {
 
         const searchedAfter = await searches((domain, keyName, value) => store.profiles.searchByKey(HOME, domain, keyName, [value], undefined, 100));
         assert.deepEqual(searchedAfter, searchedBefore);
+        // The operations read the layout of the latest migration.
+        await migrateStore(config, store);
         const knownIds = Object.fromEntries(Object.entries(fixture.answers).map(([k, a]) => [k, Object.keys((a as { records: object }).records)]));
         assert.deepEqual(await answersOf(store, new ManualClock(fixture.now), knownIds), fixture.answers);
       } finally {

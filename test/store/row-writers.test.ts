@@ -124,16 +124,33 @@ for (const backend of await availableBackends()) {
         });
       });
 
-      test(`${kind}: history — insert, then keepObjectContent fills only the INGESTED record that lacks its text`, async () => {
+      test(`${kind}: history — insert, and keepIngestedRecords writes the records named objects' rows hold, with their text`, async () => {
         await run('history', async (w, d, trx) => {
-          await w.objects.insertNew(scope, d, [object('o1')]);
-          const entry = (recordId: string, actionType: string, content?: string) => ({
-            recordId, profileId: 'p1', objectTypeName: 'Order', actionType, uniqueKey: 'o1', content, performedBy: 'me', createdAt: T0, updatedAt: T0,
-          });
-          await w.history.insert(scope, d, [entry('r1', 'INGESTED', 'older'), entry('r2', 'INGESTED'), entry('r3', 'UPDATED')]);
-          await w.history.keepObjectContent(scope, d, [{ profileId: 'p1', objectTypeName: 'Order', uniqueKey: 'o1' }]);
-          const trxRows = await trx.db.selectFrom('profile_history').select(['record_id', 'content']).where('domain_name', '=', d).orderBy('record_id').execute();
-          assert.deepEqual(trxRows.map((r) => [r.record_id, r.content]), [['r1', 'older'], ['r2', object('o1').object], ['r3', null]]);
+          const held = (recordId: string) => ({ ingestedRecord: { recordId, performedBy: `by-${recordId}` } });
+          await w.objects.insertNew(scope, d, [
+            object('o1', held('h1')),
+            object('o2', held('h2')),
+            object('o3', { ...held('h3'), profileId: 'p2', updatedAt: T0 + 5 }),
+            object('o4', { ...held('h4'), profileId: 'p3', objectTypeName: 'Case' }),
+            object('o5', { profileId: 'p2' }),
+          ]);
+          await w.history.insert(scope, d, [
+            { recordId: 'r1', profileId: 'p1', objectTypeName: '_profile', actionType: 'UPDATED', content: '{}', performedBy: 'me', createdAt: T0, updatedAt: T0 },
+          ]);
+          await w.history.keepIngestedRecords(scope, d, { objectTypeName: 'Order', uniqueKeys: ['o1', 'o5'] });
+          await w.history.keepIngestedRecords(scope, d, { profileIds: ['p2'] });
+          await w.history.keepIngestedRecords(scope, d, { objectTypeName: 'Case' });
+          const rows = await trx.db.selectFrom('profile_history').selectAll().where('domain_name', '=', d).orderBy('record_id').execute();
+          const text = (k: string) => object(k).object;
+          assert.deepEqual(
+            rows.map((r) => [r.record_id, r.profile_id, r.object_type_name, r.action_type, r.unique_key, r.content, r.performed_by, Number(r.created_at), Number(r.updated_at)]),
+            [
+              ['h1', 'p1', 'Order', 'INGESTED', 'o1', text('o1'), 'by-h1', T0, T0],
+              ['h3', 'p2', 'Order', 'INGESTED', 'o3', text('o3'), 'by-h3', T0 + 5, T0 + 5],
+              ['h4', 'p3', 'Case', 'INGESTED', 'o4', text('o4'), 'by-h4', T0, T0],
+              ['r1', 'p1', '_profile', 'UPDATED', null, '{}', 'me', T0, T0],
+            ],
+          );
         });
       });
     }

@@ -16,6 +16,7 @@ import { m014StepReadPosition } from './014-step-read-position.js';
 import { m015ProfileCreatedRecord } from './015-profile-created-record.js';
 import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
 import { m017StagedKeyIndex } from './017-staged-key-index.js';
+import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -39,6 +40,7 @@ export const migrations: Record<string, Migration> = {
   '015-profile-created-record': m015ProfileCreatedRecord,
   '016-flows-by-workflow': m016FlowsByWorkflow,
   '017-staged-key-index': m017StagedKeyIndex,
+  '018-object-ingested-record': m018ObjectIngestedRecord,
 };
 
 export const migrationProvider: MigrationProvider = {

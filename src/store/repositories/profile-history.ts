@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { RowWriters } from '../dialects/row-writers/index.js';
 import { chunks, VALUES_PER_IN_LIST } from '../dialects/row-writers/queries.js';
-import type { Database, ProfileHistoryTable, ProfilesTable } from '../schema.js';
+import type { Database, ProfileHistoryTable, ProfileObjectsTable, ProfilesTable } from '../schema.js';
 import { PROFILE_RECORD_TYPE, profileContent } from '../../domain/profile-history.js';
-import type { ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository, ProfileMerge, ScopedProfileMerge } from '../types.js';
+import type { HeldRecordsOf, ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository, ProfileMerge, ScopedProfileMerge } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
-import { sql } from 'kysely';
 
 export class KyselyProfileHistoryRepository implements ProfileHistoryRepository {
   constructor(
@@ -53,25 +52,9 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
     }));
   }
 
-  async keepObjectContent(
-    scope: Scope,
-    domainName: string,
-    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
-  ): Promise<void> {
-    if (refs.length > 0) await this.writers.history.keepObjectContent(scope, domainName, refs);
-  }
-
-  async keepProfilesContent(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
-    if (profileIds.length === 0) return;
-    await sql`update profile_history set content = ${objectText()}
-      where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
-        and profile_id in (${sql.join([...new Set(profileIds)])}) and action_type = 'INGESTED' and content is null`.execute(this.db);
-  }
-
-  async keepObjectTypeContent(scope: Scope, domainName: string, objectTypeName: string): Promise<void> {
-    await sql`update profile_history set content = ${objectText()}
-      where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}
-        and object_type_name = ${objectTypeName} and action_type = 'INGESTED' and content is null`.execute(this.db);
+  async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void> {
+    if ('profileIds' in of && of.profileIds.length === 0) return;
+    await this.writers.history.keepIngestedRecords(scope, domainName, of);
   }
 
   async list(
@@ -95,17 +78,51 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
     if (filter.performedBy !== undefined) q = q.where('performed_by', '=', filter.performedBy);
     if (afterRecordId !== undefined) q = q.where('record_id', '>', afterRecordId);
     const rows = (await q.orderBy('record_id').limit(limit).execute()).map(fromRow);
-    // The CREATED record the profile's row holds, if it passes the same filters, in its place by Id.
-    const held = await this.heldCreatedRecord(scope, domainName, profileId, undefined);
-    if (!held || !passes(held, filter) || (afterRecordId !== undefined && held.recordId <= afterRecordId)) return rows;
-    const at = rows.findIndex((r) => r.recordId > held.recordId);
-    if (at === -1) {
-      if (rows.length < limit) rows.push(held);
-    } else {
-      rows.splice(at, 0, held);
-      if (rows.length > limit) rows.pop();
+    // The records the profile's rows hold (its CREATED record, its objects' INGESTED records) that pass
+    // the same filters, each in its place by Id.
+    const held = (await this.heldRecords(scope, domainName, profileId, { filter, afterRecordId, limit })).filter(
+      (e) => passes(e, filter) && (afterRecordId === undefined || e.recordId > afterRecordId),
+    );
+    if (held.length === 0) return rows;
+    return [...rows, ...held].sort((a, b) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0)).slice(0, limit);
+  }
+
+  /**
+   * The records the profile's rows hold: the CREATED record of its row (migration 015) and the INGESTED
+   * records of its objects' rows (018); with `recordId`, only that one; with a filter, at most `limit` of
+   * the objects' records after `afterRecordId`, narrowed by the filters SQL can apply.
+   */
+  private async heldRecords(
+    scope: Scope,
+    domainName: string,
+    profileId: string,
+    which: { recordId: string } | { filter: ProfileHistoryFilter; afterRecordId: string | undefined; limit: number },
+  ): Promise<ProfileHistoryEntry[]> {
+    const out: ProfileHistoryEntry[] = [];
+    const recordId = 'recordId' in which ? which.recordId : undefined;
+    const created = await this.heldCreatedRecord(scope, domainName, profileId, recordId);
+    if (created) out.push(created);
+    if ('filter' in which && which.filter.actionType !== undefined && which.filter.actionType !== 'INGESTED') return out;
+    if (created && recordId !== undefined) return out;
+    let q = this.db
+      .selectFrom('profile_objects')
+      .select(['profile_id', 'object_type_name', 'unique_key', 'object', 'ingested_record_id', 'ingested_by', 'updated_at'])
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('profile_id', '=', profileId)
+      .where('ingested_record_id', 'is not', null);
+    if (recordId !== undefined) q = q.where('ingested_record_id', '=', recordId);
+    if ('filter' in which) {
+      const { filter, afterRecordId, limit } = which;
+      q = q.where('updated_at', '>=', filter.notBefore);
+      if (filter.objectTypeName !== undefined) q = q.where('object_type_name', '=', filter.objectTypeName);
+      if (filter.performedBy !== undefined) q = q.where('ingested_by', '=', filter.performedBy);
+      if (afterRecordId !== undefined) q = q.where('ingested_record_id', '>', afterRecordId);
+      q = q.orderBy('ingested_record_id').limit(limit);
     }
-    return rows;
+    for (const row of await q.execute()) out.push(heldIngestedRecord(row));
+    return out;
   }
 
   /** The CREATED record the profile's row holds (migration 015), or, with `recordId`, only that one. */
@@ -163,7 +180,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       .where('profile_id', '=', profileId)
       .where('record_id', '=', recordId)
       .executeTakeFirst();
-    return row ? fromRow(row) : this.heldCreatedRecord(scope, domainName, profileId, recordId);
+    return row ? fromRow(row) : (await this.heldRecords(scope, domainName, profileId, { recordId }))[0];
   }
 
   async purge(scope: Scope, domainName: string, profileIds: readonly string[], before: number): Promise<number> {
@@ -186,15 +203,18 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       .where('created_record_id', 'is not', null)
       .where('created_at', '<', before)
       .executeTakeFirst();
-    return Number(result.numDeletedRows) + Number(held.numUpdatedRows);
+    const heldIngested = await this.db
+      .updateTable('profile_objects')
+      .set({ ingested_record_id: null, ingested_by: null })
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('profile_id', 'in', [...new Set(profileIds)])
+      .where('ingested_record_id', 'is not', null)
+      .where('updated_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) + Number(held.numUpdatedRows) + Number(heldIngested.numUpdatedRows);
   }
-}
-
-/** The stored text of the object a history row is about (the subquery of row-writers' keepObjectContent). */
-function objectText() {
-  return sql`(select o.object from profile_objects o where o.account_id = profile_history.account_id
-    and o.region = profile_history.region and o.domain_name = profile_history.domain_name
-    and o.object_type_name = profile_history.object_type_name and o.unique_key = profile_history.unique_key)`;
 }
 
 /** A CREATED record as the profile's row holds it: its Id and PerformedBy, the row's time and attributes. */
@@ -212,7 +232,25 @@ function heldRecord(row: Pick<ProfilesTable, 'profile_id' | 'attributes' | 'crea
   };
 }
 
-/** The list's filters, applied to a record read from a profile's row. */
+/** An INGESTED record as the object's row holds it: its Id and PerformedBy, the row's time and object. */
+function heldIngestedRecord(
+  row: Pick<ProfileObjectsTable, 'profile_id' | 'object_type_name' | 'unique_key' | 'object' | 'ingested_record_id' | 'ingested_by' | 'updated_at'>,
+): ProfileHistoryEntry {
+  const at = Number(row.updated_at);
+  return {
+    recordId: row.ingested_record_id as string,
+    profileId: row.profile_id,
+    objectTypeName: row.object_type_name,
+    actionType: 'INGESTED',
+    uniqueKey: row.unique_key,
+    content: row.object,
+    performedBy: row.ingested_by as string,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** The list's filters, applied to a record read from a profile's or an object's row. */
 function passes(e: ProfileHistoryEntry, filter: ProfileHistoryFilter): boolean {
   return (
     e.createdAt >= filter.notBefore &&

@@ -310,6 +310,9 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     }
     if (rest.length > 0) {
       const stored = await this.writers.objects.storedVersions(scope, domainName, rest);
+      // The versions this replaces hand the INGESTED records their rows hold to the history first. Only
+      // those the replacement really overwrites: a stale object leaves its row, and its record, alone.
+      const replacedByType = new Map<string, string[]>();
       for (const o of rest) {
         const old = stored.get(objectKey(o.objectTypeName, o.uniqueKey));
         if (!old) {
@@ -318,7 +321,13 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
           delta.bytes += o.sizeBytes;
         } else if (!isStale(o.sourceUpdatedAt, old.sourceUpdatedAt)) {
           delta.bytes += o.sizeBytes - old.sizeBytes;
+          const keys = replacedByType.get(o.objectTypeName);
+          if (keys) keys.push(o.uniqueKey);
+          else replacedByType.set(o.objectTypeName, [o.uniqueKey]);
         }
+      }
+      for (const [objectTypeName, uniqueKeys] of replacedByType) {
+        await this.writers.history.keepIngestedRecords(scope, domainName, { objectTypeName, uniqueKeys });
       }
       await this.writers.objects.replace(scope, domainName, rest);
     }
@@ -431,7 +440,9 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     for (const ids of chunks([...new Set(fromProfileIds)], VALUES_PER_IN_LIST)) {
       const result = await this.db
         .updateTable('profile_objects')
-        .set({ profile_id: toProfileId, updated_at: now })
+        // The records the rows held are in the history by now (ProfileChanges hands them over first), under
+        // the profiles the objects leave.
+        .set({ profile_id: toProfileId, updated_at: now, ingested_record_id: null, ingested_by: null })
         .where('account_id', '=', scope.accountId)
         .where('region', '=', scope.region)
         .where('domain_name', '=', domainName)

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema.js';
-import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import * as q from './queries.js';
 import {
@@ -130,12 +130,18 @@ export class GenericHistoryRowWriter implements HistoryRowWriter {
     }
   }
 
-  async keepObjectContent(
-    scope: Scope,
-    domainName: string,
-    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
-  ): Promise<void> {
-    for (const r of refs) await q.keepObjectContent(this.db, scope, domainName, r).execute();
+  async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void> {
+    if ('profileIds' in of) {
+      for (const profileIds of q.chunks([...new Set(of.profileIds)], q.VALUES_PER_IN_LIST)) {
+        await q.keepIngestedRecords(this.db, scope, domainName, { profileIds }).execute();
+      }
+    } else if ('uniqueKeys' in of) {
+      for (const uniqueKeys of q.chunks([...new Set(of.uniqueKeys)], q.VALUES_PER_IN_LIST)) {
+        await q.keepIngestedRecords(this.db, scope, domainName, { objectTypeName: of.objectTypeName, uniqueKeys }).execute();
+      }
+    } else {
+      await q.keepIngestedRecords(this.db, scope, domainName, of).execute();
+    }
   }
 }
 

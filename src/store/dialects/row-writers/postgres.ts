@@ -95,12 +95,14 @@ class PostgresObjectRowWriter extends GenericObjectRowWriter {
     const out = new Set<string>();
     for (const all of chunks(objects, ROWS_PER_STATEMENT)) {
       const { rows } = await sql<{ object_type_name: string; unique_key: string }>`insert into profile_objects (account_id, region, domain_name,
-          object_type_name, unique_key, profile_id, object, source_updated_at, size_bytes, key_values, created_at, updated_at)
+          object_type_name, unique_key, profile_id, object, source_updated_at, size_bytes, key_values, created_at, updated_at,
+          ingested_record_id, ingested_by)
         select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${all.map((o) => o.objectTypeName)}::text[],
           ${all.map((o) => o.uniqueKey)}::text[], ${all.map((o) => o.profileId)}::text[], ${all.map((o) => o.object)}::text[],
           ${all.map((o) => o.sourceUpdatedAt ?? null)}::int8[], ${all.map((o) => o.sizeBytes)}::int8[],
           ${all.map((o) => JSON.stringify(o.keyValues))}::text[], ${all.map((o) => o.createdAt)}::int8[],
-          ${all.map((o) => o.updatedAt)}::int8[])
+          ${all.map((o) => o.updatedAt)}::int8[], ${all.map((o) => o.ingestedRecord?.recordId ?? null)}::text[],
+          ${all.map((o) => o.ingestedRecord?.performedBy ?? null)}::text[])
         on conflict do nothing returning object_type_name, unique_key`.execute(this.db);
       for (const r of rows) out.add(objectKey(r.object_type_name, r.unique_key));
     }

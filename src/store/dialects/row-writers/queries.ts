@@ -1,6 +1,6 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
-import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 
 /**
@@ -142,6 +142,8 @@ export function upsertObjects(db: Kysely<Database>, rows: readonly ProfileObject
           size_bytes: eb.ref('excluded.size_bytes'),
           key_values: eb.ref('excluded.key_values'),
           updated_at: eb.ref('excluded.updated_at'),
+          ingested_record_id: eb.ref('excluded.ingested_record_id'),
+          ingested_by: eb.ref('excluded.ingested_by'),
         }))
         .where(notStale),
     );
@@ -152,36 +154,31 @@ export function insertHistory(db: Kysely<Database>, rows: readonly ProfileHistor
 }
 
 /**
- * Why a correlated subquery: the text is copied inside the database, in the statement that finds the
- * records. The records are found through the primary key's (…, profile_id) prefix; `content is null`
- * and the action keep it to the one record per object that lacks its Content.
+ * Writes the INGESTED records that objects' rows hold (migration 018) into the history, each with the
+ * object's text, before the rows are replaced, moved or deleted. Copied inside the database, in one
+ * statement: ingestion never reads an object's body to keep its history. The caller's next statement
+ * replaces, moves (which clears the columns) or deletes the rows.
  */
-export function keepObjectContent(
-  db: Kysely<Database>,
-  scope: Scope,
-  domainName: string,
-  ref: { profileId: string; objectTypeName: string; uniqueKey: string },
-) {
-  return db
-    .updateTable('profile_history')
-    .set((eb) => ({
-      content: eb
-        .selectFrom('profile_objects as o')
-        .select('o.object')
-        .whereRef('o.account_id', '=', 'profile_history.account_id')
-        .whereRef('o.region', '=', 'profile_history.region')
-        .whereRef('o.domain_name', '=', 'profile_history.domain_name')
-        .whereRef('o.object_type_name', '=', 'profile_history.object_type_name')
-        .whereRef('o.unique_key', '=', 'profile_history.unique_key'),
-    }))
+export function keepIngestedRecords(db: Kysely<Database>, scope: Scope, domainName: string, of: HeldRecordsOf) {
+  let held = db
+    .selectFrom('profile_objects')
+    .select([
+      'account_id', 'region', 'domain_name', 'profile_id', 'ingested_record_id', 'object_type_name', sql.lit('INGESTED').as('action_type'),
+      'unique_key', 'object', 'ingested_by', 'updated_at', 'updated_at as last_updated_at',
+    ])
     .where('account_id', '=', scope.accountId)
     .where('region', '=', scope.region)
-    .where('domain_name', '=', domainName)
-    .where('profile_id', '=', ref.profileId)
-    .where('object_type_name', '=', ref.objectTypeName)
-    .where('unique_key', '=', ref.uniqueKey)
-    .where('action_type', '=', 'INGESTED')
-    .where('content', 'is', null);
+    .where('domain_name', '=', domainName);
+  if ('profileIds' in of) held = held.where('profile_id', 'in', of.profileIds);
+  else held = held.where('object_type_name', '=', of.objectTypeName);
+  if ('uniqueKeys' in of) held = held.where('unique_key', 'in', of.uniqueKeys);
+  return db
+    .insertInto('profile_history')
+    .columns([
+      'account_id', 'region', 'domain_name', 'profile_id', 'record_id', 'object_type_name', 'action_type', 'unique_key', 'content',
+      'performed_by', 'created_at', 'updated_at',
+    ])
+    .expression(held.where('ingested_record_id', 'is not', null));
 }
 
 export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord): ProfilesTable {
@@ -218,6 +215,8 @@ export function objectToRow(scope: Scope, domainName: string, o: ProfileObjectRe
     key_values: JSON.stringify(o.keyValues),
     created_at: o.createdAt,
     updated_at: o.updatedAt,
+    ingested_record_id: o.ingestedRecord?.recordId ?? null,
+    ingested_by: o.ingestedRecord?.performedBy ?? null,
   };
 }
 
@@ -255,7 +254,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Rows per multi-row statement and values per IN list: every statement stays under SQLite's 32,766 and
- * PostgreSQL's 65,535 bound parameters (12 columns × 1,000 rows = 12,000; an IN list of 5,000 values plus
+ * PostgreSQL's 65,535 bound parameters (14 columns × 1,000 rows = 14,000; an IN list of 5,000 values plus
  * a few).
  */
 export const ROWS_PER_STATEMENT = 1000;

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
-import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { placeholder, placeholderRow, type SqliteStatements } from '../sqlite-statements.js';
+import { GenericHistoryRowWriter } from './generic.js';
 import * as q from './queries.js';
 import { keyStagingOf } from './sqlite-key-staging.js';
 import { objectKey, type RowWriters, type StoredVersion } from './types.js';
@@ -19,7 +20,7 @@ const CREATED_PROFILE_COLUMNS = [...PROFILE_COLUMNS, 'created_record_id', 'creat
 const KEY_COLUMNS = ['domain_id', 'key_name', 'key_value', 'profile_id'] as const;
 const OBJECT_COLUMNS = [
   'account_id', 'region', 'domain_name', 'object_type_name', 'unique_key', 'profile_id', 'object', 'source_updated_at',
-  'size_bytes', 'key_values', 'created_at', 'updated_at',
+  'size_bytes', 'key_values', 'created_at', 'updated_at', 'ingested_record_id', 'ingested_by',
 ] as const;
 const HISTORY_COLUMNS = [
   'account_id', 'region', 'domain_name', 'profile_id', 'record_id', 'object_type_name', 'action_type', 'unique_key', 'content',
@@ -48,12 +49,13 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     insertObject: () => statements.compiled('insertObject', () => q.insertObjects(db, [placeholderRow<ProfileObjectsTable>(OBJECT_COLUMNS)])),
     upsertObject: () => statements.compiled('upsertObject', () => q.upsertObjects(db, [placeholderRow<ProfileObjectsTable>(OBJECT_COLUMNS)])),
     insertHistory: () => statements.compiled('insertHistory', () => q.insertHistory(db, [placeholderRow<ProfileHistoryTable>(HISTORY_COLUMNS)])),
-    keepObjectContent: () =>
-      statements.compiled('keepObjectContent', () =>
-        q.keepObjectContent(db, placeholderScope, P('domain_name'), { profileId: P('profile_id'), objectTypeName: P('object_type_name'), uniqueKey: P('unique_key') }),
+    keepIngestedRecord: () =>
+      statements.compiled('keepIngestedRecord', () =>
+        q.keepIngestedRecords(db, placeholderScope, P('domain_name'), { objectTypeName: P('object_type_name'), uniqueKeys: [P('unique_key')] }),
       ),
   };
   const staging = keyStagingOf(db, statements);
+  const generic = new GenericHistoryRowWriter(db);
   const where = (scope: Scope, domainName: string) => ({ account_id: scope.accountId, region: scope.region, domain_name: domainName });
 
   return {
@@ -129,7 +131,8 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         for (const o of objects) {
           const changes = insert.run(
             scope.accountId, scope.region, domainName, o.objectTypeName, o.uniqueKey, o.profileId, o.object, o.sourceUpdatedAt ?? null,
-            o.sizeBytes, JSON.stringify(o.keyValues), o.createdAt, o.updatedAt,
+            o.sizeBytes, JSON.stringify(o.keyValues), o.createdAt, o.updatedAt, o.ingestedRecord?.recordId ?? null,
+            o.ingestedRecord?.performedBy ?? null,
           ).changes;
           if (changes === 1) out.add(objectKey(o.objectTypeName, o.uniqueKey));
         }
@@ -163,13 +166,13 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
           );
         }
       },
-      async keepObjectContent(scope: Scope, domainName: string, refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[]) {
-        const { statement, bind } = st.keepObjectContent();
-        const values: Record<string, unknown> = where(scope, domainName);
-        for (const r of refs) {
-          values.profile_id = r.profileId;
-          values.object_type_name = r.objectTypeName;
-          values.unique_key = r.uniqueKey;
+      async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf) {
+        // Named objects are ingestion's case (the versions a page replaces): one prepared statement each.
+        if (!('uniqueKeys' in of)) return generic.keepIngestedRecords(scope, domainName, of);
+        const { statement, bind } = st.keepIngestedRecord();
+        const values: Record<string, unknown> = { ...where(scope, domainName), object_type_name: of.objectTypeName };
+        for (const key of new Set(of.uniqueKeys)) {
+          values.unique_key = key;
           statement.run(bind(values));
         }
       },

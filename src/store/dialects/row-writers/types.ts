@@ -1,4 +1,4 @@
-import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 
 /**
@@ -48,15 +48,8 @@ export interface ObjectRowWriter {
 
 export interface HistoryRowWriter {
   insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
-  /**
-   * The INGESTED records of these objects that lack their Content take the object's stored text (copied
-   * inside the database: ingestion never reads an object's body to keep its history).
-   */
-  keepObjectContent(
-    scope: Scope,
-    domainName: string,
-    refs: readonly { profileId: string; objectTypeName: string; uniqueKey: string }[],
-  ): Promise<void>;
+  /** queries.ts's keepIngestedRecords: the records objects' rows hold, into the history with their text. */
+  keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void>;
 }
 
 export interface RowWriters {
