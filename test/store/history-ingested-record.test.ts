@@ -177,6 +177,38 @@ for (const backend of await availableBackends()) {
         const { held: h, table } = await placesOf('racing');
         assert.equal(h.length + table.length, 3);
       });
+
+      test('a deletion racing a new version of its object hands over the new version’s record, once', async () => {
+        const [id] = await ingested('racing-delete', [{ Id: 'D-1', Email: 'd1@example.com', FirstName: 'Zero', Note: 'v0' }]);
+        const [stored] = await s.store.profileObjects.ofProfiles(HOME, 'racing-delete', [id]);
+        clock.advance(1000);
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let wrote!: () => void;
+        const firstWrote = new Promise<void>((resolve) => (wrote = resolve));
+        // A new version that leaves the profile as it is: the deletion meets only the object's row.
+        const ingestion = s.store.transaction(async (tx) => {
+          await ingest('racing-delete', [{ Id: 'D-1', Email: 'd1@example.com', FirstName: 'Zero', Note: 'v1' }], STEP, tx);
+          wrote();
+          await held;
+        });
+        await firstWrote;
+        const deletion = s.client.send(
+          new DeleteProfileObjectCommand({ DomainName: 'racing-delete', ProfileId: id, ObjectTypeName: 'Contact', ProfileObjectUniqueKey: stored.uniqueKey }),
+        );
+        await until(async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(s.store.db);
+          return rows[0].n > 0;
+        }, 'the deletion waiting for the ingestion');
+        release();
+        await Promise.all([ingestion, deletion]);
+        const records = (await historyOf(s.client, 'racing-delete', id)).filter((r) => r.ActionType === 'INGESTED');
+        const notes = [];
+        for (const r of records) notes.push((JSON.parse((await get('racing-delete', id, r.Id as string)).Content as string) as { Note: string }).Note);
+        assert.deepEqual(notes, ['v0', 'v1']);
+        assert.deepEqual(await placesOf('racing-delete'), { held: [], table: records.map((r) => r.Id as string).sort() });
+      });
     }
   });
 }

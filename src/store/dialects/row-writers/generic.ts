@@ -122,7 +122,15 @@ export class GenericObjectRowWriter implements ObjectRowWriter {
 }
 
 export class GenericHistoryRowWriter implements HistoryRowWriter {
-  constructor(protected readonly db: Kysely<Database>) {}
+  constructor(
+    protected readonly db: Kysely<Database>,
+    /**
+     * Where there are concurrent writers (PostgreSQL), the rows whose records are handed over are locked
+     * first: a transaction that has replaced one of them and not committed is waited for, and the record
+     * handed over is then the one its version holds, not the one it already handed over.
+     */
+    private readonly lockRows = false,
+  ) {}
 
   async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
     for (const batch of q.chunks(entries, q.ROWS_PER_STATEMENT)) {
@@ -131,16 +139,15 @@ export class GenericHistoryRowWriter implements HistoryRowWriter {
   }
 
   async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void> {
-    if ('profileIds' in of) {
-      for (const profileIds of q.chunks([...new Set(of.profileIds)], q.VALUES_PER_IN_LIST)) {
-        await q.keepIngestedRecords(this.db, scope, domainName, { profileIds }).execute();
-      }
-    } else if ('uniqueKeys' in of) {
-      for (const uniqueKeys of q.chunks([...new Set(of.uniqueKeys)], q.VALUES_PER_IN_LIST)) {
-        await q.keepIngestedRecords(this.db, scope, domainName, { objectTypeName: of.objectTypeName, uniqueKeys }).execute();
-      }
-    } else {
-      await q.keepIngestedRecords(this.db, scope, domainName, of).execute();
+    const parts: HeldRecordsOf[] =
+      'profileIds' in of
+        ? q.chunks([...new Set(of.profileIds)], q.VALUES_PER_IN_LIST).map((profileIds) => ({ profileIds }))
+        : 'uniqueKeys' in of
+          ? q.chunks([...new Set(of.uniqueKeys)], q.VALUES_PER_IN_LIST).map((uniqueKeys) => ({ objectTypeName: of.objectTypeName, uniqueKeys }))
+          : [of];
+    for (const part of parts) {
+      if (this.lockRows) await q.objectsHolding(this.db, scope, domainName, part).select('unique_key').forUpdate().execute();
+      await q.keepIngestedRecords(this.db, scope, domainName, part).execute();
     }
   }
 }
@@ -151,6 +158,6 @@ export function genericRowWriters(db: Kysely<Database>, options: { lockRows: boo
     profiles: new GenericProfileRowWriter(db),
     keys: new GenericKeyIndexWriter(db),
     objects: new GenericObjectRowWriter(db, options.lockRows),
-    history: new GenericHistoryRowWriter(db),
+    history: new GenericHistoryRowWriter(db, options.lockRows),
   };
 }

@@ -129,6 +129,6 @@ export function postgresRowWriters(db: Kysely<Database>): RowWriters {
     profiles: new PostgresProfileRowWriter(db),
     keys: new PostgresKeyIndexWriter(db),
     objects: new PostgresObjectRowWriter(db, true),
-    history: new PostgresHistoryRowWriter(db),
+    history: new PostgresHistoryRowWriter(db, true),
   };
 }

@@ -153,32 +153,39 @@ export function insertHistory(db: Kysely<Database>, rows: readonly ProfileHistor
   return db.insertInto('profile_history').values(rows);
 }
 
-/**
- * Writes the INGESTED records that objects' rows hold (migration 018) into the history, each with the
- * object's text, before the rows are replaced, moved or deleted. Copied inside the database, in one
- * statement: ingestion never reads an object's body to keep its history. The caller's next statement
- * replaces, moves (which clears the columns) or deletes the rows.
- */
-export function keepIngestedRecords(db: Kysely<Database>, scope: Scope, domainName: string, of: HeldRecordsOf) {
-  let held = db
+/** The object rows `of` names, with a held INGESTED record (migration 018). */
+export function objectsHolding(db: Kysely<Database>, scope: Scope, domainName: string, of: HeldRecordsOf) {
+  let rows = db
     .selectFrom('profile_objects')
-    .select([
-      'account_id', 'region', 'domain_name', 'profile_id', 'ingested_record_id', 'object_type_name', sql.lit('INGESTED').as('action_type'),
-      'unique_key', 'object', 'ingested_by', 'updated_at', 'updated_at as last_updated_at',
-    ])
     .where('account_id', '=', scope.accountId)
     .where('region', '=', scope.region)
     .where('domain_name', '=', domainName);
-  if ('profileIds' in of) held = held.where('profile_id', 'in', of.profileIds);
-  else held = held.where('object_type_name', '=', of.objectTypeName);
-  if ('uniqueKeys' in of) held = held.where('unique_key', 'in', of.uniqueKeys);
+  if ('profileIds' in of) rows = rows.where('profile_id', 'in', of.profileIds);
+  else rows = rows.where('object_type_name', '=', of.objectTypeName);
+  if ('uniqueKeys' in of) rows = rows.where('unique_key', 'in', of.uniqueKeys);
+  return rows.where('ingested_record_id', 'is not', null);
+}
+
+/**
+ * Writes the INGESTED records that objects' rows hold into the history, each with the object's text,
+ * before the rows are replaced, moved or deleted. Copied inside the database, in one statement:
+ * ingestion never reads an object's body to keep its history. The caller's next statement replaces,
+ * moves (which clears the columns) or deletes the rows. A record already in the history (handed over by
+ * a transaction that committed while this one waited for the rows) is left as it is.
+ */
+export function keepIngestedRecords(db: Kysely<Database>, scope: Scope, domainName: string, of: HeldRecordsOf) {
+  const held = objectsHolding(db, scope, domainName, of).select([
+    'account_id', 'region', 'domain_name', 'profile_id', 'ingested_record_id', 'object_type_name', sql.lit('INGESTED').as('action_type'),
+    'unique_key', 'object', 'ingested_by', 'updated_at', 'updated_at as last_updated_at',
+  ]);
   return db
     .insertInto('profile_history')
     .columns([
       'account_id', 'region', 'domain_name', 'profile_id', 'record_id', 'object_type_name', 'action_type', 'unique_key', 'content',
       'performed_by', 'created_at', 'updated_at',
     ])
-    .expression(held.where('ingested_record_id', 'is not', null));
+    .expression(held)
+    .onConflict((oc) => oc.doNothing());
 }
 
 export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord): ProfilesTable {
