@@ -12,13 +12,12 @@ import {
   UpdateDomainCommand,
   UpdateProfileCommand,
 } from '@aws-sdk/client-customer-profiles';
-import { sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
 import { type ChangeSource, ProfileChanges } from '../../src/ingest/profile-changes.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { CONTACT, HOME } from '../helpers/profile-objects.js';
-import { until } from '../helpers/poll.js';
+import { behindOpenTransaction } from '../helpers/races.js';
 import { contactIngestion, historyOf, newProfile } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { answersOf } from '../fixtures/history-before-015/scenario.js';
@@ -127,24 +126,7 @@ for (const backend of await availableBackends()) {
           changes.saveProfile({ ...profile, attributes: { ...profile.attributes, FirstName }, updatedAt: clock.now() }, 'UPDATED');
           await changes.commit();
         };
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        let wrote!: () => void;
-        const firstWrote = new Promise<void>((resolve) => (wrote = resolve));
-        const first = s.store.transaction(async (tx) => {
-          await rename(tx, 'One');
-          wrote();
-          await held;
-        });
-        await firstWrote;
-        const second = s.store.transaction((tx) => rename(tx, 'Two'));
-        await until(async () => {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(s.store.db);
-          return rows[0].n > 0;
-        }, 'the second transaction waiting for the first');
-        release();
-        await Promise.all([first, second]);
+        await behindOpenTransaction(s.store, (tx) => rename(tx, 'One'), () => s.store.transaction((tx) => rename(tx, 'Two')));
         const history = await historyOf(s.client, 'racing', id);
         assert.deepEqual(history.map((r) => r.ActionType), ['CREATED', 'INGESTED', 'UPDATED', 'UPDATED']);
         assert.deepEqual(history[0], created);

@@ -13,13 +13,12 @@ import {
   UpdateDomainCommand,
   UpdateProfileCommand,
 } from '@aws-sdk/client-customer-profiles';
-import { sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
 import type { ChangeSource } from '../../src/ingest/profile-changes.js';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { availableBackends } from '../helpers/backends.js';
 import { CONTACT, HOME } from '../helpers/profile-objects.js';
-import { until } from '../helpers/poll.js';
+import { behindOpenTransaction } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { answersOf } from '../fixtures/history-before-015/scenario.js';
@@ -152,24 +151,11 @@ for (const backend of await availableBackends()) {
       test('two transactions replacing one object at once write each version’s record once', async () => {
         const [id] = await ingested('racing', [{ Id: 'R-1', Email: 'r1@example.com', FirstName: 'Zero' }]);
         clock.advance(1000);
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        let wrote!: () => void;
-        const firstWrote = new Promise<void>((resolve) => (wrote = resolve));
-        const first = s.store.transaction(async (tx) => {
-          await ingest('racing', [{ Id: 'R-1', Email: 'r1@example.com', FirstName: 'One' }], STEP, tx);
-          wrote();
-          await held;
-        });
-        await firstWrote;
-        const second = ingest('racing', [{ Id: 'R-1', Email: 'r1@example.com', FirstName: 'Two' }]);
-        await until(async () => {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(s.store.db);
-          return rows[0].n > 0;
-        }, 'the second transaction waiting for the first');
-        release();
-        await Promise.all([first, second]);
+        await behindOpenTransaction(
+          s.store,
+          (tx) => ingest('racing', [{ Id: 'R-1', Email: 'r1@example.com', FirstName: 'One' }], STEP, tx),
+          () => ingest('racing', [{ Id: 'R-1', Email: 'r1@example.com', FirstName: 'Two' }]),
+        );
         const records = (await historyOf(s.client, 'racing', id)).filter((r) => r.ActionType === 'INGESTED');
         const names = [];
         for (const r of records) names.push((JSON.parse((await get('racing', id, r.Id as string)).Content as string) as { FirstName: string }).FirstName);
@@ -182,27 +168,15 @@ for (const backend of await availableBackends()) {
         const [id] = await ingested('racing-delete', [{ Id: 'D-1', Email: 'd1@example.com', FirstName: 'Zero', Note: 'v0' }]);
         const [stored] = await s.store.profileObjects.ofProfiles(HOME, 'racing-delete', [id]);
         clock.advance(1000);
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        let wrote!: () => void;
-        const firstWrote = new Promise<void>((resolve) => (wrote = resolve));
         // A new version that leaves the profile as it is: the deletion meets only the object's row.
-        const ingestion = s.store.transaction(async (tx) => {
-          await ingest('racing-delete', [{ Id: 'D-1', Email: 'd1@example.com', FirstName: 'Zero', Note: 'v1' }], STEP, tx);
-          wrote();
-          await held;
-        });
-        await firstWrote;
-        const deletion = s.client.send(
-          new DeleteProfileObjectCommand({ DomainName: 'racing-delete', ProfileId: id, ObjectTypeName: 'Contact', ProfileObjectUniqueKey: stored.uniqueKey }),
+        await behindOpenTransaction(
+          s.store,
+          (tx) => ingest('racing-delete', [{ Id: 'D-1', Email: 'd1@example.com', FirstName: 'Zero', Note: 'v1' }], STEP, tx),
+          () =>
+            s.client.send(
+              new DeleteProfileObjectCommand({ DomainName: 'racing-delete', ProfileId: id, ObjectTypeName: 'Contact', ProfileObjectUniqueKey: stored.uniqueKey }),
+            ),
         );
-        await until(async () => {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(s.store.db);
-          return rows[0].n > 0;
-        }, 'the deletion waiting for the ingestion');
-        release();
-        await Promise.all([ingestion, deletion]);
         const records = (await historyOf(s.client, 'racing-delete', id)).filter((r) => r.ActionType === 'INGESTED');
         const notes = [];
         for (const r of records) notes.push((JSON.parse((await get('racing-delete', id, r.Id as string)).Content as string) as { Note: string }).Note);

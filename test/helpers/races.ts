@@ -1,0 +1,33 @@
+import { sql } from 'kysely';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import type { Store } from '../../src/store/types.js';
+import { until } from './poll.js';
+
+/**
+ * Two writers at once on PostgreSQL, in a known order: `first` runs in a transaction that stays open
+ * after it, `second` starts, and once PostgreSQL shows a session waiting for a lock on a profile table
+ * (the second, behind the first's rows) the first commits. Answers when both have finished.
+ */
+export async function behindOpenTransaction(store: KyselyStore, first: (tx: Store) => Promise<unknown>, second: () => Promise<unknown>): Promise<void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let wrote!: () => void;
+  const firstWrote = new Promise<void>((resolve) => (wrote = resolve));
+  const open = store.transaction(async (tx) => {
+    await first(tx);
+    wrote();
+    await held;
+  });
+  await firstWrote;
+  const waiting = second();
+  try {
+    await until(async () => {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(store.db);
+      return rows[0].n > 0;
+    }, 'the second writer waiting for the first');
+  } finally {
+    release();
+  }
+  await Promise.all([open, waiting]);
+}
