@@ -14,8 +14,9 @@ import type { AnyDb } from './index.js';
  *
  * Until now such a record was a history row without Content, which readers took from the object. Each
  * one the row reproduces (the same profile, both times the row's `updated_at`) moves into the row; the
- * others take the object's text now, which is what they answered, so no record is left without its
- * Content. Set-based statements: each is one pass over the tables, whatever their size.
+ * others take the object's text now, which is what they answered (one whose object is gone, which the
+ * code before never left, stays without it, as it answered). Set-based statements: each is one pass over
+ * the tables, whatever their size.
  */
 export const m018ObjectIngestedRecord: Migration = {
   async up(db: AnyDb) {

@@ -310,8 +310,9 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     }
     if (rest.length > 0) {
       const stored = await this.writers.objects.storedVersions(scope, domainName, rest);
-      // The versions this replaces hand the INGESTED records their rows hold to the history first. Only
-      // those the replacement really overwrites: a stale object leaves its row, and its record, alone.
+      // The versions this replaces hand the INGESTED records their rows hold to the history first (the
+      // rows are locked by the read above). Only those the replacement really overwrites: a stale object
+      // leaves its row, and its record, alone.
       const replacedByType = new Map<string, string[]>();
       for (const o of rest) {
         const old = stored.get(objectKey(o.objectTypeName, o.uniqueKey));
@@ -327,7 +328,7 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
         }
       }
       for (const [objectTypeName, uniqueKeys] of replacedByType) {
-        await this.writers.history.keepIngestedRecords(scope, domainName, { objectTypeName, uniqueKeys });
+        await this.writers.history.keepIngestedRecords(scope, domainName, { objectTypeName, uniqueKeys }, true);
       }
       await this.writers.objects.replace(scope, domainName, rest);
     }

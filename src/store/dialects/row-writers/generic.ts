@@ -138,7 +138,7 @@ export class GenericHistoryRowWriter implements HistoryRowWriter {
     }
   }
 
-  async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void> {
+  async keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf, rowsLocked = false): Promise<void> {
     const parts: HeldRecordsOf[] =
       'profileIds' in of
         ? q.chunks([...new Set(of.profileIds)], q.VALUES_PER_IN_LIST).map((profileIds) => ({ profileIds }))
@@ -146,7 +146,7 @@ export class GenericHistoryRowWriter implements HistoryRowWriter {
           ? q.chunks([...new Set(of.uniqueKeys)], q.VALUES_PER_IN_LIST).map((uniqueKeys) => ({ objectTypeName: of.objectTypeName, uniqueKeys }))
           : [of];
     for (const part of parts) {
-      if (this.lockRows) await q.objectsHolding(this.db, scope, domainName, part).select('unique_key').forUpdate().execute();
+      if (this.lockRows && !rowsLocked) await q.objectsHolding(this.db, scope, domainName, part).select('unique_key').forUpdate().execute();
       await q.keepIngestedRecords(this.db, scope, domainName, part).execute();
     }
   }

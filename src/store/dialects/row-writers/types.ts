@@ -48,8 +48,12 @@ export interface ObjectRowWriter {
 
 export interface HistoryRowWriter {
   insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void>;
-  /** queries.ts's keepIngestedRecords: the records objects' rows hold, into the history with their text. */
-  keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf): Promise<void>;
+  /**
+   * queries.ts's keepIngestedRecords: the records objects' rows hold, into the history with their text.
+   * `rowsLocked`: the caller has locked the rows already (the objects repository, reading the versions it
+   * replaces), so a backend with concurrent writers need not lock them again.
+   */
+  keepIngestedRecords(scope: Scope, domainName: string, of: HeldRecordsOf, rowsLocked?: boolean): Promise<void>;
 }
 
 export interface RowWriters {
