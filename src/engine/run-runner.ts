@@ -84,7 +84,8 @@ export async function runFlowRun(
       progress,
       stillThere: async (tx) => {
         if (!(await tx.flowRuns.flowStillRuns(scope, flow.flowName))) throw new FlowGone();
-        if (!(await tx.objectTypes.get(scope, flow.domainName, objectTypeName))) throw new PermanentError(`Object type ${objectTypeName} was deleted while the run ran.`);
+        // Held for the page's transaction, as a workflow step holds it.
+        if (!(await tx.objectTypes.get(scope, flow.domainName, objectTypeName, 'key-share'))) throw new PermanentError(`Object type ${objectTypeName} was deleted while the run ran.`);
       },
       checkpoint: async (tx, page) => {
         // Drops by reason accumulate over resumes: the run started from what was stored.

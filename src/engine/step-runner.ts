@@ -233,7 +233,8 @@ async function lostOrCancelled(store: Store, claimed: ClaimedStep): Promise<Step
  */
 async function requireStillThere(tx: Store, claimed: ClaimedStep, objectType: ObjectTypeRecord): Promise<void> {
   const { scope, workflow } = claimed;
-  if (!(await tx.objectTypes.get(scope, workflow.domainName, objectType.objectTypeName))) {
+  // Held for the page's transaction: a DeleteProfileObjectType waits for the page, or the page for it.
+  if (!(await tx.objectTypes.get(scope, workflow.domainName, objectType.objectTypeName, 'key-share'))) {
     throw new PermanentStepError(`Object type ${objectType.objectTypeName} was deleted while the step ran.`);
   }
   if (!(await tx.connectorProfiles.get(workflow.connectorProfileName))) {

@@ -133,6 +133,7 @@ export async function putProfileObjects(
     if (ids) ids.push(k.profileId);
     else index.set(pair(k.keyName, k.keyValue), [k.profileId]);
   }
+  await holdCandidates(store, scope, domainName, index, objects);
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
 
   // 3. Decide, record by record, which profile each object lands on.
@@ -215,7 +216,7 @@ export async function putProfileObjects(
   const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
   for (const { profileId, mapped, createdHere } of profileWork) {
     const profile = profiles.get(profileId);
-    if (!profile) continue; // a profile the key index names but that is gone: the object still lands
+    if (!profile) continue; // not reached: every stored profile here was held (holdCandidates) and loaded
     if (createdHere && !(type.allowProfileCreation && mapped.profileValues.length > 0)) {
       applyProfileValues(profile, mapped.contactValues, origin);
       continue;
@@ -255,6 +256,35 @@ export async function putProfileObjects(
   changes.addExtraKeys(leftBehind);
   await changes.commit();
   return results;
+}
+
+/**
+ * Holds every stored profile the batch could land on until the transaction ends
+ * (ProfileRepository.holdExisting), and forgets those that are gone. A DeleteProfile or MergeProfiles
+ * of one of them then either waits for this batch, and deletes or moves the objects it lands there with
+ * their history, or committed before: the profile is no longer stored, so the index entries and stored
+ * objects that named it were read before it went, and no object lands on it (an object stored on it was
+ * deleted with it, and is new again).
+ */
+async function holdCandidates(
+  store: Store,
+  scope: Scope,
+  domainName: string,
+  index: Map<string, string[]>,
+  objects: Map<string, { profileId: string }>,
+): Promise<void> {
+  const candidates = new Set<string>();
+  for (const ids of index.values()) for (const id of ids) candidates.add(id);
+  for (const o of objects.values()) candidates.add(o.profileId);
+  if (candidates.size === 0) return;
+  const stored = await store.profiles.holdExisting(scope, domainName, [...candidates]);
+  if (stored.size === candidates.size) return;
+  for (const [entry, ids] of index) {
+    const kept = ids.filter((id) => stored.has(id));
+    if (kept.length > 0) index.set(entry, kept);
+    else index.delete(entry);
+  }
+  for (const [uniqueKey, o] of objects) if (!stored.has(o.profileId)) objects.delete(uniqueKey);
 }
 
 /**

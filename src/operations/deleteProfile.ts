@@ -13,7 +13,9 @@ export const deleteProfile: Handler<DeleteProfileRequest, DeleteProfileResponse>
   const now = ctx.clock.now();
   await ctx.store.transaction(async (store) => {
     const domain = await requireDomain({ ...ctx, store }, input.DomainName);
-    const profile = await requireProfile(ctx, input.DomainName, input.ProfileId, store);
+    // Locked: an ingestion landing objects on the profile (which holds it, ProfileRepository.holdExisting)
+    // either commits first, and its objects are deleted here with their history, or finds it gone.
+    const profile = await requireProfile(ctx, input.DomainName, input.ProfileId, store, 'update');
     const { keys } = await keysOfProfiles(store, ctx.scope, input.DomainName, [profile]);
     const changes = new ProfileChanges(store, ctx.scope, input.DomainName, now, { kind: 'api' }, domain.defaultExpirationDays);
     changes.removeKeys(keys);

@@ -8,7 +8,6 @@ import { keysOfProfiles, ProfileChanges } from '../ingest/profile-changes.js';
 import type { AttributeSource, ProfileRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
-import { requireProfile } from './profile-common.js';
 
 /** The profile fields FieldSourceProfileIds can choose a source for, Attributes apart (a map of its own). */
 const FIELDS = Object.keys((shapeOf('FieldSourceProfileIds') as StructureShape).members).filter((f) => f !== 'Attributes');
@@ -42,8 +41,12 @@ export const mergeProfiles: Handler<MergeProfilesRequest, MergeProfilesResponse>
 
   await ctx.store.transaction(async (store) => {
     const domain = await requireDomain({ ...ctx, store }, input.DomainName);
-    const main = await requireProfile(ctx, input.DomainName, input.MainProfileId, store);
-    const others = await store.profiles.getMany(ctx.scope, input.DomainName, mergedIds);
+    // Every profile of the merge locked, in one statement (so two merges cannot deadlock): an ingestion
+    // landing objects on one of them commits first, and its objects move here, or finds it gone.
+    const locked = await store.profiles.getMany(ctx.scope, input.DomainName, [input.MainProfileId, ...mergedIds], 'update');
+    const main = locked.find((p) => p.profileId === input.MainProfileId);
+    if (!main) throw new ResourceNotFoundException(`Profile ${input.MainProfileId} was not found in domain ${input.DomainName}.`);
+    const others = locked.filter((p) => p.profileId !== input.MainProfileId);
     const missing = mergedIds.filter((id) => !others.some((p) => p.profileId === id));
     if (missing.length > 0) {
       throw new ResourceNotFoundException(`Profile ${missing.join(', ')} was not found in domain ${input.DomainName}: nothing was merged.`);

@@ -3,7 +3,7 @@ import { normalizeKeyValue, PROFILE_ID_KEY, searchKeyContentType, STANDARD_PROFI
 import type { StructureShape } from '../api/model-types.js';
 import { shapeOf } from '../api/service.js';
 import type { GetIntegrationResponse, GetProfileObjectTypeResponse, Profile } from '../api/shapes.generated.js';
-import type { DomainRecord, IntegrationRecord, ObjectTypeRecord, ProfileRecord, Store, TagMap } from '../store/types.js';
+import type { DomainRecord, IntegrationRecord, ObjectTypeRecord, ProfileRecord, RowLock, Store, TagMap } from '../store/types.js';
 import { findTemplate } from '../domain/templates/index.js';
 import { ProfileChanges } from '../ingest/profile-changes.js';
 import { requireDomain } from './common.js';
@@ -51,8 +51,9 @@ export async function requireObjectTypeOrTemplate(
   domainName: string,
   objectTypeName: string,
   store: Store = ctx.store,
+  lock?: RowLock,
 ): Promise<ObjectTypeRecord> {
-  const explicit = await store.objectTypes.get(ctx.scope, domainName, objectTypeName);
+  const explicit = await store.objectTypes.get(ctx.scope, domainName, objectTypeName, lock);
   if (explicit) return explicit;
   const template = findTemplate(objectTypeName);
   if (!template) return requireObjectType(ctx, domainName, objectTypeName, store);
@@ -150,8 +151,14 @@ export function profileOutput(profileId: string, attributes: Record<string, unkn
 }
 
 /** A missing profile is a 404 naming it and its domain. */
-export async function requireProfile(ctx: OperationContext, domainName: string, profileId: string, store: Store = ctx.store): Promise<ProfileRecord> {
-  const profile = await store.profiles.get(ctx.scope, domainName, profileId);
+export async function requireProfile(
+  ctx: OperationContext,
+  domainName: string,
+  profileId: string,
+  store: Store = ctx.store,
+  lock?: RowLock,
+): Promise<ProfileRecord> {
+  const profile = await store.profiles.get(ctx.scope, domainName, profileId, lock);
   if (!profile) throw new ResourceNotFoundException(`Profile ${profileId} was not found in domain ${domainName}.`);
   return profile;
 }

@@ -19,7 +19,8 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
   const now = ctx.clock.now();
   const [result] = await ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, input.DomainName);
-    const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store);
+    // Held: a DeleteProfileObjectType waits for this object, or this for the deletion (then: not found).
+    const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store, 'key-share');
     return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
       source: { kind: 'api' },
     });

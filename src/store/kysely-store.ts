@@ -70,12 +70,12 @@ export class KyselyStore implements Store {
     this.tags = new KyselyTagRepository(db);
     this.connectorProfiles = new KyselyConnectorProfileRepository(db);
     this.workflows = new KyselyWorkflowRepository(db, capabilities);
-    this.objectTypes = new KyselyObjectTypeRepository(db);
+    this.objectTypes = new KyselyObjectTypeRepository(db, capabilities.skipLocked);
     // A transaction's store on SQLite writes ingestion rows through prepared statements on the raw
     // connection (dialects/sqlite-statements.ts says why only there).
     const writers = rowWritersFor(db, capabilities, root ? sqliteStatementsOf(root.db) : undefined);
     this.writers = writers;
-    this.profiles = new KyselyProfileRepository(db, this.stats, writers);
+    this.profiles = new KyselyProfileRepository(db, this.stats, writers, capabilities.skipLocked);
     this.profileObjects = new KyselyProfileObjectRepository(db, this.stats, writers);
     this.integrations = new KyselyIntegrationRepository(db);
     this.profileHistory = new KyselyProfileHistoryRepository(db, writers, capabilities.skipLocked);

@@ -25,10 +25,21 @@ export interface ObjectTypeRecord {
   updatedAt: number;
 }
 
+/**
+ * A row lock a read takes, until the transaction ends, where the backend has concurrent writers
+ * (PostgreSQL; SQLite has one writer at a time and takes none):
+ * - `update`: the caller is about to delete the row or change what hangs off it (DeleteProfile,
+ *   MergeProfiles). It waits for every writer holding the row in any way, and they for it.
+ * - `key-share`: the caller adds to what hangs off the row (objects onto a profile, objects of a type).
+ *   It does not stop other such writers, nor updates of the row's other columns, but a deletion waits
+ *   for it, and it for a deletion, which it then sees.
+ */
+export type RowLock = 'update' | 'key-share';
+
 export interface ObjectTypeRepository {
   /** Inserts or replaces the type; replacing keeps the stored createdAt. */
   put(scope: Scope, domainName: string, record: ObjectTypeRecord): Promise<void>;
-  get(scope: Scope, domainName: string, objectTypeName: string): Promise<ObjectTypeRecord | undefined>;
+  get(scope: Scope, domainName: string, objectTypeName: string, lock?: RowLock): Promise<ObjectTypeRecord | undefined>;
   /**
    * Removes the type and its tags; false when it did not exist. Its objects and integrations are
    * removed through their own repositories.
@@ -72,8 +83,14 @@ export interface ProfileKey {
 }
 
 export interface ProfileRepository {
-  get(scope: Scope, domainName: string, profileId: string): Promise<ProfileRecord | undefined>;
-  getMany(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileRecord[]>;
+  get(scope: Scope, domainName: string, profileId: string, lock?: RowLock): Promise<ProfileRecord | undefined>;
+  getMany(scope: Scope, domainName: string, profileIds: readonly string[], lock?: RowLock): Promise<ProfileRecord[]>;
+  /**
+   * Which of the profiles are stored, each held with a `key-share` lock: ingestion lands objects on
+   * them, and a DeleteProfile or MergeProfiles of one of them must either see those objects or have
+   * finished before, when the profile is no longer among the answer.
+   */
+  holdExisting(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<Set<string>>;
   /**
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
    * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED

@@ -5,7 +5,7 @@ import { until } from './poll.js';
 
 /**
  * Two writers at once on PostgreSQL, in a known order: `first` runs in a transaction that stays open
- * after it, `second` starts, and once PostgreSQL shows a session waiting for a lock on a profile table
+ * after it, `second` starts, and once PostgreSQL shows a session waiting for a lock on a profile table or an object type
  * (the second, behind the first's rows) the first commits. Answers when both have finished.
  */
 export async function behindOpenTransaction(store: KyselyStore, first: (tx: Store) => Promise<unknown>, second: () => Promise<unknown>): Promise<void> {
@@ -23,7 +23,7 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
   try {
     await until(async () => {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-        where wait_event_type = 'Lock' and query like '%profile%' and pid <> pg_backend_pid()`.execute(store.db);
+        where wait_event_type = 'Lock' and (query like '%profile%' or query like '%object_types%') and pid <> pg_backend_pid()`.execute(store.db);
       return rows[0].n > 0;
     }, 'the second writer waiting for the first');
   } finally {

@@ -1,14 +1,19 @@
 import type { Kysely } from 'kysely';
 import { objectTypeArn } from '../../domain/arns.js';
 import type { Database, ObjectTypesTable } from '../schema.js';
-import type { ObjectTypeRecord, ObjectTypeRepository } from '../types.js';
+import type { ObjectTypeRecord, ObjectTypeRepository, RowLock } from '../types.js';
+import { withRowLock } from './row-lock.js';
 import type { Scope } from '../../domain/scope.js';
 
 /** The definition column holds every member but the name and the times. */
 type Definition = Omit<ObjectTypeRecord, 'objectTypeName' | 'createdAt' | 'updatedAt'>;
 
 export class KyselyObjectTypeRepository implements ObjectTypeRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The backend has concurrent writers: reads take the locks they are asked for. */
+    private readonly rowLocks: boolean,
+  ) {}
 
   async put(scope: Scope, domainName: string, record: ObjectTypeRecord): Promise<void> {
     const row = toRow(scope, domainName, record);
@@ -23,15 +28,15 @@ export class KyselyObjectTypeRepository implements ObjectTypeRepository {
       .execute();
   }
 
-  async get(scope: Scope, domainName: string, objectTypeName: string): Promise<ObjectTypeRecord | undefined> {
-    const row = await this.db
+  async get(scope: Scope, domainName: string, objectTypeName: string, lock?: RowLock): Promise<ObjectTypeRecord | undefined> {
+    const query = this.db
       .selectFrom('object_types')
       .selectAll()
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
-      .where('object_type_name', '=', objectTypeName)
-      .executeTakeFirst();
+      .where('object_type_name', '=', objectTypeName);
+    const row = await withRowLock(query, this.rowLocks ? lock : undefined).executeTakeFirst();
     return row && fromRow(row);
   }
 

@@ -14,6 +14,7 @@ import { objectKey } from '../dialects/row-writers/types.js';
 import { isStale } from '../../domain/staleness.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
 import type { StatsLedger } from './domain-stats.js';
+import { withRowLock } from './row-lock.js';
 import { getOwn } from '../../domain/own-properties.js';
 import type {
   AttributeSource,
@@ -23,6 +24,7 @@ import type {
   ProfileObjectRepository,
   ProfileRecord,
   ProfileRepository,
+  RowLock,
   StoredObjectRef,
 } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
@@ -45,27 +47,43 @@ export class KyselyProfileRepository implements ProfileRepository {
     private readonly ledger: StatsLedger,
     /** The write path of this store's backend (dialects/row-writers). */
     private readonly writers: RowWriters,
+    /** The backend has concurrent writers: reads take the locks they are asked for. */
+    private readonly rowLocks: boolean,
   ) {}
 
-  async get(scope: Scope, domainName: string, profileId: string): Promise<ProfileRecord | undefined> {
-    const [profile] = await this.getMany(scope, domainName, [profileId]);
+  async get(scope: Scope, domainName: string, profileId: string, lock?: RowLock): Promise<ProfileRecord | undefined> {
+    const [profile] = await this.getMany(scope, domainName, [profileId], lock);
     return profile;
   }
 
-  async getMany(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileRecord[]> {
+  async getMany(scope: Scope, domainName: string, profileIds: readonly string[], lock?: RowLock): Promise<ProfileRecord[]> {
     const out: ProfileRecord[] = [];
-    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
-      const rows = await this.db
-        .selectFrom('profiles')
-        .selectAll()
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('domain_name', '=', domainName)
-        .where('profile_id', 'in', ids)
-        .execute();
+    // One statement per chunk, the ids in key order: transactions locking overlapping sets of profiles
+    // take them in the same order, so they wait for each other instead of deadlocking.
+    for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
+      const rows = await withRowLock(this.ofIds(scope, domainName, ids).selectAll(), this.rowLocks ? lock : undefined).execute();
       out.push(...rows.map(profileFromRow));
     }
     return out;
+  }
+
+  async holdExisting(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
+      const rows = await withRowLock(this.ofIds(scope, domainName, ids).select('profile_id'), this.rowLocks ? 'key-share' : undefined).execute();
+      for (const r of rows) out.add(r.profile_id);
+    }
+    return out;
+  }
+
+  private ofIds(scope: Scope, domainName: string, ids: readonly string[]) {
+    return this.db
+      .selectFrom('profiles')
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where('profile_id', 'in', ids)
+      .orderBy('profile_id');
   }
 
   async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DeleteProfileCommand, DeleteProfileObjectTypeCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand } from '@aws-sdk/client-customer-profiles';
+import { PageTokens } from '../../src/domain/page-token.js';
+import { ManualClock } from '../../src/engine/clock.js';
+import type { ChangeSource } from '../../src/ingest/profile-changes.js';
+import type { OperationContext } from '../../src/operations/context.js';
+import { deleteProfile } from '../../src/operations/deleteProfile.js';
+import { putProfileObject } from '../../src/operations/putProfileObject.js';
+import type { Store } from '../../src/store/types.js';
+import { availableBackends } from '../helpers/backends.js';
+import { HOME } from '../helpers/profile-objects.js';
+import { behindOpenTransaction } from '../helpers/races.js';
+import { contactIngestion, historyOf } from '../helpers/profiles.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+// Concurrent writers on one profile or object type, on PostgreSQL (SQLite has one writer at a time):
+// who waits for whom (RowLock in src/store/profile-types.ts), and what each sees once the other is done.
+
+const STEP: ChangeSource = { kind: 'workflow', workflowId: 'ab'.repeat(16), stepNo: 2 };
+
+if ((await availableBackends()).includes('postgres')) {
+  describe('concurrent writers on one profile [postgres]', () => {
+    let s: TestServer;
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    before(async () => {
+      s = await startServer('postgres', { clock });
+    });
+    after(() => s.close());
+
+    const { ingest, ingested } = contactIngestion(() => s, clock, STEP);
+    /** An operation's context on a transaction the test holds open. */
+    const contextOf = (store: Store): OperationContext => ({ scope: HOME, requestId: 'racing', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) });
+    const contentOf = async (domainName: string, profileId: string, id: string) =>
+      JSON.parse((await s.client.send(new GetProfileHistoryRecordCommand({ DomainName: domainName, ProfileId: profileId, Id: id }))).Content as string) as { Note: string };
+
+    // A deletion or a merge racing PutProfileObject calls that land objects on the profile, a new one among
+    // them. The ingestion holds the profile and the object type (key-share) until it commits, so the operation
+    // waits for it even when it touches no row the operation would lock on its own, and then deletes or
+    // moves the objects the ingestion added, their history kept. Without the hold the operation went
+    // ahead: the new object was left on a deleted profile, or lost its record.
+    const racing: [string, (domain: string, profileId: string, main: string) => Promise<unknown>, (domain: string, profileId: string, main: string) => Promise<void>][] = [
+      [
+        'DeleteProfile',
+        (DomainName, ProfileId) => s.client.send(new DeleteProfileCommand({ DomainName, ProfileId })),
+        async (domain, id) => assert.deepEqual(await s.store.profileObjects.ofProfiles(HOME, domain, [id]), [], 'no object is left on the deleted profile'),
+      ],
+      [
+        'MergeProfiles',
+        (DomainName, id, MainProfileId) => s.client.send(new MergeProfilesCommand({ DomainName, MainProfileId, ProfileIdsToBeMerged: [id] })),
+        async (domain, id, main) => {
+          assert.deepEqual(await s.store.profileObjects.ofProfiles(HOME, domain, [id]), [], 'no object is left on the merged profile');
+          assert.equal((await s.store.profileObjects.ofProfiles(HOME, domain, [main])).length, 3, 'the main profile has every object');
+        },
+      ],
+      [
+        'DeleteProfileObjectType',
+        (DomainName) => s.client.send(new DeleteProfileObjectTypeCommand({ DomainName, ObjectTypeName: 'Contact' })),
+        async (domain, id, main) => assert.deepEqual(await s.store.profileObjects.ofProfiles(HOME, domain, [id, main]), [], 'no object of the type is left'),
+      ],
+    ];
+    const batches: [string, Record<string, unknown>[], string[]][] = [
+      ['a new object', [{ Id: 'N-2', Email: 'n@example.com', Note: 'new' }], ['new', 'v0']],
+      [
+        'a new version and a new object',
+        [
+          { Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero', Note: 'v1' },
+          { Id: 'N-2', Email: 'n@example.com', Note: 'new' },
+        ],
+        ['new', 'v0', 'v1'],
+      ],
+    ];
+    for (const [operation, run, check] of racing) {
+      for (const [what, batch, versions] of batches) {
+        test(`${operation} racing an ingestion of ${what} onto its profile waits for it, and keeps every version’s record`, async () => {
+          const domain = `racing-${operation.toLowerCase()}-${batch.length}`;
+          const [id, main] = await ingested(domain, [
+            { Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero', Note: 'v0' },
+            { Id: 'M-1', Email: 'main@example.com', FirstName: 'Main' },
+          ]);
+          clock.advance(1000);
+          await behindOpenTransaction(
+            s.store,
+            async (tx) => {
+              for (const record of batch) await putProfileObject(contextOf(tx), { DomainName: domain, ObjectTypeName: 'Contact', Object: JSON.stringify(record) });
+            },
+            () => run(domain, id, main),
+          );
+          await check(domain, id, main);
+          const records = (await historyOf(s.client, domain, id)).filter((r) => r.ActionType === 'INGESTED');
+          const notes = [];
+          for (const r of records) notes.push((await contentOf(domain, id, r.Id as string)).Note);
+          assert.deepEqual(notes.sort(), versions);
+        });
+      }
+    }
+
+    test('an ingestion racing a DeleteProfile of the profile its keys lead to waits for it, then creates a profile', async () => {
+      const domain = 'racing-after-deleteprofile';
+      const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+      clock.advance(1000);
+      let landedOn = '';
+      await behindOpenTransaction(
+        s.store,
+        (tx) => deleteProfile(contextOf(tx), { DomainName: domain, ProfileId: id }),
+        async () => ([landedOn] = await ingest(domain, [{ Id: 'N-2', Email: 'n@example.com', Note: 'after' }])),
+      );
+      assert.notEqual(landedOn, id, 'not the deleted profile');
+      assert.deepEqual((await s.store.profileObjects.ofProfiles(HOME, domain, [id])), []);
+      const [object] = await s.store.profileObjects.ofProfiles(HOME, domain, [landedOn]);
+      assert.equal(object?.uniqueKey, 'N-2');
+      assert.ok(await s.store.profiles.get(HOME, domain, landedOn), 'the object’s profile exists');
+    });
+  });
+}
