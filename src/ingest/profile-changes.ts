@@ -237,15 +237,22 @@ export class ProfileChanges {
     // Rows about to be rewritten or deleted hand the CREATED record they hold to the history first.
     const rewritten = [...this.profiles.keys()].filter((id) => !this.createdHere.has(id));
     if (rewritten.length > 0 || this.deleted.size > 0) await store.profileHistory.keepCreatedRecords(scope, domainName, [...rewritten, ...this.deleted]);
+    let inserted = new Set<string>();
     if (this.profiles.size > 0) {
       const rows = [...this.profiles.values()].map((p) => {
         const created = this.createdHere.get(p.profileId);
         return created ? { ...p, createdRecord: { recordId: created.recordId, performedBy: this.performedBy } } : p;
       });
-      await store.profiles.upsert(scope, domainName, rows);
+      inserted = await store.profiles.upsert(scope, domainName, rows);
     }
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
-    if (this.keysAdded.length > 0) await store.profiles.addKeys(scope, domainName, this.keysAdded);
+    if (this.keysAdded.length > 0) {
+      // The entries of the profiles just inserted, apart: nothing can index those yet.
+      const ofNew = inserted.size > 0 ? this.keysAdded.filter((k) => inserted.has(k.profileId)) : [];
+      const others = ofNew.length > 0 ? this.keysAdded.filter((k) => !inserted.has(k.profileId)) : this.keysAdded;
+      if (ofNew.length > 0) await store.profiles.addKeys(scope, domainName, ofNew, true);
+      if (others.length > 0) await store.profiles.addKeys(scope, domainName, others);
+    }
     if (this.extrasRemoved.size > 0) await store.profiles.removeExtraKeys(scope, domainName, [...this.extrasRemoved.values()]);
     if (this.extrasAdded.size > 0) await store.profiles.addExtraKeys(scope, domainName, [...this.extrasAdded.values()]);
     // Objects about to be moved or deleted hand the INGESTED records they hold to the history first (the

@@ -95,8 +95,9 @@ export interface ProfileRepository {
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
    * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED
    * record a replaced row holds into the history first (ProfileHistoryRepository.keepCreatedRecords).
+   * Answers the ids it inserted.
    */
-  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
+  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>>;
   /** The index entries for any of the given (keyName, keyValue) pairs. */
   findByKeys(
     scope: Scope,
@@ -124,7 +125,8 @@ export interface ProfileRepository {
     profileIds: readonly string[],
   ): Promise<ProfileKey[]>;
   /** Adds index entries; entries already present are left as they are. */
-  addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /** `ofNewProfiles`: every entry names a profile this transaction inserted (see KeyIndexWriter.insert). */
+  addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles?: boolean): Promise<void>;
   /** Removes index entries (each names its profile); entries not present are ignored. */
   removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   /** Removes the profiles (not their keys, objects or history); returns how many existed. */

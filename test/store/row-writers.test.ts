@@ -96,6 +96,32 @@ for (const backend of await availableBackends()) {
         });
       });
 
+      test(`${kind}: key index — entries of new profiles are written once each, however often the batch names them`, async () => {
+        await run('new-keys', async (w, d, trx) => {
+          const entry = { keyName: '_email', keyValue: 'n@x', profileId: `new-${kind}` };
+          await w.keys.insert(scope, d, [entry, { ...entry, keyName: '_phone', keyValue: '+2' }, { ...entry }], true);
+          const found = await w.keys.find(scope, d, new Map([['_email', new Set(['n@x'])], ['_phone', new Set(['+2'])]]));
+          assert.deepEqual(found.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(), [`_email=n@x:new-${kind}`, `_phone=+2:new-${kind}`]);
+          const rows = await trx.db.selectFrom(kind === 'sqlite' ? 'profile_keys_staged' : 'profile_keys').select('key_name').where('profile_id', '=', `new-${kind}`).execute();
+          assert.equal(rows.length, 2);
+        });
+      });
+
+      test(`${kind}: profiles and objects keep every character of their text, and a lone surrogate as the backend always stored it`, async () => {
+        await run('text', async (w, d, trx) => {
+          const attributes = { FirstName: 'Zoë "Q" \\ \t ✓ 𝄞 \ud800' };
+          await w.profiles.insertNew(scope, d, [profile('t1', { attributes })]);
+          await w.objects.insertNew(scope, d, [object('k\ud800"\\', { object: JSON.stringify({ Note: 'line\nbreak "quoted" \\ 𝄞 \udc00' }) })]);
+          const p = await trx.db.selectFrom('profiles').select('attributes').where('domain_name', '=', d).executeTakeFirstOrThrow();
+          assert.equal(p.attributes, JSON.stringify(attributes));
+          const o = await trx.db.selectFrom('profile_objects').select(['unique_key', 'object']).where('domain_name', '=', d).executeTakeFirstOrThrow();
+          // PostgreSQL: one U+FFFD, as pg's UTF-8 encoding of a parameter makes it; SQLite keeps the three
+          // bytes a lone surrogate encodes to, which read back as three.
+          assert.equal(o.unique_key, backend === 'postgres' ? 'k\ufffd"\\' : 'k\ufffd\ufffd\ufffd"\\');
+          assert.equal(o.object, JSON.stringify({ Note: 'line\nbreak "quoted" \\ 𝄞 \udc00' }));
+        });
+      });
+
       test(`${kind}: objects — insertNew, findExisting and storedVersions see what is stored`, async () => {
         await run('objects', async (w, d) => {
           const inserted = await w.objects.insertNew(scope, d, [object('o1', { sourceUpdatedAt: 7 }), object('o2')]);

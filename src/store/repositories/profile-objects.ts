@@ -86,7 +86,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       .orderBy('profile_id');
   }
 
-  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
+  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>> {
     // Stats count profiles, so inserts are told apart from updates by what the database did (not by a
     // read before, which a concurrent transaction could make stale): insert what is new, then update
     // the rest.
@@ -95,6 +95,7 @@ export class KyselyProfileRepository implements ProfileRepository {
       await this.writers.profiles.replace(scope, domainName, profiles.filter((p) => !inserted.has(p.profileId)));
     }
     await this.ledger.add(scope, domainName, { profiles: inserted.size, objects: 0, bytes: 0 });
+    return inserted;
   }
 
   async searchByKey(
@@ -155,8 +156,8 @@ export class KyselyProfileRepository implements ProfileRepository {
     return this.writers.keys.find(scope, domainName, byName);
   }
 
-  async addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
-    await this.writers.keys.insert(scope, domainName, keys);
+  async addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles = false): Promise<void> {
+    await this.writers.keys.insert(scope, domainName, keys, ofNewProfiles);
   }
 
   async removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {

@@ -20,8 +20,12 @@ export interface ProfileRowWriter {
 export interface KeyIndexWriter {
   /** The domain's id in the key index (migration 012); with `create`, one is allocated when it has none. */
   domainId(scope: Scope, domainName: string, create: boolean): Promise<number | undefined>;
-  /** Adds index entries; entries already present are left as they are. */
-  insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
+  /**
+   * Adds index entries; entries already present are left as they are. `ofNewProfiles`: every entry names
+   * a profile this transaction inserted, so none can be present (another transaction cannot see the
+   * profile to index it); a writer may then skip the conflict check.
+   */
+  insert(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles?: boolean): Promise<void>;
   /** The entries holding one of the values of each key name. */
   find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>): Promise<ProfileKey[]>;
 }
