@@ -9,15 +9,23 @@ import { objectKey, type RowWriters } from './types.js';
 /**
  * Rows as one JSON parameter for `json_to_recordset`: serialized natively, where pg encodes an array
  * element by element (the wide rows, profiles and objects, cost the client 2.6 times as much as arrays,
- * for the same server time). Strings are made well-formed first, as pg's UTF-8 encoding of an array
- * element makes them: PostgreSQL's JSON parser refuses an escaped lone surrogate.
+ * for the same server time). PostgreSQL's JSON parser refuses an escaped lone surrogate, so the rows'
+ * strings taken from a source as they came (`wellFormed`) get U+FFFD in its place, as pg's UTF-8
+ * encoding of an array element gave them; the JSON texts among them (objects, attributes) are
+ * JSON.stringify's output, which escapes nothing it could not read back.
  */
 function jsonRows(rows: readonly Record<string, unknown>[]): string {
-  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? toWellFormed.call(value) : value));
+  return JSON.stringify(rows);
 }
 
 /** ES2024's String.prototype.toWellFormed, which Node 20 has and this project's ES2023 library does not declare. */
 const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string): string }).toWellFormed;
+function wellFormed(text: string): string {
+  return toWellFormed.call(text);
+}
+function wellFormedOrNull(text: string | undefined): string | null {
+  return text === undefined ? null : toWellFormed.call(text);
+}
 
 /**
  * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index, the history) or
@@ -32,13 +40,13 @@ class PostgresProfileRowWriter extends GenericProfileRowWriter {
       // written as before migration 015 (whose tests write through this on the schema before it).
       const withCreated = all.some((p) => p.createdRecord);
       const rows = all.map((p) => ({
-        profile_id: p.profileId,
+        profile_id: wellFormed(p.profileId),
         attributes: JSON.stringify(p.attributes),
         attribute_sources: Object.keys(p.attributeSources).length > 0 ? JSON.stringify(p.attributeSources) : null,
         is_inferred: p.inferred ? 1 : 0,
         created_at: p.createdAt,
         updated_at: p.updatedAt,
-        ...(withCreated ? { created_record_id: p.createdRecord?.recordId ?? null, created_by: p.createdRecord?.performedBy ?? null } : {}),
+        ...(withCreated ? { created_record_id: wellFormedOrNull(p.createdRecord?.recordId), created_by: wellFormedOrNull(p.createdRecord?.performedBy) } : {}),
       }));
       const created = withCreated ? sql`, created_record_id, created_by` : sql``;
       const createdTypes = withCreated ? sql`, created_record_id text, created_by text` : sql``;
@@ -109,17 +117,17 @@ class PostgresObjectRowWriter extends GenericObjectRowWriter {
     const out = new Set<string>();
     for (const all of chunks(objects, ROWS_PER_STATEMENT)) {
       const rows = all.map((o) => ({
-        object_type_name: o.objectTypeName,
-        unique_key: o.uniqueKey,
-        profile_id: o.profileId,
+        object_type_name: wellFormed(o.objectTypeName),
+        unique_key: wellFormed(o.uniqueKey),
+        profile_id: wellFormed(o.profileId),
         object: o.object,
         source_updated_at: o.sourceUpdatedAt ?? null,
         size_bytes: o.sizeBytes,
         key_values: JSON.stringify(o.keyValues),
         created_at: o.createdAt,
         updated_at: o.updatedAt,
-        ingested_record_id: o.ingestedRecord?.recordId ?? null,
-        ingested_by: o.ingestedRecord?.performedBy ?? null,
+        ingested_record_id: wellFormedOrNull(o.ingestedRecord?.recordId),
+        ingested_by: wellFormedOrNull(o.ingestedRecord?.performedBy),
       }));
       const { rows: inserted } = await sql<{ object_type_name: string; unique_key: string }>`insert into profile_objects (account_id, region,
           domain_name, object_type_name, unique_key, profile_id, object, source_updated_at, size_bytes, key_values, created_at, updated_at,
