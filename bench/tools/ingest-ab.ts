@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
-import { buildApp } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open-store.js';
-import { sql } from 'kysely';
-import { cpuMsOf, parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
+import { parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
+import { createIngestionWorkflow, serverCpuMs } from '../lib/in-process-ingestion.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 const APP = `pf_ingest_ab_${process.pid}`;
 
@@ -26,62 +26,15 @@ const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sli
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);
   const engine = new Engine(store, systemClock, { mode: 'manual', ...engineOptions });
-  const app = await buildApp({ store, engine });
-  const headers = {
-    authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00',
-    'content-type': 'application/json',
-  };
-  const inject = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
-    const r = await app.inject({ method, url, headers, payload: JSON.stringify(body) });
-    if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
-  };
-  await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: N / 10, seed: 7 } });
-  await inject('POST', '/domains/d', { DefaultExpirationDays: 365 });
-  const f = (s: string, t: string, ty = 'STRING') => ({ Source: `_source.${s}`, Target: t, ContentType: ty });
-  await inject('PUT', '/domains/d/object-types/Contact', {
-    Description: 'c',
-    AllowProfileCreation: true,
-    Fields: {
-      Id: f('Id', '_custom.Id'),
-      FirstName: f('FirstName', '_profile.FirstName'),
-      LastName: f('LastName', '_profile.LastName'),
-      Email: f('Email', '_profile.EmailAddress', 'EMAIL_ADDRESS'),
-      Phone: f('Phone', '_profile.PhoneNumber', 'PHONE_NUMBER'),
-      City: f('City', '_profile.Address.City'),
-    },
-    Keys: { Id: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['Id'] }], Email: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Email'] }] },
-  });
-  const S = Date.UTC(2025, 0, 1) / 1000;
-  await inject('POST', '/domains/d/workflows/integrations', {
-    WorkflowType: 'APPFLOW_INTEGRATION',
-    ObjectTypeName: 'Contact',
-    RoleArn: 'arn:aws:iam::123456789012:role/r',
-    IntegrationConfig: {
-      AppflowIntegration: {
-        FlowDefinition: {
-          FlowName: 'flow1',
-          KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
-          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 's', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-          Tasks: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'City'].map((x) => ({
-            TaskType: 'Map',
-            SourceFields: [x],
-            DestinationField: x,
-            ConnectorOperator: { Salesforce: 'NO_OP' },
-          })),
-          TriggerConfig: { TriggerType: 'OnDemand' },
-        },
-        Batches: Array.from({ length: 10 }, (_, i) => ({ StartTime: S + i * 86400, EndTime: S + (i + 1) * 86400 })),
-      },
-    },
-  });
+  const app = await createIngestionWorkflow(store, engine, N);
   const ioBefore = ownIo();
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const serverBefore = await serverCpuMs(store);
+  const serverBefore = await backendCpuMs(store);
   await engine.runUntilIdle();
   const used = process.cpuUsage(cpu);
   const wall = (performance.now() - started) / 1000;
-  const serverAfter = await serverCpuMs(store);
+  const serverAfter = await backendCpuMs(store);
   const ioAfter = ownIo();
   let serverCpu = 0;
   for (const [pid, ms] of serverAfter) serverCpu += ms - (serverBefore.get(pid) ?? 0);
@@ -105,22 +58,8 @@ function ownIo(): { wchar: number } {
   return { wchar: Number(line?.split(/\s+/)[1] ?? 0) };
 }
 
-/**
- * PostgreSQL: CPU milliseconds of the server processes serving this process's connections (named by
- * application_name), read from /proc: the server runs on the same machine in the benchmarks.
- */
-async function serverCpuMs(store: Awaited<ReturnType<typeof openStore>>): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (backend !== 'postgres') return out;
-  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${APP}`.execute(store.db);
-  for (const { pid } of rows) {
-    try {
-      out.set(pid, cpuMsOf(pid));
-    } catch {
-      // a backend that ended meanwhile
-    }
-  }
-  return out;
+async function backendCpuMs(store: KyselyStore): Promise<Map<number, number>> {
+  return backend === 'postgres' ? serverCpuMs(store, APP) : new Map();
 }
 
 if (backend === 'sqlite') {

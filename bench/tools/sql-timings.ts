@@ -28,12 +28,12 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { systemClock } from '../../src/engine/clock.js';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from '../../src/engine/engine.js';
-import { buildApp } from '../../src/server/app.js';
 import { sqliteCapabilities } from '../../src/store/dialects/sqlite.js';
 import { KyselyStore } from '../../src/store/kysely-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Database } from '../../src/store/schema.js';
-import { cpuMsOf, parseFlags, PG_URL, printTable, withPgSchema } from '../lib/common.js';
+import { parseFlags, PG_URL, printTable, withPgSchema } from '../lib/common.js';
+import { createIngestionWorkflow, serverCpuMs } from '../lib/in-process-ingestion.js';
 
 const argv = process.argv.slice(2);
 const flags = parseFlags(argv);
@@ -132,59 +132,11 @@ function timePgQueries(): void {
   };
 }
 
-const headers = {
-  authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00',
-  'content-type': 'application/json',
-};
-
 /** bench/ingestion.ts's workflow (10 daily batches of synthetic Contacts), then the engine run to idle, measured. */
 async function ingest(store: KyselyStore): Promise<void> {
   const engine = new Engine(store, systemClock, { mode: 'manual' });
-  const app = await buildApp({ store, engine });
-  const inject = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
-    const r = await app.inject({ method, url, headers, payload: JSON.stringify(body) });
-    if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
-  };
-  await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: N / 10, seed: 7 } });
-  await inject('POST', '/domains/d', { DefaultExpirationDays: 365 });
-  const f = (s: string, t: string, ty = 'STRING') => ({ Source: `_source.${s}`, Target: t, ContentType: ty });
-  await inject('PUT', '/domains/d/object-types/Contact', {
-    Description: 'c',
-    AllowProfileCreation: true,
-    Fields: {
-      Id: f('Id', '_custom.Id'),
-      FirstName: f('FirstName', '_profile.FirstName'),
-      LastName: f('LastName', '_profile.LastName'),
-      Email: f('Email', '_profile.EmailAddress', 'EMAIL_ADDRESS'),
-      Phone: f('Phone', '_profile.PhoneNumber', 'PHONE_NUMBER'),
-      City: f('City', '_profile.Address.City'),
-    },
-    Keys: { Id: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['Id'] }], Email: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Email'] }] },
-  });
-  const S = Date.UTC(2025, 0, 1) / 1000;
-  await inject('POST', '/domains/d/workflows/integrations', {
-    WorkflowType: 'APPFLOW_INTEGRATION',
-    ObjectTypeName: 'Contact',
-    RoleArn: 'arn:aws:iam::123456789012:role/r',
-    IntegrationConfig: {
-      AppflowIntegration: {
-        FlowDefinition: {
-          FlowName: 'flow1',
-          KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
-          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 's', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-          Tasks: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'City'].map((x) => ({
-            TaskType: 'Map',
-            SourceFields: [x],
-            DestinationField: x,
-            ConnectorOperator: { Salesforce: 'NO_OP' },
-          })),
-          TriggerConfig: { TriggerType: 'OnDemand' },
-        },
-        Batches: Array.from({ length: 10 }, (_, i) => ({ StartTime: S + i * 86400, EndTime: S + (i + 1) * 86400 })),
-      },
-    },
-  });
-  const serverBefore = await serverCpuMs(store);
+  const app = await createIngestionWorkflow(store, engine, N);
+  const serverBefore = await backendCpuMs(store);
   stats.clear();
   measuring = true;
   const cpu = process.cpuUsage();
@@ -207,7 +159,7 @@ async function ingest(store: KyselyStore): Promise<void> {
   const wall = performance.now() - started;
   measuring = false;
   let serverCpu = 0;
-  for (const [pid, ms] of await serverCpuMs(store)) serverCpu += ms - (serverBefore.get(pid) ?? 0);
+  for (const [pid, ms] of await backendCpuMs(store)) serverCpu += ms - (serverBefore.get(pid) ?? 0);
   process.stdout.write(
     `${backend} ${N} records, ${PAGES} pages of up to ${DEFAULT_ENGINE_OPTIONS.pageSize}: ${(wall / 1000).toFixed(1)} s wall, ` +
       `${((used.user + used.system) / 1e6).toFixed(1)} s CPU (user ${(used.user / 1e6).toFixed(1)}, sys ${(used.system / 1e6).toFixed(1)}), ` +
@@ -258,22 +210,8 @@ function printStats(wallMs: number): void {
   );
 }
 
-/**
- * PostgreSQL: CPU milliseconds of the server processes serving this process's connections (named by
- * application_name), read from /proc: the server runs on this machine (as in bench/tools/ingest-ab.ts).
- */
-async function serverCpuMs(store: KyselyStore): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (backend !== 'postgres') return out;
-  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${APP}`.execute(store.db);
-  for (const { pid } of rows) {
-    try {
-      out.set(pid, cpuMsOf(pid));
-    } catch {
-      // a backend that ended meanwhile
-    }
-  }
-  return out;
+async function backendCpuMs(store: KyselyStore): Promise<Map<number, number>> {
+  return backend === 'postgres' ? serverCpuMs(store, APP) : new Map();
 }
 
 if (backend === 'sqlite') {

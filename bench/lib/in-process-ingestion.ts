@@ -1,0 +1,82 @@
+// The ingestion of bench/ingestion.ts set up in-process, for the diagnostics in bench/tools/ (ingest-ab.ts,
+// sql-timings.ts): the service's app on a given store and engine, and what a PostgreSQL server spent for it.
+import { sql } from 'kysely';
+import type { Engine } from '../../src/engine/engine.js';
+import { buildApp } from '../../src/server/app.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { cpuMsOf } from './common.js';
+
+const HEADERS = {
+  authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00',
+  'content-type': 'application/json',
+};
+
+/**
+ * bench/ingestion.ts's workflow: a synthetic connector profile, a domain, a Contact type of 6 fields and 2
+ * keys, and one workflow of 10 daily batches of `records / 10` records each, created through the app.
+ * Answers the app, for the caller to close once the engine has run.
+ */
+export async function createIngestionWorkflow(store: KyselyStore, engine: Engine, records: number) {
+  const app = await buildApp({ store, engine });
+  const inject = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
+    const r = await app.inject({ method, url, headers: HEADERS, payload: JSON.stringify(body) });
+    if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
+  };
+  await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: records / 10, seed: 7 } });
+  await inject('POST', '/domains/d', { DefaultExpirationDays: 365 });
+  const f = (s: string, t: string, ty = 'STRING') => ({ Source: `_source.${s}`, Target: t, ContentType: ty });
+  await inject('PUT', '/domains/d/object-types/Contact', {
+    Description: 'c',
+    AllowProfileCreation: true,
+    Fields: {
+      Id: f('Id', '_custom.Id'),
+      FirstName: f('FirstName', '_profile.FirstName'),
+      LastName: f('LastName', '_profile.LastName'),
+      Email: f('Email', '_profile.EmailAddress', 'EMAIL_ADDRESS'),
+      Phone: f('Phone', '_profile.PhoneNumber', 'PHONE_NUMBER'),
+      City: f('City', '_profile.Address.City'),
+    },
+    Keys: { Id: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['Id'] }], Email: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Email'] }] },
+  });
+  const S = Date.UTC(2025, 0, 1) / 1000;
+  await inject('POST', '/domains/d/workflows/integrations', {
+    WorkflowType: 'APPFLOW_INTEGRATION',
+    ObjectTypeName: 'Contact',
+    RoleArn: 'arn:aws:iam::123456789012:role/r',
+    IntegrationConfig: {
+      AppflowIntegration: {
+        FlowDefinition: {
+          FlowName: 'flow1',
+          KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 's', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
+          Tasks: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'City'].map((x) => ({
+            TaskType: 'Map',
+            SourceFields: [x],
+            DestinationField: x,
+            ConnectorOperator: { Salesforce: 'NO_OP' },
+          })),
+          TriggerConfig: { TriggerType: 'OnDemand' },
+        },
+        Batches: Array.from({ length: 10 }, (_, i) => ({ StartTime: S + i * 86400, EndTime: S + (i + 1) * 86400 })),
+      },
+    },
+  });
+  return app;
+}
+
+/**
+ * PostgreSQL: CPU milliseconds of the server processes serving the connections named `application`
+ * (application_name), read from /proc: the server runs on the same machine in the benchmarks.
+ */
+export async function serverCpuMs(store: KyselyStore, application: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${application}`.execute(store.db);
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuMsOf(pid));
+    } catch {
+      // a backend that ended meanwhile
+    }
+  }
+  return out;
+}
