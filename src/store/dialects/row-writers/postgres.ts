@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../schema.js';
 import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
-import { chunks, distinctKeys, ROWS_PER_STATEMENT } from './queries.js';
+import { chunks, distinctKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
 import { GenericHistoryRowWriter, GenericKeyIndexWriter, GenericObjectRowWriter, GenericProfileRowWriter } from './generic.js';
 import { objectKey, type RowWriters } from './types.js';
 
@@ -10,22 +10,20 @@ import { objectKey, type RowWriters } from './types.js';
  * Rows as one JSON parameter for `json_to_recordset`: serialized natively, where pg encodes an array
  * element by element (the wide rows, profiles and objects, cost the client 2.6 times as much as arrays,
  * for the same server time). PostgreSQL's JSON parser refuses an escaped lone surrogate, so the rows'
- * strings taken from a source as they came (`wellFormed`) get U+FFFD in its place, as pg's UTF-8
+ * strings taken from a source as they came (`fromSource`) get U+FFFD in its place, as pg's UTF-8
  * encoding of an array element gave them; the JSON texts among them (objects, attributes) are
  * JSON.stringify's output, which escapes nothing it could not read back.
  */
-function jsonRows(rows: readonly Record<string, unknown>[]): string {
+function jsonRows<Row extends object>(rows: Row[], fromSource: readonly (keyof Row & string)[]): string {
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    for (const column of fromSource) if (typeof r[column] === 'string') r[column] = toWellFormed.call(r[column]);
+  }
   return JSON.stringify(rows);
 }
 
 /** ES2024's String.prototype.toWellFormed, which Node 20 has and this project's ES2023 library does not declare. */
 const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string): string }).toWellFormed;
-function wellFormed(text: string): string {
-  return toWellFormed.call(text);
-}
-function wellFormedOrNull(text: string | undefined): string | null {
-  return text === undefined ? null : toWellFormed.call(text);
-}
 
 /**
  * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index, the history) or
@@ -39,20 +37,13 @@ class PostgresProfileRowWriter extends GenericProfileRowWriter {
       // The CREATED record's columns are named only when a row holds one, so rows without one are
       // written as before migration 015 (whose tests write through this on the schema before it).
       const withCreated = all.some((p) => p.createdRecord);
-      const rows = all.map((p) => ({
-        profile_id: wellFormed(p.profileId),
-        attributes: JSON.stringify(p.attributes),
-        attribute_sources: Object.keys(p.attributeSources).length > 0 ? JSON.stringify(p.attributeSources) : null,
-        is_inferred: p.inferred ? 1 : 0,
-        created_at: p.createdAt,
-        updated_at: p.updatedAt,
-        ...(withCreated ? { created_record_id: wellFormedOrNull(p.createdRecord?.recordId), created_by: wellFormedOrNull(p.createdRecord?.performedBy) } : {}),
-      }));
+      // Rows as the other writers write them (queries.ts); json_to_recordset reads the columns it names.
+      const rows = jsonRows(all.map((p) => profileToRow(scope, domainName, p)), ['profile_id', 'created_record_id', 'created_by']);
       const created = withCreated ? sql`, created_record_id, created_by` : sql``;
       const createdTypes = withCreated ? sql`, created_record_id text, created_by text` : sql``;
       const { rows: inserted } = await sql<{ profile_id: string }>`insert into profiles (account_id, region, domain_name, profile_id, attributes,
           attribute_sources, is_inferred, created_at, updated_at${created})
-        select ${scope.accountId}, ${scope.region}, ${domainName}, x.* from json_to_recordset(${jsonRows(rows)}::json) as x (profile_id text,
+        select ${scope.accountId}, ${scope.region}, ${domainName}, x.* from json_to_recordset(${rows}::json) as x (profile_id text,
           attributes text, attribute_sources text, is_inferred int4, created_at int8, updated_at int8${createdTypes})
         on conflict do nothing returning profile_id`.execute(this.db);
       for (const r of inserted) out.add(r.profile_id);
@@ -116,23 +107,13 @@ class PostgresObjectRowWriter extends GenericObjectRowWriter {
   override async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (const all of chunks(objects, ROWS_PER_STATEMENT)) {
-      const rows = all.map((o) => ({
-        object_type_name: wellFormed(o.objectTypeName),
-        unique_key: wellFormed(o.uniqueKey),
-        profile_id: wellFormed(o.profileId),
-        object: o.object,
-        source_updated_at: o.sourceUpdatedAt ?? null,
-        size_bytes: o.sizeBytes,
-        key_values: JSON.stringify(o.keyValues),
-        created_at: o.createdAt,
-        updated_at: o.updatedAt,
-        ingested_record_id: wellFormedOrNull(o.ingestedRecord?.recordId),
-        ingested_by: wellFormedOrNull(o.ingestedRecord?.performedBy),
-      }));
+      const rows = jsonRows(all.map((o) => objectToRow(scope, domainName, o)), [
+        'object_type_name', 'unique_key', 'profile_id', 'ingested_record_id', 'ingested_by',
+      ]);
       const { rows: inserted } = await sql<{ object_type_name: string; unique_key: string }>`insert into profile_objects (account_id, region,
           domain_name, object_type_name, unique_key, profile_id, object, source_updated_at, size_bytes, key_values, created_at, updated_at,
           ingested_record_id, ingested_by)
-        select ${scope.accountId}, ${scope.region}, ${domainName}, x.* from json_to_recordset(${jsonRows(rows)}::json) as x (object_type_name text,
+        select ${scope.accountId}, ${scope.region}, ${domainName}, x.* from json_to_recordset(${rows}::json) as x (object_type_name text,
           unique_key text, profile_id text, object text, source_updated_at int8, size_bytes int8, key_values text, created_at int8,
           updated_at int8, ingested_record_id text, ingested_by text)
         on conflict do nothing returning object_type_name, unique_key`.execute(this.db);
