@@ -56,6 +56,11 @@ export interface PageLoop {
   pageDelayMs: number;
   signal?: AbortSignal;
   progress: { pages: number };
+  /**
+   * Locks the unit's own row, first in each page's transaction (the repositories' holdStep / holdRun say
+   * why); false when the unit is no longer the caller's.
+   */
+  hold(tx: Store): Promise<boolean>;
   /** Checked inside each page's transaction before its records: throws a PermanentError to fail the unit. */
   stillThere(tx: Store): Promise<void>;
   /** Moves the unit's checkpoint inside the page's transaction; false when the unit is no longer the caller's. */
@@ -121,6 +126,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
           // after ingesting. A refused checkpoint throws, which rolls the objects back with it.
           rejected = 0;
           pageRejection = undefined;
+          if (!(await loop.hold(tx))) throw new CheckpointRefused();
           await loop.stillThere(tx);
           if (records.length > 0) {
             await putProfileObjects(tx, scope, domainName, objectType, records, now, {

@@ -82,6 +82,7 @@ export async function runFlowRun(
       pageDelayMs: options.pageDelayMs,
       signal,
       progress,
+      hold: (tx) => tx.flowRuns.holdRun(holder),
       stillThere: async (tx) => {
         if (!(await tx.flowRuns.flowStillRuns(scope, flow.flowName))) throw new FlowGone();
         // Held for the page's transaction, as a workflow step holds it.

@@ -109,6 +109,7 @@ export async function runStep(
       pageDelayMs: options.pageDelayMs,
       signal,
       progress,
+      hold: (tx) => tx.workflows.holdStep({ key, owner: options.owner }),
       stillThere: (tx) => requireStillThere(tx, claimed, objectType),
       checkpoint: (tx, page) =>
         tx.workflows.checkpointPage({

@@ -72,6 +72,8 @@ export interface FlowRunRepository extends LeaseMachine<RunKey, ClaimedRun> {
   /** A run now (StartFlow on an OnDemand flow, the Event signal); undefined when the flow has an active run. */
   createRun(scope: Scope, flowName: string, run: NewRun): Promise<string | undefined>;
   checkpointPage(t: RunTransition<{ leaseMs: number; cursor: string; records: number; dropped: number; droppedByReason: Record<string, number> }>): Promise<boolean>;
+  /** The run's row locked for the caller's transaction while the lease is the caller's (WorkflowRepository.holdStep says why). */
+  holdRun(holder: { key: RunKey; owner: string }): Promise<boolean>;
   finishRun(t: RunTransition): Promise<boolean>;
   retryRun(t: RunTransition<{ attempts: number; runAfter: number; message: string }>): Promise<boolean>;
   failRun(t: RunTransition<{ message: string; deactivationThreshold?: number }>): Promise<boolean>;

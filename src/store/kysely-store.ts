@@ -90,16 +90,17 @@ export class KyselyStore implements Store {
    * Every table of the store (STORE_TABLES) that the catalog shows exists is state to empty; only the
    * page-token secret (tokens issued before the reset must still verify as tokens, then find nothing)
    * stays, and another application's tables in a shared schema are not the store's to touch.
-   * Why the workflow tables first, locked on PostgreSQL: a worker commits a page (step cursor, then
-   * objects) in one transaction guarded by its lease on the step row. Taking the step and workflow
-   * tables first waits for such a transaction to end and keeps new ones out until the reset commits;
-   * afterwards their lease-guarded writes match no row, so no page lands after the reset.
+   * Why the workflow and flow-run tables first, locked on PostgreSQL: a worker commits a page (objects,
+   * then the cursor) in one transaction that locks its step or run row first (holdStep, holdRun). Taking
+   * those tables first waits for such a transaction to end and keeps new ones out until the reset
+   * commits, before the reset holds any row a page would wait for (an object type, a profile);
+   * afterwards a page finds its row gone, so no page lands after the reset.
    */
   async reset(accountId?: string): Promise<string[]> {
     if (this.root) throw new Error('reset() runs in a transaction of its own.');
     const stored = await this.tableNames();
     const tables = accountId === undefined ? stored : await this.accountTableNames(stored);
-    const first = ['workflow_steps', 'workflows'].filter((t) => tables.includes(t));
+    const first = ['workflow_steps', 'workflows', 'flow_runs'].filter((t) => tables.includes(t));
     const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
     // The key index names its domains by id (migration 012): an account's entries go first, found
     // through the ids it is about to lose.

@@ -168,6 +168,13 @@ export interface StepMachine extends LeaseMachine<StepKey, ClaimedStep> {
    * the workflow cancelled).
    */
   checkpointPage(transition: StepTransition<PageCheckpointWrite>): Promise<boolean>;
+  /**
+   * The step's row locked for the caller's transaction while the lease is the caller's: a page's first
+   * statement, so that whatever deletes the step (DeleteDomain, a reset) waits for the page, or the page
+   * for it and then finds the step gone, before either holds anything the other needs. False when the
+   * lease is lost.
+   */
+  holdStep(holder: { key: StepKey; owner: string }): Promise<boolean>;
   /** The source's count of the window's records, noted before the read; false when the lease is lost. */
   noteEstimate(transition: StepTransition<{ recordsEstimate: number }>): Promise<boolean>;
   /** COMPLETE; `workflowComplete` when it was the last unfinished step (the workflow is COMPLETE too). */

@@ -331,6 +331,19 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
     return changedOne(moved);
   }
 
+  async holdRun({ key, owner }: { key: RunKey; owner: string }): Promise<boolean> {
+    let query = this.db
+      .selectFrom('flow_runs')
+      .select('execution_id')
+      .where('account_id', '=', key.scope.accountId)
+      .where('region', '=', key.scope.region)
+      .where('flow_name', '=', key.flowName)
+      .where('execution_id', '=', key.executionId)
+      .where(heldBy(owner, RUN_LEASED_STATUS));
+    if (this.capabilities.skipLocked) query = query.forNoKeyUpdate();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
   /** Why the flow's watermark moves with it: the next incremental run starts exactly where this one ended. */
   async finishRun(t: RunTransition): Promise<boolean> {
     return this.inTransaction(async (repo) => {

@@ -344,6 +344,12 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
     });
   }
 
+  async holdStep({ key, owner }: { key: StepKey; owner: string }): Promise<boolean> {
+    let query = this.db.selectFrom('workflow_steps').select('step_no').where('workflow_id', '=', key.workflowId).where('step_no', '=', key.stepNo).where(heldBy(owner));
+    if (this.capabilities.skipLocked) query = query.forNoKeyUpdate();
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
   /** Why a transition of its own: the estimate is known before the first page, which may be minutes away (a bulk job). */
   async noteEstimate(t: StepTransition<{ recordsEstimate: number }>): Promise<boolean> {
     return changedOne(await this.heldStep(t.key, t.owner).set({ records_estimate: t.recordsEstimate, updated_at: t.now }).executeTakeFirst());
