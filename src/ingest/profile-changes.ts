@@ -1,4 +1,4 @@
-import { historyRecordId } from '../domain/ids.js';
+import { historyRecordId, idSeed } from '../domain/ids.js';
 import { PROFILE_RECORD_TYPE, profileContent } from '../domain/profile-history.js';
 import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping/index.js';
 import type {
@@ -79,6 +79,8 @@ export class ProfileChanges {
   private readonly history: ProfileHistoryEntry[] = [];
   /** Profiles this set creates whose rows hold their CREATED record, with the record's Id. */
   private readonly createdHere = new Map<string, { profile: ProfileRecord; recordId: string }>();
+  /** Every profile this set creates under a new id (CreateProfile, ingestion), changed again since or not. */
+  private readonly createdNow = new Set<string>();
   readonly performedBy: string;
 
   constructor(
@@ -103,6 +105,7 @@ export class ProfileChanges {
     this.keepCreatedHere(profile.profileId);
     this.profiles.set(profile.profileId, profile);
     if (action === 'CREATED' && profile.createdAt === this.now) {
+      this.createdNow.add(profile.profileId);
       this.createdHere.set(profile.profileId, { profile, recordId: historyRecordId(this.now) });
       return;
     }
@@ -247,9 +250,12 @@ export class ProfileChanges {
     }
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
     if (this.keysAdded.length > 0) {
-      // The entries of the profiles just inserted, apart: nothing can index those yet.
-      const ofNew = inserted.size > 0 ? this.keysAdded.filter((k) => inserted.has(k.profileId)) : [];
-      const others = ofNew.length > 0 ? this.keysAdded.filter((k) => !inserted.has(k.profileId)) : this.keysAdded;
+      // The entries of the profiles this set created and just inserted, apart: nothing can have indexed
+      // those yet. Not a profile inserted again after a concurrent deletion (an UpdateProfile's), which
+      // may have left entries behind; not with seeded ids, which a run started again gives again.
+      const isNew = (id: string) => inserted.has(id) && this.createdNow.has(id);
+      const ofNew = inserted.size > 0 && idSeed() === undefined ? this.keysAdded.filter((k) => isNew(k.profileId)) : [];
+      const others = ofNew.length > 0 ? this.keysAdded.filter((k) => !isNew(k.profileId)) : this.keysAdded;
       if (ofNew.length > 0) await store.profiles.addKeys(scope, domainName, ofNew, true);
       if (others.length > 0) await store.profiles.addKeys(scope, domainName, others);
     }

@@ -91,8 +91,11 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
     if (keys.length === 0) return;
     const domainId = (await this.domainId(scope, domainName, true)) as number;
     // Entries of profiles this transaction inserted cannot be stored yet, by this or any transaction: no
-    // conflict clause, whose speculative insertion cost a quarter more server time per entry. Each entry once.
-    const rows = ofNewProfiles ? distinctKeys(keys) : keys;
+    // conflict clause, whose speculative insertion cost a quarter more server time per entry. Each entry
+    // once, as PostgreSQL will store it (a lone surrogate becomes U+FFFD, so two values can become one).
+    const rows = ofNewProfiles
+      ? distinctKeys(keys.map((k) => ({ keyName: toWellFormed.call(k.keyName), keyValue: toWellFormed.call(k.keyValue), profileId: toWellFormed.call(k.profileId) })))
+      : keys;
     const conflict = ofNewProfiles ? sql`` : sql`on conflict do nothing`;
     for (const batch of chunks(rows, ROWS_PER_STATEMENT * 5)) {
       await sql`insert into profile_keys (domain_id, key_name, key_value, profile_id)
