@@ -103,37 +103,9 @@ export async function putProfileObjects(
   });
   if (batch.length === 0) return [];
 
-  // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead to.
-  const stored = await store.profileObjects.findExisting(
-    scope,
-    domainName,
-    type.objectTypeName,
-    batch.map((b) => b.mapped.uniqueKey),
-  );
-  const objects = new Map<string, { profileId: string; sourceUpdatedAt?: number; keyValues?: Record<string, string> }>(
-    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt, keyValues: o.keyValues }]),
-  );
-  const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
-  const profileIdValues = new Set<string>();
-  for (const { mapped } of batch) {
-    for (const k of mapped.keys) {
-      if (k.match === 'none') continue;
-      if (k.name === PROFILE_ID_KEY) profileIdValues.add(k.value);
-      else matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
-    }
-  }
-  const index = new Map<string, string[]>();
-  if (profileIdValues.size > 0) {
-    for (const p of await store.profiles.getMany(scope, domainName, [...profileIdValues])) {
-      index.set(pair(PROFILE_ID_KEY, p.profileId), [p.profileId]);
-    }
-  }
-  for (const k of await store.profiles.findByKeys(scope, domainName, [...matchKeys.values()])) {
-    const ids = index.get(pair(k.keyName, k.keyValue));
-    if (ids) ids.push(k.profileId);
-    else index.set(pair(k.keyName, k.keyValue), [k.profileId]);
-  }
-  await holdCandidates(store, scope, domainName, index, objects);
+  // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead
+  // to, and hold those profiles (lookUpAndHold).
+  const { objects, index } = await lookUpAndHold(store, scope, domainName, type.objectTypeName, batch.map((b) => b.mapped));
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
 
   // 3. Decide, record by record, which profile each object lands on.
@@ -216,7 +188,7 @@ export async function putProfileObjects(
   const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
   for (const { profileId, mapped, createdHere } of profileWork) {
     const profile = profiles.get(profileId);
-    if (!profile) continue; // not reached: every stored profile here was held (holdCandidates) and loaded
+    if (!profile) continue; // not reached: every stored profile here was held (lookUpAndHold) and loaded
     if (createdHere && !(type.allowProfileCreation && mapped.profileValues.length > 0)) {
       applyProfileValues(profile, mapped.contactValues, origin);
       continue;
@@ -258,33 +230,85 @@ export async function putProfileObjects(
   return results;
 }
 
+type StoredObjects = Map<string, { profileId: string; sourceUpdatedAt?: number; keyValues?: Record<string, string> }>;
+
+/** How many times a batch looks up again after profiles it found were deleted or merged meanwhile. */
+const MAX_LOOKUPS = 5;
+
 /**
- * Holds every stored profile the batch could land on until the transaction ends
- * (ProfileRepository.holdExisting), and forgets those that are gone. A DeleteProfile or MergeProfiles
- * of one of them then either waits for this batch, and deletes or moves the objects it lands there with
- * their history, or committed before: the profile is no longer stored, so the index entries and stored
- * objects that named it were read before it went, and no object lands on it (an object stored on it was
- * deleted with it, and is new again).
+ * The stored objects of the batch's unique keys and the profiles its keys lead to, every such profile
+ * held until the transaction ends (ProfileRepository.holdExisting). A DeleteProfile or MergeProfiles of
+ * one of them then either waits for this batch, and deletes or moves the objects it lands there with
+ * their history, or committed before the hold: the profile is gone, and what was read before it went
+ * is stale (a merge moved its objects and index entries to the main profile). Then the batch looks up
+ * again, those profiles forgotten, until every profile it found is held; a profile still named after
+ * that (an index entry it left behind) is no match, and an object on it is new.
  */
-async function holdCandidates(
+async function lookUpAndHold(
   store: Store,
   scope: Scope,
   domainName: string,
-  index: Map<string, string[]>,
-  objects: Map<string, { profileId: string }>,
-): Promise<void> {
-  const candidates = new Set<string>();
-  for (const ids of index.values()) for (const id of ids) candidates.add(id);
-  for (const o of objects.values()) candidates.add(o.profileId);
-  if (candidates.size === 0) return;
-  const stored = await store.profiles.holdExisting(scope, domainName, [...candidates]);
-  if (stored.size === candidates.size) return;
-  for (const [entry, ids] of index) {
-    const kept = ids.filter((id) => stored.has(id));
-    if (kept.length > 0) index.set(entry, kept);
-    else index.delete(entry);
+  objectTypeName: string,
+  batch: readonly MappedRecord[],
+): Promise<{ objects: StoredObjects; index: Map<string, string[]> }> {
+  const gone = new Set<string>();
+  for (let lookups = 1; ; lookups++) {
+    const found = withoutGone(await lookUp(store, scope, domainName, objectTypeName, batch), gone);
+    const candidates = new Set<string>();
+    for (const ids of found.index.values()) for (const id of ids) candidates.add(id);
+    for (const o of found.objects.values()) candidates.add(o.profileId);
+    if (candidates.size === 0) return found;
+    const held = await store.profiles.holdExisting(scope, domainName, [...candidates]);
+    if (held.size === candidates.size) return found;
+    for (const id of candidates) if (!held.has(id)) gone.add(id);
+    if (lookups === MAX_LOOKUPS) return withoutGone(found, gone);
   }
-  for (const [uniqueKey, o] of objects) if (!stored.has(o.profileId)) objects.delete(uniqueKey);
+}
+
+/** What was found, without what names a profile in `gone`. */
+function withoutGone(found: { objects: StoredObjects; index: Map<string, string[]> }, gone: ReadonlySet<string>) {
+  if (gone.size === 0) return found;
+  for (const [entry, ids] of found.index) {
+    const kept = ids.filter((id) => !gone.has(id));
+    if (kept.length > 0) found.index.set(entry, kept);
+    else found.index.delete(entry);
+  }
+  for (const [uniqueKey, o] of found.objects) if (gone.has(o.profileId)) found.objects.delete(uniqueKey);
+  return found;
+}
+
+async function lookUp(
+  store: Store,
+  scope: Scope,
+  domainName: string,
+  objectTypeName: string,
+  batch: readonly MappedRecord[],
+): Promise<{ objects: StoredObjects; index: Map<string, string[]> }> {
+  const stored = await store.profileObjects.findExisting(scope, domainName, objectTypeName, batch.map((m) => m.uniqueKey));
+  const objects: StoredObjects = new Map(
+    stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt, keyValues: o.keyValues }]),
+  );
+  const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
+  const profileIdValues = new Set<string>();
+  for (const mapped of batch) {
+    for (const k of mapped.keys) {
+      if (k.match === 'none') continue;
+      if (k.name === PROFILE_ID_KEY) profileIdValues.add(k.value);
+      else matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
+    }
+  }
+  const index = new Map<string, string[]>();
+  if (profileIdValues.size > 0) {
+    for (const p of await store.profiles.getMany(scope, domainName, [...profileIdValues])) {
+      index.set(pair(PROFILE_ID_KEY, p.profileId), [p.profileId]);
+    }
+  }
+  for (const k of await store.profiles.findByKeys(scope, domainName, [...matchKeys.values()])) {
+    const ids = index.get(pair(k.keyName, k.keyValue));
+    if (ids) ids.push(k.profileId);
+    else index.set(pair(k.keyName, k.keyValue), [k.profileId]);
+  }
+  return { objects, index };
 }
 
 /**

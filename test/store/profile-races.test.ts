@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DeleteProfileCommand, DeleteProfileObjectTypeCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand } from '@aws-sdk/client-customer-profiles';
+import { DeleteProfileCommand, DeleteProfileObjectTypeCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
 import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import type { ChangeSource } from '../../src/ingest/profile-changes.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import { deleteProfile } from '../../src/operations/deleteProfile.js';
 import { putProfileObject } from '../../src/operations/putProfileObject.js';
+import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { HOME } from '../helpers/profile-objects.js';
@@ -110,6 +111,31 @@ if ((await availableBackends()).includes('postgres')) {
       const [object] = await s.store.profileObjects.ofProfiles(HOME, domain, [landedOn]);
       assert.equal(object?.uniqueKey, 'N-2');
       assert.ok(await s.store.profiles.get(HOME, domain, landedOn), 'the object’s profile exists');
+    });
+
+    test('a merge committed between an ingestion’s look-up and its hold: the ingestion looks up again and lands on the main profile', async () => {
+      const domain = 'merged-before-hold';
+      const [merged, main] = await ingested(domain, [
+        { Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' },
+        { Id: 'M-1', Email: 'm@example.com', FirstName: 'Main' },
+      ]);
+      clock.advance(1000);
+      const hold = KyselyProfileRepository.prototype.holdExisting;
+      KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
+        KyselyProfileRepository.prototype.holdExisting = hold;
+        await s.client.send(new MergeProfilesCommand({ DomainName: domain, MainProfileId: main, ProfileIdsToBeMerged: [merged] }));
+        return hold.apply(this, args);
+      };
+      try {
+        const [landed] = await ingest(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero', Note: 'v2' }]);
+        assert.equal(landed, main);
+      } finally {
+        KyselyProfileRepository.prototype.holdExisting = hold;
+      }
+      const onMain = (await s.store.profileObjects.ofProfiles(HOME, domain, [main])).map((o) => o.uniqueKey).sort();
+      assert.deepEqual(onMain, ['M-1', 'N-1']);
+      const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['n@example.com'] }));
+      assert.deepEqual(found.Items?.map((p) => p.ProfileId), [main]);
     });
   });
 }

@@ -356,6 +356,10 @@ describe('source timestamps', () => {
     assert.equal(timestampParser('EPOCHMILLI')?.('1700000000123'), 1700000000123);
     assert.equal(timestampParser('EPOCHSECOND')?.('1700000000.5'), 1700000000500);
     assert.equal(timestampParser('EPOCHMILLI')?.('soon'), undefined);
+    // Digits past what a millisecond count holds exactly (309 of them are Infinity) match no time.
+    assert.equal(timestampParser('EPOCHMILLI')?.('9'.repeat(309)), undefined);
+    assert.equal(timestampParser('EPOCHSECOND')?.('9007199254740993'), undefined);
+    assert.equal(timestampParser('EPOCHMILLI')?.('9007199254740991'), 9007199254740991);
   });
 
   test('date patterns read as UTC unless they carry a zone', () => {

@@ -87,9 +87,12 @@ export function timestampParser(format: string): ((text: string) => number | und
   };
 }
 
+/** A count of units since the epoch; one too large to be an exact number of milliseconds is no time at all. */
 function epoch(text: string, msPerUnit: number): number | undefined {
   const t = text.trim();
-  return /^\d+(\.\d+)?$/.test(t) ? Math.round(Number(t) * msPerUnit) : undefined;
+  if (!/^\d+(\.\d+)?$/.test(t)) return undefined;
+  const ms = Math.round(Number(t) * msPerUnit);
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 function zoneOffsetMinutes(zone: string): number {
