@@ -216,7 +216,8 @@ export async function changeProfileKeys(
   return ctx.store.transaction(async (store) => {
     const domain = await requireDomain({ ...ctx, store }, input.DomainName);
     const values = await profileKeyValues(ctx, store, input.DomainName, input.KeyName, input.Values);
-    await requireProfile(ctx, input.DomainName, input.ProfileId, store);
+    // Held: a DeleteProfile or MergeProfiles of it waits for these entries, or these for it (then: not found).
+    await requireProfile(ctx, input.DomainName, input.ProfileId, store, 'key-share');
     const keys = values.map((keyValue) => ({ keyName: input.KeyName, keyValue, profileId: input.ProfileId }));
     const changes = new ProfileChanges(store, ctx.scope, input.DomainName, ctx.clock.now(), { kind: 'api' }, domain.defaultExpirationDays);
     if (change === 'add') {

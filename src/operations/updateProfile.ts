@@ -26,7 +26,9 @@ export const updateProfile: Handler<UpdateProfileRequest, UpdateProfileResponse>
   const now = ctx.clock.now();
   await ctx.store.transaction(async (store) => {
     const domain = await requireDomain({ ...ctx, store }, input.DomainName);
-    const before = await requireProfile(ctx, input.DomainName, input.ProfileId, store);
+    // Locked: a DeleteProfile or MergeProfiles of it, or another UpdateProfile, finishes first and this
+    // sees what it left (a deleted profile is not written back), or waits for this one.
+    const before = await requireProfile(ctx, input.DomainName, input.ProfileId, store, 'update');
     const updated: ProfileRecord = {
       ...before,
       attributes: structuredClone(before.attributes),

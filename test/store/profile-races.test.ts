@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DeleteProfileCommand, DeleteProfileObjectTypeCommand, GetProfileHistoryRecordCommand, MergeProfilesCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
+import {
+  AddProfileKeyCommand,
+  DeleteProfileCommand,
+  DeleteProfileObjectTypeCommand,
+  GetProfileHistoryRecordCommand,
+  MergeProfilesCommand,
+  SearchProfilesCommand,
+  UpdateProfileCommand,
+} from '@aws-sdk/client-customer-profiles';
 import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import type { ChangeSource } from '../../src/ingest/profile-changes.js';
@@ -137,5 +145,27 @@ if ((await availableBackends()).includes('postgres')) {
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['n@example.com'] }));
       assert.deepEqual(found.Items?.map((p) => p.ProfileId), [main]);
     });
+
+    const afterDeletion: [string, (domain: string, profileId: string) => Promise<unknown>][] = [
+      ['UpdateProfile', (DomainName, ProfileId) => s.client.send(new UpdateProfileCommand({ DomainName, ProfileId, LastName: 'Later' }))],
+      ['AddProfileKey', (DomainName, ProfileId) => s.client.send(new AddProfileKeyCommand({ DomainName, ProfileId, KeyName: '_email', Values: ['late@example.com'] }))],
+    ];
+    for (const [operation, run] of afterDeletion) {
+      test(`${operation} racing a DeleteProfile waits for it, then finds the profile gone, and writes nothing back`, async () => {
+        const domain = `deleted-before-${operation.toLowerCase()}`;
+        const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+        clock.advance(1000);
+        let answer: unknown;
+        await behindOpenTransaction(
+          s.store,
+          (tx) => deleteProfile(contextOf(tx), { DomainName: domain, ProfileId: id }),
+          () => run(domain, id).then((r) => (answer = r), (err: Error) => (answer = err)),
+        );
+        assert.equal((answer as Error).name, 'ResourceNotFoundException');
+        assert.equal(await s.store.profiles.get(HOME, domain, id), undefined, 'the deleted profile stays deleted');
+        const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['late@example.com'] }));
+        assert.deepEqual(found.Items ?? [], []);
+      });
+    }
   });
 }
