@@ -332,14 +332,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
   }
 
   async holdRun({ key, owner }: { key: RunKey; owner: string }): Promise<boolean> {
-    let query = this.db
-      .selectFrom('flow_runs')
-      .select('execution_id')
-      .where('account_id', '=', key.scope.accountId)
-      .where('region', '=', key.scope.region)
-      .where('flow_name', '=', key.flowName)
-      .where('execution_id', '=', key.executionId)
-      .where(heldBy(owner, RUN_LEASED_STATUS));
+    let query = this.db.selectFrom('flow_runs').select('execution_id').where(runHeldBy(key, owner));
     if (this.capabilities.skipLocked) query = query.forNoKeyUpdate();
     return (await query.executeTakeFirst()) !== undefined;
   }
@@ -417,13 +410,7 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
 
   /** The row `owner` holds the lease of: the guard every transition after the claim writes through. */
   private heldRun(key: RunKey, owner: string) {
-    return this.db
-      .updateTable('flow_runs')
-      .where('account_id', '=', key.scope.accountId)
-      .where('region', '=', key.scope.region)
-      .where('flow_name', '=', key.flowName)
-      .where('execution_id', '=', key.executionId)
-      .where(heldBy(owner, RUN_LEASED_STATUS));
+    return this.db.updateTable('flow_runs').where(runHeldBy(key, owner));
   }
 
   private async inTransaction<T>(work: (repo: KyselyFlowRunRepository) => Promise<T>): Promise<T> {
@@ -481,4 +468,10 @@ function fromRow(row: Selectable<FlowRunsTable>): FlowRunRecord {
     leaseOwner: row.lease_owner ?? undefined,
     leaseExpiresAt: row.lease_expires_at === null ? undefined : Number(row.lease_expires_at),
   };
+}
+
+/** The run `key`, while `owner` holds its lease. */
+function runHeldBy(key: RunKey, owner: string): Expression<SqlBool> {
+  return sql<SqlBool>`(${sql.ref('account_id')} = ${key.scope.accountId} and ${sql.ref('region')} = ${key.scope.region}
+    and ${sql.ref('flow_name')} = ${key.flowName} and ${sql.ref('execution_id')} = ${key.executionId} and ${heldBy(owner, RUN_LEASED_STATUS)})`;
 }
