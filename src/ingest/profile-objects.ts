@@ -188,7 +188,7 @@ export async function putProfileObjects(
   const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
   for (const { profileId, mapped, createdHere } of profileWork) {
     const profile = profiles.get(profileId);
-    if (!profile) continue; // not reached: every stored profile here was held (lookUpAndHold) and loaded
+    if (!profile) continue; // a stored profile the record gives no values: not loaded (toLoad), nothing to apply
     if (createdHere && !(type.allowProfileCreation && mapped.profileValues.length > 0)) {
       applyProfileValues(profile, mapped.contactValues, origin);
       continue;

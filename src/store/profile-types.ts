@@ -28,8 +28,9 @@ export interface ObjectTypeRecord {
 /**
  * A row lock a read takes, until the transaction ends, where the backend has concurrent writers
  * (PostgreSQL; SQLite has one writer at a time and takes none):
- * - `update`: the caller is about to delete the row or change what hangs off it (DeleteProfile,
- *   MergeProfiles). It waits for every writer holding the row in any way, and they for it.
+ * - `update`: the caller is about to delete or rewrite the row, or change what hangs off it
+ *   (DeleteProfile, MergeProfiles, UpdateProfile). It waits for every writer holding the row in any
+ *   way, and they for it.
  * - `key-share`: the caller adds to what hangs off the row (objects onto a profile, objects of a type).
  *   It does not stop other such writers, nor updates of the row's other columns, but a deletion waits
  *   for it, and it for a deletion, which it then sees.
@@ -124,8 +125,10 @@ export interface ProfileRepository {
     values: readonly string[],
     profileIds: readonly string[],
   ): Promise<ProfileKey[]>;
-  /** Adds index entries; entries already present are left as they are. */
-  /** `ofNewProfiles`: every entry names a profile this transaction inserted (see KeyIndexWriter.insert). */
+  /**
+   * Adds index entries; entries already present are left as they are. `ofNewProfiles`: every entry names
+   * a profile this transaction created and inserted (see KeyIndexWriter.insert).
+   */
   addKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles?: boolean): Promise<void>;
   /** Removes index entries (each names its profile); entries not present are ignored. */
   removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;

@@ -36,7 +36,7 @@ export class KyselyObjectTypeRepository implements ObjectTypeRepository {
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .where('object_type_name', '=', objectTypeName);
-    const row = await withRowLock(query, this.rowLocks ? lock : undefined).executeTakeFirst();
+    const row = await withRowLock(query, lock, this.rowLocks).executeTakeFirst();
     return row && fromRow(row);
   }
 

@@ -61,7 +61,7 @@ export class KyselyProfileRepository implements ProfileRepository {
     // One statement per chunk, the ids in key order: transactions locking overlapping sets of profiles
     // take them in the same order, so they wait for each other instead of deadlocking.
     for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
-      const rows = await withRowLock(this.ofIds(scope, domainName, ids).selectAll(), this.rowLocks ? lock : undefined).execute();
+      const rows = await withRowLock(this.ofIds(scope, domainName, ids).selectAll(), lock, this.rowLocks).execute();
       out.push(...rows.map(profileFromRow));
     }
     return out;
@@ -70,7 +70,7 @@ export class KyselyProfileRepository implements ProfileRepository {
   async holdExisting(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
-      const rows = await withRowLock(this.ofIds(scope, domainName, ids).select('profile_id'), this.rowLocks ? 'key-share' : undefined).execute();
+      const rows = await withRowLock(this.ofIds(scope, domainName, ids).select('profile_id'), 'key-share', this.rowLocks).execute();
       for (const r of rows) out.add(r.profile_id);
     }
     return out;
