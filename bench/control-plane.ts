@@ -11,7 +11,7 @@
 // Also p99 < 10 ms; p50 at 1M ≤ 1.5 × p50 at 1k.
 // Run: npm run bench -- control-plane [--backend sqlite|postgres] [--workflows 1000000] [--duration 10]
 //      [--cases list-filtered,get-workflow-steps] [--small-only] (only the 1k domain)
-//      [--cpu-prof DIR] (profile the service during the measurement) [--keep] (keep the SQLite data dir)
+//      [--cpu-prof DIR] (profile the service, and each work limit in DIR/work-limit) [--keep] (keep the SQLite data dir)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,8 +162,10 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
   const seedS = (performance.now() - seedStarted) / 1000;
   process.stdout.write(`[${backend}] seeded ${BIG + SMALL} workflows and ${2 * STEPS} steps in ${seedS.toFixed(1)} s\n`);
 
-  // 3. Measure (--cpu-prof DIR: the service writes a V8 CPU profile there when it stops).
+  // 3. Measure (--cpu-prof DIR: the service writes a V8 CPU profile there when it stops, and each work
+  // limit one in DIR/work-limit, so the two sides of a ratio can be read side by side).
   const nodeArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+  const workLimitArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(String(flags['cpu-prof']), 'work-limit')}`] : [];
   svc = await startService([...storeArgs, '--engine-mode', 'off'], { nodeArgs });
   const rows: Record<string, unknown>[] = [];
   const walks: Record<string, unknown> = {};
@@ -209,7 +211,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         let workBytes: number | undefined;
         if (work) {
           const statements = await captureStatements(target, work.run);
-          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken });
+          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken }, workLimitArgs);
           try {
             const sample = await fetch(server.url + spec.paths[middle], { method: spec.method, headers: spec.headers, body: spec.body });
             const sampleBody = Buffer.from(await sample.arrayBuffer());

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PageTokens } from '../../src/domain/page-token.js';
+import { describeOngoing, describeWorkflow } from '../../src/domain/workflow-plan/status-text.js';
 import { systemClock } from '../../src/engine/clock.js';
 import { operations } from '../../src/operations/index.js';
 import { serializeOutput } from '../../src/protocol/serialize.js';
@@ -47,6 +48,16 @@ async function cpuOf(name: string, f: () => unknown) {
 }
 await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
 await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems({ scope, domainName: 'd', filter, limit: 101 }));
+// The handler's parts beyond the page read: the page's flows, the descriptions, the page token.
+const items = await store.workflows.listItems({ scope, domainName: 'd', filter, limit: 101 });
+const completed = items.slice(0, 100).filter((w) => w.status === 'COMPLETE').map((w) => w.workflowId);
+const flows = new Map((await store.flows.byWorkflows(scope, 'd', completed)).map((f) => [f.workflowId, f]));
+await cpuOf(`store.flows.byWorkflows (${completed.length} ids)`, () => store.flows.byWorkflows(scope, 'd', completed));
+await cpuOf('describeWorkflow × 100', () => {
+  for (const w of items.slice(0, 100)) describeWorkflow(w, w.status === 'COMPLETE' ? describeOngoing(flows.get(w.workflowId)) : undefined);
+});
+const tokens = new PageTokens(await store.pageTokenSecret());
+await cpuOf('page token issued', () => tokens.issue(['ListWorkflows', scope, 'd', filter], [items[99].createdAt, items[99].workflowId]));
 await cpuOf('ListWorkflows handler (store included)', () => operations.ListWorkflows(ctx, input as never));
 await cpuOf('serializeOutput (JSON text) + Buffer.from', () => Buffer.from(serializeOutput('ListWorkflows', output)));
 await cpuOf('whole request through app.inject', () =>

@@ -179,7 +179,10 @@ export async function putProfileObjects(
   // The attributes as they were, so that only a visible change is an UPDATED history record (a source
   // taking over an equal value changes the stored sources alone).
   const attributesBefore = new Map<string, string>();
-  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad])) {
+  // Locked until the page commits (no-key-update): another writer's change to one of them is either
+  // already committed and read here, or waits for this page and is then made to what it wrote. A read
+  // without the lock was rewritten over a change committed between this read and this page's write.
+  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad], 'no-key-update')) {
     profiles.set(p.profileId, p);
     attributesBefore.set(p.profileId, JSON.stringify(p.attributes));
     standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));

@@ -31,11 +31,15 @@ export interface ObjectTypeRecord {
  * - `update`: the caller is about to delete or rewrite the row, or change what hangs off it
  *   (DeleteProfile, MergeProfiles, UpdateProfile). It waits for every writer holding the row in any
  *   way, and they for it.
+ * - `no-key-update`: the caller rewrites the row's own columns from what it read (ingestion applying
+ *   values to a profile's attributes). It waits for another such writer and for `update`, which then
+ *   see what it wrote, but not for `key-share` holders, so two ingestions that both hold a profile
+ *   cannot deadlock on rewriting it (the rewrite is a plain UPDATE, which locks at this strength too).
  * - `key-share`: the caller adds to what hangs off the row (objects onto a profile, objects of a type).
  *   It does not stop other such writers, nor updates of the row's other columns, but a deletion waits
  *   for it, and it for a deletion, which it then sees.
  */
-export type RowLock = 'update' | 'key-share';
+export type RowLock = 'update' | 'no-key-update' | 'key-share';
 
 export interface ObjectTypeRepository {
   /** Inserts or replaces the type; replacing keeps the stored createdAt. */

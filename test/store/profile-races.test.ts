@@ -15,6 +15,7 @@ import type { ChangeSource } from '../../src/ingest/profile-changes.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import { deleteProfile } from '../../src/operations/deleteProfile.js';
 import { putProfileObject } from '../../src/operations/putProfileObject.js';
+import { updateProfile } from '../../src/operations/updateProfile.js';
 import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
@@ -144,6 +145,66 @@ if ((await availableBackends()).includes('postgres')) {
       assert.deepEqual(onMain, ['M-1', 'N-1']);
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['n@example.com'] }));
       assert.deepEqual(found.Items?.map((p) => p.ProfileId), [main]);
+    });
+
+    // Writers that rewrite a profile's attributes racing an ingestion that applies values to it. The
+    // ingestion reads the profiles it will rewrite with a no-key-update lock, so it waits for a writer
+    // already at the row and then applies its values to what that writer left. Without the lock it read
+    // the attributes before the other writer committed and wrote them back over its change.
+    const rewriters: [string, (tx: Store, domain: string, profileId: string) => Promise<unknown>, Record<string, string>][] = [
+      ['an UpdateProfile', (tx, DomainName, ProfileId) => updateProfile(contextOf(tx), { DomainName, ProfileId, LastName: 'Later' }), { LastName: 'Later' }],
+      ['another ingestion', (tx, domain) => ingest(domain, [{ Id: 'N-3', Email: 'n@example.com', Phone: '+1 206 555 0100' }], STEP, tx), { PhoneNumber: '+1 206 555 0100' }],
+    ];
+    for (const [writer, write, kept] of rewriters) {
+      test(`an ingestion applying values to a profile ${writer} is rewriting waits for it, and keeps its change`, async () => {
+        const domain = `rewritten-by-${writer.split(' ').pop()!.toLowerCase()}`;
+        const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+        clock.advance(1000);
+        let landedOn = '';
+        await behindOpenTransaction(
+          s.store,
+          (tx) => write(tx, domain, id),
+          async () => ([landedOn] = await ingest(domain, [{ Id: 'N-2', Email: 'n@example.com', FirstName: 'One' }])),
+        );
+        assert.equal(landedOn, id);
+        const profile = await s.store.profiles.get(HOME, domain, id);
+        assert.ok(profile);
+        assert.equal(profile.attributes.FirstName, 'One', 'the ingestion’s value');
+        for (const [name, value] of Object.entries(kept)) assert.equal(profile.attributes[name], value, `${writer}’s ${name} is kept`);
+      });
+    }
+
+    test('two ingestions applying values to one profile, both past their holds: one waits for the other, no deadlock, both values kept', async () => {
+      const domain = 'two-ingestions-held';
+      const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+      clock.advance(1000);
+      // Each ingestion, once it holds the profile, waits until the other holds it too: then both read it
+      // and rewrite it. Rewriting with a lock that conflicts with the other's hold made each wait for the
+      // other (deadlock detected, one page failed).
+      const hold = KyselyProfileRepository.prototype.holdExisting;
+      let holders = 0;
+      let bothHold!: () => void;
+      const bothHeld = new Promise<void>((resolve) => (bothHold = resolve));
+      KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
+        const held = await hold.apply(this, args);
+        if (++holders === 2) bothHold();
+        await bothHeld;
+        return held;
+      };
+      let landed: string[][];
+      try {
+        landed = await Promise.all([
+          ingest(domain, [{ Id: 'N-2', Email: 'n@example.com', FirstName: 'One' }]),
+          ingest(domain, [{ Id: 'N-3', Email: 'n@example.com', Phone: '+1 206 555 0100' }]),
+        ]);
+      } finally {
+        KyselyProfileRepository.prototype.holdExisting = hold;
+      }
+      assert.deepEqual(landed, [[id], [id]]);
+      const profile = await s.store.profiles.get(HOME, domain, id);
+      assert.ok(profile);
+      assert.equal(profile.attributes.FirstName, 'One');
+      assert.equal(profile.attributes.PhoneNumber, '+1 206 555 0100');
     });
 
     const afterDeletion: [string, (domain: string, profileId: string) => Promise<unknown>][] = [

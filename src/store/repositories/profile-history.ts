@@ -142,7 +142,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
 
   async keepCreatedRecords(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
     const entries: ProfileHistoryEntry[] = [];
-    for (const ids of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+    for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
       let q = this.db
         .selectFrom('profiles')
         .select(['profile_id', 'attributes', 'created_record_id', 'created_by', 'created_at'])
@@ -150,10 +150,13 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
         .where('region', '=', scope.region)
         .where('domain_name', '=', domainName)
         .where('profile_id', 'in', ids)
-        .where('created_record_id', 'is not', null);
+        .where('created_record_id', 'is not', null)
+        .orderBy('profile_id');
       // Two transactions changing one profile at once (PostgreSQL): the second waits here for the first
-      // to commit, then reads the row the first left, which holds no record any more.
-      if (this.lockRows) q = q.forUpdate();
+      // to commit, then reads the row the first left, which holds no record any more. No stronger than
+      // no-key-update (RowLock): FOR UPDATE waited for the key-share hold of every other ingestion of the
+      // profile, which waited for this one's rewrite, a deadlock.
+      if (this.lockRows) q = q.forNoKeyUpdate();
       for (const row of await q.execute()) entries.push(heldRecord(row));
     }
     if (entries.length === 0) return;

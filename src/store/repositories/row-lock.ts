@@ -12,6 +12,7 @@ export function withRowLock<DB, TB extends keyof DB, O>(
 ): SelectQueryBuilder<DB, TB, O> {
   if (!rowLocks) return query;
   if (lock === 'update') return query.forUpdate();
+  if (lock === 'no-key-update') return query.forNoKeyUpdate();
   if (lock === 'key-share') return query.forKeyShare();
   return query;
 }

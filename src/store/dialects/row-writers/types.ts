@@ -12,7 +12,9 @@ export interface ProfileRowWriter {
   insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>>;
   /**
    * Writes attributes, sources, the inferred flag and updatedAt over the stored profiles (createdAt
-   * kept); a profile deleted meanwhile is inserted again.
+   * kept); a profile deleted meanwhile is inserted again. Where the backend has concurrent writers, a
+   * stored row is rewritten with a lock no stronger than RowLock's `no-key-update`, which does not wait
+   * for the key-share holds other ingestions keep on it.
    */
   replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
 }
