@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import {
   AddProfileKeyCommand,
   DeleteProfileCommand,
@@ -20,6 +21,7 @@ import { KyselyProfileRepository } from '../../src/store/repositories/profile-ob
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { HOME } from '../helpers/profile-objects.js';
+import { until } from '../helpers/poll.js';
 import { behindOpenTransaction } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -205,6 +207,41 @@ if ((await availableBackends()).includes('postgres')) {
       assert.ok(profile);
       assert.equal(profile.attributes.FirstName, 'One');
       assert.equal(profile.attributes.PhoneNumber, '+1 206 555 0100');
+    });
+
+    test('a merge that starts waiting while an ingestion holds the profile: the ingestion still rewrites it, then the merge goes ahead', async () => {
+      const domain = 'merge-waits-for-rewrite';
+      const [merged, main] = await ingested(domain, [
+        { Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' },
+        { Id: 'M-1', Email: 'm@example.com', FirstName: 'Main' },
+      ]);
+      clock.advance(1000);
+      // Once the ingestion holds the profile (key-share), the merge asks for FOR UPDATE and queues; the
+      // ingestion then locks the same row to rewrite it, which must not queue behind the merge.
+      const hold = KyselyProfileRepository.prototype.holdExisting;
+      let merge: Promise<unknown> | undefined;
+      KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
+        KyselyProfileRepository.prototype.holdExisting = hold;
+        const held = await hold.apply(this, args);
+        merge = s.client.send(new MergeProfilesCommand({ DomainName: domain, MainProfileId: main, ProfileIdsToBeMerged: [merged] }));
+        await until(async () => {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like '%profiles%' and pid <> pg_backend_pid()`.execute(s.store.db);
+          return rows[0].n > 0;
+        }, 'the merge waiting for the ingestion');
+        return held;
+      };
+      let landed: string[];
+      try {
+        landed = await ingest(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'One' }]);
+      } finally {
+        KyselyProfileRepository.prototype.holdExisting = hold;
+      }
+      await merge;
+      assert.deepEqual(landed, [merged]);
+      assert.equal(await s.store.profiles.get(HOME, domain, merged), undefined, 'merged away');
+      const onMain = (await s.store.profileObjects.ofProfiles(HOME, domain, [main])).map((o) => o.uniqueKey).sort();
+      assert.deepEqual(onMain, ['M-1', 'N-1']);
     });
 
     const afterDeletion: [string, (domain: string, profileId: string) => Promise<unknown>][] = [
