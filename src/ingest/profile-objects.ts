@@ -104,7 +104,10 @@ export async function putProfileObjects(
   if (batch.length === 0) return [];
 
   // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead
-  // to, and hold those profiles (lookUpAndHold).
+  // to, and hold those profiles (lookUpAndHold). The domain's ingestions look up and create one at a
+  // time (serializeIngestion): two batches each finding a new customer missing made two profiles of it,
+  // and a value two profiles hold matches neither, so every later record of the customer made another.
+  await store.profiles.serializeIngestion(scope, domainName);
   const { objects, index } = await lookUpAndHold(store, scope, domainName, type.objectTypeName, batch.map((b) => b.mapped));
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
 

@@ -97,6 +97,13 @@ export interface ProfileRepository {
    */
   holdExisting(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<Set<string>>;
   /**
+   * Until the transaction ends, no other transaction gets past this call for the same domain: ingestion
+   * calls it before it looks a batch's keys up, so that of two batches with a customer neither finds
+   * stored, the second looks up after the first has committed the profile it created, and finds it.
+   * A backend with one writer at a time (SQLite) is serial already, and takes nothing.
+   */
+  serializeIngestion(scope: Scope, domainName: string): Promise<void>;
+  /**
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
    * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED
    * record a replaced row holds into the history first (ProfileHistoryRepository.keepCreatedRecords).

@@ -6,7 +6,7 @@ import { until } from './poll.js';
 /**
  * Two writers at once on PostgreSQL, in a known order: `first` runs in a transaction that stays open
  * after it, `second` starts, and once PostgreSQL shows a session waiting for a lock on a profile table or an object type
- * (the second, behind the first's rows) the first commits. Answers when both have finished.
+ * (the second, behind the first's rows), or for a domain's ingestion lock (serializeIngestion), the first commits. Answers when both have finished.
  */
 export async function behindOpenTransaction(store: KyselyStore, first: (tx: Store) => Promise<unknown>, second: () => Promise<unknown>): Promise<void> {
   let release!: () => void;
@@ -21,13 +21,33 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
   await firstWrote;
   const waiting = second();
   try {
-    await until(async () => {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-        where wait_event_type = 'Lock' and (query like '%profile%' or query like '%object_types%') and pid <> pg_backend_pid()`.execute(store.db);
-      return rows[0].n > 0;
-    }, 'the second writer waiting for the first');
+    await until(async () => (await lockWaiters(store, true)) > 0, 'the second writer waiting for the first');
   } finally {
     release();
   }
   await Promise.all([open, waiting]);
+}
+
+/**
+ * Sessions other than the caller's waiting for a lock; `onProfiles`: only those waiting on a profile table
+ * or an object type, or for a domain's ingestion lock (serializeIngestion).
+ */
+async function lockWaiters(store: KyselyStore, onProfiles = false): Promise<number> {
+  const which = onProfiles ? sql`and (query like '%profile%' or query like '%object_types%' or wait_event = 'advisory')` : sql``;
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+    where wait_event_type = 'Lock' ${which} and pid <> pg_backend_pid()`.execute(store.db);
+  return rows[0].n;
+}
+
+/**
+ * A meeting point for two concurrent writers: each calls the answer once it has done the step to meet
+ * after, and goes on when the other has called it too, or when another session is seen waiting for a
+ * lock (the other is held off, so it will not arrive until this one commits).
+ */
+export function meetingOfTwo(store: KyselyStore, what: string): () => Promise<void> {
+  let arrived = 0;
+  return async () => {
+    arrived++;
+    await until(async () => arrived >= 2 || (await lockWaiters(store)) > 0, what);
+  };
 }

@@ -22,7 +22,7 @@ import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
-import { behindOpenTransaction } from '../helpers/races.js';
+import { behindOpenTransaction, meetingOfTwo } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -180,17 +180,16 @@ if ((await availableBackends()).includes('postgres')) {
       const domain = 'two-ingestions-held';
       const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
       clock.advance(1000);
-      // Each ingestion, once it holds the profile, waits until the other holds it too: then both read it
-      // and rewrite it. Rewriting with a lock that conflicts with the other's hold made each wait for the
-      // other (deadlock detected, one page failed).
+      // Each ingestion, once it holds the profile, waits until the other holds it too (then both read it
+      // and rewrite it), or is seen waiting for a lock (the domain's ingestion lock keeps the second
+      // from looking up until the first commits). Rewriting with a lock that conflicts with the other's
+      // hold made each wait for the other (deadlock detected, one page failed); reading without a lock
+      // wrote one's stale copy over the other's values.
       const hold = KyselyProfileRepository.prototype.holdExisting;
-      let holders = 0;
-      let bothHold!: () => void;
-      const bothHeld = new Promise<void>((resolve) => (bothHold = resolve));
+      const meet = meetingOfTwo(s.store, 'the other ingestion holding the profile or waiting');
       KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
         const held = await hold.apply(this, args);
-        if (++holders === 2) bothHold();
-        await bothHeld;
+        await meet();
         return held;
       };
       let landed: string[][];
@@ -242,6 +241,36 @@ if ((await availableBackends()).includes('postgres')) {
       assert.equal(await s.store.profiles.get(HOME, domain, merged), undefined, 'merged away');
       const onMain = (await s.store.profileObjects.ofProfiles(HOME, domain, [main])).map((o) => o.uniqueKey).sort();
       assert.deepEqual(onMain, ['M-1', 'N-1']);
+    });
+
+    test('two ingestions of the same new customer at once create one profile, not two', async () => {
+      const domain = 'same-new-customer';
+      await ingested(domain, [{ Id: 'seed', Email: 'seed@example.com' }]);
+      clock.advance(1000);
+      // Each ingestion, once it has looked the keys up, goes on only when the other has looked up too, or
+      // is seen waiting for a lock. Both finding nothing and both creating a profile for the email made
+      // two profiles hold it, which then matched neither (a third profile at the next record).
+      const findByKeys = KyselyProfileRepository.prototype.findByKeys;
+      const meet = meetingOfTwo(s.store, 'the other ingestion looking up or waiting');
+      KyselyProfileRepository.prototype.findByKeys = async function (this: KyselyProfileRepository, ...args) {
+        const found = await findByKeys.apply(this, args);
+        await meet();
+        return found;
+      };
+      let landed: string[][];
+      try {
+        landed = await Promise.all([
+          ingest(domain, [{ Id: 'A-1', Email: 'x@example.com', FirstName: 'Ann' }]),
+          ingest(domain, [{ Id: 'B-1', Email: 'X@example.com', Phone: '+1 206 555 0100' }]),
+        ]);
+      } finally {
+        KyselyProfileRepository.prototype.findByKeys = findByKeys;
+      }
+      const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['x@example.com'] }));
+      assert.deepEqual(found.Items?.map((p) => p.ProfileId), [landed[0][0]], 'one profile holds the email');
+      assert.equal(landed[1][0], landed[0][0], 'both objects landed on it');
+      const [next] = await ingest(domain, [{ Id: 'C-1', Email: 'x@example.com' }]);
+      assert.equal(next, landed[0][0], 'and the next record finds it');
     });
 
     const afterDeletion: [string, (domain: string, profileId: string) => Promise<unknown>][] = [

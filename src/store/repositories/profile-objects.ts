@@ -41,6 +41,9 @@ function groupKeys(keys: readonly ProfileKey[]): Map<string, { profileId: string
   return out;
 }
 
+/** The first key of the advisory locks serializeIngestion takes: "pfin" as a 32-bit integer. */
+const INGESTION_LOCK_CLASS = 0x7066696e;
+
 export class KyselyProfileRepository implements ProfileRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -74,6 +77,15 @@ export class KyselyProfileRepository implements ProfileRepository {
       for (const r of rows) out.add(r.profile_id);
     }
     return out;
+  }
+
+  async serializeIngestion(scope: Scope, domainName: string): Promise<void> {
+    if (!this.rowLocks) return;
+    // A transaction-scoped advisory lock, the two-key form (whose keys never meet the one-key migration
+    // lock's): the first key names this use, the second the domain within this schema. Two domains whose
+    // hashes collide only wait for each other.
+    await sql`select pg_advisory_xact_lock(${INGESTION_LOCK_CLASS},
+      hashtext(current_schema() || '/' || ${scope.accountId} || '/' || ${scope.region} || '/' || ${domainName}))`.execute(this.db);
   }
 
   private ofIds(scope: Scope, domainName: string, ids: readonly string[]) {
