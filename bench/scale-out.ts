@@ -7,7 +7,10 @@
 // a second worker has nothing left to run on. --concurrency N sets each worker's steps at once (default
 // 4): with 1, each process is one step at a time, and the case measures whether capacity adds up across
 // processes rather than whether the machine has any left.
-// Run: npm run bench -- scale-out [--records 200000] [--workflows 8] [--concurrency N]
+// The workflows write into --domains N domains (default: one each). The ingestions of one domain match and
+// create profiles one at a time (serializeIngestion, so that two of them never make two profiles of one new
+// customer), so workers add capacity across domains; --domains 1 measures one domain.
+// Run: npm run bench -- scale-out [--records 200000] [--workflows 8] [--domains 8] [--concurrency N]
 import { machineInfo, parseFlags, printTable, round, withPgSchema, writeResult } from './lib/common.js';
 import { runIngestion } from './lib/ingest-run.js';
 
@@ -15,6 +18,7 @@ const flags = parseFlags(process.argv.slice(2));
 // 200,000 records: on PostgreSQL a 1M run takes about 12 minutes on the reference machine.
 const RECORDS = Number(flags.records ?? 200_000);
 const WORKFLOWS = Number(flags.workflows ?? 8);
+const DOMAINS = Number(flags.domains ?? WORKFLOWS);
 const TARGET = 1.5;
 /** Each worker's --concurrency; absent: the service's default (4). */
 const CONCURRENCY = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
@@ -24,13 +28,14 @@ async function main() {
   const rows = [];
   for (const workers of [1, 2]) {
     const r = await withPgSchema(`scale${workers}`, (_schema, url) =>
-      runIngestion({ backend: 'postgres', store: url, records: RECORDS, workflows: WORKFLOWS, workers, workerConcurrency: CONCURRENCY }),
+      runIngestion({ backend: 'postgres', store: url, records: RECORDS, workflows: WORKFLOWS, domains: DOMAINS, workers, workerConcurrency: CONCURRENCY }),
     );
     rows.push({
       workers,
       concurrency: CONCURRENCY ?? 'default (4)',
       records: RECORDS,
       workflows: WORKFLOWS,
+      domains: DOMAINS,
       seconds: round(r.seconds, 1),
       recordsPerS: Math.round(r.recordsPerSecond),
       peakRssMb: JSON.stringify(r.peakRssMb),
@@ -41,7 +46,7 @@ async function main() {
   const ratio = rows[1].recordsPerS / rows[0].recordsPerS;
   printTable('scale-out (PostgreSQL): one worker process against two', rows);
   printTable('scale-out: two workers over one', [{ ratio: round(ratio, 2), target: TARGET, met: ratio >= TARGET ? 'yes' : 'NO' }]);
-  const name = CONCURRENCY === undefined ? 'scale-out' : `scale-out-concurrency-${CONCURRENCY}`;
+  const name = ['scale-out', CONCURRENCY === undefined ? '' : `-concurrency-${CONCURRENCY}`, DOMAINS === 1 ? '-one-domain' : ''].join('');
   const file = writeResult(name, { command: `npm run bench -- scale-out ${process.argv.slice(2).join(' ')}`.trim(), machine, rows, ratio: round(ratio, 3), target: TARGET });
   process.stdout.write(`\nwrote ${file}\n`);
 }

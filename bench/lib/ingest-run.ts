@@ -1,5 +1,6 @@
 // One ingestion run, shared by bench/ingestion.ts and bench/scale-out.ts: the synthetic source, N records
-// over `workflows` workflows of 10 batches (one day each), an object type of 6 fields and 2 keys; records
+// over `workflows` workflows of 10 batches (one day each), into one domain or spread over `domains` (workflow
+// w into domain w mod domains), an object type of 6 fields and 2 keys in each; records
 // per second from the first CreateIntegrationWorkflow to the last COMPLETE (polling GetWorkflow), the
 // processes' peak RSS (VmHWM), and optionally a CPU profile of the service.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -20,6 +21,11 @@ export interface IngestOptions {
   store: string;
   records: number;
   workflows: number;
+  /**
+   * Domains the workflows write into (default 1). The ingestions of one domain match and create profiles
+   * one at a time (serializeIngestion); those of different domains run side by side.
+   */
+  domains?: number;
   /** PostgreSQL: serve runs no engine and this many `profileflow worker` processes do the work. */
   workers?: number;
   /** `--concurrency` of each worker (steps it runs at once); the service's default when absent. */
@@ -68,8 +74,12 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     const perDay = perWorkflow / BATCHES;
     if (!Number.isInteger(perDay)) throw new Error(`records must be a multiple of ${BATCHES * o.workflows}`);
     await putConnectorProfile(svc.url, perDay);
-    await createDomain(svc.url, DOMAIN);
-    await putObjectType(svc.url, DOMAIN);
+    const domains = Array.from({ length: o.domains ?? 1 }, (_, d) => (d === 0 ? DOMAIN : `${DOMAIN}-${d + 1}`));
+    for (const domain of domains) {
+      await createDomain(svc.url, domain);
+      await putObjectType(svc.url, domain);
+    }
+    const domainOf = new Map<string, string>();
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuMsOf(p.pid)]));
     const machineBefore = machineBusyMs();
     // Records done so far, as the last poll saw them (RecordsProcessed moves at every page's commit).
@@ -82,7 +92,10 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     const started = performance.now();
     const ids: string[] = [];
     for (let w = 0; w < o.workflows; w++) {
-      ids.push(await createWorkflow(svc.url, DOMAIN, { flowName: `ingest-${w}`, batches: BATCHES, startDay: w * BATCHES }));
+      const domain = domains[w % domains.length];
+      const id = await createWorkflow(svc.url, domain, { flowName: `ingest-${w}`, batches: BATCHES, startDay: w * BATCHES });
+      domainOf.set(id, domain);
+      ids.push(id);
     }
     const pending = new Set(ids);
     while (pending.size > 0) {
@@ -90,7 +103,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
       for (const id of [...pending]) {
         let wf;
         try {
-          wf = await ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`);
+          wf = await ok(svc.url, 'GET', `/domains/${domainOf.get(id)}/workflows/${id}`);
         } catch (err) {
           // A keep-alive connection the service closed just as the poll reused it: poll again. A service
           // that died is a failure, with its stderr.
@@ -116,7 +129,7 @@ export async function runIngestion(o: IngestOptions): Promise<IngestResult> {
     const postgres = await meter?.stop();
     meter = undefined;
     // Every record must have become an object (a silent loss would flatter the figure).
-    const processed = await Promise.all(ids.map((id) => ok(svc.url, 'GET', `/domains/${DOMAIN}/workflows/${id}`)));
+    const processed = await Promise.all(ids.map((id) => ok(svc.url, 'GET', `/domains/${domainOf.get(id)}/workflows/${id}`)));
     const total = processed.reduce((n, wf) => n + Number(wf.Metrics?.AppflowIntegration?.RecordsProcessed ?? 0), 0);
     if (total !== o.records) throw new Error(`RecordsProcessed ${total}, expected ${o.records}`);
     await Promise.all(workers.map((w) => w.stop()));
