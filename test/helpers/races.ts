@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { until } from './poll.js';
 
@@ -32,7 +33,7 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
  * Sessions other than the caller's waiting for a lock; `onProfiles`: only those waiting on a profile table
  * or an object type, or for a domain's ingestion lock (serializeIngestion).
  */
-async function lockWaiters(store: KyselyStore, onProfiles = false): Promise<number> {
+export async function lockWaiters(store: KyselyStore, onProfiles = false): Promise<number> {
   const which = onProfiles ? sql`and (query like '%profile%' or query like '%object_types%' or wait_event = 'advisory')` : sql``;
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
     where wait_event_type = 'Lock' ${which} and pid <> pg_backend_pid()`.execute(store.db);
@@ -50,4 +51,24 @@ export function meetingOfTwo(store: KyselyStore, what: string): () => Promise<vo
     arrived++;
     await until(async () => arrived >= 2 || (await lockWaiters(store)) > 0, what);
   };
+}
+
+/**
+ * Runs `work` with `then` run after every call of the profiles repository's `method` returns (on every
+ * store, the prototype's method replaced meanwhile): a step of a writer the test wants to put something
+ * after, such as a meeting point or a concurrent operation.
+ */
+export async function afterEachCall<T>(method: 'holdExisting' | 'findByKeys', then: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  const prototype = KyselyProfileRepository.prototype as unknown as Record<typeof method, (...args: unknown[]) => Promise<unknown>>;
+  const original = prototype[method];
+  prototype[method] = async function (this: unknown, ...args: unknown[]) {
+    const out = await original.apply(this, args);
+    await then();
+    return out;
+  };
+  try {
+    return await work();
+  } finally {
+    prototype[method] = original;
+  }
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import {
   AddProfileKeyCommand,
   DeleteProfileCommand,
@@ -22,7 +21,7 @@ import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
-import { behindOpenTransaction, meetingOfTwo } from '../helpers/races.js';
+import { afterEachCall, behindOpenTransaction, lockWaiters, meetingOfTwo } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -185,22 +184,12 @@ if ((await availableBackends()).includes('postgres')) {
       // from looking up until the first commits). Rewriting with a lock that conflicts with the other's
       // hold made each wait for the other (deadlock detected, one page failed); reading without a lock
       // wrote one's stale copy over the other's values.
-      const hold = KyselyProfileRepository.prototype.holdExisting;
-      const meet = meetingOfTwo(s.store, 'the other ingestion holding the profile or waiting');
-      KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
-        const held = await hold.apply(this, args);
-        await meet();
-        return held;
-      };
-      let landed: string[][];
-      try {
-        landed = await Promise.all([
+      const landed = await afterEachCall('holdExisting', meetingOfTwo(s.store, 'the other ingestion holding the profile or waiting'), () =>
+        Promise.all([
           ingest(domain, [{ Id: 'N-2', Email: 'n@example.com', FirstName: 'One' }]),
           ingest(domain, [{ Id: 'N-3', Email: 'n@example.com', Phone: '+1 206 555 0100' }]),
-        ]);
-      } finally {
-        KyselyProfileRepository.prototype.holdExisting = hold;
-      }
+        ]),
+      );
       assert.deepEqual(landed, [[id], [id]]);
       const profile = await s.store.profiles.get(HOME, domain, id);
       assert.ok(profile);
@@ -217,25 +206,15 @@ if ((await availableBackends()).includes('postgres')) {
       clock.advance(1000);
       // Once the ingestion holds the profile (key-share), the merge asks for FOR UPDATE and queues; the
       // ingestion then locks the same row to rewrite it, which must not queue behind the merge.
-      const hold = KyselyProfileRepository.prototype.holdExisting;
       let merge: Promise<unknown> | undefined;
-      KyselyProfileRepository.prototype.holdExisting = async function (this: KyselyProfileRepository, ...args) {
-        KyselyProfileRepository.prototype.holdExisting = hold;
-        const held = await hold.apply(this, args);
-        merge = s.client.send(new MergeProfilesCommand({ DomainName: domain, MainProfileId: main, ProfileIdsToBeMerged: [merged] }));
-        await until(async () => {
-          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '%profiles%' and pid <> pg_backend_pid()`.execute(s.store.db);
-          return rows[0].n > 0;
-        }, 'the merge waiting for the ingestion');
-        return held;
-      };
-      let landed: string[];
-      try {
-        landed = await ingest(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'One' }]);
-      } finally {
-        KyselyProfileRepository.prototype.holdExisting = hold;
-      }
+      const landed = await afterEachCall(
+        'holdExisting',
+        async () => {
+          merge ??= s.client.send(new MergeProfilesCommand({ DomainName: domain, MainProfileId: main, ProfileIdsToBeMerged: [merged] }));
+          await until(async () => (await lockWaiters(s.store, true)) > 0, 'the merge waiting for the ingestion');
+        },
+        () => ingest(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'One' }]),
+      );
       await merge;
       assert.deepEqual(landed, [merged]);
       assert.equal(await s.store.profiles.get(HOME, domain, merged), undefined, 'merged away');
@@ -250,22 +229,12 @@ if ((await availableBackends()).includes('postgres')) {
       // Each ingestion, once it has looked the keys up, goes on only when the other has looked up too, or
       // is seen waiting for a lock. Both finding nothing and both creating a profile for the email made
       // two profiles hold it, which then matched neither (a third profile at the next record).
-      const findByKeys = KyselyProfileRepository.prototype.findByKeys;
-      const meet = meetingOfTwo(s.store, 'the other ingestion looking up or waiting');
-      KyselyProfileRepository.prototype.findByKeys = async function (this: KyselyProfileRepository, ...args) {
-        const found = await findByKeys.apply(this, args);
-        await meet();
-        return found;
-      };
-      let landed: string[][];
-      try {
-        landed = await Promise.all([
+      const landed = await afterEachCall('findByKeys', meetingOfTwo(s.store, 'the other ingestion looking up or waiting'), () =>
+        Promise.all([
           ingest(domain, [{ Id: 'A-1', Email: 'x@example.com', FirstName: 'Ann' }]),
           ingest(domain, [{ Id: 'B-1', Email: 'X@example.com', Phone: '+1 206 555 0100' }]),
-        ]);
-      } finally {
-        KyselyProfileRepository.prototype.findByKeys = findByKeys;
-      }
+        ]),
+      );
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: domain, KeyName: '_email', Values: ['x@example.com'] }));
       assert.deepEqual(found.Items?.map((p) => p.ProfileId), [landed[0][0]], 'one profile holds the email');
       assert.equal(landed[1][0], landed[0][0], 'both objects landed on it');
