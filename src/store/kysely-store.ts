@@ -33,6 +33,15 @@ import type {
   ProfileRepository,
 } from './profile-types.js';
 
+/** How many times a transaction PostgreSQL aborts for a conflict is run in all (KyselyStore.transaction). */
+const TRANSACTION_ATTEMPTS = 3;
+
+/** SQLSTATE 40P01 (deadlock detected) and 40001 (serialization failure): the transaction may simply run again. */
+function isConflictAbort(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** The one Store implementation: the same queries on both dialects, differences as capability flags. */
 export class KyselyStore implements Store {
   readonly domains: DomainRepository;
@@ -145,19 +154,33 @@ export class KyselyStore implements Store {
     return this.capabilities.name;
   }
 
+  /**
+   * Runs `work` in a transaction, and runs it again, up to TRANSACTION_ATTEMPTS times in all, when
+   * PostgreSQL aborts it for conflicting with another transaction (a deadlock, a serialization failure):
+   * nothing of the aborted attempt stayed, and the caller should get its answer rather than an internal
+   * error. `work` therefore does nothing outside the transaction it is given that a second run would
+   * repeat.
+   */
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.root) return work(this); // already inside one
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const store = new KyselyStore(trx, this.capabilities, this);
-        const result = await work(store);
-        await store.stats.flush();
-        return result;
-      });
-    } catch (err) {
-      // The ingestion statements (dialects/sqlite-statements.ts) run on the raw connection, past the
-      // monitored driver: their faults are classified here.
-      throw this.monitor.observe(err);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const store = new KyselyStore(trx, this.capabilities, this);
+          const result = await work(store);
+          await store.stats.flush();
+          return result;
+        });
+      } catch (err) {
+        if (attempt < TRANSACTION_ATTEMPTS && this.capabilities.name === 'postgres' && isConflictAbort(err)) {
+          // A short random pause, so that the two sides of a deadlock do not meet again at once.
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+          continue;
+        }
+        // The ingestion statements (dialects/sqlite-statements.ts) run on the raw connection, past the
+        // monitored driver: their faults are classified here.
+        throw this.monitor.observe(err);
+      }
     }
   }
 

@@ -111,7 +111,11 @@ export interface Store {
    * these queries from the schema alone and needs none.
    */
   refreshStatistics(): Promise<string[]>;
-  /** Runs `work` in one transaction; the store it receives reads and writes inside it. */
+  /**
+   * Runs `work` in one transaction; the store it receives reads and writes inside it. On PostgreSQL a
+   * transaction aborted for a conflict with another (deadlock, serialization failure) is run again, so
+   * `work` must do nothing outside that store which a second run would repeat.
+   */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
    * `degraded` while the last write failed for want of storage (disk full, read-only, I/O errors, a
