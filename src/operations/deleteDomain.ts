@@ -11,12 +11,15 @@ export const deleteDomain: Handler<DeleteDomainRequest, DeleteDomainResponse> = 
   await ctx.store.transaction(async (store) => {
     // Read before the rows go; queued in this transaction, so a rolled-back deletion announces nothing.
     if (ctx.webhooks) await queueCancelled(ctx, store, input.DomainName);
+    // The flows its integrations and workflows created go with it, their runs and tags too. Runs before
+    // the rest, as the domain's workflow steps are (DomainRepository.delete): a run's page in flight
+    // locks its run row first, so the deletion waits for it before deleting a row it could wait for.
+    const flowArns = await store.flows.deleteByDomain(ctx.scope, input.DomainName);
     if (!(await store.domains.delete(ctx.scope, input.DomainName))) {
       throw new ResourceNotFoundException(`Domain ${input.DomainName} was not found.`);
     }
     await store.tags.removeResource(ctx.scope, domainArn(ctx.scope, input.DomainName));
-    // The flows its integrations and workflows created go with it, their runs and tags too.
-    for (const flowArn of await store.flows.deleteByDomain(ctx.scope, input.DomainName)) await store.tags.removeResource(ctx.scope, flowArn);
+    for (const flowArn of flowArns) await store.tags.removeResource(ctx.scope, flowArn);
   });
   ctx.webhooks?.wake();
   return { Message: `Domain ${input.DomainName} was deleted.` };

@@ -33,9 +33,12 @@ export const deleteProfileObjectType: Handler<DeleteProfileObjectTypeRequest, De
     await store.profileHistory.keepIngestedRecords(ctx.scope, domainName, { objectTypeName: name });
     const objects = await store.profileObjects.deleteByObjectType(ctx.scope, domainName, name);
     const integrations = await store.integrations.deleteByObjectType(ctx.scope, domainName, name);
+    // Each page of profiles is read locked (no-key-update, in id order) and rewritten scrubbed: a writer
+    // already at one of them (an ingestion of another type, an UpdateProfile) is waited for and its change
+    // scrubbed along, where reading without the lock wrote the copy from before back over it.
     let after: string | undefined;
     for (;;) {
-      const page = await store.profiles.listSourcedFrom(ctx.scope, domainName, name, after, SCRUB_PAGE);
+      const page = await store.profiles.listSourcedFrom(ctx.scope, domainName, name, after, SCRUB_PAGE, 'no-key-update');
       const changes = new ProfileChanges(store, ctx.scope, domainName, now, { kind: 'api' });
       for (const profile of page) {
         const before = structuredClone(profile.attributes);

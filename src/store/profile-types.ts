@@ -32,9 +32,10 @@ export interface ObjectTypeRecord {
  *   (DeleteProfile, MergeProfiles, UpdateProfile). It waits for every writer holding the row in any
  *   way, and they for it.
  * - `no-key-update`: the caller rewrites the row's own columns from what it read (ingestion applying
- *   values to a profile's attributes). It waits for another such writer and for `update`, which then
- *   see what it wrote, but not for `key-share` holders, so two ingestions that both hold a profile
- *   cannot deadlock on rewriting it (the rewrite is a plain UPDATE, which locks at this strength too).
+ *   values to a profile's attributes, DeleteProfileObjectType scrubbing them). It waits for another such
+ *   writer and for `update`, which then see what it wrote, but not for `key-share` holders: the rewrite
+ *   itself (an upsert setting non-key columns) locks at this strength too, so a writer holding a profile
+ *   key-share can go on to rewrite it while another does.
  * - `key-share`: the caller adds to what hangs off the row (objects onto a profile, objects of a type).
  *   It does not stop other such writers, nor updates of the row's other columns, but a deletion waits
  *   for it, and it for a deletion, which it then sees.
@@ -100,7 +101,8 @@ export interface ProfileRepository {
    * Until the transaction ends, no other transaction gets past this call for the same domain: ingestion
    * calls it before it looks a batch's keys up, so that of two batches with a customer neither finds
    * stored, the second looks up after the first has committed the profile it created, and finds it.
-   * A backend with one writer at a time (SQLite) is serial already, and takes nothing.
+   * A backend with one writer at a time (SQLite) is serial already, and takes nothing. Outside a
+   * transaction the lock ends with its own statement and holds nothing back.
    */
   serializeIngestion(scope: Scope, domainName: string): Promise<void>;
   /**
@@ -153,13 +155,17 @@ export interface ProfileRepository {
   addExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   removeExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   deleteExtraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
-  /** Profiles holding at least one attribute that came from the object type; keyset by profile id. */
+  /**
+   * Profiles holding at least one attribute that came from the object type; keyset by profile id. With
+   * `lock`, every profile read is locked so (in id order) until the transaction ends.
+   */
   listSourcedFrom(
     scope: Scope,
     domainName: string,
     objectTypeName: string,
     afterProfileId: string | undefined,
     limit: number,
+    lock?: RowLock,
   ): Promise<ProfileRecord[]>;
 }
 

@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
+import { INGESTION_LOCK_CLASS, KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { until } from './poll.js';
 
 /**
  * Two writers at once on PostgreSQL, in a known order: `first` runs in a transaction that stays open
- * after it, `second` starts, and once PostgreSQL shows a session waiting for a lock on a profile table or an object type
- * (the second, behind the first's rows), or for a domain's ingestion lock (serializeIngestion), the first commits. Answers when both have finished.
+ * after it, `second` starts, and once PostgreSQL shows a session of the store waiting for a lock (the
+ * second, behind the first: lockWaiters), the first commits. Answers when both have finished.
  */
 export async function behindOpenTransaction(store: KyselyStore, first: (tx: Store) => Promise<unknown>, second: () => Promise<unknown>): Promise<void> {
   let release!: () => void;
@@ -22,7 +22,7 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
   await firstWrote;
   const waiting = second();
   try {
-    await until(async () => (await lockWaiters(store, true)) > 0, 'the second writer waiting for the first');
+    await until(async () => (await lockWaiters(store)) > 0, 'the second writer waiting for the first');
   } finally {
     release();
   }
@@ -30,13 +30,18 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
 }
 
 /**
- * Sessions other than the caller's waiting for a lock; `onProfiles`: only those waiting on a profile table
- * or an object type, or for a domain's ingestion lock (serializeIngestion).
+ * Sessions of this test's store, other than the caller's, waiting for a lock: those holding a lock on a
+ * table of the store's schema, or waiting for the ingestion lock of one of its domains (serializeIngestion).
+ * Other test files run at the same time on the same server, in schemas of their own, and are not counted.
  */
-export async function lockWaiters(store: KyselyStore, onProfiles = false): Promise<number> {
-  const which = onProfiles ? sql`and (query like '%profile%' or query like '%object_types%' or wait_event = 'advisory')` : sql``;
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-    where wait_event_type = 'Lock' ${which} and pid <> pg_backend_pid()`.execute(store.db);
+export async function lockWaiters(store: KyselyStore): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity a
+    where a.wait_event_type = 'Lock' and a.pid <> pg_backend_pid() and a.datname = current_database() and (
+      exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation
+        where l.pid = a.pid and c.relnamespace = current_schema()::regnamespace)
+      or exists (select 1 from pg_locks l join domains d
+          on l.objid::bigint = (hashtext(current_schema() || '/' || d.account_id || '/' || d.region || '/' || d.domain_name)::bigint & 4294967295)
+        where l.pid = a.pid and l.locktype = 'advisory' and l.objsubid = 2 and l.classid = ${INGESTION_LOCK_CLASS} and not l.granted))`.execute(store.db);
   return rows[0].n;
 }
 
@@ -58,7 +63,7 @@ export function meetingOfTwo(store: KyselyStore, what: string): () => Promise<vo
  * store, the prototype's method replaced meanwhile): a step of a writer the test wants to put something
  * after, such as a meeting point or a concurrent operation.
  */
-export async function afterEachCall<T>(method: 'holdExisting' | 'findByKeys', then: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+export async function afterEachCall<T>(method: 'holdExisting' | 'findByKeys' | 'listSourcedFrom', then: () => Promise<void>, work: () => Promise<T>): Promise<T> {
   const prototype = KyselyProfileRepository.prototype as unknown as Record<typeof method, (...args: unknown[]) => Promise<unknown>>;
   const original = prototype[method];
   prototype[method] = async function (this: unknown, ...args: unknown[]) {

@@ -6,6 +6,7 @@ import {
   DeleteProfileObjectTypeCommand,
   GetProfileHistoryRecordCommand,
   MergeProfilesCommand,
+  PutProfileObjectTypeCommand,
   SearchProfilesCommand,
   UpdateProfileCommand,
 } from '@aws-sdk/client-customer-profiles';
@@ -14,12 +15,14 @@ import { ManualClock } from '../../src/engine/clock.js';
 import type { ChangeSource } from '../../src/ingest/profile-changes.js';
 import type { OperationContext } from '../../src/operations/context.js';
 import { deleteProfile } from '../../src/operations/deleteProfile.js';
+import { deleteProfileObjectType } from '../../src/operations/deleteProfileObjectType.js';
 import { putProfileObject } from '../../src/operations/putProfileObject.js';
+import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { updateProfile } from '../../src/operations/updateProfile.js';
 import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { HOME } from '../helpers/profile-objects.js';
+import { CONTACT, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
 import { afterEachCall, behindOpenTransaction, lockWaiters, meetingOfTwo } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
@@ -148,10 +151,10 @@ if ((await availableBackends()).includes('postgres')) {
       assert.deepEqual(found.Items?.map((p) => p.ProfileId), [main]);
     });
 
-    // Writers that rewrite a profile's attributes racing an ingestion that applies values to it. The
-    // ingestion reads the profiles it will rewrite with a no-key-update lock, so it waits for a writer
-    // already at the row and then applies its values to what that writer left. Without the lock it read
-    // the attributes before the other writer committed and wrote them back over its change.
+    // Writers that rewrite a profile's attributes racing an ingestion that applies values to it: the
+    // ingestion waits for a writer already at the profile (its key-share hold waits for UpdateProfile's
+    // FOR UPDATE; the domain's ingestion lock for another ingestion) and then applies its values to what
+    // that writer left, never over it.
     const rewriters: [string, (tx: Store, domain: string, profileId: string) => Promise<unknown>, Record<string, string>][] = [
       ['an UpdateProfile', (tx, DomainName, ProfileId) => updateProfile(contextOf(tx), { DomainName, ProfileId, LastName: 'Later' }), { LastName: 'Later' }],
       ['another ingestion', (tx, domain) => ingest(domain, [{ Id: 'N-3', Email: 'n@example.com', Phone: '+1 206 555 0100' }], STEP, tx), { PhoneNumber: '+1 206 555 0100' }],
@@ -175,22 +178,27 @@ if ((await availableBackends()).includes('postgres')) {
       });
     }
 
-    test('two ingestions applying values to one profile, both past their holds: one waits for the other, no deadlock, both values kept', async () => {
+    test('two ingestions applying values to one profile at once: the second waits for the first, nothing runs twice, both values kept', async () => {
       const domain = 'two-ingestions-held';
       const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
       clock.advance(1000);
-      // Each ingestion, once it holds the profile, waits until the other holds it too (then both read it
-      // and rewrite it), or is seen waiting for a lock (the domain's ingestion lock keeps the second
-      // from looking up until the first commits). Rewriting with a lock that conflicts with the other's
-      // hold made each wait for the other (deadlock detected, one page failed); reading without a lock
-      // wrote one's stale copy over the other's values.
-      const landed = await afterEachCall('holdExisting', meetingOfTwo(s.store, 'the other ingestion holding the profile or waiting'), () =>
+      // Each ingestion, once it holds the profile, waits until the other holds it too, or is seen waiting
+      // for a lock (the domain's ingestion lock keeps the second from looking up until the first
+      // commits). Both past their holds, reading and rewriting the profile, deadlocked (one page run
+      // again) or wrote one's stale copy over the other's values.
+      let holds = 0;
+      const meet = meetingOfTwo(s.store, 'the other ingestion holding the profile or waiting');
+      const landed = await afterEachCall('holdExisting', async () => {
+        holds++;
+        await meet();
+      }, () =>
         Promise.all([
           ingest(domain, [{ Id: 'N-2', Email: 'n@example.com', FirstName: 'One' }]),
           ingest(domain, [{ Id: 'N-3', Email: 'n@example.com', Phone: '+1 206 555 0100' }]),
         ]),
       );
       assert.deepEqual(landed, [[id], [id]]);
+      assert.equal(holds, 2, 'each ingestion ran once');
       const profile = await s.store.profiles.get(HOME, domain, id);
       assert.ok(profile);
       assert.equal(profile.attributes.FirstName, 'One');
@@ -211,7 +219,7 @@ if ((await availableBackends()).includes('postgres')) {
         'holdExisting',
         async () => {
           merge ??= s.client.send(new MergeProfilesCommand({ DomainName: domain, MainProfileId: main, ProfileIdsToBeMerged: [merged] }));
-          await until(async () => (await lockWaiters(s.store, true)) > 0, 'the merge waiting for the ingestion');
+          await until(async () => (await lockWaiters(s.store)) > 0, 'the merge waiting for the ingestion');
         },
         () => ingest(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'One' }]),
       );
@@ -240,6 +248,92 @@ if ((await availableBackends()).includes('postgres')) {
       assert.equal(landed[1][0], landed[0][0], 'both objects landed on it');
       const [next] = await ingest(domain, [{ Id: 'C-1', Email: 'x@example.com' }]);
       assert.equal(next, landed[0][0], 'and the next record finds it');
+    });
+
+    // DeleteProfileObjectType scrubs the type's values from its profiles, rewriting them, while writers
+    // that do not touch the type go on: an ingestion of another type, an UpdateProfile. The scrub reads
+    // the profiles it rewrites with a no-key-update lock, as ingestion does, so whichever comes second
+    // waits for the first and rewrites what the first left. Before, a scrub waiting for the writer wrote
+    // its copy from before over the writer's change; an ingestion that did not wait for the scrub (its
+    // key-share hold does not) and read without the lock brought the scrubbed values back.
+    const scrubRacers: [string, (tx: Store | undefined, domain: string, profileId: string) => Promise<unknown>, Record<string, string>][] = [
+      [
+        'an ingestion of another type',
+        async (tx, domain) => {
+          const other = await s.store.objectTypes.get(HOME, domain, 'Other');
+          assert.ok(other);
+          const write = (store: Store) => putProfileObjects(store, HOME, domain, other, [{ Id: 'O-1', Email: 'n@example.com', Phone: '+1 206 555 0100' }], clock.now(), { source: STEP });
+          return tx ? write(tx) : s.store.transaction(write);
+        },
+        { PhoneNumber: '+1 206 555 0100' },
+      ],
+      [
+        'an UpdateProfile',
+        (tx, DomainName, ProfileId) =>
+          tx ? updateProfile(contextOf(tx), { DomainName, ProfileId, LastName: 'Later' }) : s.client.send(new UpdateProfileCommand({ DomainName, ProfileId, LastName: 'Later' })),
+        { LastName: 'Later' },
+      ],
+    ];
+    for (const [writer, write, kept] of scrubRacers) {
+      for (const scrubFirst of [false, true]) {
+        test(`DeleteProfileObjectType scrubbing a profile ${scrubFirst ? 'before' : 'after'} ${writer} rewrites it: the scrub and the change both stay`, async () => {
+          const domain = `scrub-${scrubFirst ? 'first' : 'second'}-${writer.split(' ').pop()!.toLowerCase()}`;
+          const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+          await s.client.send(new PutProfileObjectTypeCommand({ DomainName: domain, ObjectTypeName: 'Other', ...CONTACT }));
+          clock.advance(1000);
+          const scrub = (tx?: Store) =>
+            tx
+              ? deleteProfileObjectType(contextOf(tx), { DomainName: domain, ObjectTypeName: 'Contact' })
+              : s.client.send(new DeleteProfileObjectTypeCommand({ DomainName: domain, ObjectTypeName: 'Contact' }));
+          if (scrubFirst) await behindOpenTransaction(s.store, (tx) => scrub(tx), () => write(undefined, domain, id));
+          else await behindOpenTransaction(s.store, (tx) => write(tx, domain, id), () => scrub());
+          const profile = await s.store.profiles.get(HOME, domain, id);
+          assert.ok(profile);
+          assert.equal(profile.attributes.FirstName, undefined, 'the value Contact gave is scrubbed');
+          for (const [name, value] of Object.entries(kept)) assert.equal(profile.attributes[name], value, `${writer}’s ${name} is kept`);
+        });
+      }
+    }
+
+    test('a scrub rewriting a profile an ingestion of another type holds does not wait for the hold: no deadlock, each runs once', async () => {
+      const domain = 'scrub-while-held';
+      const [id] = await ingested(domain, [{ Id: 'N-1', Email: 'n@example.com', FirstName: 'Zero' }]);
+      await s.client.send(new PutProfileObjectTypeCommand({ DomainName: domain, ObjectTypeName: 'Other', ...CONTACT }));
+      clock.advance(1000);
+      const other = await s.store.objectTypes.get(HOME, domain, 'Other');
+      assert.ok(other);
+      // Once the ingestion holds the profile (key-share), the scrub runs to its end or until it waits;
+      // then the ingestion reads the profile to rewrite it. A rewrite locking as FOR UPDATE does (the
+      // generic upsert) waited for the hold while the ingestion waited for the scrub: a deadlock, and one
+      // of the two run again.
+      let holds = 0;
+      let scrubPages = 0;
+      let scrub: Promise<unknown> | undefined;
+      let scrubbed = false;
+      await afterEachCall(
+        'listSourcedFrom',
+        async () => void scrubPages++,
+        () =>
+          afterEachCall(
+            'holdExisting',
+            async () => {
+              holds++;
+              if (scrub) return;
+              scrub = s.client.send(new DeleteProfileObjectTypeCommand({ DomainName: domain, ObjectTypeName: 'Contact' })).finally(() => (scrubbed = true));
+              await until(async () => scrubbed || (await lockWaiters(s.store)) > 0, 'the scrub done or waiting');
+            },
+            async () => {
+              await s.store.transaction((tx) => putProfileObjects(tx, HOME, domain, other, [{ Id: 'O-1', Email: 'n@example.com', Phone: '+1 206 555 0100' }], clock.now(), { source: STEP }));
+              await scrub;
+            },
+          ),
+      );
+      assert.equal(holds, 1, 'the ingestion ran once');
+      assert.equal(scrubPages, 1, 'the scrub ran once');
+      const profile = await s.store.profiles.get(HOME, domain, id);
+      assert.ok(profile);
+      assert.equal(profile.attributes.FirstName, undefined);
+      assert.equal(profile.attributes.PhoneNumber, '+1 206 555 0100');
     });
 
     const afterDeletion: [string, (domain: string, profileId: string) => Promise<unknown>][] = [

@@ -62,6 +62,10 @@ export class KyselyDomainRepository implements DomainRepository {
 
   async delete(scope: Scope, domainName: string): Promise<boolean> {
     this.ledger.discard(scope, domainName);
+    // The workflows' steps first: a page in flight locks its step row before anything else, so the
+    // deletion waits here for it to commit, before it has deleted a row the page could then wait for.
+    const [steps, ...others] = DOMAIN_CHILD_TABLES;
+    await this.deleteOfDomain(steps, scope, domainName);
     // The key index names the domain by its id (migration 012): its entries, then the id, which is never
     // given again, so a domain created later under this name starts with an empty index.
     for (const table of KEY_INDEX_TABLES) await this.db.deleteFrom(table).where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
@@ -71,14 +75,7 @@ export class KyselyDomainRepository implements DomainRepository {
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .execute();
-    for (const table of DOMAIN_CHILD_TABLES) {
-      await this.db
-        .deleteFrom(table)
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('domain_name', '=', domainName)
-        .execute();
-    }
+    for (const table of others) await this.deleteOfDomain(table, scope, domainName);
     const result = await this.db
       .deleteFrom('domains')
       .where('account_id', '=', scope.accountId)
@@ -86,6 +83,15 @@ export class KyselyDomainRepository implements DomainRepository {
       .where('domain_name', '=', domainName)
       .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
+  }
+
+  private async deleteOfDomain(table: (typeof DOMAIN_CHILD_TABLES)[number], scope: Scope, domainName: string): Promise<void> {
+    await this.db
+      .deleteFrom(table)
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .execute();
   }
 
   async list(scope: Scope, afterName: string | undefined, limit: number): Promise<DomainRecord[]> {

@@ -42,7 +42,7 @@ function groupKeys(keys: readonly ProfileKey[]): Map<string, { profileId: string
 }
 
 /** The first key of the advisory locks serializeIngestion takes: "pfin" as a 32-bit integer. */
-const INGESTION_LOCK_CLASS = 0x7066696e;
+export const INGESTION_LOCK_CLASS = 0x7066696e;
 
 export class KyselyProfileRepository implements ProfileRepository {
   constructor(
@@ -279,6 +279,7 @@ export class KyselyProfileRepository implements ProfileRepository {
     objectTypeName: string,
     afterProfileId: string | undefined,
     limit: number,
+    lock?: RowLock,
   ): Promise<ProfileRecord[]> {
     // LIKE narrows the scan to profiles whose sources mention the name (SQLite's LIKE ignores ASCII
     // case, PostgreSQL's does not); the exact check is made on the decoded sources below.
@@ -294,7 +295,7 @@ export class KyselyProfileRepository implements ProfileRepository {
         .where('domain_name', '=', domainName)
         .where(sql<boolean>`attribute_sources like ${needle} escape '\\'`);
       if (after !== undefined) query = query.where('profile_id', '>', after);
-      const rows = await query.orderBy('profile_id').limit(limit).execute();
+      const rows = await withRowLock(query.orderBy('profile_id').limit(limit), lock, this.rowLocks).execute();
       for (const row of rows) {
         const profile = profileFromRow(row);
         if (Object.values(profile.attributeSources).some((s) => s.objectTypeName === objectTypeName)) out.push(profile);

@@ -50,28 +50,6 @@ class PostgresProfileRowWriter extends GenericProfileRowWriter {
     }
     return out;
   }
-
-  /**
-   * An UPDATE of the stored rows, where the generic writer's `INSERT … ON CONFLICT DO UPDATE` locks the
-   * row it updates as strongly as FOR UPDATE: that waited for every other ingestion holding the profile
-   * (key-share) while they waited for it, a deadlock. A plain UPDATE of non-key columns takes the
-   * no-key-update strength. The rows no longer stored are written by the generic upsert, inserted again.
-   */
-  override async replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void> {
-    const gone: ProfileRecord[] = [];
-    for (const all of chunks(profiles, ROWS_PER_STATEMENT)) {
-      const rows = jsonRows(all.map((p) => profileToRow(scope, domainName, p)), ['profile_id']);
-      const { rows: updated } = await sql<{ profile_id: string }>`update profiles as p set attributes = x.attributes,
-          attribute_sources = x.attribute_sources, is_inferred = x.is_inferred, updated_at = x.updated_at
-        from json_to_recordset(${rows}::json) as x (profile_id text, attributes text, attribute_sources text, is_inferred int4, updated_at int8)
-        where p.account_id = ${scope.accountId} and p.region = ${scope.region} and p.domain_name = ${domainName}
-          and p.profile_id = x.profile_id
-        returning p.profile_id`.execute(this.db);
-      const written = new Set(updated.map((r) => r.profile_id));
-      for (const p of all) if (!written.has(toWellFormed.call(p.profileId))) gone.push(p);
-    }
-    if (gone.length > 0) await super.replace(scope, domainName, gone);
-  }
 }
 
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {

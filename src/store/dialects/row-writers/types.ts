@@ -13,8 +13,8 @@ export interface ProfileRowWriter {
   /**
    * Writes attributes, sources, the inferred flag and updatedAt over the stored profiles (createdAt
    * kept); a profile deleted meanwhile is inserted again. Where the backend has concurrent writers, a
-   * stored row is rewritten with a lock no stronger than RowLock's `no-key-update`, which does not wait
-   * for the key-share holds other ingestions keep on it.
+   * stored row is rewritten with a lock no stronger than RowLock's `no-key-update` (PostgreSQL's
+   * `ON CONFLICT DO UPDATE` of non-key columns), which does not wait for others' key-share holds.
    */
   replace(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<void>;
 }
