@@ -154,8 +154,9 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
         .orderBy('profile_id');
       // Two transactions changing one profile at once (PostgreSQL): the second waits here for the first
       // to commit, then reads the row the first left, which holds no record any more. No stronger than
-      // no-key-update (RowLock): FOR UPDATE waited for the key-share hold of every other ingestion of the
-      // profile, which waited for this one's rewrite, a deadlock.
+      // no-key-update (RowLock): FOR UPDATE waited for the key-share hold of a page holding the profile
+      // while that page waited for this writer's own no-key-update lock (a DeleteProfileObjectType scrub
+      // reading its profiles), a deadlock.
       if (this.lockRows) q = q.forNoKeyUpdate();
       for (const row of await q.execute()) entries.push(heldRecord(row));
     }
