@@ -7,9 +7,11 @@ import { CompiledReads } from './compiled-reads.js';
 import { fromJson, toJson } from './json.js';
 import { domainIdOf, KEY_INDEX_TABLES } from '../dialects/row-writers/queries.js';
 
-/** Tables whose rows belong to a domain and go with it when it is deleted. */
+/**
+ * Tables whose rows belong to a domain and go with it when it is deleted, besides its workflows' steps,
+ * which go first (DomainRepository.delete says why).
+ */
 const DOMAIN_CHILD_TABLES = [
-  'workflow_steps',
   'workflows',
   'object_types',
   'profiles',
@@ -64,8 +66,7 @@ export class KyselyDomainRepository implements DomainRepository {
     this.ledger.discard(scope, domainName);
     // The workflows' steps first: a page in flight locks its step row before anything else, so the
     // deletion waits here for it to commit, before it has deleted a row the page could then wait for.
-    const [steps, ...others] = DOMAIN_CHILD_TABLES;
-    await this.deleteOfDomain(steps, scope, domainName);
+    await this.deleteOfDomain('workflow_steps', scope, domainName);
     // The key index names the domain by its id (migration 012): its entries, then the id, which is never
     // given again, so a domain created later under this name starts with an empty index.
     for (const table of KEY_INDEX_TABLES) await this.db.deleteFrom(table).where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
@@ -75,7 +76,7 @@ export class KyselyDomainRepository implements DomainRepository {
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
       .execute();
-    for (const table of others) await this.deleteOfDomain(table, scope, domainName);
+    for (const table of DOMAIN_CHILD_TABLES) await this.deleteOfDomain(table, scope, domainName);
     const result = await this.db
       .deleteFrom('domains')
       .where('account_id', '=', scope.accountId)
@@ -85,7 +86,7 @@ export class KyselyDomainRepository implements DomainRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
-  private async deleteOfDomain(table: (typeof DOMAIN_CHILD_TABLES)[number], scope: Scope, domainName: string): Promise<void> {
+  private async deleteOfDomain(table: 'workflow_steps' | (typeof DOMAIN_CHILD_TABLES)[number], scope: Scope, domainName: string): Promise<void> {
     await this.db
       .deleteFrom(table)
       .where('account_id', '=', scope.accountId)

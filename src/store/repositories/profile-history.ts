@@ -5,6 +5,7 @@ import type { Database, ProfileHistoryTable, ProfileObjectsTable, ProfilesTable 
 import { PROFILE_RECORD_TYPE, profileContent } from '../../domain/profile-history.js';
 import type { HeldRecordsOf, ProfileHistoryEntry, ProfileHistoryFilter, ProfileHistoryRepository, ProfileMerge, ScopedProfileMerge } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
+import { withRowLock } from './row-lock.js';
 
 export class KyselyProfileHistoryRepository implements ProfileHistoryRepository {
   constructor(
@@ -143,7 +144,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
   async keepCreatedRecords(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void> {
     const entries: ProfileHistoryEntry[] = [];
     for (const ids of chunks([...new Set(profileIds)].sort(), VALUES_PER_IN_LIST)) {
-      let q = this.db
+      const q = this.db
         .selectFrom('profiles')
         .select(['profile_id', 'attributes', 'created_record_id', 'created_by', 'created_at'])
         .where('account_id', '=', scope.accountId)
@@ -157,8 +158,7 @@ export class KyselyProfileHistoryRepository implements ProfileHistoryRepository 
       // no-key-update (RowLock): FOR UPDATE waited for the key-share hold of a page holding the profile
       // while that page waited for this writer's own no-key-update lock (a DeleteProfileObjectType scrub
       // reading its profiles), a deadlock.
-      if (this.lockRows) q = q.forNoKeyUpdate();
-      for (const row of await q.execute()) entries.push(heldRecord(row));
+      for (const row of await withRowLock(q, 'no-key-update', this.lockRows).execute()) entries.push(heldRecord(row));
     }
     if (entries.length === 0) return;
     await this.add(scope, domainName, entries);
