@@ -9,7 +9,7 @@ import type { Connector, ReadRequest, SourcePage } from '../connectors/types.js'
 import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
 import type { ChangeSource } from '../ingest/profile-changes.js';
-import { putProfileObjects } from '../ingest/profile-objects.js';
+import { ingestionTurn, putProfileObjects } from '../ingest/profile-objects.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
 
@@ -154,7 +154,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
             dropReasons: reasons,
           });
           if (!ok) throw new CheckpointRefused();
-        });
+        }, records.length > 0 ? ingestionTurn(scope, domainName) : undefined);
       } catch (err) {
         if (err instanceof CheckpointRefused) return { kind: 'refused' };
         throw err;

@@ -12,7 +12,7 @@ import {
 } from '../domain/object-type-mapping/index.js';
 import { isStale } from '../domain/staleness.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
-import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store } from '../store/types.js';
+import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store, TransactionOptions } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
 import { type ChangeSource, ProfileChanges } from './profile-changes.js';
 
@@ -38,6 +38,15 @@ export interface PutObjectsOptions {
    * caller that gives none.
    */
   source?: ChangeSource;
+}
+
+/**
+ * The turn (Store.transaction) a transaction calling putProfileObjects for a domain takes: a domain's
+ * ingestions go one at a time from their look-up to their commit (serializeIngestion), so those of one
+ * process wait in line before they take a connection rather than while holding one.
+ */
+export function ingestionTurn(scope: Scope, domainName: string): TransactionOptions {
+  return { turn: `ingestion\u0000${scope.accountId}\u0000${scope.region}\u0000${domainName}` };
 }
 
 /**

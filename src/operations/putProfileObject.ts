@@ -1,7 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
 import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
 import { parseJsonBounded } from '../protocol/json.js';
-import { putProfileObjects } from '../ingest/profile-objects.js';
+import { ingestionTurn, putProfileObjects } from '../ingest/profile-objects.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { requireObjectTypeOrTemplate } from './profile-common.js';
@@ -24,6 +24,6 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
     return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
       source: { kind: 'api' },
     });
-  });
+  }, ingestionTurn(ctx.scope, input.DomainName));
   return { ProfileObjectUniqueKey: result.uniqueKey };
 };

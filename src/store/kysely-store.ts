@@ -18,7 +18,8 @@ import { type Database, STORE_TABLES } from './schema.js';
 import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
 import type { FlowRunRepository } from './flow-run-types.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
-import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository } from './types.js';
+import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository, TransactionOptions } from './types.js';
+import { Turns } from './turns.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import { KyselyIntegrationRepository } from './repositories/integrations.js';
 import { KyselyProfileHistoryRepository } from './repositories/profile-history.js';
@@ -63,6 +64,8 @@ export class KyselyStore implements Store {
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
+  /** The turns transactions wait for before they start (TransactionOptions.turn); the root store's only. */
+  private readonly turns = new Turns();
 
   /** Sees every query of this store and its transactions; without one given, nothing is classified. */
   readonly monitor: StorageMonitor;
@@ -161,8 +164,19 @@ export class KyselyStore implements Store {
    * error. `work` therefore does nothing outside the transaction it is given that a second run would
    * repeat.
    */
-  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (store: Store) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.root) return work(this); // already inside one
+    // The turn is kept through the attempts: a retry goes before whatever queued meanwhile.
+    if (options?.turn !== undefined) return this.turns.run(options.turn, () => this.attempts(work));
+    return this.attempts(work);
+  }
+
+  /** Transactions waiting for their turn (TransactionOptions.turn) in this process. */
+  get waitingForTurn(): number {
+    return (this.root ?? this).turns.waiting;
+  }
+
+  private async attempts<T>(work: (store: Store) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (trx) => {

@@ -77,6 +77,16 @@ export interface ConnectorProfileRepository {
   delete(name: string): Promise<boolean>;
 }
 
+/** How a transaction starts (Store.transaction). */
+export interface TransactionOptions {
+  /**
+   * Transactions of this process given the same turn run one after another, each waiting for its turn
+   * before it takes a connection; inside a transaction, ignored. For work that the database would
+   * queue anyway (a domain's ingestions: ingestionTurn), so that the queue costs no pooled connections.
+   */
+  turn?: string;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   readonly workflows: WorkflowRepository;
@@ -116,7 +126,7 @@ export interface Store {
    * transaction aborted for a conflict with another (deadlock, serialization failure) is run again, so
    * `work` must do nothing outside that store which a second run would repeat.
    */
-  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  transaction<T>(work: (store: Store) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * `degraded` while the last write failed for want of storage (disk full, read-only, I/O errors, a
    * damaged file, the PostgreSQL server unreachable), with a sentence naming the fault; `ok` again after

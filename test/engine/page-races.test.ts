@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { DeleteDomainCommand, GetDomainCommand } from '@aws-sdk/client-customer-profiles';
-import { ManualClock } from '../../src/engine/clock.js';
+import { CreateDomainCommand, DeleteDomainCommand, GetDomainCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
+import { ManualClock, systemClock } from '../../src/engine/clock.js';
 import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
 import { availableBackends } from '../helpers/backends.js';
 import { until } from '../helpers/poll.js';
+import { HOME } from '../helpers/profile-objects.js';
+import { lockWaiters, openObserver } from '../helpers/races.js';
 import { startServer, TEST_ACCOUNT, type TestServer } from '../helpers/server.js';
 import { createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 
@@ -70,6 +72,56 @@ if ((await availableBackends()).includes('postgres')) {
       assert.ok(!(second instanceof Error), String(second));
       const left = await s.store.db.selectFrom('workflow_steps').select('step_no').execute();
       assert.deepEqual(left, []);
+    });
+  });
+}
+
+// Pages of workflows into one domain, queued behind another node's ingestion into it (serializeIngestion),
+// on PostgreSQL: they wait for their turn in the process before taking a pooled connection. Queued at the
+// lock instead, the engine's four slots held every connection of the testing toolkit's pool of four, and
+// requests for other domains failed once they had waited 5 s for one.
+if ((await availableBackends()).includes('postgres')) {
+  describe('workflow pages queued behind a busy domain [postgres]', () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startServer('postgres', { clock: systemClock, engine: { mode: 'auto', pollIntervalMs: 20, concurrency: 4 } });
+    });
+    after(() => s.close());
+
+    test('leave the pool to requests for other domains, then all complete', async () => {
+      const domain = 'pages-in-line';
+      const env = await setupWorkflowEnv(s, domain);
+      await s.client.send(new CreateDomainCommand({ DomainName: 'pages-other', DefaultExpirationDays: 30 }));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const isHeld = new Promise<void>((resolve) => (holding = resolve));
+      const node = s.store.transaction(async (tx) => {
+        await tx.profiles.serializeIngestion(HOME, domain);
+        holding();
+        await held;
+      });
+      await isHeld;
+      const observer = await openObserver(s.store);
+      const ids: string[] = [];
+      let otherReply: string | undefined;
+      try {
+        for (let i = 0; i < 4; i++) ids.push(await createWorkflow(s.client, { env, FlowName: `in-line-${i}` }));
+        await until(async () => (await lockWaiters(observer)) + s.store.waitingForTurn >= 3, 'the pages queued behind the lock');
+        s.client.send(new GetDomainCommand({ DomainName: 'pages-other' })).then(
+          () => (otherReply = 'answered'),
+          (err: Error) => (otherReply = `${err.name}: ${err.message}`),
+        );
+        await until(() => otherReply !== undefined, 'GetDomain of another domain', { deadlineMs: 10_000 }).catch(() => undefined);
+        assert.equal(otherReply, 'answered', 'another domain is answered while the pages wait');
+      } finally {
+        release();
+        await node;
+        await observer.close();
+      }
+      for (const WorkflowId of ids) {
+        await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }))).Status === 'COMPLETE', `workflow ${WorkflowId} complete`);
+      }
     });
   });
 }

@@ -114,11 +114,19 @@ for (const backend of await availableBackends()) {
       assert.ok(!verifyWebhook('wrong-secret', signature, timestamp, delivery.body));
       assert.ok(!verifyWebhook('shared-secret', signature, timestamp, delivery.body.replace('COMPLETE', 'FAILED')));
 
-      // The flaky receiver answered 500 once; the retry waits 1 s of service time, the next 2 s.
-      await eventually(async () => (posts('/flaky', id).length === 1 ? true : undefined), 'the first flaky attempt');
+      // The flaky receiver answered 500 once; the retry waits 1 s of service time, the next 2 s. The clock
+      // moves only once the dispatcher has recorded the failure and its next time: the receiver sees the
+      // POST before the dispatcher sees the 500, and a retry timed from the moved clock would wait for
+      // a move that never comes.
+      const failedAttempts = async (n: number) => {
+        const res = await fetch(`${s.url}/_profileflow/webhooks`);
+        const json = (await res.json()) as { deliveries: { url: string; workflowId: string; status: string; attempts: number }[] };
+        return json.deliveries.find((x) => x.workflowId === id && x.url.endsWith('/flaky'))?.attempts === n ? true : undefined;
+      };
+      await eventually(async () => (posts('/flaky', id).length === 1 ? failedAttempts(1) : undefined), 'the first flaky attempt recorded');
       clock.advance(1_000);
       dispatcher.wake();
-      await eventually(async () => (posts('/flaky', id).length === 2 ? true : undefined), 'the second flaky attempt');
+      await eventually(async () => (posts('/flaky', id).length === 2 ? failedAttempts(2) : undefined), 'the second flaky attempt recorded');
       clock.advance(2_000);
       dispatcher.wake();
       await eventually(async () => (posts('/flaky', id).length === 3 ? true : undefined), 'the third flaky attempt');

@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
+import type { Database } from '../../src/store/schema.js';
 import { INGESTION_LOCK_CLASS, KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
+import { POSTGRES_URL } from './backends.js';
 import { until } from './poll.js';
 
 /**
@@ -34,7 +37,7 @@ export async function behindOpenTransaction(store: KyselyStore, first: (tx: Stor
  * table of the store's schema, or waiting for the ingestion lock of one of its domains (serializeIngestion).
  * Other test files run at the same time on the same server, in schemas of their own, and are not counted.
  */
-export async function lockWaiters(store: KyselyStore): Promise<number> {
+export async function lockWaiters(store: Pick<KyselyStore, 'db'>): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity a
     where a.wait_event_type = 'Lock' and a.pid <> pg_backend_pid() and a.datname = current_database() and (
       exists (select 1 from pg_locks l join pg_class c on c.oid = l.relation
@@ -76,4 +79,16 @@ export async function afterEachCall<T>(method: 'holdExisting' | 'findByKeys' | '
   } finally {
     prototype[method] = original;
   }
+}
+
+/**
+ * A connection of its own on the store's schema, for lockWaiters while the store's pool may be spent:
+ * a test of what happens when every pooled connection waits cannot ask through the pool.
+ */
+export async function openObserver(store: KyselyStore): Promise<Pick<KyselyStore, 'db'> & { close(): Promise<void> }> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path="${rows[0].schema}"` }) }),
+  });
+  return { db, close: () => db.destroy() };
 }

@@ -4,8 +4,10 @@ import {
   AddProfileKeyCommand,
   DeleteProfileCommand,
   DeleteProfileObjectTypeCommand,
+  GetDomainCommand,
   GetProfileHistoryRecordCommand,
   MergeProfilesCommand,
+  PutProfileObjectCommand,
   PutProfileObjectTypeCommand,
   SearchProfilesCommand,
   UpdateProfileCommand,
@@ -22,9 +24,9 @@ import { updateProfile } from '../../src/operations/updateProfile.js';
 import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { CONTACT, HOME } from '../helpers/profile-objects.js';
+import { CONTACT, createDomain, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
-import { afterEachCall, behindOpenTransaction, lockWaiters, meetingOfTwo } from '../helpers/races.js';
+import { afterEachCall, behindOpenTransaction, lockWaiters, meetingOfTwo, openObserver } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -203,6 +205,64 @@ if ((await availableBackends()).includes('postgres')) {
       assert.ok(profile);
       assert.equal(profile.attributes.FirstName, 'One');
       assert.equal(profile.attributes.PhoneNumber, '+1 206 555 0100');
+    });
+
+    // A domain's ingestions go one at a time (serializeIngestion). Queued in PostgreSQL, each waiting
+    // PutProfileObject held one of the process's pooled connections: a burst into one busy domain took
+    // them all, and a request for any other domain failed with a 500 once it had waited 5 s for one. They
+    // now wait for their turn in the process before they take a connection (ingestionTurn).
+    test('PutProfileObject calls queued behind a busy domain leave the pool to other domains', async () => {
+      const busy = 'busy-domain';
+      const other = 'other-domain';
+      await ingested(busy, [{ Id: 'seed', Email: 'seed@example.com' }]);
+      await createDomain(s.client, other);
+      const burst = 12;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const isHeld = new Promise<void>((resolve) => (holding = resolve));
+      // Another node's page, holding the domain's ingestion lock.
+      const node = s.store.transaction(async (tx) => {
+        await tx.profiles.serializeIngestion(HOME, busy);
+        holding();
+        await held;
+      });
+      await isHeld;
+      let settled = 0;
+      const failures: string[] = [];
+      const calls = Array.from({ length: burst }, (_, i) =>
+        s.client
+          .send(new PutProfileObjectCommand({ DomainName: busy, ObjectTypeName: 'Contact', Object: JSON.stringify({ Id: `B-${i}`, Email: 'burst@example.com' }) }))
+          .then(
+            (out) => out.ProfileObjectUniqueKey,
+            (err: Error) => void failures.push(`${err.name}: ${err.message}`),
+          )
+          .finally(() => settled++),
+      );
+      let otherReply: string | undefined;
+      const observer = await openObserver(s.store);
+      try {
+        // Every call is at the lock or in line for its turn, or (without turns) the pool is spent: the
+        // testing toolkit's pool has 4 connections, 3 of them waiting at the lock beside the node's.
+        await until(async () => (await lockWaiters(observer)) + s.store.waitingForTurn >= 3, 'the burst queued behind the lock');
+        s.client.send(new GetDomainCommand({ DomainName: other })).then(
+          () => (otherReply = 'answered'),
+          (err: Error) => (otherReply = `${err.name}: ${err.message}`),
+        );
+        await until(() => otherReply !== undefined, 'GetDomain of another domain', { deadlineMs: 10_000 }).catch(() => undefined);
+        assert.equal(otherReply, 'answered', 'another domain is answered while the busy domain’s calls wait');
+        assert.equal(settled, 0, 'and every queued call is still waiting');
+      } finally {
+        release();
+        await node;
+        await observer.close();
+      }
+      const keys = await Promise.all(calls);
+      assert.deepEqual(failures, []);
+      assert.deepEqual(keys.sort(), Array.from({ length: burst }, (_, i) => `B-${i}`).sort());
+      const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['burst@example.com'] }));
+      assert.equal(found.Items?.length, 1, 'the burst’s one customer has one profile');
+      assert.equal((await s.store.profileObjects.ofProfiles(HOME, busy, [found.Items?.[0]?.ProfileId as string])).length, burst);
     });
 
     test('a merge that starts waiting while an ingestion holds the profile: the ingestion still rewrites it, then the merge goes ahead', async () => {
