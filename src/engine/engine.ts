@@ -191,14 +191,22 @@ export class Engine {
       // A listener rather than AbortSignal.any: the engine's signal lives as long as the process.
       const stopStep = () => stepAbort.abort(this.abort.signal.reason);
       this.abort.signal.addEventListener('abort', stopStep, { once: true });
+      // One renewal at a time: while the unit's page waits for a lock (another node's ingestion into its
+      // domain) it holds the unit's row, a renewal waits for that row, and a renewal started at every
+      // tick would each hold a pooled connection until the page commits.
+      let renewing = false;
       const heartbeat = setInterval(() => {
+        if (renewing) return;
+        renewing = true;
         void (async () => {
           const owned =
             work.kind === 'step'
               ? await this.store.workflows.renewLease({ ...this.leaseRequest(), key: { workflowId: work.claimed.step.workflowId, stepNo: work.claimed.step.stepNo } })
               : await this.store.flowRuns.renewLease({ ...this.leaseRequest(), key: runKey(work.claimed) });
           if (!owned) stepAbort.abort(new Error('The unit of work lost its lease, was cancelled, or its workflow was deleted.'));
-        })().catch(() => undefined);
+        })()
+          .catch(() => undefined)
+          .finally(() => (renewing = false));
       }, Math.max(10, Math.floor(this.options.leaseMs / 3)));
       try {
         if (work.kind === 'step') {

@@ -154,7 +154,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
             dropReasons: reasons,
           });
           if (!ok) throw new CheckpointRefused();
-        }, records.length > 0 ? ingestionTurn(scope, domainName) : undefined);
+        }, records.length > 0 ? { ...ingestionTurn(scope, domainName), signal: loop.signal } : undefined);
       } catch (err) {
         if (err instanceof CheckpointRefused) return { kind: 'refused' };
         throw err;

@@ -1,4 +1,5 @@
-import { BadRequestException } from '../api/errors.js';
+import { BadRequestException, ThrottlingException } from '../api/errors.js';
+import { TurnNotReached } from '../store/turns.js';
 import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
 import { parseJsonBounded } from '../protocol/json.js';
 import { ingestionTurn, putProfileObjects } from '../ingest/profile-objects.js';
@@ -17,13 +18,24 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
     throw new BadRequestException('The Object must be a JSON object ({...}), not an array or a single value.');
   }
   const now = ctx.clock.now();
-  const [result] = await ctx.store.transaction(async (store) => {
-    await requireDomain({ ...ctx, store }, input.DomainName);
-    // Held: a DeleteProfileObjectType waits for this object, or this for the deletion (then: not found).
-    const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store, 'key-share');
-    return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
-      source: { kind: 'api' },
-    });
-  }, ingestionTurn(ctx.scope, input.DomainName));
-  return { ProfileObjectUniqueKey: result.uniqueKey };
+  const ingest = () =>
+    ctx.store.transaction(async (store) => {
+      await requireDomain({ ...ctx, store }, input.DomainName);
+      // Held: a DeleteProfileObjectType waits for this object, or this for the deletion (then: not found).
+      const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store, 'key-share');
+      return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
+        source: { kind: 'api' },
+      });
+    }, ingestionTurn(ctx.scope, input.DomainName));
+  try {
+    const [result] = await ingest();
+    return { ProfileObjectUniqueKey: result.uniqueKey };
+  } catch (err) {
+    if (err instanceof TurnNotReached) {
+      throw new ThrottlingException(
+        `The domain ${input.DomainName} is busy with other ingestions: the object waited ${err.waitedMs / 1000} s and was not written. Try again.`,
+      );
+    }
+    throw err;
+  }
 };

@@ -37,6 +37,13 @@ import type {
 /** How many times a transaction PostgreSQL aborts for a conflict is run in all (KyselyStore.transaction). */
 const TRANSACTION_ATTEMPTS = 3;
 
+/**
+ * How long a transaction waits for its turn (TransactionOptions.turn) before it gives up: as long as a
+ * statement may run on PostgreSQL (the pool's query timeout), which is how long it could have waited at
+ * the database's own lock before turns.
+ */
+export const TURN_WAIT_MS = 30_000;
+
 /** SQLSTATE 40P01 (deadlock detected) and 40001 (serialization failure): the transaction may simply run again. */
 function isConflictAbort(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -64,8 +71,10 @@ export class KyselyStore implements Store {
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
-  /** The turns transactions wait for before they start (TransactionOptions.turn); the root store's only. */
-  private readonly turns = new Turns();
+  /** The turns transactions wait for before they start (TransactionOptions.turn); the root store's. */
+  private readonly turns: Turns | undefined;
+  /** How long a transaction waits for its turn; tests shorten it. */
+  turnWaitMs = TURN_WAIT_MS;
 
   /** Sees every query of this store and its transactions; without one given, nothing is classified. */
   readonly monitor: StorageMonitor;
@@ -77,6 +86,7 @@ export class KyselyStore implements Store {
     monitor?: StorageMonitor,
   ) {
     this.monitor = root?.monitor ?? monitor ?? new StorageMonitor(() => undefined);
+    this.turns = root ? undefined : new Turns();
     this.stats = new StatsLedger(db, root !== undefined);
     this.domains = new KyselyDomainRepository(db, this.stats);
     this.tags = new KyselyTagRepository(db);
@@ -167,13 +177,15 @@ export class KyselyStore implements Store {
   async transaction<T>(work: (store: Store) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.root) return work(this); // already inside one
     // The turn is kept through the attempts: a retry goes before whatever queued meanwhile.
-    if (options?.turn !== undefined) return this.turns.run(options.turn, () => this.attempts(work));
+    if (options?.turn !== undefined && this.turns) {
+      return this.turns.run(options.turn, () => this.attempts(work), { waitMs: this.turnWaitMs, signal: options.signal });
+    }
     return this.attempts(work);
   }
 
-  /** Transactions waiting for their turn (TransactionOptions.turn) in this process. */
+  /** Transactions waiting for their turn (TransactionOptions.turn) on this store. */
   get waitingForTurn(): number {
-    return (this.root ?? this).turns.waiting;
+    return (this.root ?? this).turns?.waiting ?? 0;
   }
 
   private async attempts<T>(work: (store: Store) => Promise<T>): Promise<T> {

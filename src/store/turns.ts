@@ -9,16 +9,31 @@ export class Turns {
   private readonly tails = new Map<string, Promise<void>>();
   private waitingCount = 0;
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once every earlier `run` of `key` has ended. Waiting longer than `waitMs`, or until
+   * `signal` aborts, leaves the line with a TurnNotReached (or the signal's reason); those behind it keep
+   * their places and still wait for those before it.
+   */
+  async run<T>(key: string, work: () => Promise<T>, options: { waitMs: number; signal?: AbortSignal }): Promise<T> {
     const before = this.tails.get(key);
     let end!: () => void;
     const mine = new Promise<void>((resolve) => (end = resolve));
     const tail = before ? before.then(() => mine) : mine;
     this.tails.set(key, tail);
+    const leave = () => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
     if (before) {
       this.waitingCount++;
       try {
-        await before;
+        await waitFor(before, options.waitMs, options.signal);
+      } catch (err) {
+        // Out of the line: the next one's turn comes when the one before this would have ended.
+        void before.then(() => {
+          end();
+          leave();
+        });
+        throw err;
       } finally {
         this.waitingCount--;
       }
@@ -28,7 +43,7 @@ export class Turns {
     } finally {
       end();
       // The last in line leaves no entry behind: the map holds only keys with work running or queued.
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      leave();
     }
   }
 
@@ -36,4 +51,34 @@ export class Turns {
   get waiting(): number {
     return this.waitingCount;
   }
+}
+
+/** The turn did not come within the wait allowed (Turns.run). */
+export class TurnNotReached extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`The turn did not come within ${waitedMs} ms.`);
+  }
+}
+
+function waitFor(turn: Promise<void>, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      stop();
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new TurnNotReached(waitMs));
+    }, waitMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void turn.then(() => {
+      stop();
+      resolve();
+    });
+  });
 }

@@ -80,11 +80,14 @@ export interface ConnectorProfileRepository {
 /** How a transaction starts (Store.transaction). */
 export interface TransactionOptions {
   /**
-   * Transactions of this process given the same turn run one after another, each waiting for its turn
-   * before it takes a connection; inside a transaction, ignored. For work that the database would
-   * queue anyway (a domain's ingestions: ingestionTurn), so that the queue costs no pooled connections.
+   * Transactions of this store (one per process) given the same turn run one after another, each
+   * waiting for its turn before it takes a connection; inside a transaction, ignored. For work that the
+   * database would queue anyway (a domain's ingestions: ingestionTurn), so that the queue costs no
+   * pooled connections. A turn not reached within TURN_WAIT_MS throws TurnNotReached.
    */
   turn?: string;
+  /** Stops waiting for the turn (with the signal's reason) once it aborts: a step given up, a shutdown. */
+  signal?: AbortSignal;
 }
 
 export interface Store {

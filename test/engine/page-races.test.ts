@@ -101,11 +101,11 @@ if ((await availableBackends()).includes('postgres')) {
         holding();
         await held;
       });
-      await isHeld;
-      const observer = await openObserver(s.store);
       const ids: string[] = [];
       let otherReply: string | undefined;
+      const observer = await openObserver(s.store);
       try {
+        await isHeld;
         for (let i = 0; i < 4; i++) ids.push(await createWorkflow(s.client, { env, FlowName: `in-line-${i}` }));
         await until(async () => (await lockWaiters(observer)) + s.store.waitingForTurn >= 3, 'the pages queued behind the lock');
         s.client.send(new GetDomainCommand({ DomainName: 'pages-other' })).then(
@@ -121,6 +121,48 @@ if ((await availableBackends()).includes('postgres')) {
       }
       for (const WorkflowId of ids) {
         await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }))).Status === 'COMPLETE', `workflow ${WorkflowId} complete`);
+      }
+    });
+
+    // The engine renews a unit's lease every third of it. A renewal waits for the unit's row, which the
+    // page holds while it waits at the domain's lock; one started at every tick held one more pooled
+    // connection each until the page committed.
+    test('a page waiting behind a busy domain keeps one lease renewal waiting, not one per heartbeat', async (t) => {
+      const domain = 'renewals-in-line';
+      const env = await setupWorkflowEnv(s, domain);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const isHeld = new Promise<void>((resolve) => (holding = resolve));
+      const observer = await openObserver(s.store);
+      const renew = KyselyWorkflowRepository.prototype.renewLease;
+      let renewals = 0;
+      KyselyWorkflowRepository.prototype.renewLease = function (this: KyselyWorkflowRepository, ...args) {
+        renewals++;
+        return renew.apply(this, args);
+      };
+      t.mock.timers.enable({ apis: ['setInterval'] });
+      const node = s.store.transaction(async (tx) => {
+        await tx.profiles.serializeIngestion(HOME, domain);
+        holding();
+        await held;
+      });
+      try {
+        await isHeld;
+        const WorkflowId = await createWorkflow(s.client, { env });
+        await until(async () => (await lockWaiters(observer)) >= 1, 'the page waiting at the lock');
+        // Three heartbeats of the default 30 s lease.
+        for (let i = 0; i < 3; i++) t.mock.timers.tick(10_000);
+        await until(async () => (await lockWaiters(observer)) >= 2, 'a renewal waiting for the page’s row');
+        assert.equal(renewals, 1, 'one renewal while the first waits');
+        release();
+        await node;
+        await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }))).Status === 'COMPLETE', 'the workflow complete');
+      } finally {
+        release();
+        await node;
+        KyselyWorkflowRepository.prototype.renewLease = renew;
+        await observer.close();
       }
     });
   });

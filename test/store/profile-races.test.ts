@@ -22,6 +22,7 @@ import { putProfileObject } from '../../src/operations/putProfileObject.js';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { updateProfile } from '../../src/operations/updateProfile.js';
 import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
+import { TURN_WAIT_MS } from '../../src/store/kysely-store.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { CONTACT, createDomain, HOME } from '../helpers/profile-objects.js';
@@ -228,6 +229,8 @@ if ((await availableBackends()).includes('postgres')) {
         await held;
       });
       await isHeld;
+      // Opened before the burst: once the pool is spent, nothing could ask through it.
+      const observer = await openObserver(s.store);
       let settled = 0;
       const failures: string[] = [];
       const calls = Array.from({ length: burst }, (_, i) =>
@@ -240,7 +243,6 @@ if ((await availableBackends()).includes('postgres')) {
           .finally(() => settled++),
       );
       let otherReply: string | undefined;
-      const observer = await openObserver(s.store);
       try {
         // Every call is at the lock or in line for its turn, or (without turns) the pool is spent: the
         // testing toolkit's pool has 4 connections, 3 of them waiting at the lock beside the node's.
@@ -263,6 +265,43 @@ if ((await availableBackends()).includes('postgres')) {
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['burst@example.com'] }));
       assert.equal(found.Items?.length, 1, 'the burst’s one customer has one profile');
       assert.equal((await s.store.profileObjects.ofProfiles(HOME, busy, [found.Items?.[0]?.ProfileId as string])).length, burst);
+    });
+
+    test('a PutProfileObject whose turn in a busy domain does not come in time answers ThrottlingException and writes nothing', async () => {
+      const busy = 'busy-throttled';
+      await ingested(busy, [{ Id: 'seed', Email: 'seed@example.com' }]);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const isHeld = new Promise<void>((resolve) => (holding = resolve));
+      const node = s.store.transaction(async (tx) => {
+        await tx.profiles.serializeIngestion(HOME, busy);
+        holding();
+        await held;
+      });
+      const put = (Id: string) => s.client.send(new PutProfileObjectCommand({ DomainName: busy, ObjectTypeName: 'Contact', Object: JSON.stringify({ Id, Email: `${Id}@example.com` }) }));
+      const observer = await openObserver(s.store);
+      try {
+        await isHeld;
+        const first = put('T-1');
+        await until(async () => (await lockWaiters(observer)) >= 1, 'the first call at the lock');
+        s.store.turnWaitMs = 100;
+        await assert.rejects(put('T-2'), (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+          assert.equal(err.name, 'ThrottlingException');
+          assert.equal(err.$metadata?.httpStatusCode, 429);
+          assert.match(err.message, /busy-throttled is busy with other ingestions/);
+          return true;
+        });
+        release();
+        assert.equal((await first).ProfileObjectUniqueKey, 'T-1');
+      } finally {
+        s.store.turnWaitMs = TURN_WAIT_MS;
+        release();
+        await node;
+        await observer.close();
+      }
+      const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['T-2@example.com'] }));
+      assert.deepEqual(found.Items ?? [], [], 'the throttled object was not written');
     });
 
     test('a merge that starts waiting while an ingestion holds the profile: the ingestion still rewrites it, then the merge goes ahead', async () => {

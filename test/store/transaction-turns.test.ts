@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TurnNotReached } from '../../src/store/turns.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 import { until } from '../helpers/poll.js';
 
@@ -51,6 +52,41 @@ for (const backend of await availableBackends()) {
       const next = t.store.transaction(async () => 'ran', { turn: 'failing' });
       await assert.rejects(failing, /the work failed/);
       assert.equal(await next, 'ran');
+    });
+
+    test('a transaction whose turn does not come in time leaves the line with TurnNotReached; the one behind it still waits for the one before', async () => {
+      const log: string[] = [];
+      const first = gate();
+      const running = t.store.transaction(
+        async () => {
+          log.push('a starts');
+          await first.opened;
+          log.push('a ends');
+        },
+        { turn: 'timed' },
+      );
+      t.store.turnWaitMs = 50;
+      const impatient = t.store.transaction(async () => void log.push('b ran'), { turn: 'timed' });
+      t.store.turnWaitMs = 30_000;
+      const patient = t.store.transaction(async () => void log.push('c starts'), { turn: 'timed' });
+      await assert.rejects(impatient, (err: unknown) => err instanceof TurnNotReached && err.waitedMs === 50);
+      assert.deepEqual(log, ['a starts'], 'c still waits for a');
+      first.open();
+      await Promise.all([running, patient]);
+      assert.deepEqual(log, ['a starts', 'a ends', 'c starts']);
+      assert.equal(t.store.waitingForTurn, 0);
+    });
+
+    test('a transaction stops waiting for its turn when its signal aborts, with the signal’s reason', async () => {
+      const first = gate();
+      const running = t.store.transaction(() => first.opened, { turn: 'aborted' });
+      const abort = new AbortController();
+      const waiting = t.store.transaction(async () => assert.fail('ran after its signal aborted'), { turn: 'aborted', signal: abort.signal });
+      await until(() => t.store.waitingForTurn === 1, 'the second in line');
+      abort.abort(new Error('the step was given up'));
+      await assert.rejects(waiting, /the step was given up/);
+      first.open();
+      await running;
     });
 
     test('inside a transaction the turn is not waited for again', async () => {
