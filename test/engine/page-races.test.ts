@@ -7,7 +7,7 @@ import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows
 import { availableBackends } from '../helpers/backends.js';
 import { until } from '../helpers/poll.js';
 import { HOME } from '../helpers/profile-objects.js';
-import { lockWaiters, openObserver } from '../helpers/races.js';
+import { anotherNodeIngesting, lockWaiters, openObserver } from '../helpers/races.js';
 import { startServer, TEST_ACCOUNT, type TestServer } from '../helpers/server.js';
 import { createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 
@@ -92,20 +92,13 @@ if ((await availableBackends()).includes('postgres')) {
       const domain = 'pages-in-line';
       const env = await setupWorkflowEnv(s, domain);
       await s.client.send(new CreateDomainCommand({ DomainName: 'pages-other', DefaultExpirationDays: 30 }));
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding!: () => void;
-      const isHeld = new Promise<void>((resolve) => (holding = resolve));
-      const node = s.store.transaction(async (tx) => {
-        await tx.profiles.serializeIngestion(HOME, domain);
-        holding();
-        await held;
-      });
+      // Another node's ingestion, holding the domain's ingestion lock.
+      const node = anotherNodeIngesting(s.store, HOME, domain);
       const ids: string[] = [];
       let otherReply: string | undefined;
       const observer = await openObserver(s.store);
       try {
-        await isHeld;
+        await node.held;
         for (let i = 0; i < 4; i++) ids.push(await createWorkflow(s.client, { env, FlowName: `in-line-${i}` }));
         await until(async () => (await lockWaiters(observer)) + s.store.waitingForTurn >= 3, 'the pages queued behind the lock');
         s.client.send(new GetDomainCommand({ DomainName: 'pages-other' })).then(
@@ -115,8 +108,7 @@ if ((await availableBackends()).includes('postgres')) {
         await until(() => otherReply !== undefined, 'GetDomain of another domain', { deadlineMs: 10_000 }).catch(() => undefined);
         assert.equal(otherReply, 'answered', 'another domain is answered while the pages wait');
       } finally {
-        release();
-        await node;
+        await node.release();
         await observer.close();
       }
       for (const WorkflowId of ids) {
@@ -130,10 +122,6 @@ if ((await availableBackends()).includes('postgres')) {
     test('a page waiting behind a busy domain keeps one lease renewal waiting, not one per heartbeat', async (t) => {
       const domain = 'renewals-in-line';
       const env = await setupWorkflowEnv(s, domain);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding!: () => void;
-      const isHeld = new Promise<void>((resolve) => (holding = resolve));
       const observer = await openObserver(s.store);
       const renew = KyselyWorkflowRepository.prototype.renewLease;
       let renewals = 0;
@@ -142,25 +130,20 @@ if ((await availableBackends()).includes('postgres')) {
         return renew.apply(this, args);
       };
       t.mock.timers.enable({ apis: ['setInterval'] });
-      const node = s.store.transaction(async (tx) => {
-        await tx.profiles.serializeIngestion(HOME, domain);
-        holding();
-        await held;
-      });
+      // Another node's ingestion, holding the domain's ingestion lock.
+      const node = anotherNodeIngesting(s.store, HOME, domain);
       try {
-        await isHeld;
+        await node.held;
         const WorkflowId = await createWorkflow(s.client, { env });
         await until(async () => (await lockWaiters(observer)) >= 1, 'the page waiting at the lock');
         // Three heartbeats of the default 30 s lease.
         for (let i = 0; i < 3; i++) t.mock.timers.tick(10_000);
         await until(async () => (await lockWaiters(observer)) >= 2, 'a renewal waiting for the page’s row');
         assert.equal(renewals, 1, 'one renewal while the first waits');
-        release();
-        await node;
+        await node.release();
         await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: domain, WorkflowId }))).Status === 'COMPLETE', 'the workflow complete');
       } finally {
-        release();
-        await node;
+        await node.release();
         KyselyWorkflowRepository.prototype.renewLease = renew;
         await observer.close();
       }

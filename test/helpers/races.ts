@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { Database } from '../../src/store/schema.js';
 import { INGESTION_LOCK_CLASS, KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
+import type { Scope } from '../../src/domain/scope.js';
 import type { Store } from '../../src/store/types.js';
 import { POSTGRES_URL } from './backends.js';
 import { until } from './poll.js';
@@ -91,4 +92,28 @@ export async function openObserver(store: KyselyStore): Promise<Pick<KyselyStore
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path="${rows[0].schema}"` }) }),
   });
   return { db, close: () => db.destroy() };
+}
+
+/**
+ * Another node's ingestion into `domainName`, holding the domain's ingestion lock (serializeIngestion) in
+ * a transaction of its own until released: `held` settles once it has the lock; `release` ends the
+ * transaction and answers when it has (calling it again does nothing more).
+ */
+export function anotherNodeIngesting(store: Store, scope: Scope, domainName: string): { held: Promise<void>; release(): Promise<void> } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const node = store.transaction(async (tx) => {
+    await tx.profiles.serializeIngestion(scope, domainName);
+    holding();
+    await gate;
+  });
+  return {
+    held,
+    release: async () => {
+      open();
+      await node;
+    },
+  };
 }

@@ -27,7 +27,7 @@ import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
 import { CONTACT, createDomain, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
-import { afterEachCall, behindOpenTransaction, lockWaiters, meetingOfTwo, openObserver } from '../helpers/races.js';
+import { afterEachCall, anotherNodeIngesting, behindOpenTransaction, lockWaiters, meetingOfTwo, openObserver } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -218,17 +218,9 @@ if ((await availableBackends()).includes('postgres')) {
       await ingested(busy, [{ Id: 'seed', Email: 'seed@example.com' }]);
       await createDomain(s.client, other);
       const burst = 12;
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding!: () => void;
-      const isHeld = new Promise<void>((resolve) => (holding = resolve));
       // Another node's page, holding the domain's ingestion lock.
-      const node = s.store.transaction(async (tx) => {
-        await tx.profiles.serializeIngestion(HOME, busy);
-        holding();
-        await held;
-      });
-      await isHeld;
+      const node = anotherNodeIngesting(s.store, HOME, busy);
+      await node.held;
       // Opened before the burst: once the pool is spent, nothing could ask through it.
       const observer = await openObserver(s.store);
       let settled = 0;
@@ -255,8 +247,7 @@ if ((await availableBackends()).includes('postgres')) {
         assert.equal(otherReply, 'answered', 'another domain is answered while the busy domain’s calls wait');
         assert.equal(settled, 0, 'and every queued call is still waiting');
       } finally {
-        release();
-        await node;
+        await node.release();
         await observer.close();
       }
       const keys = await Promise.all(calls);
@@ -270,19 +261,12 @@ if ((await availableBackends()).includes('postgres')) {
     test('a PutProfileObject whose turn in a busy domain does not come in time answers ThrottlingException and writes nothing', async () => {
       const busy = 'busy-throttled';
       await ingested(busy, [{ Id: 'seed', Email: 'seed@example.com' }]);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding!: () => void;
-      const isHeld = new Promise<void>((resolve) => (holding = resolve));
-      const node = s.store.transaction(async (tx) => {
-        await tx.profiles.serializeIngestion(HOME, busy);
-        holding();
-        await held;
-      });
+      // Another node's ingestion, holding the domain's ingestion lock.
+      const node = anotherNodeIngesting(s.store, HOME, busy);
       const put = (Id: string) => s.client.send(new PutProfileObjectCommand({ DomainName: busy, ObjectTypeName: 'Contact', Object: JSON.stringify({ Id, Email: `${Id}@example.com` }) }));
       const observer = await openObserver(s.store);
       try {
-        await isHeld;
+        await node.held;
         const first = put('T-1');
         await until(async () => (await lockWaiters(observer)) >= 1, 'the first call at the lock');
         s.store.turnWaitMs = 100;
@@ -292,12 +276,11 @@ if ((await availableBackends()).includes('postgres')) {
           assert.match(err.message, /busy-throttled is busy with other ingestions/);
           return true;
         });
-        release();
+        await node.release();
         assert.equal((await first).ProfileObjectUniqueKey, 'T-1');
       } finally {
         s.store.turnWaitMs = TURN_WAIT_MS;
-        release();
-        await node;
+        await node.release();
         await observer.close();
       }
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['T-2@example.com'] }));
