@@ -7,7 +7,7 @@
 // With --commit-every N the copy commits every N records' rows (each table's share), as the engine commits
 // a page, instead of once: what each commit's scattered index pages cost shows then.
 // Run: node --import tsx bench/tools/layout-levers.ts [--records 200000] [--from DIR] [--keep]
-//      [--commit-every 2000] [--layouts current,staged-keys]
+//      [--commit-every 2000] [--layouts current,staged-keys,search-columns,staged-search-columns]
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -59,7 +59,7 @@ const PROFILES_TEXT_PK = `create table profiles (account_id text not null, regio
   created_record_id text, created_by text, constraint profiles_pk primary key (account_id, region, domain_name, profile_id))`;
 const OBJECTS_TEXT_PK = `create table profile_objects (account_id text not null, region text not null, domain_name text not null, object_type_name text not null,
   unique_key text not null, profile_id text not null, object text not null, source_updated_at bigint, size_bytes bigint not null, created_at bigint not null,
-  updated_at bigint not null, key_values text, constraint profile_objects_pk primary key (account_id, region, domain_name, object_type_name, unique_key));
+  updated_at bigint not null, key_values text, ingested_record_id text, ingested_by text, constraint profile_objects_pk primary key (account_id, region, domain_name, object_type_name, unique_key));
   create index profile_objects_by_profile on profile_objects (account_id, region, domain_name, profile_id, object_type_name, unique_key)`;
 const HISTORY_TEXT_PK = `create table profile_history (account_id text not null, region text not null, domain_name text not null, profile_id text not null,
   record_id text not null, object_type_name text not null, action_type text not null, unique_key text, content text, performed_by text not null,
@@ -72,13 +72,39 @@ const PROFILES_DOMAIN_ID = (withoutRowid: boolean) => `create table profiles (do
   created_record_id text, created_by text, constraint profiles_pk primary key (domain_id, profile_id))${withoutRowid ? ' without rowid' : ''}`;
 const OBJECTS_DOMAIN_ID = `create table profile_objects (domain_id integer not null, object_type_name text not null,
   unique_key text not null, profile_id text not null, object text not null, source_updated_at bigint, size_bytes bigint not null, created_at bigint not null,
-  updated_at bigint not null, key_values text, constraint profile_objects_pk primary key (domain_id, object_type_name, unique_key));
+  updated_at bigint not null, key_values text, ingested_record_id text, ingested_by text, constraint profile_objects_pk primary key (domain_id, object_type_name, unique_key));
   create index profile_objects_by_profile on profile_objects (domain_id, profile_id, object_type_name, unique_key)`;
 const HISTORY_DOMAIN_ID = `create table profile_history (domain_id integer not null, profile_id text not null,
   record_id text not null, object_type_name text not null, action_type text not null, unique_key text, content text, performed_by text not null,
   created_at bigint not null, updated_at bigint not null, constraint profile_history_pk primary key (domain_id, profile_id, record_id)) without rowid`;
 const KEYS_HASHED = `create table profile_keys (domain_id integer not null, key_hash integer not null, profile_id text not null, key_name text not null, key_value text not null,
   constraint profile_keys_pk primary key (domain_id, key_hash, profile_id)) without rowid`;
+
+/**
+ * The standard search keys as columns of the profile row, each with a partial index, instead of key
+ * index rows: SearchProfiles by `_email`, `_phone` or `_fullName` would read the profiles by that index,
+ * and the key index would keep only the object types' own keys. One value per key and profile here (the
+ * benchmark's profiles have one of each); a profile with several email attributes would need a column
+ * per attribute or a narrow side table.
+ */
+const STANDARD_SEARCH_KEYS: Record<string, string> = { _email: 'search_email', _phone: 'search_phone', _fullName: 'search_full_name' };
+const PROFILES_SEARCH_COLUMNS = `${PROFILES_TEXT_PK.replace(/,\s*constraint profiles_pk/, `, ${Object.values(STANDARD_SEARCH_KEYS).map((c) => `${c} text`).join(', ')}, constraint profiles_pk`)};
+  ${Object.values(STANDARD_SEARCH_KEYS)
+    .map((c) => `create index profiles_by_${c} on profiles (account_id, region, domain_name, ${c}) where ${c} is not null`)
+    .join(';\n  ')}`;
+function withSearchColumns(s: Source): Row[] {
+  const byProfile = new Map<unknown, Row>();
+  for (const k of s.keys) {
+    const column = STANDARD_SEARCH_KEYS[k.key_name as string];
+    if (!column) continue;
+    const values = byProfile.get(k.profile_id) ?? {};
+    values[column] ??= k.key_value;
+    byProfile.set(k.profile_id, values);
+  }
+  const none = Object.fromEntries(Object.values(STANDARD_SEARCH_KEYS).map((c) => [c, null]));
+  return s.profiles.map((p) => ({ ...p, ...none, ...byProfile.get(p.profile_id) }));
+}
+const withoutStandardKeys = (rows: Row[]) => rows.filter((k) => !Object.hasOwn(STANDARD_SEARCH_KEYS, k.key_name as string));
 
 const withDomainId = (rows: Row[]) => rows.map(({ account_id: _a, region: _r, domain_name: _d, ...rest }) => ({ domain_id: 1, ...rest }));
 const hashedKeys = (rows: Row[]) =>
@@ -115,13 +141,16 @@ const DOMAIN_IDS: Partial<typeof CURRENT> = {
 const KEYS_STAGED = `${KEYS_TEXT};
   create table profile_keys_recent (domain_id bigint not null, key_name text not null, key_value text not null, profile_id text not null);
   create index profile_keys_recent_by_value on profile_keys_recent (domain_id, key_name, key_value)`;
-function stagedKeysLayout(): Layout {
+function stagedKeysLayout(searchColumns: boolean): Layout {
   let merged = 0;
+  const name = searchColumns ? 'staged-search-columns' : 'staged-keys';
+  const about = `current, key entries staged and merged into the index in key order every ${MERGE_EVERY} records${searchColumns ? ', the standard search keys as profile columns' : ''}`;
   return {
-    ...layout('staged-keys', `current, key entries staged and merged into the index in key order every ${MERGE_EVERY} records`, {}),
+    ...layout(name, about, {}),
     tables: (s) => [
-      ...(['profiles', 'profile_objects', 'profile_history'] as const).map((t) => ({ name: t, ...CURRENT[t](s) })),
-      { name: 'profile_keys_recent', ddl: KEYS_STAGED, rows: s.keys },
+      searchColumns ? { name: 'profiles', ddl: PROFILES_SEARCH_COLUMNS, rows: withSearchColumns(s) } : { name: 'profiles', ...CURRENT.profiles(s) },
+      ...(['profile_objects', 'profile_history'] as const).map((t) => ({ name: t, ...CURRENT[t](s) })),
+      { name: 'profile_keys_recent', ddl: KEYS_STAGED, rows: searchColumns ? withoutStandardKeys(s.keys) : s.keys },
     ],
     afterCommit(db, records, final) {
       if (!final && records - merged < MERGE_EVERY) return;
@@ -136,7 +165,7 @@ function stagedKeysLayout(): Layout {
 }
 
 const LAYOUTS: Layout[] = [
-  layout('current', 'as migration 016 leaves it', {}),
+  layout('current', 'as migration 016 leaves it, with the object rows\' held INGESTED records of 018', {}),
   layout('no-ingested', 'current, INGESTED records held by the object rows (no history row)', {
     profile_history: (s) => ({ ddl: HISTORY_TEXT_PK, rows: withoutIngested(s.history) }),
   }),
@@ -150,7 +179,12 @@ const LAYOUTS: Layout[] = [
     profile_history: (s) => ({ ddl: HISTORY_DOMAIN_ID, rows: withDomainId(withoutIngested(s.history)) }),
     profile_keys: (s) => ({ ddl: KEYS_HASHED, rows: hashedKeys(s.keys) }),
   }),
-  stagedKeysLayout(),
+  layout('search-columns', 'current, the standard search keys as profile columns with partial indexes, not key rows', {
+    profiles: (s) => ({ ddl: PROFILES_SEARCH_COLUMNS, rows: withSearchColumns(s) }),
+    profile_keys: (s) => ({ ddl: KEYS_TEXT, rows: withoutStandardKeys(s.keys) }),
+  }),
+  stagedKeysLayout(false),
+  stagedKeysLayout(true),
 ];
 
 function readSource(file: string): Source {
@@ -162,7 +196,8 @@ function readSource(file: string): Source {
     profiles: all('select * from profiles'),
     objects: all('select * from profile_objects'),
     history: all('select * from profile_history order by profile_id'),
-    keys: all('select * from profile_keys order by profile_id'),
+    // The service's key index is two tables on SQLite (migration 017): entries merged, and entries staged.
+    keys: all('select * from (select * from profile_keys union select * from profile_keys_staged) order by profile_id'),
   };
   db.close();
   return s;
