@@ -14,15 +14,16 @@ const HEADERS = {
 /**
  * bench/ingestion.ts's workflow: a synthetic connector profile, a domain, a Contact type of 6 fields and 2
  * keys, and one workflow of 10 daily batches of `records / 10` records each, created through the app.
+ * `sourceDelayMs` makes the source wait that long before each page, as a source across a network does.
  * Answers the app, for the caller to close once the engine has run.
  */
-export async function createIngestionWorkflow(store: KyselyStore, engine: Engine, records: number) {
+export async function createIngestionWorkflow(store: KyselyStore, engine: Engine, records: number, options: { sourceDelayMs?: number } = {}) {
   const app = await buildApp({ store, engine });
   const inject = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
     const r = await app.inject({ method, url, headers: HEADERS, payload: JSON.stringify(body) });
     if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
   };
-  await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: records / 10, seed: 7 } });
+  await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: records / 10, seed: 7, pageDelayMs: options.sourceDelayMs ?? 0 } });
   await inject('POST', '/domains/d', { DefaultExpirationDays: 365 });
   const f = (s: string, t: string, ty = 'STRING') => ({ Source: `_source.${s}`, Target: t, ContentType: ty });
   await inject('PUT', '/domains/d/object-types/Contact', {

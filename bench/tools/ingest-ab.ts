@@ -3,7 +3,7 @@
 // seconds, wall seconds and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000] [--merge-at 500000 --slice 25000]
+//      [--page-size 2000] [--merge-at 500000 --slice 25000] [--source-delay-ms 100]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { systemClock } from '../../src/engine/clock.js';
@@ -21,12 +21,14 @@ const backend = (flags.backend ?? 'sqlite') as 'sqlite' | 'postgres';
 const engineOptions: Record<string, unknown> = {};
 if (flags['page-size']) engineOptions.pageSize = Number(flags['page-size']);
 /** SQLite: when staged key index entries are merged (sqlite-key-staging.ts); the service's default otherwise. */
+/** A source that waits this long before each page, as one across a network does (the synthetic connector's pageDelayMs). */
+const sourceDelayMs = Number(flags['source-delay-ms'] ?? 0);
 const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sliceEntries: Number(flags.slice ?? 25_000) } : undefined;
 
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);
   const engine = new Engine(store, systemClock, { mode: 'manual', ...engineOptions });
-  const app = await createIngestionWorkflow(store, engine, N);
+  const app = await createIngestionWorkflow(store, engine, N, { sourceDelayMs });
   const ioBefore = ownIo();
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -44,7 +46,7 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
     counts[table] = Number(r.n);
   }
   process.stdout.write(
-    `${backend} ${N} records ${JSON.stringify({ ...engineOptions, ...(keyStaging ? { keyStaging } : {}) })}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
+    `${backend} ${N} records ${JSON.stringify({ ...engineOptions, ...(keyStaging ? { keyStaging } : {}), ...(sourceDelayMs ? { sourceDelayMs } : {}) })}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
       `${Math.round(N / wall)} records/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
   );

@@ -82,11 +82,22 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   const dropReasons = new Map<string, number>();
   let firstRejection: string | undefined;
   const pages = loop.connector.read(loop.request)[Symbol.asyncIterator]();
+  // The next page, asked for before this one is written: a source across a network fetches it while the
+  // database writes, instead of in turn with it. Asked at once rather than once the transaction first
+  // waits, because SQLite's transaction holds the thread until it commits: the request has to be on its
+  // way before. Its failure is seen when it is awaited, at the top of the next round.
+  let ahead: Promise<IteratorResult<SourcePage>> | undefined;
+  const readAhead = (): Promise<IteratorResult<SourcePage>> => {
+    const next = pages.next();
+    next.catch(() => undefined);
+    return next;
+  };
   let pagesRun = 0;
   let readToEnd = false;
   try {
     for (;;) {
-      const next = await pages.next();
+      const next = await (ahead ?? pages.next());
+      ahead = undefined;
       if (next.done) break;
       if (pagesRun >= loop.maxPages) {
         // Looked one page ahead only to know whether the unit is finished; it is not, so hand it back.
@@ -120,6 +131,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
       }
       let rejected = 0;
       let pageRejection: string | undefined;
+      ahead = readAhead();
       try {
         await store.transaction(async (tx) => {
           // Objects first, then the checkpoint: the count of records the object type rejects is known only
@@ -176,7 +188,11 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   } finally {
     // A unit left mid-read (a task stopped the flow, the lease was lost, a write failed) closes the
     // source, so that a connector's open files and sockets do not outlive it.
-    if (!readToEnd) await pages.return?.().catch(() => undefined);
+    if (!readToEnd) {
+      // A page asked for ahead is left to finish first: the source's own return waits for it anyway.
+      await ahead?.catch(() => undefined);
+      await pages.return?.().catch(() => undefined);
+    }
   }
   return { kind: 'read-all', processed, dropped, dropReasons, firstRejection };
 }
