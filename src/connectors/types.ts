@@ -72,6 +72,12 @@ export interface Connector<S = unknown> {
   /** How many records the window holds, when the source can tell cheaply (drives splitting). */
   estimate?(request: ReadRequest): Promise<number | undefined>;
   read(request: ReadRequest): AsyncIterable<SourcePage>;
+  /**
+   * True when the source computes its pages in this process, with nothing to wait for (no network, no
+   * disk): the engine then does not ask it for a page ahead of the one it writes, which would gain
+   * nothing and keep two pages alive at once (runPages).
+   */
+  answersFromMemory?(request: ReadRequest): boolean;
 }
 
 export type SourceFailureKind = 'transient' | 'permanent' | 'too-large';

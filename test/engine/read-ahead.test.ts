@@ -9,7 +9,8 @@ import { startServer } from '../helpers/server.js';
 import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 
 // A step asks its source for the next page before it writes the page it has (runPages): a source across a
-// network fetches while the database writes, instead of in turn with it.
+// network fetches while the database writes, instead of in turn with it. The synthetic source stands for
+// one across a network once it has a page delay; without one it answers from memory and is not read ahead.
 
 /** Runs `work` with every read of the synthetic source and every page checkpoint logged, in order. */
 async function logged<T>(log: string[], work: () => Promise<T>): Promise<T> {
@@ -47,7 +48,7 @@ for (const backend of await availableBackends()) {
       // 24 records a day in pages of 8: three pages.
       const s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 2, 1)), engine: { pageSize: 8 } });
       t.after(() => s.close());
-      const env = await setupWorkflowEnv(s, 'read-ahead');
+      const env = await setupWorkflowEnv(s, 'read-ahead', { pageDelayMs: 1 });
       await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1) });
       const log: string[] = [];
       const ran = await logged(log, () => s.engine.runUntilIdle());
@@ -63,10 +64,20 @@ for (const backend of await availableBackends()) {
       ]);
     });
 
+    test('a source that answers from memory is asked for each page only once the one before is written', async (t) => {
+      const s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 2, 1)), engine: { pageSize: 8 } });
+      t.after(() => s.close());
+      const env = await setupWorkflowEnv(s, 'in-memory');
+      await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1) });
+      const log: string[] = [];
+      await logged(log, () => s.engine.runUntilIdle());
+      assert.deepEqual(log, ['page 1 asked', 'page 1 written', 'page 2 asked', 'page 2 written', 'page 3 asked', 'page 3 written', 'page 4 asked']);
+    });
+
     test('a page read ahead of a step that yields is not counted: the step goes on from its last written page', async (t) => {
       const s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 2, 1)), engine: { pageSize: 8 } });
       t.after(() => s.close());
-      const env = await setupWorkflowEnv(s, 'read-ahead-yield');
+      const env = await setupWorkflowEnv(s, 'read-ahead-yield', { pageDelayMs: 1 });
       const id = await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1) });
       const log: string[] = [];
       const first = await logged(log, () => s.engine.advance({ pages: 1 }));

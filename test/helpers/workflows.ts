@@ -48,6 +48,8 @@ export interface ConnectorProfileOptions {
   recordsPerDay?: number;
   seed?: number;
   faults?: SyntheticFault[];
+  /** The source waits this long before each page, as one across a network does. */
+  pageDelayMs?: number;
 }
 
 let profileCounter = 0;
@@ -69,6 +71,7 @@ export async function putConnectorProfile(s: TestServer, name: string, options: 
     seed: options.seed ?? 7,
   };
   if (options.faults) settings.faults = options.faults;
+  if (options.pageDelayMs !== undefined) settings.pageDelayMs = options.pageDelayMs;
   const response = await fetch(`${s.url}/_profileflow/connector-profiles/${encodeURIComponent(name)}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },

@@ -131,6 +131,11 @@ export class SyntheticConnector implements Connector<SyntheticSettings> {
     return checkSettings(settings, SETTINGS);
   }
 
+  answersFromMemory(request: ReadRequest): boolean {
+    // With a page delay it stands for a source across a network.
+    return this.settingsOf(request).pageDelayMs === 0;
+  }
+
   async estimate(request: ReadRequest): Promise<number> {
     const { perDay } = this.settingsOf(request);
     const first = slotsBefore(request.window.start.getTime(), perDay);
