@@ -86,8 +86,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   // database writes, instead of in turn with it. Asked before the transaction, because SQLite's holds the
   // thread until it commits. Its failure is seen when it is awaited, at the top of the next round. A
   // source that answers from memory is not asked ahead: asked early it computes the page before the
-  // transaction instead of after, which gains nothing, and the ingestion benchmark's in-memory source ran
-  // 10-13 % slower on PostgreSQL with two pages alive at once.
+  // transaction instead of after, which gains nothing and keeps two pages alive at once.
   const readsAhead = !loop.connector.answersFromMemory?.(loop.request);
   let ahead: Promise<IteratorResult<SourcePage>> | undefined;
   const readAhead = (): Promise<IteratorResult<SourcePage>> | undefined => {
