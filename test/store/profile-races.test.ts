@@ -25,7 +25,7 @@ import { KyselyProfileRepository } from '../../src/store/repositories/profile-ob
 import { TURN_WAIT_MS } from '../../src/store/kysely-store.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
-import { CONTACT, createDomain, HOME } from '../helpers/profile-objects.js';
+import { CONTACT, createDomain, domainWithType, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
 import { afterEachCall, anotherNodeIngesting, behindOpenTransaction, lockWaiters, meetingOfTwo, openObserver } from '../helpers/races.js';
 import { contactIngestion, historyOf } from '../helpers/profiles.js';
@@ -285,6 +285,29 @@ if ((await availableBackends()).includes('postgres')) {
       }
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['T-2@example.com'] }));
       assert.deepEqual(found.Items ?? [], [], 'the throttled object was not written');
+    });
+
+    test('another account’s calls into its own domain of the same name do not wait behind a busy domain', async () => {
+      const name = 'same-name-busy';
+      await ingested(name, [{ Id: 'seed', Email: 'seed@example.com' }]);
+      const stranger = s.clientFor({ accountId: '111122223333' });
+      await domainWithType(stranger, name);
+      const node = anotherNodeIngesting(s.store, HOME, name);
+      const observer = await openObserver(s.store);
+      try {
+        await node.held;
+        const mine = s.client.send(new PutProfileObjectCommand({ DomainName: name, ObjectTypeName: 'Contact', Object: JSON.stringify({ Id: 'M-1', Email: 'm@example.com' }) }));
+        await until(async () => (await lockWaiters(observer)) >= 1, 'this account’s call at the lock');
+        // The other account's call commits while this account's still waits.
+        const theirs = await stranger.send(new PutProfileObjectCommand({ DomainName: name, ObjectTypeName: 'Contact', Object: JSON.stringify({ Id: 'S-1', Email: 's@example.com' }) }));
+        assert.equal(theirs.ProfileObjectUniqueKey, 'S-1');
+        assert.equal(await lockWaiters(observer), 1, 'this account’s call still waits');
+        await node.release();
+        assert.equal((await mine).ProfileObjectUniqueKey, 'M-1');
+      } finally {
+        await node.release();
+        await observer.close();
+      }
     });
 
     test('a merge that starts waiting while an ingestion holds the profile: the ingestion still rewrites it, then the merge goes ahead', async () => {
