@@ -18,8 +18,8 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
     throw new BadRequestException('The Object must be a JSON object ({...}), not an array or a single value.');
   }
   const now = ctx.clock.now();
-  const ingest = () =>
-    ctx.store.transaction(async (store) => {
+  try {
+    const [result] = await ctx.store.transaction(async (store) => {
       await requireDomain({ ...ctx, store }, input.DomainName);
       // Held: a DeleteProfileObjectType waits for this object, or this for the deletion (then: not found).
       const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store, 'key-share');
@@ -27,8 +27,6 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
         source: { kind: 'api' },
       });
     }, ingestionTurn(ctx.scope, input.DomainName));
-  try {
-    const [result] = await ingest();
     return { ProfileObjectUniqueKey: result.uniqueKey };
   } catch (err) {
     if (err instanceof TurnNotReached) {
