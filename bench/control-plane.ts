@@ -11,6 +11,7 @@
 // Also p99 < 10 ms; p50 at 1M ≤ 1.5 × p50 at 1k.
 // Run: npm run bench -- control-plane [--backend sqlite|postgres] [--workflows 1000000] [--duration 10]
 //      [--cases list-filtered,get-workflow-steps] [--small-only] (only the 1k domain)
+//      [--rounds 3] (the service and the work limit measured alternately, DURATION s each; the ratio is the median round's)
 //      [--cpu-prof DIR] (profile the service, and each work limit in DIR/work-limit) [--keep] (keep the SQLite data dir)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -41,6 +42,13 @@ const SMALL = 1_000;
 const STEPS = 10_000;
 const DURATION_S = Number(flags.duration ?? 10);
 const WARMUP_S = 2;
+/**
+ * Why rounds: on this shared machine one side of a ratio measured alone can run a quarter faster or slower
+ * than the other side measured ten seconds later (the same code gave work ratios of 0.66 and 0.87 in
+ * consecutive runs). Alternating the two sides and taking the median of the rounds' ratios keeps a shift in
+ * the machine's load from landing on one side only; the spread of the rounds is kept beside it.
+ */
+const ROUNDS = Math.max(1, Number(flags.rounds ?? 3));
 const CONNECTIONS = 16;
 const backends = (flags.backend ? [String(flags.backend)] : ['sqlite', 'postgres']) as ('sqlite' | 'postgres')[];
 
@@ -94,8 +102,10 @@ async function capture(base: string, spec: LoadSpec, index = 0): Promise<HttpAns
   return { status: res.status, headers, body, json: () => JSON.parse(body.toString()) };
 }
 
+type Measured = LoadResult & { cpuMsPerReq: number };
+
 /** A warm-up, then the measured run, with the CPU the server process spent per request. */
-async function measure(url: string, pid: number, spec: LoadSpec): Promise<LoadResult & { cpuMsPerReq: number }> {
+async function measure(url: string, pid: number, spec: LoadSpec): Promise<Measured> {
   await runWrk(url, { ...spec, durationS: WARMUP_S });
   const cpu0 = cpuMsOf(pid);
   const r = await runWrk(url, { ...spec, durationS: DURATION_S });
@@ -205,9 +215,8 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         const items = captured.json().Items?.length;
         // CPU per request as well as throughput: on a shared machine the throughput of each side depends on
         // what else runs, the CPU each request costs much less so.
-        const real = await measure(svc.url, svc.pid, spec);
         const work = workOf(c.name, scope, d.name, wf, c.name === 'list-walk' ? keyOf(tokens[middle]) : undefined);
-        let workLimit: (LoadResult & { cpuMsPerReq: number }) | undefined;
+        const rounds: { real: Measured; workLimit?: Measured }[] = [];
         let workBytes: number | undefined;
         if (work) {
           const statements = await captureStatements(target, work.run);
@@ -218,11 +227,18 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
             // The same answer, byte for byte: otherwise the limit would measure other work.
             if (!sampleBody.equals(captured.body)) throw new Error(`work limit ${c.name}: its answer differs from the service's:\n${sampleBody.toString().slice(0, 400)}\n${captured.body.toString().slice(0, 400)}`);
             workBytes = sampleBody.length;
-            workLimit = await measure(server.url, server.pid, spec);
+            for (let i = 0; i < ROUNDS; i++) rounds.push({ real: await measure(svc.url, svc.pid, spec), workLimit: await measure(server.url, server.pid, spec) });
           } finally {
             await server.stop();
           }
+        } else {
+          rounds.push({ real: await measure(svc.url, svc.pid, spec) });
         }
+        // The round whose work ratio is the median stands for the case: its service run and its limit run were
+        // measured next to each other.
+        const ratioOf = (r: (typeof rounds)[number]) => (r.workLimit ? r.real.rps / r.workLimit.rps : 0);
+        const { real, workLimit } = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b))[Math.floor((rounds.length - 1) / 2)];
+        const roundRatios = rounds.filter((r) => r.workLimit).map((r) => round(ratioOf(r), 3));
         const limitServer = await startLimitServer(captured);
         const limit = await measure(limitServer.url, limitServer.pid, spec);
         await limitServer.stop();
@@ -238,6 +254,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
           rps: Math.round(real.rps),
           workLimitRps: workLimit ? Math.round(workLimit.rps) : 'n/a',
           workRatio: workRatio === undefined ? 'n/a' : round(workRatio, 3),
+          workRatioRounds: roundRatios.length > 0 ? roundRatios.join(' ') : 'n/a',
           workTarget: work ? WORK_TARGET : 'n/a',
           motoRps: work ? (motoRps ? Math.round(motoRps) : 'not measured') : 'n/a',
           motoRatio: motoRatio === undefined ? (work ? 'not measured' : 'n/a') : round(motoRatio, 2),
@@ -349,7 +366,7 @@ async function main() {
       command: `npm run bench -- control-plane ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { ...machine, moto: moto?.version ?? 'not installed' },
       loadAverage: loadAverageAtStart,
-      load: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S },
+      load: { tool: 'wrk', threads: 1, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, rounds: ROUNDS },
       cases: all.filter((r) => r.backend === backend),
       scale: scale.filter((r) => r.backend === backend),
       details: { [backend]: details[backend] },
