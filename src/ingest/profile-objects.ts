@@ -4,6 +4,7 @@ import {
   applyProfileValues,
   chooseProfile,
   compiledFor,
+  type CompiledObjectType,
   keysToPersist,
   mapRecord,
   type MappedRecord,
@@ -50,6 +51,37 @@ export function ingestionTurn(scope: Scope, domainName: string): TransactionOpti
 }
 
 /**
+ * Step 1 of putProfileObjects, pure: the object type's mappings compiled and each record mapped and
+ * checked. A rejection throws a BadRequestException, unless `onRejected` collects it. Exported for a call
+ * to make its checks before it waits for its domain's turn (putProfileObject).
+ */
+export function mapForIngestion(
+  objectType: ObjectTypeRecord,
+  records: Record<string, unknown>[],
+  onRejected?: PutObjectsOptions['onRejected'],
+): { type: CompiledObjectType; batch: { mapped: MappedRecord; object: string }[] } {
+  const compiled = compiledFor(objectType);
+  if (!compiled.ok) {
+    throw new BadRequestException(
+      `Objects of type ${objectType.objectTypeName} cannot be ingested: ${compiled.problems.join(' ')}`,
+    );
+  }
+  const batch: { mapped: MappedRecord; object: string }[] = [];
+  records.forEach((record, index) => {
+    const reject = (message: string) => {
+      if (!onRejected) throw new BadRequestException(message);
+      onRejected(index, message);
+    };
+    const result = mapRecord(compiled.type, record);
+    if (!result.ok) return reject(result.message);
+    const stored = storedText(record);
+    if (!stored.ok) return reject(stored.message);
+    batch.push({ mapped: result.mapped, object: stored.text });
+  });
+  return { type: compiled.type, batch };
+}
+
+/**
  * Ingests records of one object type: the path shared by PutProfileObject and the workflow engine.
  *
  * Runs on the store it is given and opens no transaction of its own: the caller's transaction makes
@@ -89,27 +121,7 @@ export async function putProfileObjects(
   now: number,
   options: PutObjectsOptions = {},
 ): Promise<PutObjectResult[]> {
-  const compiled = compiledFor(objectType);
-  if (!compiled.ok) {
-    throw new BadRequestException(
-      `Objects of type ${objectType.objectTypeName} cannot be ingested: ${compiled.problems.join(' ')}`,
-    );
-  }
-  const type = compiled.type;
-
-  // 1. Map every record (pure). A rejection throws before any write, unless the caller collects them.
-  const batch: { mapped: MappedRecord; object: string }[] = [];
-  records.forEach((record, index) => {
-    const reject = (message: string) => {
-      if (!options.onRejected) throw new BadRequestException(message);
-      options.onRejected(index, message);
-    };
-    const result = mapRecord(type, record);
-    if (!result.ok) return reject(result.message);
-    const stored = storedText(record);
-    if (!stored.ok) return reject(stored.message);
-    batch.push({ mapped: result.mapped, object: stored.text });
-  });
+  const { type, batch } = mapForIngestion(objectType, records, options.onRejected);
   if (batch.length === 0) return [];
 
   // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead

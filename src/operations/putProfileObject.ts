@@ -2,7 +2,7 @@ import { BadRequestException, ThrottlingException } from '../api/errors.js';
 import { TurnNotReached } from '../store/turns.js';
 import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
 import { parseJsonBounded } from '../protocol/json.js';
-import { ingestionTurn, putProfileObjects } from '../ingest/profile-objects.js';
+import { ingestionTurn, mapForIngestion, putProfileObjects } from '../ingest/profile-objects.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { requireObjectTypeOrTemplate } from './profile-common.js';
@@ -26,7 +26,15 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
       return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
         source: { kind: 'api' },
       });
-    }, ingestionTurn(ctx.scope, input.DomainName));
+    }, {
+      ...ingestionTurn(ctx.scope, input.DomainName),
+      // Behind a busy domain's ingestions, a call that names what does not exist, or whose object its type
+      // cannot map, answers without waiting for its turn.
+      whileWaiting: async () => {
+        await requireDomain(ctx, input.DomainName);
+        mapForIngestion(await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName), [record as Record<string, unknown>]);
+      },
+    });
     return { ProfileObjectUniqueKey: result.uniqueKey };
   } catch (err) {
     if (err instanceof TurnNotReached) {

@@ -178,7 +178,7 @@ export class KyselyStore implements Store {
     if (this.root) return work(this); // already inside one
     // The turn is kept through the attempts: a retry goes before whatever queued meanwhile.
     if (options?.turn !== undefined && this.turns) {
-      return this.turns.run(options.turn, () => this.attempts(work), { waitMs: this.turnWaitMs, signal: options.signal });
+      return this.turns.run(options.turn, () => this.attempts(work), { waitMs: this.turnWaitMs, signal: options.signal, whileWaiting: options.whileWaiting });
     }
     return this.attempts(work);
   }

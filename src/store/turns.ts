@@ -11,10 +11,15 @@ export class Turns {
 
   /**
    * Runs `work` once every earlier `run` of `key` has ended. Waiting longer than `waitMs`, or until
-   * `signal` aborts, leaves the line with a TurnNotReached (or the signal's reason); those behind it keep
-   * their places and still wait for those before it.
+   * `signal` aborts, leaves the line with a TurnNotReached (or the signal's reason); so does an error of
+   * `whileWaiting`, which runs first when there is a wait, its place in the line kept meanwhile. Those
+   * behind it keep their places and still wait for those before it.
    */
-  async run<T>(key: string, work: () => Promise<T>, options: { waitMs: number; signal?: AbortSignal }): Promise<T> {
+  async run<T>(
+    key: string,
+    work: () => Promise<T>,
+    options: { waitMs: number; signal?: AbortSignal; whileWaiting?: () => Promise<void> },
+  ): Promise<T> {
     const before = this.tails.get(key);
     let end!: () => void;
     const mine = new Promise<void>((resolve) => (end = resolve));
@@ -26,6 +31,7 @@ export class Turns {
     if (before) {
       this.waitingCount++;
       try {
+        if (options.whileWaiting) await options.whileWaiting();
         await waitFor(before, options.waitMs, options.signal);
       } catch (err) {
         // Out of the line: the next one's turn comes when the one before this would have ended.

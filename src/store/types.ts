@@ -88,6 +88,13 @@ export interface TransactionOptions {
   turn?: string;
   /** Stops waiting for the turn (with the signal's reason) once it aborts: a step given up, a shutdown. */
   signal?: AbortSignal;
+  /**
+   * Run when the turn is taken, before waiting for it: checks the work would fail inside its
+   * transaction (a missing domain or object type), made outside it, so that a call bound to fail answers
+   * at once rather than after everyone ahead of it. Throwing leaves the line with that error. Not run when
+   * the turn is free: the work's own checks then answer as soon.
+   */
+  whileWaiting?: () => Promise<void>;
 }
 
 export interface Store {

@@ -19,12 +19,13 @@ import type { OperationContext } from '../../src/operations/context.js';
 import { deleteProfile } from '../../src/operations/deleteProfile.js';
 import { deleteProfileObjectType } from '../../src/operations/deleteProfileObjectType.js';
 import { putProfileObject } from '../../src/operations/putProfileObject.js';
-import { putProfileObjects } from '../../src/ingest/profile-objects.js';
+import { ingestionTurn, putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { updateProfile } from '../../src/operations/updateProfile.js';
 import { KyselyProfileRepository } from '../../src/store/repositories/profile-objects.js';
 import { TURN_WAIT_MS } from '../../src/store/kysely-store.js';
 import type { Store } from '../../src/store/types.js';
 import { availableBackends } from '../helpers/backends.js';
+import { expectAwsError } from '../helpers/errors.js';
 import { CONTACT, createDomain, domainWithType, HOME } from '../helpers/profile-objects.js';
 import { until } from '../helpers/poll.js';
 import { afterEachCall, anotherNodeIngesting, behindOpenTransaction, lockWaiters, meetingOfTwo, openObserver } from '../helpers/races.js';
@@ -285,6 +286,32 @@ if ((await availableBackends()).includes('postgres')) {
       }
       const found = await s.client.send(new SearchProfilesCommand({ DomainName: busy, KeyName: '_email', Values: ['T-2@example.com'] }));
       assert.deepEqual(found.Items ?? [], [], 'the throttled object was not written');
+    });
+
+    test('behind a busy domain’s ingestion, a call bound to fail answers at once, and a good one waits its turn and lands', async () => {
+      const busy = 'busy-bound-to-fail';
+      await ingested(busy, [{ Id: 'seed', Email: 'seed@example.com' }]);
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      // The domain's turn in this process, held as an ingestion's transaction holds it.
+      const running = s.store.transaction(() => opened, ingestionTurn(HOME, busy));
+      const put = (ObjectTypeName: string, object: object) =>
+        s.client.send(new PutProfileObjectCommand({ DomainName: busy, ObjectTypeName, Object: JSON.stringify(object) }));
+      // A call bound to fail that waited out the turn would answer ThrottlingException after this long.
+      s.store.turnWaitMs = 3_000;
+      try {
+        const good = put('Contact', { Id: 'in-line', Email: 'in-line@example.com' });
+        await until(() => s.store.waitingForTurn === 1, 'the good call in line');
+        await expectAwsError(put('Orders', { Id: '1' }), 'ResourceNotFoundException', 404, 'Orders');
+        await expectAwsError(put('Contact', { Email: 'nokey@example.com' }), 'BadRequestException', 400, 'UNIQUE key _contactId');
+        assert.equal(s.store.waitingForTurn, 1, 'the good call still waits, in its place');
+        open();
+        await running;
+        assert.equal((await good).ProfileObjectUniqueKey, 'in-line');
+      } finally {
+        open();
+        s.store.turnWaitMs = TURN_WAIT_MS;
+      }
     });
 
     test('another account’s calls into its own domain of the same name do not wait behind a busy domain', async () => {

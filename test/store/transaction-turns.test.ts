@@ -89,6 +89,41 @@ for (const backend of await availableBackends()) {
       await running;
     });
 
+    test('the checks given for the wait run only when the turn is taken; one that fails leaves the line with its error, the one behind it keeping its place', async () => {
+      const log: string[] = [];
+      const checked: string[] = [];
+      assert.equal(await t.store.transaction(async () => 'free', { turn: 'checked', whileWaiting: async () => void checked.push('free') }), 'free');
+      assert.equal(checked.length, 0, 'a free turn runs no checks');
+      const first = gate();
+      const running = t.store.transaction(
+        async () => {
+          log.push('a starts');
+          await first.opened;
+          log.push('a ends');
+        },
+        { turn: 'checked' },
+      );
+      await until(() => log.length === 1, 'the first running');
+      const bound = t.store.transaction(async () => void log.push('b ran'), {
+        turn: 'checked',
+        whileWaiting: async () => {
+          checked.push('b');
+          throw new Error('no such object type');
+        },
+      });
+      const next = t.store.transaction(async () => void log.push('c starts'), { turn: 'checked', whileWaiting: async () => void checked.push('c') });
+      try {
+        await assert.rejects(bound, /no such object type/);
+        assert.deepEqual(log, ['a starts'], 'the failed checks answered while the turn was still taken');
+      } finally {
+        first.open();
+      }
+      await Promise.all([running, next]);
+      assert.deepEqual(log, ['a starts', 'a ends', 'c starts']);
+      assert.deepEqual(checked, ['b', 'c']);
+      assert.equal(t.store.waitingForTurn, 0);
+    });
+
     test('inside a transaction the turn is not waited for again', async () => {
       const out = await t.store.transaction((tx) => tx.transaction(async () => 'nested', { turn: 'held' }), { turn: 'held' });
       assert.equal(out, 'nested');
