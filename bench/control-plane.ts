@@ -33,7 +33,7 @@ import { explainCases, type Plan } from './lib/explain.js';
 import { createDomain, createWorkflow, putConnectorProfile, putObjectType } from './lib/fixtures.js';
 import { type LoadResult, type LoadSpec, runWrk, startLimitServer } from './lib/load.js';
 import { type Moto, startMoto } from './lib/moto.js';
-import { captureStatements, type Repos, startWorkLimitServer } from './lib/work-limit.js';
+import { captureEach, captureStatements, type Repos, startWorkLimitServer } from './lib/work-limit.js';
 import { SEED_SPAN_MS, SEED_START, seedWorkflows, type Target } from './lib/seed.js';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -209,7 +209,8 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
       for (const c of cases) {
         if (onlyCases && !onlyCases.includes(c.name)) continue;
         const spec = { ...c.spec, connections: CONNECTIONS };
-        // Both limits answer one page of the walk (the middle one): same size as every other page.
+        // The bytes limit answers one page of the walk (the middle one, the size of every other page); the work
+        // limit reads each request's own page.
         const middle = Math.floor(spec.paths.length / 2);
         const captured = await capture(svc.url, spec, middle);
         const items = captured.json().Items?.length;
@@ -220,13 +221,31 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         let workBytes: number | undefined;
         if (work) {
           const statements = await captureStatements(target, work.run);
-          const server = await startWorkLimitServer(target, { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken }, workLimitArgs);
+          // The walk's limit reads the page each request's token names, as the service does: always the same
+          // page would read the same few cached rows where the service reads the whole domain.
+          const pages =
+            c.name === 'list-walk'
+              ? (await captureEach(target, tokens.map((t) => workOf(c.name, scope, d.name, wf, keyOf(t))!.run))).map((pageStatements, i) => ({
+                  path: spec.paths[i],
+                  statements: pageStatements,
+                  nextToken: tokens[i + 1],
+                }))
+              : undefined;
+          const server = await startWorkLimitServer(
+            target,
+            { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken, pages },
+            workLimitArgs,
+          );
           try {
-            const sample = await fetch(server.url + spec.paths[middle], { method: spec.method, headers: spec.headers, body: spec.body });
-            const sampleBody = Buffer.from(await sample.arrayBuffer());
-            // The same answer, byte for byte: otherwise the limit would measure other work.
-            if (!sampleBody.equals(captured.body)) throw new Error(`work limit ${c.name}: its answer differs from the service's:\n${sampleBody.toString().slice(0, 400)}\n${captured.body.toString().slice(0, 400)}`);
-            workBytes = sampleBody.length;
+            // The same answer, byte for byte: otherwise the limit would measure other work. The walk's first,
+            // middle and last pages.
+            for (const i of pages ? [0, middle, spec.paths.length - 1] : [middle]) {
+              const expected = i === middle ? captured : await capture(svc.url, spec, i);
+              const sample = await fetch(server.url + spec.paths[i], { method: spec.method, headers: spec.headers, body: spec.body });
+              const sampleBody = Buffer.from(await sample.arrayBuffer());
+              if (!sampleBody.equals(expected.body)) throw new Error(`work limit ${c.name}: its answer differs from the service's:\n${sampleBody.toString().slice(0, 400)}\n${expected.body.toString().slice(0, 400)}`);
+              if (i === middle) workBytes = sampleBody.length;
+            }
             for (let i = 0; i < ROUNDS; i++) rounds.push({ real: await measure(svc.url, svc.pid, spec), workLimit: await measure(server.url, server.pid, spec) });
           } finally {
             await server.stop();

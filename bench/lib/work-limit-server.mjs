@@ -5,7 +5,9 @@
 // service's size), maps the rows to the operation's answer with the domain's own text functions, and
 // JSON.stringify-s it. No framework, no routing, no authentication, no binding, no validation, no model
 // walk, no page-token signing (the token of the captured page is sent as it is). For ListWorkflows that
-// includes the page's flows, which a completed workflow's StatusDescription reads.
+// includes the page's flows, which a completed workflow's StatusDescription reads. Given `pages` (the walk),
+// each request runs the statements of the page its URL names, as the service reads a different page for
+// each token, and answers that page's NextToken.
 // Usage: node work-limit-server.mjs config.json
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,29 +20,41 @@ const plan = (file) => import(pathToFileURL(join(config.root, 'dist', 'domain', 
 const { describeOngoing, describeWorkflow, stepWindowText } = await plan('status-text.js');
 const { clip255 } = await plan('format.js');
 
-/** Runs every captured statement in order and returns the rows of each. */
+/** Runs statements in order and returns the rows of each: `statements` is a list of [sql, parameters]. */
 let runAll;
 if (config.backend === 'sqlite') {
   const { default: Sqlite } = await import('better-sqlite3');
   const db = new Sqlite(config.file);
   db.pragma('journal_mode = WAL');
   db.pragma('cache_size = -65536');
-  const statements = config.queries.map((q) => ({ statement: db.prepare(q.sql), parameters: q.parameters }));
-  runAll = async () => statements.map((s) => s.statement.all(s.parameters));
+  // Prepared once per text, as the service's driver caches them.
+  const prepared = new Map();
+  const statementOf = (text) => {
+    let statement = prepared.get(text);
+    if (!statement) prepared.set(text, (statement = db.prepare(text)));
+    return statement;
+  };
+  runAll = async (statements) => statements.map(([text, parameters]) => statementOf(text).all(parameters));
 } else {
   const { default: pg } = await import('pg');
   pg.types.setTypeParser(20, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: config.url, max: 10, options: `-c search_path="${config.schema}"` });
-  runAll = async () => {
+  runAll = async (statements) => {
     const out = [];
-    for (const q of config.queries) out.push((await pool.query(q.sql, q.parameters)).rows);
+    for (const [text, parameters] of statements) out.push((await pool.query(text, parameters)).rows);
     return out;
   };
 }
 
+/** What a request runs and answers: its page's statements and NextToken when the walk's pages are given. */
+const single = { statements: config.queries.map((q) => [q.sql, q.parameters]), nextToken: config.nextToken };
+const pages = new Map(
+  (config.pages ?? []).map((page) => [page.path, { statements: page.queries.map(([text, parameters]) => [config.texts[text], parameters]), nextToken: page.nextToken }]),
+);
+
 const answers = {
   /** ListWorkflows: the domain check, the page read (limit + 1 rows), then the page's flows when it has completed workflows. */
-  list(results) {
+  list(results, nextToken) {
     const rows = results[config.pageStatement];
     const flows = new Map((results[config.pageStatement + 1] ?? []).map((f) => [f.workflow_id, f]));
     const ongoing = (r) => {
@@ -79,10 +93,10 @@ const answers = {
       CreatedAt: Number(r.created_at) / 1000,
       LastUpdatedAt: Number(r.updated_at) / 1000,
     }));
-    return { Items: items, NextToken: rows.length > config.pageSize ? config.nextToken : undefined };
+    return { Items: items, NextToken: rows.length > config.pageSize ? nextToken : undefined };
   },
   /** GetWorkflowSteps: domain, workflow, then the step page. */
-  steps(results) {
+  steps(results, nextToken) {
     const workflow = results[config.pageStatement - 1][0];
     const rows = results[config.pageStatement];
     const items = rows.slice(0, config.pageSize).map((r) => {
@@ -100,7 +114,7 @@ const answers = {
         },
       };
     });
-    return { WorkflowId: workflow.workflow_id, WorkflowType: workflow.workflow_type, Items: items, NextToken: rows.length > config.pageSize ? config.nextToken : undefined };
+    return { WorkflowId: workflow.workflow_id, WorkflowType: workflow.workflow_type, Items: items, NextToken: rows.length > config.pageSize ? nextToken : undefined };
   },
 };
 const answer = answers[config.answer];
@@ -108,9 +122,15 @@ const answer = answers[config.answer];
 const server = createServer((req, res) => {
   req.on('data', () => undefined);
   req.on('end', () => {
-    runAll().then(
+    const page = pages.size > 0 ? pages.get(req.url) : single;
+    if (!page) {
+      res.writeHead(404);
+      res.end(`no page for ${req.url}`);
+      return;
+    }
+    runAll(page.statements).then(
       (results) => {
-        const body = Buffer.from(JSON.stringify(answer(results)), 'utf8');
+        const body = Buffer.from(JSON.stringify(answer(results, page.nextToken)), 'utf8');
         res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), 'content-length': String(body.length) });
         res.end(body);
       },

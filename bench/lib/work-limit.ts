@@ -26,6 +26,11 @@ export interface Repos {
 
 /** The statements `run` sends through the repositories, in order. */
 export async function captureStatements(target: Target, run: (repos: Repos) => Promise<unknown>): Promise<Statement[]> {
+  return (await captureEach(target, [run]))[0];
+}
+
+/** The statements of each run, in order, on one connection. */
+export async function captureEach(target: Target, runs: ((repos: Repos) => Promise<unknown>)[]): Promise<Statement[][]> {
   const dist = (p: string) => import(pathToFileURL(join(ROOT, 'dist', 'store', 'repositories', p)).href);
   const { KyselyWorkflowRepository } = await dist('workflows.js');
   const { KyselyDomainRepository } = await dist('domains.js');
@@ -44,13 +49,19 @@ export async function captureStatements(target: Target, run: (repos: Repos) => P
     db = new Kysely<any>({ dialect: new PostgresDialect({ pool }), log });
     capabilities = { name: 'postgres', skipLocked: true, multiProcess: true, arrayParameters: true };
   }
+  const out: Statement[][] = [];
   try {
     // The stats ledger is only used by domain writes; a read needs none.
-    await run({ domains: new KyselyDomainRepository(db, undefined), workflows: new KyselyWorkflowRepository(db, capabilities), flows: new KyselyFlowRepository(db) });
+    const repos = { domains: new KyselyDomainRepository(db, undefined), workflows: new KyselyWorkflowRepository(db, capabilities), flows: new KyselyFlowRepository(db) };
+    for (const run of runs) {
+      captured.length = 0;
+      await run(repos);
+      out.push(captured.map((q) => ({ sql: q.sql, parameters: [...q.parameters] })));
+    }
   } finally {
     await db.destroy();
   }
-  return captured.map((q) => ({ sql: q.sql, parameters: [...q.parameters] }));
+  return out;
 }
 
 export interface WorkLimitConfig {
@@ -61,13 +72,27 @@ export interface WorkLimitConfig {
   pageSize: number;
   /** The NextToken of the captured page, sent as it is (the limit signs nothing). */
   nextToken?: string;
+  /**
+   * A walk: for each path the load requests, the statements the service runs for that page and the page's
+   * NextToken. Without it every request runs `statements`.
+   */
+  pages?: { path: string; statements: Statement[]; nextToken?: string }[];
 }
 
 /** Spawns bench/lib/work-limit-server.mjs on `target` with the statements and answer shape given. */
 export function startWorkLimitServer(target: Target, config: WorkLimitConfig, nodeArgs: string[] = []): Promise<LimitServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pf-work-limit-'));
   const file = join(dir, 'config.json');
-  const { statements, ...rest } = config;
-  writeFileSync(file, JSON.stringify({ root: ROOT, ...target, queries: statements, ...rest }));
+  const { statements, pages, ...rest } = config;
+  // Each text once: the walk's pages run the same few texts with their own parameters.
+  const texts: string[] = [];
+  const textIndex = new Map<string, number>();
+  const indexOf = (text: string) => {
+    let i = textIndex.get(text);
+    if (i === undefined) textIndex.set(text, (i = texts.push(text) - 1));
+    return i;
+  };
+  const pageList = pages?.map((p) => ({ path: p.path, nextToken: p.nextToken, queries: p.statements.map((st) => [indexOf(st.sql), st.parameters]) }));
+  writeFileSync(file, JSON.stringify({ root: ROOT, ...target, queries: statements, pages: pageList, texts, ...rest }));
   return spawnServer('work-limit-server.mjs', file, nodeArgs);
 }
