@@ -121,6 +121,7 @@ export async function putProfileObjects(
   now: number,
   options: PutObjectsOptions = {},
 ): Promise<PutObjectResult[]> {
+  // 1. Map every record (pure). A rejection throws before any write, unless the caller collects them.
   const { type, batch } = mapForIngestion(objectType, records, options.onRejected);
   if (batch.length === 0) return [];
 
