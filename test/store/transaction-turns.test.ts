@@ -14,6 +14,20 @@ function gate(): { opened: Promise<void>; open(): void } {
   return { opened, open };
 }
 
+/** A transaction holding `turn` until `first` opens, logging 'a starts' and 'a ends'. */
+function holdingTurn(store: TestStore['store'], turn: string, log: string[]) {
+  const first = gate();
+  const running = store.transaction(
+    async () => {
+      log.push('a starts');
+      await first.opened;
+      log.push('a ends');
+    },
+    { turn },
+  );
+  return { running, first };
+}
+
 for (const backend of await availableBackends()) {
   describe(`transactions taking turns [${backend}]`, () => {
     let t: TestStore;
@@ -56,15 +70,7 @@ for (const backend of await availableBackends()) {
 
     test('a transaction whose turn does not come in time leaves the line with TurnNotReached; the one behind it still waits for the one before', async () => {
       const log: string[] = [];
-      const first = gate();
-      const running = t.store.transaction(
-        async () => {
-          log.push('a starts');
-          await first.opened;
-          log.push('a ends');
-        },
-        { turn: 'timed' },
-      );
+      const { running, first } = holdingTurn(t.store, 'timed', log);
       t.store.turnWaitMs = 50;
       const impatient = t.store.transaction(async () => void log.push('b ran'), { turn: 'timed' });
       t.store.turnWaitMs = 30_000;
@@ -94,15 +100,7 @@ for (const backend of await availableBackends()) {
       const checked: string[] = [];
       assert.equal(await t.store.transaction(async () => 'free', { turn: 'checked', whileWaiting: async () => void checked.push('free') }), 'free');
       assert.equal(checked.length, 0, 'a free turn runs no checks');
-      const first = gate();
-      const running = t.store.transaction(
-        async () => {
-          log.push('a starts');
-          await first.opened;
-          log.push('a ends');
-        },
-        { turn: 'checked' },
-      );
+      const { running, first } = holdingTurn(t.store, 'checked', log);
       await until(() => log.length === 1, 'the first running');
       const bound = t.store.transaction(async () => void log.push('b ran'), {
         turn: 'checked',
