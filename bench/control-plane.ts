@@ -12,6 +12,7 @@
 // Run: npm run bench -- control-plane [--backend sqlite|postgres] [--workflows 1000000] [--duration 10]
 //      [--cases list-filtered,get-workflow-steps] [--small-only] (only the 1k domain)
 //      [--rounds 3] (the service and the work limit measured alternately, DURATION s each; the ratio is the median round's)
+//      [--name NAME] (the result files' names: NAME-<backend>…; a partial run's names end with what it left out)
 //      [--cpu-prof DIR] (profile the service, and each work limit in DIR/work-limit) [--keep] (keep the SQLite data dir)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -379,9 +380,11 @@ async function main() {
       process.stdout.write(`\nplan ${backend} ${p.case}${p.suspicious ? ' (SORTS OR SCANS)' : ''}:\n  ${p.plan.join('\n  ')}\n`);
     }
   }
-  // One file per backend whichever were run, so that the results folder always holds the same two.
+  // One file per backend. A partial run (fewer workflows, some cases, the small domain only) is named after
+  // what it left out, and --name names a run, so that neither overwrites the full run's file.
+  const partial = [BIG !== 1_000_000 && String(BIG), flags['small-only'] && 'small', onlyCases?.join('+')].filter(Boolean);
   for (const backend of backends) {
-    const file = writeResult(`control-plane-${backend}`, {
+    const file = writeResult([flags.name ? String(flags.name) : 'control-plane', backend, ...partial].join('-'), {
       command: `npm run bench -- control-plane ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { ...machine, moto: moto?.version ?? 'not installed' },
       loadAverage: loadAverageAtStart,
