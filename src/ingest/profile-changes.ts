@@ -240,21 +240,23 @@ export class ProfileChanges {
     // Rows about to be rewritten or deleted hand the CREATED record they hold to the history first.
     const rewritten = [...this.profiles.keys()].filter((id) => !this.createdHere.has(id));
     if (rewritten.length > 0 || this.deleted.size > 0) await store.profileHistory.keepCreatedRecords(scope, domainName, [...rewritten, ...this.deleted]);
+    // The profiles this set created under a new id: nothing can have stored one of them, or indexed it.
+    // Not a profile inserted again after a concurrent deletion (an UpdateProfile's), which may have left
+    // entries behind; not with seeded ids, which a run started again gives again.
+    const fresh = idSeed() === undefined ? this.createdNow : new Set<string>();
     let inserted = new Set<string>();
     if (this.profiles.size > 0) {
       const rows = [...this.profiles.values()].map((p) => {
         const created = this.createdHere.get(p.profileId);
         return created ? { ...p, createdRecord: { recordId: created.recordId, performedBy: this.performedBy } } : p;
       });
-      inserted = await store.profiles.upsert(scope, domainName, rows);
+      inserted = await store.profiles.upsert(scope, domainName, rows, fresh);
     }
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
     if (this.keysAdded.length > 0) {
-      // The entries of the profiles this set created and just inserted, apart: nothing can have indexed
-      // those yet. Not a profile inserted again after a concurrent deletion (an UpdateProfile's), which
-      // may have left entries behind; not with seeded ids, which a run started again gives again.
-      const isNew = (id: string) => inserted.has(id) && this.createdNow.has(id);
-      const ofNew = inserted.size > 0 && idSeed() === undefined ? this.keysAdded.filter((k) => isNew(k.profileId)) : [];
+      // The entries of the fresh profiles, apart: written without a conflict check.
+      const isNew = (id: string) => inserted.has(id) && fresh.has(id);
+      const ofNew = inserted.size > 0 && fresh.size > 0 ? this.keysAdded.filter((k) => isNew(k.profileId)) : [];
       const others = ofNew.length > 0 ? this.keysAdded.filter((k) => !isNew(k.profileId)) : this.keysAdded;
       if (ofNew.length > 0) await store.profiles.addKeys(scope, domainName, ofNew, true);
       if (others.length > 0) await store.profiles.addKeys(scope, domainName, others);

@@ -109,9 +109,9 @@ export interface ProfileRepository {
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
    * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED
    * record a replaced row holds into the history first (ProfileHistoryRepository.keepCreatedRecords).
-   * Answers the ids it inserted.
+   * Answers the ids it inserted. `fresh`: the ids no stored profile can have (ProfileRowWriter.insertNew).
    */
-  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>>;
+  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>>;
   /** The index entries for any of the given (keyName, keyValue) pairs. */
   findByKeys(
     scope: Scope,

@@ -78,6 +78,34 @@ for (const backend of await availableBackends()) {
         });
       });
 
+      test(`${kind}: profiles — fresh ids are inserted as they are, every character and NULL kept, and all answered inserted`, async () => {
+        // PostgreSQL copies these (COPY's text format): its separators, escapes and NULL marker inside values.
+        const attributes = { FirstName: 'tab\there', LastName: 'line\nbreak\r', Note: 'back\\slash \\N \\t 𝄞 \ud800' };
+        await run('fresh', async (w, d, trx) => {
+          const fresh = profile('f1', { attributes, createdRecord: { recordId: 'r\t1', performedBy: 'by\\N' } });
+          const inserted = await w.profiles.insertNew(scope, d, [fresh, profile('f2', { inferred: true }), profile('old')], new Set(['f1', 'f2']));
+          assert.deepEqual([...inserted].sort(), ['f1', 'f2', 'old']);
+          const rows = await trx.db.selectFrom('profiles').selectAll().where('domain_name', '=', d).orderBy('profile_id').execute();
+          assert.deepEqual(rows.map((r) => r.profile_id), ['f1', 'f2', 'old']);
+          assert.equal(rows[0].attributes, JSON.stringify(attributes));
+          assert.equal(rows[0].attribute_sources, null);
+          assert.equal(rows[0].created_record_id, 'r\t1');
+          assert.equal(rows[0].created_by, 'by\\N');
+          assert.equal(Number(rows[1].is_inferred), 1);
+          assert.equal(rows[1].created_record_id, null);
+          assert.equal(Number(rows[1].created_at), T0);
+        });
+        if (kind === 'postgres') {
+          // A fresh id that is stored after all is a conflict the statement does not check: it fails.
+          await assert.rejects(
+            run('fresh', (w, d) => w.profiles.insertNew(scope, d, [profile('f1')], new Set(['f1'])).then(() => undefined)),
+            /duplicate key value violates unique constraint "profiles_pk"/,
+          );
+        } else {
+          await run('fresh', async (w, d) => assert.deepEqual([...(await w.profiles.insertNew(scope, d, [profile('f1')], new Set(['f1'])))], []));
+        }
+      });
+
       test(`${kind}: key index — insert ignores present entries, find returns each (name, value)’s profiles`, async () => {
         await run('keys', async (w, d) => {
           await w.keys.insert(scope, d, [
@@ -99,11 +127,15 @@ for (const backend of await availableBackends()) {
       test(`${kind}: key index — entries of new profiles are written once each, however often the batch names them`, async () => {
         await run('new-keys', async (w, d, trx) => {
           const entry = { keyName: '_email', keyValue: 'n@x', profileId: `new-${kind}` };
-          await w.keys.insert(scope, d, [entry, { ...entry, keyName: '_phone', keyValue: '+2' }, { ...entry }], true);
-          const found = await w.keys.find(scope, d, new Map([['_email', new Set(['n@x'])], ['_phone', new Set(['+2'])]]));
-          assert.deepEqual(found.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(), [`_email=n@x:new-${kind}`, `_phone=+2:new-${kind}`]);
+          const odd = { ...entry, keyName: 'Note', keyValue: 'a\tb\nc\\N\\' };
+          await w.keys.insert(scope, d, [entry, { ...entry, keyName: '_phone', keyValue: '+2' }, { ...entry }, odd], true);
+          const found = await w.keys.find(scope, d, new Map([['_email', new Set(['n@x'])], ['_phone', new Set(['+2'])], ['Note', new Set([odd.keyValue])]]));
+          assert.deepEqual(
+            found.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(),
+            [`Note=${odd.keyValue}:new-${kind}`, `_email=n@x:new-${kind}`, `_phone=+2:new-${kind}`],
+          );
           const rows = await trx.db.selectFrom(kind === 'sqlite' ? 'profile_keys_staged' : 'profile_keys').select('key_name').where('profile_id', '=', `new-${kind}`).execute();
-          assert.equal(rows.length, 2);
+          assert.equal(rows.length, 3);
         });
       });
 

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
 import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
+import { acceptCopyRows } from './postgres-copy.js';
 
 export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
@@ -83,7 +84,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   // The same for a checked-out client between two queries (Kysely holds one for a whole transaction):
   // a connection that dies then emits 'error' with no listener, which would kill the process. The error
   // reaches the caller through its next query instead, and pg-pool discards the dead client on release.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    acceptCopyRows(client);
+  });
   const dialect = new PostgresDialect({ pool });
   const db = new Kysely<Database>({ dialect: options.monitor ? monitoredDialect(dialect, options.monitor) : dialect });
   await sql`select 1`.execute(db);

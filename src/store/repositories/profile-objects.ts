@@ -98,11 +98,11 @@ export class KyselyProfileRepository implements ProfileRepository {
       .orderBy('profile_id');
   }
 
-  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>> {
+  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
     // Stats count profiles, so inserts are told apart from updates by what the database did (not by a
     // read before, which a concurrent transaction could make stale): insert what is new, then update
     // the rest.
-    const inserted = await this.writers.profiles.insertNew(scope, domainName, profiles);
+    const inserted = await this.writers.profiles.insertNew(scope, domainName, profiles, fresh);
     if (inserted.size < profiles.length) {
       await this.writers.profiles.replace(scope, domainName, profiles.filter((p) => !inserted.has(p.profileId)));
     }

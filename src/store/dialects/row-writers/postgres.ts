@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../../schema.js';
+import type { Database, ProfilesTable } from '../../schema.js';
+import { type CopyValue, copyRows } from '../postgres-copy.js';
 import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { chunks, distinctKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
@@ -31,9 +32,19 @@ const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string
  * (the key index and the history take 5,000 rows a statement). The rest is the generic writers' SQL.
  */
 class PostgresProfileRowWriter extends GenericProfileRowWriter {
-  override async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>> {
+  override async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const all of chunks(profiles, ROWS_PER_STATEMENT)) {
+    const checked = fresh && fresh.size > 0 ? profiles.filter((p) => !fresh.has(p.profileId)) : profiles;
+    if (checked.length < profiles.length) {
+      // The profiles no conflict can meet are copied, and inserted by definition.
+      const copied = profiles.filter((p) => fresh?.has(p.profileId));
+      const columns = profileColumns(copied);
+      for (const all of chunks(copied, COPY_ROWS)) {
+        await this.db.executeQuery(copyRows('profiles', columns, all.map((p) => valuesOf(profileToRow(scope, domainName, p), columns))));
+      }
+      for (const p of copied) out.add(p.profileId);
+    }
+    for (const all of chunks(checked, ROWS_PER_STATEMENT)) {
       // The CREATED record's columns are named only when a row holds one, so rows without one are
       // written as before migration 015 (whose tests write through this on the schema before it).
       const withCreated = all.some((p) => p.createdRecord);
@@ -51,6 +62,21 @@ class PostgresProfileRowWriter extends GenericProfileRowWriter {
     return out;
   }
 }
+
+/** A profile row's columns, the CREATED record's only when a row holds one (as insertNew's JSON rows). */
+function profileColumns(profiles: readonly ProfileRecord[]): (keyof ProfilesTable)[] {
+  const columns: (keyof ProfilesTable)[] = [
+    'account_id', 'region', 'domain_name', 'profile_id', 'attributes', 'attribute_sources', 'is_inferred', 'created_at', 'updated_at',
+  ];
+  return profiles.some((p) => p.createdRecord) ? [...columns, 'created_record_id', 'created_by'] : columns;
+}
+
+function valuesOf<Row extends object>(row: Row, columns: readonly (keyof Row)[]): CopyValue[] {
+  return columns.map((c) => (row[c] ?? null) as CopyValue);
+}
+
+/** Rows a COPY statement carries: its data is one string, kept to a few megabytes. */
+const COPY_ROWS = 20_000;
 
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
   /**
@@ -90,18 +116,24 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
   override async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles = false): Promise<void> {
     if (keys.length === 0) return;
     const domainId = (await this.domainId(scope, domainName, true)) as number;
-    // Entries of profiles this transaction inserted cannot be stored yet, by this or any transaction: no
-    // conflict clause, whose speculative insertion cost a quarter more server time per entry. Each entry
-    // once, as PostgreSQL will store it (a lone surrogate becomes U+FFFD, so two values can become one).
+    // Entries of profiles this transaction inserted cannot be stored yet, by this or any transaction: they
+    // are copied, with no conflict check (whose speculative insertion cost a quarter more server time per
+    // entry). Each entry once, as PostgreSQL will store it (a lone surrogate becomes U+FFFD, so two values
+    // can become one).
     const rows = ofNewProfiles
       ? distinctKeys(keys.map((k) => ({ keyName: toWellFormed.call(k.keyName), keyValue: toWellFormed.call(k.keyValue), profileId: toWellFormed.call(k.profileId) })))
       : keys;
-    const conflict = ofNewProfiles ? sql`` : sql`on conflict do nothing`;
+    if (ofNewProfiles) {
+      for (const batch of chunks(rows, COPY_ROWS)) {
+        await this.db.executeQuery(copyRows('profile_keys', ['domain_id', 'key_name', 'key_value', 'profile_id'], batch.map((k) => [domainId, k.keyName, k.keyValue, k.profileId])));
+      }
+      return;
+    }
     for (const batch of chunks(rows, ROWS_PER_STATEMENT * 5)) {
       await sql`insert into profile_keys (domain_id, key_name, key_value, profile_id)
         select ${domainId}::int8, * from unnest(${batch.map((k) => k.keyName)}::text[],
           ${batch.map((k) => k.keyValue)}::text[], ${batch.map((k) => k.profileId)}::text[])
-        ${conflict}`.execute(this.db);
+        on conflict do nothing`.execute(this.db);
     }
   }
 }

@@ -8,8 +8,12 @@ import type { Scope } from '../../../domain/scope.js';
  * prepared statements compiled from the same Kysely queries), picked once, in `rowWritersFor`.
  */
 export interface ProfileRowWriter {
-  /** Inserts the profiles not stored yet, leaving stored ones alone; returns the ids it inserted. */
-  insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[]): Promise<Set<string>>;
+  /**
+   * Inserts the profiles not stored yet, leaving stored ones alone; returns the ids it inserted. `fresh`:
+   * ids no stored profile can have (created by this transaction under a new, unseeded id), which a writer
+   * may insert without a conflict check; a conflict on one then fails the statement.
+   */
+  insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>>;
   /**
    * Writes attributes, sources, the inferred flag and updatedAt over the stored profiles (createdAt
    * kept); a profile deleted meanwhile is inserted again. Where the backend has concurrent writers, a

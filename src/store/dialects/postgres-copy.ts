@@ -1,0 +1,80 @@
+import { CompiledQuery } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/**
+ * Rows written with `COPY … FROM STDIN` inside a Kysely transaction.
+ *
+ * Why COPY: PostgreSQL inserts COPY's rows a page of heap at a time (one WAL record per page where
+ * `INSERT … SELECT` writes one per row) and parses no parameter arrays or JSON; the client writes each
+ * value once, as text. Only rows that cannot conflict go this way: COPY has no conflict clause, and a
+ * conflict fails the whole statement.
+ *
+ * How it reaches the transaction's connection: Kysely hands a statement's text and parameters to the
+ * pg client it holds for the transaction and exposes no other way to that client. `copyRows` builds a
+ * statement PostgreSQL itself never accepts, a COPY FROM STDIN with one parameter, and every client of
+ * the store's pool (`acceptCopyRows`, installed when the pool connects it) runs such a statement as a
+ * COPY whose data is that parameter. Everything else passes through untouched.
+ */
+
+/** A value of a COPY row: text, a number, or NULL. */
+export type CopyValue = string | number | null;
+
+const COPY_STATEMENT = /^copy [a-z_]+ \([a-z_, ]+\) from stdin$/;
+
+/** The statement that copies `rows` (one value per column, in order) into `table`. */
+export function copyRows(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): CompiledQuery {
+  const text = `copy ${table} (${columns.join(', ')}) from stdin`;
+  if (!COPY_STATEMENT.test(text)) throw new Error(`Not a COPY this store runs: ${text}`);
+  return CompiledQuery.raw(text, [copyText(rows)]);
+}
+
+/** Lets `client` run the statements `copyRows` builds. */
+export function acceptCopyRows(client: pg.ClientBase): void {
+  const query = client.query as (this: pg.ClientBase, ...args: unknown[]) => unknown;
+  (client as unknown as { query: typeof query }).query = function (this: pg.ClientBase, ...args: unknown[]) {
+    const [text, values] = args;
+    if (args.length === 2 && typeof text === 'string' && COPY_STATEMENT.test(text) && Array.isArray(values) && values.length === 1 && typeof values[0] === 'string') {
+      return runCopy(this, query, text, values[0]);
+    }
+    return query.apply(this, args);
+  };
+}
+
+function runCopy(
+  client: pg.ClientBase,
+  query: (this: pg.ClientBase, ...args: unknown[]) => unknown,
+  text: string,
+  data: string,
+): Promise<{ command: 'COPY'; rowCount: number; rows: [] }> {
+  return new Promise((resolve, reject) => {
+    const stream = query.call(client, copyFrom(text)) as ReturnType<typeof copyFrom>;
+    stream.on('error', reject);
+    // pg-copy-streams finishes once the server has answered ReadyForQuery: the rows are in.
+    stream.on('finish', () => resolve({ command: 'COPY', rowCount: stream.rowCount, rows: [] }));
+    stream.end(data);
+  });
+}
+
+const SPECIAL = /[\\\n\r\t]/;
+const SPECIALS = /[\\\n\r\t]/g;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * COPY's text format: a row per line, values separated by tabs, NULL as `\N`, and backslash, newline,
+ * carriage return and tab escaped within a value. Node writes a lone surrogate as U+FFFD, as pg does for
+ * any text parameter.
+ */
+export function copyText(rows: Iterable<readonly CopyValue[]>): string {
+  let out = '';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      const field = v === null ? '\\N' : typeof v === 'number' ? String(v) : SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPED[c]) : v;
+      line = i === 0 ? field : `${line}\t${field}`;
+    }
+    out += `${line}\n`;
+  }
+  return out;
+}
