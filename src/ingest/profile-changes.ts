@@ -1,12 +1,13 @@
 import { historyRecordId, idSeed } from '../domain/ids.js';
 import { PROFILE_RECORD_TYPE, profileContent } from '../domain/profile-history.js';
 import { PROFILE_ID_KEY, standardProfileKeys } from '../domain/object-type-mapping/index.js';
-import type {
-  ProfileHistoryEntry,
-  ProfileKey,
-  ProfileObjectRecord,
-  ProfileRecord,
-  Store,
+import {
+  objectKey,
+  type ProfileHistoryEntry,
+  type ProfileKey,
+  type ProfileObjectRecord,
+  type ProfileRecord,
+  type Store,
 } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
 
@@ -81,6 +82,8 @@ export class ProfileChanges {
   private readonly createdHere = new Map<string, { profile: ProfileRecord; recordId: string }>();
   /** Every profile this set creates under a new id (CreateProfile, ingestion), changed again since or not. */
   private readonly createdNow = new Set<string>();
+  /** Objects (by `objectKey`) the caller knows no stored row holds (putObjects' `isFresh`). */
+  private readonly freshObjects = new Set<string>();
   readonly performedBy: string;
 
   constructor(
@@ -175,8 +178,11 @@ export class ProfileChanges {
    * (ProfileObjectRecord.ingestedRecord), so ingestion does not write each object twice. The record's Id
    * is taken here, so the records of this set are in the order they would have had as rows.
    */
-  putObjects(objects: Iterable<ProfileObjectRecord>): void {
-    for (const o of objects) this.objects.push({ ...o, ingestedRecord: { recordId: historyRecordId(this.now), performedBy: this.performedBy } });
+  putObjects(objects: Iterable<ProfileObjectRecord>, isFresh?: (object: ProfileObjectRecord) => boolean): void {
+    for (const o of objects) {
+      this.objects.push({ ...o, ingestedRecord: { recordId: historyRecordId(this.now), performedBy: this.performedBy } });
+      if (isFresh?.(o)) this.freshObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
+    }
   }
 
   /**
@@ -270,7 +276,7 @@ export class ProfileChanges {
     }
     const leaving = [...new Set([...this.moves.flatMap((m) => m.from), ...this.deleted])];
     if (leaving.length > 0) await store.profileHistory.keepIngestedRecords(scope, domainName, { profileIds: leaving });
-    if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects);
+    if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects, this.freshObjects);
     for (const o of this.objectsDeleted) await store.profileObjects.delete(scope, domainName, o.objectTypeName, o.uniqueKey);
     for (const m of this.moves) await store.profileObjects.moveToProfile(scope, domainName, m.from, m.to, this.now);
     if (this.deleted.size > 0) {

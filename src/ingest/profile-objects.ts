@@ -130,8 +130,13 @@ export async function putProfileObjects(
   // time (serializeIngestion): two batches each finding a new customer missing made two profiles of it,
   // and a value two profiles hold matches neither, so every later record of the customer made another.
   await store.profiles.serializeIngestion(scope, domainName);
-  const { objects, index } = await lookUpAndHold(store, scope, domainName, type.objectTypeName, batch.map((b) => b.mapped));
+  const { objects, index, complete } = await lookUpAndHold(store, scope, domainName, type.objectTypeName, batch.map((b) => b.mapped));
   const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
+  // An object the look-up did not find is stored nowhere: objects are inserted only here, holding the
+  // domain's ingestion lock taken above (serializeIngestion, on backends with concurrent writers). Not
+  // when a profile found went away meanwhile: its objects were left out of what was found, not out of
+  // the table.
+  const storedBefore = complete ? new Set(objects.keys()) : undefined;
 
   // 3. Decide, record by record, which profile each object lands on.
   const newProfileId = profileIdPool(batch.length);
@@ -246,7 +251,7 @@ export async function putProfileObjects(
   const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
   // History in the order things happened: profiles created, objects ingested, profiles they updated.
   for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
-  changes.putObjects(writes.values());
+  changes.putObjects(writes.values(), (o) => storedBefore !== undefined && !storedBefore.has(o.uniqueKey));
   for (const id of dirty) {
     if (newProfiles.has(id)) continue;
     const profile = profiles.get(id) as ProfileRecord;
@@ -270,7 +275,8 @@ const MAX_LOOKUPS = 5;
  * their history, or committed before the hold: the profile is gone, and what was read before it went
  * is stale (a merge moved its objects and index entries to the main profile). Then the batch looks up
  * again, those profiles forgotten, until every profile it found is held; a profile still named after
- * that (an index entry it left behind) is no match, and an object on it is new.
+ * that (an index entry it left behind) is no match, and an object on it is new. `complete`: no profile
+ * found went away, so what was found is every stored object of the batch's unique keys.
  */
 async function lookUpAndHold(
   store: Store,
@@ -278,18 +284,18 @@ async function lookUpAndHold(
   domainName: string,
   objectTypeName: string,
   batch: readonly MappedRecord[],
-): Promise<{ objects: StoredObjects; index: Map<string, string[]> }> {
+): Promise<{ objects: StoredObjects; index: Map<string, string[]>; complete: boolean }> {
   const gone = new Set<string>();
   for (let lookups = 1; ; lookups++) {
     const found = withoutGone(await lookUp(store, scope, domainName, objectTypeName, batch), gone);
     const candidates = new Set<string>();
     for (const ids of found.index.values()) for (const id of ids) candidates.add(id);
     for (const o of found.objects.values()) candidates.add(o.profileId);
-    if (candidates.size === 0) return found;
+    if (candidates.size === 0) return { ...found, complete: gone.size === 0 };
     const held = await store.profiles.holdExisting(scope, domainName, [...candidates]);
-    if (held.size === candidates.size) return found;
+    if (held.size === candidates.size) return { ...found, complete: gone.size === 0 };
     for (const id of candidates) if (!held.has(id)) gone.add(id);
-    if (lookups === MAX_LOOKUPS) return withoutGone(found, gone);
+    if (lookups === MAX_LOOKUPS) return { ...withoutGone(found, gone), complete: false };
   }
 }
 

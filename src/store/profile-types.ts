@@ -217,9 +217,10 @@ export interface ProfileObjectRepository {
   ): Promise<StoredObjectRef[]>;
   /**
    * Inserts or replaces objects in multi-row statements (one row per unique key in `objects`).
-   * Replacing keeps createdAt, and never replaces an object whose sourceUpdatedAt is newer.
+   * Replacing keeps createdAt, and never replaces an object whose sourceUpdatedAt is newer. `fresh`: the
+   * objects (by `objectKey`) no stored row can hold (ObjectRowWriter.insertNew).
    */
-  upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void>;
+  upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<void>;
   get(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<ProfileObjectRecord | undefined>;
   delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean>;
   /** Every object of the profiles (bodies included), ordered by profile, type and unique key. */

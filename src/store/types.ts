@@ -147,3 +147,8 @@ export interface Store {
   pageTokenSecret(): Promise<Buffer>;
   close(): Promise<void>;
 }
+
+/** How objects are told apart across types in one batch. */
+export function objectKey(objectTypeName: string, uniqueKey: string): string {
+  return `${objectTypeName}\u0000${uniqueKey}`;
+}

@@ -166,6 +166,37 @@ for (const backend of await availableBackends()) {
         });
       });
 
+      test(`${kind}: objects — fresh ones are inserted as they are and all answered inserted; keys that store as one take the conflict check`, async () => {
+        await run('fresh-objects', async (w, d, trx) => {
+          const odd = object('o\t1\\N', { object: JSON.stringify({ Note: 'tab\t back\\slash \\N 𝄞 \ud800' }), sourceUpdatedAt: undefined });
+          // Two unique keys PostgreSQL stores as one ('k' and U+FFFD), and a stored one.
+          const twins = [object('k\ud800'), object('k\udc00')];
+          await w.objects.insertNew(scope, d, [object('stored')]);
+          const fresh = new Set([odd, ...twins].map((o) => `${o.objectTypeName}\u0000${o.uniqueKey}`));
+          const inserted = await w.objects.insertNew(scope, d, [odd, ...twins, object('plain'), object('stored')], fresh);
+          const rows = await trx.db.selectFrom('profile_objects').selectAll().where('domain_name', '=', d).orderBy('unique_key').execute();
+          if (kind === 'postgres') {
+            // The checked insert answers the key as stored.
+            assert.deepEqual([...inserted].map((k) => k.split('\u0000')[1]).sort(), ['k\ufffd', 'o\t1\\N', 'plain']);
+            assert.deepEqual(rows.map((r) => r.unique_key), ['k\ufffd', 'o\t1\\N', 'plain', 'stored']);
+          } else {
+            // The other writers check every insert.
+            const keys = [...inserted].map((k) => k.split('\u0000')[1]);
+            assert.ok(keys.includes('o\t1\\N') && keys.includes('plain') && !keys.includes('stored'));
+          }
+          const stored = rows.find((r) => r.unique_key === 'o\t1\\N');
+          assert.equal(stored?.object, odd.object);
+          assert.equal(stored?.source_updated_at, null);
+          assert.equal(stored?.key_values, JSON.stringify(odd.keyValues));
+        });
+        if (kind === 'postgres') {
+          await assert.rejects(
+            run('fresh-objects', (w, d) => w.objects.insertNew(scope, d, [object('plain')], new Set(['Order\u0000plain'])).then(() => undefined)),
+            /duplicate key value violates unique constraint "profile_objects_pk"/,
+          );
+        }
+      });
+
       test(`${kind}: objects — replace follows the one staleness rule on every combination of source times`, async () => {
         const times = [undefined, 4, 5, 6];
         await run('stale', async (w, d) => {

@@ -10,22 +10,22 @@ import {
   ROWS_PER_STATEMENT,
   VALUES_PER_IN_LIST,
 } from '../dialects/row-writers/queries.js';
-import { objectKey } from '../dialects/row-writers/types.js';
 import { isStale } from '../../domain/staleness.js';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../schema.js';
 import type { StatsLedger } from './domain-stats.js';
 import { withRowLock } from './row-lock.js';
 import { getOwn } from '../../domain/own-properties.js';
-import type {
-  AttributeSource,
-  ProfileKey,
-  ProfileObjectQuery,
-  ProfileObjectRecord,
-  ProfileObjectRepository,
-  ProfileRecord,
-  ProfileRepository,
-  RowLock,
-  StoredObjectRef,
+import {
+  type AttributeSource,
+  objectKey,
+  type ProfileKey,
+  type ProfileObjectQuery,
+  type ProfileObjectRecord,
+  type ProfileObjectRepository,
+  type ProfileRecord,
+  type ProfileRepository,
+  type RowLock,
+  type StoredObjectRef,
 } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 
@@ -325,12 +325,12 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     return this.writers.objects.findExisting(scope, domainName, objectTypeName, uniqueKeys);
   }
 
-  async upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<void> {
+  async upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<void> {
     // Stats: what is new is inserted first and counted from what the database did. The rest exist; their
     // stored versions are read (locked where there are concurrent writers, see the writer) so TotalSize
     // moves by exactly new - old for every object the replacement below writes.
     const delta = { profiles: 0, objects: 0, bytes: 0 };
-    const inserted = await this.writers.objects.insertNew(scope, domainName, objects);
+    const inserted = await this.writers.objects.insertNew(scope, domainName, objects, fresh);
     const rest: ProfileObjectRecord[] = [];
     for (const o of objects) {
       if (inserted.has(objectKey(o.objectTypeName, o.uniqueKey))) {

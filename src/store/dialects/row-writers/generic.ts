@@ -1,17 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../schema.js';
-import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import { type HeldRecordsOf, objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord, type StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import * as q from './queries.js';
-import {
-  type HistoryRowWriter,
-  type KeyIndexWriter,
-  objectKey,
-  type ObjectRowWriter,
-  type ProfileRowWriter,
-  type RowWriters,
-  type StoredVersion,
-} from './types.js';
+import type { HistoryRowWriter, KeyIndexWriter, ObjectRowWriter, ProfileRowWriter, RowWriters, StoredVersion } from './types.js';
 
 /**
  * The write path in plain Kysely: multi-row statements of up to 1,000 rows, IN lists of up to 5,000

@@ -1,11 +1,11 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database, ProfilesTable } from '../../schema.js';
+import type { Database, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
 import { type CopyValue, copyRows } from '../postgres-copy.js';
-import type { ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord } from '../../types.js';
+import { objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { chunks, distinctKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
 import { GenericHistoryRowWriter, GenericKeyIndexWriter, GenericObjectRowWriter, GenericProfileRowWriter } from './generic.js';
-import { objectKey, type RowWriters } from './types.js';
+import type { RowWriters } from './types.js';
 
 /**
  * Rows as one JSON parameter for `json_to_recordset`: serialized natively, where pg encodes an array
@@ -23,8 +23,8 @@ function jsonRows<Row extends object>(rows: Row[], fromSource: readonly (keyof R
   return JSON.stringify(rows);
 }
 
-/** ES2024's String.prototype.toWellFormed, which Node 20 has and this project's ES2023 library does not declare. */
-const toWellFormed = (String.prototype as unknown as { toWellFormed(this: string): string }).toWellFormed;
+/** ES2024's String.prototype.toWellFormed and isWellFormed, which Node 20 has and this project's ES2023 library does not declare. */
+const { toWellFormed, isWellFormed } = String.prototype as unknown as { toWellFormed(this: string): string; isWellFormed(this: string): boolean };
 
 /**
  * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index, the history) or
@@ -139,9 +139,21 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
 }
 
 class PostgresObjectRowWriter extends GenericObjectRowWriter {
-  override async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Set<string>> {
+  override async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const all of chunks(objects, ROWS_PER_STATEMENT)) {
+    // A unique key with a lone surrogate is stored with U+FFFD in its place, where two keys of a batch can
+    // become one: those take the conflict check.
+    const isFresh = (o: ProfileObjectRecord) => fresh?.has(objectKey(o.objectTypeName, o.uniqueKey)) === true && isWellFormed.call(o.uniqueKey);
+    const checked = fresh && fresh.size > 0 ? objects.filter((o) => !isFresh(o)) : objects;
+    if (checked.length < objects.length) {
+      // The objects no conflict can meet are copied, and inserted by definition.
+      const copied = objects.filter(isFresh);
+      for (const all of chunks(copied, COPY_ROWS)) {
+        await this.db.executeQuery(copyRows('profile_objects', OBJECT_COLUMNS, all.map((o) => valuesOf(objectToRow(scope, domainName, o), OBJECT_COLUMNS))));
+      }
+      for (const o of copied) out.add(objectKey(o.objectTypeName, o.uniqueKey));
+    }
+    for (const all of chunks(checked, ROWS_PER_STATEMENT)) {
       const rows = jsonRows(all.map((o) => objectToRow(scope, domainName, o)), [
         'object_type_name', 'unique_key', 'profile_id', 'ingested_record_id', 'ingested_by',
       ]);
@@ -157,6 +169,11 @@ class PostgresObjectRowWriter extends GenericObjectRowWriter {
     return out;
   }
 }
+
+const OBJECT_COLUMNS: readonly (keyof ProfileObjectsTable)[] = [
+  'account_id', 'region', 'domain_name', 'object_type_name', 'unique_key', 'profile_id', 'object', 'source_updated_at', 'size_bytes',
+  'key_values', 'created_at', 'updated_at', 'ingested_record_id', 'ingested_by',
+];
 
 class PostgresHistoryRowWriter extends GenericHistoryRowWriter {
   override async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {

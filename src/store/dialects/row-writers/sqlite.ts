@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
-import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
+import { type HeldRecordsOf, objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord, type StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { placeholder, placeholderRow, type SqliteStatements } from '../sqlite-statements.js';
 import { GenericHistoryRowWriter } from './generic.js';
 import * as q from './queries.js';
 import { keyStagingOf } from './sqlite-key-staging.js';
-import { objectKey, type RowWriters, type StoredVersion } from './types.js';
+import type { RowWriters, StoredVersion } from './types.js';
 
 /**
  * SQLite's write path: the generic writers' queries, compiled by Kysely once with placeholders and

@@ -45,8 +45,12 @@ export interface StoredVersion {
 export interface ObjectRowWriter {
   /** The stored objects of one type among `uniqueKeys` (no bodies). */
   findExisting(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]): Promise<StoredObjectRef[]>;
-  /** Inserts the objects not stored yet; returns `objectKey` of each it inserted. */
-  insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[]): Promise<Set<string>>;
+  /**
+   * Inserts the objects not stored yet; returns `objectKey` of each it inserted. `fresh`: the objects (by
+   * `objectKey`) no stored row can hold, which a writer may insert without a conflict check; a conflict
+   * on one then fails the statement.
+   */
+  insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>>;
   /**
    * The stored versions of the objects, by `objectKey`. Where the backend has concurrent writers the
    * rows stay locked until the transaction ends, so `replace` changes exactly what was read.
@@ -73,9 +77,4 @@ export interface RowWriters {
   readonly keys: KeyIndexWriter;
   readonly objects: ObjectRowWriter;
   readonly history: HistoryRowWriter;
-}
-
-/** How objects are told apart across types in one batch. */
-export function objectKey(objectTypeName: string, uniqueKey: string): string {
-  return `${objectTypeName}\u0000${uniqueKey}`;
 }
