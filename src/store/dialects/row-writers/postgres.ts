@@ -29,21 +29,18 @@ const { toWellFormed, isWellFormed } = String.prototype as unknown as { toWellFo
 /**
  * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index, the history) or
  * one for all (`json_to_recordset`: profiles and objects), not one per value, whatever the number of rows
- * (the key index and the history take 5,000 rows a statement). The rest is the generic writers' SQL.
+ * (the key index and the history take 5,000 rows a statement). Fresh rows, which no conflict can meet,
+ * are copied (`copyFresh`, postgres-copy.ts). The rest is the generic writers' SQL.
  */
 class PostgresProfileRowWriter extends GenericProfileRowWriter {
   override async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
     const out = new Set<string>();
-    const checked = fresh && fresh.size > 0 ? profiles.filter((p) => !fresh.has(p.profileId)) : profiles;
-    if (checked.length < profiles.length) {
-      // The profiles no conflict can meet are copied, and inserted by definition.
-      const copied = profiles.filter((p) => fresh?.has(p.profileId));
-      const columns = profileColumns(copied);
-      for (const all of chunks(copied, COPY_ROWS)) {
-        await this.db.executeQuery(copyRows('profiles', columns, all.map((p) => valuesOf(profileToRow(scope, domainName, p), columns))));
-      }
-      for (const p of copied) out.add(p.profileId);
-    }
+    const checked = await copyFresh(this.db, 'profiles', profiles, {
+      isFresh: (p) => fresh?.has(p.profileId) === true,
+      toRow: (p) => profileToRow(scope, domainName, p),
+      columnsOf: profileColumns,
+      idOf: (p) => p.profileId,
+    }, out);
     for (const all of chunks(checked, ROWS_PER_STATEMENT)) {
       // The CREATED record's columns are named only when a row holds one, so rows without one are
       // written as before migration 015 (whose tests write through this on the schema before it).
@@ -71,8 +68,30 @@ function profileColumns(profiles: readonly ProfileRecord[]): (keyof ProfilesTabl
   return profiles.some((p) => p.createdRecord) ? [...columns, 'created_record_id', 'created_by'] : columns;
 }
 
-function valuesOf<Row extends object>(row: Row, columns: readonly (keyof Row)[]): CopyValue[] {
-  return columns.map((c) => (row[c] ?? null) as CopyValue);
+/**
+ * Copies the rows `isFresh` picks, which no conflict can meet and so are inserted by definition (their
+ * ids go into `inserted`), and answers the others, for the conflict-checked insert.
+ */
+async function copyFresh<R, Row extends object>(
+  db: Kysely<Database>,
+  table: string,
+  rows: readonly R[],
+  how: { isFresh: (r: R) => boolean; toRow: (r: R) => Row; columnsOf: (fresh: readonly R[]) => readonly (keyof Row & string)[]; idOf: (r: R) => string },
+  inserted: Set<string>,
+): Promise<R[]> {
+  const fresh: R[] = [];
+  const checked: R[] = [];
+  for (const r of rows) (how.isFresh(r) ? fresh : checked).push(r);
+  if (fresh.length === 0) return checked;
+  const columns = how.columnsOf(fresh);
+  for (const batch of chunks(fresh, COPY_ROWS)) {
+    await db.executeQuery(copyRows(table, columns, batch.map((r) => {
+      const row = how.toRow(r);
+      return columns.map((c) => (row[c] ?? null) as CopyValue);
+    })));
+  }
+  for (const r of fresh) inserted.add(how.idOf(r));
+  return checked;
 }
 
 /** Rows a COPY statement carries: its data is one string, kept to a few megabytes. */
@@ -141,18 +160,14 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
 class PostgresObjectRowWriter extends GenericObjectRowWriter {
   override async insertNew(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
     const out = new Set<string>();
-    // A unique key with a lone surrogate is stored with U+FFFD in its place, where two keys of a batch can
-    // become one: those take the conflict check.
-    const isFresh = (o: ProfileObjectRecord) => fresh?.has(objectKey(o.objectTypeName, o.uniqueKey)) === true && isWellFormed.call(o.uniqueKey);
-    const checked = fresh && fresh.size > 0 ? objects.filter((o) => !isFresh(o)) : objects;
-    if (checked.length < objects.length) {
-      // The objects no conflict can meet are copied, and inserted by definition.
-      const copied = objects.filter(isFresh);
-      for (const all of chunks(copied, COPY_ROWS)) {
-        await this.db.executeQuery(copyRows('profile_objects', OBJECT_COLUMNS, all.map((o) => valuesOf(objectToRow(scope, domainName, o), OBJECT_COLUMNS))));
-      }
-      for (const o of copied) out.add(objectKey(o.objectTypeName, o.uniqueKey));
-    }
+    const checked = await copyFresh(this.db, 'profile_objects', objects, {
+      // A unique key with a lone surrogate is stored with U+FFFD in its place, where two keys of a batch
+      // can become one: those take the conflict check.
+      isFresh: (o) => fresh?.has(objectKey(o.objectTypeName, o.uniqueKey)) === true && isWellFormed.call(o.uniqueKey),
+      toRow: (o) => objectToRow(scope, domainName, o),
+      columnsOf: () => OBJECT_COLUMNS,
+      idOf: (o) => objectKey(o.objectTypeName, o.uniqueKey),
+    }, out);
     for (const all of chunks(checked, ROWS_PER_STATEMENT)) {
       const rows = jsonRows(all.map((o) => objectToRow(scope, domainName, o)), [
         'object_type_name', 'unique_key', 'profile_id', 'ingested_record_id', 'ingested_by',
