@@ -44,11 +44,16 @@ for (const backend of await availableBackends()) {
           assert.deepEqual(await store.refreshStatistics(), []);
           return;
         }
-        // The inserting backend reports its changes within a second or so of its commit.
-        const analyzed = await eventually(async () => {
-          const tables = await store.refreshStatistics();
-          return tables.includes('profile_objects') ? tables : undefined;
-        }, 'profile_objects to be analyzed', 20_000);
+        // Each pooled backend reports its changes some time after its commit, not all at once. Wait until
+        // every insert is counted: an analyze that ran between two reports would leave the later ones as
+        // changes since it, and the count checked below would not be 0.
+        await eventually(async () => {
+          const { rows: [stat] } = await sql<{ inserted: string }>`select n_tup_ins as inserted from pg_stat_user_tables
+            where schemaname = current_schema() and relname = 'profile_objects'`.execute(store.db);
+          return Number(stat?.inserted ?? 0) >= rows20k.length ? true : undefined;
+        }, 'every insert into profile_objects to be counted', 30_000);
+        const analyzed = await store.refreshStatistics();
+        assert.ok(analyzed.includes('profile_objects'), analyzed.join(', '));
         assert.ok(!analyzed.includes('workflows'), 'a table without changes is not analyzed');
         assert.ok(!analyzed.includes('other_app'), 'a table that is not the store\'s is not analyzed');
         const { rows: [stat] } = await sql<{ n: string; mods: string }>`select n_live_tup as n, n_mod_since_analyze as mods from pg_stat_user_tables
