@@ -66,9 +66,16 @@ export class NotImplementedException extends ServiceError {
  */
 export function abridge(value: unknown, max = 64): string {
   const text = typeof value === 'string' ? value : previewJson(value, max + 1);
-  // Control characters would make the message unreadable in logs and terminals.
-  const shown = text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const shown = escapeControlCharacters(text);
   return shown.length > max ? `${shown.slice(0, max)}...` : shown;
+}
+
+/**
+ * Control characters written as `\u00XX`: they would make a message unreadable in logs and terminals,
+ * and PostgreSQL cannot store U+0000 in a stored message at all.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The first `limit` characters (or a little more) of JSON.stringify(value), without recursion. */

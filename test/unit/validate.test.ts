@@ -166,6 +166,21 @@ describe('readShape', () => {
       const { messages } = read('name', `a\nb${'c'.repeat(500)}`, 'DomainName');
       assert.ok(messages.every((m) => m.length < 300 && !m.includes('\n') && m.includes('\\u000a')), messages.join());
     });
+
+    test('a string holding U+0000 breaks a rule of its own, whatever its shape; the message shows it escaped', () => {
+      // PostgreSQL text cannot hold the character: refused here, the same on every backend.
+      assert.deepEqual(read('TagMap', { team: 'a\u0000b' }, 'Tags').messages, [
+        "Value 'a\\u0000b' at 'Tags.team' failed to satisfy constraint: Member must not contain the character U+0000",
+      ]);
+      assert.deepEqual(read('Attributes', { 'k\u0000': 'v' }, 'Attributes').messages, [
+        "Value '***' at 'Attributes.key' failed to satisfy constraint: Member must not contain the character U+0000",
+      ]);
+      assert.match(read('TagMap', { 'k\u0000': 'v' }, 'Tags').messages.join('\n'), /^[^\n]*regular expression pattern[^\n]*$/, 'a pattern refuses it once');
+      assert.deepEqual(read('sensitiveText', 'x\u0000', 'FirstName').messages, [
+        "Value '***' at 'FirstName' failed to satisfy constraint: Member must not contain the character U+0000",
+      ]);
+      assert.deepEqual(read('sensitiveText', 'x\u0001\u001f', 'FirstName').messages, [], 'other control characters are kept');
+    });
   });
 
   describe('structures', () => {

@@ -6,6 +6,12 @@ import type { CompiledObjectType, KeyMatch, KeyPersist } from './types.js';
 
 // Mapping one record.
 
+/**
+ * Key and profile values become stored text, which cannot hold U+0000 on PostgreSQL: such a record is
+ * refused on every backend. A value kept only in the object stays, escaped in its JSON.
+ */
+const NUL = '\u0000';
+
 export interface MappedKey {
   name: string;
   value: string;
@@ -87,6 +93,12 @@ export function mapRecord(type: CompiledObjectType, record: unknown): MapResult 
         field.contentType === 'EMAIL_ADDRESS' ? 'EmailAddress' : field.contentType === 'PHONE_NUMBER' ? 'PhoneNumber' : undefined;
       if (contact && !contactValues.some((c) => c.path === contact)) contactValues.push({ path: contact, value: raw });
     }
+  }
+
+  const unstorable = keys.find((k) => k.value.includes(NUL)) ?? [...profileValues, ...contactValues].find((v) => v.value.includes(NUL));
+  if (unstorable) {
+    const where = 'path' in unstorable ? `profile value ${unstorable.path}` : `value of key ${unstorable.name}`;
+    return { ok: false, message: `The object's ${where} contains the character U+0000, which a profile cannot hold.` };
   }
 
   let sourceUpdatedAt: number | undefined;

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '../../api/errors.js';
+
 /** 10000-01-01T00:00:00.000Z: from here on toISOString writes a six-digit, signed year. */
 const ISO_FAST_END = 253_402_300_800_000;
 
@@ -33,8 +35,12 @@ export function iso(epochMs: number): string {
   return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${msText}Z`;
 }
 
-/** A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription). */
-export function clip255(text: string): string {
+/**
+ * A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription), on one
+ * line: a source's error can quote what it read, control characters and U+0000 included.
+ */
+export function clip255(message: string): string {
+  const text = escapeControlCharacters(message);
   if (text.length === 0) return '-';
   return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
 }
