@@ -170,5 +170,21 @@ for (const backend of await availableBackends()) {
       assert.equal(steps[0].Status, 'FAILED');
       assert.match(steps[0].ExecutionMessage ?? '', /^Failed: .*\\u0000/);
     });
+
+    test('in a connector profile\'s settings (the operator\'s route): 400 naming the setting, for paths, addresses and lists alike', async () => {
+      const put = (name: string, body: unknown) =>
+        fetch(`${server.url}/_profileflow/connector-profiles/${name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const cases: [string, unknown][] = [
+        ['nul-files', { kind: 'files', connectorTypes: ['S3'], settings: { directory: `${tmpdir()}${NUL}x` } }],
+        ['nul-servicenow', { kind: 'servicenow', connectorTypes: ['Servicenow'], settings: { instanceUrl: `https://dev1.service-now.com${NUL}`, username: 'u', password: 'p' } }],
+        ['nul-nested', { kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: 'https://x.my.salesforce.com', auth: { flow: 'client_credentials', clientId: `i${NUL}`, clientSecret: 's' } } }],
+      ];
+      for (const [name, body] of cases) {
+        const res = await put(name, body);
+        const text = await res.text();
+        assert.equal(res.status, 400, `${name}: ${text}`);
+        assert.match(text, /U\+0000/, `${name}: ${text}`);
+      }
+    });
   });
 }

@@ -59,6 +59,11 @@ export function checkSettings<R extends SettingRules>(settings: Record<string, u
       if (rule.required) problems.push(`Setting '${name}' is required${rule.describe ? `: ${rule.describe}` : ''}.`);
       continue;
     }
+    if (holdsNul(raw)) {
+      // A path, an address or a credential holding it would fail only later, in the middle of a read.
+      problems.push(`Setting '${name}' holds the character U+0000, which no setting may contain.`);
+      continue;
+    }
     const checked = checkOne(name, raw, rule);
     if (checked.ok) value[name] = checked.value;
     else problems.push(...checked.problems);
@@ -97,6 +102,14 @@ function checkOne(name: string, value: unknown, rule: SettingRule): Checked<unkn
     case 'custom':
       return rule.parse(value, name);
   }
+}
+
+/** Whether a string anywhere in `value` (a JSON value, bounded in depth where it was parsed) holds U+0000. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (isJsonObject(value)) return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v));
+  return false;
 }
 
 /** `value` when it is a non-empty list of strings. */
