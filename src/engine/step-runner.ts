@@ -5,7 +5,7 @@ import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import { SourceError } from '../connectors/types.js';
 import { integrationArn } from '../domain/arns.js';
 import { checkFlowRead } from '../domain/source-flow.js';
-import { clip255, iso } from '../domain/workflow-plan/format.js';
+import { iso, storedMessage } from '../domain/workflow-plan/format.js';
 import { halveWindow } from '../domain/workflow-plan/windows.js';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
@@ -121,7 +121,7 @@ export async function runStep(
           readThrough: page.readThrough,
           records: page.records,
           dropped: page.dropped,
-          message: clip255(`Ingesting records from ${window}: ${page.processedTotal} so far${describeDrops(page.droppedTotal)}.`),
+          message: storedMessage(`Ingesting records from ${window}: ${page.processedTotal} so far${describeDrops(page.droppedTotal)}.`),
         }),
       giveBack: async () => {
         await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() });
@@ -132,7 +132,7 @@ export async function runStep(
     const { processed, dropped, dropReasons, firstRejection } = read;
 
     const now = clock.now();
-    const message = clip255(completionMessage(processed, dropped, window, dropReasons, firstRejection));
+    const message = storedMessage(completionMessage(processed, dropped, window, dropReasons, firstRejection));
     const result = await store.transaction(async (tx) => {
       const done = await tx.workflows.completeStep({ owner: options.owner, key, now, message });
       if (done.workflowComplete) await createOngoingIntegration(tx, claimed, now);
@@ -170,7 +170,7 @@ async function handleFailure(
     const retry = step.attempts + 1;
     if (retry <= options.retry.maximumRetries) {
       const runAfter = now + retryDelayMs(options.retry, retry, err.retryAfterMs);
-      const message = clip255(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
+      const message = storedMessage(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
       return (await store.workflows.retryStep({ owner: options.owner, key, now, attempts: retry, runAfter, message })) ? 'retry' : lostOrCancelled(store, claimed);
     }
     return failStep(store, options, claimed, `Failed after ${options.retry.maximumRetries} retries: ${reason}`, now);
@@ -190,8 +190,8 @@ async function failStep(store: Store, options: StepRunnerOptions, claimed: Claim
     owner: options.owner,
     key: { workflowId: step.workflowId, stepNo: step.stepNo },
     now,
-    message: clip255(`Failed: ${reason}`),
-    errorDescription: clip255(`Step ${step.stepNo} (${step.flowName}) failed: ${reason}`),
+    message: storedMessage(`Failed: ${reason}`),
+    errorDescription: storedMessage(`Step ${step.stepNo} (${step.flowName}) failed: ${reason}`),
   });
   return ok ? 'failed' : lostOrCancelled(store, claimed);
 }
@@ -216,7 +216,7 @@ async function trySplit(
       windowEnd: w.end,
       executionMessage: `Waiting to ingest records from ${iso(w.start)} to ${iso(w.end)} (half of step ${step.stepNo}).`,
     })),
-    message: (stepNos) => clip255(`Split into steps ${stepNos.join(' and ')}: the window ${why}.`),
+    message: (stepNos) => storedMessage(`Split into steps ${stepNos.join(' and ')}: the window ${why}.`),
   });
   return ok ? 'split' : lostOrCancelled(store, claimed);
 }

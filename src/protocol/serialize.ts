@@ -74,7 +74,7 @@ function buildWriter(model: ServiceModel, shapeName: string): Writer {
       };
     }
     case 'timestamp':
-      return (value) => (value instanceof Date ? numberText(value.getTime() / 1000) : typeof value === 'number' ? numberText(value / 1000) : undefined);
+      return (value) => (value instanceof Date ? secondsText(value.getTime()) : typeof value === 'number' ? secondsText(value) : undefined);
     case 'string':
       return stringText;
     case 'integer':
@@ -112,6 +112,22 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 function stringText(value: unknown): string | undefined {
   if (typeof value === 'string' && !NEEDS_ESCAPING.test(value)) return `"${value}"`;
   return JSON.stringify(value) as string | undefined;
+}
+
+/**
+ * Epoch milliseconds as JSON.stringify writes them in seconds, from integer arithmetic: a list page
+ * writes two hundred timestamps, and the shortest-digits conversion of a fraction cost five times as
+ * much. For a whole number of milliseconds the quotient's shortest form is its three decimals with
+ * trailing zeros dropped (at most 16 significant digits, which every double below 2^53 keeps exactly).
+ */
+function secondsText(ms: number): string | undefined {
+  if (!Number.isSafeInteger(ms) || ms < 0) return numberText(ms / 1000);
+  const seconds = Math.floor(ms / 1000);
+  const rest = ms - seconds * 1000;
+  if (rest === 0) return `${seconds}`;
+  if (rest % 100 === 0) return `${seconds}.${rest / 100}`;
+  if (rest % 10 === 0) return `${seconds}.${rest < 100 ? '0' : ''}${rest / 10}`;
+  return `${seconds}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}`;
 }
 
 function numberText(value: unknown): string | undefined {

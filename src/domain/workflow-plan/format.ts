@@ -35,12 +35,17 @@ export function iso(epochMs: number): string {
   return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${msText}Z`;
 }
 
-/**
- * A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription), on one
- * line: a source's error can quote what it read, control characters and U+0000 included.
- */
-export function clip255(message: string): string {
-  const text = escapeControlCharacters(message);
+/** A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription). */
+export function clip255(text: string): string {
   if (text.length === 0) return '-';
   return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
+}
+
+/**
+ * A message to store, on one line and clipped: a source's error can quote what it read, control
+ * characters and U+0000 (which PostgreSQL cannot store) included. Escaped when written, not on every
+ * read: the lists describe a hundred items a request.
+ */
+export function storedMessage(text: string): string {
+  return clip255(escapeControlCharacters(text));
 }
