@@ -114,14 +114,18 @@ function stringText(value: unknown): string | undefined {
   return JSON.stringify(value) as string | undefined;
 }
 
+/** The last millisecond a Date can hold (ECMAScript's time range). */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
 /**
  * Epoch milliseconds as JSON.stringify writes them in seconds, from integer arithmetic: a list page
  * writes two hundred timestamps, and the shortest-digits conversion of a fraction cost five times as
- * much. For a whole number of milliseconds the quotient's shortest form is its three decimals with
- * trailing zeros dropped (at most 16 significant digits, which every double below 2^53 keeps exactly).
+ * much. For a whole number of milliseconds in a Date's range the quotient's shortest form is its three
+ * decimals with trailing zeros dropped: there the doubles are less than a thousandth apart (below 2^43
+ * seconds), so that decimal, and no shorter one, reads back as the quotient.
  */
 function secondsText(ms: number): string | undefined {
-  if (!Number.isSafeInteger(ms) || ms < 0) return numberText(ms / 1000);
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DATE_MS) return numberText(ms / 1000);
   const seconds = Math.floor(ms / 1000);
   const rest = ms - seconds * 1000;
   if (rest === 0) return `${seconds}`;

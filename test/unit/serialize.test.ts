@@ -145,16 +145,17 @@ describe('serializeOutput on the control plane answers', () => {
   test('a timestamp is written as JSON.stringify writes its seconds, for every millisecond of a second and any date', () => {
     const written = (ms: number) => JSON.parse(serializeOutput('ListWorkflows', { Items: [{ CreatedAt: new Date(ms) }] })).Items[0].CreatedAt as number;
     const text = (ms: number) => /"CreatedAt":([^,}]*)/.exec(serializeOutput('ListWorkflows', { Items: [{ CreatedAt: ms }] }))![1];
-    const bases = [0, 1_000, 1_717_171_717_000, 253_402_300_799_000, 8_640_000_000_000_000 - 1_000];
+    const bases = [0, 1_000, 1_717_171_717_000, 253_402_300_799_000, 8_640_000_000_000_000 - 999, 8_796_093_022_208_000];
     for (const base of bases) {
       for (let rest = 0; rest < 1000; rest++) {
         const ms = base + rest;
         assert.equal(text(ms), JSON.stringify(ms / 1000), String(ms));
-        assert.equal(written(ms), ms / 1000);
+        // Past a Date's range only a number can carry it (a Date there is invalid, written as null).
+        if (ms <= 8_640_000_000_000_000) assert.equal(written(ms), ms / 1000);
       }
     }
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), fc.double({ noNaN: true, noDefaultInfinity: true })), (ms) => {
+      fc.property(fc.oneof(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), fc.maxSafeInteger(), fc.double({ noNaN: true, noDefaultInfinity: true })), (ms) => {
         assert.equal(text(ms), JSON.stringify(ms / 1000), String(ms));
       }),
       { numRuns: 2000 },
