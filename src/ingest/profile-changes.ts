@@ -84,6 +84,10 @@ export class ProfileChanges {
   private readonly createdNow = new Set<string>();
   /** Objects (by `objectKey`) the caller knows no stored row holds (putObjects' `isFresh`). */
   private readonly freshObjects = new Set<string>();
+  /** Objects (by `objectKey`) the caller found stored (putObjects' `isStored`). */
+  private readonly storedObjects = new Set<string>();
+  /** Profiles whose rows the caller's transaction holds (`holding`): written with no insert tried first. */
+  private readonly heldProfiles = new Set<string>();
   readonly performedBy: string;
 
   constructor(
@@ -178,11 +182,17 @@ export class ProfileChanges {
    * (ProfileObjectRecord.ingestedRecord), so ingestion does not write each object twice. The record's Id
    * is taken here, so the records of this set are in the order they would have had as rows.
    */
-  putObjects(objects: Iterable<ProfileObjectRecord>, isFresh?: (object: ProfileObjectRecord) => boolean): void {
+  putObjects(objects: Iterable<ProfileObjectRecord>, known: { isFresh?: (o: ProfileObjectRecord) => boolean; isStored?: (o: ProfileObjectRecord) => boolean } = {}): void {
     for (const o of objects) {
       this.objects.push({ ...o, ingestedRecord: { recordId: historyRecordId(this.now), performedBy: this.performedBy } });
-      if (isFresh?.(o)) this.freshObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
+      if (known.isFresh?.(o)) this.freshObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
+      else if (known.isStored?.(o)) this.storedObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
     }
+  }
+
+  /** Profiles read under a lock this transaction holds until it ends: their rows cannot have gone. */
+  holding(profileIds: Iterable<string>): void {
+    for (const id of profileIds) this.heldProfiles.add(id);
   }
 
   /**
@@ -256,7 +266,7 @@ export class ProfileChanges {
         const created = this.createdHere.get(p.profileId);
         return created ? { ...p, createdRecord: { recordId: created.recordId, performedBy: this.performedBy } } : p;
       });
-      inserted = await store.profiles.upsert(scope, domainName, rows, fresh);
+      inserted = await store.profiles.upsert(scope, domainName, rows, { fresh, stored: this.heldProfiles });
     }
     if (this.keysRemoved.size > 0) await store.profiles.removeKeys(scope, domainName, [...this.keysRemoved.values()]);
     if (this.keysAdded.length > 0) {
@@ -276,7 +286,7 @@ export class ProfileChanges {
     }
     const leaving = [...new Set([...this.moves.flatMap((m) => m.from), ...this.deleted])];
     if (leaving.length > 0) await store.profileHistory.keepIngestedRecords(scope, domainName, { profileIds: leaving });
-    if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects, this.freshObjects);
+    if (this.objects.length > 0) await store.profileObjects.upsert(scope, domainName, this.objects, { fresh: this.freshObjects, stored: this.storedObjects });
     for (const o of this.objectsDeleted) await store.profileObjects.delete(scope, domainName, o.objectTypeName, o.uniqueKey);
     for (const m of this.moves) await store.profileObjects.moveToProfile(scope, domainName, m.from, m.to, this.now);
     if (this.deleted.size > 0) {

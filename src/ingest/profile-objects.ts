@@ -136,7 +136,8 @@ export async function putProfileObjects(
   // domain's ingestion lock taken above (serializeIngestion, on backends with concurrent writers). Not
   // when a profile found went away meanwhile: its objects were left out of what was found, not out of
   // the table.
-  const storedBefore = complete ? new Set(objects.keys()) : undefined;
+  const found = new Set(objects.keys());
+  const storedBefore = complete ? found : undefined;
 
   // 3. Decide, record by record, which profile each object lands on.
   const newProfileId = profileIdPool(batch.length);
@@ -212,7 +213,8 @@ export async function putProfileObjects(
   // Locked until the page commits (no-key-update): another writer's change to one of them is either
   // already committed and read here, or waits for this page and is then made to what it wrote. A read
   // without the lock was rewritten over a change committed between this read and this page's write.
-  for (const p of await store.profiles.getMany(scope, domainName, [...toLoad], 'no-key-update')) {
+  const loaded = await store.profiles.getMany(scope, domainName, [...toLoad], 'no-key-update');
+  for (const p of loaded) {
     profiles.set(p.profileId, p);
     attributesBefore.set(p.profileId, JSON.stringify(p.attributes));
     standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));
@@ -251,7 +253,12 @@ export async function putProfileObjects(
   const changes = new ProfileChanges(store, scope, domainName, now, options.source ?? { kind: 'workflow' });
   // History in the order things happened: profiles created, objects ingested, profiles they updated.
   for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
-  changes.putObjects(writes.values(), (o) => storedBefore !== undefined && !storedBefore.has(o.uniqueKey));
+  changes.holding(loaded.map((p) => p.profileId));
+  changes.putObjects(writes.values(), {
+    isFresh: (o) => storedBefore !== undefined && !storedBefore.has(o.uniqueKey),
+    // Found by the look-up: no insert is tried first (the replacement inserts one deleted since).
+    isStored: (o) => found.has(o.uniqueKey),
+  });
   for (const id of dirty) {
     if (newProfiles.has(id)) continue;
     const profile = profiles.get(id) as ProfileRecord;

@@ -5,6 +5,16 @@
 import type { ObjectTypeField, ObjectTypeKey } from '../api/shapes.generated.js';
 import type { Scope } from '../domain/scope.js';
 
+/**
+ * What the caller of an upsert knows of its rows: `fresh`, rows no stored row can conflict with (copied
+ * where the backend can); `stored`, rows known to be stored, which need no insert tried before their
+ * replacement. Either only saves work: the upsert is right without them.
+ */
+export interface RowsKnown {
+  fresh?: ReadonlySet<string>;
+  stored?: ReadonlySet<string>;
+}
+
 /** A profile object type: PutProfileObjectType's members in camelCase, plus its times. */
 export interface ObjectTypeRecord {
   objectTypeName: string;
@@ -109,9 +119,10 @@ export interface ProfileRepository {
    * Inserts the profiles that are new and replaces attributes, sources, the inferred flag and updatedAt
    * of those that exist (createdAt is kept), in multi-row statements. The caller moves the CREATED
    * record a replaced row holds into the history first (ProfileHistoryRepository.keepCreatedRecords).
-   * Answers the ids it inserted. `fresh`: the ids no stored profile can have (ProfileRowWriter.insertNew).
+   * Answers the ids it inserted. `known.fresh`: the ids no stored profile can have (ProfileRowWriter.insertNew);
+   * `known.stored`: ids whose rows the caller's transaction holds, so they are replaced with no insert tried first.
    */
-  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>>;
+  upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], known?: RowsKnown): Promise<Set<string>>;
   /** The index entries for any of the given (keyName, keyValue) pairs. */
   findByKeys(
     scope: Scope,
@@ -217,10 +228,11 @@ export interface ProfileObjectRepository {
   ): Promise<StoredObjectRef[]>;
   /**
    * Inserts or replaces objects in multi-row statements (one row per unique key in `objects`).
-   * Replacing keeps createdAt, and never replaces an object whose sourceUpdatedAt is newer. `fresh`: the
-   * objects (by `objectKey`) no stored row can hold (ObjectRowWriter.insertNew).
+   * Replacing keeps createdAt, and never replaces an object whose sourceUpdatedAt is newer. By `objectKey`,
+   * `known.fresh`: the objects no stored row can hold (ObjectRowWriter.insertNew); `known.stored`: those a
+   * look-up found stored, which go straight to the replacement (one deleted since is inserted and counted there).
    */
-  upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<void>;
+  upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], known?: RowsKnown): Promise<void>;
   get(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<ProfileObjectRecord | undefined>;
   delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean>;
   /** Every object of the profiles (bodies included), ordered by profile, type and unique key. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { integrationArn, objectTypeArn } from '../../src/domain/arns.js';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
-import type { ObjectTypeRecord, ProfileRecord } from '../../src/store/types.js';
+import { objectKey, type ObjectTypeRecord, type ProfileRecord } from '../../src/store/types.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 
@@ -232,6 +232,27 @@ for (const backend of await availableBackends()) {
       assert.deepEqual(await t.store.profileObjects.findExisting(home, 'p4', 'C', ['k1', 'k2']), [
         { uniqueKey: 'k1', profileId: 'p', sourceUpdatedAt: 300, keyValues: {} },
       ]);
+    });
+
+    test('rows given as known stored are replaced with no insert tried, and Stats stay exact, even for an object deleted since', async () => {
+      // Create both domains' stats rows and the rows to replace.
+      const base = { objectTypeName: 'C', profileId: 'p', keyValues: {}, sizeBytes: 2, createdAt: T0, updatedAt: T0 };
+      await t.store.profiles.upsert(home, 'p6', [profile('c'.repeat(32))]);
+      await t.store.profileObjects.upsert(home, 'p6', [{ ...base, uniqueKey: 'k1', object: '{"v":1}' }, { ...base, uniqueKey: 'k2', object: '{"v":1}' }]);
+      await t.store.profileObjects.delete(home, 'p6', 'C', 'k2');
+      const stored = new Set([objectKey('C', 'k1'), objectKey('C', 'k2')]);
+      const inserted = await t.store.profiles.upsert(home, 'p6', [profile('c'.repeat(32), { attributes: { FirstName: 'Cy' }, updatedAt: T0 + 1 })], {
+        stored: new Set(['c'.repeat(32)]),
+      });
+      assert.deepEqual([...inserted], [], 'a held profile is replaced, not inserted');
+      await t.store.profileObjects.upsert(home, 'p6', [{ ...base, uniqueKey: 'k1', object: '{"v":2}', sizeBytes: 7 }, { ...base, uniqueKey: 'k2', object: '{"v":2}' }], { stored });
+      assert.equal((await t.store.profiles.get(home, 'p6', 'c'.repeat(32)))?.attributes.FirstName, 'Cy');
+      assert.equal((await t.store.profileObjects.get(home, 'p6', 'C', 'k1'))?.object, '{"v":2}');
+      assert.equal((await t.store.profileObjects.get(home, 'p6', 'C', 'k2'))?.object, '{"v":2}', 'deleted since the look-up: inserted by the replacement');
+      const stats = await t.store.domains.stats(home, 'p6');
+      assert.equal(stats.ProfileCount, 1);
+      assert.equal(stats.ObjectCount, 2);
+      assert.equal(stats.TotalSize, 7 + 2);
     });
 
     test("a profile's objects list in unique-key pages, filtered by key value when asked", async () => {

@@ -225,6 +225,8 @@ for (const backend of await availableBackends()) {
           ]);
           await w.history.insert(scope, d, [
             { recordId: 'r1', profileId: 'p1', objectTypeName: '_profile', actionType: 'UPDATED', content: '{}', performedBy: 'me', createdAt: T0, updatedAt: T0 },
+            // COPY's text format on PostgreSQL: tabs, newlines, backslashes and `\N` stay as they are.
+            { recordId: 'r2', profileId: 'p1', objectTypeName: 'Order', actionType: 'DELETED_BY_CUSTOMER', uniqueKey: 'u\t\\N', content: 'a\tb\nc\\d\\N', performedBy: 'me', createdAt: T0, updatedAt: T0 + 1 },
           ]);
           await w.history.keepIngestedRecords(scope, d, { objectTypeName: 'Order', uniqueKeys: ['o1', 'o5'] });
           await w.history.keepIngestedRecords(scope, d, { profileIds: ['p2'] });
@@ -238,6 +240,7 @@ for (const backend of await availableBackends()) {
               ['h3', 'p2', 'Order', 'INGESTED', 'o3', text('o3'), 'by-h3', T0 + 5, T0 + 5],
               ['h4', 'p3', 'Case', 'INGESTED', 'o4', text('o4'), 'by-h4', T0, T0],
               ['r1', 'p1', '_profile', 'UPDATED', null, '{}', 'me', T0, T0],
+              ['r2', 'p1', 'Order', 'DELETED_BY_CUSTOMER', 'u\t\\N', 'a\tb\nc\\d\\N', 'me', T0, T0 + 1],
             ],
           );
         });

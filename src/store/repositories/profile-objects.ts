@@ -25,6 +25,7 @@ import {
   type ProfileRecord,
   type ProfileRepository,
   type RowLock,
+  type RowsKnown,
   type StoredObjectRef,
 } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
@@ -98,11 +99,13 @@ export class KyselyProfileRepository implements ProfileRepository {
       .orderBy('profile_id');
   }
 
-  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
+  async upsert(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], known: RowsKnown = {}): Promise<Set<string>> {
     // Stats count profiles, so inserts are told apart from updates by what the database did (not by a
     // read before, which a concurrent transaction could make stale): insert what is new, then update
-    // the rest.
-    const inserted = await this.writers.profiles.insertNew(scope, domainName, profiles, fresh);
+    // the rest. Rows the caller's transaction holds cannot have gone: no insert is tried for them.
+    const { fresh, stored } = known;
+    const candidates = stored?.size ? profiles.filter((p) => !stored.has(p.profileId)) : profiles;
+    const inserted = candidates.length > 0 ? await this.writers.profiles.insertNew(scope, domainName, candidates, fresh) : new Set<string>();
     if (inserted.size < profiles.length) {
       await this.writers.profiles.replace(scope, domainName, profiles.filter((p) => !inserted.has(p.profileId)));
     }
@@ -325,12 +328,15 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     return this.writers.objects.findExisting(scope, domainName, objectTypeName, uniqueKeys);
   }
 
-  async upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], fresh?: ReadonlySet<string>): Promise<void> {
+  async upsert(scope: Scope, domainName: string, objects: readonly ProfileObjectRecord[], known: RowsKnown = {}): Promise<void> {
     // Stats: what is new is inserted first and counted from what the database did. The rest exist; their
     // stored versions are read (locked where there are concurrent writers, see the writer) so TotalSize
-    // moves by exactly new - old for every object the replacement below writes.
+    // moves by exactly new - old for every object the replacement below writes. Objects known stored
+    // skip the insert: one deleted since is found missing below and inserted by the replacement.
     const delta = { profiles: 0, objects: 0, bytes: 0 };
-    const inserted = await this.writers.objects.insertNew(scope, domainName, objects, fresh);
+    const { fresh, stored } = known;
+    const candidates = stored?.size ? objects.filter((o) => !stored.has(objectKey(o.objectTypeName, o.uniqueKey))) : objects;
+    const inserted = candidates.length > 0 ? await this.writers.objects.insertNew(scope, domainName, candidates, fresh) : new Set<string>();
     const rest: ProfileObjectRecord[] = [];
     for (const o of objects) {
       if (inserted.has(objectKey(o.objectTypeName, o.uniqueKey))) {

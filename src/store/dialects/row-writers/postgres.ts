@@ -27,10 +27,10 @@ function jsonRows<Row extends object>(rows: Row[], fromSource: readonly (keyof R
 const { toWellFormed, isWellFormed } = String.prototype as unknown as { toWellFormed(this: string): string; isWellFormed(this: string): boolean };
 
 /**
- * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index, the history) or
- * one for all (`json_to_recordset`: profiles and objects), not one per value, whatever the number of rows
- * (the key index and the history take 5,000 rows a statement). Fresh rows, which no conflict can meet,
- * are copied (`copyFresh`, postgres-copy.ts). The rest is the generic writers' SQL.
+ * PostgreSQL's inserts bind one parameter per column (`unnest` of arrays: the key index) or one for all
+ * (`json_to_recordset`: profiles and objects), not one per value, whatever the number of rows (the key
+ * index takes 5,000 rows a statement). Fresh rows, which no conflict can meet, are copied (`copyFresh`,
+ * postgres-copy.ts), and so are history rows. The rest is the generic writers' SQL.
  */
 class PostgresProfileRowWriter extends GenericProfileRowWriter {
   override async insertNew(scope: Scope, domainName: string, profiles: readonly ProfileRecord[], fresh?: ReadonlySet<string>): Promise<Set<string>> {
@@ -190,15 +190,24 @@ const OBJECT_COLUMNS: readonly (keyof ProfileObjectsTable)[] = [
   'key_values', 'created_at', 'updated_at', 'ingested_record_id', 'ingested_by',
 ];
 
+const HISTORY_COLUMNS = [
+  'account_id', 'region', 'domain_name', 'profile_id', 'record_id', 'object_type_name',
+  'action_type', 'unique_key', 'content', 'performed_by', 'created_at', 'updated_at',
+] as const;
+
+/**
+ * History rows are copied: their record ids are new, so no conflict clause is asked for, and a clash
+ * fails the page as the insert it replaces did.
+ */
 class PostgresHistoryRowWriter extends GenericHistoryRowWriter {
   override async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
-    for (const b of chunks(entries, ROWS_PER_STATEMENT * 5)) {
-      await sql`insert into profile_history (account_id, region, domain_name, profile_id, record_id, object_type_name,
-          action_type, unique_key, content, performed_by, created_at, updated_at)
-        select ${scope.accountId}, ${scope.region}, ${domainName}, * from unnest(${b.map((e) => e.profileId)}::text[],
-          ${b.map((e) => e.recordId)}::text[], ${b.map((e) => e.objectTypeName)}::text[], ${b.map((e) => e.actionType)}::text[],
-          ${b.map((e) => e.uniqueKey ?? null)}::text[], ${b.map((e) => e.content ?? null)}::text[],
-          ${b.map((e) => e.performedBy)}::text[], ${b.map((e) => e.createdAt)}::int8[], ${b.map((e) => e.updatedAt)}::int8[])`.execute(this.db);
+    // A history row carries a profile's or an object's JSON, so fewer rows a statement than the others.
+    for (const batch of chunks(entries, COPY_ROWS / 10)) {
+      const rows = batch.map((e): CopyValue[] => [
+        scope.accountId, scope.region, domainName, e.profileId, e.recordId, e.objectTypeName,
+        e.actionType, e.uniqueKey ?? null, e.content ?? null, e.performedBy, e.createdAt, e.updatedAt,
+      ]);
+      await this.db.executeQuery(copyRows('profile_history', HISTORY_COLUMNS, rows));
     }
   }
 }
