@@ -6,7 +6,7 @@ import { buildApp } from '../../src/server/app.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { cpuMsOf } from './common.js';
 
-const HEADERS = {
+export const INJECT_HEADERS = {
   authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00',
   'content-type': 'application/json',
 };
@@ -20,7 +20,7 @@ const HEADERS = {
 export async function createIngestionWorkflow(store: KyselyStore, engine: Engine, records: number, options: { sourceDelayMs?: number } = {}) {
   const app = await buildApp({ store, engine });
   const inject = async (method: 'POST' | 'PUT', url: string, body: unknown) => {
-    const r = await app.inject({ method, url, headers: HEADERS, payload: JSON.stringify(body) });
+    const r = await app.inject({ method, url, headers: INJECT_HEADERS, payload: JSON.stringify(body) });
     if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
   };
   await inject('PUT', '/_profileflow/connector-profiles/s', { kind: 'synthetic', settings: { recordsPerDay: records / 10, seed: 7, pageDelayMs: options.sourceDelayMs ?? 0 } });
@@ -39,17 +39,26 @@ export async function createIngestionWorkflow(store: KyselyStore, engine: Engine
     },
     Keys: { Id: [{ StandardIdentifiers: ['UNIQUE'], FieldNames: ['Id'] }], Email: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Email'] }] },
   });
+  await inject('POST', '/domains/d/workflows/integrations', ingestionWorkflowRequest('flow1', 's'));
+  return app;
+}
+
+/**
+ * CreateIntegrationWorkflow's body for the Contact type over 10 daily batches from 2025-01-01, reading
+ * `connectorProfile` under the flow `flowName`.
+ */
+export function ingestionWorkflowRequest(flowName: string, connectorProfile: string): Record<string, unknown> {
   const S = Date.UTC(2025, 0, 1) / 1000;
-  await inject('POST', '/domains/d/workflows/integrations', {
+  return {
     WorkflowType: 'APPFLOW_INTEGRATION',
     ObjectTypeName: 'Contact',
     RoleArn: 'arn:aws:iam::123456789012:role/r',
     IntegrationConfig: {
       AppflowIntegration: {
         FlowDefinition: {
-          FlowName: 'flow1',
+          FlowName: flowName,
           KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
-          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 's', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
+          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: connectorProfile, SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
           Tasks: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'City'].map((x) => ({
             TaskType: 'Map',
             SourceFields: [x],
@@ -61,8 +70,7 @@ export async function createIngestionWorkflow(store: KyselyStore, engine: Engine
         Batches: Array.from({ length: 10 }, (_, i) => ({ StartTime: S + i * 86400, EndTime: S + (i + 1) * 86400 })),
       },
     },
-  });
-  return app;
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseFlags, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow } from '../lib/in-process-ingestion.js';
+import { createIngestionWorkflow, ingestionWorkflowRequest, INJECT_HEADERS } from '../lib/in-process-ingestion.js';
 import { sql } from 'kysely';
 import pgmod from 'pg';
 /** Statement text (whitespace collapsed, first 70 characters) → count and milliseconds, during pass 2. */
@@ -27,23 +27,15 @@ const q0 = (pgmod.Client.prototype as any).query;
 
 const flags = parseFlags(process.argv.slice(2));
 const N = Number(flags.records ?? 100_000);
-const HEADERS = { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00', 'content-type': 'application/json' };
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);
   const engine = new Engine(store, systemClock, { mode: 'manual' });
   const app = await createIngestionWorkflow(store, engine, N);
-  const inject = async (method: 'PUT' | 'POST', url: string, body: unknown) => { const r = await app.inject({ method, url, headers: HEADERS, payload: JSON.stringify(body) }); if (r.statusCode >= 300) throw new Error(r.body); };
+  const inject = async (method: 'PUT' | 'POST', url: string, body: unknown) => { const r = await app.inject({ method, url, headers: INJECT_HEADERS, payload: JSON.stringify(body) }); if (r.statusCode >= 300) throw new Error(r.body); };
   for (const pass of [1, 2]) {
     if (pass === 2) {
       await inject('PUT', '/_profileflow/connector-profiles/s2', { kind: 'synthetic', settings: { recordsPerDay: N / 10, seed: 8 } });
-      const S = Date.UTC(2025, 0, 1) / 1000;
-      await inject('POST', '/domains/d/workflows/integrations', {
-        WorkflowType: 'APPFLOW_INTEGRATION', ObjectTypeName: 'Contact', RoleArn: 'arn:aws:iam::123456789012:role/r',
-        IntegrationConfig: { AppflowIntegration: { FlowDefinition: { FlowName: 'flow2', KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
-          SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: 's2', SourceConnectorProperties: { Salesforce: { Object: 'Contact' } } },
-          Tasks: ['Id', 'FirstName', 'LastName', 'Email', 'Phone', 'City'].map((x) => ({ TaskType: 'Map', SourceFields: [x], DestinationField: x, ConnectorOperator: { Salesforce: 'NO_OP' } })),
-          TriggerConfig: { TriggerType: 'OnDemand' } },
-          Batches: Array.from({ length: 10 }, (_, i) => ({ StartTime: S + i * 86400, EndTime: S + (i + 1) * 86400 })) } } });
+      await inject('POST', '/domains/d/workflows/integrations', ingestionWorkflowRequest('flow2', 's2'));
     }
     on = pass === 2; timing.clear();
     const cpu = process.cpuUsage();
