@@ -1,11 +1,12 @@
 // Diagnostic, not a benchmark: the ingestion of bench/ingestion.ts run in-process (the service's store,
 // engine and app from src/, no HTTP between them) on SQLite or PostgreSQL, printing the process's CPU
-// seconds, wall seconds and the rows each history table holds. For A/B runs of one change, alternated on
+// seconds, wall seconds, the longest the event loop was held and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
 //      [--page-size 2000] [--merge-at 500000 --slice 25000] [--source-delay-ms 100]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -30,11 +31,14 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const engine = new Engine(store, systemClock, { mode: 'manual', ...engineOptions });
   const app = await createIngestionWorkflow(store, engine, N, { sourceDelayMs });
   const ioBefore = ownIo();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const serverBefore = await backendCpuMs(store);
   await engine.runUntilIdle();
   const used = process.cpuUsage(cpu);
+  loopDelay.disable();
   const wall = (performance.now() - started) / 1000;
   const serverAfter = await backendCpuMs(store);
   const ioAfter = ownIo();
@@ -48,7 +52,7 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   process.stdout.write(
     `${backend} ${N} records ${JSON.stringify({ ...engineOptions, ...(keyStaging ? { keyStaging } : {}), ...(sourceDelayMs ? { sourceDelayMs } : {}) })}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
-      `${Math.round(N / wall)} records/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
+      `${Math.round(N / wall)} records/s, event loop held up to ${Math.round(loopDelay.max / 1e6)} ms (p99 ${Math.round(loopDelay.percentile(99) / 1e6)}), peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
   );
   await app.close();
   await store.close();
