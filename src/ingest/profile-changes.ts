@@ -9,6 +9,7 @@ import {
   type ProfileRecord,
   type Store,
 } from '../store/types.js';
+import { objectHoldingRecord, profileHoldingRecord } from '../store/profile-types.js';
 import type { Scope } from '../domain/scope.js';
 
 /**
@@ -184,7 +185,7 @@ export class ProfileChanges {
    */
   putObjects(objects: Iterable<ProfileObjectRecord>, known: { isFresh?: (o: ProfileObjectRecord) => boolean; isStored?: (o: ProfileObjectRecord) => boolean } = {}): void {
     for (const o of objects) {
-      this.objects.push({ ...o, ingestedRecord: { recordId: historyRecordId(this.now), performedBy: this.performedBy } });
+      this.objects.push(objectHoldingRecord(o, { recordId: historyRecordId(this.now), performedBy: this.performedBy }));
       if (known.isFresh?.(o)) this.freshObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
       else if (known.isStored?.(o)) this.storedObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
     }
@@ -264,7 +265,7 @@ export class ProfileChanges {
     if (this.profiles.size > 0) {
       const rows = [...this.profiles.values()].map((p) => {
         const created = this.createdHere.get(p.profileId);
-        return created ? { ...p, createdRecord: { recordId: created.recordId, performedBy: this.performedBy } } : p;
+        return created ? profileHoldingRecord(p, { recordId: created.recordId, performedBy: this.performedBy }) : p;
       });
       inserted = await store.profiles.upsert(scope, domainName, rows, { fresh, stored: this.heldProfiles });
     }
@@ -323,7 +324,7 @@ export async function keysOfProfiles(
   const add = (k: ProfileKey) => {
     if (k.keyName !== PROFILE_ID_KEY) out.set(entryId(k), k);
   };
-  for (const p of profiles) for (const k of standardProfileKeys(p.attributes)) add({ ...k, profileId: p.profileId });
+  for (const p of profiles) for (const k of standardProfileKeys(p.attributes)) add({ keyName: k.keyName, keyValue: k.keyValue, profileId: p.profileId });
   const objects = await store.profileObjects.ofProfiles(scope, domainName, ids);
   for (const o of objects) {
     for (const [keyName, keyValue] of Object.entries(o.keyValues)) add({ keyName, keyValue, profileId: o.profileId });

@@ -244,7 +244,7 @@ export async function putProfileObjects(
     for (const k of standardProfileKeys((profiles.get(profileId) as ProfileRecord).attributes)) {
       const id = pair(k.keyName, k.keyValue);
       if (before?.has(id)) continue;
-      newKeys.set(`${id}\u0000${profileId}`, { ...k, profileId });
+      newKeys.set(`${id}\u0000${profileId}`, { keyName: k.keyName, keyValue: k.keyValue, profileId });
     }
   }
 

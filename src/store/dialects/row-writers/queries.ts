@@ -189,7 +189,7 @@ export function keepIngestedRecords(db: Kysely<Database>, scope: Scope, domainNa
 }
 
 export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord): ProfilesTable {
-  return {
+  const row: ProfilesTable = {
     account_id: scope.accountId,
     region: scope.region,
     domain_name: domainName,
@@ -199,9 +199,14 @@ export function profileToRow(scope: Scope, domainName: string, p: ProfileRecord)
     is_inferred: p.inferred ? 1 : 0,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
-    // Named only when there is a record to hold, so rows without one are written as before 015.
-    ...(p.createdRecord ? { created_record_id: p.createdRecord.recordId, created_by: p.createdRecord.performedBy } : {}),
   };
+  // Named only when there is a record to hold, so rows without one are written as before 015. Assigned,
+  // not spread: a spread object literal costs several times a plain one, once per row ingested.
+  if (p.createdRecord) {
+    row.created_record_id = p.createdRecord.recordId;
+    row.created_by = p.createdRecord.performedBy;
+  }
+  return row;
 }
 
 export function keyToRow(domainId: number, k: ProfileKey): ProfileKeysTable {
