@@ -125,12 +125,32 @@ describe('web console', { skip: browserSkip() }, () => {
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
     page.on('pageerror', (err) => pageErrors.push(`${path}: ${err.message}`));
+    const traffic: string[] = [];
+    trafficOf.set(page, traffic);
+    page.on('response', (r) => {
+      if (r.status() >= 400) traffic.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+    page.on('requestfailed', (r) => traffic.push(`failed ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? ''}`));
     page.on('console', (message) => {
       // A refused request is logged by the browser itself; anything else in red is the console's fault.
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${path}: ${message.text()}`);
     });
     await page.goto(`${s.url}${CONSOLE_PATH}${path}`);
     return { context, page };
+  }
+
+  /** Each opened page's refused and failed requests, for the message of a wait that runs out. */
+  const trafficOf = new WeakMap<Page, string[]>();
+
+  /** Waits for `selector`; if it never shows, the error says what the page drew and which requests went wrong. */
+  async function ready(page: Page, selector: string): Promise<void> {
+    try {
+      await page.locator(selector).first().waitFor();
+    } catch (err) {
+      const drawn = ((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 2000);
+      const traffic = trafficOf.get(page) ?? [];
+      throw new Error(`${selector} never showed on ${page.url()}: ${(err as Error).message}\nrequests refused or failed: ${traffic.join('; ') || 'none'}\nthe page drew:\n${drawn}`);
+    }
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -435,10 +455,10 @@ describe('web console', { skip: browserSkip() }, () => {
       [`/domains/console-shop/profiles?key=_email&value=${encodeURIComponent('ada@example.com')}`, `tr[data-profile-id="${profileId}"]`, '19-wide-profiles'],
       ['/connector-profiles', 'tr[data-connector-profile]', '20-wide-connector-profiles'],
     ];
-    for (const [path, ready, name] of pages) {
+    for (const [path, selector, name] of pages) {
       const { context, page } = await open(path);
       try {
-        await page.locator(ready).first().waitFor();
+        await ready(page, selector);
         await shot(page, name);
         const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
         assert.ok(width <= 1280, `${path} is ${width} px wide at a 1280 px viewport (screenshot ${name}.png)`);
