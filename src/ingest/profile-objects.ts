@@ -16,6 +16,7 @@ import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store, TransactionOptions } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
 import { type ChangeSource, ProfileChanges } from './profile-changes.js';
+import { ProfilesByKey } from './profiles-by-key.js';
 
 /** What happened to one record. */
 export interface PutObjectResult {
@@ -131,7 +132,7 @@ export async function putProfileObjects(
   // and a value two profiles hold matches neither, so every later record of the customer made another.
   await store.profiles.serializeIngestion(scope, domainName);
   const { objects, index, complete } = await lookUpAndHold(store, scope, domainName, type.objectTypeName, batch.map((b) => b.mapped));
-  const profilesFor = (name: string, value: string) => index.get(pair(name, value)) ?? [];
+  const profilesFor = (name: string, value: string) => index.get(name, value) ?? [];
   // An object the look-up did not find is stored nowhere: objects are inserted only here, holding the
   // domain's ingestion lock taken above (serializeIngestion, on backends with concurrent writers). Not
   // when a profile found went away meanwhile: its objects were left out of what was found, not out of
@@ -143,7 +144,8 @@ export async function putProfileObjects(
   const newProfileId = profileIdPool(batch.length);
   const results: PutObjectResult[] = [];
   const newProfiles = new Map<string, ProfileRecord>();
-  const newKeys = new Map<string, ProfileKey>();
+  // Each entry once: `index` holds every (key, profile) pair stored or added, so it is the only check.
+  const newKeys: ProfileKey[] = [];
   const writes = new Map<string, ProfileObjectRecord>();
   const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
   // The index entries an object leaves behind when it moves to another profile or comes back with other
@@ -170,12 +172,7 @@ export async function putProfileObjects(
       });
     }
     for (const k of keysToPersist(mapped.keys, createdHere)) {
-      const id = pair(k.name, k.value);
-      const ids = index.get(id);
-      if (ids?.includes(profileId)) continue;
-      if (ids) ids.push(profileId);
-      else index.set(id, [profileId]);
-      newKeys.set(`${id}\u0000${profileId}`, { keyName: k.name, keyValue: k.value, profileId });
+      if (index.add(k.name, k.value, profileId)) newKeys.push({ keyName: k.name, keyValue: k.value, profileId });
     }
     if (before?.keyValues) {
       for (const [keyName, keyValue] of Object.entries(before.keyValues)) {
@@ -206,7 +203,7 @@ export async function putProfileObjects(
     if (!newProfiles.has(w.profileId) && w.mapped.profileValues.length > 0) toLoad.add(w.profileId);
   }
   const profiles = new Map<string, ProfileRecord>(newProfiles);
-  const standardBefore = new Map<string, Set<string>>();
+  const standardBefore = new ProfilesByKey();
   // The attributes as they were, so that only a visible change is an UPDATED history record (a source
   // taking over an equal value changes the stored sources alone).
   const attributesBefore = new Map<string, string>();
@@ -217,7 +214,7 @@ export async function putProfileObjects(
   for (const p of loaded) {
     profiles.set(p.profileId, p);
     attributesBefore.set(p.profileId, JSON.stringify(p.attributes));
-    standardBefore.set(p.profileId, new Set(standardProfileKeys(p.attributes).map((k) => pair(k.keyName, k.keyValue))));
+    for (const k of standardProfileKeys(p.attributes)) standardBefore.add(k.keyName, k.keyValue, p.profileId);
   }
   const dirty = new Set<string>(newProfiles.keys());
   const origin = { objectTypeName: type.objectTypeName, sourcePriority: type.sourcePriority };
@@ -240,11 +237,9 @@ export async function putProfileObjects(
   // profile at most per standard key (usually _fullName alone: a type's own `_email` key value is the
   // same row); existing profiles only for values they did not have.
   for (const profileId of dirty) {
-    const before = standardBefore.get(profileId);
     for (const k of standardProfileKeys((profiles.get(profileId) as ProfileRecord).attributes)) {
-      const id = pair(k.keyName, k.keyValue);
-      if (before?.has(id)) continue;
-      newKeys.set(`${id}\u0000${profileId}`, { keyName: k.keyName, keyValue: k.keyValue, profileId });
+      if (standardBefore.get(k.keyName, k.keyValue)?.includes(profileId)) continue;
+      if (index.add(k.keyName, k.keyValue, profileId)) newKeys.push({ keyName: k.keyName, keyValue: k.keyValue, profileId });
     }
   }
 
@@ -264,7 +259,7 @@ export async function putProfileObjects(
     const profile = profiles.get(id) as ProfileRecord;
     changes.saveProfile(profile, JSON.stringify(profile.attributes) !== attributesBefore.get(id) ? 'UPDATED' : undefined);
   }
-  changes.addKeys(newKeys.values());
+  changes.addKeys(newKeys);
   changes.addExtraKeys(leftBehind);
   await changes.commit();
   return results;
@@ -291,12 +286,12 @@ async function lookUpAndHold(
   domainName: string,
   objectTypeName: string,
   batch: readonly MappedRecord[],
-): Promise<{ objects: StoredObjects; index: Map<string, string[]>; complete: boolean }> {
+): Promise<{ objects: StoredObjects; index: ProfilesByKey; complete: boolean }> {
   const gone = new Set<string>();
   for (let lookups = 1; ; lookups++) {
     const found = withoutGone(await lookUp(store, scope, domainName, objectTypeName, batch), gone);
     const candidates = new Set<string>();
-    for (const ids of found.index.values()) for (const id of ids) candidates.add(id);
+    for (const id of found.index.profileIds()) candidates.add(id);
     for (const o of found.objects.values()) candidates.add(o.profileId);
     if (candidates.size === 0) return { ...found, complete: gone.size === 0 };
     const held = await store.profiles.holdExisting(scope, domainName, [...candidates]);
@@ -307,13 +302,9 @@ async function lookUpAndHold(
 }
 
 /** What was found, without what names a profile in `gone`. */
-function withoutGone(found: { objects: StoredObjects; index: Map<string, string[]> }, gone: ReadonlySet<string>) {
+function withoutGone(found: { objects: StoredObjects; index: ProfilesByKey }, gone: ReadonlySet<string>) {
   if (gone.size === 0) return found;
-  for (const [entry, ids] of found.index) {
-    const kept = ids.filter((id) => !gone.has(id));
-    if (kept.length > 0) found.index.set(entry, kept);
-    else found.index.delete(entry);
-  }
+  found.index.forget(gone);
   for (const [uniqueKey, o] of found.objects) if (gone.has(o.profileId)) found.objects.delete(uniqueKey);
   return found;
 }
@@ -324,31 +315,26 @@ async function lookUp(
   domainName: string,
   objectTypeName: string,
   batch: readonly MappedRecord[],
-): Promise<{ objects: StoredObjects; index: Map<string, string[]> }> {
+): Promise<{ objects: StoredObjects; index: ProfilesByKey }> {
   const stored = await store.profileObjects.findExisting(scope, domainName, objectTypeName, batch.map((m) => m.uniqueKey));
   const objects: StoredObjects = new Map(
     stored.map((o) => [o.uniqueKey, { profileId: o.profileId, sourceUpdatedAt: o.sourceUpdatedAt, keyValues: o.keyValues }]),
   );
-  const matchKeys = new Map<string, { keyName: string; keyValue: string }>();
+  // Repeats included: findByKeys looks each (name, value) up once.
+  const matchKeys: { keyName: string; keyValue: string }[] = [];
   const profileIdValues = new Set<string>();
   for (const mapped of batch) {
     for (const k of mapped.keys) {
       if (k.match === 'none') continue;
       if (k.name === PROFILE_ID_KEY) profileIdValues.add(k.value);
-      else matchKeys.set(pair(k.name, k.value), { keyName: k.name, keyValue: k.value });
+      else matchKeys.push({ keyName: k.name, keyValue: k.value });
     }
   }
-  const index = new Map<string, string[]>();
+  const index = new ProfilesByKey();
   if (profileIdValues.size > 0) {
-    for (const p of await store.profiles.getMany(scope, domainName, [...profileIdValues])) {
-      index.set(pair(PROFILE_ID_KEY, p.profileId), [p.profileId]);
-    }
+    for (const p of await store.profiles.getMany(scope, domainName, [...profileIdValues])) index.add(PROFILE_ID_KEY, p.profileId, p.profileId);
   }
-  for (const k of await store.profiles.findByKeys(scope, domainName, [...matchKeys.values()])) {
-    const ids = index.get(pair(k.keyName, k.keyValue));
-    if (ids) ids.push(k.profileId);
-    else index.set(pair(k.keyName, k.keyValue), [k.profileId]);
-  }
+  for (const k of await store.profiles.findByKeys(scope, domainName, matchKeys)) index.add(k.keyName, k.keyValue, k.profileId);
   return { objects, index };
 }
 
@@ -367,8 +353,4 @@ function storedText(record: Record<string, unknown>): { ok: true; text: string }
   }
   const tooDeep = jsonDepthProblem(text, 'the object');
   return tooDeep ? { ok: false, message: tooDeep } : { ok: true, text };
-}
-
-function pair(name: string, value: string): string {
-  return `${name}\u0000${value}`;
 }

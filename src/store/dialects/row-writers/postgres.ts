@@ -94,7 +94,7 @@ async function copyFresh<R, Row extends object>(
   return checked;
 }
 
-/** Rows a COPY statement carries: its data is one string, kept to a few megabytes. */
+/** Rows a COPY statement carries: its data is held in memory whole, so kept to a few megabytes. */
 const COPY_ROWS = 20_000;
 
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {

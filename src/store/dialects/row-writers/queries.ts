@@ -79,15 +79,24 @@ export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery,
 
 type DomainIdQuery = ReturnType<typeof domainIdOf>;
 
-/** Entries without the repeats an entry held by both tables gives. */
+/**
+ * Entries without the repeats an entry held by both tables gives. Found through a map per key name and
+ * value rather than one string made of all three: the names, values and ids are strings already, whose
+ * hashes V8 keeps, where a string built per entry is allocated, flattened and hashed each time.
+ */
 export function distinctKeys(keys: readonly ProfileKey[]): ProfileKey[] {
-  const seen = new Set<string>();
-  return keys.filter((k) => {
-    const id = `${k.keyName}\u0000${k.keyValue}\u0000${k.profileId}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+  const seen = new Map<string, Map<string, string[]>>();
+  const out: ProfileKey[] = [];
+  for (const k of keys) {
+    let values = seen.get(k.keyName);
+    if (!values) seen.set(k.keyName, (values = new Map()));
+    const profiles = values.get(k.keyValue);
+    if (!profiles) values.set(k.keyValue, [k.profileId]);
+    else if (profiles.includes(k.profileId)) continue;
+    else profiles.push(k.profileId);
+    out.push(k);
+  }
+  return out;
 }
 
 export function findObjects(db: Kysely<Database>, scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {
