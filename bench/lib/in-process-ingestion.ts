@@ -1,7 +1,8 @@
 // The ingestion of bench/ingestion.ts set up in-process, for the diagnostics in bench/tools/ (ingest-ab.ts,
 // sql-timings.ts): the service's app on a given store and engine, and what a PostgreSQL server spent for it.
 import { sql } from 'kysely';
-import type { Engine } from '../../src/engine/engine.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_ENGINE_OPTIONS, type Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { cpuMsOf } from './common.js';
@@ -88,4 +89,27 @@ export async function serverCpuMs(store: KyselyStore, application: string): Prom
     }
   }
   return out;
+}
+
+/**
+ * The auto engine's statistics loop (src/engine/engine.ts), for a manual engine run in process: without
+ * it, a PostgreSQL server with autovacuum off plans a page's look-ups on statistics of empty tables, and
+ * the objects' look-up walks the domain through the by-profile index. `stop` answers the tables analyzed.
+ */
+export function startStatisticsLoop(store: KyselyStore): { stop(): Promise<string[]> } {
+  const stopped = new AbortController();
+  const analyzed: string[] = [];
+  const loop = (async () => {
+    while (!stopped.signal.aborted) {
+      await sleep(DEFAULT_ENGINE_OPTIONS.statisticsIntervalMs, undefined, { signal: stopped.signal }).catch(() => undefined);
+      if (!stopped.signal.aborted) analyzed.push(...(await store.refreshStatistics()));
+    }
+  })();
+  return {
+    async stop() {
+      stopped.abort();
+      await loop;
+      return analyzed;
+    },
+  };
 }

@@ -3,7 +3,9 @@
 // seconds, wall seconds, the longest the event loop was held and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000] [--merge-at 500000 --slice 25000] [--source-delay-ms 100]
+//      [--page-size 2000] [--merge-at 500000 --slice 25000] [--source-delay-ms 100] [--statistics]
+// On PostgreSQL pass --statistics to keep the planner's statistics current as the service does
+// (startStatisticsLoop); without it the objects' look-up is planned on empty tables' statistics.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -11,7 +13,7 @@ import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow, serverCpuMs } from '../lib/in-process-ingestion.js';
+import { createIngestionWorkflow, serverCpuMs, startStatisticsLoop } from '../lib/in-process-ingestion.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 const APP = `pf_ingest_ab_${process.pid}`;
@@ -24,6 +26,8 @@ if (flags['page-size']) engineOptions.pageSize = Number(flags['page-size']);
 /** SQLite: when staged key index entries are merged (sqlite-key-staging.ts); the service's default otherwise. */
 /** A source that waits this long before each page, as one across a network does (the synthetic connector's pageDelayMs). */
 const sourceDelayMs = Number(flags['source-delay-ms'] ?? 0);
+const statistics = flags.statistics === true;
+if (statistics && backend !== 'postgres') throw new Error('--statistics is for PostgreSQL (Store.refreshStatistics does nothing on SQLite).');
 const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sliceEntries: Number(flags.slice ?? 25_000) } : undefined;
 
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
@@ -36,7 +40,9 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   const serverBefore = await backendCpuMs(store);
+  const statisticsLoop = statistics ? startStatisticsLoop(store) : undefined;
   await engine.runUntilIdle();
+  const analyzed = (await statisticsLoop?.stop()) ?? [];
   const used = process.cpuUsage(cpu);
   loopDelay.disable();
   const wall = (performance.now() - started) / 1000;
@@ -52,7 +58,7 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   process.stdout.write(
     `${backend} ${N} records ${JSON.stringify({ ...engineOptions, ...(keyStaging ? { keyStaging } : {}), ...(sourceDelayMs ? { sourceDelayMs } : {}) })}: ${wall.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(2)} s CPU, ` +
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
-      `${Math.round(N / wall)} records/s, event loop held up to ${Math.round(loopDelay.max / 1e6)} ms (p99 ${Math.round(loopDelay.percentile(99) / 1e6)}), peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}; rows ${JSON.stringify(counts)}\n`,
+      `${Math.round(N / wall)} records/s, event loop held up to ${Math.round(loopDelay.max / 1e6)} ms (p99 ${Math.round(loopDelay.percentile(99) / 1e6)}), peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}${statistics ? `, ${analyzed.length} tables analyzed` : ''}; rows ${JSON.stringify(counts)}\n`,
   );
   await app.close();
   await store.close();

@@ -22,7 +22,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -33,7 +32,7 @@ import { KyselyStore } from '../../src/store/kysely-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Database } from '../../src/store/schema.js';
 import { parseFlags, PG_URL, printTable, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow, serverCpuMs } from '../lib/in-process-ingestion.js';
+import { createIngestionWorkflow, serverCpuMs, startStatisticsLoop } from '../lib/in-process-ingestion.js';
 
 const argv = process.argv.slice(2);
 const flags = parseFlags(argv);
@@ -141,20 +140,9 @@ async function ingest(store: KyselyStore): Promise<void> {
   measuring = true;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const analyzed: string[] = [];
-  const stopStatistics = new AbortController();
-  const statisticsLoop = statistics
-    ? (async () => {
-        // The auto engine's statisticsLoop (src/engine/engine.ts).
-        while (!stopStatistics.signal.aborted) {
-          await sleep(DEFAULT_ENGINE_OPTIONS.statisticsIntervalMs, undefined, { signal: stopStatistics.signal }).catch(() => undefined);
-          if (!stopStatistics.signal.aborted) analyzed.push(...(await store.refreshStatistics()));
-        }
-      })()
-    : undefined;
+  const statisticsLoop = statistics ? startStatisticsLoop(store) : undefined;
   await engine.runUntilIdle();
-  stopStatistics.abort();
-  await statisticsLoop;
+  const analyzed = (await statisticsLoop?.stop()) ?? [];
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - started;
   measuring = false;
