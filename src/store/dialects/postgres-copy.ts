@@ -60,7 +60,12 @@ function runCopy(
 const SPECIAL = /[\\\n\r\t]/;
 const SPECIALS = /[\\\n\r\t]/g;
 const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-/** Each buffer the data is written into holds this much unless one row needs more. */
+/**
+ * The buffers the data is written into: the first of FIRST_CHUNK_BYTES, each next one twice the one
+ * before up to CHUNK_BYTES, or one row's size where that is more. A single request's COPY of one row
+ * allocates a little, a page's a few large buffers.
+ */
+const FIRST_CHUNK_BYTES = 16 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 
 function isCopyData(value: unknown): value is Buffer[] {
@@ -72,15 +77,16 @@ function isCopyData(value: unknown): value is Buffer[] {
  * newline, carriage return and tab escaped within a value. Node writes a lone surrogate as U+FFFD, as pg
  * does for any text parameter.
  *
- * Each row is built as a string and encoded straight into buffers of CHUNK_BYTES. The whole text built
+ * Each row is built as a string and encoded straight into buffers. The whole text built
  * as one string and encoded with Buffer.from cost four times as much: a string grown a row at a time is
  * a tree of thousands of pieces, and flattening it before the encoding was most of the work. A row is
  * a few pieces; one write per value instead of per row cost half as much again, in the calls.
  */
 export function copyData(rows: Iterable<readonly CopyValue[]>): Buffer[] {
   const chunks: Buffer[] = [];
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buf = Buffer.alloc(0);
   let at = 0;
+  let nextBytes = FIRST_CHUNK_BYTES;
   for (const row of rows) {
     let line = '';
     for (let i = 0; i < row.length; i++) {
@@ -93,7 +99,9 @@ export function copyData(rows: Iterable<readonly CopyValue[]>): Buffer[] {
     const most = 3 * line.length;
     if (buf.length - at < most) {
       if (at > 0) chunks.push(buf.subarray(0, at));
-      buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, most));
+      // Only the bytes written are ever sent (subarray), so the buffer need not be zeroed.
+      buf = Buffer.allocUnsafe(Math.max(nextBytes, most));
+      nextBytes = Math.min(2 * nextBytes, CHUNK_BYTES);
       at = 0;
     }
     at += buf.write(line, at, 'utf8');
