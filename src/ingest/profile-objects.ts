@@ -15,8 +15,8 @@ import { isStale } from '../domain/staleness.js';
 import { jsonDepthProblem, MAX_JSON_DEPTH } from '../protocol/json.js';
 import type { ObjectTypeRecord, ProfileKey, ProfileObjectRecord, ProfileRecord, Store, TransactionOptions } from '../store/types.js';
 import type { Scope } from '../domain/scope.js';
+import { ProfilesByKey } from '../domain/profiles-by-key.js';
 import { type ChangeSource, ProfileChanges } from './profile-changes.js';
-import { ProfilesByKey } from './profiles-by-key.js';
 
 /** What happened to one record. */
 export interface PutObjectResult {

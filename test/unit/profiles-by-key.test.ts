@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProfilesByKey } from '../../src/ingest/profiles-by-key.js';
+import { ProfilesByKey } from '../../src/domain/profiles-by-key.js';
 
 test('ProfilesByKey: each (key name, value, profile) once; names and values never run into each other', () => {
   const index = new ProfilesByKey();

@@ -2,6 +2,7 @@ import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
 import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
+import { ProfilesByKey } from '../../../domain/profiles-by-key.js';
 
 /**
  * The write path's queries, built once here: the generic writer runs them with values, the SQLite writer
@@ -79,24 +80,10 @@ export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery,
 
 type DomainIdQuery = ReturnType<typeof domainIdOf>;
 
-/**
- * Entries without the repeats an entry held by both tables gives. Found through a map per key name and
- * value rather than one string made of all three: the names, values and ids are strings already, whose
- * hashes V8 keeps, where a string built per entry is allocated, flattened and hashed each time.
- */
+/** Entries without the repeats an entry held by both tables gives, each kept where it first came. */
 export function distinctKeys(keys: readonly ProfileKey[]): ProfileKey[] {
-  const seen = new Map<string, Map<string, string[]>>();
-  const out: ProfileKey[] = [];
-  for (const k of keys) {
-    let values = seen.get(k.keyName);
-    if (!values) seen.set(k.keyName, (values = new Map()));
-    const profiles = values.get(k.keyValue);
-    if (!profiles) values.set(k.keyValue, [k.profileId]);
-    else if (profiles.includes(k.profileId)) continue;
-    else profiles.push(k.profileId);
-    out.push(k);
-  }
-  return out;
+  const seen = new ProfilesByKey();
+  return keys.filter((k) => seen.add(k.keyName, k.keyValue, k.profileId));
 }
 
 export function findObjects(db: Kysely<Database>, scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {
