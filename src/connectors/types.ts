@@ -74,8 +74,9 @@ export interface Connector<S = unknown> {
   read(request: ReadRequest): AsyncIterable<SourcePage>;
   /**
    * True when the source computes its pages in this process, with nothing to wait for (no network, no
-   * disk): the engine then does not ask it for a page ahead of the one it writes, which would gain
-   * nothing and keep two pages alive at once (runPages).
+   * disk): on SQLite the engine then does not ask it for a page ahead of the one it writes, which would
+   * gain nothing and keep two pages alive at once (runPages). On PostgreSQL it does, to prepare the page
+   * while the one before it waits for the server.
    */
   answersFromMemory?(request: ReadRequest): boolean;
 }

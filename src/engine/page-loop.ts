@@ -9,7 +9,7 @@ import type { Connector, ReadRequest, SourcePage } from '../connectors/types.js'
 import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
 import type { ChangeSource } from '../ingest/profile-changes.js';
-import { ingestionTurn, putProfileObjects } from '../ingest/profile-objects.js';
+import { ingestionMapper, ingestionTurn, type MappedBatch, putMappedObjects } from '../ingest/profile-objects.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
 
@@ -75,6 +75,73 @@ export type PageLoopResult =
   /** A checkpoint was refused: the lease is gone or the unit was cancelled; nothing of that page stayed. */
   | { kind: 'refused' };
 
+/** A page read and made ready to write: its tasks applied, the records they let through mapped. */
+interface PreparedPage {
+  /** The page's cursor and read position; not its records, which need not outlive their preparation. */
+  page: Pick<SourcePage, 'cursor' | 'readThrough'>;
+  /** Records the tasks let through, mapped or rejected by the object type. */
+  passed: number;
+  /** What the passed records became; undefined when the object type cannot map anything (`unmappable`). */
+  mapped?: MappedBatch;
+  /** Why the object type maps nothing: thrown in the page's transaction, after its checks, as any write's error. */
+  unmappable?: Error;
+  /** Passed records the object type rejected, and the first one's reason. */
+  rejected: number;
+  firstRejection?: string;
+  /** Records dropped before the object type (the source's skips, the tasks' drops), by reason. */
+  dropped: number;
+  reasons: Map<string, number>;
+  /** A task stopped the flow at this record of the page (AppFlow's TerminateFlow). */
+  terminated?: { task: number; terminate: string; index: number };
+}
+
+/**
+ * Records prepared between two turns of the event loop when a page is prepared while the page before it is
+ * written: short enough that a statement's answer waits for at most one slice (about a millisecond).
+ */
+const PREPARE_SLICE = 64;
+
+/**
+ * Applies the tasks to a page's records and maps those they let through. `sliced`: a turn of the event loop
+ * after every PREPARE_SLICE records, for a page prepared while the one before it waits for its statements.
+ */
+async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: ObjectTypeRecord, sliced: boolean): Promise<PreparedPage> {
+  const prepared: PreparedPage = { page: { cursor: page.cursor, readThrough: page.readThrough }, passed: 0, rejected: 0, dropped: 0, reasons: new Map() };
+  const drop = (reason: string, count: number) => {
+    prepared.dropped += count;
+    prepared.reasons.set(reason, (prepared.reasons.get(reason) ?? 0) + count);
+  };
+  // Rows the source could not place (no readable time…): not ingested, so counted with the drops.
+  for (const [reason, count] of Object.entries(page.skipped ?? {})) drop(reason, count);
+  let mapper: ReturnType<typeof ingestionMapper> | undefined;
+  try {
+    mapper = ingestionMapper(objectType);
+  } catch (err) {
+    prepared.unmappable = err instanceof Error ? err : new Error(String(err));
+  }
+  const batch: MappedBatch['batch'] = [];
+  for (let i = 0; i < page.records.length; i++) {
+    if (sliced && i > 0 && i % PREPARE_SLICE === 0) await yieldToEventLoop();
+    const outcome = tasks.apply(page.records[i]);
+    if ('record' in outcome) {
+      prepared.passed++;
+      const mapping = mapper?.map(outcome.record);
+      if (mapping?.ok) batch.push(mapping.item);
+      else if (mapping) {
+        prepared.rejected++;
+        prepared.firstRejection ??= mapping.message;
+      }
+    } else if ('dropped' in outcome) drop(outcome.dropped, 1);
+    else {
+      // AppFlow's TerminateFlow: nothing of this page is committed, and no retry could pass the record.
+      prepared.terminated = { task: outcome.task, terminate: outcome.terminate, index: i };
+      return prepared;
+    }
+  }
+  if (mapper) prepared.mapped = { type: mapper.type, batch };
+  return prepared;
+}
+
 export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   const { store, clock, scope, domainName, objectType, tasks } = loop;
   let processed = loop.processed;
@@ -82,16 +149,28 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   const dropReasons = new Map<string, number>();
   let firstRejection: string | undefined;
   const pages = loop.connector.read(loop.request)[Symbol.asyncIterator]();
-  // The next page, asked for before this one is written: a source across a network fetches it while the
-  // database writes, instead of in turn with it. Asked before the transaction, because SQLite's holds the
-  // thread until it commits. Its failure is seen when it is awaited, at the top of the next round. A
-  // source that answers from memory is not asked ahead: asked early it computes the page before the
-  // transaction instead of after, which gains nothing and keeps two pages alive at once.
-  const readsAhead = !loop.connector.answersFromMemory?.(loop.request);
-  let ahead: Promise<IteratorResult<SourcePage>> | undefined;
-  const readAhead = (): Promise<IteratorResult<SourcePage>> | undefined => {
-    if (!readsAhead) return undefined;
-    const next = pages.next();
+
+  const readAndPrepare = async (sliced: boolean): Promise<PreparedPage | undefined> => {
+    const read = await pages.next();
+    return read.done ? undefined : preparePage(read.value, tasks, objectType, sliced);
+  };
+
+  // The next page, asked for before this one is written, in two cases:
+  // - where the statements run in the database server (statementsRunElsewhere), its read, tasks and
+  //   mapping run while this page's statements do, in slices between their answers. Asked once this
+  //   page's transaction has its turn and its connection, and begun a turn of the event loop later, once
+  //   the first statement is on its way: asked while the page waited behind its domain's other
+  //   ingestions, it would only have sat in memory;
+  // - on SQLite, a source across a network fetches it while the database writes, instead of in turn with
+  //   it. Asked before the transaction, because SQLite's holds the thread until it commits. A source that
+  //   answers from memory is not asked ahead there: asked early it computes the page before the
+  //   transaction instead of after, which gains nothing and keeps two pages alive at once.
+  // A page's failure is seen when it is awaited, at the top of the next round.
+  const overlaps = store.statementsRunElsewhere;
+  const fetchesAhead = !overlaps && !loop.connector.answersFromMemory?.(loop.request);
+  let ahead: Promise<PreparedPage | undefined> | undefined;
+  const askAhead = (): Promise<PreparedPage | undefined> => {
+    const next = overlaps ? yieldToEventLoop().then(() => readAndPrepare(true)) : readAndPrepare(false);
     next.catch(() => undefined);
     return next;
   };
@@ -99,63 +178,41 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   let readToEnd = false;
   try {
     for (;;) {
-      const next = await (ahead ?? pages.next());
+      const prepared = await (ahead ?? readAndPrepare(false));
       ahead = undefined;
-      if (next.done) break;
+      if (prepared === undefined) break;
       if (pagesRun >= loop.maxPages) {
         // Looked one page ahead only to know whether the unit is finished; it is not, so hand it back.
         await pages.return?.();
         await loop.giveBack();
         return { kind: 'yielded' };
       }
-      const page: SourcePage = next.value;
-      const now = clock.now();
-      const records: Record<string, unknown>[] = [];
-      let droppedHere = 0;
-      const reasonsHere = new Map<string, number>();
-      const drop = (reason: string, count: number) => {
-        droppedHere += count;
-        reasonsHere.set(reason, (reasonsHere.get(reason) ?? 0) + count);
-      };
-      // Rows the source could not place (no readable time…): not ingested, so counted with the drops.
-      for (const [reason, count] of Object.entries(page.skipped ?? {})) drop(reason, count);
-      for (let i = 0; i < page.records.length; i++) {
-        const outcome = tasks.apply(page.records[i]);
-        if ('record' in outcome) records.push(outcome.record);
-        else if ('dropped' in outcome) drop(outcome.dropped, 1);
-        else {
-          // AppFlow's TerminateFlow: nothing of this page is committed, and no retry could pass the record.
-          const position = processed + dropped + i + 1;
-          throw new PermanentError(
-            `Task ${outcome.task + 1} (${outcome.terminate}) terminated the flow at record ${position} of the window ` +
-              `(record ${i + 1} of page ${pagesRun + 1} in this run).`,
-          );
-        }
+      if (prepared.terminated) {
+        const { task, terminate, index } = prepared.terminated;
+        throw new PermanentError(
+          `Task ${task + 1} (${terminate}) terminated the flow at record ${processed + dropped + index + 1} of the window ` +
+            `(record ${index + 1} of page ${pagesRun + 1} in this run).`,
+        );
       }
-      let rejected = 0;
-      let pageRejection: string | undefined;
-      ahead = readAhead();
+      const { page, passed, rejected } = prepared;
+      const now = clock.now();
+      if (fetchesAhead) ahead = askAhead();
       try {
         await store.transaction(async (tx) => {
-          // Objects first, then the checkpoint: the count of records the object type rejects is known only
-          // after ingesting. A refused checkpoint throws, which rolls the objects back with it.
-          rejected = 0;
-          pageRejection = undefined;
+          // Once, though a transaction aborted for a conflict runs this again.
+          if (overlaps) ahead ??= askAhead();
+          // Objects first, then the checkpoint: the records the object type rejects are known before,
+          // and a refused checkpoint throws, which rolls the objects back with it.
           if (!(await loop.hold(tx))) throw new CheckpointRefused();
           await loop.stillThere(tx);
-          if (records.length > 0) {
-            await putProfileObjects(tx, scope, domainName, objectType, records, now, {
-              source: loop.source,
-              onRejected: (_index, message) => {
-                rejected++;
-                pageRejection ??= message;
-              },
-            });
+          if (passed > 0) {
+            if (prepared.unmappable !== undefined) throw prepared.unmappable;
+            await putMappedObjects(tx, scope, domainName, prepared.mapped!, now, { source: loop.source });
           }
           const reasons = new Map(dropReasons);
-          for (const [reason, n] of reasonsHere) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+          for (const [reason, n] of prepared.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
           if (rejected > 0) reasons.set(REJECTED, (reasons.get(REJECTED) ?? 0) + rejected);
-          const ingested = records.length - rejected;
+          const ingested = passed - rejected;
           const ok = await loop.checkpoint(tx, {
             // The time of this write, not the page's arrival: the checkpoint renews the lease, and a lease
             // counted from before the ingest would be shorter by however long the ingest took.
@@ -163,22 +220,22 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
             cursor: page.cursor,
             readThrough: readPosition(page, loop.request.window),
             records: ingested,
-            dropped: droppedHere + rejected,
+            dropped: prepared.dropped + rejected,
             processedTotal: processed + ingested,
-            droppedTotal: dropped + droppedHere + rejected,
+            droppedTotal: dropped + prepared.dropped + rejected,
             dropReasons: reasons,
           });
           if (!ok) throw new CheckpointRefused();
-        }, records.length > 0 ? { ...ingestionTurn(scope, domainName), signal: loop.signal } : undefined);
+        }, passed > 0 ? { ...ingestionTurn(scope, domainName), signal: loop.signal } : undefined);
       } catch (err) {
         if (err instanceof CheckpointRefused) return { kind: 'refused' };
         throw err;
       }
-      processed += records.length - rejected;
-      dropped += droppedHere + rejected;
-      for (const [reason, n] of reasonsHere) dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + n);
+      processed += passed - rejected;
+      dropped += prepared.dropped + rejected;
+      for (const [reason, n] of prepared.reasons) dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + n);
       if (rejected > 0) dropReasons.set(REJECTED, (dropReasons.get(REJECTED) ?? 0) + rejected);
-      firstRejection ??= pageRejection;
+      firstRejection ??= prepared.firstRejection;
       pagesRun++;
       loop.progress.pages = pagesRun;
       if (loop.pageDelayMs > 0) await delay(loop.pageDelayMs, loop.signal);
@@ -201,7 +258,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
 }
 
 /** The page's readThrough as epoch ms kept within the window; undefined when the source told none (or no instant). */
-function readPosition(page: SourcePage, window: ReadRequest['window']): number | undefined {
+function readPosition(page: Pick<SourcePage, 'readThrough'>, window: ReadRequest['window']): number | undefined {
   const at = page.readThrough?.getTime();
   if (at === undefined || !Number.isFinite(at)) return undefined;
   return Math.min(window.end.getTime(), Math.max(window.start.getTime(), at));

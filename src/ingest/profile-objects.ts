@@ -51,6 +51,40 @@ export function ingestionTurn(scope: Scope, domainName: string): TransactionOpti
   return { turn: `ingestion\u0000${scope.accountId}\u0000${scope.region}\u0000${domainName}` };
 }
 
+/** A batch of records mapped and checked (mapForIngestion), ready to be written (putMappedObjects). */
+export interface MappedBatch {
+  type: CompiledObjectType;
+  batch: { mapped: MappedRecord; object: string }[];
+}
+
+/** How one record maps: its mapped form and stored text, or the sentence rejecting it. */
+type RecordMapping = { ok: true; item: MappedBatch['batch'][number] } | { ok: false; message: string };
+
+/**
+ * The object type's mappings compiled, and the check and mapping of one record at a time: for a caller
+ * that maps a page in slices between other work (runPages). Throws a BadRequestException when the object
+ * type cannot map anything.
+ */
+export function ingestionMapper(objectType: ObjectTypeRecord): { type: CompiledObjectType; map(record: Record<string, unknown>): RecordMapping } {
+  const compiled = compiledFor(objectType);
+  if (!compiled.ok) {
+    throw new BadRequestException(
+      `Objects of type ${objectType.objectTypeName} cannot be ingested: ${compiled.problems.join(' ')}`,
+    );
+  }
+  const type = compiled.type;
+  return {
+    type,
+    map(record) {
+      const result = mapRecord(type, record);
+      if (!result.ok) return result;
+      const stored = storedText(record);
+      if (!stored.ok) return stored;
+      return { ok: true, item: { mapped: result.mapped, object: stored.text } };
+    },
+  };
+}
+
 /**
  * Step 1 of putProfileObjects, pure: the object type's mappings compiled and each record mapped and
  * checked. A rejection throws a BadRequestException, unless `onRejected` collects it. Exported for a call
@@ -60,26 +94,16 @@ export function mapForIngestion(
   objectType: ObjectTypeRecord,
   records: Record<string, unknown>[],
   onRejected?: PutObjectsOptions['onRejected'],
-): { type: CompiledObjectType; batch: { mapped: MappedRecord; object: string }[] } {
-  const compiled = compiledFor(objectType);
-  if (!compiled.ok) {
-    throw new BadRequestException(
-      `Objects of type ${objectType.objectTypeName} cannot be ingested: ${compiled.problems.join(' ')}`,
-    );
-  }
-  const batch: { mapped: MappedRecord; object: string }[] = [];
+): MappedBatch {
+  const mapper = ingestionMapper(objectType);
+  const batch: MappedBatch['batch'] = [];
   records.forEach((record, index) => {
-    const reject = (message: string) => {
-      if (!onRejected) throw new BadRequestException(message);
-      onRejected(index, message);
-    };
-    const result = mapRecord(compiled.type, record);
-    if (!result.ok) return reject(result.message);
-    const stored = storedText(record);
-    if (!stored.ok) return reject(stored.message);
-    batch.push({ mapped: result.mapped, object: stored.text });
+    const mapping = mapper.map(record);
+    if (mapping.ok) batch.push(mapping.item);
+    else if (onRejected) onRejected(index, mapping.message);
+    else throw new BadRequestException(mapping.message);
   });
-  return { type: compiled.type, batch };
+  return { type: mapper.type, batch };
 }
 
 /**
@@ -123,7 +147,18 @@ export async function putProfileObjects(
   options: PutObjectsOptions = {},
 ): Promise<PutObjectResult[]> {
   // 1. Map every record (pure). A rejection throws before any write, unless the caller collects them.
-  const { type, batch } = mapForIngestion(objectType, records, options.onRejected);
+  return putMappedObjects(store, scope, domainName, mapForIngestion(objectType, records, options.onRejected), now, options);
+}
+
+/** putProfileObjects from step 2 on, for records mapped beforehand (mapForIngestion, ingestionMapper). */
+export async function putMappedObjects(
+  store: Store,
+  scope: Scope,
+  domainName: string,
+  { type, batch }: MappedBatch,
+  now: number,
+  options: Pick<PutObjectsOptions, 'source'> = {},
+): Promise<PutObjectResult[]> {
   if (batch.length === 0) return [];
 
   // 2. Look up, for the whole batch at once, the objects stored already and the profiles the keys lead

@@ -167,6 +167,10 @@ export class KyselyStore implements Store {
     return this.capabilities.name;
   }
 
+  get statementsRunElsewhere(): boolean {
+    return this.capabilities.statementsRunElsewhere;
+  }
+
   /**
    * Runs `work` in a transaction, and runs it again, up to TRANSACTION_ATTEMPTS times in all, when
    * PostgreSQL aborts it for conflicting with another transaction (a deadlock, a serialization failure):

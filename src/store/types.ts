@@ -99,6 +99,12 @@ export interface TransactionOptions {
 
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Statements run in the database server's process, so the caller's thread can do other work while a
+   * transaction waits for them (PostgreSQL); false when they run on the caller's thread (SQLite), where
+   * work started "meanwhile" runs only after the transaction.
+   */
+  readonly statementsRunElsewhere: boolean;
   readonly workflows: WorkflowRepository;
   readonly domains: DomainRepository;
   readonly tags: TagRepository;

@@ -10,7 +10,8 @@ import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers
 
 // A step asks its source for the next page before it writes the page it has (runPages): a source across a
 // network fetches while the database writes, instead of in turn with it. The synthetic source stands for
-// one across a network once it has a page delay; without one it answers from memory and is not read ahead.
+// one across a network once it has a page delay; without one it answers from memory, and is read ahead
+// only where a page can be prepared while the statements of the one before it run in the database server.
 
 /** Runs `work` with every read of the synthetic source and every page checkpoint logged, in order. */
 async function logged<T>(log: string[], work: () => Promise<T>): Promise<T> {
@@ -64,14 +65,78 @@ for (const backend of await availableBackends()) {
       ]);
     });
 
-    test('a source that answers from memory is asked for each page only once the one before is written', async (t) => {
+    test('a source that answers from memory is asked ahead only where the statements run in the database server', async (t) => {
       const s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 2, 1)), engine: { pageSize: 8 } });
       t.after(() => s.close());
       const env = await setupWorkflowEnv(s, 'in-memory');
       await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 1) });
       const log: string[] = [];
       await logged(log, () => s.engine.runUntilIdle());
-      assert.deepEqual(log, ['page 1 asked', 'page 1 written', 'page 2 asked', 'page 2 written', 'page 3 asked', 'page 3 written', 'page 4 asked']);
+      // On SQLite a page prepared early would be prepared before the transaction instead of after it; on
+      // PostgreSQL it is prepared while the page before it waits for the server.
+      assert.deepEqual(
+        log,
+        s.store.statementsRunElsewhere
+          ? ['page 1 asked', 'page 2 asked', 'page 1 written', 'page 3 asked', 'page 2 written', 'page 4 asked', 'page 3 written']
+          : ['page 1 asked', 'page 1 written', 'page 2 asked', 'page 2 written', 'page 3 asked', 'page 3 written', 'page 4 asked'],
+      );
+      assert.equal(s.store.statementsRunElsewhere, backend === 'postgres');
+    });
+
+    test('where the statements run in the database server, the next page is prepared in slices while the page before it is written', async (t) => {
+      // 20 days of 24 records in pages of 200: the second page is prepared while the first one's
+      // statements run on PostgreSQL; on SQLite, after the first one is written, in one go.
+      const s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 2, 1)), engine: { pageSize: 200 } });
+      t.after(() => s.close());
+      const env = await setupWorkflowEnv(s, 'prepared-ahead');
+      await createWorkflow(s.client, { env, Batches: consecutiveBatches(Date.UTC(2025, 0, 1), 20) });
+      const log: string[] = [];
+      // Each turn of the event loop numbered, to tell how many turns a page's preparation spans.
+      let turn = 0;
+      let ticking = true;
+      const tick = () => {
+        turn++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const read = SyntheticConnector.prototype.read;
+      SyntheticConnector.prototype.read = async function* (this: SyntheticConnector, request: ReadRequest): AsyncIterable<SourcePage> {
+        let page = 0;
+        for await (const p of read.call(this, request)) {
+          const n = ++page;
+          // A record reports the first time its tasks read it: when it is prepared.
+          const records = p.records.map((record) => {
+            let seen = false;
+            return new Proxy(record, {
+              get(target, key, receiver) {
+                if (!seen) {
+                  seen = true;
+                  log.push(`page ${n} record prepared in turn ${turn}`);
+                }
+                return Reflect.get(target, key, receiver);
+              },
+            });
+          });
+          yield { ...p, records };
+        }
+      };
+      try {
+        await logged(log, () => s.engine.runUntilIdle());
+      } finally {
+        SyntheticConnector.prototype.read = read;
+        ticking = false;
+      }
+      const second = log.flatMap((line, at) => (line.startsWith('page 2 record prepared') ? [{ at, turn: line.split(' ').pop() }] : []));
+      assert.equal(second.length, 200);
+      const firstWritten = log.indexOf('page 1 written');
+      const turns = new Set(second.map((r) => r.turn)).size;
+      if (s.store.statementsRunElsewhere) {
+        assert.ok(second[0].at < firstWritten, 'page 2 is prepared while page 1 is written');
+        assert.ok(turns > 1, `page 2 is prepared in slices, a turn of the event loop apart (${turns} turn)`);
+      } else {
+        assert.ok(second[0].at > firstWritten, 'page 2 is prepared after page 1 is written');
+        assert.equal(turns, 1, 'page 2 is prepared in one go');
+      }
     });
 
     test('a page read ahead of a step that yields is not counted: the step goes on from its last written page', async (t) => {

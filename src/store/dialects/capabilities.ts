@@ -8,4 +8,9 @@ export interface DialectCapabilities {
    * parameter per column instead of one per value (PostgreSQL; ingestion's widest writes use it).
    */
   arrayParameters: boolean;
+  /**
+   * A statement runs in another process (the database server): while it runs, this process's thread is
+   * free for other work. False where statements run on the calling thread (better-sqlite3).
+   */
+  statementsRunElsewhere: boolean;
 }

@@ -9,6 +9,7 @@ export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
   skipLocked: true,
   arrayParameters: true,
+  statementsRunElsewhere: true,
 };
 
 // int8 columns hold epoch milliseconds and counts, all far below 2^53: read them as numbers.

@@ -12,6 +12,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   name: 'sqlite',
   skipLocked: false,
   arrayParameters: false,
+  statementsRunElsewhere: false,
 };
 
 /**
