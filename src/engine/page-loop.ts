@@ -83,7 +83,7 @@ interface PreparedPage {
   passed: number;
   /** What the passed records became; undefined when the object type cannot map anything (`unmappable`). */
   mapped?: MappedBatch;
-  /** Why the object type maps nothing: thrown in the page's transaction, after its checks, as any write's error. */
+  /** Why the object type maps nothing: thrown in the page's transaction, after its checks, failing the unit. */
   unmappable?: Error;
   /** Passed records the object type rejected, and the first one's reason. */
   rejected: number;
@@ -117,7 +117,9 @@ async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: O
   try {
     mapper = ingestionMapper(objectType);
   } catch (err) {
-    prepared.unmappable = err instanceof Error ? err : new Error(String(err));
+    // The stored type cannot compile (written by an earlier release, or by hand): every retry would meet
+    // the same definition, so the unit fails for good rather than being handed back forever.
+    prepared.unmappable = new PermanentError(err instanceof Error ? err.message : String(err));
   }
   const batch: MappedBatch['batch'] = [];
   for (let i = 0; i < page.records.length; i++) {

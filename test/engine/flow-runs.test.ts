@@ -33,7 +33,7 @@ import {
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
 import { appflowClient } from '../helpers/appflow.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { uniqueProfileName } from '../helpers/workflows.js';
 
 const HOUR = 3_600_000;
@@ -390,6 +390,36 @@ for (const backend of await availableBackends()) {
       assert.equal(run?.dataPullStartTime?.getTime(), T0, 'the first run starts at activation');
       assert.equal(run?.executionResult?.recordsProcessed, 1);
       await assert.rejects(af.send(new StopFlowCommand({ flowName: 'od' })), (e: Error) => e.name === 'UnsupportedOperationException');
+    });
+
+    test('a run whose stored object type cannot map records ends in Error once, naming the problem, and is not run again', async () => {
+      clock.set(T0);
+      const profile = await env('unmappable');
+      await addRecords('Um', 'u', [T0 + HOUR]);
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'um',
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Um' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'unmappable', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      // Written straight to the store: PutProfileObjectType refuses a key naming an undefined field.
+      const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
+      const stored = (await s.store.objectTypes.get(scope, 'unmappable', 'Contact'))!;
+      await s.store.objectTypes.put(scope, 'unmappable', { ...stored, keys: { ...stored.keys, Broken: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Missing'] }] } });
+      clock.set(T0 + 2 * HOUR);
+      await af.send(new StartFlowCommand({ flowName: 'um' }));
+      const ran = await s.engine.runUntilIdle();
+      assert.deepEqual(ran.runs.map((r) => r.outcome), ['error'], 'run once, failed once');
+      const [run] = await runs('um');
+      assert.equal(run?.executionStatus, 'Error');
+      // AppFlow's executionMessage pattern admits no ':' or ',' (executionMessage in run-runner.ts).
+      assert.equal(run?.executionResult?.errorInfo?.executionMessage, 'Failed Objects of type Contact cannot be ingested Key Broken names the field Missing which is not defined in Fields.');
+      assert.equal(await objectCount('unmappable'), 0);
+      clock.set(T0 + 5 * HOUR);
+      assert.deepEqual((await s.engine.runUntilIdle()).runs, [], 'never run again');
     });
   });
 }

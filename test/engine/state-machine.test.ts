@@ -102,6 +102,30 @@ for (const backend of await availableBackends()) {
       assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
     });
 
+    test('a stored object type that cannot map records fails its step for good, once, naming the problem, instead of being handed back', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-bad-object-type');
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      // Written straight to the store (a database written by an earlier release, or edited by hand):
+      // PutProfileObjectType refuses a key naming a field the type does not define.
+      const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
+      const stored = (await s.store.objectTypes.get(scope, env.domain, env.objectType))!;
+      await s.store.objectTypes.put(scope, env.domain, { ...stored, keys: { ...stored.keys, Broken: [{ StandardIdentifiers: ['PROFILE'], FieldNames: ['Missing'] }] } });
+      const ran = await s.engine.runUntilIdle();
+      assert.deepEqual(ran.steps.map((r) => r.outcome), ['failed'], 'claimed once, failed once');
+      const step = await stepStatus(s, env.domain, id);
+      assert.equal(step.Status, 'FAILED');
+      assert.equal(
+        step.ExecutionMessage,
+        `Failed: Objects of type ${env.objectType} cannot be ingested: Key Broken names the field Missing, which is not defined in Fields.`,
+      );
+      assert.equal(step.RecordsProcessed, 0);
+      clock.advance(3_600_000);
+      assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
+      assert.equal((await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }))).Status, 'FAILED');
+    });
+
     test('the reaper finishes a deletion nobody else will: an engine that never ran the workflow purges it, integration and all', async (t) => {
       const clock = new ManualClock(T0);
       const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
