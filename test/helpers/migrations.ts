@@ -6,12 +6,18 @@ import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore, type StoreConfig } from '../../src/store/open-store.js';
 import { dropSchema, POSTGRES_URL } from './backends.js';
 
-/** A store with no migration run (SQLite in memory, or a PostgreSQL schema of its own), for migration tests. */
-export async function openUnmigratedStore(backend: 'sqlite' | 'postgres'): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
+/**
+ * A store with no migration run (SQLite in memory, or a PostgreSQL schema of its own), for migration tests.
+ * `databaseUrl`: another PostgreSQL database than the tests' own (the schema is then left to whoever drops it).
+ */
+export async function openUnmigratedStore(
+  backend: 'sqlite' | 'postgres',
+  databaseUrl = POSTGRES_URL,
+): Promise<{ store: KyselyStore; config: StoreConfig; dispose: () => Promise<void> }> {
   const config: StoreConfig =
     backend === 'sqlite'
       ? { backend: 'sqlite', dataDir: '', file: ':memory:' }
-      : { backend: 'postgres', databaseUrl: POSTGRES_URL, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
+      : { backend: 'postgres', databaseUrl, schema: `pf_test_${process.pid}_${randomBytes(4).toString('hex')}`, poolSize: 2 };
   const store = await openStore(config, { migrate: false });
   const schema = config.backend === 'postgres' ? config.schema : undefined;
   return {
@@ -19,7 +25,7 @@ export async function openUnmigratedStore(backend: 'sqlite' | 'postgres'): Promi
     config,
     dispose: async () => {
       await store.close();
-      if (schema) await dropSchema(schema);
+      if (schema && databaseUrl === POSTGRES_URL) await dropSchema(schema);
     },
   };
 }

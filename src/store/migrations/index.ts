@@ -17,6 +17,7 @@ import { m015ProfileCreatedRecord } from './015-profile-created-record.js';
 import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
 import { m017StagedKeyIndex } from './017-staged-key-index.js';
 import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
+import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '016-flows-by-workflow': m016FlowsByWorkflow,
   '017-staged-key-index': m017StagedKeyIndex,
   '018-object-ingested-record': m018ObjectIngestedRecord,
+  '019-text-compared-as-bytes': m019TextComparedAsBytes,
 };
 
 export const migrationProvider: MigrationProvider = {
