@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { PageTokens } from '../../src/domain/page-token.js';
@@ -11,18 +10,13 @@ import { operations } from '../../src/operations/index.js';
 import { availableBackends } from '../helpers/backends.js';
 import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 015 on a database the code before it wrote (test/fixtures/history-before-015: the rows of a
 // domain with every kind of history, and what the two history operations answered about each profile
 // then): after the migration, the same answers, record for record, while the CREATED records the rows
 // can hold have left the history table.
 
-interface Fixture {
-  now: number;
-  tables: Record<string, Record<string, unknown>[]>;
-  answers: Record<string, unknown>;
-}
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
 
 const createdRows = (store: KyselyStore) =>
   store.db.selectFrom('profile_history').select(['profile_id', 'record_id']).where('action_type', '=', 'CREATED').orderBy('profile_id').execute();

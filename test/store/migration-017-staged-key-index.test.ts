@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
@@ -9,17 +8,12 @@ import { STORE_TABLES } from '../../src/store/schema.js';
 import { availableBackends } from '../helpers/backends.js';
 import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 017 on a database the code before it wrote (test/fixtures/history-before-015: profiles,
 // objects, key index entries, history and merges, brought to 016 by the migrations in between): every
 // row of every table is as it was, the staging table starts empty, and the index answers as before.
 
-interface Fixture {
-  now: number;
-  tables: Record<string, Record<string, unknown>[]>;
-  answers: Record<string, unknown>;
-}
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
 
 /** Every store table that exists, its rows as sorted JSON (each backend's own value types). */
 async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {

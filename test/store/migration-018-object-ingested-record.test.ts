@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
@@ -12,18 +11,13 @@ import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { availableBackends } from '../helpers/backends.js';
 import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 018 on a database the code before it wrote (test/fixtures/history-before-015, brought to 017
 // by the migrations in between): the INGESTED records without Content that their object rows reproduce
 // move into those rows, every other one takes its object's text, and the two history operations answer
 // every record as before. Then the layout keeps working: a replaced version hands its record back.
 
-interface Fixture {
-  now: number;
-  tables: Record<string, Record<string, unknown>[]>;
-  answers: Record<string, Record<string, unknown>>;
-}
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
 
 type Row = Record<string, unknown>;
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -12,17 +11,12 @@ import { STORE_TABLES } from '../../src/store/schema.js';
 import { availableBackends, createTestStore, POSTGRES_URL } from '../helpers/backends.js';
 import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 019: on PostgreSQL every text column of the store compares by bytes (COLLATE "C"), whatever
 // the database's locale. Tested in a database created with ICU's en-US collation, where the order of
 // names differs from SQLite's; the tests' own database (C.UTF-8) could not tell the two apart.
 
-interface Fixture {
-  now: number;
-  tables: Record<string, Record<string, unknown>[]>;
-  answers: Record<string, Record<string, unknown>>;
-}
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/history-before-015/fixture.json', import.meta.url), 'utf8')) as Fixture;
 
 type Row = Record<string, unknown>;
 
