@@ -1,5 +1,12 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Migrator } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
+import { PageTokens } from '../../src/domain/page-token.js';
+import type { Clock } from '../../src/engine/clock.js';
+import { operations } from '../../src/operations/index.js';
+import { STORE_TABLES } from '../../src/store/schema.js';
+import { fixture } from '../fixtures/history-before-015/fixture.js';
+import { HOME } from '../fixtures/history-before-015/scenario.js';
 import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
@@ -39,4 +46,44 @@ export async function migrateStoreTo(store: KyselyStore, config: StoreConfig, na
   };
   if (config.backend === 'postgres') await withMigrationLock(config.databaseUrl, run);
   else await run();
+}
+
+/** Every store table that exists, its rows as sorted JSON (each backend's own value types). */
+export async function everyStoreRow(store: KyselyStore): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of Object.keys(STORE_TABLES).sort()) {
+    try {
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(store.db);
+      out[table] = rows.map((r) => JSON.stringify(r)).sort();
+    } catch {
+      // Not created yet at this point of the migrations.
+    }
+  }
+  return out;
+}
+
+/** Every entry of the history fixture's key index finds its profile through SearchProfiles. */
+export async function assertFixtureKeysFindTheirProfiles(store: KyselyStore, clock: Clock): Promise<void> {
+  const domainNames = new Map(fixture.tables.domain_ids.map((d) => [d.domain_id, String(d.domain_name)]));
+  const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
+  assert.ok(fixture.tables.profile_keys.length > 0);
+  for (const key of fixture.tables.profile_keys) {
+    const found = (await operations.SearchProfiles(ctx, {
+      DomainName: domainNames.get(key.domain_id),
+      KeyName: key.key_name,
+      Values: [key.key_value],
+    } as never)) as { Items: { ProfileId: string }[] };
+    assert.ok(found.Items.some((p) => p.ProfileId === key.profile_id), `${String(key.key_name)}=${String(key.key_value)} finds ${String(key.profile_id)}`);
+  }
+}
+
+/**
+ * The history fixture written as the release before migration 015 wrote it (its tables at 013), then the
+ * migrations up to and including `name`, when given.
+ */
+export async function writeHistoryFixture(store: KyselyStore, config: StoreConfig, name?: string): Promise<void> {
+  await migrateStoreTo(store, config, '013-profile-merges');
+  const db = store.db as unknown as Kysely<any>;
+  for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
+  if (name) await migrateStoreTo(store, config, name);
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Kysely } from 'kysely';
 import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
@@ -8,7 +7,7 @@ import { migrations } from '../../src/store/migrations/index.js';
 import { migrateStore } from '../../src/store/open-store.js';
 import { operations } from '../../src/operations/index.js';
 import { availableBackends } from '../helpers/backends.js';
-import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
+import { openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -26,9 +25,7 @@ for (const backend of await availableBackends()) {
     test('a database written before it answers every history record as before', async () => {
       const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateStoreTo(store, config, '013-profile-merges');
-        const db = store.db as unknown as Kysely<any>;
-        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
+        await writeHistoryFixture(store, config);
         const before = await createdRows(store);
 
         // Every migration after the fixture's point runs, 015 among them; later ones are other tests' concern.

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
-import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrateStore } from '../../src/store/open-store.js';
-import { STORE_TABLES } from '../../src/store/schema.js';
 import { availableBackends } from '../helpers/backends.js';
-import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
+import { everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -14,20 +12,6 @@ import { fixture } from '../fixtures/history-before-015/fixture.js';
 // objects, key index entries, history and merges, brought to 016 by the migrations in between): every
 // row of every table is as it was, the staging table starts empty, and the index answers as before.
 
-
-/** Every store table that exists, its rows as sorted JSON (each backend's own value types). */
-async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of Object.keys(STORE_TABLES).sort()) {
-    try {
-      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(store.db);
-      out[table] = rows.map((r) => JSON.stringify(r)).sort();
-    } catch {
-      // Not created yet at this point of the migrations.
-    }
-  }
-  return out;
-}
 
 /** Every key value of the fixture's index, searched: profile ids per (domain, key name, value). */
 async function searches(read: (domain: string, keyName: string, value: string) => Promise<string[]>): Promise<Record<string, string[]>> {
@@ -45,11 +29,9 @@ for (const backend of await availableBackends()) {
     test('a database written before it keeps every row, and its index answers as before', async () => {
       const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateStoreTo(store, config, '013-profile-merges');
         const db = store.db as unknown as Kysely<any>;
-        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
-        await migrateStoreTo(store, config, '016-flows-by-workflow');
-        const rowsBefore = await everyRow(store);
+        await writeHistoryFixture(store, config, '016-flows-by-workflow');
+        const rowsBefore = await everyStoreRow(store);
         assert.equal(rowsBefore.profile_keys_staged, undefined, 'no staging table before 017');
         const searchedBefore = await searches(async (domain, keyName, value) =>
           (
@@ -66,7 +48,7 @@ for (const backend of await availableBackends()) {
         );
 
         await migrateStoreTo(store, config, '017-staged-key-index');
-        const rowsAfter = await everyRow(store);
+        const rowsAfter = await everyStoreRow(store);
         assert.deepEqual(rowsAfter.profile_keys_staged, []);
         delete rowsAfter.profile_keys_staged;
         assert.deepEqual(rowsAfter, rowsBefore);

@@ -9,7 +9,7 @@ import { operations } from '../../src/operations/index.js';
 import { PageTokens } from '../../src/domain/page-token.js';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { availableBackends } from '../helpers/backends.js';
-import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
+import { migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -39,10 +39,8 @@ for (const backend of await availableBackends()) {
     test('a database written before it answers every history record as before, and each record is in one place with its Content', async () => {
       const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
-        await migrateStoreTo(store, config, '013-profile-merges');
         const db = store.db as unknown as Kysely<any>;
-        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
-        await migrateStoreTo(store, config, '017-staged-key-index');
+        await writeHistoryFixture(store, config, '017-staged-key-index');
         // One record the rows cannot reproduce: an earlier INGESTED record of a stored object, also without
         // Content (two records of one version: it answered the object's text, as the newer one does).
         const target = (await db.selectFrom('profile_objects').selectAll().orderBy('unique_key').executeTakeFirstOrThrow()) as Row;

@@ -9,7 +9,7 @@ import { operations } from '../../src/operations/index.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { STORE_TABLES } from '../../src/store/schema.js';
 import { availableBackends, createTestStore, POSTGRES_URL } from '../helpers/backends.js';
-import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
+import { assertFixtureKeysFindTheirProfiles, everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -18,20 +18,9 @@ import { fixture } from '../fixtures/history-before-015/fixture.js';
 // names differs from SQLite's; the tests' own database (C.UTF-8) could not tell the two apart.
 
 
-type Row = Record<string, unknown>;
-
 /** Names whose order under en-US (case folded first) is not their byte order (capitals first). */
 const NAMES = ['beta', 'Alpha', 'alpha-2', 'Beta_1', 'ZULU', 'mike'];
 const byteOrder = [...NAMES].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-
-async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of Object.keys(STORE_TABLES).sort()) {
-    const { rows } = await sql<Row>`select * from ${sql.table(table)}`.execute(store.db);
-    out[table] = rows.map((r) => JSON.stringify(r)).sort();
-  }
-  return out;
-}
 
 /** The store's text columns that do not compare by bytes, as `table.column collation`. */
 async function columnsNotInC(db: Kysely<any>): Promise<string[]> {
@@ -99,37 +88,25 @@ if ((await availableBackends()).includes('postgres')) {
       const { store, config, dispose } = await openUnmigratedStore('postgres', database.url);
       try {
         const db = store.db as unknown as Kysely<any>;
-        await migrateStoreTo(store, config, '013-profile-merges');
-        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
-        await migrateStoreTo(store, config, '018-object-ingested-record');
+        await writeHistoryFixture(store, config, '018-object-ingested-record');
         const clock = new ManualClock(fixture.now);
         await createDomains(store, clock);
         const collatedOrder = await listedDomains(store, clock);
         assert.notDeepEqual(collatedOrder, byteOrder, `the database orders by its locale before 019: ${collatedOrder.join(', ')}`);
         assert.ok((await columnsNotInC(db)).length > 0);
-        const before = await everyRow(store);
+        const before = await everyStoreRow(store);
         const knownIds = Object.fromEntries(Object.entries(fixture.answers).map(([k, a]) => [k, Object.keys((a as { records: object }).records)]));
         const answersBefore = await answersOf(store, clock, knownIds);
 
         await migrateStoreTo(store, config, '019-text-compared-as-bytes');
 
         assert.deepEqual(await columnsNotInC(db), []);
-        assert.deepEqual(await everyRow(store), before, 'every row of every table as it was');
+        assert.deepEqual(await everyStoreRow(store), before, 'every row of every table as it was');
         assert.deepEqual(await answersOf(store, clock, knownIds), answersBefore, 'the history operations answer as before');
         assert.deepEqual(await listedDomains(store, clock), byteOrder);
 
         // The rebuilt key index still finds every profile by each of its keys.
-        const domainNames = new Map((fixture.tables.domain_ids as Row[]).map((d) => [d.domain_id, String(d.domain_name)]));
-        const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
-        const keys = fixture.tables.profile_keys as Row[];
-        for (const key of keys) {
-          const found = (await operations.SearchProfiles(ctx, {
-            DomainName: domainNames.get(key.domain_id),
-            KeyName: key.key_name,
-            Values: [key.key_value],
-          } as never)) as { Items: { ProfileId: string }[] };
-          assert.ok(found.Items.some((p) => p.ProfileId === key.profile_id), `${String(key.key_name)}=${String(key.key_value)} finds ${String(key.profile_id)}`);
-        }
+        await assertFixtureKeysFindTheirProfiles(store, clock);
       } finally {
         await dispose();
         await database.drop();

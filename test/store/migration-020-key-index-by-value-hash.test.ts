@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
-import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
-import { operations } from '../../src/operations/index.js';
 import { genericRowWriters, postgresRowWriters } from '../../src/store/dialects/row-writers/index.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { STORE_TABLES } from '../../src/store/schema.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore } from '../helpers/backends.js';
-import { migrateStoreTo, openUnmigratedStore } from '../helpers/migrations.js';
-import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { assertFixtureKeysFindTheirProfiles, everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
+import { answersOf } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 020: on PostgreSQL the key index is found through (domain_id, a hash of key name and value),
 // and its primary key is gone; on SQLite nothing changes. What must hold: the rows and answers of a store
 // written before it, every key still finding its profile, no entry stored twice by the writers, and every
 // read and removal of the index served by the new index rather than a scan of the whole table.
-
-type Row = Record<string, unknown>;
-
-async function everyRow(store: KyselyStore): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of Object.keys(STORE_TABLES).sort()) {
-    const { rows } = await sql<Row>`select * from ${sql.table(table)}`.execute((store as KyselyStore).db);
-    out[table] = rows.map((r) => JSON.stringify(r)).sort();
-  }
-  return out;
-}
 
 /** profile_keys' indexes as `name: definition`, and whether it has a primary key (PostgreSQL). */
 async function keyIndexLayout(db: Kysely<any>): Promise<{ indexes: string[]; primaryKey: boolean }> {
@@ -39,9 +25,6 @@ async function keyIndexLayout(db: Kysely<any>): Promise<{ indexes: string[]; pri
   return { indexes: rows.map((r) => r.name), primaryKey: rows.some((r) => r.primary) };
 }
 
-function contextOf(store: KyselyStore, clock: ManualClock) {
-  return { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
-}
 
 for (const backend of await availableBackends()) {
   describe(`migration 020: the key index by a hash of its values [${backend}]`, () => {
@@ -49,11 +32,9 @@ for (const backend of await availableBackends()) {
       const { store, config, dispose } = await openUnmigratedStore(backend);
       try {
         const db = store.db as unknown as Kysely<any>;
-        await migrateStoreTo(store, config, '013-profile-merges');
-        for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
-        await migrateStoreTo(store, config, '019-text-compared-as-bytes');
+        await writeHistoryFixture(store, config, '019-text-compared-as-bytes');
         const clock = new ManualClock(fixture.now);
-        const before = await everyRow(store);
+        const before = await everyStoreRow(store);
         const knownIds = Object.fromEntries(Object.entries(fixture.answers).map(([k, a]) => [k, Object.keys((a as { records: object }).records)]));
         const answersBefore = await answersOf(store, clock, knownIds);
         if (backend === 'postgres') assert.deepEqual(await keyIndexLayout(db), { indexes: ['profile_keys_pk'], primaryKey: true });
@@ -61,19 +42,9 @@ for (const backend of await availableBackends()) {
         await migrateStoreTo(store, config, '020-key-index-by-value-hash');
 
         if (backend === 'postgres') assert.deepEqual(await keyIndexLayout(db), { indexes: ['profile_keys_by_value_hash'], primaryKey: false });
-        assert.deepEqual(await everyRow(store), before, 'every row of every table as it was');
+        assert.deepEqual(await everyStoreRow(store), before, 'every row of every table as it was');
         assert.deepEqual(await answersOf(store, clock, knownIds), answersBefore, 'the history operations answer as before');
-        const domainNames = new Map((fixture.tables.domain_ids as Row[]).map((d) => [d.domain_id, String(d.domain_name)]));
-        const keys = fixture.tables.profile_keys as Row[];
-        assert.ok(keys.length > 0);
-        for (const key of keys) {
-          const found = (await operations.SearchProfiles(contextOf(store, clock), {
-            DomainName: domainNames.get(key.domain_id),
-            KeyName: key.key_name,
-            Values: [key.key_value],
-          } as never)) as { Items: { ProfileId: string }[] };
-          assert.ok(found.Items.some((p) => p.ProfileId === key.profile_id), `${String(key.key_name)}=${String(key.key_value)} finds ${String(key.profile_id)}`);
-        }
+        await assertFixtureKeysFindTheirProfiles(store, clock);
       } finally {
         await dispose();
       }
