@@ -18,7 +18,6 @@ import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
 import { m017StagedKeyIndex } from './017-staged-key-index.js';
 import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
 import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
-import { m020KeyIndexByValueHash } from './020-key-index-by-value-hash.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -44,7 +43,6 @@ export const migrations: Record<string, Migration> = {
   '017-staged-key-index': m017StagedKeyIndex,
   '018-object-ingested-record': m018ObjectIngestedRecord,
   '019-text-compared-as-bytes': m019TextComparedAsBytes,
-  '020-key-index-by-value-hash': m020KeyIndexByValueHash,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,8 +6,6 @@ import {
   domainIdOf,
   findKeys,
   KEY_INDEX_TABLES,
-  keyIndexHashed,
-  valueHashIn,
   type KeyIndexTable,
   ROWS_PER_STATEMENT,
   VALUES_PER_IN_LIST,
@@ -124,17 +122,15 @@ export class KyselyProfileRepository implements ProfileRepository {
     limit: number,
   ): Promise<string[]> {
     if (values.length === 0) return [];
-    // Each table's primary key (…, key_name, key_value, profile_id) serves one value as an ordered range
-    // (PostgreSQL's profile_keys: its hash index finds the values' entries, valueHashIn); the values and
-    // both tables (KEY_INDEX_TABLES) are merged, and repeats dropped, by a sort of the few rows they hold.
+    // Each table's primary key (…, key_name, key_value, profile_id) serves one value as an ordered
+    // range; the values and both tables (KEY_INDEX_TABLES) are merged by a sort of the few rows they hold.
     const arm = (table: KeyIndexTable) => {
       const query = this.db
         .selectFrom(table)
         .select('profile_id')
         .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
         .where('key_name', '=', keyName)
-        .where('key_value', 'in', [...new Set(values)])
-        .$if(table === 'profile_keys' && keyIndexHashed(this.db), (qb) => qb.where(valueHashIn(keyName, values)));
+        .where('key_value', 'in', [...new Set(values)]);
       return afterProfileId === undefined ? query : query.where('profile_id', '>', afterProfileId);
     };
     const rows = await this.db
@@ -191,7 +187,6 @@ export class KyselyProfileRepository implements ProfileRepository {
             .where('key_name', '=', group.keyName)
             .where('key_value', 'in', values)
             .where('profile_id', '=', group.profileId)
-            .$if(table === 'profile_keys' && keyIndexHashed(this.db), (qb) => qb.where(valueHashIn(group.keyName, values)))
             .execute();
         }
       }

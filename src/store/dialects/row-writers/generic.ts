@@ -41,8 +41,6 @@ export class GenericKeyIndexWriter implements KeyIndexWriter {
   async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
     if (keys.length === 0) return;
     const domainId = (await this.domainId(scope, domainName, true)) as number;
-    // PostgreSQL's key index has no unique constraint for ON CONFLICT to meet (migration 020).
-    if (q.keyIndexHashed(this.db)) return q.insertAbsentKeys(this.db, domainId, keys);
     for (const batch of q.chunks(keys, q.ROWS_PER_STATEMENT)) {
       await q.insertKeys(this.db, batch.map((k) => q.keyToRow(domainId, k))).execute();
     }

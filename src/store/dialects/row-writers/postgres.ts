@@ -3,7 +3,7 @@ import type { Database, ProfileObjectsTable, ProfilesTable } from '../../schema.
 import { type CopyValue, copyRows } from '../postgres-copy.js';
 import { objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
-import { chunks, distinctKeys, insertAbsentKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
+import { chunks, distinctKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
 import { GenericHistoryRowWriter, GenericKeyIndexWriter, GenericObjectRowWriter, GenericProfileRowWriter } from './generic.js';
 import type { RowWriters } from './types.js';
 
@@ -100,8 +100,7 @@ const COPY_ROWS = 20_000;
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
   /**
    * Every key name's values in one statement, the domain's id read in it: one round trip per page. The
-   * values are an array joined through a LATERAL subquery naming the whole of an index but profile_id
-   * (profile_keys: the domain and the value's hash, migration 020; the staging table: its primary key),
+   * values are an array joined through a LATERAL subquery naming the whole primary key but profile_id,
    * and `OFFSET 0` keeps the planner from flattening it into a join: each value is one seek whatever
    * the statistics say. Both tables of the index are read (queries.ts, KEY_INDEX_TABLES); PostgreSQL
    * writes straight into profile_keys, so its second seek finds an empty table. An `IN (…)` list of a
@@ -125,7 +124,6 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
       cross join lateral (
         select profile_id from profile_keys
         where domain_id = (${domainId}) and key_name = v.key_name and key_value = v.key_value
-          and hashtextextended(key_value, hashtext(key_name)) = hashtextextended(v.key_value, hashtext(v.key_name))
         union all
         select profile_id from profile_keys_staged
         where domain_id = (${domainId}) and key_name = v.key_name and key_value = v.key_value
@@ -150,7 +148,12 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
       }
       return;
     }
-    await insertAbsentKeys(this.db, domainId, rows);
+    for (const batch of chunks(rows, ROWS_PER_STATEMENT * 5)) {
+      await sql`insert into profile_keys (domain_id, key_name, key_value, profile_id)
+        select ${domainId}::int8, * from unnest(${batch.map((k) => k.keyName)}::text[],
+          ${batch.map((k) => k.keyValue)}::text[], ${batch.map((k) => k.profileId)}::text[])
+        on conflict do nothing`.execute(this.db);
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
 import type { HeldRecordsOf, ProfileHistoryEntry, ProfileKey, ProfileObjectRecord, ProfileRecord, StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
@@ -56,56 +56,14 @@ export function addDomainId(db: Kysely<Database>, scope: Scope, domainName: stri
 export const KEY_INDEX_TABLES = ['profile_keys', 'profile_keys_staged'] as const;
 export type KeyIndexTable = (typeof KEY_INDEX_TABLES)[number];
 
-/**
- * Whether `profile_keys` is found by a hash of its values (PostgreSQL, migration 020) rather than by its
- * primary key (SQLite). The layout follows the dialect: 020 changes it on PostgreSQL only.
- */
-export function keyIndexHashed(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
-/**
- * The condition that lets PostgreSQL's `profile_keys_by_value_hash` (migration 020) find the entries of
- * one key name holding one of `values`: the index knows only the hashes. It adds to `key_name = ? and
- * key_value in (…)`, which stays: equal hashes are only candidates. A list of one hash expression per
- * value, which the planner folds into constants: an array hashed by a subquery was left out of the index
- * condition on a table without statistics, and the domain's whole range was read instead.
- */
-export function valueHashIn(keyName: string, values: readonly string[]) {
-  const seed = sql`hashtext(${keyName})`;
-  return sql<boolean>`hashtextextended(key_value, hashtext(key_name)) in (${sql.join([...values].map((v) => sql`hashtextextended(${v}, ${seed})`))})`;
-}
-
-/**
- * PostgreSQL's insert of index entries that may be present already (migration 020): no unique constraint
- * keeps an entry from being stored twice, so those present are left out by a look-up, and a batch's
- * repeats by `distinctKeys`. Two transactions adding one entry at once can both store it; readers take
- * entries as a set, and a removal removes every copy. `OFFSET 0` keeps the look-up a seek per entry:
- * turned into an anti-join, it read the domain's whole range of the index where statistics were missing.
- */
-export async function insertAbsentKeys(db: Kysely<Database>, domainId: number, keys: readonly ProfileKey[]): Promise<void> {
-  for (const batch of chunks(distinctKeys(keys), ROWS_PER_STATEMENT * 5)) {
-    await sql`insert into profile_keys (domain_id, key_name, key_value, profile_id)
-      select ${domainId}::int8, v.key_name, v.key_value, v.profile_id
-      from unnest(${batch.map((k) => k.keyName)}::text[], ${batch.map((k) => k.keyValue)}::text[],
-        ${batch.map((k) => k.profileId)}::text[]) as v (key_name, key_value, profile_id)
-      where not exists (
-        select from profile_keys k
-        where k.domain_id = ${domainId}::int8 and k.key_name = v.key_name and k.key_value = v.key_value and k.profile_id = v.profile_id
-          and hashtextextended(k.key_value, hashtext(k.key_name)) = hashtextextended(v.key_value, hashtext(v.key_name))
-        offset 0)`.execute(db);
-  }
-}
-
 export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[], table: KeyIndexTable = 'profile_keys') {
   return db.insertInto(table).values(rows).onConflict((oc) => oc.doNothing());
 }
 
 /**
  * The entries of one key name holding one of `values`, from both tables: `key_name = ? AND key_value
- * IN (...)` is one seek per value in each (on PostgreSQL's `profile_keys`, by the values' hashes:
- * `valueHashIn`). Rows found twice (in both tables, or stored twice on PostgreSQL, which has no unique
- * constraint) come twice (UNION ALL: a deduplicating UNION would sort); callers use `distinctKeys`.
+ * IN (...)` is one primary-key seek per value in each. Rows found in both tables come twice (UNION ALL:
+ * a deduplicating UNION would sort); callers that count entries use `distinctKeys`.
  */
 export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery, keyName: string, values: readonly string[], profileIds?: readonly string[]) {
   const arm = (table: KeyIndexTable) => {
@@ -114,8 +72,7 @@ export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery,
       .select(['key_value', 'profile_id'])
       .where('domain_id', '=', domainId)
       .where('key_name', '=', keyName)
-      .where('key_value', 'in', values)
-      .$if(table === 'profile_keys' && keyIndexHashed(db), (qb) => qb.where(valueHashIn(keyName, values)));
+      .where('key_value', 'in', values);
     return profileIds ? query.where('profile_id', 'in', profileIds) : query;
   };
   return arm('profile_keys').unionAll(arm('profile_keys_staged'));
