@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { type Kysely, Migrator, sql } from 'kysely';
-import { PageTokens } from '../../src/domain/page-token.js';
 import type { Clock } from '../../src/engine/clock.js';
 import { operations } from '../../src/operations/index.js';
 import { STORE_TABLES } from '../../src/store/schema.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
-import { HOME } from '../fixtures/history-before-015/scenario.js';
+import { contextOf } from '../fixtures/history-before-015/scenario.js';
 import { withMigrationLock } from '../../src/store/dialects/postgres.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
@@ -66,10 +65,9 @@ export async function everyStoreRow(store: KyselyStore): Promise<Record<string, 
 /** Every entry of the history fixture's key index finds its profile through SearchProfiles. */
 export async function assertFixtureKeysFindTheirProfiles(store: KyselyStore, clock: Clock): Promise<void> {
   const domainNames = new Map(fixture.tables.domain_ids.map((d) => [d.domain_id, String(d.domain_name)]));
-  const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
   assert.ok(fixture.tables.profile_keys.length > 0);
   for (const key of fixture.tables.profile_keys) {
-    const found = (await operations.SearchProfiles(ctx, {
+    const found = (await operations.SearchProfiles(contextOf(store, clock), {
       DomainName: domainNames.get(key.domain_id),
       KeyName: key.key_name,
       Values: [key.key_value],

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrations } from '../../src/store/migrations/index.js';
@@ -8,7 +7,7 @@ import { migrateStore } from '../../src/store/open-store.js';
 import { operations } from '../../src/operations/index.js';
 import { availableBackends } from '../helpers/backends.js';
 import { openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
-import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { answersOf, contextOf } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 015 on a database the code before it wrote (test/fixtures/history-before-015: the rows of a
@@ -51,7 +50,7 @@ for (const backend of await availableBackends()) {
         );
 
         // A held record leaves its row unchanged when the profile first changes.
-        const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) };
+        const ctx = contextOf(store, clock);
         for (const { profile_id: ProfileId, created_record_id: Id } of held) {
           const [domain] = fixture.tables.profiles.filter((p) => p.profile_id === ProfileId).map((p) => p.domain_name as string);
           const get = () => operations.GetProfileHistoryRecord(ctx, { DomainName: domain, ProfileId, Id });

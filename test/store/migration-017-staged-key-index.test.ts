@@ -12,7 +12,6 @@ import { fixture } from '../fixtures/history-before-015/fixture.js';
 // objects, key index entries, history and merges, brought to 016 by the migrations in between): every
 // row of every table is as it was, the staging table starts empty, and the index answers as before.
 
-
 /** Every key value of the fixture's index, searched: profile ids per (domain, key name, value). */
 async function searches(read: (domain: string, keyName: string, value: string) => Promise<string[]>): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};

@@ -6,18 +6,16 @@ import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { migrateStore } from '../../src/store/open-store.js';
 import { STORE_TABLES } from '../../src/store/schema.js';
 import { operations } from '../../src/operations/index.js';
-import { PageTokens } from '../../src/domain/page-token.js';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import { availableBackends } from '../helpers/backends.js';
 import { migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
-import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { answersOf, contextOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 018 on a database the code before it wrote (test/fixtures/history-before-015, brought to 017
 // by the migrations in between): the INGESTED records without Content that their object rows reproduce
 // move into those rows, every other one takes its object's text, and the two history operations answer
 // every record as before. Then the layout keeps working: a replaced version hands its record back.
-
 
 type Row = Record<string, unknown>;
 
@@ -123,7 +121,7 @@ for (const backend of await availableBackends()) {
         const changed = { ...(JSON.parse(String(heldObject.object)) as Row), FirstName: 'Changed' };
         clock.advance(60_000);
         await store.transaction((trx) => putProfileObjects(trx, HOME, domainName, type, [changed], clock.now()));
-        const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
+        const ctx = contextOf(store, clock);
         const old = await operations.GetProfileHistoryRecord(ctx, { DomainName: domainName, ProfileId: heldObject.profile_id, Id: heldObject.ingested_record_id } as never);
         assert.equal((old as { Content: string }).Content, heldObject.object);
         const listed = (await operations.ListProfileHistoryRecords(ctx, { DomainName: domainName, ProfileId: heldObject.profile_id, ActionType: 'INGESTED' } as never)) as {

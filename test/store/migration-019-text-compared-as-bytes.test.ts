@@ -3,20 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { PageTokens } from '../../src/domain/page-token.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { operations } from '../../src/operations/index.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { STORE_TABLES } from '../../src/store/schema.js';
 import { availableBackends, createTestStore, POSTGRES_URL } from '../helpers/backends.js';
 import { assertFixtureKeysFindTheirProfiles, everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
-import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
+import { answersOf, contextOf } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 // Migration 019: on PostgreSQL every text column of the store compares by bytes (COLLATE "C"), whatever
 // the database's locale. Tested in a database created with ICU's en-US collation, where the order of
 // names differs from SQLite's; the tests' own database (C.UTF-8) could not tell the two apart.
-
 
 /** Names whose order under en-US (case folded first) is not their byte order (capitals first). */
 const NAMES = ['beta', 'Alpha', 'alpha-2', 'Beta_1', 'ZULU', 'mike'];
@@ -37,14 +35,12 @@ async function columnsNotInC(db: Kysely<any>): Promise<string[]> {
 }
 
 async function listedDomains(store: KyselyStore, clock: ManualClock): Promise<string[]> {
-  const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
-  const out = (await operations.ListDomains(ctx, {} as never)) as { Items: { DomainName: string }[] };
+  const out = (await operations.ListDomains(contextOf(store, clock), {} as never)) as { Items: { DomainName: string }[] };
   return out.Items.map((d) => d.DomainName).filter((n) => NAMES.includes(n));
 }
 
 async function createDomains(store: KyselyStore, clock: ManualClock): Promise<void> {
-  const ctx = { scope: HOME, requestId: 't', store, clock, tokens: new PageTokens(Buffer.alloc(32, 7)) } as never;
-  for (const name of NAMES) await operations.CreateDomain(ctx, { DomainName: name, DefaultExpirationDays: 30 } as never);
+  for (const name of NAMES) await operations.CreateDomain(contextOf(store, clock), { DomainName: name, DefaultExpirationDays: 30 } as never);
 }
 
 /** A database of its own, created with ICU's en-US collation; dropped by the returned function. */
