@@ -1,3 +1,4 @@
+import { characterCount } from '../domain/characters.js';
 import { setOwn } from '../domain/own-properties.js';
 import { abridge, BadRequestException } from '../api/errors.js';
 import type { MemberRef, ServiceModel, Shape } from '../api/model-types.js';
@@ -126,9 +127,11 @@ export function readShape(
         violations.add(path, value, 'Member must be a string', secret);
         return undefined;
       }
-      if (shape.min !== undefined && value.length < shape.min)
+      // The length trait counts characters. A string has at most as many characters as UTF-16 units, and
+      // at least half as many: only a string near a bound needs counting.
+      if (shape.min !== undefined && (value.length < shape.min || (value.length < 2 * shape.min && characterCount(value) < shape.min)))
         violations.add(path, value, `Member must have length greater than or equal to ${shape.min}`, secret);
-      if (shape.max !== undefined && value.length > shape.max)
+      if (shape.max !== undefined && value.length > shape.max && characterCount(value) > shape.max)
         violations.add(path, value, `Member must have length less than or equal to ${shape.max}`, secret);
       if (shape.enum && !shape.enum.includes(value))
         violations.add(path, value, `Member must satisfy enum value set: [${shape.enum.join(', ')}]`, secret);

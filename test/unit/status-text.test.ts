@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { clip255 } from '../../src/domain/workflow-plan/format.js';
 import { describeOngoing, describeWorkflow } from '../../src/domain/workflow-plan/status-text.js';
 import type { TriggerConfig } from '../../src/api/appflow/shapes.generated.js';
 import type { FlowRecord } from '../../src/store/appflow-types.js';
@@ -49,5 +50,27 @@ describe('the ongoing part of a completed workflow status text', () => {
     assert.equal(describeWorkflow(item, describeOngoing(flow({ triggerType: 'Event' }))), 'Complete: 2 of 2 steps complete, 10 records processed; ongoing updates run when signalled.');
     const cron: TriggerConfig = { triggerType: 'Scheduled', triggerProperties: { Scheduled: { scheduleExpression: `cron(0 12 * * ? *)` } } };
     assert.ok(describeWorkflow({ ...item, recordsProcessed: 1e15 }, describeOngoing(flow(cron))).length <= 255);
+  });
+});
+
+describe('clip255 (ExecutionMessage, ErrorDescription, StatusDescription: 1..255 characters)', () => {
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const characters = (text: string) => [...text].length;
+
+  test('counts characters, not UTF-16 units: 255 emoji stay whole', () => {
+    const text = '\u{1F600}'.repeat(255);
+    assert.equal(clip255(text), text);
+  });
+
+  test('cuts a longer text at a character boundary, never inside a surrogate pair', () => {
+    assert.equal(clip255('\u{1F600}'.repeat(256)), `${'\u{1F600}'.repeat(252)}...`);
+    // The pair straddles the 252nd UTF-16 unit: a cut by units would keep half of it.
+    const clipped = clip255(`${'a'.repeat(251)}\u{1F600}${'b'.repeat(10)}`);
+    assert.equal(clipped, `${'a'.repeat(251)}\u{1F600}...`);
+    assert.ok(characters(clipped) <= 255 && !LONE_SURROGATE.test(clipped));
+  });
+
+  test('an empty text becomes a placeholder, since the model asks for at least one character', () => {
+    assert.equal(clip255(''), '-');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BadRequestException } from '../../src/api/errors.js';
+import type { ServiceModel } from '../../src/api/model-types.js';
 import { readShape, readTimestamp, Violations } from '../../src/protocol/validate.js';
 
 /** Reads `value` as `shape` and returns what came out plus the violation messages. */
@@ -96,6 +97,26 @@ describe('readShape', () => {
       assert.deepEqual(messages, [
         `Value '${'v'.repeat(64)}...' at 'Tags.team' failed to satisfy constraint: Member must have length less than or equal to 256`,
       ]);
+    });
+
+    test('string lengths count Unicode characters, as the model\'s length trait does, not UTF-16 units', () => {
+      // Each emoji is one character and two UTF-16 units: 256 of them fit TagValue's 256.
+      assert.deepEqual(read('TagMap', { team: '\u{1F600}'.repeat(256) }, 'Tags').messages, []);
+      assert.match(read('TagMap', { team: '\u{1F600}'.repeat(257) }, 'Tags').messages[0], /less than or equal to 256/);
+      assert.deepEqual(read('string1To255', `${'\u{1F600}'.repeat(254)}a`).messages, []);
+      assert.equal(read('string1To255', '\u{1F600}'.repeat(256)).count, 1);
+      // A lone surrogate is not a pair: it counts as one.
+      assert.equal(read('string1To255', '\ud83d'.repeat(256)).count, 1);
+      assert.deepEqual(read('string1To255', '\ud83d'.repeat(255)).messages, []);
+      // No model string has a minimum above 1 today; one of 3 counts characters too.
+      const model = { metadata: {}, operations: {}, shapes: { Three: { type: 'string', min: 3 } } } as unknown as ServiceModel;
+      const atLeastThree = (value: string) => {
+        const violations = new Violations();
+        readShape('Three', value, 'Member', violations, false, model);
+        return violations.messages;
+      };
+      assert.deepEqual(atLeastThree('\u{1F600}'.repeat(3)), []);
+      assert.match(atLeastThree('\u{1F600}'.repeat(2))[0], /greater than or equal to 3/);
     });
 
     test('a null map value is a violation', () => {

@@ -1,4 +1,5 @@
 import { escapeControlCharacters } from '../../api/errors.js';
+import { characterCount, firstCharacters } from '../characters.js';
 
 /** 10000-01-01T00:00:00.000Z: from here on toISOString writes a six-digit, signed year. */
 const ISO_FAST_END = 253_402_300_800_000;
@@ -35,10 +36,14 @@ export function iso(epochMs: number): string {
   return `${year}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${msText}Z`;
 }
 
-/** A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription). */
+/**
+ * A model string of 1..255 characters (ExecutionMessage, ErrorDescription, StatusDescription), counted
+ * as the model counts them and cut between characters: a source's error may quote emoji.
+ */
 export function clip255(text: string): string {
   if (text.length === 0) return '-';
-  return text.length <= 255 ? text : `${text.slice(0, 252)}...`;
+  // At most 255 UTF-16 units is at most 255 characters: the usual text needs no count.
+  return text.length <= 255 || characterCount(text) <= 255 ? text : `${firstCharacters(text, 252)}...`;
 }
 
 /**
