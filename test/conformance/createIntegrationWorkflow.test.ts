@@ -631,6 +631,32 @@ for (const backend of await availableBackends()) {
         );
       });
 
+      test('a workflow takes at most 1,000 steps: 1,000 Batches are planned, 1,001 are a BadRequestException', async () => {
+        const t = Date.UTC(2020, 0, 1);
+        const days = (n: number) => Array.from({ length: n }, () => 1);
+        const id = await accepts(workflowRequest({ env, Batches: consecutiveBatches(t, ...days(1000)) }));
+        const got = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+        assert.equal(got.Metrics?.AppflowIntegration?.TotalSteps, 1000);
+        await expectAwsError(create(workflowRequest({ env, Batches: consecutiveBatches(t, ...days(1001)) })), 'BadRequestException', 400, /1001 batches; a workflow takes at most 1000/);
+      });
+
+      test('a FirstExecutionFrom more than 1,000 two-month windows back is a BadRequestException', async () => {
+        const from = (date: Date) =>
+          workflowRequest({
+            env,
+            Batches: null,
+            TriggerConfig: { TriggerType: 'Scheduled', TriggerProperties: { Scheduled: { ScheduleExpression: 'rate(1days)', FirstExecutionFrom: date } } },
+          });
+        // The earliest time a timestamp can name: millions of windows, refused after the first 1,000.
+        await expectAwsError(create(from(new Date(-8_640_000_000_000_000))), 'BadRequestException', 400, /more than 1000 two-month windows/);
+        const now = new Date(clock.now());
+        const monthsBack = (months: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, now.getUTCDate()));
+        await expectAwsError(create(from(monthsBack(2001))), 'BadRequestException', 400, /FirstExecutionFrom/);
+        const id = await accepts(from(monthsBack(1999)));
+        const got = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+        assert.equal(got.Metrics?.AppflowIntegration?.TotalSteps, 1000);
+      });
+
       test('with neither Batches nor FirstExecutionFrom, one step covers all history up to the creation time', async () => {
         const id = await accepts(workflowRequest({ env, Batches: null }));
         const { steps } = await allSteps(s.client, env.domain, id);

@@ -5,6 +5,14 @@ import { iso } from './format.js';
 /** The console's bulk ingestion batches history in two-month windows (AWS admin guide). */
 export const DEFAULT_BATCH_MONTHS = 2;
 
+/**
+ * The most steps a workflow is planned with. The model sets no bound on Batches or on how far back
+ * FirstExecutionFrom reaches, and each step is a row the engine walks: a request for millions of them
+ * held the service for minutes. 1,000 two-month windows reach back 166 years, and the engine splits a
+ * step whose window holds too many records by itself, so no history needs more.
+ */
+export const MAX_WORKFLOW_STEPS = 1000;
+
 export interface Window {
   start: number;
   end: number;
@@ -21,6 +29,9 @@ export function planWindows(
   createdAt: number,
 ): Checked<Window[]> {
   if (batches && batches.length > 0) {
+    if (batches.length > MAX_WORKFLOW_STEPS) {
+      return invalid(`Batches holds ${batches.length} batches; a workflow takes at most ${MAX_WORKFLOW_STEPS} (one step each). Give wider batches: a step whose window holds too many records is split by the service.`);
+    }
     const windows = batches.map((b, i) => ({ start: b.StartTime.getTime(), end: b.EndTime.getTime(), index: i + 1 }));
     const backwards = windows.find((w) => w.end <= w.start);
     if (backwards) {
@@ -44,6 +55,12 @@ export function planWindows(
     }
     const windows: Window[] = [];
     for (let start = from; start < createdAt; ) {
+      if (windows.length === MAX_WORKFLOW_STEPS) {
+        return invalid(
+          `FirstExecutionFrom ${iso(from)} reaches back more than ${MAX_WORKFLOW_STEPS} two-month windows, the most steps a workflow takes. ` +
+            'Give a later FirstExecutionFrom, or Batches.',
+        );
+      }
       const end = Math.min(addUtcMonths(start, DEFAULT_BATCH_MONTHS), createdAt);
       windows.push({ start, end });
       start = end;
