@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
+import { type CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import { sqliteCapabilities } from '../../src/store/dialects/sqlite.js';
 import { openStore } from '../../src/store/open-store.js';
+import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
 import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { purgeCancelledWorkflow } from '../../src/store/purge-workflow.js';
@@ -291,6 +298,37 @@ describe('concurrent claims on PostgreSQL', { skip: backends.includes('postgres'
     } finally {
       for (const w of workers) await w.close();
       await t.dispose();
+    }
+  });
+});
+
+describe('the claim finds a workflow\'s next step with one seek, however many of its steps are done [sqlite]', () => {
+  let dir: string;
+  let workflowId: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pf-claim-plan-'));
+    const store = await openStore({ backend: 'sqlite', dataDir: dir });
+    workflowId = await addWorkflow(store, 1000);
+    await sql`update workflow_steps set status = 'COMPLETE' where workflow_id = ${workflowId} and step_no <= 998`.execute(store.db);
+    await store.close();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the first unfinished step is read from the index of unfinished steps, not found past the finished ones', async () => {
+    const raw = new Sqlite(join(dir, 'profileflow.db'));
+    const captured: CompiledQuery[] = [];
+    const db = new Kysely<never>({ dialect: new SqliteDialect({ database: raw }), log: (e) => void (e.level === 'query' && captured.push(e.query)) });
+    try {
+      const claimed = await new KyselyWorkflowRepository(db as never, sqliteCapabilities).claim(lease('w1', T0));
+      assert.deepEqual([claimed?.step.workflowId, claimed?.step.stepNo], [workflowId, 999]);
+      const select = captured.find((q) => q.sql.startsWith('select'))!;
+      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${select.sql}`).all(...(select.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
+      assert.ok(
+        plan.some((d) => /SEARCH s2 USING (COVERING )?INDEX workflow_steps_unfinished \(workflow_id=\?\)/.test(d)),
+        `the workflow's next step is one seek: ${plan.join(' | ')}`,
+      );
+    } finally {
+      await db.destroy();
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
@@ -275,7 +275,9 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
               .selectFrom('workflow_steps as s2')
               .select((e) => e.fn.min('s2.step_no').as('first'))
               .whereRef('s2.workflow_id', '=', 's.workflow_id')
-              .where('s2.status', 'in', ACTIVE_STEP_STATUSES),
+              // Literals, not parameters: only then do the dialects see that the partial index of
+              // unfinished steps (migration 020) holds every row the condition asks for.
+              .where('s2.status', 'in', ACTIVE_STEP_STATUSES.map((status) => sql.lit(status))),
           ),
         )
         .orderBy('s.run_after')
