@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { BadRequestException } from '../api/errors.js';
+import { BadRequestException, ThrottlingException } from '../api/errors.js';
 import { accountScopeOf } from './access.js';
 import type { ChangeFeed, FeedEvent } from './change-feed.js';
 
@@ -7,6 +7,13 @@ export interface EventsRouteOptions {
   /** A comment line this often keeps proxies and clients from timing the stream out (default 15 s). */
   heartbeatMs?: number;
 }
+
+/**
+ * Streams one tenant account may hold open at once. Why: a stream's heartbeat keeps its connection from
+ * ever going idle, so without a bound one tenant could hold every connection the service accepts
+ * (`--max-connections`) and lock every other account out. The operator's streams are not counted.
+ */
+export const MAX_STREAMS_PER_ACCOUNT = 10;
 
 /**
  * `GET /_profileflow/events`: Server-Sent Events of workflow and step changes, of flow runs that
@@ -18,6 +25,7 @@ export interface EventsRouteOptions {
 export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, options: EventsRouteOptions = {}): void {
   const open = new Set<FastifyReply>();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const streamsOf = new Map<string, number>();
 
   // Streams never end on their own: without this, closing the app would wait for every listener.
   app.addHook('preClose', async () => {
@@ -44,9 +52,29 @@ export function registerEventsRoutes(app: FastifyInstance, feed: ChangeFeed, opt
     // A tenant sees only its own account's events; the operator (or the developer, auth off) any.
     filter.accountId = accountScopeOf(request, filter.accountId);
     const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.lastEventId;
+    const tenant = request.ctx.caller?.role === 'tenant' ? request.ctx.caller.accountId : undefined;
+    if (tenant !== undefined) {
+      const held = streamsOf.get(tenant) ?? 0;
+      if (held >= MAX_STREAMS_PER_ACCOUNT) {
+        throw new ThrottlingException(`Account ${tenant} already holds ${held} event streams, the most one account may hold open at once; close one first.`);
+      }
+      streamsOf.set(tenant, held + 1);
+    }
+    let released = false;
+    const release = () => {
+      if (released || tenant === undefined) return;
+      released = true;
+      const held = (streamsOf.get(tenant) ?? 1) - 1;
+      if (held > 0) streamsOf.set(tenant, held);
+      else streamsOf.delete(tenant);
+    };
 
     reply.hijack();
     const raw = reply.raw;
+    // Whatever ends the stream, a failed subscription included, gives its place back.
+    raw.once('close', release);
+    // A client gone before the handler ran closed the response already: its 'close' will not come again.
+    if (raw.destroyed || !raw.socket || raw.socket.destroyed) release();
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CreateDomainCommand, type CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
+import { MAX_STREAMS_PER_ACCOUNT } from '../../src/server/events-routes.js';
+import { eventually } from '../helpers/poll.js';
 import { SseClient } from '../helpers/sse.js';
 import { ALL_CONNECTOR_TYPES, createWorkflow, putObjectType } from '../helpers/workflows.js';
 import { ACCOUNT_A, ACCOUNT_B, KEY_A, KEY_B, type SecureServer, sendSigned, signRequest, startSecureServer } from './support.js';
@@ -51,6 +53,26 @@ describe('GET /_profileflow/events with --auth sigv4', () => {
     assert.ok(a.events.every((e) => e.data.accountId === ACCOUNT_A), 'account A sees none of B');
     assert.ok(b.events.every((e) => e.data.accountId === ACCOUNT_B), 'account B sees none of A');
     assert.ok(!a.events.some((e) => e.data.workflowId === idB));
+  });
+
+  test(`one account holds at most ${MAX_STREAMS_PER_ACCOUNT} streams at once, so it cannot hold every connection; other accounts are not affected`, async () => {
+    const held: SseClient[] = [];
+    try {
+      // The earlier tests' streams first give their places back (the service sees them close a moment later).
+      for (const c of streams.splice(0)) await c.close();
+      for (let i = 0; i < MAX_STREAMS_PER_ACCOUNT; i++) held.push(await eventually(() => openSigned(s, KEY_A, {}), `account A's stream ${i + 1}`));
+      const refused = await sendSigned(await signRequest(s.url, 'GET', '/_profileflow/events', { accessKeyId: KEY_A }));
+      assert.equal(refused.status, 429, refused.text);
+      assert.equal(refused.headers.get('x-amzn-errortype'), 'ThrottlingException');
+      assert.match(refused.text, new RegExp(`${ACCOUNT_A} already holds ${MAX_STREAMS_PER_ACCOUNT} event streams`));
+      const other = await openSigned(s, KEY_B, {});
+      await other.close();
+      // A stream that ends gives its place back.
+      await held.pop()!.close();
+      held.push(await eventually(() => openSigned(s, KEY_A, {}), 'a stream for account A once one of its streams closed'));
+    } finally {
+      for (const c of held) await c.close();
+    }
   });
 
   test('an unsigned stream is refused', async () => {
