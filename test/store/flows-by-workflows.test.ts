@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Sqlite from 'better-sqlite3';
-import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import type { FlowRecord } from '../../src/store/appflow-types.js';
 import { openStore } from '../../src/store/open-store.js';
 import { KyselyFlowRepository } from '../../src/store/repositories/appflow.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+import { sqlitePlans } from '../helpers/sqlite-plans.js';
 
 const scope = { accountId: '111122223333', region: 'us-east-1' };
 const T0 = Date.UTC(2026, 0, 1);
@@ -83,19 +82,13 @@ describe('the flows of a ListWorkflows page are found through an index, however 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the lookup searches by workflow id rather than reading every flow of the account', async () => {
-    const raw = new Sqlite(join(dir, 'profileflow.db'));
-    const captured: CompiledQuery[] = [];
-    const db = new Kysely<never>({ dialect: new SqliteDialect({ database: raw }), log: (e) => void (e.level === 'query' && captured.push(e.query)) });
-    try {
-      await new KyselyFlowRepository(db as never).byWorkflows(scope, 'd', workflowIds.slice(0, 100));
-      assert.equal(captured.length, 1);
-      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${captured[0]!.sql}`).all(...(captured[0]!.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
-      assert.ok(
-        plan.some((d) => /SEARCH flows USING (COVERING )?INDEX \S+ \(account_id=\? AND region=\? AND workflow_id=\?\)/.test(d)),
-        `the plan seeks each workflow id: ${plan.join(' | ')}`,
-      );
-    } finally {
-      await db.destroy();
-    }
+    const statements = await sqlitePlans(join(dir, 'profileflow.db'), (db) => new KyselyFlowRepository(db as never).byWorkflows(scope, 'd', workflowIds.slice(0, 100)));
+    assert.equal(statements.length, 1);
+    const { plan } = statements[0]!;
+    assert.ok(
+      plan.some((d) => /SEARCH flows USING (COVERING )?INDEX \S+ \(account_id=\? AND region=\? AND workflow_id=\?\)/.test(d)),
+      `the plan seeks each workflow id: ${plan.join(' | ')}`,
+    );
   });
+
 });

@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Sqlite from 'better-sqlite3';
-import { type CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import { sql } from 'kysely';
 import { sqliteCapabilities } from '../../src/store/dialects/sqlite.js';
 import { openStore } from '../../src/store/open-store.js';
 import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
@@ -13,8 +12,9 @@ import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { purgeCancelledWorkflow } from '../../src/store/purge-workflow.js';
 import type { Scope } from '../../src/domain/scope.js';
-import type { NewStep, WorkflowRecord } from '../../src/store/workflow-types.js';
+import type { ClaimedStep, NewStep, WorkflowRecord } from '../../src/store/workflow-types.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+import { sqlitePlans } from '../helpers/sqlite-plans.js';
 
 const scope: Scope = { accountId: '000000000000', region: 'us-east-1' };
 const T0 = Date.UTC(2026, 0, 1);
@@ -315,20 +315,16 @@ describe('the claim finds a workflow\'s next step with one seek, however many of
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('the first unfinished step is read from the index of unfinished steps, not found past the finished ones', async () => {
-    const raw = new Sqlite(join(dir, 'profileflow.db'));
-    const captured: CompiledQuery[] = [];
-    const db = new Kysely<never>({ dialect: new SqliteDialect({ database: raw }), log: (e) => void (e.level === 'query' && captured.push(e.query)) });
-    try {
-      const claimed = await new KyselyWorkflowRepository(db as never, sqliteCapabilities).claim(lease('w1', T0));
-      assert.deepEqual([claimed?.step.workflowId, claimed?.step.stepNo], [workflowId, 999]);
-      const select = captured.find((q) => q.sql.startsWith('select'))!;
-      const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${select.sql}`).all(...(select.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail);
-      assert.ok(
-        plan.some((d) => /SEARCH s2 USING (COVERING )?INDEX workflow_steps_unfinished \(workflow_id=\?\)/.test(d)),
-        `the workflow's next step is one seek: ${plan.join(' | ')}`,
-      );
-    } finally {
-      await db.destroy();
-    }
+    let claimed: ClaimedStep | undefined;
+    const statements = await sqlitePlans(join(dir, 'profileflow.db'), async (db) => {
+      claimed = await new KyselyWorkflowRepository(db as never, sqliteCapabilities).claim(lease('w1', T0));
+    });
+    assert.deepEqual([claimed?.step.workflowId, claimed?.step.stepNo], [workflowId, 999]);
+    const { plan } = statements.find((st) => st.sql.startsWith('select'))!;
+    assert.ok(
+      plan.some((d) => /SEARCH s2 USING (COVERING )?INDEX workflow_steps_unfinished \(workflow_id=\?\)/.test(d)),
+      `the workflow's next step is one seek: ${plan.join(' | ')}`,
+    );
   });
+
 });
