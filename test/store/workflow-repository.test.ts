@@ -302,13 +302,15 @@ describe('concurrent claims on PostgreSQL', { skip: backends.includes('postgres'
   });
 });
 
-describe('the claim finds a workflow\'s next step with one seek, however many of its steps are done [sqlite]', () => {
+describe('the claim reads only the runnable workflows and each one\'s next step, however many workflows and steps are done [sqlite]', () => {
   let dir: string;
   let workflowId: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pf-claim-plan-'));
     const store = await openStore({ backend: 'sqlite', dataDir: dir });
     workflowId = await addWorkflow(store, 1000);
+    const finished = await addWorkflow(store, 1);
+    await sql`update workflows set status = 'COMPLETE' where workflow_id = ${finished}`.execute(store.db);
     await sql`update workflow_steps set status = 'COMPLETE' where workflow_id = ${workflowId} and step_no <= 998`.execute(store.db);
     await store.close();
   });
@@ -321,10 +323,10 @@ describe('the claim finds a workflow\'s next step with one seek, however many of
     });
     assert.deepEqual([claimed?.step.workflowId, claimed?.step.stepNo], [workflowId, 999]);
     const { plan } = statements.find((st) => st.sql.startsWith('select'))!;
-    assert.ok(
-      plan.some((d) => /SEARCH s2 USING (COVERING )?INDEX workflow_steps_unfinished \(workflow_id=\?\)/.test(d)),
-      `the workflow's next step is one seek: ${plan.join(' | ')}`,
-    );
+    const shown = plan.join(' | ');
+    assert.ok(plan.some((d) => /^SCAN w USING INDEX workflows_runnable/.test(d)), `only the runnable workflows are read: ${shown}`);
+    assert.ok(plan.some((d) => /SEARCH s2 USING (COVERING )?INDEX workflow_steps_unfinished \(workflow_id=\?\)/.test(d)), `a workflow's next step is one seek: ${shown}`);
+    assert.ok(plan.some((d) => /SEARCH s USING INDEX sqlite_autoindex_workflow_steps_1 \(workflow_id=\? AND step_no=\?\)/.test(d)), `and its row another: ${shown}`);
   });
 
 });

@@ -18,7 +18,7 @@ import { m016FlowsByWorkflow } from './016-flows-by-workflow.js';
 import { m017StagedKeyIndex } from './017-staged-key-index.js';
 import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
 import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
-import { m020UnfinishedStepsIndex } from './020-unfinished-steps-index.js';
+import { m020ClaimIndexes } from './020-claim-indexes.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -44,7 +44,7 @@ export const migrations: Record<string, Migration> = {
   '017-staged-key-index': m017StagedKeyIndex,
   '018-object-ingested-record': m018ObjectIngestedRecord,
   '019-text-compared-as-bytes': m019TextComparedAsBytes,
-  '020-unfinished-steps-index': m020UnfinishedStepsIndex,
+  '020-claim-indexes': m020ClaimIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

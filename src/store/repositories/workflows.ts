@@ -29,6 +29,7 @@ import type {
 /** Steps still to run (or running): the rest — COMPLETE, FAILED, SPLIT, CANCELLED — are final. */
 const ACTIVE_STEP_STATUSES: WorkflowStatus[] = ['NOT_STARTED', 'RETRY', 'IN_PROGRESS'];
 const RUNNABLE_WORKFLOW_STATUSES: WorkflowStatus[] = ['NOT_STARTED', 'IN_PROGRESS'];
+const literals = (statuses: readonly WorkflowStatus[]) => statuses.map((status) => sql.lit(status));
 
 /**
  * The first half serves the API (reads, create, the deletion's cancel and purge); the second is the
@@ -258,28 +259,29 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
    */
   async claim(request: LeaseRequest): Promise<ClaimedStep | undefined> {
     return this.db.transaction().execute(async (trx) => {
+      // From the runnable workflows to each one's next step: one seek each through the claim's partial
+      // indexes (migration 020), whose conditions are written as literals so that both dialects see
+      // these conditions match them.
       let q = trx
-        .selectFrom('workflow_steps as s')
-        .innerJoin('workflows as w', 'w.workflow_id', 's.workflow_id')
-        .selectAll('s')
-        .where('w.deleted', '=', 0)
-        .where('w.status', 'in', RUNNABLE_WORKFLOW_STATUSES)
-        .where('s.status', 'in', ACTIVE_STEP_STATUSES)
-        .where('s.run_after', '<=', request.now)
-        .where(leaseIsFree('s', request.now))
-        .where((eb) =>
-          eb(
-            's.step_no',
-            '=',
-            eb
-              .selectFrom('workflow_steps as s2')
-              .select((e) => e.fn.min('s2.step_no').as('first'))
-              .whereRef('s2.workflow_id', '=', 's.workflow_id')
-              // Literals, not parameters: only then do the dialects see that the partial index of
-              // unfinished steps (migration 020) holds every row the condition asks for.
-              .where('s2.status', 'in', ACTIVE_STEP_STATUSES.map((status) => sql.lit(status))),
+        .selectFrom('workflows as w')
+        .innerJoin('workflow_steps as s', (join) =>
+          join.onRef('s.workflow_id', '=', 'w.workflow_id').on((eb) =>
+            eb(
+              's.step_no',
+              '=',
+              eb
+                .selectFrom('workflow_steps as s2')
+                .select((e) => e.fn.min('s2.step_no').as('first'))
+                .whereRef('s2.workflow_id', '=', 'w.workflow_id')
+                .where('s2.status', 'in', literals(ACTIVE_STEP_STATUSES)),
+            ),
           ),
         )
+        .selectAll('s')
+        .where('w.deleted', '=', sql.lit(0))
+        .where('w.status', 'in', literals(RUNNABLE_WORKFLOW_STATUSES))
+        .where('s.run_after', '<=', request.now)
+        .where(leaseIsFree('s', request.now))
         .orderBy('s.run_after')
         .orderBy('w.created_at')
         .limit(1);
