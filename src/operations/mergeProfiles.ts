@@ -9,8 +9,12 @@ import type { AttributeSource, ProfileRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 
-/** The profile fields FieldSourceProfileIds can choose a source for, Attributes apart (a map of its own). */
-const FIELDS = Object.keys((shapeOf('FieldSourceProfileIds') as StructureShape).members).filter((f) => f !== 'Attributes');
+/**
+ * Every field a profile stores, Attributes apart (a map of its own). FieldSourceProfileIds can choose a
+ * source for most of them; the few it has no member for (GenderString, PartyTypeString) are united the
+ * same way, the main profile's value first, rather than lost.
+ */
+const FIELDS = Object.keys((shapeOf('Profile') as StructureShape).members).filter((f) => f !== 'Attributes' && f !== 'ProfileId' && f !== 'FoundByItems');
 
 /**
  * Merges ProfileIdsToBeMerged into MainProfileId, as the model documents it: their objects and their

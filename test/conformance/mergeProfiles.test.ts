@@ -107,6 +107,19 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(await searchIds(s.client, DOMAIN, '_fullName', ['Two From-one Kept']), [main]);
       });
 
+      test('fields that FieldSourceProfileIds cannot name (GenderString, PartyTypeString) are united too, the main value first', async () => {
+        const main = await newProfile(s.client, DOMAIN, { FirstName: 'Main', GenderString: 'woman' });
+        const one = await newProfile(s.client, DOMAIN, { LastName: 'One', GenderString: 'man', PartyTypeString: 'individual' });
+        await merge({ MainProfileId: main, ProfileIdsToBeMerged: [one] });
+        assert.deepEqual(await profileById(s.client, DOMAIN, main), {
+          ProfileId: main,
+          FirstName: 'Main',
+          LastName: 'One',
+          GenderString: 'woman',
+          PartyTypeString: 'individual',
+        });
+      });
+
       test('history: MERGED on the main profile, DELETED_BY_MERGE on each merged one', async () => {
         const main = await newProfile(s.client, DOMAIN);
         const dup = await newProfile(s.client, DOMAIN);
