@@ -5,6 +5,9 @@ import type { ConnectorProfile, ConnectorType, CreateFlowRequest, SourceConnecto
 import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
 import type { OperationContext } from '../context.js';
 
+/** "The default for maxResults is 20 (for all paginated API operations)" (the AppFlow model's documentation). */
+export const APPFLOW_DEFAULT_MAX_RESULTS = 20;
+
 /** Who did it, for createdBy/lastUpdatedBy: the caller's account (profileflow knows keys, not IAM users). */
 export function callerArn(ctx: OperationContext): string {
   return `arn:aws:iam::${ctx.scope.accountId}:root`;

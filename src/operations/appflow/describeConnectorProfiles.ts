@@ -1,10 +1,8 @@
 import type { DescribeConnectorProfilesRequest, DescribeConnectorProfilesResponse } from '../../api/appflow/shapes.generated.js';
 import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
-import { connectorProfileOutput } from './common.js';
+import { APPFLOW_DEFAULT_MAX_RESULTS, connectorProfileOutput } from './common.js';
 
-/** "The default for maxResults is 20 (for all paginated API operations)" (DescribeConnectorProfiles documentation). */
-const DEFAULT_MAX_RESULTS = 20;
 
 /**
  * The caller's own connector profiles (the operator's shared ones are configuration, not the account's
@@ -15,7 +13,7 @@ export const describeConnectorProfiles: Handler<DescribeConnectorProfilesRequest
   const page = await paginate({
     tokens: ctx.tokens,
     binding: ['DescribeConnectorProfiles', ctx.scope, filter],
-    maxResults: input.maxResults ?? DEFAULT_MAX_RESULTS,
+    maxResults: input.maxResults ?? APPFLOW_DEFAULT_MAX_RESULTS,
     nextToken: input.nextToken,
     fetch: (after: string | undefined, limit) => ctx.store.accountConnectorProfiles.list(ctx.scope, filter, after, limit),
     keyOf: (p) => p.name,

@@ -2,11 +2,9 @@ import type { DescribeFlowExecutionRecordsRequest, DescribeFlowExecutionRecordsR
 import type { FlowRunRecord } from '../../store/types.js';
 import type { Handler } from '../context.js';
 import { paginate } from '../paginate.js';
-import { requireFlow } from './common.js';
+import { APPFLOW_DEFAULT_MAX_RESULTS, requireFlow } from './common.js';
 import { executionRecord } from './runs.js';
 
-/** "The default for maxResults is 20 (for all paginated API operations)" (the AppFlow model). */
-const DEFAULT_MAX_RESULTS = 20;
 
 /** A flow's runs, newest first, as ExecutionRecords, in pages bound to the flow. */
 export const describeFlowExecutionRecords: Handler<DescribeFlowExecutionRecordsRequest, DescribeFlowExecutionRecordsResponse> = async (ctx, input) => {
@@ -14,7 +12,7 @@ export const describeFlowExecutionRecords: Handler<DescribeFlowExecutionRecordsR
   const page = await paginate({
     tokens: ctx.tokens,
     binding: ['DescribeFlowExecutionRecords', ctx.scope, input.flowName],
-    maxResults: input.maxResults ?? DEFAULT_MAX_RESULTS,
+    maxResults: input.maxResults ?? APPFLOW_DEFAULT_MAX_RESULTS,
     nextToken: input.nextToken,
     fetch: (after: [number, string] | undefined, limit) => ctx.store.flowRuns.list(ctx.scope, input.flowName, after, limit),
     keyOf: (r: FlowRunRecord): [number, string] => [r.createdAt, r.executionId],

@@ -1,6 +1,7 @@
 import type { FlowDefinition, ListFlowsRequest, ListFlowsResponse } from '../../api/appflow/shapes.generated.js';
 import { paginate } from '../paginate.js';
 import type { Handler } from '../context.js';
+import { APPFLOW_DEFAULT_MAX_RESULTS } from './common.js';
 import { lastRunDetails } from './describeFlow.js';
 
 /** The flows of the caller's account and region, ordered by name, each as AppFlow's FlowDefinition summary. */
@@ -8,7 +9,7 @@ export const listFlows: Handler<ListFlowsRequest, ListFlowsResponse> = async (ct
   const page = await paginate({
     tokens: ctx.tokens,
     binding: ['ListFlows', ctx.scope],
-    maxResults: input.maxResults,
+    maxResults: input.maxResults ?? APPFLOW_DEFAULT_MAX_RESULTS,
     nextToken: input.nextToken,
     fetch: (after: string | undefined, limit) => ctx.store.flows.list(ctx.scope, after, limit),
     keyOf: (f) => f.flowName,

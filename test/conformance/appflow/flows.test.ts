@@ -210,6 +210,13 @@ for (const backend of await availableBackends()) {
         c.destroy();
       });
 
+      test('ListFlows without maxResults answers AppFlow\'s default page of 20', async () => {
+        for (let i = 1; i <= 21; i++) await af.send(new CreateFlowCommand(flow(`page-${String(i).padStart(2, '0')}`)));
+        const page = await af.send(new ListFlowsCommand({}));
+        assert.equal(page.flows?.length, 20);
+        assert.ok(page.nextToken);
+      });
+
       test('StartFlow on a flow that does not exist: ResourceNotFoundException naming it', async () => {
         await expectAwsError(af.send(new StartFlowCommand({ flowName: 'no-such-flow' })), 'ResourceNotFoundException', 404, 'no-such-flow');
       });
