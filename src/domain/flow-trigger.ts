@@ -49,6 +49,20 @@ export function readTrigger(triggerConfig: TriggerConfig, activatedAt: number): 
   };
 }
 
+/**
+ * Why a flow with this trigger would never run on its schedule, or undefined: a Scheduled trigger needs
+ * an expression profileflow can run and an end after its start. Asked when a flow is created or
+ * changed, so the caller hears it then rather than meeting an Active flow that never runs.
+ */
+export function scheduleProblem(triggerConfig: TriggerConfig, now: number): string | undefined {
+  const trigger = readTrigger(triggerConfig, now);
+  if (!trigger.schedule || trigger.schedule.ok) return undefined;
+  if (!triggerConfig.triggerProperties?.Scheduled?.scheduleExpression) {
+    return 'A Scheduled trigger needs a ScheduleExpression in its Scheduled trigger properties, for example rate(5minutes).';
+  }
+  return trigger.schedule.problem;
+}
+
 /** What a run's window start depends on, from the flow's schedule state. */
 export interface WindowState {
   /** End of the last successful window. */

@@ -2,7 +2,9 @@ import { BadRequestException, InternalServerException, ResourceNotFoundException
 import type { CreateIntegrationWorkflowRequest, CreateIntegrationWorkflowResponse } from '../api/shapes.generated.js';
 import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { newWorkflowId } from '../domain/ids.js';
+import { asAppflowShape } from '../domain/appflow-flow.js';
 import { checkRunnableTasks } from '../domain/flow-tasks.js';
+import { scheduleProblem } from '../domain/flow-trigger.js';
 import { sourceObjectOf } from '../domain/source-flow.js';
 import { iso } from '../domain/workflow-plan/format.js';
 import { newStep, planWindows } from '../domain/workflow-plan/windows.js';
@@ -52,6 +54,10 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
   requireValid(checkRunnableTasks(flow));
 
   const now = ctx.clock.now();
+  // The ongoing flow runs on this schedule once the history is loaded: a schedule that could never run
+  // is refused now, not found silent after the history.
+  const schedule = scheduleProblem(asAppflowShape('TriggerConfig', flow.TriggerConfig), now);
+  if (schedule) throw new BadRequestException(schedule);
   const windows = requireValid(planWindows(appflow.Batches, flow.TriggerConfig.TriggerProperties?.Scheduled?.FirstExecutionFrom, now));
   // A seeded id sequence starts over at every re-seed, so its next id may belong to a workflow created
   // before (in any account): such an id is skipped, as a random one would never have been drawn.

@@ -1,7 +1,9 @@
 import { BadRequestException, ResourceNotFoundException } from '../api/errors.js';
 import type { PutIntegrationRequest, PutIntegrationResponse } from '../api/shapes.generated.js';
+import { asAppflowShape } from '../domain/appflow-flow.js';
 import { integrationArn } from '../domain/arns.js';
 import { checkRunnableTasks } from '../domain/flow-tasks.js';
+import { scheduleProblem } from '../domain/flow-trigger.js';
 import { requireValid } from './problems.js';
 import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import type { IntegrationRecord } from '../store/types.js';
@@ -37,6 +39,8 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
   }
   if (input.FlowDefinition) requireValid(checkRunnableTasks(input.FlowDefinition));
   const now = ctx.clock.now();
+  const schedule = input.FlowDefinition && scheduleProblem(asAppflowShape('TriggerConfig', input.FlowDefinition.TriggerConfig), now);
+  if (schedule) throw new BadRequestException(schedule);
   const arn = integrationArn(ctx.scope, input.DomainName, uri);
   return ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, input.DomainName);

@@ -657,6 +657,15 @@ for (const backend of await availableBackends()) {
         assert.equal(got.Metrics?.AppflowIntegration?.TotalSteps, 1000);
       });
 
+      test('a Scheduled trigger whose schedule could never run is a BadRequestException, before any history is loaded', async () => {
+        await expectAwsError(
+          create(workflowRequest({ env, TriggerConfig: { TriggerType: 'Scheduled', TriggerProperties: { Scheduled: { ScheduleExpression: 'every hour' } } } })),
+          'BadRequestException',
+          400,
+          /"every hour" is not one profileflow runs/,
+        );
+      });
+
       test('with neither Batches nor FirstExecutionFrom, one step covers all history up to the creation time', async () => {
         const id = await accepts(workflowRequest({ env, Batches: null }));
         const { steps } = await allSteps(s.client, env.domain, id);

@@ -1,6 +1,7 @@
 import { ResourceNotFoundException, ValidationException } from '../../api/appflow/errors.js';
 import { resolveConnectorProfile } from '../../connectors/resolve-profile.js';
 import { appflowConnectorProfileArn, appflowFlowArn, parseAppflowArn } from '../../domain/arns.js';
+import { scheduleProblem } from '../../domain/flow-trigger.js';
 import type { ConnectorProfile, ConnectorType, CreateFlowRequest, SourceConnectorProperties } from '../../api/appflow/shapes.generated.js';
 import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
 import type { OperationContext } from '../context.js';
@@ -32,6 +33,8 @@ export type FlowShapeInput = Pick<CreateFlowRequest, 'flowName' | 'triggerConfig
  * serves that connector type.
  */
 export async function checkFlow(ctx: OperationContext, input: FlowShapeInput): Promise<{ domainName: string; objectTypeName?: string }> {
+  const schedule = scheduleProblem(input.triggerConfig, ctx.clock.now());
+  if (schedule) throw new ValidationException(schedule);
   const destinations = input.destinationFlowConfigList;
   if (destinations.length !== 1) {
     throw new ValidationException(`A flow takes exactly one destination in destinationFlowConfigList here (Customer Profiles), got ${destinations.length}.`);

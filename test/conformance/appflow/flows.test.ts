@@ -105,6 +105,44 @@ for (const backend of await availableBackends()) {
     });
 
     describe('validation', () => {
+      test('a Scheduled flow whose schedule could never run is a ValidationException, on CreateFlow, UpdateFlow and PutIntegration', async () => {
+        const scheduled = (Scheduled?: { scheduleExpression: string; scheduleStartTime?: Date; scheduleEndTime?: Date }) =>
+          flow('never-runs', { triggerConfig: { triggerType: 'Scheduled', ...(Scheduled ? { triggerProperties: { Scheduled } } : {}) } });
+        await expectAwsError(af.send(new CreateFlowCommand(scheduled())), 'ValidationException', 400, /needs a ScheduleExpression/);
+        await expectAwsError(af.send(new CreateFlowCommand(scheduled({ scheduleExpression: 'every hour' }))), 'ValidationException', 400, /"every hour" is not one profileflow runs/);
+        const start = new Date('2030-01-01T00:00:00Z');
+        await expectAwsError(
+          af.send(new CreateFlowCommand(scheduled({ scheduleExpression: 'rate(1hours)', scheduleStartTime: start, scheduleEndTime: new Date(start.getTime() - 1) }))),
+          'ValidationException',
+          400,
+          /ScheduleEndTime .* is not after the schedule's start/,
+        );
+        await expectAwsError(af.send(new DescribeFlowCommand({ flowName: 'never-runs' })), 'ResourceNotFoundException', 404);
+        await af.send(new CreateFlowCommand(flow('changed-to-never')));
+        const { flowName: _, ...update } = scheduled({ scheduleExpression: 'hourly' });
+        await expectAwsError(af.send(new UpdateFlowCommand({ flowName: 'changed-to-never', ...update })), 'ValidationException', 400, /"hourly"/);
+        assert.equal((await af.send(new DescribeFlowCommand({ flowName: 'changed-to-never' }))).triggerConfig?.triggerType, 'OnDemand');
+        await expectAwsError(
+          s.client.send(
+            new PutIntegrationCommand({
+              DomainName: 'dom',
+              Uri: flowArn('cp-never'),
+              ObjectTypeName: 'Ticket',
+              FlowDefinition: {
+                FlowName: 'cp-never',
+                KmsArn: 'arn:aws:kms:us-east-1:000000000000:key/abc',
+                TriggerConfig: { TriggerType: 'Scheduled', TriggerProperties: { Scheduled: { ScheduleExpression: 'every hour' } } },
+                SourceFlowConfig: { ConnectorType: 'Servicenow', ConnectorProfileName: 'sn', SourceConnectorProperties: { ServiceNow: { Object: 'incident' } } },
+                Tasks: [{ TaskType: 'Map', SourceFields: ['number'], DestinationField: 'number', ConnectorOperator: { ServiceNow: 'NO_OP' } }],
+              },
+            }),
+          ),
+          'BadRequestException',
+          400,
+          /"every hour" is not one profileflow runs/,
+        );
+      });
+
       test('a flow name breaking FlowName\'s pattern is a ValidationException naming the member', async () => {
         await expectAwsError(af.send(new CreateFlowCommand(flow('-bad'))), 'ValidationException', 400, "at 'flowName'", 'regular expression pattern');
       });
@@ -215,6 +253,17 @@ for (const backend of await availableBackends()) {
         const page = await af.send(new ListFlowsCommand({}));
         assert.equal(page.flows?.length, 20);
         assert.ok(page.nextToken);
+      });
+
+      test('StartFlow on a Draft flow made OnDemand by UpdateFlow runs it and leaves it Active, as it answers', async () => {
+        const hourly = { triggerType: 'Scheduled' as const, triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
+        await af.send(new CreateFlowCommand(flow('draft-then-on-demand', { triggerConfig: hourly })));
+        const { flowName: _, ...onDemand } = flow('draft-then-on-demand');
+        assert.equal((await af.send(new UpdateFlowCommand({ flowName: 'draft-then-on-demand', ...onDemand }))).flowStatus, 'Draft');
+        const started = await af.send(new StartFlowCommand({ flowName: 'draft-then-on-demand' }));
+        assert.equal(started.flowStatus, 'Active');
+        assert.ok(started.executionId);
+        assert.equal((await af.send(new DescribeFlowCommand({ flowName: 'draft-then-on-demand' }))).flowStatus, 'Active');
       });
 
       test('StartFlow on a flow that does not exist: ResourceNotFoundException naming it', async () => {
