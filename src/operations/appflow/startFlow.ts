@@ -13,6 +13,8 @@ export const startFlow: Handler<StartFlowRequest, StartFlowResponse> = async (ct
   const flow = await requireFlow(ctx, input.flowName);
   const now = ctx.clock.now();
   if (flow.triggerConfig.triggerType === 'OnDemand' || flow.triggerConfig.triggerType === undefined) {
+    // Activated as well as run: a flow made OnDemand by UpdateFlow kept the Draft of its old trigger.
+    if (flow.flowStatus !== 'Active') await ctx.store.flowRuns.setFlowStatus(ctx.scope, flow.flowName, 'Active', now);
     const executionId = await startRunNow(ctx.store, ctx.scope, flow, now);
     ctx.engine?.wake();
     return { flowArn: flow.flowArn, flowStatus: 'Active', executionId };
