@@ -11,5 +11,6 @@ import { changeProfileKeys } from './profile-common.js';
  */
 export const deleteProfileKey: Handler<DeleteProfileKeyRequest, DeleteProfileKeyResponse> = async (ctx, input) => {
   await changeProfileKeys(ctx, input, 'remove');
-  return { Message: `Key ${input.KeyName} was removed from profile ${input.ProfileId} for ${input.Values.length} value(s).` };
+  // True whether or not the profile held them: values it did not hold are ignored, as above.
+  return { Message: `Profile ${input.ProfileId} is no longer found by key ${input.KeyName} with the ${input.Values.length} value(s) given.` };
 };

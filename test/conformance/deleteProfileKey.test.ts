@@ -27,6 +27,12 @@ for (const backend of await availableBackends()) {
         assert.equal(res.status, 200);
         assert.deepEqual(Object.keys(res.json), ['Message']);
       });
+
+      test('the Message claims no removal: a value the profile never held is ignored and answered the same way', async () => {
+        const id = await newProfile(s.client, DOMAIN, { EmailAddress: 'held@example.com' });
+        const { Message } = await del(id, '_email', ['held@example.com', 'never@example.com']);
+        assert.equal(Message, `Profile ${id} is no longer found by key _email with the 2 value(s) given.`);
+      });
     });
 
     describe('validation', () => {
