@@ -285,6 +285,8 @@ function compileTruncate(t: TaskContext, out: TaskSink): void {
   });
 }
 
+const MAX_MASK_LENGTH = 2048;
+
 function compileMask(t: TaskContext, out: TaskSink): void {
   const { operator, props, problem } = t;
   if (!t.exactly(1, `A Mask ${operator}`)) return;
@@ -293,6 +295,9 @@ function compileMask(t: TaskContext, out: TaskSink): void {
   else if ([...maskValue].length !== 1) problem('MASK_VALUE must be a single character.');
   const needsLength = operator !== 'MASK_ALL';
   const length = wholeNumber(props.MASK_LENGTH, 'MASK_LENGTH', problem, needsLength);
+  // MASK_ALL writes that many characters into every record (the others never more than the value has):
+  // bounded, as TaskPropertiesMap bounds a property's text, so one flow cannot fill the service's memory.
+  if (length !== undefined && length > MAX_MASK_LENGTH) problem(`MASK_LENGTH must be at most ${MAX_MASK_LENGTH} characters.`);
   if (t.failed() || maskValue === undefined) return;
   const field = t.fields[0];
   const to = t.destination ?? field;

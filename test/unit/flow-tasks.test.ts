@@ -409,6 +409,8 @@ describe('flow tasks: validation when the flow is defined', () => {
     ['a MASK_VALUE of two characters', task('Mask', ['P'], 'MASK_ALL', { MASK_VALUE: '**' }), /MASK_VALUE must be a single character/],
     ['MASK_FIRST_N without MASK_LENGTH', task('Mask', ['P'], 'MASK_FIRST_N', { MASK_VALUE: '*' }), /MASK_LENGTH is required/],
     ['a non-numeric MASK_LENGTH', task('Mask', ['P'], 'MASK_LAST_N', { MASK_VALUE: '*', MASK_LENGTH: 'four' }), /MASK_LENGTH must be a whole number/],
+    // MASK_ALL writes MASK_LENGTH characters into every record: a billion would be a gigabyte a record.
+    ['a MASK_LENGTH above 2048', task('Mask', ['P'], 'MASK_ALL', { MASK_VALUE: '*', MASK_LENGTH: '1000000000' }), /MASK_LENGTH must be at most 2048/],
     ['Merge without CONCAT_FORMAT', task('Merge', ['A', 'B'], 'NO_OP'), /Task 1 \(Merge\): CONCAT_FORMAT is required/],
     ['a CONCAT_FORMAT naming a field outside SourceFields', task('Merge', ['A'], 'NO_OP', { CONCAT_FORMAT: '${A}${Z}' }), /CONCAT_FORMAT names a field/],
     ['Arithmetic on one field', task('Arithmetic', ['A'], 'ADDITION'), /An Arithmetic ADDITION takes exactly 2 source fields; SourceFields holds 1/],
