@@ -23,7 +23,9 @@
  *    (unless another Map keeps it).
  */
 import type { SourceConnectorType, Task } from '../api/shapes.generated.js';
+import { characterCount } from './characters.js';
 import { CONNECTOR_MEMBER } from './connector-member.js';
+import { MAX_PROFILE_OBJECT_CHARACTERS } from './json-object.js';
 import { getOwn, setOwn } from './own-properties.js';
 import { invalid, valid, type Checked } from './problem.js';
 
@@ -335,11 +337,15 @@ function compileMerge(t: TaskContext, out: TaskSink): void {
   const to = t.destination ?? fields.join(',');
   out.produce(to);
   const merge = mergerFor(fields, format, templateFields.length > 0);
+  const tooLong = `${t.label}: longer than ${MAX_PROFILE_OBJECT_CHARACTERS} characters`;
   out.step((w) => {
     const value = merge(w.r);
+    // Merges chained on their own output double it each time: past what an object can hold, the record
+    // could never be ingested, and building it further would only fill the service's memory.
+    if (value !== undefined && value.length > MAX_PROFILE_OBJECT_CHARACTERS && characterCount(value) > MAX_PROFILE_OBJECT_CHARACTERS) return { dropped: tooLong };
     if (value !== undefined) write(w, to, value);
     return undefined;
-  });
+  }, true);
 }
 
 function compileArithmetic(t: TaskContext, out: TaskSink): void {

@@ -95,6 +95,7 @@ export class Engine {
       minWindowMs: o.minWindowMs,
       retry: o.retry,
       connectorPolicy: o.connectorPolicy,
+      onFault: (error) => this.emit({ type: 'error', error }),
     };
   }
 

@@ -5,7 +5,8 @@
  * what must still exist) is passed in; claiming, finishing and retrying stay with each kind's runner.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Connector, ReadRequest, SourcePage } from '../connectors/types.js';
+import { type Connector, type ReadRequest, SourceError, type SourcePage } from '../connectors/types.js';
+import { firstCharacters } from '../domain/characters.js';
 import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
 import type { ChangeSource } from '../ingest/profile-changes.js';
@@ -15,6 +16,21 @@ import type { Clock } from './clock.js';
 
 /** Errors no retry can mend (a deleted object type, a task that terminates the flow): the unit fails for good. */
 export class PermanentError extends Error {}
+
+/**
+ * Why a failure is worth another attempt: a transient source failure, or a fault of ours that is not
+ * the storage's (a bug met by this window's data). The latter is retried a bounded number of times like
+ * the former and then fails the unit with a sentence the tenant can see; handed back forever, it would
+ * hold the engine's slots and starve every other account's work. Its details go to the operator's log
+ * only (`report`), since an internal error's text can name the service's internals.
+ */
+export function retryKind(err: unknown, report?: (error: unknown) => void): { what: string; reason: string; retryAfterMs?: number } | undefined {
+  if (err instanceof SourceError) return err.kind === 'transient' ? { what: 'Transient source failure', reason: err.message, retryAfterMs: err.retryAfterMs } : undefined;
+  if (err instanceof PermanentError) return undefined;
+  report?.(err);
+  const name = err instanceof Error ? err.name : typeof err;
+  return { what: 'Internal error', reason: `the service met an internal error (${name}); its log has the details.` };
+}
 
 /** Thrown inside a page's transaction to roll it back when the checkpoint was refused (lease lost, cancelled). */
 class CheckpointRefused extends Error {}
@@ -124,10 +140,19 @@ async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: O
   const batch: MappedBatch['batch'] = [];
   for (let i = 0; i < page.records.length; i++) {
     if (sliced && i > 0 && i % PREPARE_SLICE === 0) await yieldToEventLoop();
-    const outcome = tasks.apply(page.records[i]);
+    let outcome: ReturnType<CompiledTasks['apply']>;
+    let mapping: ReturnType<NonNullable<typeof mapper>['map']> | undefined;
+    try {
+      outcome = tasks.apply(page.records[i]);
+      if ('record' in outcome) mapping = mapper?.map(outcome.record);
+    } catch (err) {
+      // Something in this record the tasks or the mapping could not handle (a fault of ours): every retry
+      // would meet the same record, so it is dropped and named, and the rest of the window goes on.
+      drop(unprocessable(err), 1);
+      continue;
+    }
     if ('record' in outcome) {
       prepared.passed++;
-      const mapping = mapper?.map(outcome.record);
       if (mapping?.ok) batch.push(mapping.item);
       else if (mapping) {
         prepared.rejected++;
@@ -142,6 +167,12 @@ async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: O
   }
   if (mapper) prepared.mapped = { type: mapper.type, batch };
   return prepared;
+}
+
+/** The drop reason of a record the tasks or the mapping threw on: its error, shortened. */
+function unprocessable(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return `could not be processed (${firstCharacters(text, 200)})`;
 }
 
 export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
@@ -268,10 +299,13 @@ function readPosition(page: Pick<SourcePage, 'readThrough'>, window: ReadRequest
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    // The listener goes with the timer: one left behind per page would pile up on the unit's signal.
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

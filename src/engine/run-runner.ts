@@ -7,15 +7,15 @@
  */
 import { connectorFor } from '../connectors/index.js';
 import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
-import { SourceError } from '../connectors/types.js';
 import { flowDefinitionOf } from '../domain/appflow-flow.js';
 import { readTrigger } from '../domain/flow-trigger.js';
 import { checkFlowRead } from '../domain/source-flow.js';
 import { iso } from '../domain/workflow-plan/format.js';
 import { retryDelayMs } from '../domain/workflow-plan/retry-policy.js';
+import { StorageFault } from '../store/storage-condition.js';
 import type { ClaimedRun, RunKey, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
-import { PermanentError, runPages } from './page-loop.js';
+import { PermanentError, retryKind, runPages } from './page-loop.js';
 import type { StepRunnerOptions } from './step-runner.js';
 
 /** Thrown inside a page's transaction when the flow (or its domain, or its integration) was deleted. */
@@ -111,19 +111,20 @@ export async function runFlowRun(
       return afterRefusal(store, clock, claimed, options.owner);
     }
     const reason = err instanceof Error ? err.message : String(err);
-    if (err instanceof SourceError && err.kind === 'transient') {
-      const retry = run.attempts + 1;
-      if (retry <= options.retry.maximumRetries) {
-        const runAfter = now + retryDelayMs(options.retry, retry, err.retryAfterMs);
-        const message = executionMessage(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
-        return (await store.flowRuns.retryRun({ ...holder, now, attempts: retry, runAfter, message })) ? 'retry' : afterRefusal(store, clock, claimed, options.owner);
-      }
-      return fail(store, claimed, options.owner, `Failed after ${options.retry.maximumRetries} retries: ${reason}`, now);
-    }
-    if (!(err instanceof SourceError) && !(err instanceof PermanentError)) {
-      // Not the source's fault (a bug, a database outage): hand the run back to be retried from its cursor.
+    if (err instanceof StorageFault) {
+      // Storage cannot be written (an outage, a full disk): hand the run back to be retried from its cursor.
       await store.flowRuns.giveBack({ ...holder, now }).catch(() => undefined);
       throw err;
+    }
+    const retrying = retryKind(err, options.onFault);
+    if (retrying) {
+      const retry = run.attempts + 1;
+      if (retry <= options.retry.maximumRetries) {
+        const runAfter = now + retryDelayMs(options.retry, retry, retrying.retryAfterMs);
+        const message = executionMessage(`${retrying.what}: ${retrying.reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
+        return (await store.flowRuns.retryRun({ ...holder, now, attempts: retry, runAfter, message })) ? 'retry' : afterRefusal(store, clock, claimed, options.owner);
+      }
+      return fail(store, claimed, options.owner, `Failed after ${options.retry.maximumRetries} retries: ${retrying.reason}`, now);
     }
     // A window too large for the source is not split here (a run is one window): it fails like any other.
     return fail(store, claimed, options.owner, reason, now);

@@ -10,8 +10,9 @@ import { halveWindow } from '../domain/workflow-plan/windows.js';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { ClaimedStep, StepKey } from '../store/workflow-types.js';
+import { StorageFault } from '../store/storage-condition.js';
 import type { Clock } from './clock.js';
-import { PermanentError, runPages } from './page-loop.js';
+import { PermanentError, retryKind, runPages } from './page-loop.js';
 
 export interface StepRunnerOptions {
   owner: string;
@@ -26,15 +27,12 @@ export interface StepRunnerOptions {
   retry: RetryPolicy;
   /** The operator's policy every read stays within (DEFAULT_CONNECTOR_POLICY when not given). */
   connectorPolicy?: ConnectorPolicy;
+  /** Told of an internal error that a unit's row records as a retry or a failure (the engine logs it). */
+  onFault?: (error: unknown) => void;
 }
 
 export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' | 'split' | 'yielded' | 'cancelled' | 'lost';
 
-/**
- * Errors that no retry can mend: a profile or an object type removed under a running workflow, a
- * stored FlowDefinition that cannot run. They fail the step (and its workflow) with their message.
- */
-const PermanentStepError = PermanentError;
 
 /**
  * Runs one claimed step: read a page, ingest it and move the step's cursor and counts in one
@@ -57,13 +55,13 @@ export async function runStep(
   const window = `${iso(step.windowStart)} to ${iso(step.windowEnd)}`;
   try {
     const profile = await resolveConnectorProfile(store, scope, workflow.connectorProfileName);
-    if (!profile) throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} no longer exists.`);
+    if (!profile) throw new PermanentError(`Connector profile ${workflow.connectorProfileName} no longer exists.`);
     const connector = connectorFor(profile.kind);
-    if (!connector) throw new PermanentStepError(`Connector profile ${profile.name} names an unknown source kind ${profile.kind}.`);
+    if (!connector) throw new PermanentError(`Connector profile ${profile.name} names an unknown source kind ${profile.kind}.`);
     const objectType = await store.objectTypes.get(scope, workflow.domainName, workflow.objectTypeName);
-    if (!objectType) throw new PermanentStepError(`Object type ${workflow.objectTypeName} no longer exists.`);
+    if (!objectType) throw new PermanentError(`Object type ${workflow.objectTypeName} no longer exists.`);
     const flow = checkFlowRead(workflow.definition.flowDefinition);
-    if (!flow.ok) throw new PermanentStepError(`The stored FlowDefinition cannot run: ${flow.problems.join(' ')}`);
+    if (!flow.ok) throw new PermanentError(`The stored FlowDefinition cannot run: ${flow.problems.join(' ')}`);
     const { tasks, source: sourceObject } = flow.value;
     const request = {
       profile,
@@ -166,23 +164,25 @@ async function handleFailure(
     const outcome = await trySplit(store, clock, options, claimed, `is too large for the source (${reason})`);
     if (outcome) return outcome;
   }
-  if (err instanceof SourceError && err.kind === 'transient') {
-    const retry = step.attempts + 1;
-    if (retry <= options.retry.maximumRetries) {
-      const runAfter = now + retryDelayMs(options.retry, retry, err.retryAfterMs);
-      const message = storedMessage(`Transient source failure: ${reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
-      return (await store.workflows.retryStep({ owner: options.owner, key, now, attempts: retry, runAfter, message })) ? 'retry' : lostOrCancelled(store, claimed);
-    }
-    return failStep(store, options, claimed, `Failed after ${options.retry.maximumRetries} retries: ${reason}`, now);
-  }
-  if (!(err instanceof SourceError) && !(err instanceof PermanentStepError)) {
-    // Not a source failure: a bug or a database outage. Give the step back so it is retried from its
-    // cursor, rather than failing a customer's workflow for our own fault.
+  if (err instanceof StorageFault) {
+    // The database cannot be written (an outage, a full disk): nothing can be recorded, and the fault is
+    // not the workflow's. The step goes back to be retried from its cursor once storage answers again.
     await store.workflows.giveBack({ owner: options.owner, key, now }).catch(() => undefined);
     throw err;
   }
+  const retrying = retryKind(err, options.onFault);
+  if (retrying) {
+    const retry = step.attempts + 1;
+    if (retry <= options.retry.maximumRetries) {
+      const runAfter = now + retryDelayMs(options.retry, retry, retrying.retryAfterMs);
+      const message = storedMessage(`${retrying.what}: ${retrying.reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
+      return (await store.workflows.retryStep({ owner: options.owner, key, now, attempts: retry, runAfter, message })) ? 'retry' : lostOrCancelled(store, claimed);
+    }
+    return failStep(store, options, claimed, `Failed after ${options.retry.maximumRetries} retries: ${retrying.reason}`, now);
+  }
   return failStep(store, options, claimed, reason, now);
 }
+
 
 async function failStep(store: Store, options: StepRunnerOptions, claimed: ClaimedStep, reason: string, now: number): Promise<StepOutcome> {
   const { step } = claimed;
@@ -236,10 +236,10 @@ async function requireStillThere(tx: Store, claimed: ClaimedStep, objectType: Ob
   const { scope, workflow } = claimed;
   // Held for the page's transaction: a DeleteProfileObjectType waits for the page, or the page for it.
   if (!(await tx.objectTypes.get(scope, workflow.domainName, objectType.objectTypeName, 'key-share'))) {
-    throw new PermanentStepError(`Object type ${objectType.objectTypeName} was deleted while the step ran.`);
+    throw new PermanentError(`Object type ${objectType.objectTypeName} was deleted while the step ran.`);
   }
   if (!(await tx.connectorProfiles.get(workflow.connectorProfileName))) {
-    throw new PermanentStepError(`Connector profile ${workflow.connectorProfileName} was deleted while the step ran.`);
+    throw new PermanentError(`Connector profile ${workflow.connectorProfileName} was deleted while the step ran.`);
   }
 }
 

@@ -1,5 +1,7 @@
 import { BadRequestException } from '../api/errors.js';
+import { characterCount } from '../domain/characters.js';
 import { profileIdPool } from '../domain/ids.js';
+import { MAX_PROFILE_OBJECT_CHARACTERS } from '../domain/json-object.js';
 import {
   applyProfileValues,
   chooseProfile,
@@ -376,7 +378,7 @@ async function lookUp(
 /**
  * The record as it is stored. Records from a source's API were never bounded as request bodies are:
  * one nested deeper than MAX_JSON_DEPTH is rejected here, before JSON.stringify's recursion could
- * exhaust the stack on it.
+ * exhaust the stack on it, and one longer than PutProfileObject accepts is rejected as that call would.
  */
 function storedText(record: Record<string, unknown>): { ok: true; text: string } | { ok: false; message: string } {
   let text: string;
@@ -384,7 +386,13 @@ function storedText(record: Record<string, unknown>): { ok: true; text: string }
     text = JSON.stringify(record);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
+    // The other RangeError is a text longer than a string can hold, far past what an object may be.
+    if (!/call stack/i.test(err.message)) return { ok: false, message: `The object is too large to be written as JSON: at most ${MAX_PROFILE_OBJECT_CHARACTERS} characters are accepted.` };
     return { ok: false, message: `The object nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects: at most ${MAX_JSON_DEPTH} are accepted.` };
+  }
+  if (text.length > MAX_PROFILE_OBJECT_CHARACTERS) {
+    const length = characterCount(text);
+    if (length > MAX_PROFILE_OBJECT_CHARACTERS) return { ok: false, message: `The object is ${length} characters long as JSON: at most ${MAX_PROFILE_OBJECT_CHARACTERS} are accepted.` };
   }
   const tooDeep = jsonDepthProblem(text, 'the object');
   return tooDeep ? { ok: false, message: tooDeep } : { ok: true, text };

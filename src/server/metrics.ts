@@ -71,7 +71,7 @@ export class Metrics {
   readonly retries = new Family('profileflow_step_retries_total', 'counter', 'Steps this process scheduled for a retry after a transient source failure.', true);
   readonly splits = new Family('profileflow_step_splits_total', 'counter', 'Steps this process split into two halves.', true);
   readonly takeovers = new Family('profileflow_lease_takeovers_total', 'counter', 'Steps and flow runs this process claimed after another owner\'s lease expired.', true);
-  readonly engineErrors = new Family('profileflow_engine_errors_total', 'counter', 'Unexpected engine errors (the step is given back and retried).', true);
+  readonly engineErrors = new Family('profileflow_engine_errors_total', 'counter', 'Unexpected engine errors: a storage fault (the unit is handed back) or an internal error (the unit is retried, then fails).', true);
   readonly faults = new Family('profileflow_faults_injected_total', 'counter', 'Requests a fault rule delayed or failed, by operation and effect.');
   /** Flow runs, all flows together: status has three values, so these stay three series and one. */
   readonly flowRuns = new Family('profileflow_flow_runs_total', 'counter', 'Flow runs this process ended, by final status (Successful, Error, Canceled).');

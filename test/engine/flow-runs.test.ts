@@ -31,6 +31,7 @@ import {
   type AppflowClient,
 } from '@aws-sdk/client-appflow';
 import { ManualClock } from '../../src/engine/clock.js';
+import { KyselyFlowRunRepository } from '../../src/store/repositories/flow-runs.js';
 import { availableBackends } from '../helpers/backends.js';
 import { appflowClient } from '../helpers/appflow.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
@@ -420,6 +421,39 @@ for (const backend of await availableBackends()) {
       assert.equal(await objectCount('unmappable'), 0);
       clock.set(T0 + 5 * HOUR);
       assert.deepEqual((await s.engine.runUntilIdle()).runs, [], 'never run again');
+    });
+    test('a run that keeps meeting an internal error is retried with back-off, then ends in Error without telling the tenant its internals', async () => {
+      clock.set(T0);
+      const profile = await env('internal-error');
+      await addRecords('Ie', 'i', [T0 + HOUR]);
+      await af.send(
+        new CreateFlowCommand({
+          flowName: 'ie',
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Ie' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'internal-error', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      const checkpoint = KyselyFlowRunRepository.prototype.checkpointPage;
+      KyselyFlowRunRepository.prototype.checkpointPage = async () => {
+        throw new TypeError('relation flow_runs_internal does not exist');
+      };
+      try {
+        clock.set(T0 + 2 * HOUR);
+        await af.send(new StartFlowCommand({ flowName: 'ie' }));
+        for (const [i, delay] of [1000, 2000, 4000].entries()) {
+          assert.deepEqual((await s.engine.runUntilIdle()).runs.map((r) => r.outcome), ['retry'], `attempt ${i + 1} is recorded as a retry`);
+          clock.advance(delay);
+        }
+        assert.deepEqual((await s.engine.runUntilIdle()).runs.map((r) => r.outcome), ['error']);
+      } finally {
+        KyselyFlowRunRepository.prototype.checkpointPage = checkpoint;
+      }
+      const [run] = await runs('ie');
+      assert.equal(run?.executionStatus, 'Error');
+      assert.equal(run?.executionResult?.errorInfo?.executionMessage, 'Failed Failed after 3 retries the service met an internal error TypeError its log has the details.');
+      assert.equal(await objectCount('internal-error'), 0);
     });
   });
 }

@@ -4,8 +4,9 @@ import { DeleteProfileObjectTypeCommand, DeleteWorkflowCommand, GetIntegrationCo
 import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import { ManualClock, systemClock } from '../../src/engine/clock.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
 import { availableBackends } from '../helpers/backends.js';
-import { eventually } from '../helpers/poll.js';
+import { eventually, until } from '../helpers/poll.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { allSteps, consecutiveBatches, createWorkflow, FLOW_NAME, setupWorkflowEnv, uniqueProfileName } from '../helpers/workflows.js';
@@ -27,6 +28,21 @@ async function putSlowProfile(s: TestServer, name: string, pageDelayMs: number):
     body: JSON.stringify({ kind: 'synthetic', connectorTypes: ['Salesforce'], settings: { recordsPerDay: 24, seed: 7, pageDelayMs } }),
   });
   assert.ok(response.ok, `${response.status} ${await response.text()}`);
+}
+
+/**
+ * Makes every page checkpoint of the workflows `which` picks throw `error()`: a fault of the service's own
+ * met in a step's page transaction. Returns the undo.
+ */
+function failCheckpoints(error: () => Error, which: (workflowId: string) => boolean = () => true): () => void {
+  const checkpoint = KyselyWorkflowRepository.prototype.checkpointPage;
+  KyselyWorkflowRepository.prototype.checkpointPage = async function (this: KyselyWorkflowRepository, ...args) {
+    if (which(args[0].key.workflowId)) throw error();
+    return checkpoint.apply(this, args);
+  };
+  return () => {
+    KyselyWorkflowRepository.prototype.checkpointPage = checkpoint;
+  };
 }
 
 const stepStatus = async (s: TestServer, domain: string, id: string) => (await allSteps(s.client, domain, id)).steps[0];
@@ -54,6 +70,53 @@ for (const backend of await availableBackends()) {
       const out = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
       assert.equal(out.Status, 'FAILED');
       assert.match(out.ErrorDescription!, /Failed after 3 retries/);
+    });
+
+    test('an internal error in a step is retried with back-off, logged for the operator, and fails the step after the third retry without telling the tenant its internals', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-internal-error');
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      const logged: unknown[] = [];
+      t.after(s.engine.onEvent((e) => e.type === 'error' && logged.push(e.error)));
+      const restore = failCheckpoints(() => new TypeError('cannot read properties of undefined (reading secret_column)'));
+      t.after(restore);
+      for (const [i, delay] of [1000, 2000, 4000].entries()) {
+        assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['retry'], `attempt ${i + 1} is recorded as a retry`);
+        const step = await stepStatus(s, env.domain, id);
+        assert.equal(step.Status, 'RETRY');
+        assert.equal(
+          step.ExecutionMessage,
+          `Internal error: the service met an internal error (TypeError); its log has the details. Retry ${i + 1} of 3 at ${new Date(clock.now() + delay).toISOString()}.`,
+        );
+        clock.advance(delay);
+      }
+      assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['failed']);
+      const out = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+      assert.equal(out.Status, 'FAILED');
+      assert.match(out.ErrorDescription!, /failed: Failed after 3 retries: the service met an internal error \(TypeError\)/);
+      assert.doesNotMatch(out.ErrorDescription!, /secret_column/);
+      assert.equal(logged.length, 4, 'each attempt reaches the operator\'s log');
+      assert.match(String((logged[0] as Error).message), /secret_column/);
+      clock.advance(3_600_000);
+      assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
+    });
+
+    test('a workflow whose step keeps meeting an internal error does not hold the engine: other workflows run while it waits for its retry', async (t) => {
+      const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', concurrency: 1, pollIntervalMs: 20, pageSize: 24 } });
+      const broken = await setupWorkflowEnv(s, 'sm-internal-broken');
+      const brokenIds: string[] = [];
+      for (let i = 0; i < 3; i++) brokenIds.push(await createWorkflow(s.client, { env: broken, Batches: ONE_DAY }));
+      const restore = failCheckpoints(() => new RangeError('Invalid array length'), (workflowId) => brokenIds.includes(workflowId));
+      t.after(restore);
+      const healthy = await setupWorkflowEnv(s, 'sm-internal-healthy');
+      const healthyId = await createWorkflow(s.client, { env: healthy, Batches: ONE_DAY });
+      // One slot, three broken workflows ahead of it: handed back at once, they would be claimed in turn forever.
+      await until(
+        async () => (await s.client.send(new GetWorkflowCommand({ DomainName: healthy.domain, WorkflowId: healthyId }))).Status === 'COMPLETE',
+        'the healthy workflow to complete',
+        10_000,
+      );
     });
 
     test('a stored FlowDefinition that cannot run fails its step for good, once, instead of being claimed again', async (t) => {

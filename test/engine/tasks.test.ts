@@ -9,6 +9,7 @@ import {
   ListProfileObjectsCommand,
   type Task,
 } from '@aws-sdk/client-customer-profiles';
+import { FilesConnector } from '../../src/connectors/files/files-connector.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
 import { HOME } from '../helpers/profile-objects.js';
@@ -131,6 +132,64 @@ for (const backend of await availableBackends()) {
         }),
       );
       assert.deepEqual(JSON.parse(objects.Items![0].Object!), { Id: 'grace@example.com', LastModifiedDate: at(3) });
+    });
+
+    test('Merges chained past what an object can hold drop the record, named in ExecutionMessage; a record whose object grew too long is rejected; the rest is ingested', async () => {
+      // C1 alone has a Note ("vip", 3 characters): sixteen doublings make it 196,608 characters, a
+      // seventeenth would make it 393,216, more than the 256,000 an object may hold.
+      const doubling = (times: number): Task[] =>
+        Array.from({ length: times }, () => ({ TaskType: 'Merge', SourceFields: ['Note'], ConnectorOperator: SF('NO_OP'), DestinationField: 'Note', TaskProperties: { CONCAT_FORMAT: '${Note}${Note}' } }));
+      const dropped = await filesEnv('tasks-merge-bound');
+      const out = await s.client.send(new CreateIntegrationWorkflowCommand(withMember(workflowRequest({ env: dropped }), `${FLOW}.Tasks`, doubling(17))));
+      await s.engine.runUntilIdle();
+      const wf = await s.client.send(new GetWorkflowCommand({ DomainName: dropped.domain, WorkflowId: out.WorkflowId }));
+      assert.equal(wf.Status, 'COMPLETE');
+      assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 5);
+      const { steps } = await allSteps(s.client, dropped.domain, out.WorkflowId!);
+      assert.match(steps[0].ExecutionMessage ?? '', /; 1 dropped \(Merge on Note: longer than 256000 characters: 1\)\.$/);
+      assert.equal(await objectOf(dropped.domain, 'C1'), undefined);
+      assert.equal((await objectOf(dropped.domain, 'C2'))?.City, 'Bergen');
+
+      // Sixteen doublings fit in a field, but a copy beside it makes the object 393,000 characters long.
+      const rejected = await filesEnv('tasks-object-bound');
+      const copy: Task = { TaskType: 'Merge', SourceFields: ['Note'], ConnectorOperator: SF('NO_OP'), DestinationField: 'Copy', TaskProperties: { CONCAT_FORMAT: '${Note}' } };
+      const second = await s.client.send(new CreateIntegrationWorkflowCommand(withMember(workflowRequest({ env: rejected }), `${FLOW}.Tasks`, [...doubling(16), copy])));
+      await s.engine.runUntilIdle();
+      const secondSteps = await allSteps(s.client, rejected.domain, second.WorkflowId!);
+      assert.match(
+        secondSteps.steps[0].ExecutionMessage ?? '',
+        /; 1 dropped \(rejected by the object type: 1; first rejection: The object is 393\d{3} characters long as JSON: at most 256000 are accepted\.\)\.$/,
+      );
+      assert.equal(await objectOf(rejected.domain, 'C1'), undefined);
+    });
+
+    test('a record the tasks or the mapping cannot handle is dropped and named, and the rest of the window is ingested, not retried forever', async () => {
+      const env = await filesEnv('tasks-unprocessable');
+      const read = FilesConnector.prototype.read;
+      // A record whose field throws when read: what a fault of the service's own meets in one record.
+      FilesConnector.prototype.read = async function* (this: FilesConnector, request) {
+        for await (const page of read.call(this, request)) {
+          yield {
+            ...page,
+            records: page.records.map((r) =>
+              r.Id === 'C3' ? Object.defineProperty({ ...r }, 'City', { enumerable: true, get: () => { throw new TypeError("Cannot read properties of undefined (reading 'length')"); } }) : r,
+            ),
+          };
+        }
+      };
+      try {
+        const out = await s.client.send(new CreateIntegrationWorkflowCommand(workflowRequest({ env })));
+        await s.engine.runUntilIdle();
+        const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
+        assert.equal(wf.Status, 'COMPLETE');
+        assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 5);
+        const { steps } = await allSteps(s.client, env.domain, out.WorkflowId!);
+        assert.match(steps[0].ExecutionMessage ?? '', /; 1 dropped \(could not be processed \(TypeError: Cannot read properties of undefined \(reading 'length'\)\): 1\)\.$/);
+        assert.equal(await objectOf(env.domain, 'C3'), undefined);
+        assert.equal((await objectOf(env.domain, 'C4'))?.City, 'Lyon');
+      } finally {
+        FilesConnector.prototype.read = read;
+      }
     });
 
     test('a Validate with TerminateFlow fails the step at once, naming the task and the record, with no retry; earlier pages stay ingested', async () => {
