@@ -119,6 +119,20 @@ for (const backend of await availableBackends()) {
       );
     });
 
+    test('a step paced by a page delay leaves no listener behind per page: a long step raises no MaxListenersExceededWarning', async (t) => {
+      const warnings: Error[] = [];
+      const onWarning = (w: Error) => warnings.push(w);
+      process.on('warning', onWarning);
+      t.after(() => process.off('warning', onWarning));
+      // 24 records in pages of 2: twelve pages, one more than the listeners a signal takes without warning.
+      const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', concurrency: 1, pollIntervalMs: 20, pageSize: 2, pageDelayMs: 1 } });
+      const env = await setupWorkflowEnv(s, 'sm-page-delay');
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }))).Status === 'COMPLETE', 'the workflow to complete', 10_000);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+    });
+
     test('a stored FlowDefinition that cannot run fails its step for good, once, instead of being claimed again', async (t) => {
       const clock = new ManualClock(T0);
       const s = await withServer(t, backend, { clock });
