@@ -118,6 +118,26 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(idsOf(out.Items), [ids.ada, ids.alan].sort());
       });
 
+      test('Values longer than one database statement can bind are searched whole: matches spread over 40,000 values walk page by page, in Values and in AdditionalSearchKeys', async () => {
+        const fillers = (from: number) => Array.from({ length: 20_000 }, (_, i) => `nobody-${from + i}@example.com`);
+        const Values = ['ada@example.com', ...fillers(0), 'alan@example.com', ...fillers(20_000), 'grace@example.com'];
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const out = await search({ Values, MaxResults: 1, NextToken: token });
+          seen.push(...idsOf(out.Items));
+          token = out.NextToken;
+        } while (token && seen.length < 5);
+        assert.deepEqual(seen, [ids.ada, ids.alan, ids.grace].sort());
+        const both = await search({ KeyName: '_account', Values: ['A-2'], AdditionalSearchKeys: [{ KeyName: '_email', Values }], LogicalOperator: 'AND' });
+        assert.deepEqual(idsOf(both.Items), [ids.grace]);
+        // AND names every value asked for (the test of AND above).
+        assert.deepEqual(both.Items![0].FoundByItems?.map((f) => [f.KeyName, f.Values?.length]), [['_account', 1], ['_email', Values.length]]);
+        const either = await search({ KeyName: '_account', Values: ['A-2'], AdditionalSearchKeys: [{ KeyName: '_email', Values }] });
+        assert.deepEqual(idsOf(either.Items), [ids.ada, ids.alan, ids.grace].sort());
+        assert.deepEqual(either.Items!.find((p) => p.ProfileId === ids.alan)?.FoundByItems, [{ KeyName: '_email', Values: ['alan@example.com'] }]);
+      });
+
       test('a key of an object type finds the profiles its objects landed on; a predefined key nobody fills finds nothing', async () => {
         const key = await putObject(s.client, DOMAIN, { Id: 'crm-77', Email: 'ada@example.com', Phone: '555 0199' });
         assert.equal(key, 'crm-77');

@@ -124,22 +124,29 @@ export class KyselyProfileRepository implements ProfileRepository {
     if (values.length === 0) return [];
     // Each table's primary key (…, key_name, key_value, profile_id) serves one value as an ordered
     // range; the values and both tables (KEY_INDEX_TABLES) are merged by a sort of the few rows they hold.
-    const arm = (table: KeyIndexTable) => {
+    const arm = (table: KeyIndexTable, some: readonly string[]) => {
       const query = this.db
         .selectFrom(table)
         .select('profile_id')
         .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
         .where('key_name', '=', keyName)
-        .where('key_value', 'in', [...new Set(values)]);
+        .where('key_value', 'in', some);
       return afterProfileId === undefined ? query : query.where('profile_id', '>', afterProfileId);
     };
-    const rows = await this.db
-      .selectFrom(arm('profile_keys').union(arm('profile_keys_staged')).as('k'))
-      .select('profile_id')
-      .orderBy('profile_id')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.profile_id);
+    // A list longer than a statement may bind (SQLite's 32,766 variables, PostgreSQL's 65,535) is asked in
+    // parts: the smallest `limit` ids of all the values lie among the smallest `limit` of each part.
+    const parts = chunks([...new Set(values)], VALUES_PER_IN_LIST);
+    const found = new Set<string>();
+    for (const some of parts) {
+      const rows = await this.db
+        .selectFrom(arm('profile_keys', some).union(arm('profile_keys_staged', some)).as('k'))
+        .select('profile_id')
+        .orderBy('profile_id')
+        .limit(limit)
+        .execute();
+      for (const r of rows) found.add(r.profile_id);
+    }
+    return parts.length === 1 ? [...found] : [...found].sort().slice(0, limit);
   }
 
   async keysAmong(
@@ -150,7 +157,12 @@ export class KyselyProfileRepository implements ProfileRepository {
     profileIds: readonly string[],
   ): Promise<ProfileKey[]> {
     if (values.length === 0 || profileIds.length === 0) return [];
-    const rows = await findKeys(this.db, domainIdOf(this.db, scope, domainName), keyName, [...new Set(values)], [...new Set(profileIds)]).execute();
+    const rows: { key_value: string; profile_id: string }[] = [];
+    for (const someValues of chunks([...new Set(values)], VALUES_PER_IN_LIST)) {
+      for (const someIds of chunks([...new Set(profileIds)], VALUES_PER_IN_LIST)) {
+        rows.push(...(await findKeys(this.db, domainIdOf(this.db, scope, domainName), keyName, someValues, someIds).execute()));
+      }
+    }
     return distinctKeys(rows.map((r) => ({ keyName, keyValue: r.key_value, profileId: r.profile_id })));
   }
 
