@@ -39,10 +39,12 @@ export type TaskOutcome =
   | { terminate: string; task: number };
 
 export interface CompiledTasks {
-  /** Applies the tasks to one record. Never throws; never changes `record`. */
+  /** Applies the tasks to one record. Never changes `record`. */
   apply(record: TaskRecord): TaskOutcome;
   /** Whether any task can drop or stop a record (the engine words its messages by it). */
   readonly canDrop: boolean;
+  /** The steps each record goes through: what applying the tasks costs, per record. */
+  readonly size: number;
 }
 
 export type CompileResult = { ok: true; transform: CompiledTasks } | { ok: false; problems: string[] };
@@ -696,6 +698,7 @@ function build(
 
   return {
     canDrop,
+    size: steps.length + maps.length,
     apply(record) {
       const w: Work = { r: record, copied: false };
       for (const { step, index } of steps) {

@@ -175,13 +175,31 @@ function unprocessable(err: unknown): string {
   return `could not be processed (${firstCharacters(text, 200)})`;
 }
 
+/**
+ * What a record may cost at the configured page size, in units of one field mapped or one task applied;
+ * a key entry, indexed and written, costs about sixteen of those. A page of records that cost more is made
+ * smaller in proportion, so that one page's work (its preparation, and on SQLite its whole transaction,
+ * which holds the event loop) stays about what a page of ordinary records costs, whatever the object type
+ * or the flow: a type of 5,000 keys made a page of 2,000 records ten million key entries, which held every
+ * other account's requests for half a minute. The templates' types, with their Map tasks, stay below it.
+ */
+const COST_PER_RECORD = 256;
+const KEY_COST = 16;
+
+export function pageSizeFor(pageSize: number, objectType: ObjectTypeRecord, tasks: CompiledTasks): number {
+  const keys = Object.values(objectType.keys ?? {}).reduce((n, list) => n + list.length, 0);
+  const cost = Object.keys(objectType.fields ?? {}).length + KEY_COST * keys + tasks.size;
+  return cost <= COST_PER_RECORD ? pageSize : Math.max(1, Math.floor((pageSize * COST_PER_RECORD) / cost));
+}
+
 export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   const { store, clock, scope, domainName, objectType, tasks } = loop;
+  const request = { ...loop.request, pageSize: pageSizeFor(loop.request.pageSize, objectType, tasks) };
   let processed = loop.processed;
   let dropped = loop.dropped;
   const dropReasons = new Map<string, number>();
   let firstRejection: string | undefined;
-  const pages = loop.connector.read(loop.request)[Symbol.asyncIterator]();
+  const pages = loop.connector.read(request)[Symbol.asyncIterator]();
 
   const readAndPrepare = async (sliced: boolean): Promise<PreparedPage | undefined> => {
     const read = await pages.next();
@@ -200,7 +218,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
   //   transaction instead of after, which gains nothing and keeps two pages alive at once.
   // A page's failure is seen when it is awaited, at the top of the next round.
   const overlaps = store.statementsRunElsewhere;
-  const fetchesAhead = !overlaps && !loop.connector.answersFromMemory?.(loop.request);
+  const fetchesAhead = !overlaps && !loop.connector.answersFromMemory?.(request);
   let ahead: Promise<PreparedPage | undefined> | undefined;
   const askAhead = (): Promise<PreparedPage | undefined> => {
     const next = overlaps ? yieldToEventLoop().then(() => readAndPrepare(true)) : readAndPrepare(false);
@@ -251,7 +269,7 @@ export async function runPages(loop: PageLoop): Promise<PageLoopResult> {
             // counted from before the ingest would be shorter by however long the ingest took.
             now: clock.now(),
             cursor: page.cursor,
-            readThrough: readPosition(page, loop.request.window),
+            readThrough: readPosition(page, request.window),
             records: ingested,
             dropped: prepared.dropped + rejected,
             processedTotal: processed + ingested,

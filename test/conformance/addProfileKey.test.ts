@@ -39,6 +39,14 @@ for (const backend of await availableBackends()) {
         await expectAwsError(add('nope', '_email', ['a@example.com']), 'BadRequestException', 400, "at 'ProfileId'");
       });
 
+      test('10,000 values are added in one call; 10,001 are a BadRequestException naming Values', async () => {
+        const id = await newProfile(s.client, DOMAIN);
+        const values = Array.from({ length: 10_001 }, (_, i) => `c-${i}`);
+        await expectAwsError(add(id, '_contactId', values), 'BadRequestException', 400, "at 'Values' failed to satisfy constraint: Member must have length less than or equal to 10000");
+        assert.equal((await add(id, '_contactId', values.slice(0, 10_000))).Values?.length, 10_000);
+        assert.deepEqual(await searchIds(s.client, DOMAIN, '_contactId', ['c-9999']), [id]);
+      });
+
       test('a key name the domain does not know, _profileId, or no values at all are refused naming the rule', async () => {
         const id = await newProfile(s.client, DOMAIN);
         await expectAwsError(add(id, '_unheardOf', ['v']), 'BadRequestException', 400, '_unheardOf', '_contactId');

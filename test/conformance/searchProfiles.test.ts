@@ -118,10 +118,11 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(idsOf(out.Items), [ids.ada, ids.alan].sort());
       });
 
-      test('Values longer than one database statement can bind are searched whole: matches spread over 40,000 values walk page by page, in Values and in AdditionalSearchKeys', async () => {
-        const fillers = (from: number) => Array.from({ length: 20_000 }, (_, i) => `nobody-${from + i}@example.com`);
-        const Values = ['ada@example.com', ...fillers(0), 'alan@example.com', ...fillers(20_000), 'grace@example.com'];
-        const seen: string[] = [];
+      test('a list of 10,000 Values, the most accepted, is searched in parts of 5,000: matches in both parts walk page by page, in Values and in AdditionalSearchKeys', async () => {
+        const fillers = (from: number, length: number) => Array.from({ length }, (_, i) => `nobody-${from + i}@example.com`);
+        const Values = ['ada@example.com', ...fillers(0, 4_999), 'alan@example.com', ...fillers(4_999, 4_998), 'grace@example.com'];
+        assert.equal(Values.length, 10_000);
+        const seen: (string | undefined)[] = [];
         let token: string | undefined;
         do {
           const out = await search({ Values, MaxResults: 1, NextToken: token });
@@ -136,6 +137,17 @@ for (const backend of await availableBackends()) {
         const either = await search({ KeyName: '_account', Values: ['A-2'], AdditionalSearchKeys: [{ KeyName: '_email', Values }] });
         assert.deepEqual(idsOf(either.Items), [ids.ada, ids.alan, ids.grace].sort());
         assert.deepEqual(either.Items!.find((p) => p.ProfileId === ids.alan)?.FoundByItems, [{ KeyName: '_email', Values: ['alan@example.com'] }]);
+      });
+
+      test('a Values list of more than 10,000 values is a BadRequestException naming the list, in Values and in AdditionalSearchKeys', async () => {
+        const Values = Array.from({ length: 10_001 }, (_, i) => `v${i}`);
+        await expectAwsError(search({ Values }), 'BadRequestException', 400, /at 'Values' failed to satisfy constraint: Member must have length less than or equal to 10000/);
+        await expectAwsError(
+          search({ AdditionalSearchKeys: [{ KeyName: '_phone', Values }] }),
+          'BadRequestException',
+          400,
+          /at 'AdditionalSearchKeys\.1\.Values' failed to satisfy constraint: Member must have length less than or equal to 10000/,
+        );
       });
 
       test('a key of an object type finds the profiles its objects landed on; a predefined key nobody fills finds nothing', async () => {

@@ -192,6 +192,28 @@ for (const backend of await availableBackends()) {
       }
     });
 
+    test('a flow of many tasks reads smaller pages, so that one page costs what a page of ordinary records does; every record is still ingested', async () => {
+      const env = await filesEnv('tasks-small-pages');
+      // 600 Maps on top of the Contact type: more than twice what a record may cost, so the pages of 2 become pages of 1.
+      const many: Task[] = Array.from({ length: 600 }, (_, i) => ({ TaskType: 'Map', SourceFields: ['City'], ConnectorOperator: SF('NO_OP'), DestinationField: `Copy${i}` }));
+      const read = FilesConnector.prototype.read;
+      const asked: number[] = [];
+      FilesConnector.prototype.read = function (this: FilesConnector, request) {
+        asked.push(request.pageSize);
+        return read.call(this, request);
+      };
+      try {
+        const out = await s.client.send(new CreateIntegrationWorkflowCommand(withMember(workflowRequest({ env }), `${FLOW}.Tasks`, many)));
+        await s.engine.runUntilIdle();
+        const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
+        assert.equal(wf.Status, 'COMPLETE');
+        assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 6);
+      } finally {
+        FilesConnector.prototype.read = read;
+      }
+      assert.deepEqual(asked, [1]);
+    });
+
     test('a Validate with TerminateFlow fails the step at once, naming the task and the record, with no retry; earlier pages stay ingested', async () => {
       const env = await filesEnv('tasks-terminate');
       let request = withMember(workflowRequest({ env }), `${FLOW}.SourceFlowConfig.SourceConnectorProperties`, { Salesforce: { Object: 'Lead' } });
