@@ -11,11 +11,28 @@ import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
 import type { ChangeSource } from '../ingest/profile-changes.js';
 import { ingestionMapper, ingestionTurn, type MappedBatch, putMappedObjects } from '../ingest/profile-objects.js';
+import { StorageFault } from '../store/storage-condition.js';
+import { TurnNotReached } from '../store/turns.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
 
 /** Errors no retry can mend (a deleted object type, a task that terminates the flow): the unit fails for good. */
 export class PermanentError extends Error {}
+
+/** SQLSTATEs of contention: a deadlock or serialization failure past its transaction's reruns, a lock or statement timeout. */
+const CONTENTION_CODES = new Set(['40001', '40P01', '55P03', '57014']);
+
+/**
+ * Failures that say nothing about the unit: storage that cannot be written (an outage, a full disk), or
+ * work that waited too long behind other work (its domain's turn, a lock). Nothing is recorded on the unit
+ * and no attempt is counted: it is handed back, and retried from its cursor once storage answers or the
+ * load passes. Counted as attempts, a busy hour would fail workflows that did nothing wrong.
+ */
+export function isHandedBack(err: unknown): boolean {
+  if (err instanceof StorageFault || err instanceof TurnNotReached) return true;
+  const code = String((err as { code?: unknown } | undefined)?.code ?? '');
+  return CONTENTION_CODES.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
 
 /**
  * Why a failure is worth another attempt: a transient source failure, or a fault of ours that is not

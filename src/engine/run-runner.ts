@@ -12,10 +12,9 @@ import { readTrigger } from '../domain/flow-trigger.js';
 import { checkFlowRead } from '../domain/source-flow.js';
 import { iso } from '../domain/workflow-plan/format.js';
 import { retryDelayMs } from '../domain/workflow-plan/retry-policy.js';
-import { StorageFault } from '../store/storage-condition.js';
 import type { ClaimedRun, RunKey, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
-import { PermanentError, retryKind, runPages } from './page-loop.js';
+import { isHandedBack, PermanentError, retryKind, runPages } from './page-loop.js';
 import type { StepRunnerOptions } from './step-runner.js';
 
 /** Thrown inside a page's transaction when the flow (or its domain, or its integration) was deleted. */
@@ -111,8 +110,9 @@ export async function runFlowRun(
       return afterRefusal(store, clock, claimed, options.owner);
     }
     const reason = err instanceof Error ? err.message : String(err);
-    if (err instanceof StorageFault) {
-      // Storage cannot be written (an outage, a full disk): hand the run back to be retried from its cursor.
+    if (isHandedBack(err)) {
+      // Storage that cannot be written, or work that waited too long behind other work: hand the run back
+      // to be retried from its cursor, no attempt counted.
       await store.flowRuns.giveBack({ ...holder, now }).catch(() => undefined);
       throw err;
     }

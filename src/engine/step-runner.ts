@@ -10,9 +10,8 @@ import { halveWindow } from '../domain/workflow-plan/windows.js';
 import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { ClaimedStep, StepKey } from '../store/workflow-types.js';
-import { StorageFault } from '../store/storage-condition.js';
 import type { Clock } from './clock.js';
-import { PermanentError, retryKind, runPages } from './page-loop.js';
+import { isHandedBack, PermanentError, retryKind, runPages } from './page-loop.js';
 
 export interface StepRunnerOptions {
   owner: string;
@@ -164,9 +163,9 @@ async function handleFailure(
     const outcome = await trySplit(store, clock, options, claimed, `is too large for the source (${reason})`);
     if (outcome) return outcome;
   }
-  if (err instanceof StorageFault) {
-    // The database cannot be written (an outage, a full disk): nothing can be recorded, and the fault is
-    // not the workflow's. The step goes back to be retried from its cursor once storage answers again.
+  if (isHandedBack(err)) {
+    // Storage that cannot be written, or work that waited too long behind other work: not the workflow's
+    // fault. The step goes back to be retried from its cursor, no attempt counted.
     await store.workflows.giveBack({ owner: options.owner, key, now }).catch(() => undefined);
     throw err;
   }

@@ -5,6 +5,7 @@ import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import { ManualClock, systemClock } from '../../src/engine/clock.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
+import { TurnNotReached } from '../../src/store/turns.js';
 import { availableBackends } from '../helpers/backends.js';
 import { eventually, until } from '../helpers/poll.js';
 import { expectAwsError } from '../helpers/errors.js';
@@ -100,6 +101,35 @@ for (const backend of await availableBackends()) {
       assert.match(String((logged[0] as Error).message), /secret_column/);
       clock.advance(3_600_000);
       assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
+    });
+
+    test('a page that waited too long behind other work (its domain\'s turn, a deadlock, a lock timeout) hands the step back without counting an attempt', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-contention');
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      const contention = [
+        () => new TurnNotReached(30_000),
+        () => Object.assign(new Error('deadlock detected'), { code: '40P01' }),
+        () => Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+        () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      ];
+      // Four times, one more than the retries a fault of the service's own is allowed.
+      for (const error of contention) {
+        const restore = failCheckpoints(error);
+        try {
+          await assert.rejects(s.engine.advance({ pages: 1 }), (err: Error) => err.message === error().message);
+        } finally {
+          restore();
+        }
+        const step = await stepStatus(s, env.domain, id);
+        assert.notEqual(step.Status, 'RETRY', `${error().message}: no retry recorded`);
+        assert.doesNotMatch(step.ExecutionMessage ?? '', /Retry|Internal error/);
+      }
+      assert.deepEqual((await s.engine.runUntilIdle()).steps.map((r) => r.outcome), ['workflow-complete'], 'handed back, it is claimed again at once');
+      const out = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+      assert.equal(out.Status, 'COMPLETE');
+      assert.equal(out.Metrics?.AppflowIntegration?.RecordsProcessed, 24);
     });
 
     test('a workflow whose step keeps meeting an internal error does not hold the engine: other workflows run while it waits for its retry', async (t) => {
