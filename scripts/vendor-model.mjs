@@ -16,7 +16,7 @@ const model = JSON.parse(readFileSync(join(specDir, 'customer-profiles-model.jso
 const all = JSON.parse(readFileSync(join(specDir, 'all-operations.json'), 'utf8'));
 const full = JSON.parse(readFileSync(join(specDir, 'models', 'customer-profiles-2020-08-15.json'), 'utf8'));
 
-/** Operations implemented beyond the subset: the profile lifecycle, the object type templates. */
+/** Operations implemented beyond the subset: the profile lifecycle, the object type templates, batch puts. */
 const FROM_FULL_MODEL = [
   'UpdateProfile',
   'DeleteProfile',
@@ -30,6 +30,7 @@ const FROM_FULL_MODEL = [
   'DetectProfileObjectType',
   'ListProfileObjectTypeTemplates',
   'GetProfileObjectTypeTemplate',
+  'BatchPutProfileObject',
 ];
 
 /** Every shape name a shape reaches (members, list members, map keys and values). */

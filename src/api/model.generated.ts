@@ -1139,6 +1139,36 @@ export const serviceModel: ServiceModel = {
      "shape": "InternalServerException"
     }
    ]
+  },
+  "BatchPutProfileObject": {
+   "name": "BatchPutProfileObject",
+   "http": {
+    "method": "PUT",
+    "requestUri": "/domains/{DomainName}/profiles/objects/batch-put-profile-object"
+   },
+   "input": {
+    "shape": "BatchPutProfileObjectRequest"
+   },
+   "output": {
+    "shape": "BatchPutProfileObjectResponse"
+   },
+   "errors": [
+    {
+     "shape": "BadRequestException"
+    },
+    {
+     "shape": "AccessDeniedException"
+    },
+    {
+     "shape": "ResourceNotFoundException"
+    },
+    {
+     "shape": "ThrottlingException"
+    },
+    {
+     "shape": "InternalServerException"
+    }
+   ]
   }
  },
  "shapes": {
@@ -5021,6 +5051,111 @@ export const serviceModel: ServiceModel = {
      "shape": "KeyMap"
     }
    }
+  },
+  "BatchPutProfileObjectRequest": {
+   "type": "structure",
+   "required": [
+    "DomainName",
+    "ObjectTypeName",
+    "Items"
+   ],
+   "members": {
+    "DomainName": {
+     "shape": "name",
+     "location": "uri",
+     "locationName": "DomainName"
+    },
+    "ObjectTypeName": {
+     "shape": "typeName"
+    },
+    "Items": {
+     "shape": "BatchPutProfileObjectRequestItemList"
+    }
+   }
+  },
+  "BatchPutProfileObjectRequestItemList": {
+   "type": "list",
+   "member": {
+    "shape": "BatchPutProfileObjectRequestItem"
+   },
+   "max": 10,
+   "min": 1
+  },
+  "BatchPutProfileObjectRequestItem": {
+   "type": "structure",
+   "required": [
+    "Id",
+    "Object"
+   ],
+   "members": {
+    "Id": {
+     "shape": "name"
+    },
+    "Object": {
+     "shape": "stringifiedJson"
+    }
+   }
+  },
+  "BatchPutProfileObjectResponse": {
+   "type": "structure",
+   "members": {
+    "Successful": {
+     "shape": "BatchPutProfileObjectResponseList"
+    },
+    "Failed": {
+     "shape": "BatchPutProfileObjectErrorList"
+    }
+   }
+  },
+  "BatchPutProfileObjectResponseList": {
+   "type": "list",
+   "member": {
+    "shape": "BatchPutProfileObjectResponseItem"
+   }
+  },
+  "BatchPutProfileObjectResponseItem": {
+   "type": "structure",
+   "required": [
+    "Id",
+    "ProfileObjectUniqueKey"
+   ],
+   "members": {
+    "Id": {
+     "shape": "name"
+    },
+    "ProfileObjectUniqueKey": {
+     "shape": "string1To255"
+    }
+   }
+  },
+  "BatchPutProfileObjectErrorList": {
+   "type": "list",
+   "member": {
+    "shape": "BatchPutProfileObjectErrorItem"
+   }
+  },
+  "BatchPutProfileObjectErrorItem": {
+   "type": "structure",
+   "required": [
+    "Id",
+    "Code"
+   ],
+   "members": {
+    "Id": {
+     "shape": "name"
+    },
+    "Code": {
+     "shape": "responseCode"
+    },
+    "Message": {
+     "shape": "text"
+    }
+   }
+  },
+  "responseCode": {
+   "type": "integer",
+   "max": 599,
+   "min": 200
   }
  }
 };

@@ -900,3 +900,25 @@ export interface GetProfileObjectTypeTemplateResponse {
   Fields?: Record<string, ObjectTypeField>;
   Keys?: Record<string, ObjectTypeKey[]>;
 }
+export interface BatchPutProfileObjectRequest {
+  DomainName: string;
+  ObjectTypeName: string;
+  Items: BatchPutProfileObjectRequestItem[];
+}
+export interface BatchPutProfileObjectRequestItem {
+  Id: string;
+  Object: string;
+}
+export interface BatchPutProfileObjectResponse {
+  Successful?: BatchPutProfileObjectResponseItem[];
+  Failed?: BatchPutProfileObjectErrorItem[];
+}
+export interface BatchPutProfileObjectResponseItem {
+  Id: string;
+  ProfileObjectUniqueKey: string;
+}
+export interface BatchPutProfileObjectErrorItem {
+  Id: string;
+  Code: number;
+  Message?: string;
+}

@@ -75,6 +75,8 @@ export class ProfileChanges {
   private readonly extrasAdded = new Map<string, ProfileKey>();
   private readonly extrasRemoved = new Map<string, ProfileKey>();
   private readonly objects: ProfileObjectRecord[] = [];
+  /** Where each object of `objects` is, by objectKey: an object ingested again in this set replaces its entry. */
+  private readonly objectAt = new Map<string, number>();
   private readonly objectsDeleted: ProfileObjectRecord[] = [];
   private readonly deleted = new Set<string>();
   private readonly moves: { from: string[]; to: string }[] = [];
@@ -185,7 +187,21 @@ export class ProfileChanges {
    */
   putObjects(objects: Iterable<ProfileObjectRecord>, known: { isFresh?: (o: ProfileObjectRecord) => boolean; isStored?: (o: ProfileObjectRecord) => boolean } = {}): void {
     for (const o of objects) {
-      this.objects.push(objectHoldingRecord(o, { recordId: historyRecordId(this.now), performedBy: this.performedBy }));
+      const held = objectHoldingRecord(o, { recordId: historyRecordId(this.now), performedBy: this.performedBy });
+      const key = objectKey(o.objectTypeName, o.uniqueKey);
+      const at = this.objectAt.get(key);
+      if (at === undefined) {
+        this.objectAt.set(key, this.objects.length);
+        this.objects.push(held);
+      } else {
+        // Ingested twice in one set (a batch or a page holding the same object twice): the earlier version
+        // never becomes a row, so the INGESTED record it holds goes to the history, as a replaced stored
+        // version's does, and the object is written once, as its later version.
+        const earlier = this.objects[at]!;
+        const record = earlier.ingestedRecord!;
+        this.history.push({ ...this.entry(earlier.profileId, 'INGESTED', record.recordId, { objectTypeName: earlier.objectTypeName, uniqueKey: earlier.uniqueKey, content: earlier.object }), performedBy: record.performedBy });
+        this.objects[at] = held;
+      }
       if (known.isFresh?.(o)) this.freshObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
       else if (known.isStored?.(o)) this.storedObjects.add(objectKey(o.objectTypeName, o.uniqueKey));
     }

@@ -183,7 +183,9 @@ export async function putMappedObjects(
   const newProfiles = new Map<string, ProfileRecord>();
   // Each entry once: `index` holds every (key, profile) pair stored or added, so it is the only check.
   const newKeys: ProfileKey[] = [];
-  const writes = new Map<string, ProfileObjectRecord>();
+  // Every version, in order: an object twice in the batch is written once, its earlier version's INGESTED
+  // record kept in the history (ProfileChanges.putObjects).
+  const writes: ProfileObjectRecord[] = [];
   const profileWork: { profileId: string; mapped: MappedRecord; createdHere: boolean }[] = [];
   // The index entries an object leaves behind when it moves to another profile or comes back with other
   // key values: they stay in the index (keys are never taken back by ingestion), so the profile keeps
@@ -218,7 +220,7 @@ export async function putMappedObjects(
         }
       }
     }
-    writes.set(mapped.uniqueKey, {
+    writes.push({
       objectTypeName: type.objectTypeName,
       uniqueKey: mapped.uniqueKey,
       profileId,
@@ -286,7 +288,7 @@ export async function putMappedObjects(
   // History in the order things happened: profiles created, objects ingested, profiles they updated.
   for (const id of newProfiles.keys()) changes.saveProfile(profiles.get(id) as ProfileRecord, 'CREATED');
   changes.holding(loaded.map((p) => p.profileId));
-  changes.putObjects(writes.values(), {
+  changes.putObjects(writes, {
     isFresh: (o) => storedBefore !== undefined && !storedBefore.has(o.uniqueKey),
     // Found by the look-up: no insert is tried first (the replacement inserts one deleted since).
     isStored: (o) => found.has(o.uniqueKey),

@@ -22,6 +22,7 @@ import { listProfileObjects } from './listProfileObjects.js';
 import { listProfileObjectTypes } from './listProfileObjectTypes.js';
 import { putIntegration } from './putIntegration.js';
 import { putProfileObject } from './putProfileObject.js';
+import { batchPutProfileObject } from './batchPutProfileObject.js';
 import { putProfileObjectType } from './putProfileObjectType.js';
 import { createProfile } from './createProfile.js';
 import { searchProfiles } from './searchProfiles.js';
@@ -58,6 +59,7 @@ export const operations: Record<string, Handler> = {
   ListProfileObjectTypes: listProfileObjectTypes,
   DeleteProfileObjectType: deleteProfileObjectType,
   PutProfileObject: putProfileObject,
+  BatchPutProfileObject: batchPutProfileObject,
   ListProfileObjects: listProfileObjects,
   DeleteProfileObject: deleteProfileObject,
   PutIntegration: putIntegration,

@@ -3,7 +3,8 @@ import { TurnNotReached } from '../store/turns.js';
 import type { PutProfileObjectRequest, PutProfileObjectResponse } from '../api/shapes.generated.js';
 import { parseJsonBounded } from '../protocol/json.js';
 import { ingestionTurn, mapForIngestion, putProfileObjects } from '../ingest/profile-objects.js';
-import type { Handler } from './context.js';
+import type { Store } from '../store/types.js';
+import type { Handler, OperationContext } from './context.js';
 import { requireDomain } from './common.js';
 import { requireObjectTypeOrTemplate } from './profile-common.js';
 
@@ -18,30 +19,45 @@ export const putProfileObject: Handler<PutProfileObjectRequest, PutProfileObject
     throw new BadRequestException('The Object must be a JSON object ({...}), not an array or a single value.');
   }
   const now = ctx.clock.now();
-  try {
-    const [result] = await ctx.store.transaction(async (store) => {
+  const [result] = await ingestInTurn(
+    ctx,
+    input.DomainName,
+    async (store) => {
       await requireDomain({ ...ctx, store }, input.DomainName);
       // Held: a DeleteProfileObjectType waits for this object, or this for the deletion (then: not found).
       const objectType = await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName, store, 'key-share');
       return putProfileObjects(store, ctx.scope, input.DomainName, objectType, [record as Record<string, unknown>], now, {
         source: { kind: 'api' },
       });
-    }, {
-      ...ingestionTurn(ctx.scope, input.DomainName),
-      // Behind a busy domain's ingestions, a call that names what does not exist, or whose object its type
-      // cannot map, answers without waiting for its turn.
-      whileWaiting: async () => {
-        await requireDomain(ctx, input.DomainName);
-        mapForIngestion(await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName), [record as Record<string, unknown>]);
-      },
-    });
-    return { ProfileObjectUniqueKey: result.uniqueKey };
+    },
+    async () => {
+      await requireDomain(ctx, input.DomainName);
+      mapForIngestion(await requireObjectTypeOrTemplate(ctx, input.DomainName, input.ObjectTypeName), [record as Record<string, unknown>]);
+    },
+  );
+  return { ProfileObjectUniqueKey: result.uniqueKey };
+};
+
+/**
+ * Runs `work` in a transaction that takes the domain's ingestion turn (ingestionTurn), as every caller of
+ * putProfileObjects from the API does. Behind a busy domain's ingestions, `whileWaiting` makes the call's
+ * checks outside the line, so that a call naming what does not exist, or an object its type cannot map,
+ * answers at once rather than after everyone ahead of it. A turn not reached answers ThrottlingException.
+ */
+export async function ingestInTurn<T>(
+  ctx: OperationContext,
+  domainName: string,
+  work: (store: Store) => Promise<T>,
+  whileWaiting: () => Promise<void>,
+): Promise<T> {
+  try {
+    return await ctx.store.transaction(work, { ...ingestionTurn(ctx.scope, domainName), whileWaiting });
   } catch (err) {
     if (err instanceof TurnNotReached) {
       throw new ThrottlingException(
-        `The domain ${input.DomainName} is busy with other ingestions: the object waited ${err.waitedMs / 1000} s and was not written. Try again.`,
+        `The domain ${domainName} is busy with other ingestions: the object waited ${err.waitedMs / 1000} s and was not written. Try again.`,
       );
     }
     throw err;
   }
-};
+}

@@ -1,7 +1,5 @@
 import { CustomerProfilesClient } from '@aws-sdk/client-customer-profiles';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpRequest } from '@smithy/protocol-http';
 import type { FastifyInstance } from 'fastify';
 import type { Credential } from '../../src/auth/credentials.js';
 import { systemClock } from '../../src/engine/clock.js';
@@ -9,7 +7,9 @@ import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import type { ThrottleOptions } from '../../src/server/throttle.js';
 import { type Backend, createTestStore, type TestStore } from '../helpers/backends.js';
-import type { RawResponse } from '../protocol/raw.js';
+import { signRequest as signWith, type SignOptions as SignedRequestOptions } from '../helpers/sigv4.js';
+
+export { sendSigned } from '../helpers/sigv4.js';
 
 export const KEY_A = 'AKIDACCOUNTA0000001';
 export const KEY_A2 = 'AKIDACCOUNTA0000002';
@@ -79,65 +79,10 @@ export async function startSecureServer(
   };
 }
 
-export interface SignOptions {
-  body?: string;
-  headers?: Record<string, string>;
-  query?: Record<string, string | string[]>;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  region?: string;
-  service?: string;
-  signingDate?: Date;
-  presign?: boolean;
-  /** false: no x-amz-content-sha256 header, the payload hash only inside the signature (as botocore signs). */
-  applyChecksum?: boolean;
-}
+export type SignOptions = Omit<SignedRequestOptions, 'accessKeyId' | 'secretAccessKey'> & { accessKeyId?: string; secretAccessKey?: string };
 
-/** A request signed by the SDK's own signer, returned unsent so a test can tamper with it. */
-export async function signRequest(baseUrl: string, method: string, path: string, o: SignOptions = {}): Promise<HttpRequest> {
-  const url = new URL(baseUrl);
+/** A request signed by the SDK's own signer, returned unsent so a test can tamper with it; account A's key unless told. */
+export function signRequest(baseUrl: string, method: string, path: string, o: SignOptions = {}): Promise<HttpRequest> {
   const accessKeyId = o.accessKeyId ?? KEY_A;
-  const signer = new SignatureV4({
-    service: o.service ?? 'profile',
-    region: o.region ?? 'us-east-1',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: o.applyChecksum ?? true,
-    credentials: { accessKeyId, secretAccessKey: o.secretAccessKey ?? ALL_CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' },
-  });
-  const request = new HttpRequest({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path,
-    query: o.query,
-    headers: { host: url.host, ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
-    body: o.body,
-  });
-  const signed = o.presign
-    ? await signer.presign(request, { signingDate: o.signingDate, expiresIn: 300 })
-    : await signer.sign(request, { signingDate: o.signingDate });
-  return signed as HttpRequest;
-}
-
-/** Sends a signed (possibly altered) request with fetch and reads the answer whole. */
-export async function sendSigned(request: HttpRequest, body: string | undefined = request.body as string | undefined): Promise<RawResponse> {
-  const query = Object.entries(request.query ?? {})
-    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encode(k)}=${encode(String(x ?? ''))}`))
-    .join('&');
-  const url = `${request.protocol}//${request.hostname}:${request.port}${request.path}${query ? `?${query}` : ''}`;
-  const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== 'host'));
-  const res = await fetch(url, { method: request.method, headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-function encode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return signWith(baseUrl, method, path, { ...o, accessKeyId, secretAccessKey: o.secretAccessKey ?? ALL_CREDENTIALS.get(accessKeyId)?.secretAccessKey ?? 'x' });
 }
