@@ -1,7 +1,7 @@
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RawResponse } from '../protocol/raw.js';
+import { type RawResponse, send } from '../protocol/raw.js';
 
 /** What a signed request is made of: the signer's credentials, and what to change in the request. */
 export interface SignOptions {
@@ -50,17 +50,8 @@ export async function sendSigned(request: HttpRequest, body: string | undefined 
   const query = Object.entries(request.query ?? {})
     .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encode(k)}=${encode(String(x ?? ''))}`))
     .join('&');
-  const url = `${request.protocol}//${request.hostname}:${request.port}${request.path}${query ? `?${query}` : ''}`;
   const headers = Object.fromEntries(Object.entries(request.headers).filter(([k]) => k.toLowerCase() !== 'host'));
-  const res = await fetch(url, { method: request.method, headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return send(`${request.protocol}//${request.hostname}:${request.port}`, request.method, `${request.path}${query ? `?${query}` : ''}`, { body, headers });
 }
 
 function encode(text: string): string {
