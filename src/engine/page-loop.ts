@@ -6,7 +6,6 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type Connector, type ReadRequest, SourceError, type SourcePage } from '../connectors/types.js';
-import { firstCharacters } from '../domain/characters.js';
 import type { CompiledTasks } from '../domain/flow-tasks.js';
 import type { Scope } from '../domain/scope.js';
 import type { ChangeSource } from '../ingest/profile-changes.js';
@@ -44,7 +43,11 @@ export function isHandedBack(err: unknown): boolean {
 export function retryKind(err: unknown, report?: (error: unknown) => void): { what: string; reason: string; retryAfterMs?: number } | undefined {
   if (err instanceof SourceError) return err.kind === 'transient' ? { what: 'Transient source failure', reason: err.message, retryAfterMs: err.retryAfterMs } : undefined;
   if (err instanceof PermanentError) return undefined;
-  report?.(err);
+  try {
+    report?.(err);
+  } catch {
+    // Whoever listens cannot stop the unit's failure from being recorded.
+  }
   const name = err instanceof Error ? err.name : typeof err;
   return { what: 'Internal error', reason: `the service met an internal error (${name}); its log has the details.` };
 }
@@ -157,19 +160,12 @@ async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: O
   const batch: MappedBatch['batch'] = [];
   for (let i = 0; i < page.records.length; i++) {
     if (sliced && i > 0 && i % PREPARE_SLICE === 0) await yieldToEventLoop();
-    let outcome: ReturnType<CompiledTasks['apply']>;
-    let mapping: ReturnType<NonNullable<typeof mapper>['map']> | undefined;
-    try {
-      outcome = tasks.apply(page.records[i]);
-      if ('record' in outcome) mapping = mapper?.map(outcome.record);
-    } catch (err) {
-      // Something in this record the tasks or the mapping could not handle (a fault of ours): every retry
-      // would meet the same record, so it is dropped and named, and the rest of the window goes on.
-      drop(unprocessable(err), 1);
-      continue;
-    }
+    // A record the tasks or the mapping throw on (a fault of ours) fails the page: the unit retries it and
+    // then fails, naming an internal error, rather than skip past records it could not read.
+    const outcome = tasks.apply(page.records[i]);
     if ('record' in outcome) {
       prepared.passed++;
+      const mapping = mapper?.map(outcome.record);
       if (mapping?.ok) batch.push(mapping.item);
       else if (mapping) {
         prepared.rejected++;
@@ -184,12 +180,6 @@ async function preparePage(page: SourcePage, tasks: CompiledTasks, objectType: O
   }
   if (mapper) prepared.mapped = { type: mapper.type, batch };
   return prepared;
-}
-
-/** The drop reason of a record the tasks or the mapping threw on: its error, shortened. */
-function unprocessable(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return `could not be processed (${firstCharacters(text, 200)})`;
 }
 
 /**

@@ -109,26 +109,38 @@ export async function runFlowRun(
       if (await store.flowRuns.giveBack({ ...holder, now }).catch(() => false)) return 'yielded';
       return afterRefusal(store, clock, claimed, options.owner);
     }
-    const reason = err instanceof Error ? err.message : String(err);
-    if (isHandedBack(err)) {
-      // Storage that cannot be written, or work that waited too long behind other work: hand the run back
-      // to be retried from its cursor, no attempt counted.
-      await store.flowRuns.giveBack({ ...holder, now }).catch(() => undefined);
-      throw err;
+    try {
+      return await settleFailure(store, clock, options, claimed, err, now);
+    } catch (inner) {
+      // A write of the failure's own handling threw (the step runner's handleFailure says why): counted once.
+      if (inner === err || isHandedBack(inner)) throw inner;
+      return settleFailure(store, clock, options, claimed, inner, now);
     }
-    const retrying = retryKind(err, options.onFault);
-    if (retrying) {
-      const retry = run.attempts + 1;
-      if (retry <= options.retry.maximumRetries) {
-        const runAfter = now + retryDelayMs(options.retry, retry, retrying.retryAfterMs);
-        const message = executionMessage(`${retrying.what}: ${retrying.reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
-        return (await store.flowRuns.retryRun({ ...holder, now, attempts: retry, runAfter, message })) ? 'retry' : afterRefusal(store, clock, claimed, options.owner);
-      }
-      return fail(store, claimed, options.owner, `Failed after ${options.retry.maximumRetries} retries: ${retrying.reason}`, now);
-    }
-    // A window too large for the source is not split here (a run is one window): it fails like any other.
-    return fail(store, claimed, options.owner, reason, now);
   }
+}
+
+async function settleFailure(store: Store, clock: Clock, options: StepRunnerOptions, claimed: ClaimedRun, err: unknown, now: number): Promise<RunOutcome> {
+  const { run } = claimed;
+  const holder = { owner: options.owner, key: { scope: claimed.scope, flowName: run.flowName, executionId: run.executionId } };
+  const reason = err instanceof Error ? err.message : String(err);
+  if (isHandedBack(err)) {
+    // Storage that cannot be written, or work that waited too long behind other work: hand the run back
+    // to be retried from its cursor, no attempt counted.
+    await store.flowRuns.giveBack({ ...holder, now, behind: true }).catch(() => undefined);
+    throw err;
+  }
+  const retrying = retryKind(err, options.onFault);
+  if (retrying) {
+    const retry = run.attempts + 1;
+    if (retry <= options.retry.maximumRetries) {
+      const runAfter = now + retryDelayMs(options.retry, retry, retrying.retryAfterMs);
+      const message = executionMessage(`${retrying.what}: ${retrying.reason} Retry ${retry} of ${options.retry.maximumRetries} at ${iso(runAfter)}.`);
+      return (await store.flowRuns.retryRun({ ...holder, now, attempts: retry, runAfter, message })) ? 'retry' : afterRefusal(store, clock, claimed, options.owner);
+    }
+    return fail(store, claimed, options.owner, `Failed after ${options.retry.maximumRetries} retries: ${retrying.reason}`, now);
+  }
+  // A window too large for the source is not split here (a run is one window): it fails like any other.
+  return fail(store, claimed, options.owner, reason, now);
 }
 
 async function fail(store: Store, claimed: ClaimedRun, owner: string, reason: string, now: number): Promise<RunOutcome> {

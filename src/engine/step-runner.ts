@@ -148,7 +148,27 @@ export async function runStep(
   }
 }
 
+/**
+ * The failure's handling writes too (a split, a retry, a failure): when one of those writes throws, other
+ * than for storage or contention, that is counted as an internal error of the step, once. Unhandled, the
+ * step would keep its lease and be claimed again when it lapsed, forever, with no attempt counted.
+ */
 async function handleFailure(
+  store: Store,
+  clock: Clock,
+  options: StepRunnerOptions,
+  claimed: ClaimedStep,
+  err: unknown,
+): Promise<StepOutcome> {
+  try {
+    return await settleFailure(store, clock, options, claimed, err);
+  } catch (inner) {
+    if (inner === err || isHandedBack(inner)) throw inner;
+    return settleFailure(store, clock, options, claimed, inner);
+  }
+}
+
+async function settleFailure(
   store: Store,
   clock: Clock,
   options: StepRunnerOptions,
@@ -166,7 +186,7 @@ async function handleFailure(
   if (isHandedBack(err)) {
     // Storage that cannot be written, or work that waited too long behind other work: not the workflow's
     // fault. The step goes back to be retried from its cursor, no attempt counted.
-    await store.workflows.giveBack({ owner: options.owner, key, now }).catch(() => undefined);
+    await store.workflows.giveBack({ owner: options.owner, key, now, behind: true }).catch(() => undefined);
     throw err;
   }
   const retrying = retryKind(err, options.onFault);

@@ -39,8 +39,12 @@ export interface LeaseMachine<Key, Claimed> {
   claim(request: LeaseRequest): Promise<Claimed | undefined>;
   /** Pushes the lease's expiry forward; false when the lease is no longer the caller's. */
   renewLease(request: LeaseRequest & { key: Key }): Promise<boolean>;
-  /** Drops the lease without finishing: the unit is due again at once, from its last checkpoint. */
-  giveBack(holder: LeaseHolder & { key: Key }): Promise<boolean>;
+  /**
+   * Drops the lease without finishing: the unit is due again at once, from its last checkpoint. `behind`:
+   * after every unit already due (its due time becomes now), for a unit handed back because it could not
+   * proceed (storage, contention), which claimed first again and again would hold a slot from the others.
+   */
+  giveBack(holder: LeaseHolder & { key: Key; behind?: boolean }): Promise<boolean>;
 }
 
 /** Column values when a lease is taken: the row is IN_PROGRESS, held by `owner` until now + leaseMs. */

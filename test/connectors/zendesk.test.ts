@@ -86,6 +86,19 @@ describe('zendesk connector', () => {
       }
       await assertResumesFromEveryCursor(zendesk, req({ pageSize: 4, object: 'tickets' }));
     });
+
+    test('a cursor resumed with another page size, as the engine may resume it, yields exactly the records not yet delivered', async (t) => {
+      // Read by created_at, which every third user has before the window: pages end mid-export-page.
+      const mixed = items(40, (i) => ({ name: `Mixed ${i}` })).map((item, i) => ({ ...item, created_at: iso(i % 3 === 0 ? JAN1 - 240 * HOUR : JAN1 + i * HOUR).replace('.000', '') }));
+      const server = await startZendeskServer({ data: { users: mixed }, email: EMAIL, apiToken: API_TOKEN });
+      t.after(() => server.close());
+      const settings = { baseUrl: server.url, email: EMAIL, apiToken: API_TOKEN };
+      for (const [from, to] of [[10, 3], [3, 10], [7, 1]]) {
+        const pages = await assertResumesFromEveryCursor(zendesk, req({ pageSize: from, datetimeField: 'created_at' }, settings), { pageSize: to });
+        assert.ok(pages.length > 2, `pages of ${from}`);
+      }
+      for (const [from, to] of [[10, 3], [3, 10]]) await assertResumesFromEveryCursor(zendesk, req({ object: 'organizations', pageSize: from }), { pageSize: to });
+    });
   });
 
   describe('read position', () => {

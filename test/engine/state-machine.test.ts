@@ -163,6 +163,49 @@ for (const backend of await availableBackends()) {
       assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
     });
 
+    test('a workflow whose pages keep waiting too long behind other work goes behind the others it finds due: they run, and it completes once the load passes', async (t) => {
+      const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', concurrency: 1, pollIntervalMs: 20, pageSize: 24 } });
+      const busy = await setupWorkflowEnv(s, 'sm-contended-busy');
+      const busyIds: string[] = [];
+      for (let i = 0; i < 3; i++) busyIds.push(await createWorkflow(s.client, { env: busy, Batches: ONE_DAY }));
+      let contended = true;
+      const restore = failCheckpoints(() => new TurnNotReached(30_000), (workflowId) => contended && busyIds.includes(workflowId));
+      t.after(restore);
+      const other = await setupWorkflowEnv(s, 'sm-contended-other');
+      const otherId = await createWorkflow(s.client, { env: other, Batches: ONE_DAY });
+      // Never counted, the busy domain's steps would be claimed first forever had they kept their place.
+      await until(
+        async () => (await s.client.send(new GetWorkflowCommand({ DomainName: other.domain, WorkflowId: otherId }))).Status === 'COMPLETE',
+        'the other workflow to complete',
+        10_000,
+      );
+      contended = false;
+      for (const id of busyIds) {
+        await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: busy.domain, WorkflowId: id }))).Status === 'COMPLETE', `busy workflow ${id} to complete`, 10_000);
+      }
+    });
+
+    test('a failure whose own handling throws (a split that cannot be written) counts as an internal error: retried, then the step fails, never left holding its lease', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-split-throws', { faults: [{ page: 1, kind: 'too-large', times: 100 }] });
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      const split = KyselyWorkflowRepository.prototype.splitStep;
+      KyselyWorkflowRepository.prototype.splitStep = async () => {
+        throw new TypeError('split bookkeeping broke');
+      };
+      t.after(() => {
+        KyselyWorkflowRepository.prototype.splitStep = split;
+      });
+      for (const delay of [1000, 2000, 4000]) {
+        assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['retry']);
+        assert.match((await stepStatus(s, env.domain, id)).ExecutionMessage ?? '', /^Internal error: the service met an internal error \(TypeError\)/);
+        clock.advance(delay);
+      }
+      assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['failed']);
+      assert.equal((await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }))).Status, 'FAILED');
+    });
+
     test('a stored FlowDefinition that cannot run fails its step for good, once, instead of being claimed again', async (t) => {
       const clock = new ManualClock(T0);
       const s = await withServer(t, backend, { clock });

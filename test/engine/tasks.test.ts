@@ -36,13 +36,14 @@ for (const backend of await availableBackends()) {
   describe(`FlowDefinition tasks in a running workflow [${backend}]`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pf-tasks-'));
     let s: TestServer;
+    const clock = new ManualClock(Date.UTC(2026, 0, 15));
     before(async () => {
       for (const [object, records] of [['Contact', CONTACTS], ['Lead', LEADS]] as const) {
         mkdirSync(join(dir, object));
         writeFileSync(join(dir, object, 'records.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       }
       // Two records a page, so that a flow stopped by a task has committed pages before the one it stops on.
-      s = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 0, 15)), engine: { pageSize: 2 } });
+      s = await startServer(backend, { clock, engine: { pageSize: 2 } });
     });
     after(async () => {
       await s.close();
@@ -163,7 +164,7 @@ for (const backend of await availableBackends()) {
       assert.equal(await objectOf(rejected.domain, 'C1'), undefined);
     });
 
-    test('a record the tasks or the mapping cannot handle is dropped and named, and the rest of the window is ingested, not retried forever', async () => {
+    test('a record the tasks or the mapping throw on fails its page as an internal error: retried, then the step fails; the pages before it stay, nothing is skipped', async () => {
       const env = await filesEnv('tasks-unprocessable');
       const read = FilesConnector.prototype.read;
       // A record whose field throws when read: what a fault of the service's own meets in one record.
@@ -179,14 +180,18 @@ for (const backend of await availableBackends()) {
       };
       try {
         const out = await s.client.send(new CreateIntegrationWorkflowCommand(workflowRequest({ env })));
-        await s.engine.runUntilIdle();
+        for (const delay of [1000, 2000, 4000]) {
+          assert.deepEqual((await s.engine.runUntilIdle()).steps.map((r) => r.outcome).slice(-1), ['retry']);
+          clock.advance(delay);
+        }
+        assert.deepEqual((await s.engine.runUntilIdle()).steps.map((r) => r.outcome), ['failed']);
         const wf = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: out.WorkflowId }));
-        assert.equal(wf.Status, 'COMPLETE');
-        assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 5);
-        const { steps } = await allSteps(s.client, env.domain, out.WorkflowId!);
-        assert.match(steps[0].ExecutionMessage ?? '', /; 1 dropped \(could not be processed \(TypeError: Cannot read properties of undefined \(reading 'length'\)\): 1\)\.$/);
+        assert.equal(wf.Status, 'FAILED');
+        assert.equal(wf.Metrics?.AppflowIntegration?.RecordsProcessed, 2, 'the page before the record was committed, the record\'s page was not');
+        assert.match(wf.ErrorDescription ?? '', /Failed after 3 retries: the service met an internal error \(TypeError\)/);
+        assert.doesNotMatch(wf.ErrorDescription ?? '', /reading 'length'/);
         assert.equal(await objectOf(env.domain, 'C3'), undefined);
-        assert.equal((await objectOf(env.domain, 'C4'))?.City, 'Lyon');
+        assert.equal(await objectOf(env.domain, 'C4'), undefined, 'nothing after the record is skipped to');
       } finally {
         FilesConnector.prototype.read = read;
       }

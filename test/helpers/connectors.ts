@@ -39,12 +39,13 @@ export function flat(pages: SourcePage[]): Record<string, unknown>[] {
 
 /**
  * The engine's recovery contract: resuming from the cursor of any page yields exactly the records of the
- * pages after it, so nothing is lost or repeated whichever commit was the last before a crash.
+ * pages after it, so nothing is lost or repeated whichever commit was the last before a crash. `resumeWith`
+ * changes the request the resume reads with: the engine may resume with another page size (pageSizeFor).
  */
-export async function assertResumesFromEveryCursor(connector: Connector, req: ReadRequest): Promise<SourcePage[]> {
+export async function assertResumesFromEveryCursor(connector: Connector, req: ReadRequest, resumeWith: Partial<ReadRequest> = {}): Promise<SourcePage[]> {
   const pages = await readAll(connector, req);
   for (let i = 0; i < pages.length; i++) {
-    const rest = flat(await readAll(connector, { ...req, cursor: pages[i].cursor }));
+    const rest = flat(await readAll(connector, { ...req, ...resumeWith, cursor: pages[i].cursor }));
     assert.deepEqual(rest, flat(pages.slice(i + 1)), `resuming after page ${i + 1} of ${pages.length}`);
   }
   return pages;

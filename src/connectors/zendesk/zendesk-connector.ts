@@ -71,7 +71,12 @@ const MAX_PER_PAGE = 1000;
 type PageRef = { st: number } | { c: string } | { t: number; x: (string | number)[] };
 
 /** Where a read resumes: item `s` of the page `p`, or nothing left (`done`). */
-type ZendeskCursor = { p: PageRef; s: number } | { done: true };
+/**
+ * `s` counts items into the page `p` as it was fetched with `n` items a page: the engine may read with
+ * another page size when it resumes (pageSizeFor), and the same page fetched with another per_page holds
+ * other items. Cursors written before `n` was kept name none, and are read with the current size.
+ */
+type ZendeskCursor = { p: PageRef; s: number; n?: number } | { done: true };
 
 interface ExportPage {
   items: SourceRecord[];
@@ -129,6 +134,9 @@ export class ZendeskConnector implements Connector<ZendeskSettings> {
     // start_time is inclusive ("on or after") and in whole seconds.
     let ref: PageRef = decoded?.p ?? (object.method === 'cursor' ? { st: Math.floor(start / 1000) } : { t: Math.floor(start / 1000), x: [] });
     let skip = decoded?.s ?? 0;
+    const perPage = Math.min(request.pageSize, MAX_PER_PAGE);
+    // The page the cursor points into is fetched as it was then; the pages after it with the size asked now.
+    let fetchSize = decoded?.n ?? perPage;
     let chunk: SourceRecord[] = [];
     // The exports are in updated_at order, by the second: once an item is passed, every item of an
     // earlier second has been. Another time field says nothing about how far the export has got.
@@ -137,7 +145,9 @@ export class ZendeskConnector implements Connector<ZendeskSettings> {
     const done = (): SourcePage => ({ records: chunk, cursor: encodeJsonCursor({ done: true }), readThrough: request.window.end });
 
     for (;;) {
-      const page = await fetchPage(what, base, object, ref, Math.min(request.pageSize, MAX_PER_PAGE), authorization, s.timeoutMs, request.signal, request.policy);
+      const page = await fetchPage(what, base, object, ref, fetchSize, authorization, s.timeoutMs, request.signal, request.policy);
+      const fetchedWith = fetchSize;
+      fetchSize = perPage;
       const seen = 'x' in ref ? new Set(ref.x.map(String)) : undefined;
       for (let i = skip; i < page.items.length; i++) {
         const item = page.items[i];
@@ -152,7 +162,7 @@ export class ZendeskConnector implements Connector<ZendeskSettings> {
         if (second > start && (!readThrough || second > readThrough.getTime())) readThrough = new Date(second);
         if (chunk.length === request.pageSize) {
           const last = i + 1 === page.items.length;
-          const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1 };
+          const cursor: ZendeskCursor = last && page.endOfStream ? { done: true } : last && page.next ? { p: page.next, s: 0 } : { p: ref, s: i + 1, n: fetchedWith };
           if ('done' in cursor) yield done();
           else yield { records: chunk, cursor: encodeJsonCursor(cursor), ...(readThrough ? { readThrough } : {}) };
           request.signal?.throwIfAborted();
@@ -250,7 +260,9 @@ function decodeCursor(text: string): ZendeskCursor {
     if (c.done === true) return { done: true };
     const p = isJsonObject(c.p) ? pageRefOf(c.p) : undefined;
     if (!p || !isSafeInteger(c.s) || c.s < 0) return undefined;
-    return { p, s: c.s };
+    if (c.n === undefined) return { p, s: c.s };
+    if (!isSafeInteger(c.n) || c.n < 1 || c.n > MAX_PER_PAGE) return undefined;
+    return { p, s: c.s, n: c.n };
   });
 }
 

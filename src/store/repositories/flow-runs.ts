@@ -309,8 +309,8 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
   }
 
   /** Why: a stopping worker (or a spent page budget) lets the next claim resume from the cursor at once. */
-  async giveBack({ key, owner, now }: LeaseHolder & { key: RunKey }): Promise<boolean> {
-    return changedOne(await this.heldRun(key, owner).set({ ...NO_LEASE, updated_at: now }).executeTakeFirst());
+  async giveBack({ key, owner, now, behind }: LeaseHolder & { key: RunKey; behind?: boolean }): Promise<boolean> {
+    return changedOne(await this.heldRun(key, owner).set({ ...NO_LEASE, updated_at: now, ...(behind ? { run_after: now } : {}) }).executeTakeFirst());
   }
 
   /**
@@ -323,6 +323,8 @@ export class KyselyFlowRunRepository implements FlowRunRepository {
         cursor: t.cursor,
         records_processed: eb('records_processed', '+', t.records),
         records_dropped: eb('records_dropped', '+', t.dropped),
+        // A page committed ends a run of failures: the retries a later failure may have start again.
+        attempts: 0,
         dropped_by_reason: JSON.stringify(t.droppedByReason),
         lease_expires_at: extendedLease(t.now, t.leaseMs),
         updated_at: t.now,

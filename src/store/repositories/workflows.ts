@@ -314,8 +314,8 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
   }
 
   /** Why: a worker stopping (SIGTERM, a manual-mode page budget spent) lets the next claim resume at once. */
-  async giveBack({ key, owner, now }: LeaseHolder & { key: StepKey }): Promise<boolean> {
-    return changedOne(await this.heldStep(key, owner).set({ ...NO_LEASE, updated_at: now }).executeTakeFirst());
+  async giveBack({ key, owner, now, behind }: LeaseHolder & { key: StepKey; behind?: boolean }): Promise<boolean> {
+    return changedOne(await this.heldStep(key, owner).set({ ...NO_LEASE, updated_at: now, ...(behind ? { run_after: now } : {}) }).executeTakeFirst());
   }
 
   /**
@@ -333,6 +333,8 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
           ...(t.readThrough === undefined ? {} : { read_through: t.readThrough }),
           records_processed: eb('records_processed', '+', t.records),
           records_dropped: eb('records_dropped', '+', t.dropped),
+          // A page committed ends a run of failures: the retries a later failure may have start again.
+          attempts: 0,
           execution_message: t.message,
           lease_expires_at: extendedLease(t.now, t.leaseMs),
           updated_at: t.now,
