@@ -1,4 +1,4 @@
-/** The AppFlow slice's repositories: connector profiles an account owns, and flows into Customer Profiles. */
+/** The AppFlow slice's repositories: connector profiles an account owns, flows into Customer Profiles, and the clientTokens of their writes. */
 import type {
   ConnectionMode,
   ConnectorProfileProperties,
@@ -106,4 +106,35 @@ export interface FlowRepository {
   deleteByDomain(scope: Scope, domainName: string): Promise<string[]>;
   /** How many flows read through the account's connector profile of that name. */
   countUsing(scope: Scope, connectorProfileName: string): Promise<number>;
+}
+
+/**
+ * Where an AppFlow clientToken applies: in the caller's account and region, one operation, and the one
+ * resource it is scoped to ('' when its scope is the whole operation).
+ */
+export interface ClientTokenKey {
+  operation: string;
+  resourceName: string;
+  clientToken: string;
+}
+
+/** A write done under a clientToken: the request's fingerprint and its answer (JSON). */
+export interface ClientTokenRecord {
+  fingerprint: string;
+  response: string;
+  /** Epoch milliseconds: when the write was done. */
+  createdAt: number;
+}
+
+export interface ClientTokenRepository {
+  /** The record of the key, if it was written after `since` (a token still active). */
+  get(scope: Scope, key: ClientTokenKey, since: number): Promise<ClientTokenRecord | undefined>;
+  /**
+   * Takes the key for a write about to be done in this transaction (a record written at or before
+   * `since` is replaced); false when an active record holds it. `complete` gives it its answer before commit.
+   */
+  claim(scope: Scope, key: ClientTokenKey, fingerprint: string, now: number, since: number): Promise<boolean>;
+  complete(scope: Scope, key: ClientTokenKey, response: string): Promise<void>;
+  /** Deletes at most `limit` records written at or before `before`, every account's, oldest first; returns how many. */
+  purge(before: number, limit: number): Promise<number>;
 }

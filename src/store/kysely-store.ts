@@ -12,7 +12,8 @@ import { KyselyWorkflowRepository } from './repositories/workflows.js';
 import { KyselyActivityRepository } from './repositories/activity.js';
 import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js';
 import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from './repositories/appflow.js';
-import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
+import { KyselyClientTokenRepository } from './repositories/client-tokens.js';
+import type { AccountConnectorProfileRepository, ClientTokenRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import { type Database, STORE_TABLES } from './schema.js';
 import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
@@ -68,6 +69,7 @@ export class KyselyStore implements Store {
   /** The ingestion write path this store uses (dialects/row-writers): tests name the one they expect. */
   readonly writers: RowWriters;
   readonly flowRuns: FlowRunRepository;
+  readonly clientTokens: ClientTokenRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -106,6 +108,7 @@ export class KyselyStore implements Store {
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
     this.flows = new KyselyFlowRepository(db);
     this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
+    this.clientTokens = new KyselyClientTokenRepository(db);
   }
 
   /**

@@ -31,6 +31,7 @@ export interface Database {
   profile_extra_keys: ProfileExtraKeysTable;
   flow_runs: FlowRunsTable;
   profile_merges: ProfileMergesTable;
+  client_tokens: ClientTokensTable;
 }
 
 /**
@@ -42,7 +43,7 @@ export const STORE_TABLES: Readonly<Record<keyof Database, true>> = {
   settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
   connector_profiles: true, profile_keys: true, profile_keys_staged: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
   domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
-  profile_merges: true,
+  profile_merges: true, client_tokens: true,
 };
 
 interface Scoped {
@@ -328,6 +329,19 @@ export interface ProfileMergesTable extends Scoped {
   /** JSON array: the profiles merged into the main one, in the request's order. */
   merged_profile_ids: string;
   merged_at: number;
+}
+
+/** An AppFlow clientToken and the answer of the write done under it (021). */
+export interface ClientTokensTable extends Scoped {
+  operation: string;
+  /** The resource the token is scoped to; '' when it is scoped to the operation. */
+  resource_name: string;
+  client_token: string;
+  /** requestFingerprint of the request (domain/client-token.ts). */
+  fingerprint: string;
+  /** The answer, JSON; null only inside the transaction that claims the token. */
+  response: string | null;
+  created_at: number;
 }
 
 /** Index entries of a profile that its attributes and objects do not show (010). */

@@ -2,7 +2,7 @@
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import type { WorkflowRepository } from './workflow-types.js';
-import type { AccountConnectorProfileRepository, FlowRepository } from './appflow-types.js';
+import type { AccountConnectorProfileRepository, ClientTokenRepository, FlowRepository } from './appflow-types.js';
 import type { FlowRunRepository } from './flow-run-types.js';
 import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
@@ -124,6 +124,8 @@ export interface Store {
   readonly flows: FlowRepository;
   /** AppFlow flow runs: the second kind of leased work. */
   readonly flowRuns: FlowRunRepository;
+  /** AppFlow clientTokens and the answers of the writes done under them, keyed by (account, region). */
+  readonly clientTokens: ClientTokenRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
    * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from

@@ -40,6 +40,26 @@ describe('AppFlow through the aws CLI and boto3 (AWS_ENDPOINT_URL_APPFLOW)', () 
     assert.match(missing.stderr, /ResourceNotFoundException/);
   });
 
+  test('aws appflow retried with --client-token answers the first answer; other parameters under it are a ConflictException', hasAwsCli ? {} : { skip: 'aws CLI not installed' }, async () => {
+    const env = awsEnv(server().url);
+    const create = (instanceUrl: string) => {
+      const config = JSON.stringify({
+        connectorProfileProperties: { Zendesk: { instanceUrl } },
+        connectorProfileCredentials: { Zendesk: { clientId: 'c', clientSecret: 's', accessToken: 'tok' } },
+      });
+      const args = ['appflow', 'create-connector-profile', '--connector-profile-name', 'zd-cli', '--connector-type', 'Zendesk', '--connection-mode', 'Public'];
+      return runClient('aws', [...args, '--connector-profile-config', config, '--client-token', 'cli-retry-1', '--output', 'json'], env);
+    };
+    const first = await create('https://acme.zendesk.com');
+    assert.equal(first.code, 0, first.stderr);
+    const again = await create('https://acme.zendesk.com');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), JSON.parse(first.stdout));
+    const other = await create('https://other.zendesk.com');
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /ConflictException.*clientToken cli-retry-1/);
+  });
+
   test('boto3 creates a flow into Customer Profiles and lists it', hasBoto3 ? {} : { skip: 'boto3 not installed' }, async () => {
     const script = `
 import boto3, json

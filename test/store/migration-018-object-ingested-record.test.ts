@@ -19,11 +19,18 @@ import { fixture } from '../fixtures/history-before-015/fixture.js';
 
 type Row = Record<string, unknown>;
 
-/** Every store table that exists, its rows with numbers as numbers (each backend's own value types). */
+/** Every store table that exists at this point of the migrations, its rows with numbers as numbers (each backend's own value types). */
 async function everyRow(store: KyselyStore): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {};
   for (const table of Object.keys(STORE_TABLES).sort()) {
-    const { rows } = await sql<Row>`select * from ${sql.table(table)}`.execute(store.db);
+    let rows: Row[];
+    try {
+      ({ rows } = await sql<Row>`select * from ${sql.table(table)}`.execute(store.db));
+    } catch (err) {
+      // Made by a later migration than the one under test; any other failure is the test's.
+      if (/no such table|does not exist/.test(String((err as Error).message))) continue;
+      throw err;
+    }
     out[table] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'string' && /_at$/.test(k) && /^\d+$/.test(v)) ? Number(v) : v])));
   }
   return out;

@@ -1,5 +1,6 @@
 import type { StartFlowRequest, StartFlowResponse } from '../../api/appflow/shapes.generated.js';
 import type { Handler } from '../context.js';
+import { earlierAnswer, tokenedCall, writeOnce } from './client-token.js';
 import { requireFlow } from './common.js';
 import { startRunNow } from './runs.js';
 
@@ -8,18 +9,24 @@ import { startRunNow } from './runs.js';
  * schedule and event-triggered flows, this operation activates the flow" (the model). So: an OnDemand
  * flow gets a run (its executionId answered); a Scheduled or Event flow becomes Active (a suspended one
  * resumes, its schedule counted from now) and executionId is absent, as the model says it is null then.
+ * Retried with its clientToken (scoped to the flow), it answers the first call's executionId and starts
+ * no second run (client-token.ts).
  */
 export const startFlow: Handler<StartFlowRequest, StartFlowResponse> = async (ctx, input) => {
+  const call = tokenedCall('StartFlow', input, input.flowName);
+  const earlier = await earlierAnswer<StartFlowResponse>(ctx, call);
+  if (earlier) return earlier;
   const flow = await requireFlow(ctx, input.flowName);
   const now = ctx.clock.now();
-  if (flow.triggerConfig.triggerType === 'OnDemand' || flow.triggerConfig.triggerType === undefined) {
+  const answer = await writeOnce<StartFlowResponse>(ctx, call, async (store) => {
     // Activated as well as run: a flow made OnDemand by UpdateFlow kept the Draft of its old trigger.
-    if (flow.flowStatus !== 'Active') await ctx.store.flowRuns.setFlowStatus(ctx.scope, flow.flowName, 'Active', now);
-    const executionId = await startRunNow(ctx.store, ctx.scope, flow, now);
-    ctx.engine?.wake();
-    return { flowArn: flow.flowArn, flowStatus: 'Active', executionId };
-  }
-  if (flow.flowStatus !== 'Active') await ctx.store.flowRuns.setFlowStatus(ctx.scope, flow.flowName, 'Active', now);
+    if (flow.flowStatus !== 'Active') await store.flowRuns.setFlowStatus(ctx.scope, flow.flowName, 'Active', now);
+    if (flow.triggerConfig.triggerType === 'OnDemand' || flow.triggerConfig.triggerType === undefined) {
+      const executionId = await startRunNow(store, ctx.scope, flow, now);
+      return { flowArn: flow.flowArn, flowStatus: 'Active', executionId };
+    }
+    return { flowArn: flow.flowArn, flowStatus: 'Active' };
+  });
   ctx.engine?.wake();
-  return { flowArn: flow.flowArn, flowStatus: 'Active' };
+  return answer;
 };

@@ -19,6 +19,7 @@ import { m017StagedKeyIndex } from './017-staged-key-index.js';
 import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
 import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
 import { m020ClaimIndexes } from './020-claim-indexes.js';
+import { m021ClientTokens } from './021-client-tokens.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -45,6 +46,7 @@ export const migrations: Record<string, Migration> = {
   '018-object-ingested-record': m018ObjectIngestedRecord,
   '019-text-compared-as-bytes': m019TextComparedAsBytes,
   '020-claim-indexes': m020ClaimIndexes,
+  '021-client-tokens': m021ClientTokens,
 };
 
 export const migrationProvider: MigrationProvider = {
