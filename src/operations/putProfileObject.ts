@@ -49,13 +49,14 @@ export async function ingestInTurn<T>(
   domainName: string,
   work: (store: Store) => Promise<T>,
   whileWaiting: () => Promise<void>,
+  what = 'the object',
 ): Promise<T> {
   try {
     return await ctx.store.transaction(work, { ...ingestionTurn(ctx.scope, domainName), whileWaiting });
   } catch (err) {
     if (err instanceof TurnNotReached) {
       throw new ThrottlingException(
-        `The domain ${domainName} is busy with other ingestions: the object waited ${err.waitedMs / 1000} s and was not written. Try again.`,
+        `The domain ${domainName} is busy with other ingestions: ${what} waited ${err.waitedMs / 1000} s and was not written. Try again.`,
       );
     }
     throw err;

@@ -34,42 +34,54 @@ export interface AwsRouteDeps {
  * validate → handler → serialize.
  */
 export function registerAwsRoutes(app: FastifyInstance, deps: AwsRouteDeps): void {
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
-    url: '/*',
-    config: { aws: true },
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const { route, caller } = request.ctx;
-      if (route.kind === 'aws-unmatched') throw route.error;
-      if (route.kind !== 'aws' || !caller) throw new InternalServerException();
-      const { operation, labels } = route;
-      const service = services[route.service];
-      const handler = (route.service === 'appflow' ? deps.appflowOperations : deps.operations)[operation];
-      if (!handler) {
-        throw new NotImplementedException(`The operation ${operation} is part of ${service.title} but is not implemented by profileflow yet.`);
-      }
-      // The label, not the bare name: AppFlow's TagResource has a bucket apart from Customer Profiles'.
-      deps.throttle?.take(caller.accountId, caller.region, request.ctx.operation);
-      const url = request.raw.url ?? '/';
-      const q = url.indexOf('?');
-      const input = bindInput(operation, {
-        labels,
-        query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
-        body: request.body as Buffer | undefined,
-        contentType: request.headers['content-type'],
-      }, service.model);
-      // Only (account, region) scopes data and page tokens: any key of the same account sees the same.
-      const scope = { accountId: caller.accountId, region: caller.region };
-      const output = await handler(
-        { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine, webhooks: deps.webhooks, connectorPolicy: deps.connectorPolicy },
-        input,
-      );
-      return reply
-        .code(200)
-        .header('content-type', 'application/json')
-        .send(Buffer.from(serializeOutput(operation, output, service.model), 'utf8'));
-    },
-  });
+  const handler = awsHandler(deps);
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/*', config: { aws: true }, handler });
+  // Routed like any other (the request context routes by the raw path); the route of its own only lifts
+  // the body limit, which Fastify checks before any handler runs.
+  for (const [operation, bodyLimit] of Object.entries(LARGE_BODIES)) {
+    const { method, requestUri } = customerProfilesService.model.operations[operation]!.http;
+    app.route({ method, url: requestUri.replace(/\{(\w+)\}/g, ':$1'), bodyLimit, config: { aws: true }, handler });
+  }
+}
+
+/**
+ * Operations whose valid requests pass the default body limit: BatchPutProfileObject carries ten Objects
+ * of up to 256,000 characters, each up to four bytes of UTF-8 and more once escaped inside the body.
+ */
+const LARGE_BODIES: Readonly<Record<string, number>> = { BatchPutProfileObject: 32 * 1024 * 1024 };
+
+function awsHandler(deps: AwsRouteDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const { route, caller } = request.ctx;
+    if (route.kind === 'aws-unmatched') throw route.error;
+    if (route.kind !== 'aws' || !caller) throw new InternalServerException();
+    const { operation, labels } = route;
+    const service = services[route.service];
+    const handler = (route.service === 'appflow' ? deps.appflowOperations : deps.operations)[operation];
+    if (!handler) {
+      throw new NotImplementedException(`The operation ${operation} is part of ${service.title} but is not implemented by profileflow yet.`);
+    }
+    // The label, not the bare name: AppFlow's TagResource has a bucket apart from Customer Profiles'.
+    deps.throttle?.take(caller.accountId, caller.region, request.ctx.operation);
+    const url = request.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const input = bindInput(operation, {
+      labels,
+      query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
+      body: request.body as Buffer | undefined,
+      contentType: request.headers['content-type'],
+    }, service.model);
+    // Only (account, region) scopes data and page tokens: any key of the same account sees the same.
+    const scope = { accountId: caller.accountId, region: caller.region };
+    const output = await handler(
+      { scope, requestId: request.id, store: deps.store, clock: deps.clock, tokens: deps.tokens, engine: deps.engine, webhooks: deps.webhooks, connectorPolicy: deps.connectorPolicy },
+      input,
+    );
+    return reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .send(Buffer.from(serializeOutput(operation, output, service.model), 'utf8'));
+  };
 }
 
 /**

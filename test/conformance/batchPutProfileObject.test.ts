@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ListProfileObjectsCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
 import { availableBackends } from '../helpers/backends.js';
+import { ingestionTurn } from '../../src/ingest/profile-objects.js';
+import { TURN_WAIT_MS } from '../../src/store/kysely-store.js';
+import { until } from '../helpers/poll.js';
 import { historyOf } from '../helpers/profiles.js';
 import { domainWithType, HOME, profileOf, raw } from '../helpers/profile-objects.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
@@ -138,6 +141,38 @@ for (const backend of await availableBackends()) {
           ['INGESTED', 'c-2'],
           ['INGESTED', 'c-1'],
         ]);
+      });
+
+      test('ten Objects of 256,000 characters each, the most the model allows, fit in one request even as four-byte characters', async () => {
+        // Astral characters up to 256,000 characters in all, about 1 MB of UTF-8 each.
+        const Items = Array.from({ length: 10 }, (_, i) => item(`big-${i}`, { Id: `big-${i}`, Notes: '😀'.repeat(256_000 - JSON.stringify({ Id: `big-${i}`, Notes: '' }).length) }));
+        for (const x of Items) assert.equal([...x.Object].length, 256_000);
+        const out = await batch(Items);
+        assert.equal(out.Successful?.length, 10);
+        assert.deepEqual(out.Failed, []);
+      });
+
+      // PostgreSQL only: on SQLite the turn's holder holds the one connection, and nothing answers before it ends.
+      if (backend === 'postgres') test('behind a busy domain, a batch the object type rejects whole answers at once; one with an item to write waits its turn and lands', async () => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        // The domain's turn in this process, held as an ingestion's transaction holds it.
+        const running = s.store.transaction(() => opened, ingestionTurn(HOME, DOMAIN));
+        s.store.turnWaitMs = 3_000;
+        try {
+          const good = batch([item('in-line', { Id: 'busy-1', Email: 'busy-1@example.com' })]);
+          await until(() => s.store.waitingForTurn === 1, 'the good batch in line');
+          const rejected = await batch([item('no-key', { Email: 'nokey@example.com' }), item('not-json', '{')]);
+          assert.deepEqual(rejected.Successful, []);
+          assert.deepEqual(rejected.Failed?.map((f) => f.Id), ['no-key', 'not-json']);
+          assert.equal(s.store.waitingForTurn, 1, 'the good batch still waits, in its place');
+          open();
+          await running;
+          assert.deepEqual((await good).Successful, [{ Id: 'in-line', ProfileObjectUniqueKey: 'busy-1' }]);
+        } finally {
+          open();
+          s.store.turnWaitMs = TURN_WAIT_MS;
+        }
       });
 
       test('another account writes into its own domain of the same name, never into this one', async () => {
