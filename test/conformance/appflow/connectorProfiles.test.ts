@@ -151,6 +151,17 @@ for (const backend of await availableBackends()) {
         c.destroy();
       });
 
+      test('narrowed by a connectorLabel (a custom connector\'s, which profileflow registers none of), the list is empty; a token is bound to the label', async () => {
+        const c = appflowClient(s.url, { accountId: '333344445555' });
+        for (const n of ['l1', 'l2']) await c.send(new CreateConnectorProfileCommand(servicenowProfile(n)));
+        assert.deepEqual((await c.send(new DescribeConnectorProfilesCommand({ connectorLabel: 'my-custom-connector' }))).connectorProfileDetails, []);
+        assert.deepEqual((await c.send(new DescribeConnectorProfilesCommand({ connectorLabel: 'my-custom-connector', connectorProfileNames: ['l1'] }))).connectorProfileDetails, []);
+        const first = await c.send(new DescribeConnectorProfilesCommand({ maxResults: 1 }));
+        assert.equal(first.connectorProfileDetails?.[0]?.connectorProfileName, 'l1');
+        await expectAwsError(c.send(new DescribeConnectorProfilesCommand({ maxResults: 1, connectorLabel: 'my-custom-connector', nextToken: first.nextToken })), 'ValidationException', 400, 'NextToken');
+        c.destroy();
+      });
+
       test('store.reset(account) deletes that account\'s profiles only', async () => {
         await other.send(new CreateConnectorProfileCommand(servicenowProfile('reset-me')));
         await s.store.reset(OTHER);
