@@ -108,7 +108,7 @@ export class KyselyStore implements Store {
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
     this.flows = new KyselyFlowRepository(db);
     this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
-    this.clientTokens = new KyselyClientTokenRepository(db);
+    this.clientTokens = new KyselyClientTokenRepository(db, capabilities.skipLocked);
   }
 
   /**

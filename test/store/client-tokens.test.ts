@@ -78,6 +78,37 @@ for (const backend of await availableBackends()) {
     });
 
     if (backend === 'postgres') {
+      test('purge passes over a record another open transaction holds (one taking an expired token over): it neither waits for it nor takes it', async () => {
+        const { store, dispose } = await createTestStore(backend);
+        try {
+          for (const t of ['taken-over', 'expired']) {
+            await store.clientTokens.claim(HOME, key(t), 'f1', T0, T0 - 10);
+            await store.clientTokens.complete(HOME, key(t), '{}');
+          }
+          let release!: () => void;
+          const held = new Promise<void>((resolve) => (release = resolve));
+          let claimed!: () => void;
+          const tookOver = new Promise<void>((resolve) => (claimed = resolve));
+          const first = store.transaction(async (tx) => {
+            assert.equal(await tx.clientTokens.claim(HOME, key('taken-over'), 'f2', T0 + 100, T0 + 50), true);
+            await tx.clientTokens.complete(HOME, key('taken-over'), '{"again":true}');
+            claimed();
+            await held;
+          });
+          await tookOver;
+          try {
+            assert.equal(await store.clientTokens.purge(T0 + 50, 100), 1, 'the record nobody holds');
+          } finally {
+            release();
+          }
+          await first;
+          assert.deepEqual(await store.clientTokens.get(HOME, key('taken-over'), T0 + 50), { fingerprint: 'f2', response: '{"again":true}', createdAt: T0 + 100 });
+          assert.equal(await store.clientTokens.get(HOME, key('expired'), T0 - 10), undefined);
+        } finally {
+          await dispose();
+        }
+      });
+
       test('a claim of a key that another open transaction claimed waits for it: refused once it commits, taken once it rolls back', async () => {
         const { store, dispose } = await createTestStore(backend);
         try {

@@ -15,19 +15,22 @@ const flow = {
   tags: { team: 'crm', env: 'prod' },
 };
 
+const SECRET = Buffer.from('the store secret');
+const fingerprint = (input: object) => requestFingerprint(input, SECRET);
+
 describe('clientToken request fingerprints', () => {
   test('the token is not part of the request: the same members under another token have the same fingerprint', () => {
-    assert.equal(requestFingerprint(flow), requestFingerprint({ ...flow, clientToken: 'token-2' }));
-    assert.equal(requestFingerprint(flow), requestFingerprint({ ...flow, clientToken: undefined }));
+    assert.equal(fingerprint(flow), fingerprint({ ...flow, clientToken: 'token-2' }));
+    assert.equal(fingerprint(flow), fingerprint({ ...flow, clientToken: undefined }));
   });
 
   test('the order of an object\'s members does not matter, nor an absent member given as null', () => {
     const reordered = { tags: { env: 'prod', team: 'crm' }, tasks: flow.tasks, triggerConfig: flow.triggerConfig, flowName: 'tickets', description: null };
-    assert.equal(requestFingerprint(reordered), requestFingerprint(flow));
+    assert.equal(fingerprint(reordered), fingerprint(flow));
   });
 
   test('any member that differs changes it: a value, a timestamp, the order of a list, a member given', () => {
-    const fingerprint = requestFingerprint(flow);
+    const original = fingerprint(flow);
     const variants = [
       { ...flow, flowName: 'tickets-2' },
       { ...flow, tags: { team: 'crm', env: 'dev' } },
@@ -38,10 +41,21 @@ describe('clientToken request fingerprints', () => {
         triggerConfig: { ...flow.triggerConfig, triggerProperties: { Scheduled: { ...flow.triggerConfig.triggerProperties.Scheduled, scheduleStartTime: new Date(1_800_000_000_001) } } },
       },
     ];
-    for (const variant of variants) assert.notEqual(requestFingerprint(variant), fingerprint, JSON.stringify(variant));
+    for (const variant of variants) assert.notEqual(fingerprint(variant), original, JSON.stringify(variant));
   });
 
   test('a text member and a number of the same digits are different requests', () => {
-    assert.notEqual(requestFingerprint({ maxResults: 1 }), requestFingerprint({ maxResults: '1' }));
+    assert.notEqual(fingerprint({ maxResults: 1 }), fingerprint({ maxResults: '1' }));
+  });
+
+  test('a member named __proto__ (a valid tag key) is a member like any other: a changed value is another request', () => {
+    const tagged = (value: string) => JSON.parse(`{"flowName":"f","tags":{"__proto__":"${value}"}}`) as object;
+    assert.notEqual(fingerprint(tagged('first')), fingerprint(tagged('SECOND')));
+    assert.notEqual(fingerprint(tagged('first')), fingerprint({ flowName: 'f', tags: {} }));
+  });
+
+  test('keyed with the store secret: without it, a guess of the credentials in a request cannot be checked against a fingerprint', () => {
+    const profile = { connectorProfileName: 'p', connectorProfileConfig: { connectorProfileCredentials: { Servicenow: { username: 'u', password: 'hunter2' } } } };
+    assert.notEqual(requestFingerprint(profile, SECRET), requestFingerprint(profile, Buffer.from('another secret')));
   });
 });

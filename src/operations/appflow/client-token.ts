@@ -22,16 +22,37 @@
  *   their parameters, and a token given to another resource is the documented error.
  * - The record outlives its resource: CreateFlow retried after DeleteFlow answers its first answer, as
  *   a retry within the token's life is a retry of that request, whatever happened since.
- * - Records past their 8 hours are purged, up to PURGE_BATCH of them (every account's, oldest first) in
- *   line with each write under a token, so the table holds about the last 8 hours of tokens.
+ * - Records past their 8 hours are purged, now and then (purgeNowAndThen), so the table holds about the
+ *   last 8 hours of tokens.
  */
 import { ConflictException } from '../../api/appflow/errors.js';
 import { CLIENT_TOKEN_ACTIVE_MS, requestFingerprint } from '../../domain/client-token.js';
 import type { ClientTokenKey, ClientTokenRecord, Store } from '../../store/types.js';
 import type { OperationContext } from '../context.js';
 
-/** How many expired records one write under a token purges at most: more than it adds, so a backlog drains. */
-const PURGE_BATCH = 100;
+/** How often, at most, a process purges expired records, and how many at most each time (in batches). */
+const PURGE_EVERY_MS = 60_000;
+const PURGE_BATCH = 1_000;
+const PURGE_BATCHES = 20;
+
+/** When each store (each process's) purges next: not on every request, which would pay for it each time. */
+const nextPurge = new WeakMap<Store, number>();
+
+/**
+ * Expired records go, now and then, in line with a write under a token (so a process that serves AppFlow
+ * purges whatever its engine mode), up to PURGE_BATCH × PURGE_BATCHES of them: 20,000 a minute, more
+ * than a busy account adds. Best-effort: rows another transaction holds are skipped, and a failure
+ * never fails the request that happened to run it.
+ */
+async function purgeNowAndThen(store: Store, now: number, since: number): Promise<void> {
+  if ((nextPurge.get(store) ?? 0) > now) return;
+  nextPurge.set(store, now + PURGE_EVERY_MS);
+  try {
+    for (let i = 0; i < PURGE_BATCHES; i++) if ((await store.clientTokens.purge(since, PURGE_BATCH)) < PURGE_BATCH) break;
+  } catch {
+    // The next purge takes what this one left.
+  }
+}
 
 /** A request made under a clientToken: where its token applies, and what it asked. */
 export interface TokenedCall {
@@ -42,9 +63,14 @@ export interface TokenedCall {
 type AppflowWrite = 'CreateFlow' | 'CreateConnectorProfile' | 'UpdateFlow' | 'UpdateConnectorProfile' | 'StartFlow';
 
 /** The request's token call, or undefined when it has no token. `resourceName`: StartFlow's flow (above). */
-export function tokenedCall(operation: AppflowWrite, input: { clientToken?: string }, resourceName = ''): TokenedCall | undefined {
+export async function tokenedCall(
+  ctx: OperationContext,
+  operation: AppflowWrite,
+  input: { clientToken?: string },
+  resourceName = '',
+): Promise<TokenedCall | undefined> {
   if (input.clientToken === undefined) return undefined;
-  return { key: { operation, resourceName, clientToken: input.clientToken }, fingerprint: requestFingerprint(input) };
+  return { key: { operation, resourceName, clientToken: input.clientToken }, fingerprint: requestFingerprint(input, await ctx.store.pageTokenSecret()) };
 }
 
 /**
@@ -68,7 +94,7 @@ export async function writeOnce<O>(ctx: OperationContext, call: TokenedCall | un
   if (!call) return ctx.store.transaction(work);
   const now = ctx.clock.now();
   const since = now - CLIENT_TOKEN_ACTIVE_MS;
-  await ctx.store.clientTokens.purge(since, PURGE_BATCH);
+  await purgeNowAndThen(ctx.store, now, since);
   return ctx.store.transaction(async (store) => {
     if (!(await store.clientTokens.claim(ctx.scope, call.key, call.fingerprint, now, since))) {
       const winner = await store.clientTokens.get(ctx.scope, call.key, since);

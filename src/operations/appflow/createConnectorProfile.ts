@@ -12,7 +12,7 @@ import { earlierAnswer, tokenedCall, writeOnce } from './client-token.js';
  * clientToken, it answers the first call's ARN (client-token.ts).
  */
 export const createConnectorProfile: Handler<CreateConnectorProfileRequest, CreateConnectorProfileResponse> = async (ctx, input) => {
-  const call = tokenedCall('CreateConnectorProfile', input);
+  const call = await tokenedCall(ctx, 'CreateConnectorProfile', input);
   const earlier = await earlierAnswer<CreateConnectorProfileResponse>(ctx, call);
   if (earlier) return earlier;
   const config = input.connectorProfileConfig;

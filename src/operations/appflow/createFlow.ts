@@ -11,7 +11,7 @@ import { callerArn, checkFlow } from './common.js';
  * Retried with its clientToken, it answers the first call's flowArn and flowStatus (client-token.ts).
  */
 export const createFlow: Handler<CreateFlowRequest, CreateFlowResponse> = async (ctx, input) => {
-  const call = tokenedCall('CreateFlow', input);
+  const call = await tokenedCall(ctx, 'CreateFlow', input);
   const earlier = await earlierAnswer<CreateFlowResponse>(ctx, call);
   if (earlier) return earlier;
   const { domainName, objectTypeName } = await checkFlow(ctx, input);

@@ -13,7 +13,7 @@ import { requireOwnProfile } from './common.js';
  * clientToken, it answers the first call's ARN (client-token.ts).
  */
 export const updateConnectorProfile: Handler<UpdateConnectorProfileRequest, UpdateConnectorProfileResponse> = async (ctx, input) => {
-  const call = tokenedCall('UpdateConnectorProfile', input);
+  const call = await tokenedCall(ctx, 'UpdateConnectorProfile', input);
   const earlier = await earlierAnswer<UpdateConnectorProfileResponse>(ctx, call);
   if (earlier) return earlier;
   const stored = await requireOwnProfile(ctx, input.connectorProfileName);

@@ -9,7 +9,7 @@ import { callerArn, checkFlow, requireFlow } from './common.js';
  * Retried with its clientToken, it answers the first call's flowStatus (client-token.ts).
  */
 export const updateFlow: Handler<UpdateFlowRequest, UpdateFlowResponse> = async (ctx, input) => {
-  const call = tokenedCall('UpdateFlow', input);
+  const call = await tokenedCall(ctx, 'UpdateFlow', input);
   const earlier = await earlierAnswer<UpdateFlowResponse>(ctx, call);
   if (earlier) return earlier;
   const stored = await requireFlow(ctx, input.flowName);

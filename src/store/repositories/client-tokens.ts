@@ -4,7 +4,11 @@ import type { Database } from '../schema.js';
 import type { Scope } from '../../domain/scope.js';
 
 export class KyselyClientTokenRepository implements ClientTokenRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `skipLocked`: PostgreSQL, where the purge passes over the records other transactions hold. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly skipLocked = false,
+  ) {}
 
   async get(scope: Scope, key: ClientTokenKey, since: number): Promise<ClientTokenRecord | undefined> {
     const row = await this.db
@@ -70,13 +74,15 @@ export class KyselyClientTokenRepository implements ClientTokenRepository {
    * Why at most `limit` rows, oldest first through `client_tokens_by_age`: the purge runs in line with a
    * request, which should not pay for a backlog of every token of a busy day at once; each call removes
    * more than it adds, so the backlog still drains. `created_at <= before` is checked again on the row
-   * deleted: a record taken over meanwhile (claim) is active again and stays.
+   * deleted: a record taken over meanwhile (claim) is active again and stays. On PostgreSQL the records
+   * another transaction holds (one taking an expired token over) are skipped, never waited for: the purge
+   * must not hold a request up behind another account's.
    */
   async purge(before: number, limit: number): Promise<number> {
     const result = await sql`delete from client_tokens where created_at <= ${before}
       and (account_id, region, operation, resource_name, client_token) in (
         select account_id, region, operation, resource_name, client_token from client_tokens
-        where created_at <= ${before} order by created_at limit ${limit})`.execute(this.db);
+        where created_at <= ${before} order by created_at limit ${limit}${this.skipLocked ? sql` for update skip locked` : sql``})`.execute(this.db);
     return Number(result.numAffectedRows ?? 0);
   }
 }

@@ -202,6 +202,18 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(await runsOf('scoped-b'), [b.executionId]);
       });
 
+      test('StartFlow retried after its flow was deleted is a ResourceNotFoundException, and after the flow was created again under its name it starts a run of the new flow', async () => {
+        await af.send(new CreateFlowCommand(flow('recreated')));
+        const first = await af.send(new StartFlowCommand({ flowName: 'recreated', clientToken: 'nightly' }));
+        await af.send(new DeleteFlowCommand({ flowName: 'recreated', forceDelete: true }));
+        await expectAwsError(af.send(new StartFlowCommand({ flowName: 'recreated', clientToken: 'nightly' })), 'ResourceNotFoundException', 404, 'recreated');
+        clock.advance(1000);
+        await af.send(new CreateFlowCommand(flow('recreated')));
+        const again = await af.send(new StartFlowCommand({ flowName: 'recreated', clientToken: 'nightly' }));
+        assert.ok(again.executionId && again.executionId !== first.executionId, `a run of the new flow: ${again.executionId}`);
+        assert.deepEqual(await runsOf('recreated'), [again.executionId]);
+      });
+
       test("a token is the caller's account's and region's: the same token and request elsewhere is a request of its own", async () => {
         const request: CreateConnectorProfileRequest = { ...servicenowProfile('sn-isolated'), clientToken: 'isolated' };
         const mine = await af.send(new CreateConnectorProfileCommand(request));
