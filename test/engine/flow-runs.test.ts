@@ -105,6 +105,19 @@ for (const backend of await availableBackends()) {
       return Items![0].StatusDescription ?? '';
     }
 
+    /** An OnDemand flow reading `object` of the files source into the domain's Contact type. */
+    async function onDemandFlow(flowName: string, profile: string, domainName: string, object: string): Promise<void> {
+      await af.send(
+        new CreateFlowCommand({
+          flowName,
+          triggerConfig: { triggerType: 'OnDemand' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName, objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+    }
+
     async function runs(flowName: string) {
       return (await af.send(new DescribeFlowExecutionRecordsCommand({ flowName }))).flowExecutions ?? [];
     }
@@ -397,15 +410,7 @@ for (const backend of await availableBackends()) {
       clock.set(T0);
       const profile = await env('unmappable');
       await addRecords('Um', 'u', [T0 + HOUR]);
-      await af.send(
-        new CreateFlowCommand({
-          flowName: 'um',
-          triggerConfig: { triggerType: 'OnDemand' },
-          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Um' } } },
-          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'unmappable', objectTypeName: 'Contact' } } }],
-          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
-        }),
-      );
+      await onDemandFlow('um', profile, 'unmappable', 'Um');
       // Written straight to the store: PutProfileObjectType refuses a key naming an undefined field.
       const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
       const stored = (await s.store.objectTypes.get(scope, 'unmappable', 'Contact'))!;
@@ -422,19 +427,12 @@ for (const backend of await availableBackends()) {
       clock.set(T0 + 5 * HOUR);
       assert.deepEqual((await s.engine.runUntilIdle()).runs, [], 'never run again');
     });
+
     test('a run that keeps meeting an internal error is retried with back-off, then ends in Error without telling the tenant its internals', async () => {
       clock.set(T0);
       const profile = await env('internal-error');
       await addRecords('Ie', 'i', [T0 + HOUR]);
-      await af.send(
-        new CreateFlowCommand({
-          flowName: 'ie',
-          triggerConfig: { triggerType: 'OnDemand' },
-          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'Ie' } } },
-          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'internal-error', objectTypeName: 'Contact' } } }],
-          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
-        }),
-      );
+      await onDemandFlow('ie', profile, 'internal-error', 'Ie');
       const checkpoint = KyselyFlowRunRepository.prototype.checkpointPage;
       KyselyFlowRunRepository.prototype.checkpointPage = async () => {
         throw new TypeError('relation flow_runs_internal does not exist');

@@ -1,5 +1,6 @@
-import { AppflowClient } from '@aws-sdk/client-appflow';
-import { TEST_REGION } from './server.js';
+import { AppflowClient, CreateConnectorProfileCommand } from '@aws-sdk/client-appflow';
+import { CreateDomainCommand, PutProfileObjectTypeCommand } from '@aws-sdk/client-customer-profiles';
+import { TEST_REGION, type TestServer } from './server.js';
 
 /** The official AppFlow client against a test server: same endpoint as Customer Profiles, signing name `appflow`. */
 export function appflowClient(url: string, o: { accountId?: string; region?: string } = {}): AppflowClient {
@@ -20,3 +21,18 @@ export const servicenowProfile = (name: string, instanceUrl = 'https://dev1.serv
     connectorProfileCredentials: { ServiceNow: { username: 'integration', password: 'pa55-word-never-echoed' } },
   },
 });
+
+/** What a flow of the AppFlow tests writes into: the domain `dom` with its Ticket type, and the ServiceNow connector profile `sn`. */
+export async function ticketsDestination(s: TestServer, af: AppflowClient): Promise<void> {
+  await s.client.send(new CreateDomainCommand({ DomainName: 'dom', DefaultExpirationDays: 1 }));
+  await s.client.send(
+    new PutProfileObjectTypeCommand({
+      DomainName: 'dom',
+      ObjectTypeName: 'Ticket',
+      Description: 'tickets',
+      Fields: { number: { Source: '_source.number', Target: '_profile.AccountNumber' } },
+      Keys: { number: [{ StandardIdentifiers: ['PROFILE', 'UNIQUE'], FieldNames: ['number'] }] },
+    }),
+  );
+  await af.send(new CreateConnectorProfileCommand(servicenowProfile('sn')));
+}

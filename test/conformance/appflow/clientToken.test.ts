@@ -21,9 +21,8 @@ import {
   UpdateConnectorProfileCommand,
   UpdateFlowCommand,
 } from '@aws-sdk/client-appflow';
-import { CreateDomainCommand, PutProfileObjectTypeCommand } from '@aws-sdk/client-customer-profiles';
 import { ManualClock } from '../../../src/engine/clock.js';
-import { appflowClient, servicenowProfile } from '../../helpers/appflow.js';
+import { appflowClient, servicenowProfile, ticketsDestination } from '../../helpers/appflow.js';
 import { availableBackends } from '../../helpers/backends.js';
 import { expectAwsError } from '../../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../../helpers/server.js';
@@ -66,17 +65,7 @@ for (const backend of await availableBackends()) {
       clock = new ManualClock(Date.UTC(2026, 0, 1));
       s = await startServer(backend, { clock });
       af = appflowClient(s.url);
-      await s.client.send(new CreateDomainCommand({ DomainName: 'dom', DefaultExpirationDays: 1 }));
-      await s.client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: 'dom',
-          ObjectTypeName: 'Ticket',
-          Description: 'tickets',
-          Fields: { number: { Source: '_source.number', Target: '_profile.AccountNumber' } },
-          Keys: { number: [{ StandardIdentifiers: ['PROFILE', 'UNIQUE'], FieldNames: ['number'] }] },
-        }),
-      );
-      await af.send(new CreateConnectorProfileCommand(servicenowProfile('sn')));
+      await ticketsDestination(s, af);
     });
     after(async () => {
       af.destroy();

@@ -16,14 +16,8 @@ import {
   UntagResourceCommand as AfUntag,
   UpdateFlowCommand,
 } from '@aws-sdk/client-appflow';
-import {
-  CreateDomainCommand,
-  DeleteIntegrationCommand,
-  ListTagsForResourceCommand as CpListTags,
-  PutIntegrationCommand,
-  PutProfileObjectTypeCommand,
-} from '@aws-sdk/client-customer-profiles';
-import { appflowClient, servicenowProfile } from '../../helpers/appflow.js';
+import { DeleteIntegrationCommand, ListTagsForResourceCommand as CpListTags, PutIntegrationCommand } from '@aws-sdk/client-customer-profiles';
+import { appflowClient, servicenowProfile, ticketsDestination } from '../../helpers/appflow.js';
 import { availableBackends } from '../../helpers/backends.js';
 import { expectAwsError } from '../../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../../helpers/server.js';
@@ -56,17 +50,7 @@ for (const backend of await availableBackends()) {
       s = await startServer(backend);
       af = appflowClient(s.url);
       other = appflowClient(s.url, { accountId: OTHER });
-      await s.client.send(new CreateDomainCommand({ DomainName: 'dom', DefaultExpirationDays: 1 }));
-      await s.client.send(
-        new PutProfileObjectTypeCommand({
-          DomainName: 'dom',
-          ObjectTypeName: 'Ticket',
-          Description: 'tickets',
-          Fields: { number: { Source: '_source.number', Target: '_profile.AccountNumber' } },
-          Keys: { number: [{ StandardIdentifiers: ['PROFILE', 'UNIQUE'], FieldNames: ['number'] }] },
-        }),
-      );
-      await af.send(new CreateConnectorProfileCommand(servicenowProfile('sn')));
+      await ticketsDestination(s, af);
     });
     after(async () => {
       af.destroy();
