@@ -52,6 +52,21 @@ export function retryKind(err: unknown, report?: (error: unknown) => void): { wh
   return { what: 'Internal error', reason: `the service met an internal error (${name}); its log has the details.` };
 }
 
+/**
+ * Settles a unit's failure with `settle` (a split, a retry, a failure: writes too). When one of those
+ * writes throws, other than for storage or contention, that is counted as an internal error of the unit,
+ * once: unhandled, the unit would keep its lease and be claimed again when it lapsed, forever, with no
+ * attempt counted.
+ */
+export async function settleOnce<O>(err: unknown, settle: (err: unknown) => Promise<O>): Promise<O> {
+  try {
+    return await settle(err);
+  } catch (inner) {
+    if (inner === err || isHandedBack(inner)) throw inner;
+    return settle(inner);
+  }
+}
+
 /** Thrown inside a page's transaction to roll it back when the checkpoint was refused (lease lost, cancelled). */
 class CheckpointRefused extends Error {}
 

@@ -14,7 +14,7 @@ import { iso } from '../domain/workflow-plan/format.js';
 import { retryDelayMs } from '../domain/workflow-plan/retry-policy.js';
 import type { ClaimedRun, RunKey, Store } from '../store/types.js';
 import type { Clock } from './clock.js';
-import { isHandedBack, PermanentError, retryKind, runPages } from './page-loop.js';
+import { isHandedBack, PermanentError, retryKind, runPages, settleOnce } from './page-loop.js';
 import type { StepRunnerOptions } from './step-runner.js';
 
 /** Thrown inside a page's transaction when the flow (or its domain, or its integration) was deleted. */
@@ -109,13 +109,7 @@ export async function runFlowRun(
       if (await store.flowRuns.giveBack({ ...holder, now }).catch(() => false)) return 'yielded';
       return afterRefusal(store, clock, claimed, options.owner);
     }
-    try {
-      return await settleFailure(store, clock, options, claimed, err, now);
-    } catch (inner) {
-      // A write of the failure's own handling threw (the step runner's handleFailure says why): counted once.
-      if (inner === err || isHandedBack(inner)) throw inner;
-      return settleFailure(store, clock, options, claimed, inner, now);
-    }
+    return settleOnce(err, (e) => settleFailure(store, clock, options, claimed, e, now));
   }
 }
 

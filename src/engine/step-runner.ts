@@ -11,7 +11,7 @@ import { retryDelayMs, type RetryPolicy } from '../domain/workflow-plan/retry-po
 import type { ObjectTypeRecord, Store } from '../store/types.js';
 import type { ClaimedStep, StepKey } from '../store/workflow-types.js';
 import type { Clock } from './clock.js';
-import { isHandedBack, PermanentError, retryKind, runPages } from './page-loop.js';
+import { isHandedBack, PermanentError, retryKind, runPages, settleOnce } from './page-loop.js';
 
 export interface StepRunnerOptions {
   owner: string;
@@ -31,7 +31,6 @@ export interface StepRunnerOptions {
 }
 
 export type StepOutcome = 'complete' | 'workflow-complete' | 'retry' | 'failed' | 'split' | 'yielded' | 'cancelled' | 'lost';
-
 
 /**
  * Runs one claimed step: read a page, ingest it and move the step's cursor and counts in one
@@ -144,27 +143,7 @@ export async function runStep(
       await store.workflows.giveBack({ owner: options.owner, key, now: clock.now() }).catch(() => undefined);
       return 'yielded';
     }
-    return handleFailure(store, clock, options, claimed, err);
-  }
-}
-
-/**
- * The failure's handling writes too (a split, a retry, a failure): when one of those writes throws, other
- * than for storage or contention, that is counted as an internal error of the step, once. Unhandled, the
- * step would keep its lease and be claimed again when it lapsed, forever, with no attempt counted.
- */
-async function handleFailure(
-  store: Store,
-  clock: Clock,
-  options: StepRunnerOptions,
-  claimed: ClaimedStep,
-  err: unknown,
-): Promise<StepOutcome> {
-  try {
-    return await settleFailure(store, clock, options, claimed, err);
-  } catch (inner) {
-    if (inner === err || isHandedBack(inner)) throw inner;
-    return settleFailure(store, clock, options, claimed, inner);
+    return settleOnce(err, (e) => settleFailure(store, clock, options, claimed, e));
   }
 }
 
@@ -201,7 +180,6 @@ async function settleFailure(
   }
   return failStep(store, options, claimed, reason, now);
 }
-
 
 async function failStep(store: Store, options: StepRunnerOptions, claimed: ClaimedStep, reason: string, now: number): Promise<StepOutcome> {
   const { step } = claimed;
