@@ -56,6 +56,8 @@ export interface ServiceConfig {
   requestTimeoutMs?: number;
   idleTimeoutMs?: number;
   maxConnections?: number;
+  /** MiB of request bodies held at once; an account at most a quarter. */
+  bodyMemoryMb?: number;
   /** SQLite: start serve and migrate without PRAGMA quick_check (it is skipped anyway above 4 GiB). */
   skipIntegrityCheck: boolean;
   /** serve: keep the state in a fresh temporary folder, removed when the process stops. */
@@ -109,6 +111,7 @@ export const SETTINGS = [
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'PROFILEFLOW_REQUEST_TIMEOUT_MS', help: 'time to receive a whole request (default 30000)', kind: 'int' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', env: 'PROFILEFLOW_IDLE_TIMEOUT_MS', help: 'close a connection idle this long (default 120000)', kind: 'int' },
   { key: 'maxConnections', flag: 'max-connections', env: 'PROFILEFLOW_MAX_CONNECTIONS', help: 'open connections accepted at once (default 1000)', kind: 'int' },
+  { key: 'bodyMemoryMb', flag: 'body-memory-mb', env: 'PROFILEFLOW_BODY_MEMORY_MB', help: 'MiB of request bodies held at once, an account at most a quarter (default 256)', kind: 'int' },
   {
     key: 'skipIntegrityCheck',
     flag: 'skip-integrity-check',
@@ -126,6 +129,9 @@ export const SETTINGS = [
 ] as const;
 
 export class ConfigError extends Error {}
+
+/** Whole-number settings for which 0 means nothing sensible. */
+const AT_LEAST_ONE = new Set(['concurrency', 'body-memory-mb']);
 
 /** The members a config file may have: every setting (those of the policy inside connectorPolicy) and the objects and lists. */
 export const FILE_KEYS: readonly string[] = [
@@ -286,8 +292,9 @@ function parseSetting(kind: string, raw: unknown, flag: string): unknown {
   }
   if (kind === 'int') {
     const n = /^\d{1,9}$/.test(String(raw)) ? Number(raw) : Number.NaN;
-    if (!Number.isInteger(n) || (flag === 'concurrency' && n < 1)) {
-      throw new ConfigError(`--${flag} must be a whole number${flag === 'concurrency' ? ' of at least 1' : ''}, got '${String(raw)}'.`);
+    const positive = AT_LEAST_ONE.has(flag);
+    if (!Number.isInteger(n) || (positive && n < 1)) {
+      throw new ConfigError(`--${flag} must be a whole number${positive ? ' of at least 1' : ''}, got '${String(raw)}'.`);
     }
     return n;
   }

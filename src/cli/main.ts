@@ -176,6 +176,7 @@ function limitsOf(config: ServiceConfig): ServerLimits {
     requestTimeoutMs: config.requestTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnections: config.maxConnections,
+    bodyMemoryBytes: config.bodyMemoryMb === undefined ? undefined : config.bodyMemoryMb * 1024 * 1024,
   };
 }
 

@@ -24,7 +24,8 @@ import { registerProgressRoutes } from './progress-routes.js';
 import { type OperatorOptions, operatorFeatures } from './operator.js';
 import { decorateRequestContext, routeRequest, stampRequestId } from './request-context.js';
 import { RequestHooks, type RequestStep } from './request-hooks.js';
-import { type ServerLimits, serverOptionsOf, applyConnectionLimits } from './server-limits.js';
+import { type ServerLimits, serverOptionsOf, applyConnectionLimits, limitsWithDefaults } from './server-limits.js';
+import { BodyBudget, bodyBudgetStep } from './body-budget.js';
 import { withLogRedaction } from './log-redaction.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import { VERSION } from './version.js';
@@ -124,7 +125,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tokens = new PageTokens(await deps.store.pageTokenSecret());
   const authentication = authenticationSteps(deps.auth);
   hooks.add('onRequest', authentication.onRequest).add('preHandler', authentication.preHandler);
+  // After the signature's envelope: an unsigned body is refused before it counts against anyone.
+  const bodies = new BodyBudget(limitsWithDefaults(deps.limits ?? {}).bodyMemoryBytes);
+  hooks.add('onRequest', bodyBudgetStep(bodies, deps.auth, bodyLimit));
   const features = operatorFeatures({ ...deps.operator, store: deps.store, clock, engine: deps.engine });
+  features.metrics.gauge('profileflow_request_body_bytes', 'Bytes of request bodies held by requests in flight.', () => bodies.heldBytes);
   features.registerHooks(app, hooks);
   hooks.register(app);
 

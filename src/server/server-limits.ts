@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { DEFAULT_BODY_MEMORY_BYTES } from './body-budget.js';
 
 /** How long a client may take and how many may hold a connection at once. */
 export interface ServerLimits {
@@ -12,6 +13,8 @@ export interface ServerLimits {
   keepAliveTimeoutMs?: number;
   /** Open connections accepted at once (default 1000); beyond it new ones are closed at once, before any file descriptor runs out. */
   maxConnections?: number;
+  /** Bytes of request bodies held at once (default 256 MiB), an account at most a quarter of them (body-budget.ts). */
+  bodyMemoryBytes?: number;
 }
 
 export const DEFAULT_LIMITS: Required<ServerLimits> = {
@@ -20,6 +23,7 @@ export const DEFAULT_LIMITS: Required<ServerLimits> = {
   idleTimeoutMs: 120_000,
   keepAliveTimeoutMs: 5_000,
   maxConnections: 1000,
+  bodyMemoryBytes: DEFAULT_BODY_MEMORY_BYTES,
 };
 
 /**
@@ -43,7 +47,7 @@ export function applyConnectionLimits(app: FastifyInstance, limits: ServerLimits
 }
 
 /** A setting left undefined (not given on the command line) takes its default. */
-function limitsWithDefaults(limits: ServerLimits): Required<ServerLimits> {
+export function limitsWithDefaults(limits: ServerLimits): Required<ServerLimits> {
   const given = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_LIMITS, ...given };
 }
