@@ -18,7 +18,7 @@ import type { Clock } from './clock.js';
 /** Errors no retry can mend (a deleted object type, a task that terminates the flow): the unit fails for good. */
 export class PermanentError extends Error {}
 
-/** SQLSTATEs of contention: a deadlock or serialization failure past its transaction's reruns, a lock or statement timeout. */
+/** SQLSTATEs of contention: a deadlock or serialization failure past its transaction's reruns, a lock timeout, a cancel by the operator. */
 const CONTENTION_CODES = new Set(['40001', '40P01', '55P03', '57014']);
 
 /**
@@ -30,7 +30,17 @@ const CONTENTION_CODES = new Set(['40001', '40P01', '55P03', '57014']);
 export function isHandedBack(err: unknown): boolean {
   if (err instanceof StorageFault || err instanceof TurnNotReached) return true;
   const code = String((err as { code?: unknown } | undefined)?.code ?? '');
+  if (isStatementTimeout(err)) return false;
   return CONTENTION_CODES.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/**
+ * A statement the server cancelled at the service's statement timeout (57014, as a cancel by the operator,
+ * but its own message). Not contention: a statement this page makes slow would be as slow on every
+ * attempt, so it counts as an attempt and the unit fails in the end rather than being handed back forever.
+ */
+function isStatementTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === '57014' && /statement timeout/.test(String((err as { message?: unknown }).message));
 }
 
 /**
@@ -48,6 +58,7 @@ export function retryKind(err: unknown, report?: (error: unknown) => void): { wh
   } catch {
     // Whoever listens cannot stop the unit's failure from being recorded.
   }
+  if (isStatementTimeout(err)) return { what: 'Internal error', reason: 'a database statement ran past the service\'s statement timeout; its log has the details.' };
   const name = err instanceof Error ? err.name : typeof err;
   return { what: 'Internal error', reason: `the service met an internal error (${name}); its log has the details.` };
 }

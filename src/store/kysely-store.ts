@@ -239,15 +239,16 @@ export class KyselyStore implements Store {
     return this.secret;
   }
 
-  async migrate(): Promise<string[]> {
+  /** `db`: a connection of its own for the migrations (PostgreSQL's has no statement timeout); the store's by default. */
+  async migrate(db: Kysely<Database> = this.db): Promise<string[]> {
     // Kysely looks for its own bookkeeping tables in every schema unless told which one: with a second
     // profileflow schema in the same database it would find the other's tables, skip creating its own
     // and fail. The schema in force is the one the connection's search_path selects.
     const migrationTableSchema =
       this.capabilities.name === 'postgres'
-        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.db)).rows[0]?.schema
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
         : undefined;
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider, migrationTableSchema });
+    const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema });
     const { error, results } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

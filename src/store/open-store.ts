@@ -53,8 +53,15 @@ export async function openStore(
 /** Applies pending migrations; on PostgreSQL under the server-wide migration lock. */
 export async function migrateStore(config: StoreConfig, store: KyselyStore): Promise<string[]> {
   if (config.backend !== 'postgres') return store.migrate();
-  const { withMigrationLock } = await postgresDialect();
-  return withMigrationLock(config.databaseUrl, () => store.migrate());
+  const { withMigrationLock, openPostgres } = await postgresDialect();
+  return withMigrationLock(config.databaseUrl, async () => {
+    const db = await openPostgres({ url: config.databaseUrl, schema: config.schema, purpose: 'migrations' });
+    try {
+      return await store.migrate(db);
+    } finally {
+      await db.destroy();
+    }
+  });
 }
 
 export function sqliteFileOf(config: StoreConfig & { backend: 'sqlite' }): string {

@@ -103,6 +103,27 @@ for (const backend of await availableBackends()) {
       assert.deepEqual((await s.engine.runUntilIdle()).steps, [], 'never claimed again');
     });
 
+    test('a statement the database cancelled at the statement timeout counts as an attempt: the step is retried, then fails, never handed back forever', async (t) => {
+      const clock = new ManualClock(T0);
+      const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
+      const env = await setupWorkflowEnv(s, 'sm-statement-timeout');
+      const id = await createWorkflow(s.client, { env, Batches: ONE_DAY });
+      const restore = failCheckpoints(() => Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }));
+      t.after(restore);
+      for (const [i, delay] of [1000, 2000, 4000].entries()) {
+        assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['retry'], `attempt ${i + 1} is recorded as a retry`);
+        const step = await stepStatus(s, env.domain, id);
+        assert.equal(
+          step.ExecutionMessage,
+          `Internal error: a database statement ran past the service's statement timeout; its log has the details. Retry ${i + 1} of 3 at ${new Date(clock.now() + delay).toISOString()}.`,
+        );
+        clock.advance(delay);
+      }
+      assert.deepEqual((await s.engine.advance({ pages: 1 })).steps.map((r) => r.outcome), ['failed']);
+      const out = await s.client.send(new GetWorkflowCommand({ DomainName: env.domain, WorkflowId: id }));
+      assert.equal(out.Status, 'FAILED');
+    });
+
     test('a page that waited too long behind other work (its domain\'s turn, a deadlock, a lock timeout) hands the step back without counting an attempt', async (t) => {
       const clock = new ManualClock(T0);
       const s = await withServer(t, backend, { clock, engine: { pageSize: 24 } });
@@ -113,8 +134,9 @@ for (const backend of await availableBackends()) {
         () => Object.assign(new Error('deadlock detected'), { code: '40P01' }),
         () => Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
         () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+        () => Object.assign(new Error('canceling statement due to user request'), { code: '57014' }),
       ];
-      // Four times, one more than the retries a fault of the service's own is allowed.
+      // Five times, more than the retries a fault of the service's own is allowed.
       for (const error of contention) {
         const restore = failCheckpoints(error);
         try {

@@ -3,6 +3,7 @@
 // that commits after the fault clears returns health to ok. Before this, the log said only "cannot
 // rollback - no transaction is active" and health said ok: these tests failed on that code.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,9 @@ import { Engine, errorBackoffMs, MAX_ERROR_BACKOFF_MS } from '../../src/engine/e
 import { buildApp } from '../../src/server/app.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { openStore, SQLITE_FILE_NAME } from '../../src/store/open-store.js';
+import { openPostgres, STATEMENT_TIMEOUT_MS } from '../../src/store/dialects/postgres.js';
 import { postgresFaultOf, sqliteFaultOf, StorageFault, StorageMonitor } from '../../src/store/storage-condition.js';
+import { availableBackends, dropSchema, POSTGRES_URL } from '../helpers/backends.js';
 
 const HEADERS = {
   'content-type': 'application/json',
@@ -248,3 +251,46 @@ describe('storage faults on SQLite', () => {
     assert.equal(monitor.condition().status, 'ok');
   });
 });
+
+// Before, a statement that ran 30 s met the client's read timeout, which is also how a server that no
+// longer answers shows: it was called unreachable, health said degraded, and the engine handed the page
+// back without counting, forever. Now the server cancels the statement first (57014), an error of that
+// statement alone; and migrations, which may rightly run for minutes, run on a connection with no limit.
+if ((await availableBackends()).includes('postgres')) {
+  describe('a slow statement on PostgreSQL', () => {
+    const schema = `pf_test_slow_${process.pid}_${randomBytes(4).toString('hex')}`;
+    after(() => dropSchema(schema));
+
+    test('the server cancels it at the statement timeout: an error of the statement, and the server still counts as reachable', async () => {
+      const monitor = new StorageMonitor(postgresFaultOf('127.0.0.1:5432/postgres'));
+      const db = await openPostgres({ url: POSTGRES_URL, schema, monitor, statementTimeoutMs: 200 });
+      try {
+        await assert.rejects(sql`select pg_sleep(2)`.execute(db), (err: Error & { code?: string }) => {
+          assert.equal(err.code, '57014');
+          assert.match(err.message, /statement timeout/);
+          assert.ok(!(err instanceof StorageFault));
+          return true;
+        });
+        assert.deepEqual(monitor.condition(), { status: 'ok' });
+        assert.equal((await sql<{ ok: number }>`select 1 as ok`.execute(db)).rows[0].ok, 1, 'the connection serves the next statement');
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    test('the service runs with a 25 s statement timeout, and its migrations with none', async () => {
+      const service = await openPostgres({ url: POSTGRES_URL, schema });
+      const migrations = await openPostgres({ url: POSTGRES_URL, schema, purpose: 'migrations' });
+      try {
+        const setting = async (db: typeof service) => (await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db)).rows[0].statement_timeout;
+        assert.equal(STATEMENT_TIMEOUT_MS, 25_000);
+        assert.equal(await setting(service), '25s');
+        assert.equal(await setting(migrations), '0');
+        assert.equal((await sql<{ schema: string }>`select current_schema() as schema`.execute(migrations)).rows[0].schema, schema);
+      } finally {
+        await service.destroy();
+        await migrations.destroy();
+      }
+    });
+  });
+}

@@ -22,7 +22,23 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Sees every query (storage-condition.ts). */
   monitor?: StorageMonitor;
+  /**
+   * `service` (the default): a statement running past `statementTimeoutMs` is cancelled by the server, and
+   * one whose answer never comes is given up after 30 s. `migrations`: neither, since converting a large
+   * database legitimately takes minutes; one connection.
+   */
+  purpose?: 'service' | 'migrations';
+  /** Default 25 s: less than the 30 s after which a silent server counts as unreachable. */
+  statementTimeoutMs?: number;
 }
+
+/**
+ * The server cancels a statement of the service after this long (SQLSTATE 57014), so a slow statement
+ * is an error of that statement, and only a server that does not answer at all reaches the client's
+ * 30 s read timeout, which marks it unreachable.
+ */
+export const STATEMENT_TIMEOUT_MS = 25_000;
+const QUERY_READ_TIMEOUT_MS = 30_000;
 
 /**
  * Creates the database a URL names when the server says it does not exist (SQLSTATE 3D000), connecting
@@ -68,15 +84,17 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
       await admin.end();
     }
   }
+  const migrations = options.purpose === 'migrations';
+  const statementTimeout = migrations ? 0 : (options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS);
   const pool = new pg.Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
-    options: schema ? `-c search_path="${schema}"` : undefined,
+    max: migrations ? 1 : (options.poolSize ?? 10),
+    options: [schema ? `-c search_path="${schema}"` : '', `-c statement_timeout=${statementTimeout}`].filter(Boolean).join(' '),
     // While the database is unreachable a request must fail (500) promptly, not wait forever: a
     // connection attempt gives up after 5 s, a query whose answer never comes after 30 s, and TCP
     // keep-alive finds connections that died silently.
     connectionTimeoutMillis: 5_000,
-    query_timeout: 30_000,
+    query_timeout: migrations ? undefined : QUERY_READ_TIMEOUT_MS,
     keepAlive: true,
   });
   // A pool error on an idle client (the server restarted) must not crash the process; the next query
