@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
+import { purgeDeletedDomains } from '../store/purge-domain.js';
 import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
 import type { Store, WorkflowChange } from '../store/types.js';
 import type { ClaimedStep } from '../store/workflow-types.js';
@@ -33,6 +34,9 @@ export interface EngineOptions {
   /** The operator's policy connectors read within; DEFAULT_CONNECTOR_POLICY when not given. */
   connectorPolicy?: ConnectorPolicy;
 }
+
+/** How long an idle slot spends removing deleted domains' data before it looks for work again. */
+const PURGE_SLICE_MS = 200;
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   mode: 'auto',
@@ -137,6 +141,7 @@ export class Engine {
     const steps: AdvanceResult['steps'] = [];
     const runs: AdvanceResult['runs'] = [];
     await this.reapCancelledWorkflows();
+    await this.reapDeletedDomains(options.untilIdle ? Number.POSITIVE_INFINITY : PURGE_SLICE_MS);
     await this.refreshStatistics();
     await this.scheduleRuns();
     while (budget > 0) {
@@ -181,8 +186,10 @@ export class Engine {
       if (!work) {
         failures = 0;
         await this.reapCancelledWorkflows();
-        // Nothing claimable: make the scheduled runs that are due, and claim again at once if any were.
-        if ((await this.scheduleRuns()) === 0) await this.idle();
+        const purging = (await this.reapDeletedDomains(PURGE_SLICE_MS)) === 'pending';
+        // Nothing claimable: make the scheduled runs that are due, and claim again at once if any were
+        // (or if a deleted domain's data is still to go).
+        if ((await this.scheduleRuns()) === 0 && !purging) await this.idle();
         continue;
       }
       // Long pages must not let the lease lapse: renew it at a third of its length. A read that delivers
@@ -303,6 +310,19 @@ export class Engine {
       for (const workflowId of await this.store.workflows.cancelledWorkflows(20)) await this.purge(workflowId);
     } catch (err) {
       this.emit({ type: 'error', error: err });
+    }
+  }
+
+  /**
+   * The reaper of deleted domains' data (purge-domain.ts): for `ms` at most, so that a slot with nothing
+   * else to do removes it a slice at a time and claims new work between slices.
+   */
+  private async reapDeletedDomains(ms: number): Promise<'done' | 'pending'> {
+    try {
+      return await purgeDeletedDomains(this.store, { until: performance.now() + ms });
+    } catch (err) {
+      this.emit({ type: 'error', error: err });
+      return 'done';
     }
   }
 

@@ -13,13 +13,14 @@ import { KyselyActivityRepository } from './repositories/activity.js';
 import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js';
 import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from './repositories/appflow.js';
 import { KyselyClientTokenRepository } from './repositories/client-tokens.js';
+import { KyselyDomainPurgeRepository } from './repositories/domain-purges.js';
 import type { AccountConnectorProfileRepository, ClientTokenRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import { type Database, STORE_TABLES } from './schema.js';
 import { KyselyFlowRunRepository } from './repositories/flow-runs.js';
 import type { FlowRunRepository } from './flow-run-types.js';
 import { type StorageCondition, StorageMonitor } from './storage-condition.js';
-import type { ConnectorProfileRepository, DomainRepository, Store, TagRepository, TransactionOptions } from './types.js';
+import type { ConnectorProfileRepository, DomainPurgeRepository, DomainRepository, Store, TagRepository, TransactionOptions } from './types.js';
 import { Turns } from './turns.js';
 import type { WorkflowRepository } from './workflow-types.js';
 import { KyselyIntegrationRepository } from './repositories/integrations.js';
@@ -70,6 +71,7 @@ export class KyselyStore implements Store {
   readonly writers: RowWriters;
   readonly flowRuns: FlowRunRepository;
   readonly clientTokens: ClientTokenRepository;
+  readonly domainPurges: DomainPurgeRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -90,7 +92,6 @@ export class KyselyStore implements Store {
     this.monitor = root?.monitor ?? monitor ?? new StorageMonitor(() => undefined);
     this.turns = root ? undefined : new Turns();
     this.stats = new StatsLedger(db, root !== undefined);
-    this.domains = new KyselyDomainRepository(db, this.stats);
     this.tags = new KyselyTagRepository(db);
     this.connectorProfiles = new KyselyConnectorProfileRepository(db);
     this.workflows = new KyselyWorkflowRepository(db, capabilities);
@@ -109,6 +110,8 @@ export class KyselyStore implements Store {
     this.flows = new KyselyFlowRepository(db);
     this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
     this.clientTokens = new KyselyClientTokenRepository(db, capabilities.skipLocked);
+    this.domainPurges = new KyselyDomainPurgeRepository(db, capabilities.name);
+    this.domains = new KyselyDomainRepository(db, this.stats, this.domainPurges);
   }
 
   /**
@@ -128,14 +131,15 @@ export class KyselyStore implements Store {
     const first = ['workflow_steps', 'workflows', 'flow_runs'].filter((t) => tables.includes(t));
     const ordered = [...first, ...tables.filter((t) => !first.includes(t)).sort()];
     // The key index names its domains by id (migration 012): an account's entries go first, found
-    // through the ids it is about to lose.
+    // through the ids it is about to lose, its deleted domains' still being purged among them.
     const keyTables = accountId !== undefined && stored.includes('domain_ids') ? KEY_INDEX_TABLES.filter((t) => stored.includes(t)) : [];
     await this.db.transaction().execute(async (trx) => {
       if (this.capabilities.name === 'postgres' && first.length) {
         await sql`LOCK TABLE ${sql.join(first.map((t) => sql.table(t)))} IN EXCLUSIVE MODE`.execute(trx);
       }
       for (const table of keyTables) {
-        await sql`DELETE FROM ${sql.table(table)} WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId})`.execute(trx);
+        const purging = stored.includes('domain_purges') ? sql` UNION ALL SELECT domain_id FROM domain_purges WHERE account_id = ${accountId}` : sql``;
+        await sql`DELETE FROM ${sql.table(table)} WHERE domain_id IN (SELECT domain_id FROM domain_ids WHERE account_id = ${accountId}${purging})`.execute(trx);
       }
       for (const table of ordered) {
         if (accountId !== undefined) await sql`DELETE FROM ${sql.table(table)} WHERE account_id = ${accountId}`.execute(trx);

@@ -32,6 +32,7 @@ export interface Database {
   flow_runs: FlowRunsTable;
   profile_merges: ProfileMergesTable;
   client_tokens: ClientTokensTable;
+  domain_purges: DomainPurgesTable;
 }
 
 /**
@@ -43,7 +44,7 @@ export const STORE_TABLES: Readonly<Record<keyof Database, true>> = {
   settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
   connector_profiles: true, profile_keys: true, profile_keys_staged: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
   domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
-  profile_merges: true, client_tokens: true,
+  profile_merges: true, client_tokens: true, domain_purges: true,
 };
 
 interface Scoped {
@@ -350,4 +351,12 @@ export interface ProfileExtraKeysTable extends Scoped {
   profile_id: string;
   key_name: string;
   key_value: string;
+}
+
+/** A deleted domain whose data is still being removed (022). */
+export interface DomainPurgesTable extends Scoped {
+  domain_name: string;
+  /** The key index's id of the domain; null when it never had one. */
+  domain_id: number | null;
+  deleted_at: number;
 }

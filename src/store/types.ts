@@ -39,11 +39,44 @@ export interface DomainRepository {
   get(scope: Scope, domainName: string): Promise<DomainRecord | undefined>;
   /** Replaces the stored record; false when it is gone. */
   update(scope: Scope, domain: DomainRecord): Promise<boolean>;
-  /** Removes the domain and everything in it; false when it did not exist. */
-  delete(scope: Scope, domainName: string): Promise<boolean>;
+  /**
+   * Removes the domain, its workflows, object types, integrations and stats; false when it did not exist.
+   * Its profiles, objects, history, keys and merges are left to the domain's purge (purge-domain.ts),
+   * recorded here, in the same transaction. `deletedAt` orders the purges.
+   */
+  delete(scope: Scope, domainName: string, deletedAt: number): Promise<boolean>;
   /** Ordered by name; keyset after `afterName`. */
   list(scope: Scope, afterName: string | undefined, limit: number): Promise<DomainRecord[]>;
   stats(scope: Scope, domainName: string): Promise<DomainStats>;
+}
+
+/** A deleted domain whose data is still being removed; `domainId` is its key index's id, if it had one. */
+export interface DomainPurge {
+  scope: Scope;
+  domainName: string;
+  domainId: number | null;
+}
+
+/** Where a purge's last part stopped: the table and the last key it took there. */
+export interface PurgePosition {
+  table: string;
+  after: string[];
+}
+
+export interface DomainPurgeRepository {
+  /** Called by DomainRepository.delete in the deletion's transaction, before the domain's id goes. */
+  record(scope: Scope, domainName: string, deletedAt: number): Promise<void>;
+  /** The purge of a domain of this name, while its data is still being removed (a new domain of the name waits for it). */
+  of(scope: Scope, domainName: string): Promise<DomainPurge | undefined>;
+  /** The purge deleted longest ago. */
+  oldest(): Promise<DomainPurge | undefined>;
+  /**
+   * Deletes up to `limit` rows of the domain from one table, going on `from` where the last part stopped
+   * (PostgreSQL, which answers where it stopped); 0 when none is left to take.
+   */
+  removeSome(purge: DomainPurge, limit: number, from?: PurgePosition): Promise<{ removed: number; position?: PurgePosition }>;
+  /** Ends the purge when nothing of the domain is left, even rows another transaction is deleting; false otherwise. */
+  finish(purge: DomainPurge): Promise<boolean>;
 }
 
 export type TagMap = Record<string, string>;
@@ -126,6 +159,8 @@ export interface Store {
   readonly flowRuns: FlowRunRepository;
   /** AppFlow clientTokens and the answers of the writes done under them, keyed by (account, region). */
   readonly clientTokens: ClientTokenRepository;
+  /** Deleted domains whose profiles, objects, history and keys are still being removed (purge-domain.ts). */
+  readonly domainPurges: DomainPurgeRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
    * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Socket } from 'node:net';
+import type { AuthSettings } from '../../src/auth/caller.js';
 import { buildApp } from '../../src/server/app.js';
 import { BodyBudget } from '../../src/server/body-budget.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
@@ -84,15 +85,19 @@ function heldReaches(port: number, bytes: number, what: string, signed = false):
 
 const account = (id: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=${id}/20261207/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=0` });
 
-describe('the bytes of request bodies held at once (authentication off)', () => {
+
+/**
+ * A service with a 4 MiB budget (each account a quarter, 1 MiB) for the suite, listening on loopback;
+ * `port()` once started. Sockets pushed to `open` are destroyed after the suite.
+ */
+function budgetedServer(auth?: AuthSettings): { port: () => number; open: Socket[] } {
   let ts: TestStore;
   let app: Awaited<ReturnType<typeof buildApp>>;
-  let port: number;
+  let port = 0;
   const open: Socket[] = [];
   before(async () => {
     ts = await createTestStore('sqlite');
-    // A budget of 4 MiB: each account a quarter, 1 MiB.
-    app = await buildApp({ store: ts.store, limits: { bodyMemoryBytes: 4 * MiB } });
+    app = await buildApp({ store: ts.store, auth, limits: { bodyMemoryBytes: 4 * MiB } });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
   });
@@ -101,13 +106,20 @@ describe('the bytes of request bodies held at once (authentication off)', () => 
     await app.close();
     await ts.dispose();
   });
+  return { port: () => port, open };
+}
+
+describe('the bytes of request bodies held at once (authentication off)', () => {
+  const server = budgetedServer();
+  const { open } = server;
   const hold = async (...args: Parameters<typeof holdBody> extends [number, ...infer R] ? R : never) => {
-    const held = await holdBody(port, ...args);
+    const held = await holdBody(server.port(), ...args);
     open.push(held.socket);
     return held;
   };
 
   test("an account's second body past its share is refused before it is read, and another account's is not", async () => {
+    const port = server.port();
     const first = await hold(account('111111111111'), 900_000);
     await heldReaches(port, 900_000, 'the first body');
     const second = await hold(account('111111111111'), 900_000, 0);
@@ -129,6 +141,7 @@ describe('the bytes of request bodies held at once (authentication off)', () => 
   });
 
   test('past the whole budget every account is refused until bodies go', async () => {
+    const port = server.port();
     const holders = [];
     for (const id of ['100000000001', '100000000002', '100000000003', '100000000004']) holders.push(await hold(account(id), 1_000_000));
     await heldReaches(port, 4_000_000, 'four accounts');
@@ -142,6 +155,7 @@ describe('the bytes of request bodies held at once (authentication off)', () => 
   });
 
   test('one body larger than the share is read when nothing else is held; a body of no declared length counts at its limit', async () => {
+    const port = server.port();
     const big = await hold(account('111111111111'), 3 * MiB);
     finish(big);
     assert.match(await big.answer, /^HTTP\/1\.1 404 /);
@@ -159,23 +173,11 @@ describe('the bytes of request bodies held at once (authentication off)', () => 
 });
 
 describe('the bytes of request bodies held at once (SigV4)', () => {
-  let ts: TestStore;
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  let port: number;
-  const open: Socket[] = [];
-  before(async () => {
-    ts = await createTestStore('sqlite');
-    app = await buildApp({ store: ts.store, auth: { mode: 'sigv4', credentials: ALL_CREDENTIALS }, limits: { bodyMemoryBytes: 4 * MiB } });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    port = (app.server.address() as { port: number }).port;
-  });
-  after(async () => {
-    for (const s of open) s.destroy();
-    await app.close();
-    await ts.dispose();
-  });
+  const server = budgetedServer({ mode: 'sigv4', credentials: ALL_CREDENTIALS });
+  const { open } = server;
 
   test("an account's two keys share one share; an unknown key is refused before anything is counted", async () => {
+    const port = server.port();
     const first = await holdBody(port, authorization(KEY_A), 900_000);
     open.push(first.socket);
     await heldReaches(port, 900_000, 'the first body', true);

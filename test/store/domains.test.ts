@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { migrateStore, openStore, type StoreConfig } from '../../src/store/open-store.js';
+import { purgeDeletedDomains } from '../../src/store/purge-domain.js';
 import type { DomainRecord } from '../../src/store/types.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, dropSchema, POSTGRES_URL, type TestStore } from '../helpers/backends.js';
@@ -75,7 +76,7 @@ for (const backend of await availableBackends()) {
         assert.equal((await t.store.domains.get(otherAccount, 'shared'))?.defaultExpirationDays, 2);
         assert.equal((await t.store.domains.get(otherRegion, 'shared'))?.defaultExpirationDays, 3);
 
-        assert.equal(await t.store.domains.delete(otherAccount, 'shared'), true);
+        assert.equal(await t.store.domains.delete(otherAccount, 'shared', 1), true);
         assert.ok(await t.store.domains.get(home, 'shared'), 'deleting in one account leaves the others');
         assert.ok(await t.store.domains.get(otherRegion, 'shared'));
       });
@@ -107,9 +108,9 @@ for (const backend of await availableBackends()) {
     describe('delete', () => {
       test('answers true once, then false', async () => {
         await t.store.domains.create(home, domain('del'));
-        assert.equal(await t.store.domains.delete(home, 'del'), true);
+        assert.equal(await t.store.domains.delete(home, 'del', 1), true);
         assert.equal(await t.store.domains.get(home, 'del'), undefined);
-        assert.equal(await t.store.domains.delete(home, 'del'), false);
+        assert.equal(await t.store.domains.delete(home, 'del', 1), false);
       });
 
       test('takes the domain contents with it, and only that domain contents', async () => {
@@ -118,7 +119,10 @@ for (const backend of await availableBackends()) {
           await seedProfile(t, home, name, `p-${name}`);
           await seedObject(t, home, name, `o-${name}`, 10);
         }
-        await t.store.domains.delete(home, 'gone');
+        await t.store.domains.delete(home, 'gone', 1);
+        await purgeDeletedDomains(t.store);
+        assert.deepEqual(await t.store.profiles.get(home, 'gone', 'p-gone'), undefined);
+        assert.ok(await t.store.profiles.get(home, 'stays', 'p-stays'));
         assert.deepEqual(await t.store.domains.stats(home, 'gone'), { ProfileCount: 0, MeteringProfileCount: 0, ObjectCount: 0, TotalSize: 0 });
         assert.deepEqual(await t.store.domains.stats(home, 'stays'), { ProfileCount: 1, MeteringProfileCount: 1, ObjectCount: 1, TotalSize: 10 });
       });

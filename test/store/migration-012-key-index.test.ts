@@ -124,7 +124,7 @@ for (const backend of await availableBackends()) {
         // domain created again under the name starts with an empty index.
         await store.transaction((trx) => trx.profiles.addKeys(home, 'shop', [{ keyName: '_email', keyValue: 'new@x.com', profileId: 'a'.repeat(32) }]));
         assert.deepEqual(await store.profiles.searchByKey(home, 'shop', '_email', ['new@x.com', 'a@x.com'], undefined, 10), ['a'.repeat(32)]);
-        await store.domains.delete(home, 'shop');
+        await store.domains.delete(home, 'shop', 1);
         await store.domains.create(home, domain);
         assert.deepEqual(await store.profiles.searchByKey(home, 'shop', '_email', ['a@x.com'], undefined, 10), []);
         assert.deepEqual(await store.profiles.searchByKey(other, 'shop', '_email', ['a@x.com'], undefined, 10), ['c'.repeat(32)]);

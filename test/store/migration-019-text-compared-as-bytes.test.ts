@@ -39,8 +39,13 @@ async function listedDomains(store: KyselyStore, clock: ManualClock): Promise<st
   return out.Items.map((d) => d.DomainName).filter((n) => NAMES.includes(n));
 }
 
+/**
+ * The domains' rows, written through the store (CreateDomain itself reads what later migrations create:
+ * the purges of deleted domains, 022).
+ */
 async function createDomains(store: KyselyStore, clock: ManualClock): Promise<void> {
-  for (const name of NAMES) await operations.CreateDomain(contextOf(store, clock), { DomainName: name, DefaultExpirationDays: 30 } as never);
+  const { scope } = contextOf(store, clock);
+  for (const name of NAMES) await store.domains.create(scope, { domainName: name, defaultExpirationDays: 30, createdAt: clock.now(), updatedAt: clock.now() });
 }
 
 /** A database of its own, created with ICU's en-US collation; dropped by the returned function. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { keyStagingOf, type KeyStagingPolicy } from '../../src/store/dialects/row-writers/sqlite-key-staging.js';
 import { sqliteStatementsOf } from '../../src/store/dialects/sqlite-statements.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { purgeDeletedDomains } from '../../src/store/purge-domain.js';
 import type { ProfileKey } from '../../src/store/types.js';
 import type { Scope } from '../../src/domain/scope.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
@@ -205,7 +206,8 @@ for (const backend of await availableBackends()) {
         await seed(store, 'd');
         await seed(store, 'e');
         await seed(store, 'd', other);
-        await store.domains.delete(scope, 'd');
+        await store.domains.delete(scope, 'd', 1);
+        await purgeDeletedDomains(store);
         assert.deepEqual(await tables(store, 'd'), { merged: [], staged: [] });
         assert.equal((await tables(store, 'e')).staged.length, 3);
         await store.reset(scope.accountId);

@@ -210,7 +210,7 @@ for (const backend of await availableBackends()) {
       assert.equal(await purgeCancelledWorkflow(t.store, id), undefined, 'a second purge finds nothing');
       await t.store.workflows.cancel({ scope, domainName: 'd', workflowId: live, now: T0 + 2 });
       await forget(t.store, live);
-      await t.store.domains.delete(scope, 'd');
+      await t.store.domains.delete(scope, 'd', T0 + 3);
     });
 
     test('a renewed lease outlives its first expiry: nobody takes over a step whose holder keeps renewing', async () => {

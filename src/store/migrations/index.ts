@@ -20,6 +20,7 @@ import { m018ObjectIngestedRecord } from './018-object-ingested-record.js';
 import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
 import { m020ClaimIndexes } from './020-claim-indexes.js';
 import { m021ClientTokens } from './021-client-tokens.js';
+import { m022DomainPurges } from './022-domain-purges.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -47,6 +48,7 @@ export const migrations: Record<string, Migration> = {
   '019-text-compared-as-bytes': m019TextComparedAsBytes,
   '020-claim-indexes': m020ClaimIndexes,
   '021-client-tokens': m021ClientTokens,
+  '022-domain-purges': m022DomainPurges,
 };
 
 export const migrationProvider: MigrationProvider = {

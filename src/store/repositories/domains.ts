@@ -1,27 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Database, DomainsTable } from '../schema.js';
-import type { DomainRecord, DomainRepository, DomainStats } from '../types.js';
+import type { DomainPurgeRepository, DomainRecord, DomainRepository, DomainStats } from '../types.js';
 import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
 import { CompiledReads } from './compiled-reads.js';
 import { fromJson, toJson } from './json.js';
-import { domainIdOf, KEY_INDEX_TABLES } from '../dialects/row-writers/queries.js';
 
 /**
- * Tables whose rows belong to a domain and go with it when it is deleted, besides its workflows' steps,
- * which go first (DomainRepository.delete says why).
+ * Tables whose rows belong to a domain and go with it in its deletion's transaction, besides its
+ * workflows' steps, which go first (DomainRepository.delete says why). The tables that grow with every
+ * record ingested go after, a part at a time (purge-domain.ts): in one transaction, a domain of millions
+ * of records held SQLite's only thread, and every request of every account, for minutes.
  */
-const DOMAIN_CHILD_TABLES = [
-  'workflows',
-  'object_types',
-  'profiles',
-  'profile_objects',
-  'profile_history',
-  'profile_extra_keys',
-  'profile_merges',
-  'integrations',
-  'domain_stats',
-] as const;
+const DOMAIN_CHILD_TABLES = ['workflows', 'object_types', 'integrations', 'domain_stats'] as const;
 
 export class KyselyDomainRepository implements DomainRepository {
   private readonly reads: CompiledReads;
@@ -29,6 +20,7 @@ export class KyselyDomainRepository implements DomainRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly ledger: StatsLedger,
+    private readonly purges: DomainPurgeRepository,
   ) {
     this.reads = new CompiledReads(db);
   }
@@ -62,14 +54,14 @@ export class KyselyDomainRepository implements DomainRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async delete(scope: Scope, domainName: string): Promise<boolean> {
+  async delete(scope: Scope, domainName: string, deletedAt: number): Promise<boolean> {
     this.ledger.discard(scope, domainName);
     // The workflows' steps first: a page in flight locks its step row before anything else, so the
     // deletion waits here for it to commit, before it has deleted a row the page could then wait for.
     await this.deleteOfDomain('workflow_steps', scope, domainName);
-    // The key index names the domain by its id (migration 012): its entries, then the id, which is never
-    // given again, so a domain created later under this name starts with an empty index.
-    for (const table of KEY_INDEX_TABLES) await this.db.deleteFrom(table).where('domain_id', '=', domainIdOf(this.db, scope, domainName)).execute();
+    // The purge is told the key index's id of the domain before the id goes. The id is never given again,
+    // so a domain created later under this name starts with an empty index however far the purge is.
+    await this.purges.record(scope, domainName, deletedAt);
     await this.db
       .deleteFrom('domain_ids')
       .where('account_id', '=', scope.accountId)
