@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/workflow-plan/retry-policy.js';
+import { purgeDeletedObjectTypes } from '../ingest/object-type-purge.js';
 import { purgeDeletedDomains } from '../store/purge-domain.js';
 import { purgeCancelledWorkflow } from '../store/purge-workflow.js';
 import type { Store, WorkflowChange } from '../store/types.js';
@@ -314,12 +315,16 @@ export class Engine {
   }
 
   /**
-   * The reaper of deleted domains' data (purge-domain.ts): for `ms` at most, so that a slot with nothing
-   * else to do removes it a slice at a time and claims new work between slices.
+   * The reaper of deleted domains' data and deleted object types' objects (purge-domain.ts,
+   * ingest/object-type-purge.ts): for `ms` at most, so that a slot with nothing else to do removes them a
+   * slice at a time and claims new work between slices.
    */
   private async reapDeletedDomains(ms: number): Promise<'done' | 'pending'> {
     try {
-      return await purgeDeletedDomains(this.store, { until: performance.now() + ms });
+      const until = performance.now() + ms;
+      const domains = await purgeDeletedDomains(this.store, { until });
+      const types = await purgeDeletedObjectTypes(this.store, () => this.clock.now(), { until });
+      return domains === 'pending' || types === 'pending' ? 'pending' : 'done';
     } catch (err) {
       this.emit({ type: 'error', error: err });
       return 'done';

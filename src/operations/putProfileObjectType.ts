@@ -1,4 +1,4 @@
-import { BadRequestException } from '../api/errors.js';
+import { BadRequestException, ThrottlingException } from '../api/errors.js';
 import type { PutProfileObjectTypeRequest, PutProfileObjectTypeResponse } from '../api/shapes.generated.js';
 import { objectTypeArn } from '../domain/arns.js';
 import { compileObjectType } from '../domain/object-type-mapping/index.js';
@@ -8,6 +8,10 @@ import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { maxAvailableProfileObjectCount, objectTypeOutput } from './profile-common.js';
 import { checkTagLimit } from './tagging.js';
+import { purgeDeletedObjectTypes } from '../ingest/object-type-purge.js';
+
+/** How long PutProfileObjectType removes a deleted namesake's objects before it answers 429 (the SDKs retry it). */
+const WAIT_FOR_PURGE_MS = 10_000;
 
 /**
  * Creates or replaces an object type. Replacing keeps CreatedAt and the objects already stored; Tags
@@ -22,8 +26,19 @@ export const putProfileObjectType: Handler<PutProfileObjectTypeRequest, PutProfi
 ) => {
   const now = ctx.clock.now();
   const arn = objectTypeArn(ctx.scope, input.DomainName, input.ObjectTypeName);
+  // A type deleted under this name may still have objects being removed: that must finish first, or the
+  // purge would take the new type's objects with the old's.
+  const namesake = { scope: ctx.scope, domainName: input.DomainName, objectTypeName: input.ObjectTypeName };
+  if (await ctx.store.objectTypePurges.of(ctx.scope, input.DomainName, input.ObjectTypeName)) {
+    await purgeDeletedObjectTypes(ctx.store, () => ctx.clock.now(), { only: namesake, until: performance.now() + WAIT_FOR_PURGE_MS });
+  }
   return ctx.store.transaction(async (store) => {
     await requireDomain({ ...ctx, store }, input.DomainName);
+    if (await store.objectTypePurges.of(ctx.scope, input.DomainName, input.ObjectTypeName)) {
+      throw new ThrottlingException(
+        `Object type ${input.ObjectTypeName} was deleted and its objects are still being removed; a type of that name can be created once that is done. Retry shortly.`,
+      );
+    }
     const record: ObjectTypeRecord = {
       objectTypeName: input.ObjectTypeName,
       description: input.Description,

@@ -14,6 +14,7 @@ import { KyselyWebhookOutboxRepository } from './repositories/webhook-outbox.js'
 import { KyselyAccountConnectorProfileRepository, KyselyFlowRepository } from './repositories/appflow.js';
 import { KyselyClientTokenRepository } from './repositories/client-tokens.js';
 import { KyselyDomainPurgeRepository } from './repositories/domain-purges.js';
+import { KyselyObjectTypePurgeRepository } from './repositories/object-type-purges.js';
 import type { AccountConnectorProfileRepository, ClientTokenRepository, FlowRepository } from './appflow-types.js';
 import type { ActivityRepository, WebhookOutboxRepository } from './activity-types.js';
 import { type Database, STORE_TABLES } from './schema.js';
@@ -30,6 +31,7 @@ import { KyselyProfileObjectRepository, KyselyProfileRepository } from './reposi
 import { analyzeTablesDue } from './dialects/postgres-statistics.js';
 import type {
   IntegrationRepository,
+  ObjectTypePurgeRepository,
   ObjectTypeRepository,
   ProfileHistoryRepository,
   ProfileObjectRepository,
@@ -72,6 +74,7 @@ export class KyselyStore implements Store {
   readonly flowRuns: FlowRunRepository;
   readonly clientTokens: ClientTokenRepository;
   readonly domainPurges: DomainPurgeRepository;
+  readonly objectTypePurges: ObjectTypePurgeRepository;
   /** Domain Stats changes, written just before this transaction commits (at once on the root store). */
   readonly stats: StatsLedger;
   private secret: Buffer | undefined;
@@ -111,7 +114,8 @@ export class KyselyStore implements Store {
     this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
     this.clientTokens = new KyselyClientTokenRepository(db, capabilities.skipLocked);
     this.domainPurges = new KyselyDomainPurgeRepository(db, capabilities.name);
-    this.domains = new KyselyDomainRepository(db, this.stats, this.domainPurges);
+    this.objectTypePurges = new KyselyObjectTypePurgeRepository(db, capabilities.skipLocked);
+    this.domains = new KyselyDomainRepository(db, this.stats, this.domainPurges, this.objectTypePurges);
   }
 
   /**

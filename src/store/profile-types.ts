@@ -52,6 +52,36 @@ export interface ObjectTypeRecord {
  */
 export type RowLock = 'update' | 'no-key-update' | 'key-share';
 
+/** A deleted object type whose objects are still being removed, or the profiles they filled scrubbed. */
+export interface ObjectTypePurge {
+  scope: Scope;
+  domainName: string;
+  objectTypeName: string;
+  /** The last unique key whose object is gone; null before the first part. */
+  objectsAfter: string | null;
+  /** Every object is gone: the profiles' scrub goes on. */
+  objectsDone: boolean;
+  /** The last profile id the scrub passed; null before the first. */
+  profilesAfter: string | null;
+}
+
+export interface ObjectTypePurgeRepository {
+  /** In DeleteProfileObjectType's transaction. */
+  record(scope: Scope, domainName: string, objectTypeName: string, deletedAt: number): Promise<void>;
+  /**
+   * The purge of a type of this name, while it runs (a new type of the name waits for it). `lock`: held
+   * until the transaction ends; undefined while another transaction holds it (PostgreSQL).
+   */
+  of(scope: Scope, domainName: string, objectTypeName: string, lock?: boolean): Promise<ObjectTypePurge | undefined>;
+  /** The purge deleted longest ago. */
+  oldest(): Promise<ObjectTypePurge | undefined>;
+  /** Where the purge stopped. */
+  save(purge: ObjectTypePurge): Promise<void>;
+  finish(purge: ObjectTypePurge): Promise<void>;
+  /** With its domain (DomainRepository.delete): the domain's own purge removes what is left. */
+  deleteOfDomain(scope: Scope, domainName: string): Promise<void>;
+}
+
 export interface ObjectTypeRepository {
   /** Inserts or replaces the type; replacing keeps the stored createdAt. */
   put(scope: Scope, domainName: string, record: ObjectTypeRecord): Promise<void>;
@@ -180,8 +210,10 @@ export interface ProfileRepository {
   removeExtraKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
   deleteExtraKeys(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<void>;
   /**
-   * Profiles holding at least one attribute that came from the object type; keyset by profile id. With
-   * `lock`, every profile read is locked so (in id order) until the transaction ends.
+   * Profiles holding at least one attribute that came from the object type, among the next `limit` whose
+   * sources mention its name; keyset by profile id. `scannedTo`: the last profile id looked at, the next
+   * call's `afterProfileId`, or undefined when none is left. With `lock`, every profile read is locked so
+   * (in id order) until the transaction ends.
    */
   listSourcedFrom(
     scope: Scope,
@@ -190,7 +222,7 @@ export interface ProfileRepository {
     afterProfileId: string | undefined,
     limit: number,
     lock?: RowLock,
-  ): Promise<ProfileRecord[]>;
+  ): Promise<{ profiles: ProfileRecord[]; scannedTo: string | undefined }>;
 }
 
 export interface ProfileObjectRecord {
@@ -273,10 +305,21 @@ export interface ProfileObjectRepository {
   deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number>;
   /** Gives every object of `fromProfileIds` to `toProfileId`; returns how many moved. */
   moveToProfile(scope: Scope, domainName: string, fromProfileIds: readonly string[], toProfileId: string, now: number): Promise<number>;
-  /** The key values every object of the type carries, with the profile each is on. */
-  keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]>;
-  /** Removes every object of the type; returns how many. */
-  deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
+  /** How many objects of the type the domain holds. */
+  countOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number>;
+  /**
+   * Up to `limit` objects of the type after `afterUniqueKey`, in unique-key order: their unique keys, and
+   * the key values they carry with the profile each is on.
+   */
+  keysOfObjectType(
+    scope: Scope,
+    domainName: string,
+    objectTypeName: string,
+    afterUniqueKey: string | undefined,
+    limit: number,
+  ): Promise<{ uniqueKeys: string[]; keys: ProfileKey[] }>;
+  /** Removes these objects of the type; returns how many. */
+  deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]): Promise<number>;
   /** One profile's objects of one type, ordered by unique key; keyset after `afterUniqueKey`. */
   list(
     scope: Scope,

@@ -33,6 +33,7 @@ export interface Database {
   profile_merges: ProfileMergesTable;
   client_tokens: ClientTokensTable;
   domain_purges: DomainPurgesTable;
+  object_type_purges: ObjectTypePurgesTable;
 }
 
 /**
@@ -44,7 +45,7 @@ export const STORE_TABLES: Readonly<Record<keyof Database, true>> = {
   settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
   connector_profiles: true, profile_keys: true, profile_keys_staged: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
   domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
-  profile_merges: true, client_tokens: true, domain_purges: true,
+  profile_merges: true, client_tokens: true, domain_purges: true, object_type_purges: true,
 };
 
 interface Scoped {
@@ -359,4 +360,17 @@ export interface DomainPurgesTable extends Scoped {
   /** The key index's id of the domain; null when it never had one. */
   domain_id: number | null;
   deleted_at: number;
+}
+
+/** A deleted object type whose objects and the profiles they filled are still being removed or scrubbed (022). */
+export interface ObjectTypePurgesTable extends Scoped {
+  domain_name: string;
+  object_type_name: string;
+  deleted_at: number;
+  /** The last unique key whose object is gone; null before the first part. */
+  objects_after: string | null;
+  /** 1 once every object of the type is gone: the profiles' scrub goes on. */
+  objects_done: number;
+  /** The last profile id scrubbed; null before the first. */
+  profiles_after: string | null;
 }

@@ -6,7 +6,7 @@ import type { AccountConnectorProfileRepository, ClientTokenRepository, FlowRepo
 import type { FlowRunRepository } from './flow-run-types.js';
 import type { Scope } from '../domain/scope.js';
 import type { StorageCondition } from './storage-condition.js';
-import type { ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
+import type { ObjectTypePurgeRepository, ObjectTypeRepository, ProfileHistoryRepository, ProfileObjectRepository, ProfileRepository, IntegrationRepository } from './profile-types.js';
 
 export type * from './profile-types.js';
 export type * from './activity-types.js';
@@ -161,6 +161,8 @@ export interface Store {
   readonly clientTokens: ClientTokenRepository;
   /** Deleted domains whose profiles, objects, history and keys are still being removed (purge-domain.ts). */
   readonly domainPurges: DomainPurgeRepository;
+  /** Deleted object types whose objects are still being removed (ingest/object-type-purge.ts). */
+  readonly objectTypePurges: ObjectTypePurgeRepository;
   /**
    * Empties every table except the migrations' bookkeeping and the page-token secret, in one
    * transaction; returns the tables emptied. With `accountId`, deletes that account's rows only, from

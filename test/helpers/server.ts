@@ -66,3 +66,13 @@ export async function startServer(
     },
   };
 }
+
+/** Runs `run` against a fresh server (manual engine) on `backend`, closed afterwards whatever happens. */
+export async function withTestServer(backend: Backend, run: (s: TestServer) => Promise<void>): Promise<void> {
+  const s = await startServer(backend);
+  try {
+    await run(s);
+  } finally {
+    await s.close();
+  }
+}

@@ -7,7 +7,7 @@ import type { Scope } from '../../src/domain/scope.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
-import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
+import { TEST_ACCOUNT, TEST_REGION, withTestServer } from '../helpers/server.js';
 
 /**
  * DeleteDomain removed a domain's profiles, objects, history and keys in its own transaction: measured
@@ -74,19 +74,11 @@ async function domainIdOf(store: KyselyStore, scope: Scope, domainName: string):
 
 const EMPTY = { profiles: 0, profile_objects: 0, profile_history: 0, profile_extra_keys: 0, keys: 0 };
 
-async function withServer(backend: 'sqlite' | 'postgres', run: (s: TestServer) => Promise<void>): Promise<void> {
-  const s = await startServer(backend);
-  try {
-    await run(s);
-  } finally {
-    await s.close();
-  }
-}
 
 for (const backend of await availableBackends()) {
   describe(`a deleted domain's data [${backend}]`, () => {
     test("DeleteDomain removes a small domain's profiles, objects, history and keys before it answers, and no other domain's", async () => {
-      await withServer(backend, async (s) => {
+      await withTestServer(backend, async (s) => {
         const other = s.clientFor({ accountId: OTHER_ACCOUNT });
         await seed(s.client, 'shop', 12);
         await seed(s.client, 'stays', 3);
@@ -105,7 +97,7 @@ for (const backend of await availableBackends()) {
     });
 
     test('a purge left unfinished (a large domain, a process that stopped) goes a bounded part at a time; the engine finishes it; a new domain of the name starts empty', async () => {
-      await withServer(backend, async (s) => {
+      await withTestServer(backend, async (s) => {
         await seed(s.client, 'old', 10);
         const id = await domainIdOf(s.store, HOME, 'old');
         // The deletion's transaction alone, as a process that stopped before its purge ran leaves it.
@@ -137,7 +129,7 @@ for (const backend of await availableBackends()) {
     });
 
     test("a reset of the account takes the key index entries of its domains still being purged", async () => {
-      await withServer(backend, async (s) => {
+      await withTestServer(backend, async (s) => {
         await seed(s.client, 'gone', 3);
         const id = await domainIdOf(s.store, HOME, 'gone');
         await s.store.transaction((tx) => tx.domains.delete(HOME, 'gone', 1));
@@ -149,7 +141,7 @@ for (const backend of await availableBackends()) {
 
     if (backend === 'postgres') {
       test('CreateDomain answers 429 while the last rows of its namesake are held by another transaction, and succeeds once they go', async () => {
-        await withServer(backend, async (s) => {
+        await withTestServer(backend, async (s) => {
           await seed(s.client, 'held', 3);
           await s.store.transaction((tx) => tx.domains.delete(HOME, 'held', 1));
           const schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(s.store.db)).rows[0].schema;

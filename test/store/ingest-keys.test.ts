@@ -238,7 +238,10 @@ for (const backend of await availableBackends()) {
       await assertTrueStats(d);
       await t.store.transaction((tx) => tx.profileObjects.delete(home, d, 'C', 'o3'));
       await assertTrueStats(d);
-      await t.store.transaction((tx) => tx.profileObjects.deleteByObjectType(home, d, 'C'));
+      await t.store.transaction(async (tx) => {
+        const { uniqueKeys } = await tx.profileObjects.keysOfObjectType(home, d, 'C', undefined, 1000);
+        await tx.profileObjects.deleteByObjectType(home, d, 'C', uniqueKeys);
+      });
       const stats = await assertTrueStats(d);
       assert.equal(stats.ObjectCount, 0);
       assert.equal(stats.ProfileCount, 7);

@@ -206,7 +206,7 @@ for (const backend of await availableBackends()) {
       assert.equal(await count(t, 'profile_keys', 'p2'), 3);
     });
 
-    test('profiles sourced from a type are found across pages, and only those', async () => {
+    test('profiles sourced from a type are found across scans, and only those; the last scan says none is left', async () => {
       const ids = Array.from({ length: 7 }, (_, i) => String(i).repeat(32));
       await t.store.profiles.upsert(
         home,
@@ -215,9 +215,17 @@ for (const backend of await availableBackends()) {
           profile(id, { attributeSources: i % 2 === 0 ? { FirstName: { objectTypeName: 'My_Type' } } : { FirstName: { objectTypeName: 'MyXType' } } }),
         ),
       );
-      const first = await t.store.profiles.listSourcedFrom(home, 'p3', 'My_Type', undefined, 2);
-      const rest = await t.store.profiles.listSourcedFrom(home, 'p3', 'My_Type', first[1].profileId, 10);
-      assert.deepEqual([...first, ...rest].map((p) => p.profileId), [ids[0], ids[2], ids[4], ids[6]]);
+      const found: string[] = [];
+      let after: string | undefined;
+      let scans = 0;
+      do {
+        const scan = await t.store.profiles.listSourcedFrom(home, 'p3', 'My_Type', after, 2);
+        found.push(...scan.profiles.map((p) => p.profileId));
+        after = scan.scannedTo;
+        scans++;
+      } while (after !== undefined);
+      assert.deepEqual(found, [ids[0], ids[2], ids[4], ids[6]]);
+      assert.equal(scans, 3, 'two full scans of two, then one that finds the end');
     });
 
     test('an object with a newer source time is not replaced by an older one', async () => {
@@ -273,7 +281,12 @@ for (const backend of await availableBackends()) {
       assert.deepEqual(gold.map((o) => o.uniqueKey), ['k007', 'k107', 'k207']);
       const more = await t.store.profileObjects.list(home, 'p5', { objectTypeName: 'C', profileId: 'p', keyFilter: { keyName: '_tier', values: ['gold'] } }, 'k207', 3);
       assert.deepEqual(more.map((o) => o.uniqueKey), ['k307'], 'k407 belongs to another profile');
-      assert.equal(await t.store.profileObjects.deleteByObjectType(home, 'p5', 'C'), 450);
+      assert.equal(await t.store.profileObjects.countOfObjectType(home, 'p5', 'C'), 450);
+      const first = await t.store.profileObjects.keysOfObjectType(home, 'p5', 'C', undefined, 300);
+      const rest = await t.store.profileObjects.keysOfObjectType(home, 'p5', 'C', first.uniqueKeys.at(-1), 300);
+      assert.deepEqual([first.uniqueKeys.length, rest.uniqueKeys.length], [300, 150], 'pages of the type in unique-key order');
+      assert.equal(await t.store.profileObjects.deleteByObjectType(home, 'p5', 'C', [...first.uniqueKeys, ...rest.uniqueKeys]), 450);
+      assert.equal(await t.store.profileObjects.countOfObjectType(home, 'p5', 'C'), 0);
     });
   });
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DomainsTable } from '../schema.js';
 import type { DomainPurgeRepository, DomainRecord, DomainRepository, DomainStats } from '../types.js';
+import type { ObjectTypePurgeRepository } from '../profile-types.js';
 import type { Scope } from '../../domain/scope.js';
 import type { StatsLedger } from './domain-stats.js';
 import { CompiledReads } from './compiled-reads.js';
@@ -21,6 +22,7 @@ export class KyselyDomainRepository implements DomainRepository {
     private readonly db: Kysely<Database>,
     private readonly ledger: StatsLedger,
     private readonly purges: DomainPurgeRepository,
+    private readonly typePurges: ObjectTypePurgeRepository,
   ) {
     this.reads = new CompiledReads(db);
   }
@@ -62,6 +64,9 @@ export class KyselyDomainRepository implements DomainRepository {
     // The purge is told the key index's id of the domain before the id goes. The id is never given again,
     // so a domain created later under this name starts with an empty index however far the purge is.
     await this.purges.record(scope, domainName, deletedAt);
+    // A type purge in flight holds its row (PostgreSQL): this waits for its part, whose rows the domain's
+    // purge then takes with the rest.
+    await this.typePurges.deleteOfDomain(scope, domainName);
     await this.db
       .deleteFrom('domain_ids')
       .where('account_id', '=', scope.accountId)

@@ -188,17 +188,23 @@ export class KyselyProfileRepository implements ProfileRepository {
   }
 
   async removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
-    // One statement per key name and profile (a removal names a handful): the primary key's prefix
-    // (…, key_name, key_value) finds each value, profile_id the entry.
-    for (const [, group] of groupKeys(keys)) {
-      for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
+    // One statement per key name (and table) for every profile at once: the primary key
+    // (…, key_name, key_value, profile_id) finds each entry. One per key name and profile made a scrub
+    // of 100 profiles 800 statements, 150 ms of round trips on PostgreSQL.
+    const byName = new Map<string, Map<string, [string, string]>>();
+    for (const k of keys) {
+      let pairs = byName.get(k.keyName);
+      if (!pairs) byName.set(k.keyName, (pairs = new Map()));
+      pairs.set(`${k.keyValue}\u0000${k.profileId}`, [k.keyValue, k.profileId]);
+    }
+    for (const [keyName, pairs] of byName) {
+      for (const part of chunks([...pairs.values()], VALUES_PER_IN_LIST / 2)) {
         for (const table of KEY_INDEX_TABLES) {
           await this.db
             .deleteFrom(table)
             .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-            .where('key_name', '=', group.keyName)
-            .where('key_value', 'in', values)
-            .where('profile_id', '=', group.profileId)
+            .where('key_name', '=', keyName)
+            .where((eb) => eb(eb.refTuple('key_value', 'profile_id'), 'in', part.map(([value, profileId]) => eb.tuple(value, profileId))))
             .execute();
         }
       }
@@ -295,31 +301,21 @@ export class KyselyProfileRepository implements ProfileRepository {
     afterProfileId: string | undefined,
     limit: number,
     lock?: RowLock,
-  ): Promise<ProfileRecord[]> {
+  ): Promise<{ profiles: ProfileRecord[]; scannedTo: string | undefined }> {
     // LIKE narrows the scan to profiles whose sources mention the name (SQLite's LIKE ignores ASCII
     // case, PostgreSQL's does not); the exact check is made on the decoded sources below.
     const needle = `%${likeEscape(JSON.stringify({ objectTypeName }).slice(1, -1))}%`;
-    const out: ProfileRecord[] = [];
-    let after = afterProfileId;
-    while (out.length < limit) {
-      let query = this.db
-        .selectFrom('profiles')
-        .selectAll()
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('domain_name', '=', domainName)
-        .where(sql<boolean>`attribute_sources like ${needle} escape '\\'`);
-      if (after !== undefined) query = query.where('profile_id', '>', after);
-      const rows = await withRowLock(query.orderBy('profile_id').limit(limit), lock, this.rowLocks).execute();
-      for (const row of rows) {
-        const profile = profileFromRow(row);
-        if (Object.values(profile.attributeSources).some((s) => s.objectTypeName === objectTypeName)) out.push(profile);
-        if (out.length === limit) break;
-      }
-      if (rows.length < limit) break;
-      after = rows[rows.length - 1].profile_id;
-    }
-    return out;
+    let query = this.db
+      .selectFrom('profiles')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('domain_name', '=', domainName)
+      .where(sql<boolean>`attribute_sources like ${needle} escape '\\'`);
+    if (afterProfileId !== undefined) query = query.where('profile_id', '>', afterProfileId);
+    const rows = await withRowLock(query.orderBy('profile_id').limit(limit), lock, this.rowLocks).execute();
+    const profiles = rows.map(profileFromRow).filter((p) => Object.values(p.attributeSources).some((s) => s.objectTypeName === objectTypeName));
+    return { profiles, scannedTo: rows.length < limit ? undefined : rows[rows.length - 1].profile_id };
   }
 }
 
@@ -404,32 +400,41 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
   }
 
   async delete(scope: Scope, domainName: string, objectTypeName: string, uniqueKey: string): Promise<boolean> {
-    const rows = await this.db
-      .deleteFrom('profile_objects')
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('object_type_name', '=', objectTypeName)
-      .where('unique_key', '=', uniqueKey)
-      .returning('size_bytes')
-      .execute();
-    await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
-    return rows.length === 1;
+    return (await this.deleteByObjectType(scope, domainName, objectTypeName, [uniqueKey])) === 1;
   }
 
-  async deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number> {
-    // RETURNING the sizes of exactly the rows deleted keeps TotalSize true even if objects of the type
-    // are being ingested concurrently (a SUM read first could miss or double-count them).
-    const rows = await this.db
-      .deleteFrom('profile_objects')
+  async countOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<number> {
+    const row = await this.ofType(scope, domainName, objectTypeName).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async deleteByObjectType(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (const keys of chunks(uniqueKeys, VALUES_PER_IN_LIST)) {
+      // RETURNING the sizes of exactly the rows deleted keeps TotalSize true (a SUM read first could
+      // count a row another transaction deletes meanwhile).
+      const rows = await this.db
+        .deleteFrom('profile_objects')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('domain_name', '=', domainName)
+        .where('object_type_name', '=', objectTypeName)
+        .where('unique_key', 'in', keys)
+        .returning('size_bytes')
+        .execute();
+      await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
+      deleted += rows.length;
+    }
+    return deleted;
+  }
+
+  private ofType(scope: Scope, domainName: string, objectTypeName: string) {
+    return this.db
+      .selectFrom('profile_objects')
       .where('account_id', '=', scope.accountId)
       .where('region', '=', scope.region)
       .where('domain_name', '=', domainName)
-      .where('object_type_name', '=', objectTypeName)
-      .returning('size_bytes')
-      .execute();
-    await this.ledger.add(scope, domainName, { profiles: 0, objects: -rows.length, bytes: -sumSizes(rows) });
-    return rows.length;
+      .where('object_type_name', '=', objectTypeName);
   }
 
   async ofProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<ProfileObjectRecord[]> {
@@ -451,21 +456,22 @@ export class KyselyProfileObjectRepository implements ProfileObjectRepository {
     return out;
   }
 
-  async keysOfObjectType(scope: Scope, domainName: string, objectTypeName: string): Promise<ProfileKey[]> {
-    const rows = await this.db
-      .selectFrom('profile_objects')
-      .select(['profile_id', 'key_values'])
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('object_type_name', '=', objectTypeName)
-      .execute();
-    const out: ProfileKey[] = [];
+  async keysOfObjectType(
+    scope: Scope,
+    domainName: string,
+    objectTypeName: string,
+    afterUniqueKey: string | undefined,
+    limit: number,
+  ): Promise<{ uniqueKeys: string[]; keys: ProfileKey[] }> {
+    let query = this.ofType(scope, domainName, objectTypeName).select(['unique_key', 'profile_id', 'key_values']);
+    if (afterUniqueKey !== undefined) query = query.where('unique_key', '>', afterUniqueKey);
+    const rows = await query.orderBy('unique_key').limit(limit).execute();
+    const keys: ProfileKey[] = [];
     for (const r of rows) {
       const values = r.key_values ? (JSON.parse(r.key_values) as Record<string, string>) : {};
-      for (const [keyName, keyValue] of Object.entries(values)) out.push({ keyName, keyValue, profileId: r.profile_id });
+      for (const [keyName, keyValue] of Object.entries(values)) keys.push({ keyName, keyValue, profileId: r.profile_id });
     }
-    return out;
+    return { uniqueKeys: rows.map((r) => r.unique_key), keys };
   }
 
   async deleteOfProfiles(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number> {
