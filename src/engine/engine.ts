@@ -36,7 +36,7 @@ export interface EngineOptions {
   connectorPolicy?: ConnectorPolicy;
 }
 
-/** How long an idle slot spends removing deleted domains' data before it looks for work again. */
+/** How long an idle slot spends removing deleted domains' and object types' data before it looks for work again. */
 const PURGE_SLICE_MS = 200;
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -142,7 +142,7 @@ export class Engine {
     const steps: AdvanceResult['steps'] = [];
     const runs: AdvanceResult['runs'] = [];
     await this.reapCancelledWorkflows();
-    await this.reapDeletedDomains(options.untilIdle ? Number.POSITIVE_INFINITY : PURGE_SLICE_MS);
+    await this.reapDeletions(options.untilIdle ? Number.POSITIVE_INFINITY : PURGE_SLICE_MS);
     await this.refreshStatistics();
     await this.scheduleRuns();
     while (budget > 0) {
@@ -187,9 +187,9 @@ export class Engine {
       if (!work) {
         failures = 0;
         await this.reapCancelledWorkflows();
-        const purging = (await this.reapDeletedDomains(PURGE_SLICE_MS)) === 'pending';
+        const purging = (await this.reapDeletions(PURGE_SLICE_MS)) === 'pending';
         // Nothing claimable: make the scheduled runs that are due, and claim again at once if any were
-        // (or if a deleted domain's data is still to go).
+        // (or if a deletion's data is still to go).
         if ((await this.scheduleRuns()) === 0 && !purging) await this.idle();
         continue;
       }
@@ -319,7 +319,7 @@ export class Engine {
    * ingest/object-type-purge.ts): for `ms` at most, so that a slot with nothing else to do removes them a
    * slice at a time and claims new work between slices.
    */
-  private async reapDeletedDomains(ms: number): Promise<'done' | 'pending'> {
+  private async reapDeletions(ms: number): Promise<'done' | 'pending'> {
     try {
       const until = performance.now() + ms;
       const domains = await purgeDeletedDomains(this.store, { until });
