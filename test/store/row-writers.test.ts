@@ -139,6 +139,46 @@ for (const backend of await availableBackends()) {
         });
       });
 
+      test(`${kind}: key index — remove deletes exactly the named entries, from both tables, and nothing of another profile or domain`, async () => {
+        await run('remove', async (w, d, trx) => {
+          const domainId = (await w.keys.domainId(scope, d, true)) as number;
+          const otherDomain = `${d}-other`;
+          const odd = 'a\tb\nc\\N\\';
+          await w.keys.insert(scope, d, [
+            { keyName: '_email', keyValue: 'a@x', profileId: 'p1' },
+            { keyName: '_email', keyValue: 'a@x', profileId: 'p2' },
+            { keyName: '_email', keyValue: 'b@x', profileId: 'p1' },
+            { keyName: '_phone', keyValue: '+1', profileId: 'p1' },
+            { keyName: 'Note', keyValue: odd, profileId: 'p2' },
+          ]);
+          await w.keys.insert(scope, otherDomain, [{ keyName: '_email', keyValue: 'a@x', profileId: 'p1' }]);
+          // The same entry merged and still staged (sqlite-key-staging.ts): both copies go.
+          const stagedToo = { domain_id: domainId, key_name: '_phone', key_value: '+1', profile_id: 'p1' };
+          for (const table of ['profile_keys', 'profile_keys_staged'] as const) {
+            await trx.db.insertInto(table).values(stagedToo).onConflict((oc) => oc.doNothing()).execute();
+          }
+          await w.keys.remove(scope, d, [
+            { keyName: '_email', keyValue: 'a@x', profileId: 'p1' },
+            { keyName: '_email', keyValue: 'a@x', profileId: 'p1' },
+            { keyName: '_phone', keyValue: '+1', profileId: 'p1' },
+            { keyName: 'Note', keyValue: odd, profileId: 'p2' },
+            { keyName: '_email', keyValue: 'never@x', profileId: 'p1' },
+          ]);
+          const left = await w.keys.find(scope, d, new Map([['_email', new Set(['a@x', 'b@x'])], ['_phone', new Set(['+1'])], ['Note', new Set([odd])]]));
+          assert.deepEqual(left.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(), ['_email=a@x:p2', '_email=b@x:p1']);
+          for (const table of ['profile_keys', 'profile_keys_staged'] as const) {
+            const rows = await trx.db.selectFrom(table).select('key_name').where('domain_id', '=', domainId).where('key_name', '=', '_phone').execute();
+            assert.deepEqual(rows, [], table);
+          }
+          const other = await w.keys.find(scope, otherDomain, new Map([['_email', new Set(['a@x'])]]));
+          assert.deepEqual(other.map((k) => k.profileId), ['p1']);
+          // A domain with no id yet holds no entries: nothing to remove, and no id is allocated for it.
+          await w.keys.remove(scope, `${d}-none`, [{ keyName: '_email', keyValue: 'a@x', profileId: 'p1' }]);
+          assert.equal(await w.keys.domainId(scope, `${d}-none`, false), undefined);
+          await w.keys.remove(scope, d, []);
+        });
+      });
+
       test(`${kind}: profiles and objects keep every character of their text, and a lone surrogate as the backend always stored it`, async () => {
         await run('text', async (w, d, trx) => {
           const attributes = { FirstName: 'Zoë "Q" \\ \t ✓ 𝄞 \ud800' };

@@ -5,7 +5,6 @@ import {
   distinctKeys,
   domainIdOf,
   findKeys,
-  KEY_INDEX_TABLES,
   type KeyIndexTable,
   ROWS_PER_STATEMENT,
   VALUES_PER_IN_LIST,
@@ -188,46 +187,7 @@ export class KyselyProfileRepository implements ProfileRepository {
   }
 
   async removeKeys(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
-    if (this.writers.kind !== 'sqlite') {
-      // One statement per key name and profile: the primary key's prefix (…, key_name, key_value) finds
-      // each value, profile_id the entry. PostgreSQL plans a list of (value, profile) pairs against a
-      // domain id known only at run time as a scan of the whole key name (109 ms a statement at 100,000).
-      for (const [, group] of groupKeys(keys)) {
-        for (const values of chunks([...new Set(group.values)], VALUES_PER_IN_LIST)) {
-          for (const table of KEY_INDEX_TABLES) {
-            await this.db
-              .deleteFrom(table)
-              .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-              .where('key_name', '=', group.keyName)
-              .where('key_value', 'in', values)
-              .where('profile_id', '=', group.profileId)
-              .execute();
-          }
-        }
-      }
-      return;
-    }
-    // SQLite: one statement per key name (and table) for every profile at once, each (value, profile)
-    // pair a look-up of the primary key. One per key name and profile made the scrub of 100 profiles
-    // 800 statements, most of their cost in building them.
-    const byName = new Map<string, Map<string, [string, string]>>();
-    for (const k of keys) {
-      let pairs = byName.get(k.keyName);
-      if (!pairs) byName.set(k.keyName, (pairs = new Map()));
-      pairs.set(`${k.keyValue}\u0000${k.profileId}`, [k.keyValue, k.profileId]);
-    }
-    for (const [keyName, pairs] of byName) {
-      for (const part of chunks([...pairs.values()], VALUES_PER_IN_LIST / 2)) {
-        for (const table of KEY_INDEX_TABLES) {
-          await this.db
-            .deleteFrom(table)
-            .where('domain_id', '=', domainIdOf(this.db, scope, domainName))
-            .where('key_name', '=', keyName)
-            .where((eb) => eb(eb.refTuple('key_value', 'profile_id'), 'in', part.map(([value, profileId]) => eb.tuple(value, profileId))))
-            .execute();
-        }
-      }
-    }
+    await this.writers.keys.remove(scope, domainName, keys);
   }
 
   async delete(scope: Scope, domainName: string, profileIds: readonly string[]): Promise<number> {

@@ -62,6 +62,27 @@ export class GenericKeyIndexWriter implements KeyIndexWriter {
     }
     return q.distinctKeys(out);
   }
+
+  async remove(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    // One statement per key name (and table) for every profile at once, each (value, profile) pair a seek
+    // of the primary key. One per key name and profile made the scrub of 100 profiles 800 statements,
+    // most of their cost in building them.
+    if (keys.length === 0) return;
+    const domainId = await this.domainId(scope, domainName, false);
+    if (domainId === undefined) return;
+    for (const [keyName, pairs] of q.pairsByKeyName(keys)) {
+      for (const part of q.chunks(pairs, q.VALUES_PER_IN_LIST / 2)) {
+        for (const table of q.KEY_INDEX_TABLES) {
+          await this.db
+            .deleteFrom(table)
+            .where('domain_id', '=', domainId)
+            .where('key_name', '=', keyName)
+            .where((eb) => eb(eb.refTuple('key_value', 'profile_id'), 'in', part.map(([value, profileId]) => eb.tuple(value, profileId))))
+            .execute();
+        }
+      }
+    }
+  }
 }
 
 export class GenericObjectRowWriter implements ObjectRowWriter {

@@ -3,7 +3,7 @@ import type { Database, ProfileObjectsTable, ProfilesTable } from '../../schema.
 import { type CopyValue, copyRows } from '../postgres-copy.js';
 import { objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
-import { chunks, distinctKeys, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
+import { chunks, distinctKeys, KEY_INDEX_TABLES, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
 import { GenericHistoryRowWriter, GenericKeyIndexWriter, GenericObjectRowWriter, GenericProfileRowWriter } from './generic.js';
 import type { RowWriters } from './types.js';
 
@@ -130,6 +130,31 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
         offset 0
       ) k`.execute(this.db);
     return distinctKeys(rows.map((r) => ({ keyName: r.key_name, keyValue: r.key_value, profileId: r.profile_id })));
+  }
+
+  /**
+   * Every entry in one statement per table, found as `find` finds values: one seek of the whole primary key
+   * per entry through a LATERAL subquery, and the rows deleted by their ctid. A list of (value, profile)
+   * pairs, planned against a domain id known only at run time, scanned the key name's whole range (109 ms
+   * a statement at 100,000 entries).
+   */
+  override async remove(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const domainId = sql`select domain_id from domain_ids where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = ${domainName}`;
+    for (const batch of chunks(distinctKeys(keys), ROWS_PER_STATEMENT * 5)) {
+      const names = batch.map((k) => k.keyName);
+      const values = batch.map((k) => k.keyValue);
+      const ids = batch.map((k) => k.profileId);
+      for (const table of KEY_INDEX_TABLES) {
+        await sql`delete from ${sql.table(table)} where ctid = any(array(
+          select k.ctid from unnest(${names}::text[], ${values}::text[], ${ids}::text[]) as v (key_name, key_value, profile_id)
+          cross join lateral (
+            select ctid from ${sql.table(table)}
+            where domain_id = (${domainId}) and key_name = v.key_name and key_value = v.key_value and profile_id = v.profile_id
+            offset 0
+          ) k))`.execute(this.db);
+      }
+    }
   }
 
   override async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles = false): Promise<void> {

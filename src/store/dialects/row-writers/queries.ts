@@ -80,6 +80,17 @@ export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery,
 
 type DomainIdQuery = ReturnType<typeof domainIdOf>;
 
+/** Each key name's distinct (value, profile) pairs: what a removal of entries deletes, per key name. */
+export function pairsByKeyName(keys: readonly ProfileKey[]): Map<string, [value: string, profileId: string][]> {
+  const byName = new Map<string, Map<string, [string, string]>>();
+  for (const k of keys) {
+    let pairs = byName.get(k.keyName);
+    if (!pairs) byName.set(k.keyName, (pairs = new Map()));
+    pairs.set(`${k.keyValue}\u0000${k.profileId}`, [k.keyValue, k.profileId]);
+  }
+  return new Map([...byName].map(([name, pairs]) => [name, [...pairs.values()]]));
+}
+
 /** Entries without the repeats an entry held by both tables gives, each kept where it first came. */
 export function distinctKeys(keys: readonly ProfileKey[]): ProfileKey[] {
   const seen = new ProfilesByKey();

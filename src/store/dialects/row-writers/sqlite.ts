@@ -3,7 +3,7 @@ import type { Database, ProfileHistoryTable, ProfileKeysTable, ProfileObjectsTab
 import { type HeldRecordsOf, objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord, type StoredObjectRef } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { placeholder, placeholderRow, type SqliteStatements } from '../sqlite-statements.js';
-import { GenericHistoryRowWriter } from './generic.js';
+import { GenericHistoryRowWriter, GenericKeyIndexWriter } from './generic.js';
 import * as q from './queries.js';
 import { keyStagingOf } from './sqlite-key-staging.js';
 import type { RowWriters, StoredVersion } from './types.js';
@@ -56,6 +56,7 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
   };
   const staging = keyStagingOf(db, statements);
   const generic = new GenericHistoryRowWriter(db);
+  const genericKeys = new GenericKeyIndexWriter(db);
   const where = (scope: Scope, domainName: string) => ({ account_id: scope.accountId, region: scope.region, domain_name: domainName });
 
   return {
@@ -112,6 +113,7 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         }
         return q.distinctKeys(out);
       },
+      remove: (scope: Scope, domainName: string, keys: readonly ProfileKey[]) => genericKeys.remove(scope, domainName, keys),
     },
     objects: {
       async findExisting(scope: Scope, domainName: string, objectTypeName: string, uniqueKeys: readonly string[]) {
