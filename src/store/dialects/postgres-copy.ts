@@ -22,11 +22,33 @@ export type CopyValue = string | number | null;
 
 const COPY_STATEMENT = /^copy [a-z_]+ \([a-z_, ]+\) from stdin$/;
 
-/** The statement that copies `rows` (one value per column, in order) into `table`. */
+/**
+ * The statement that copies `rows` (one value per column, in order) into `table`. The rows are encoded as
+ * the server takes them in (`runCopy`), not before the statement is sent, so they may be a lazy iterable
+ * (`mappedRows`); they are read once per run of the statement.
+ */
 export function copyRows(table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): CompiledQuery {
   const text = `copy ${table} (${columns.join(', ')}) from stdin`;
   if (!COPY_STATEMENT.test(text)) throw new Error(`Not a COPY this store runs: ${text}`);
-  return CompiledQuery.raw(text, [copyData(rows)]);
+  return CompiledQuery.raw(text, [new CopyData(rows)]);
+}
+
+/** `rows` mapped by `toRow` as they are read, each time they are read. */
+export function mappedRows<R>(rows: readonly R[], toRow: (r: R) => readonly CopyValue[]): Iterable<readonly CopyValue[]> {
+  return {
+    *[Symbol.iterator]() {
+      for (const r of rows) yield toRow(r);
+    },
+  };
+}
+
+/** A COPY's rows, encoded into buffers as they are read (copyChunks). */
+class CopyData implements Iterable<Buffer> {
+  constructor(private readonly rows: Iterable<readonly CopyValue[]>) {}
+
+  [Symbol.iterator](): Iterator<Buffer> {
+    return copyChunks(this.rows);
+  }
 }
 
 /** Lets `client` run the statements `copyRows` builds. */
@@ -34,26 +56,59 @@ export function acceptCopyRows(client: pg.ClientBase): void {
   const query = client.query as (this: pg.ClientBase, ...args: unknown[]) => unknown;
   (client as unknown as { query: typeof query }).query = function (this: pg.ClientBase, ...args: unknown[]) {
     const [text, values] = args;
-    if (args.length === 2 && typeof text === 'string' && COPY_STATEMENT.test(text) && Array.isArray(values) && values.length === 1 && isCopyData(values[0])) {
+    if (args.length === 2 && typeof text === 'string' && COPY_STATEMENT.test(text) && Array.isArray(values) && values.length === 1 && values[0] instanceof CopyData) {
       return runCopy(this, query, text, values[0]);
     }
     return query.apply(this, args);
   };
 }
 
+/**
+ * Sends the data a buffer at a time as it is encoded. The server inserts the first buffers' rows while
+ * the client encodes the next ones, where encoding them all before sending had each side wait for the
+ * other. A buffer is written as soon as the one before it is taken (the socket's or, before the server
+ * has accepted the COPY, the stream's high-water mark), so at most a few are held at once.
+ */
 function runCopy(
   client: pg.ClientBase,
   query: (this: pg.ClientBase, ...args: unknown[]) => unknown,
   text: string,
-  data: readonly Buffer[],
+  data: CopyData,
 ): Promise<{ command: 'COPY'; rowCount: number; rows: [] }> {
   return new Promise((resolve, reject) => {
     const stream = query.call(client, copyFrom(text)) as ReturnType<typeof copyFrom>;
-    stream.on('error', reject);
+    const chunks = data[Symbol.iterator]();
+    // A row that cannot be encoded is a fault of the caller's: the COPY is abandoned (CopyFail, which the
+    // server answers as a cancel, 57014) and the caller sees its own error, not a cancel it would take for
+    // contention.
+    let encodingError: Error | undefined;
+    let settled = false;
+    stream.on('error', (err) => {
+      settled = true;
+      reject(encodingError ?? err);
+    });
     // pg-copy-streams finishes once the server has answered ReadyForQuery: the rows are in.
     stream.on('finish', () => resolve({ command: 'COPY', rowCount: stream.rowCount, rows: [] }));
-    for (const chunk of data) stream.write(chunk);
-    stream.end();
+    const pump = (): void => {
+      try {
+        for (;;) {
+          if (settled) return;
+          const next = chunks.next();
+          if (next.done) {
+            stream.end();
+            return;
+          }
+          if (!stream.write(next.value)) {
+            stream.once('drain', pump);
+            return;
+          }
+        }
+      } catch (err) {
+        encodingError = err instanceof Error ? err : new Error(String(err));
+        stream.destroy(encodingError);
+      }
+    };
+    pump();
   });
 }
 
@@ -68,10 +123,6 @@ const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r'
 const FIRST_CHUNK_BYTES = 16 * 1024;
 const CHUNK_BYTES = 256 * 1024;
 
-function isCopyData(value: unknown): value is Buffer[] {
-  return Array.isArray(value) && value.every((b) => Buffer.isBuffer(b));
-}
-
 /**
  * COPY's text format, encoded: a row per line, values separated by tabs, NULL as `\N`, and backslash,
  * newline, carriage return and tab escaped within a value. Node writes a lone surrogate as U+FFFD, as pg
@@ -83,7 +134,11 @@ function isCopyData(value: unknown): value is Buffer[] {
  * a few pieces; one write per value instead of per row cost half as much again, in the calls.
  */
 export function copyData(rows: Iterable<readonly CopyValue[]>): Buffer[] {
-  const chunks: Buffer[] = [];
+  return [...copyChunks(rows)];
+}
+
+/** copyData's buffers, each given as soon as it is full. */
+function* copyChunks(rows: Iterable<readonly CopyValue[]>): Generator<Buffer> {
   let buf = Buffer.alloc(0);
   let at = 0;
   let nextBytes = FIRST_CHUNK_BYTES;
@@ -98,14 +153,14 @@ export function copyData(rows: Iterable<readonly CopyValue[]>): Buffer[] {
     // UTF-8 takes at most three bytes for each UTF-16 unit (four for a pair of two).
     const most = 3 * line.length;
     if (buf.length - at < most) {
-      if (at > 0) chunks.push(buf.subarray(0, at));
-      // Only the bytes written are ever sent (subarray), so the buffer need not be zeroed.
+      if (at > 0) yield buf.subarray(0, at);
+      // Only the bytes written are ever sent (subarray), and a buffer given is never written again, so it
+      // need not be zeroed.
       buf = Buffer.allocUnsafe(Math.max(nextBytes, most));
       nextBytes = Math.min(2 * nextBytes, CHUNK_BYTES);
       at = 0;
     }
     at += buf.write(line, at, 'utf8');
   }
-  if (at > 0) chunks.push(buf.subarray(0, at));
-  return chunks;
+  if (at > 0) yield buf.subarray(0, at);
 }

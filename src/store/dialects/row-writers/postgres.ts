@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, ProfileObjectsTable, ProfilesTable } from '../../schema.js';
-import { type CopyValue, copyRows } from '../postgres-copy.js';
+import { type CopyValue, copyRows, mappedRows } from '../postgres-copy.js';
 import { objectKey, type ProfileHistoryEntry, type ProfileKey, type ProfileObjectRecord, type ProfileRecord } from '../../types.js';
 import type { Scope } from '../../../domain/scope.js';
 import { chunks, distinctKeys, KEY_INDEX_TABLES, objectToRow, profileToRow, ROWS_PER_STATEMENT } from './queries.js';
@@ -85,7 +85,7 @@ async function copyFresh<R, Row extends object>(
   if (fresh.length === 0) return checked;
   const columns = how.columnsOf(fresh);
   for (const batch of chunks(fresh, COPY_ROWS)) {
-    await db.executeQuery(copyRows(table, columns, batch.map((r) => {
+    await db.executeQuery(copyRows(table, columns, mappedRows(batch, (r) => {
       const row = how.toRow(r);
       return columns.map((c) => (row[c] ?? null) as CopyValue);
     })));
@@ -94,7 +94,7 @@ async function copyFresh<R, Row extends object>(
   return checked;
 }
 
-/** Rows a COPY statement carries: its data is held in memory whole, so kept to a few megabytes. */
+/** Rows a COPY statement carries: a statement's rows are held until it ends, so a page's are split. */
 const COPY_ROWS = 20_000;
 
 class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
@@ -169,7 +169,7 @@ class PostgresKeyIndexWriter extends GenericKeyIndexWriter {
       : keys;
     if (ofNewProfiles) {
       for (const batch of chunks(rows, COPY_ROWS)) {
-        await this.db.executeQuery(copyRows('profile_keys', ['domain_id', 'key_name', 'key_value', 'profile_id'], batch.map((k) => [domainId, k.keyName, k.keyValue, k.profileId])));
+        await this.db.executeQuery(copyRows('profile_keys', ['domain_id', 'key_name', 'key_value', 'profile_id'], mappedRows(batch, (k) => [domainId, k.keyName, k.keyValue, k.profileId])));
       }
       return;
     }
@@ -228,7 +228,7 @@ class PostgresHistoryRowWriter extends GenericHistoryRowWriter {
   override async insert(scope: Scope, domainName: string, entries: readonly ProfileHistoryEntry[]): Promise<void> {
     // A history row carries a profile's or an object's JSON, so fewer rows a statement than the others.
     for (const batch of chunks(entries, COPY_ROWS / 10)) {
-      const rows = batch.map((e): CopyValue[] => [
+      const rows = mappedRows(batch, (e): CopyValue[] => [
         scope.accountId, scope.region, domainName, e.profileId, e.recordId, e.objectTypeName,
         e.actionType, e.uniqueKey ?? null, e.content ?? null, e.performedBy, e.createdAt, e.updatedAt,
       ]);
