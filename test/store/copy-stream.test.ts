@@ -35,6 +35,24 @@ describe('COPY sent as it is encoded [postgres]', () => {
     for (const r of rows) assert.equal(r.v, Number(r.n) % 7 === 0 ? null : value(Number(r.n)), `row ${r.n}`);
   });
 
+  test('a row the server refuses halfway through the data fails the COPY with the server’s error; nothing of it stays, and the store goes on', async () => {
+    await sql`insert into copy_probe (n, v) values (330000, 'there first')`.execute(t.store.db);
+    const ids = Array.from({ length: 60_000 }, (_, i) => 300_000 + i);
+    await assert.rejects(
+      t.store.transaction(async (tx) => {
+        await (tx as KyselyStore).db.executeQuery(copyRows('copy_probe', ['n', 'v'], mappedRows(ids, (n): CopyValue[] => [n, `v${n}`])));
+      }),
+      /duplicate key value violates unique constraint/,
+    );
+    const { rows } = await sql<{ c: string }>`select count(*)::text as c from copy_probe where n >= 300000 and n < 400000`.execute(t.store.db);
+    assert.equal(rows[0].c, '1');
+    await t.store.transaction(async (tx) => {
+      await (tx as KyselyStore).db.executeQuery(copyRows('copy_probe', ['n', 'v'], [[400_000, 'next']]));
+    });
+    const next = await sql<{ v: string }>`select v from copy_probe where n = 400000`.execute(t.store.db);
+    assert.equal(next.rows[0].v, 'next');
+  });
+
   test('a row that cannot be encoded past the first buffers fails the COPY with its own error; nothing of it stays, and the store goes on', async () => {
     const before = await sql<{ c: string }>`select count(*)::text as c from copy_probe`.execute(t.store.db);
     const ids = Array.from({ length: 40_000 }, (_, i) => 100_000 + i);
