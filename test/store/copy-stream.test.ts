@@ -78,4 +78,21 @@ describe('COPY sent as it is encoded [postgres]', () => {
     const { rows } = await sql<{ c: string }>`select count(*)::text as c from copy_probe where v = 'after'`.execute(t.store.db);
     assert.equal(rows[0].c, '6');
   });
+
+  test('an encoding error with a long message still ends the COPY cleanly: the connection is kept and storage stays ok', async () => {
+    // PostgreSQL takes a CopyFail reason of at most 10,000 bytes and drops the connection past it.
+    const long = `this row cannot be written: ${'x'.repeat(20_000)}`;
+    await assert.rejects(
+      t.store.transaction(async (tx) => {
+        await (tx as KyselyStore).db.executeQuery(copyRows('copy_probe', ['n', 'v'], mappedRows([500_000, 500_001], (n): CopyValue[] => {
+          if (n === 500_001) throw new Error(long);
+          return [n, 'v'];
+        })));
+      }),
+      (err: Error) => err.message === long,
+    );
+    assert.equal(t.store.condition().status, 'ok', JSON.stringify(t.store.condition()));
+    const { rows } = await sql<{ c: string }>`select count(*)::text as c from copy_probe where n >= 500000`.execute(t.store.db);
+    assert.equal(rows[0].c, '0');
+  });
 });

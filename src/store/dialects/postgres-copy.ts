@@ -105,7 +105,9 @@ function runCopy(
         }
       } catch (err) {
         encodingError = err instanceof Error ? err : new Error(String(err));
-        stream.destroy(encodingError);
+        // The server is told a fixed reason: it takes at most 10,000 bytes of one and drops the connection
+        // past that, and the row's own text is no business of its log.
+        stream.destroy(new Error('a row could not be encoded by the client'));
       }
     };
     pump();
