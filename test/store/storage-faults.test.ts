@@ -292,5 +292,13 @@ if ((await availableBackends()).includes('postgres')) {
         await migrations.destroy();
       }
     });
+
+    test('a service statement timeout of none, or not below the 30 s read timeout, is refused before any connection', async () => {
+      for (const statementTimeoutMs of [0, -1, 30_000, 60_000, Number.NaN]) {
+        await assert.rejects(openPostgres({ url: POSTGRES_URL, schema, statementTimeoutMs }), /statement timeout/, String(statementTimeoutMs));
+      }
+      const db = await openPostgres({ url: POSTGRES_URL, schema, statementTimeoutMs: 29_999 });
+      await db.destroy();
+    });
   });
 }

@@ -73,6 +73,13 @@ export async function createDatabaseIfMissing(url: string): Promise<string | und
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Kysely<Database>> {
+  const migrations = options.purpose === 'migrations';
+  const statementTimeout = migrations ? 0 : (options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS);
+  // Set, and below the read timeout: otherwise a slow statement, a COPY the server is slow to take in
+  // among them, reaches the client's read timeout first and counts as an unreachable server.
+  if (!migrations && !(Number.isInteger(statementTimeout) && statementTimeout > 0 && statementTimeout < QUERY_READ_TIMEOUT_MS)) {
+    throw new Error(`The service's statement timeout must be a whole number of milliseconds above 0 and below ${QUERY_READ_TIMEOUT_MS} (${statementTimeout}).`);
+  }
   const schema = options.schema ?? schemaFromUrl(options.url);
   if (schema) {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid PostgreSQL schema name '${schema}'.`);
@@ -84,8 +91,6 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
       await admin.end();
     }
   }
-  const migrations = options.purpose === 'migrations';
-  const statementTimeout = migrations ? 0 : (options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: migrations ? 1 : (options.poolSize ?? 10),
