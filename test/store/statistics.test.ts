@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { withMigrationLock } from '../../src/store/dialects/postgres.js';
+import { analyzeTablesDue } from '../../src/store/dialects/postgres-statistics.js';
 import { availableBackends, createTestStore, POSTGRES_URL } from '../helpers/backends.js';
 import { eventually } from '../helpers/poll.js';
 
@@ -67,6 +68,36 @@ for (const backend of await availableBackends()) {
           and unique_key in (${sql.join(keys)})`.execute(store.db);
         const plan = JSON.stringify(rows[0]['QUERY PLAN']);
         assert.match(plan, /"Index Name":"profile_objects_pk"/, plan);
+      } finally {
+        await dispose();
+      }
+    });
+
+    test('a table analyzed within the server\'s naptime waits for it, unless it has more than doubled since', async () => {
+      const { store, dispose } = await createTestStore(backend);
+      try {
+        const { rows: [{ autovacuum }] } = await sql<{ autovacuum: string }>`select current_setting('autovacuum') as autovacuum`.execute(store.db);
+        if (autovacuum === 'on') return assert.deepEqual(await store.refreshStatistics(), []);
+        let inserted = 0;
+        const insert = async (n: number) => {
+          const rows = objectRows(inserted + n).slice(inserted);
+          for (let i = 0; i < rows.length; i += 4_000) await store.db.insertInto('profile_objects').values(rows.slice(i, i + 4_000)).execute();
+          inserted += n;
+          await eventually(async () => {
+            const { rows: [stat] } = await sql<{ inserted: string }>`select n_tup_ins as inserted from pg_stat_user_tables
+              where schemaname = current_schema() and relname = 'profile_objects'`.execute(store.db);
+            return Number(stat?.inserted ?? 0) >= inserted ? true : undefined;
+          }, 'every insert into profile_objects to be counted', 30_000);
+        };
+        await insert(20_000);
+        assert.ok((await analyzeTablesDue(store.db)).includes('profile_objects'), 'never analyzed: analyzed at once');
+        // A fifth more: past autovacuum's threshold (a tenth), not doubled, and analyzed moments ago.
+        await insert(4_000);
+        assert.ok(!(await analyzeTablesDue(store.db)).includes('profile_objects'), 'within the naptime: left for now');
+        assert.ok((await analyzeTablesDue(store.db, { againAfterMs: 0 })).includes('profile_objects'), 'once the naptime has passed: analyzed');
+        // More rows changed than the table had at its last analyze: analyzed whatever the time.
+        await insert(25_000);
+        assert.ok((await analyzeTablesDue(store.db)).includes('profile_objects'), 'more than doubled: analyzed at once');
       } finally {
         await dispose();
       }
