@@ -1,11 +1,14 @@
 // The ingestion of bench/ingestion.ts set up in-process, for the diagnostics in bench/tools/ (ingest-ab.ts,
 // sql-timings.ts): the service's app on a given store and engine, and what a PostgreSQL server spent for it.
 import { sql } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ENGINE_OPTIONS, type Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import { cpuMsOf } from './common.js';
+import type { StoreConfig } from '../../src/store/open-store.js';
+import { cpuMsOf, PG_URL, withPgSchema } from './common.js';
 
 export const INJECT_HEADERS = {
   authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/profile/aws4_request, SignedHeaders=host, Signature=00',
@@ -112,4 +115,15 @@ export function startStatisticsLoop(store: KyselyStore): { stop(): Promise<strin
       return analyzed;
     },
   };
+}
+
+/** Runs `work` on the config of a store of its own: a fresh SQLite data dir, or a PostgreSQL schema, removed afterwards. */
+export async function onScratchStore<T>(backend: 'sqlite' | 'postgres', name: string, work: (config: StoreConfig) => Promise<T>): Promise<T> {
+  if (backend === 'postgres') return withPgSchema(name.replace(/[^a-z0-9]/g, ''), (schema) => work({ backend: 'postgres', databaseUrl: PG_URL, schema }));
+  const dir = mkdtempSync(`${tmpdir()}/pf-${name}-`);
+  try {
+    return await work({ backend: 'sqlite', dataDir: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,14 +2,12 @@
 // how long the deletion took to answer, how long its purge ran after, the longest the event loop was held
 // (a timer every 5 ms, and the loop-delay histogram) and the peak RSS.
 // Run: node --import tsx bench/tools/delete-at-scale.ts [--what domain|type] [--records 100000] [--backend sqlite|postgres]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
-import { parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow, INJECT_HEADERS } from '../lib/in-process-ingestion.js';
+import { parseFlags } from '../lib/common.js';
+import { createIngestionWorkflow, INJECT_HEADERS, onScratchStore } from '../lib/in-process-ingestion.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const N = Number(flags.records ?? 100_000);
@@ -57,13 +55,4 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   await store.close();
 }
 
-if (backend === 'sqlite') {
-  const dir = mkdtempSync(`${tmpdir()}/pf-delete-at-scale-`);
-  try {
-    await run({ backend: 'sqlite', dataDir: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-} else {
-  await withPgSchema('deleteatscale', (schema) => run({ backend: 'postgres', databaseUrl: PG_URL, schema }));
-}
+await onScratchStore(backend, 'delete-at-scale', run);

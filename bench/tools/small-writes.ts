@@ -3,13 +3,12 @@
 // store setting that trades bulk ingestion against small commits (SQLite's page size: every commit writes
 // each page it dirtied whole).
 // Run: node --import tsx bench/tools/small-writes.ts [--requests 5000] [--backend sqlite|postgres]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
-import { parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow, INJECT_HEADERS } from '../lib/in-process-ingestion.js';
+import { parseFlags } from '../lib/common.js';
+import { createIngestionWorkflow, INJECT_HEADERS, onScratchStore } from '../lib/in-process-ingestion.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const N = Number(flags.requests ?? 5_000);
@@ -45,13 +44,4 @@ function ownWritten(): number {
   return Number(line?.split(/\s+/)[1] ?? 0);
 }
 
-if (backend === 'sqlite') {
-  const dir = mkdtempSync(`${tmpdir()}/pf-small-writes-`);
-  try {
-    await run({ backend: 'sqlite', dataDir: dir });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-} else {
-  await withPgSchema('smallwrites', (schema) => run({ backend: 'postgres', databaseUrl: PG_URL, schema }));
-}
+await onScratchStore(backend, 'small-writes', run);

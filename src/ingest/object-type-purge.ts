@@ -20,9 +20,9 @@ const HELD_RETRY_MS = 50;
 
 /**
  * The one purge path of deleted object types (DeleteProfileObjectType leaves it), run by
- * DeleteProfileObjectType for its own type (a type of some thousands of objects is gone before it
- * answers), by PutProfileObjectType for a name still being purged, and by the engine's reaper for the
- * rest. What a part does is what the deletion did in one transaction, for some of the objects: the
+ * DeleteProfileObjectType for its own type for up to a second (a type of a thousand objects or so is
+ * gone before it answers), by PutProfileObjectType for a name still being purged, and by the engine's
+ * reaper for the rest. What a part does is what the deletion did in one transaction, for some of the objects: the
  * profiles keep the objects' key index entries (as extra keys) and their history the objects' last text,
  * then the objects go; once none is left, the profiles' attributes that came from the type are scrubbed,
  * an UPDATED change each. Each part locks the purge's row (PostgreSQL) and saves where it stopped, so
@@ -35,15 +35,13 @@ export async function purgeDeletedObjectTypes(
 ): Promise<'done' | 'pending'> {
   const until = options.until ?? Number.POSITIVE_INFINITY;
   const { only } = options;
+  const nextPurge = () => (only ? store.objectTypePurges.of(only.scope, only.domainName, only.objectTypeName) : store.objectTypePurges.oldest());
   for (;;) {
-    const next = only ? await store.objectTypePurges.of(only.scope, only.domainName, only.objectTypeName) : await store.objectTypePurges.oldest();
+    const next = await nextPurge();
     if (!next) return 'done';
     const outcome = await store.transaction((tx) => purgePart(tx, next, now()));
     if (outcome === 'done' && only) return 'done';
-    if (performance.now() >= until) {
-      const left = only ? await store.objectTypePurges.of(only.scope, only.domainName, only.objectTypeName) : await store.objectTypePurges.oldest();
-      return left ? 'pending' : 'done';
-    }
+    if (performance.now() >= until) return (await nextPurge()) ? 'pending' : 'done';
     if (outcome === 'held') await new Promise((resolve) => setTimeout(resolve, HELD_RETRY_MS));
     else await nextTurn();
   }

@@ -13,7 +13,8 @@ const PURGE_IN_REQUEST_MS = 1_000;
  * of the fields of the standard profile that were populated from this ProfileObjectType" (model).
  * The type and the integrations that ingest into it go in one transaction, with the purge of its objects
  * recorded there; the objects go and the profiles are scrubbed a part at a time after it
- * (ingest/object-type-purge.ts), all before the answer for a type of some thousands of objects.
+ * (ingest/object-type-purge.ts), for up to a second before the answer: a type of a thousand objects on
+ * PostgreSQL, a few thousand on SQLite, is gone by then.
  * Profiles and their keys stay.
  */
 export const deleteProfileObjectType: Handler<DeleteProfileObjectTypeRequest, DeleteProfileObjectTypeResponse> = async (

@@ -2,13 +2,13 @@ import { BadRequestException, ThrottlingException } from '../api/errors.js';
 import type { PutProfileObjectTypeRequest, PutProfileObjectTypeResponse } from '../api/shapes.generated.js';
 import { objectTypeArn } from '../domain/arns.js';
 import { compileObjectType } from '../domain/object-type-mapping/index.js';
+import { purgeDeletedObjectTypes } from '../ingest/object-type-purge.js';
 import { findTemplate } from '../domain/templates/index.js';
 import type { ObjectTypeRecord } from '../store/types.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { maxAvailableProfileObjectCount, objectTypeOutput } from './profile-common.js';
 import { checkTagLimit } from './tagging.js';
-import { purgeDeletedObjectTypes } from '../ingest/object-type-purge.js';
 
 /** How long PutProfileObjectType removes a deleted namesake's objects before it answers 429 (the SDKs retry it). */
 const WAIT_FOR_PURGE_MS = 10_000;

@@ -13,19 +13,13 @@ export class KyselyObjectTypePurgeRepository implements ObjectTypePurgeRepositor
   async record(scope: Scope, domainName: string, objectTypeName: string, deletedAt: number): Promise<void> {
     await this.db
       .insertInto('object_type_purges')
-      .values({ account_id: scope.accountId, region: scope.region, domain_name: domainName, object_type_name: objectTypeName, deleted_at: deletedAt, objects_after: null, objects_done: 0, profiles_after: null })
+      .values({ ...rowOf(scope, domainName, objectTypeName), deleted_at: deletedAt, objects_after: null, objects_done: 0, profiles_after: null })
       .onConflict((oc) => oc.columns(['account_id', 'region', 'domain_name', 'object_type_name']).doNothing())
       .execute();
   }
 
   async of(scope: Scope, domainName: string, objectTypeName: string, lock = false): Promise<ObjectTypePurge | undefined> {
-    const query = this.db
-      .selectFrom('object_type_purges')
-      .selectAll()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('domain_name', '=', domainName)
-      .where('object_type_name', '=', objectTypeName);
+    const query = this.db.selectFrom('object_type_purges').selectAll().where((eb) => eb.and(rowOf(scope, domainName, objectTypeName)));
     // Locked, it passes over a row another runner's part holds, so that no caller waits on it.
     const row = await (lock && this.rowLocks ? query.forUpdate().skipLocked() : query).executeTakeFirst();
     return row && purgeOf(row);
@@ -40,26 +34,25 @@ export class KyselyObjectTypePurgeRepository implements ObjectTypePurgeRepositor
     await this.db
       .updateTable('object_type_purges')
       .set({ objects_after: purge.objectsAfter, objects_done: purge.objectsDone ? 1 : 0, profiles_after: purge.profilesAfter })
-      .where('account_id', '=', purge.scope.accountId)
-      .where('region', '=', purge.scope.region)
-      .where('domain_name', '=', purge.domainName)
-      .where('object_type_name', '=', purge.objectTypeName)
+      .where((eb) => eb.and(rowOf(purge.scope, purge.domainName, purge.objectTypeName)))
       .execute();
   }
 
   async finish(purge: ObjectTypePurge): Promise<void> {
     await this.db
       .deleteFrom('object_type_purges')
-      .where('account_id', '=', purge.scope.accountId)
-      .where('region', '=', purge.scope.region)
-      .where('domain_name', '=', purge.domainName)
-      .where('object_type_name', '=', purge.objectTypeName)
+      .where((eb) => eb.and(rowOf(purge.scope, purge.domainName, purge.objectTypeName)))
       .execute();
   }
 
   async deleteOfDomain(scope: Scope, domainName: string): Promise<void> {
     await this.db.deleteFrom('object_type_purges').where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('domain_name', '=', domainName).execute();
   }
+}
+
+/** The primary key of a purge's row. */
+function rowOf(scope: Scope, domainName: string, objectTypeName: string) {
+  return { account_id: scope.accountId, region: scope.region, domain_name: domainName, object_type_name: objectTypeName };
 }
 
 function purgeOf(row: Selectable<ObjectTypePurgesTable>): ObjectTypePurge {
