@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_ENGINE_OPTIONS, type Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
+import { DEFAULT_KEY_STAGING, type KeyStagingPolicy } from '../../src/store/dialects/row-writers/sqlite-key-staging.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { StoreConfig } from '../../src/store/open-store.js';
 import { cpuMsOf, PG_URL, withPgSchema } from './common.js';
@@ -126,4 +127,18 @@ export async function onScratchStore<T>(backend: 'sqlite' | 'postgres', name: st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The staged key index's policy from `--recent-at`, `--merge-at` and `--slice` (sqlite-key-staging.ts),
+ * each defaulting to the service's; undefined when none is given.
+ */
+export function keyStagingFromFlags(flags: Record<string, string | true>): KeyStagingPolicy | undefined {
+  if (!flags['recent-at'] && !flags['merge-at'] && !flags.slice) return undefined;
+  const given = (name: string, fallback: number) => (flags[name] ? Number(flags[name]) : fallback);
+  return {
+    recentAt: given('recent-at', DEFAULT_KEY_STAGING.recentAt),
+    mergeAt: given('merge-at', DEFAULT_KEY_STAGING.mergeAt),
+    sliceEntries: given('slice', DEFAULT_KEY_STAGING.sliceEntries),
+  };
 }

@@ -6,7 +6,7 @@
 // reads the page number of each WAL frame, and maps the pages to their B-trees through SQLite's dbstat
 // table. The counts follow from the data and the policy alone, so two policies compare without timing noise.
 // Run: node --import tsx bench/tools/commit-pages.ts [--records 400000] [--window-records 20000]
-//      [--merge-at 200000 --slice 25000]
+//      [--recent-at 30000 --merge-at 200000 --slice 25000]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +16,13 @@ import { Engine } from '../../src/engine/engine.js';
 import { sqliteStatementsOf } from '../../src/store/dialects/sqlite-statements.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseFlags, printTable } from '../lib/common.js';
-import { createIngestionWorkflow, INJECT_HEADERS, ingestionWorkflowRequest } from '../lib/in-process-ingestion.js';
+import { createIngestionWorkflow, INJECT_HEADERS, ingestionWorkflowRequest, keyStagingFromFlags } from '../lib/in-process-ingestion.js';
 
 const flags = parseFlags(process.argv.slice(2));
 const N = Number(flags.records ?? 400_000);
 const WINDOW_RECORDS = Number(flags['window-records'] ?? 20_000);
 /** The staged key index's policy (sqlite-key-staging.ts); the service's default otherwise. */
-const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sliceEntries: Number(flags.slice ?? 25_000) } : undefined;
+const keyStaging = keyStagingFromFlags(flags);
 const DAY_S = 86_400;
 /** The loaded history covers ten days from 2025-01-01; the measured window is a day well after it. */
 const WINDOW_START_S = Date.UTC(2025, 0, 1) / 1000 + 20 * DAY_S;

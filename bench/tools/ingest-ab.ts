@@ -3,7 +3,7 @@
 // seconds, wall seconds, the longest the event loop was held and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000] [--merge-at 500000 --slice 25000] [--source-delay-ms 100] [--statistics]
+//      [--page-size 2000] [--recent-at 30000 --merge-at 500000 --slice 25000] [--source-delay-ms 100] [--statistics]
 // On PostgreSQL pass --statistics to keep the planner's statistics current as the service does
 // (startStatisticsLoop); without it the objects' look-up is planned on empty tables' statistics.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parseFlags, PG_URL, withPgSchema } from '../lib/common.js';
-import { createIngestionWorkflow, serverCpuMs, startStatisticsLoop } from '../lib/in-process-ingestion.js';
+import { createIngestionWorkflow, keyStagingFromFlags, serverCpuMs, startStatisticsLoop } from '../lib/in-process-ingestion.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
 
 const APP = `pf_ingest_ab_${process.pid}`;
@@ -28,7 +28,7 @@ if (flags['page-size']) engineOptions.pageSize = Number(flags['page-size']);
 const sourceDelayMs = Number(flags['source-delay-ms'] ?? 0);
 const statistics = flags.statistics === true;
 if (statistics && backend !== 'postgres') throw new Error('--statistics is for PostgreSQL (Store.refreshStatistics does nothing on SQLite).');
-const keyStaging = flags['merge-at'] ? { mergeAt: Number(flags['merge-at']), sliceEntries: Number(flags.slice ?? 25_000) } : undefined;
+const keyStaging = keyStagingFromFlags(flags);
 
 async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const store = await openStore(config);

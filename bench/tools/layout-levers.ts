@@ -196,8 +196,8 @@ function readSource(file: string): Source {
     profiles: all('select * from profiles'),
     objects: all('select * from profile_objects'),
     history: all('select * from profile_history order by profile_id'),
-    // The service's key index is two tables on SQLite (migration 017): entries merged, and entries staged.
-    keys: all('select * from (select * from profile_keys union select * from profile_keys_staged) order by profile_id'),
+    // The service's key index is three tables on SQLite (migrations 017 and 023): entries merged, staged and recent.
+    keys: all('select * from (select * from profile_keys union select * from profile_keys_staged union select * from profile_keys_recent) order by profile_id'),
   };
   db.close();
   return s;

@@ -18,8 +18,10 @@ export interface Database {
   integrations: IntegrationsTable;
   connector_profiles: ConnectorProfilesTable;
   profile_keys: ProfileKeysTable;
-  /** Key index entries waiting to be merged into profile_keys (017); the index is both tables. */
+  /** Key index entries waiting to be merged into profile_keys (017); the index is the three tables. */
   profile_keys_staged: ProfileKeysTable;
+  /** Key index entries of the last writes, waiting to move into profile_keys_staged together (023). */
+  profile_keys_recent: ProfileKeysTable;
   domain_ids: DomainIdsTable;
   workflows: WorkflowsTable;
   workflow_steps: WorkflowStepsTable;
@@ -43,7 +45,7 @@ export interface Database {
  */
 export const STORE_TABLES: Readonly<Record<keyof Database, true>> = {
   settings: true, domains: true, tags: true, object_types: true, profiles: true, profile_objects: true, integrations: true,
-  connector_profiles: true, profile_keys: true, profile_keys_staged: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
+  connector_profiles: true, profile_keys: true, profile_keys_staged: true, profile_keys_recent: true, domain_ids: true, workflows: true, workflow_steps: true, webhook_deliveries: true,
   domain_stats: true, account_connector_profiles: true, flows: true, profile_history: true, profile_extra_keys: true, flow_runs: true,
   profile_merges: true, client_tokens: true, domain_purges: true, object_type_purges: true,
 };

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import type { Scope } from '../../src/domain/scope.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
 import { availableBackends, POSTGRES_URL } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { TEST_ACCOUNT, TEST_REGION, withTestServer } from '../helpers/server.js';
@@ -53,7 +54,7 @@ async function rowsOf(store: KyselyStore, scope: Scope, domainName: string, doma
   }
   let keys = 0;
   if (domainId !== undefined) {
-    for (const table of ['profile_keys', 'profile_keys_staged']) {
+    for (const table of KEY_INDEX_TABLES) {
       keys += Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} where domain_id = ${domainId}`.execute(store.db)).rows[0].n);
     }
   }

@@ -114,13 +114,13 @@ class Model {
   }
 }
 
-// SQLite runs twice: with the key index's staging as the service sets it (no merge within a test's few
-// entries), and with a merge of a two-entry slice at every write, so that entries move between the
-// staging table and the index in the middle of every sequence.
+// SQLite runs twice: with the key index's staging as the service sets it (no move or merge within a test's
+// few entries), and with a move every other entry and a merge of a two-entry slice at every write, so that
+// entries move between the key index's tables in the middle of every sequence.
 type Variant = { backend: Backend; label: string; sqliteKeyStaging?: KeyStagingPolicy };
 const variants = (await availableBackends()).flatMap((backend): Variant[] =>
   backend === 'sqlite'
-    ? [{ backend, label: backend }, { backend, label: 'sqlite, key index merged at every write', sqliteKeyStaging: { mergeAt: 1, sliceEntries: 2 } }]
+    ? [{ backend, label: backend }, { backend, label: 'sqlite, key index moved and merged at every write', sqliteKeyStaging: { recentAt: 2, mergeAt: 1, sliceEntries: 2 } }]
     : [{ backend, label: backend }],
 );
 

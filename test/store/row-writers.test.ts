@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { genericRowWriters, postgresRowWriters, type RowWriters, sqliteRowWriters } from '../../src/store/dialects/row-writers/index.js';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
 import { sqliteStatementsOf } from '../../src/store/dialects/sqlite-statements.js';
 import { isStale } from '../../src/domain/staleness.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
@@ -134,12 +135,12 @@ for (const backend of await availableBackends()) {
             found.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(),
             [`Note=${odd.keyValue}:new-${kind}`, `_email=n@x:new-${kind}`, `_phone=+2:new-${kind}`],
           );
-          const rows = await trx.db.selectFrom(kind === 'sqlite' ? 'profile_keys_staged' : 'profile_keys').select('key_name').where('profile_id', '=', `new-${kind}`).execute();
+          const rows = await trx.db.selectFrom(kind === 'sqlite' ? 'profile_keys_recent' : 'profile_keys').select('key_name').where('profile_id', '=', `new-${kind}`).execute();
           assert.equal(rows.length, 3);
         });
       });
 
-      test(`${kind}: key index — remove deletes exactly the named entries, from both tables, and nothing of another profile or domain`, async () => {
+      test(`${kind}: key index — remove deletes exactly the named entries, from every table, and nothing of another profile or domain`, async () => {
         await run('remove', async (w, d, trx) => {
           const domainId = (await w.keys.domainId(scope, d, true)) as number;
           const otherDomain = `${d}-other`;
@@ -152,9 +153,9 @@ for (const backend of await availableBackends()) {
             { keyName: 'Note', keyValue: odd, profileId: 'p2' },
           ]);
           await w.keys.insert(scope, otherDomain, [{ keyName: '_email', keyValue: 'a@x', profileId: 'p1' }]);
-          // The same entry merged and still staged (sqlite-key-staging.ts): both copies go.
+          // The same entry merged, still staged and recent (sqlite-key-staging.ts): every copy goes.
           const stagedToo = { domain_id: domainId, key_name: '_phone', key_value: '+1', profile_id: 'p1' };
-          for (const table of ['profile_keys', 'profile_keys_staged'] as const) {
+          for (const table of KEY_INDEX_TABLES) {
             await trx.db.insertInto(table).values(stagedToo).onConflict((oc) => oc.doNothing()).execute();
           }
           await w.keys.remove(scope, d, [
@@ -166,7 +167,7 @@ for (const backend of await availableBackends()) {
           ]);
           const left = await w.keys.find(scope, d, new Map([['_email', new Set(['a@x', 'b@x'])], ['_phone', new Set(['+1'])], ['Note', new Set([odd])]]));
           assert.deepEqual(left.map((k) => `${k.keyName}=${k.keyValue}:${k.profileId}`).sort(), ['_email=a@x:p2', '_email=b@x:p1']);
-          for (const table of ['profile_keys', 'profile_keys_staged'] as const) {
+          for (const table of KEY_INDEX_TABLES) {
             const rows = await trx.db.selectFrom(table).select('key_name').where('domain_id', '=', domainId).where('key_name', '=', '_phone').execute();
             assert.deepEqual(rows, [], table);
           }

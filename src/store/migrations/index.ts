@@ -21,6 +21,7 @@ import { m019TextComparedAsBytes } from './019-text-compared-as-bytes.js';
 import { m020ClaimIndexes } from './020-claim-indexes.js';
 import { m021ClientTokens } from './021-client-tokens.js';
 import { m022DomainPurges } from './022-domain-purges.js';
+import { m023RecentKeyEntries } from './023-recent-key-entries.js';
 
 /**
  * Numbered, forward-only migrations. A migration never changes once landed: a later change is a new
@@ -49,6 +50,7 @@ export const migrations: Record<string, Migration> = {
   '020-claim-indexes': m020ClaimIndexes,
   '021-client-tokens': m021ClientTokens,
   '022-domain-purges': m022DomainPurges,
+  '023-recent-key-entries': m023RecentKeyEntries,
 };
 
 export const migrationProvider: MigrationProvider = {

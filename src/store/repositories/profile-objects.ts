@@ -6,6 +6,7 @@ import {
   domainIdOf,
   findKeys,
   type KeyIndexTable,
+  overKeyIndex,
   ROWS_PER_STATEMENT,
   VALUES_PER_IN_LIST,
 } from '../dialects/row-writers/queries.js';
@@ -122,7 +123,7 @@ export class KyselyProfileRepository implements ProfileRepository {
   ): Promise<string[]> {
     if (values.length === 0) return [];
     // Each table's primary key (…, key_name, key_value, profile_id) serves one value as an ordered
-    // range; the values and both tables (KEY_INDEX_TABLES) are merged by a sort of the few rows they hold.
+    // range; the values and the tables (KEY_INDEX_TABLES) are merged by a sort of the few rows they hold.
     const arm = (table: KeyIndexTable, some: readonly string[]) => {
       const query = this.db
         .selectFrom(table)
@@ -138,7 +139,7 @@ export class KyselyProfileRepository implements ProfileRepository {
     const found = new Set<string>();
     for (const some of parts) {
       const rows = await this.db
-        .selectFrom(arm('profile_keys', some).union(arm('profile_keys_staged', some)).as('k'))
+        .selectFrom(overKeyIndex((table) => arm(table, some), 'distinct').as('k'))
         .select('profile_id')
         .orderBy('profile_id')
         .limit(limit)

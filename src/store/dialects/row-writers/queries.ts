@@ -49,11 +49,12 @@ export function addDomainId(db: Kysely<Database>, scope: Scope, domainName: stri
 }
 
 /**
- * The key index is both tables (migration 017): entries merged into `profile_keys`, and entries staged
- * beside it until a merge moves them (sqlite-key-staging.ts). An entry may be in both for a while (staged
- * again before its merge); every read of the index is a union, every delete names both.
+ * The key index is three tables (migrations 017 and 023): entries merged into `profile_keys`, entries
+ * staged beside it until a merge moves them, and the last writes' entries until they move into the
+ * staging table (sqlite-key-staging.ts). An entry may be in more than one for a while (written again
+ * before it moved on); every read of the index is a union, every delete names each table.
  */
-export const KEY_INDEX_TABLES = ['profile_keys', 'profile_keys_staged'] as const;
+export const KEY_INDEX_TABLES = ['profile_keys', 'profile_keys_staged', 'profile_keys_recent'] as const;
 export type KeyIndexTable = (typeof KEY_INDEX_TABLES)[number];
 
 export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable[], table: KeyIndexTable = 'profile_keys') {
@@ -61,8 +62,8 @@ export function insertKeys(db: Kysely<Database>, rows: readonly ProfileKeysTable
 }
 
 /**
- * The entries of one key name holding one of `values`, from both tables: `key_name = ? AND key_value
- * IN (...)` is one primary-key seek per value in each. Rows found in both tables come twice (UNION ALL:
+ * The entries of one key name holding one of `values`, from every table: `key_name = ? AND key_value
+ * IN (...)` is one primary-key seek per value in each. Rows found in two tables come twice (UNION ALL:
  * a deduplicating UNION would sort); callers that count entries use `distinctKeys`.
  */
 export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery, keyName: string, values: readonly string[], profileIds?: readonly string[]) {
@@ -75,10 +76,16 @@ export function findKeys(db: Kysely<Database>, domainId: number | DomainIdQuery,
       .where('key_value', 'in', values);
     return profileIds ? query.where('profile_id', 'in', profileIds) : query;
   };
-  return arm('profile_keys').unionAll(arm('profile_keys_staged'));
+  return overKeyIndex(arm, 'all');
 }
 
 type DomainIdQuery = ReturnType<typeof domainIdOf>;
+
+/** One query per table of the index, as one UNION ALL, or a UNION where the rows must come once. */
+export function overKeyIndex<Q extends { union(other: Q): Q; unionAll(other: Q): Q }>(arm: (table: KeyIndexTable) => Q, rows: 'all' | 'distinct'): Q {
+  const [first, ...rest] = KEY_INDEX_TABLES;
+  return rest.reduce((union, table) => (rows === 'all' ? union.unionAll(arm(table)) : union.union(arm(table))), arm(first));
+}
 
 /** Each key name's distinct (value, profile) pairs: what a removal of entries deletes, per key name. */
 export function pairsByKeyName(keys: readonly ProfileKey[]): Map<string, [value: string, profileId: string][]> {
@@ -91,7 +98,7 @@ export function pairsByKeyName(keys: readonly ProfileKey[]): Map<string, [value:
   return new Map([...byName].map(([name, pairs]) => [name, [...pairs.values()]]));
 }
 
-/** Entries without the repeats an entry held by both tables gives, each kept where it first came. */
+/** Entries without the repeats an entry held by two tables gives, each kept where it first came. */
 export function distinctKeys(keys: readonly ProfileKey[]): ProfileKey[] {
   const seen = new ProfilesByKey();
   return keys.filter((k) => seen.add(k.keyName, k.keyValue, k.profileId));

@@ -3,42 +3,54 @@ import type { Database } from '../../schema.js';
 import { placeholder as P, type SqliteStatements } from '../sqlite-statements.js';
 
 /**
- * When staged key index entries are merged into `profile_keys`: once `mergeAt` entries wait, each write
- * of entries also merges the next `sliceEntries` of them in key order.
+ * When staged key index entries move. A write's entries arrive in `profile_keys_recent`; once `recentAt`
+ * wait there, they all move into `profile_keys_staged` at once. Once `mergeAt` wait in that table, each
+ * write also merges the next `sliceEntries` of them into `profile_keys` in key order; a write that moved,
+ * only once `mergeAt + recentAt` wait.
  */
 export interface KeyStagingPolicy {
+  recentAt: number;
   mergeAt: number;
   sliceEntries: number;
 }
 
 /**
  * Why these figures: the more entries wait, the more of them fall on each leaf of the index when they
- * merge, but every commit also rewrites the staging table's pages its entries touched, and a large
- * staging table has many. Measured in-process at 1,000,000 records (`bench/tools/ingest-ab.ts --merge-at
+ * merge, but every commit also rewrites the pages of the table its entries land in, and a table of
+ * 200,000 entries has thousands (every one of them at 1M records, "What a SQLite commit writes" in
+ * docs/performance.md). Measured in-process at 1,000,000 records (`bench/tools/ingest-ab.ts --merge-at
  * N`): 500,000 waiting 6,904 records/s, 200,000 8,777, 100,000 8,382, 30,000 8,497. A slice of 25,000
- * keeps the merge inside one page's commit short.
+ * keeps the merge inside one page's commit short. `recentAt` of 30,000 (three pages): a third fewer WAL
+ * frames than entries staged straight (`bench/tools/commit-pages.ts --recent-at N`) and about a tenth
+ * faster in process; 60,000 saved a tenth more frames, but a move of that many held the event loop up to
+ * 800 ms (docs/performance.md, "Recent entries apart").
  */
-export const DEFAULT_KEY_STAGING: KeyStagingPolicy = { mergeAt: 200_000, sliceEntries: 25_000 };
+export const DEFAULT_KEY_STAGING: KeyStagingPolicy = { recentAt: 30_000, mergeAt: 200_000, sliceEntries: 25_000 };
 
 type Position = { domain_id: number; key_name: string; key_value: string };
 /** Before every entry: domain ids start at 1. */
 const START: Position = { domain_id: 0, key_name: '', key_value: '' };
 
 /**
- * The staged key index of one SQLite connection (migration 017): ingestion inserts a page's entries into
- * `profile_keys_staged`, a table small enough to stay in the page cache, and the entries move into
+ * The staged key index of one SQLite connection (migrations 017 and 023): ingestion inserts a page's
+ * entries into `profile_keys_recent`, a table of a few pages' entries; they move together into
+ * `profile_keys_staged`, a larger table still small enough to stay in the page cache; and from there into
  * `profile_keys` a slice at a time, in key order, inside the transaction of the write that made them due.
  *
  * Why: inserted one page at a time (five entries a record), a page's entries land on thousands of leaves
  * of an index far larger than the cache, so every commit read and rewrote thousands of scattered pages. Merged when
- * many wait, the entries bound for one leaf arrive together, and each slice covers one key range.
+ * many wait, the entries bound for one leaf arrive together, and each slice covers one key range. The same
+ * holds one level down: a page's entries inserted straight into the staging table land on nearly every one
+ * of its pages, and a commit rewrote the whole table. The recent table is small, and the staging table is
+ * rewritten once per move, not once per page.
  *
  * The slices walk the key space from a cursor, so every range is merged in turn and none is favoured;
- * the cursor and the count of waiting entries are this connection's memory only (SQLite has one writer):
- * after a restart the count is read again and the walk starts over, which changes when entries move,
- * never what the index holds (the union of both tables).
+ * the cursor and the counts of waiting entries are this connection's memory only (SQLite has one writer):
+ * after a restart the counts are read again and the walk starts over, which changes when entries move,
+ * never what the index holds (the union of the three tables).
  */
 export class SqliteKeyStaging {
+  private recent: number | undefined;
   private waiting: number | undefined;
   private cursor: Position = START;
 
@@ -48,25 +60,50 @@ export class SqliteKeyStaging {
     readonly policy: KeyStagingPolicy,
   ) {}
 
-  /** Records that `count` entries were staged, and merges a slice if enough wait. */
+  /** Records that `count` entries arrived in the recent table, and moves or merges what has become due. */
   staged(count: number): void {
     // Counted from the table when unknown (the new entries are in it by now), else kept up to date.
-    this.waiting = this.waiting === undefined ? this.countWaiting() : this.waiting + count;
-    if (this.waiting >= this.policy.mergeAt) this.mergeSlice();
+    this.recent = this.recent === undefined ? this.countOf('profile_keys_recent') : this.recent + count;
+    const moved = this.recent >= this.policy.recentAt;
+    if (moved) this.moveRecent();
+    // A write that moved merges only once more is waiting than the move brought over the threshold: a move
+    // and a merge together hold the connection (and the service's event loop) longest, and the next write
+    // makes the merge. Were every write to move, merges would still keep pace, at the higher threshold.
+    if (this.countWaiting() >= this.policy.mergeAt + (moved ? this.policy.recentAt : 0)) this.mergeSlice();
   }
 
-  /** Moves every staged entry into `profile_keys` (a test's way to reach the merged state). */
+  /** Moves every entry into `profile_keys` (a test's way to reach the merged state). */
   mergeAll(): void {
+    this.moveRecent();
     this.cursor = START;
     do this.mergeSlice();
     while (this.cursor !== START);
   }
 
+  /** Every recent entry into the staging table, in key order, and the recent table emptied. */
+  private moveRecent(): void {
+    const copy = this.statements.compiled('moveRecentKeys', () =>
+      this.db
+        .insertInto('profile_keys_staged')
+        .columns(['domain_id', 'key_name', 'key_value', 'profile_id'])
+        .expression(inKeyOrder(this.db.selectFrom('profile_keys_recent').select(['domain_id', 'key_name', 'key_value', 'profile_id'])))
+        .onConflict((oc) => oc.doNothing()),
+    );
+    const moved = copy.statement.run(copy.bind({})).changes;
+    // No WHERE clause: SQLite frees the table's pages whole rather than deleting row by row.
+    const empty = this.statements.compiled('emptyRecentKeys', () => this.db.deleteFrom('profile_keys_recent'));
+    empty.statement.run(empty.bind({}));
+    this.recent = 0;
+    if (this.waiting !== undefined) this.waiting += moved;
+  }
+
+  private countOf(table: 'profile_keys_recent' | 'profile_keys_staged'): number {
+    const count = this.statements.compiled(`count:${table}`, () => this.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')));
+    return Number((count.statement.get() as { n: number }).n);
+  }
+
   private countWaiting(): number {
-    if (this.waiting === undefined) {
-      const count = this.statements.compiled('countStagedKeys', () => this.db.selectFrom('profile_keys_staged').select((eb) => eb.fn.countAll<number>().as('n')));
-      this.waiting = Number((count.statement.get() as { n: number }).n);
-    }
+    this.waiting ??= this.countOf('profile_keys_staged');
     return this.waiting;
   }
 
@@ -106,9 +143,10 @@ export class SqliteKeyStaging {
       moved = remove.statement.run(remove.bind(cursor)).changes;
       this.cursor = START;
     }
-    // At the end of a walk the count is read again: a transaction rolled back after staging or merging
-    // leaves the kept count off, and this bounds how long.
+    // At the end of a walk the counts are read again: a transaction rolled back after staging, moving or
+    // merging leaves the kept counts off, and this bounds how long.
     this.waiting = this.cursor === START ? undefined : Math.max(0, this.countWaiting() - moved);
+    if (this.cursor === START) this.recent = undefined;
   }
 
   private copyWhere(where: (eb: any) => any) {
@@ -116,18 +154,14 @@ export class SqliteKeyStaging {
     return this.db
       .insertInto('profile_keys')
       .columns(['domain_id', 'key_name', 'key_value', 'profile_id'])
-      .expression(
-        this.db
-          .selectFrom('profile_keys_staged')
-          .select(['domain_id', 'key_name', 'key_value', 'profile_id'])
-          .where(where)
-          .orderBy('domain_id')
-          .orderBy('key_name')
-          .orderBy('key_value')
-          .orderBy('profile_id'),
-      )
+      .expression(inKeyOrder(this.db.selectFrom('profile_keys_staged').select(['domain_id', 'key_name', 'key_value', 'profile_id']).where(where)))
       .onConflict((oc) => oc.doNothing());
   }
+}
+
+/** Rows in the order of the key index's primary key, the order every table of it is inserted in. */
+function inKeyOrder<Q extends { orderBy(column: 'domain_id' | 'key_name' | 'key_value' | 'profile_id'): Q }>(query: Q): Q {
+  return query.orderBy('domain_id').orderBy('key_name').orderBy('key_value').orderBy('profile_id');
 }
 
 const stagingByStatements = new WeakMap<SqliteStatements, SqliteKeyStaging>();

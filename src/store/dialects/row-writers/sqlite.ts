@@ -36,7 +36,7 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
     insertCreatedProfile: () =>
       statements.compiled('insertCreatedProfile', () => q.insertProfiles(db, [placeholderRow<ProfilesTable>(CREATED_PROFILE_COLUMNS)])),
     upsertProfile: () => statements.compiled('upsertProfile', () => q.upsertProfiles(db, [placeholderRow<ProfilesTable>(PROFILE_COLUMNS)])),
-    stageKey: () => statements.compiled('stageKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)], 'profile_keys_staged')),
+    stageKey: () => statements.compiled('stageKey', () => q.insertKeys(db, [placeholderRow<ProfileKeysTable>(KEY_COLUMNS)], 'profile_keys_recent')),
     domainId: () => statements.compiled('domainId', () => q.domainIdOf(db, placeholderScope, P('domain_name'))),
     addDomainId: () => statements.compiled('addDomainId', () => q.addDomainId(db, placeholderScope, P('domain_name'))),
     findKey: () => statements.compiled('findKey', () => q.findKeys(db, P('domain_id') as unknown as number, P('key_name'), [P('key_value')])),
@@ -88,7 +88,8 @@ export function sqliteRowWriters(db: Kysely<Database>, statements: SqliteStateme
         return found && Number(found.domain_id);
       },
       async insert(scope: Scope, domainName: string, keys: readonly ProfileKey[]) {
-        // Into the staging table, merged into the index in key order when enough wait (sqlite-key-staging.ts).
+        // Into the recent entries' table, moved on and merged into the index in key order when enough wait
+        // (sqlite-key-staging.ts).
         if (keys.length === 0) return;
         const domainId = (await this.domainId(scope, domainName, true)) as number;
         const insert = st.stageKey().positional(...KEY_COLUMNS);
