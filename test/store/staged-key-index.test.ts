@@ -85,9 +85,12 @@ describe('the staged key index [sqlite]', () => {
   });
 
   test('a slice takes every profile of its last key value, however many', async () => {
-    await withStore({ recentAt: 1, mergeAt: 0, sliceEntries: 1 }, 'sqlite', async ({ store }) => {
+    await withStore({ recentAt: 1, mergeAt: 4, sliceEntries: 1 }, 'sqlite', async ({ store }) => {
       await addKeys(store, [entry('same', 'p1'), entry('same', 'p2'), entry('same', 'p3'), entry('zzz', 'p1')]);
-      assert.deepEqual(await tables(store), { merged: ['_email=same:p1', '_email=same:p2', '_email=same:p3'], staged: ['_email=zzz:p1'], recent: [] });
+      assert.deepEqual(await tables(store), { merged: [], staged: ['_email=same:p1', '_email=same:p2', '_email=same:p3', '_email=zzz:p1'], recent: [] });
+      // Five waiting, and a write of one entry merges a slice of one.
+      await addKeys(store, [entry('zzzz', 'p1')]);
+      assert.deepEqual(await tables(store), { merged: ['_email=same:p1', '_email=same:p2', '_email=same:p3'], staged: ['_email=zzz:p1', '_email=zzzz:p1'], recent: [] });
     });
   });
 
@@ -166,6 +169,36 @@ describe('the staged key index [sqlite]', () => {
         assert.deepEqual((await tables(store)).merged, values(...merged), `after ${next}`);
         assert.equal((await tables(store)).staged.length, 2);
       }
+    });
+  });
+
+  test('writes of more entries than a slice keep the staging table within a write of its threshold', async () => {
+    const policy: KeyStagingPolicy = { recentAt: 3, mergeAt: 6, sliceEntries: 2 };
+    await withStore(policy, 'sqlite', async ({ store }) => {
+      let most = 0;
+      for (let w = 0; w < 40; w++) {
+        await addKeys(store, [0, 1, 2, 3, 4].map((i) => entry(`w${String(w).padStart(2, '0')}-${i}`)));
+        most = Math.max(most, (await tables(store)).staged.length);
+      }
+      assert.ok(most <= policy.mergeAt + policy.recentAt + 5, `the staging table held ${most}`);
+      const all = await tables(store);
+      assert.equal(new Set([...all.merged, ...all.staged, ...all.recent]).size, 200);
+    });
+  });
+
+  test('a rolled-back move leaves its entries waiting, and the next write counts and moves them', async () => {
+    await withStore({ recentAt: 3, mergeAt: 100, sliceEntries: 10 }, 'sqlite', async ({ store }) => {
+      await addKeys(store, [entry('a'), entry('b')]);
+      await assert.rejects(
+        store.transaction(async (s) => {
+          await s.profiles.addKeys(scope, 'd', [entry('c')]);
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      assert.deepEqual(await tables(store), { merged: [], staged: [], recent: values('a', 'b') });
+      await addKeys(store, [entry('d')]);
+      assert.deepEqual(await tables(store), { merged: [], staged: values('a', 'b', 'd'), recent: [] });
     });
   });
 

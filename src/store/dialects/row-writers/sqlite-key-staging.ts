@@ -5,8 +5,8 @@ import { placeholder as P, type SqliteStatements } from '../sqlite-statements.js
 /**
  * When staged key index entries move. A write's entries arrive in `profile_keys_recent`; once `recentAt`
  * wait there, they all move into `profile_keys_staged` at once. Once `mergeAt` wait in that table, each
- * write also merges the next `sliceEntries` of them into `profile_keys` in key order; a write that moved,
- * only once `mergeAt + recentAt` wait.
+ * write also merges the next `sliceEntries` of them (or as many as it brought, if more) into
+ * `profile_keys` in key order; a write that moved, only once `mergeAt + recentAt` wait.
  */
 export interface KeyStagingPolicy {
   recentAt: number;
@@ -68,15 +68,24 @@ export class SqliteKeyStaging {
     if (moved) this.moveRecent();
     // A write that moved merges only once more is waiting than the move brought over the threshold: a move
     // and a merge together hold the connection (and the service's event loop) longest, and the next write
-    // makes the merge. Were every write to move, merges would still keep pace, at the higher threshold.
-    if (this.countWaiting() >= this.policy.mergeAt + (moved ? this.policy.recentAt : 0)) this.mergeSlice();
+    // makes the merge. A write that merges takes at least as many entries as it brought, going on into
+    // the next walk when a walk's last slice is short, so the staging table stays within a write's worth
+    // of the threshold whatever the page size: merging one slice a write, pages of more entries than a
+    // slice made it grow without end.
+    const threshold = this.policy.mergeAt + (moved ? this.policy.recentAt : 0);
+    let owed = Math.max(this.policy.sliceEntries, count);
+    while (owed > 0 && this.countWaiting() >= threshold) {
+      const merged = this.mergeSlice(owed);
+      if (merged === 0) break;
+      owed -= merged;
+    }
   }
 
   /** Moves every entry into `profile_keys` (a test's way to reach the merged state). */
   mergeAll(): void {
     this.moveRecent();
     this.cursor = START;
-    do this.mergeSlice();
+    do this.mergeSlice(this.policy.sliceEntries);
     while (this.cursor !== START);
   }
 
@@ -93,7 +102,8 @@ export class SqliteKeyStaging {
     // No WHERE clause: SQLite frees the table's pages whole rather than deleting row by row.
     const empty = this.statements.compiled('emptyRecentKeys', () => this.db.deleteFrom('profile_keys_recent'));
     empty.statement.run(empty.bind({}));
-    this.recent = 0;
+    // Counted again at the next write: a rolled-back move would leave a kept count of none too low.
+    this.recent = undefined;
     if (this.waiting !== undefined) this.waiting += moved;
   }
 
@@ -108,10 +118,11 @@ export class SqliteKeyStaging {
   }
 
   /**
-   * The staged entries after the cursor up to the slice's last key (every profile of that key value
-   * with it), copied into the index in key order and deleted from the staging table.
+   * The next `entries` staged entries after the cursor, up to the last one's key (every profile of that
+   * key value with it), copied into the index in key order and deleted from the staging table; how many
+   * left it.
    */
-  private mergeSlice(): void {
+  private mergeSlice(entries: number): number {
     const after = (eb: any) => eb(eb.refTuple('domain_id', 'key_name', 'key_value'), '>', eb.tuple(P('c_domain_id'), P('c_key_name'), P('c_key_value')));
     const upTo = (eb: any) => eb(eb.refTuple('domain_id', 'key_name', 'key_value'), '<=', eb.tuple(P('b_domain_id'), P('b_key_name'), P('b_key_value')));
     const bound = this.statements.compiled('stagedSliceBound', () =>
@@ -126,7 +137,7 @@ export class SqliteKeyStaging {
         .offset(P('offset') as unknown as number),
     );
     const cursor = { c_domain_id: this.cursor.domain_id, c_key_name: this.cursor.key_name, c_key_value: this.cursor.key_value };
-    const last = bound.statement.get(bound.bind({ ...cursor, offset: this.policy.sliceEntries - 1 })) as Position | undefined;
+    const last = bound.statement.get(bound.bind({ ...cursor, offset: entries - 1 })) as Position | undefined;
     let moved: number;
     if (last) {
       const values = { ...cursor, b_domain_id: last.domain_id, b_key_name: last.key_name, b_key_value: last.key_value };
@@ -147,6 +158,7 @@ export class SqliteKeyStaging {
     // merging leaves the kept counts off, and this bounds how long.
     this.waiting = this.cursor === START ? undefined : Math.max(0, this.countWaiting() - moved);
     if (this.cursor === START) this.recent = undefined;
+    return moved;
   }
 
   private copyWhere(where: (eb: any) => any) {
