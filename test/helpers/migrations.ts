@@ -86,3 +86,12 @@ export async function writeHistoryFixture(store: KyselyStore, config: StoreConfi
   for (const [table, rows] of Object.entries(fixture.tables)) await db.insertInto(table).values(rows).execute();
   if (name) await migrateStoreTo(store, config, name);
 }
+
+/** PostgreSQL: each collatable column of `table` in the store's schema, as "name collation", in column order. */
+export async function collatedColumns(store: KyselyStore, table: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select a.attname || ' ' || coalesce(l.collname, '-') as name
+    from pg_attribute a join pg_class c on c.oid = a.attrelid left join pg_collation l on l.oid = a.attcollation
+    where c.relname = ${table} and c.relnamespace = current_schema()::regnamespace and a.attnum > 0 and a.attcollation <> 0
+    order by a.attnum`.execute(store.db as unknown as Kysely<any>);
+  return rows.map((r) => r.name);
+}

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Kysely, sql } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
 import { appflowOperations } from '../../src/operations/appflow/index.js';
 import { migrateStore } from '../../src/store/open-store.js';
 import { availableBackends } from '../helpers/backends.js';
 import { servicenowProfile } from '../helpers/appflow.js';
 import { testConnectorPolicy } from '../helpers/connector-policy.js';
-import { everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
+import { collatedColumns, everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, contextOf } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -31,12 +30,8 @@ for (const backend of await availableBackends()) {
         delete rowsAfter.client_tokens;
         assert.deepEqual(rowsAfter, rowsBefore);
         if (backend === 'postgres') {
-          const { rows } = await sql<{ name: string }>`select a.attname || ' ' || coalesce(l.collname, '-') as name
-            from pg_attribute a join pg_class c on c.oid = a.attrelid left join pg_collation l on l.oid = a.attcollation
-            where c.relname = 'client_tokens' and c.relnamespace = current_schema()::regnamespace and a.attnum > 0 and a.attcollation <> 0
-            order by a.attnum`.execute(store.db as unknown as Kysely<any>);
           assert.deepEqual(
-            rows.map((r) => r.name),
+            await collatedColumns(store, 'client_tokens'),
             ['account_id', 'region', 'operation', 'resource_name', 'client_token', 'fingerprint', 'response'].map((c) => `${c} C`),
           );
         }

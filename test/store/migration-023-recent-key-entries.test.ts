@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { ManualClock } from '../../src/engine/clock.js';
 import { migrateStore } from '../../src/store/open-store.js';
 import { availableBackends } from '../helpers/backends.js';
-import { everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
+import { collatedColumns, everyStoreRow, migrateStoreTo, openUnmigratedStore, writeHistoryFixture } from '../helpers/migrations.js';
 import { answersOf, HOME } from '../fixtures/history-before-015/scenario.js';
 import { fixture } from '../fixtures/history-before-015/fixture.js';
 
@@ -39,13 +39,7 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(rowsAfter.profile_keys_recent, []);
         delete rowsAfter.profile_keys_recent;
         assert.deepEqual(rowsAfter, rowsBefore);
-        if (backend === 'postgres') {
-          const { rows } = await sql<{ name: string }>`select a.attname || ' ' || coalesce(l.collname, '-') as name
-            from pg_attribute a join pg_class c on c.oid = a.attrelid left join pg_collation l on l.oid = a.attcollation
-            where c.relname = 'profile_keys_recent' and c.relnamespace = current_schema()::regnamespace and a.attnum > 0 and a.attcollation <> 0
-            order by a.attnum`.execute(db);
-          assert.deepEqual(rows.map((r) => r.name), ['key_name C', 'key_value C', 'profile_id C']);
-        }
+        if (backend === 'postgres') assert.deepEqual(await collatedColumns(store, 'profile_keys_recent'), ['key_name C', 'key_value C', 'profile_id C']);
 
         await migrateStore(config, store);
         const search = (value: string) => store.profiles.searchByKey(HOME, domainName, String(merged.key_name), [value], undefined, 100);

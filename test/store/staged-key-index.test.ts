@@ -275,20 +275,13 @@ for (const backend of await availableBackends()) {
         .where('account_id', '=', at.accountId)
         .where('domain_name', '=', domainName)
         .execute();
-      await store.db
-        .insertInto('profile_keys_staged')
-        .values([
-          { domain_id, key_name: '_email', key_value: 'x', profile_id: 'p2' },
-          { domain_id, key_name: '_email', key_value: 'y', profile_id: 'p4' },
-        ])
-        .execute();
-      await store.db
-        .insertInto('profile_keys_recent')
-        .values([
-          { domain_id, key_name: '_email', key_value: 'x', profile_id: 'p2' },
-          { domain_id, key_name: '_email', key_value: 'x', profile_id: 'p3' },
-        ])
-        .execute();
+      const rows = { profile_keys_staged: [['x', 'p2'], ['y', 'p4']], profile_keys_recent: [['x', 'p2'], ['x', 'p3']] } as const;
+      for (const [table, pairs] of Object.entries(rows) as [keyof typeof rows, (typeof rows)[keyof typeof rows]][]) {
+        await store.db
+          .insertInto(table)
+          .values(pairs.map(([key_value, profile_id]) => ({ domain_id, key_name: '_email', key_value, profile_id })))
+          .execute();
+      }
     }
 
     test('lookups, search pages and key filters read each entry once', async () => {
