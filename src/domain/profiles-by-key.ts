@@ -1,7 +1,7 @@
 /**
  * Profiles by (key name, key value), each (name, value, profile) once: a batch's view of the key index
  * in ingestion (what the index holds for its keys and the entries it adds), and the de-duplication of
- * entries read from the index's two tables (store/dialects/row-writers/queries.ts, distinctKeys).
+ * entries read from the index's tables (store/dialects/row-writers/queries.ts, distinctKeys).
  *
  * A map per key name rather than one map of the two joined into a string: the names and values are
  * strings already, whose hashes V8 keeps, where a joined string is built, flattened and hashed on every

@@ -108,7 +108,7 @@ describe('the staged key index [sqlite]', () => {
     });
   });
 
-  test('a write rolled back leaves both tables as they were, and later merges still move every entry', async () => {
+  test('a write rolled back leaves the tables as they were, and later merges still move every entry', async () => {
     await withStore({ recentAt: 1, mergeAt: 2, sliceEntries: 2 }, 'sqlite', async ({ store }) => {
       await addKeys(store, [entry('a'), entry('b')]);
       const before = await tables(store);

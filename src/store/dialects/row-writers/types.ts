@@ -34,7 +34,7 @@ export interface KeyIndexWriter {
   insert(scope: Scope, domainName: string, keys: readonly ProfileKey[], ofNewProfiles?: boolean): Promise<void>;
   /** The entries holding one of the values of each key name. */
   find(scope: Scope, domainName: string, valuesByName: ReadonlyMap<string, ReadonlySet<string>>): Promise<ProfileKey[]>;
-  /** Deletes these entries from both tables of the index; entries not present are ignored. */
+  /** Deletes these entries from every table of the index; entries not present are ignored. */
   remove(scope: Scope, domainName: string, keys: readonly ProfileKey[]): Promise<void>;
 }
 
