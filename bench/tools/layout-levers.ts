@@ -11,6 +11,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
 import { parseFlags, printTable, round } from '../lib/common.js';
 import { runIngestion, tempDir } from '../lib/ingest-run.js';
 
@@ -196,8 +197,8 @@ function readSource(file: string): Source {
     profiles: all('select * from profiles'),
     objects: all('select * from profile_objects'),
     history: all('select * from profile_history order by profile_id'),
-    // The service's key index is three tables on SQLite (migrations 017 and 023): entries merged, staged and recent.
-    keys: all('select * from (select * from profile_keys union select * from profile_keys_staged union select * from profile_keys_recent) order by profile_id'),
+    // The service's key index is more than one table on SQLite (KEY_INDEX_TABLES): entries merged, staged and recent.
+    keys: all(`select * from (${KEY_INDEX_TABLES.map((t) => `select * from ${t}`).join(' union ')}) order by profile_id`),
   };
   db.close();
   return s;
