@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { ConfigError, resolveConfig } from '../../src/cli/config.js';
 import { loadConnectorProfiles } from '../../src/cli/connector-profiles.js';
@@ -123,4 +124,23 @@ describe('connector profiles in the config file', () => {
       }
     });
   }
+});
+
+describe("the README's config-file example", () => {
+  test('is accepted as it is printed: its secrets name variables the default policy allows', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Connectors\n'));
+    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    assert.ok(example, 'a json block under "## Connectors"');
+    const path = join(dir, 'readme-example.json');
+    writeFileSync(path, example);
+    const config = resolveConfig({ config: path }, {});
+    assert.deepEqual(
+      config.connectorProfiles?.map((p) => [p.name, p.kind]),
+      [
+        ['s3-exports', 's3'],
+        ['acme-crm', 'salesforce'],
+      ],
+    );
+  });
 });
