@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { ConfigError, resolveConfig } from '../../src/cli/config.js';
+import { ConfigError, FILE_KEYS, resolveConfig } from '../../src/cli/config.js';
 import { loadConnectorProfiles } from '../../src/cli/connector-profiles.js';
 import { maskSecrets } from '../../src/connectors/profiles.js';
 import { ManualClock } from '../../src/engine/clock.js';
@@ -126,21 +126,39 @@ describe('connector profiles in the config file', () => {
   }
 });
 
-describe("the README's config-file example", () => {
-  test('is accepted as it is printed: its secrets name variables the default policy allows', () => {
-    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-    const section = readme.slice(readme.indexOf('\n## Connectors\n'));
-    const example = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
-    assert.ok(example, 'a json block under "## Connectors"');
-    const path = join(dir, 'readme-example.json');
-    writeFileSync(path, example);
-    const config = resolveConfig({ config: path }, {});
-    assert.deepEqual(
-      config.connectorProfiles?.map((p) => [p.name, p.kind]),
-      [
-        ['s3-exports', 's3'],
-        ['acme-crm', 'salesforce'],
-      ],
-    );
+describe('the config-file examples of the README and the docs', () => {
+  // Every ```json block whose members are all config-file members is a config file a reader may copy:
+  // each must load under the default policy as printed. Only the examples' folders (`/srv/exports`,
+  // `./data`) are made real, since the policy refuses a file root that does not exist.
+  const exampleRoot = join(dir, 'srv-exports');
+  mkdirSync(exampleRoot);
+  const documents = ['README.md', 'docs/connectors.md', 'docs/configuration.md'];
+  const examples = documents.flatMap((document) => {
+    const text = readFileSync(fileURLToPath(new URL(`../../${document}`, import.meta.url)), 'utf8');
+    return [...text.matchAll(/```json\n([\s\S]*?)\n```/g)].flatMap((m) => {
+      const line = text.slice(0, m.index).split('\n').length + 1;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(m[1]);
+      } catch {
+        return [];
+      }
+      const isConfig = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).every((k) => FILE_KEYS.includes(k));
+      return isConfig ? [{ where: `${document}:${line}`, text: m[1] }] : [];
+    });
   });
+
+  test('there are such examples in each document that shows a config file', () => {
+    assert.ok(examples.some((e) => e.where.startsWith('README.md')), 'the README shows a config file');
+    assert.ok(examples.some((e) => e.where.startsWith('docs/connectors.md')), 'docs/connectors.md shows a config file');
+    assert.ok(examples.filter((e) => e.where.startsWith('docs/configuration.md')).length >= 3, 'docs/configuration.md shows config files');
+  });
+
+  for (const example of examples) {
+    test(`${example.where} loads as it is printed`, () => {
+      const path = join(dir, `example-${example.where.replace(/[^a-z0-9]/gi, '-')}.json`);
+      writeFileSync(path, example.text.replaceAll('/srv/exports', exampleRoot).replaceAll('"./data"', JSON.stringify(exampleRoot)));
+      assert.doesNotThrow(() => resolveConfig({ config: path }, {}), example.where);
+    });
+  }
 });
