@@ -36,6 +36,9 @@ for (const backend of await availableBackends()) {
         const id = await newProfile(s.client, DOMAIN);
         await expectAwsError(add(id, 'bad name', ['v']), 'BadRequestException', 400, "at 'KeyName'");
         await expectAwsError(add(id, '_email', ['']), 'BadRequestException', 400, 'Values');
+        await expectAwsError(add(id, '_contactId', ['c'.repeat(256)]), 'BadRequestException', 400, 'Values');
+        const out = await add(id, '_contactId', ['c'.repeat(255)]);
+        assert.deepEqual(out.Values, ['c'.repeat(255)], 'a value of 255 characters is accepted');
         await expectAwsError(add('nope', '_email', ['a@example.com']), 'BadRequestException', 400, "at 'ProfileId'");
       });
 

@@ -103,6 +103,11 @@ for (const backend of await availableBackends()) {
 
       test('Attributes keys and values are 1..255 characters', async () => {
         await expectAwsError(create({ Attributes: { tier: 'v'.repeat(256) } }), 'BadRequestException', 400, "at 'Attributes.tier'");
+        await expectAwsError(create({ Attributes: { tier: '' } }), 'BadRequestException', 400, "at 'Attributes.tier'");
+        await expectAwsError(create({ Attributes: { ['k'.repeat(256)]: 'v' } }), 'BadRequestException', 400, 'Attributes');
+        await expectAwsError(create({ Attributes: { '': 'v' } }), 'BadRequestException', 400, 'Attributes');
+        const { ProfileId } = await create({ Attributes: { ['k'.repeat(255)]: 'v'.repeat(255) } });
+        assert.ok(ProfileId, 'a key and a value of 255 characters are accepted');
       });
 
       test('the DomainName follows its pattern', async () => {

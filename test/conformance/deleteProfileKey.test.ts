@@ -61,12 +61,18 @@ for (const backend of await availableBackends()) {
         assert.equal((await profileById(s.client, DOMAIN, id))?.EmailAddress, 'std@example.com', 'the attribute stays');
       });
 
-      test('an object key removed from the index no longer matches the profile: the object finds another', async () => {
+      test('an object key removed from the index no longer matches the profile: the next object with it finds another', async () => {
         await putObject(s.client, DOMAIN, { Id: 'O-1', Email: 'obj@example.com' });
         const [owner] = await searchIds(s.client, DOMAIN, '_email', ['obj@example.com']);
         await del(owner, '_email', ['obj@example.com']);
         await del(owner, '_contactId', ['O-1']);
         assert.deepEqual(await searchIds(s.client, DOMAIN, '_email', ['obj@example.com']), []);
+        // Another object with the removed email value: nothing matches it to the owner any more.
+        await putObject(s.client, DOMAIN, { Id: 'O-2', Email: 'obj@example.com' });
+        const found = await searchIds(s.client, DOMAIN, '_email', ['obj@example.com']);
+        assert.equal(found.length, 1);
+        assert.notEqual(found[0], owner, 'the object made a profile of its own');
+        assert.deepEqual(await searchIds(s.client, DOMAIN, '_contactId', ['O-2']), found);
       });
 
       test('the removal is a DELETED_PROFILE_KEY history record', async () => {

@@ -83,6 +83,7 @@ for (const backend of await availableBackends()) {
         await expectAwsError(search({ MaxResults: 0 }), 'BadRequestException', 400, "at 'MaxResults'");
         await expectAwsError(search({ MaxResults: 101 }), 'BadRequestException', 400, "at 'MaxResults'");
         await expectAwsError(search({ NextToken: 'x'.repeat(1025) }), 'BadRequestException', 400, "at 'NextToken'");
+        await expectAwsError(search({ NextToken: '' }), 'BadRequestException', 400, "at 'NextToken'");
       });
 
       test('a KeyName that is no predefined search key and no key of any object type is named in the error', async () => {

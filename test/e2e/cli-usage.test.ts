@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { before, describe, test } from 'node:test';
@@ -59,11 +60,38 @@ describe('profileflow usage errors', () => {
   }
 
   test('the positional and the flag forms are the same request', async () => {
-    // Both reach the service (nothing listens: exit 1, not a usage error) with the same id.
-    for (const args of [['workflows', 'get', 'abc', '--domain', 'd'], ['workflows', 'get', '--workflow-id', 'abc', '--domain-name', 'd'], ['domains', 'get', '--domain', 'shop'], ['connector-profiles', 'get', '--name', 'p']]) {
-      const r = await runCli([...args, ...NOWHERE], env);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, /cannot reach the service/);
+    // A stand-in service that records each request's method and path and answers 404 in the AWS envelope.
+    const seen: string[] = [];
+    const stub = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
+        res.end(JSON.stringify({ Message: 'not here' }));
+      });
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const endpoint = ['--endpoint-url', `http://127.0.0.1:${(stub.address() as AddressInfo).port}`];
+    const pathsOf = async (args: string[]) => {
+      seen.length = 0;
+      const r = await runCli([...args, ...endpoint], env);
+      assert.equal(r.code, 1, `${args.join(' ')}: the service's 404 is exit 1; stderr:\n${r.stderr}`);
+      assert.match(r.stderr, /ResourceNotFoundException/);
+      return [...seen];
+    };
+    try {
+      const positional = await pathsOf(['workflows', 'get', 'abc', '--domain', 'd']);
+      assert.deepEqual(positional, ['GET /domains/d/workflows/abc']);
+      assert.deepEqual(await pathsOf(['workflows', 'get', '--workflow-id', 'abc', '--domain-name', 'd']), positional);
+      const domain = await pathsOf(['domains', 'get', 'shop']);
+      assert.deepEqual(domain, ['GET /domains/shop']);
+      assert.deepEqual(await pathsOf(['domains', 'get', '--domain', 'shop']), domain);
+      const profile = await pathsOf(['connector-profiles', 'get', 'p']);
+      assert.equal(profile.length, 1);
+      assert.match(profile[0], /^GET \/_profileflow\/connector-profiles\/p$/);
+      assert.deepEqual(await pathsOf(['connector-profiles', 'get', '--name', 'p']), profile);
+    } finally {
+      await new Promise((resolve) => stub.close(resolve));
     }
   });
 });

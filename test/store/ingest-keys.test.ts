@@ -5,11 +5,13 @@
  * stay equal to true counts throughout.
  */
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, before, describe, test } from 'node:test';
 import { putProfileObjects } from '../../src/ingest/profile-objects.js';
 import type { ObjectTypeKey } from '../../src/api/shapes.generated.js';
 import type { ObjectTypeRecord, ProfileRecord } from '../../src/store/types.js';
 import type { Scope } from '../../src/domain/scope.js';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
 
 const home: Scope = { accountId: '000000000000', region: 'us-east-1' };
@@ -182,9 +184,14 @@ for (const backend of await availableBackends()) {
       await t.store.profiles.addKeys(home, d, [{ keyName: '_lookup', keyValue: 'L-5', profileId: a.profileId }]);
       const [c] = await put(d, type, [{ Id: '3', Loyalty: 'L-5' }]);
       assert.equal(c.profileId, a.profileId, 'it looks up what is indexed');
-      const keys = await t.store.db.selectFrom('profile_keys').innerJoin('domain_ids', 'domain_ids.domain_id', 'profile_keys.domain_id')
-        .select('key_value').where('domain_ids.domain_name', '=', d).where('key_name', '=', '_lookup').execute();
-      assert.deepEqual(keys.map((k) => k.key_value), ['L-5']);
+      // Every table of the index: on SQLite a transaction's entries wait in the recent table.
+      const stored: string[] = [];
+      for (const table of KEY_INDEX_TABLES) {
+        const { rows } = await sql<{ key_value: string }>`select k.key_value from ${sql.table(table)} k join domain_ids d on d.domain_id = k.domain_id
+          where d.domain_name = ${d} and k.key_name = '_lookup'`.execute(t.store.db);
+        stored.push(...rows.map((r) => r.key_value));
+      }
+      assert.deepEqual(stored, ['L-5']);
     });
 
     test('a _profileId key (LOOKUP_ONLY) puts the object on the profile of that id, and is never indexed', async () => {

@@ -123,7 +123,7 @@ for (const backend of await availableBackends()) {
         // New entries go to the same domain's id; deleting the domain takes its entries and its id, and a
         // domain created again under the name starts with an empty index.
         await store.transaction((trx) => trx.profiles.addKeys(home, 'shop', [{ keyName: '_email', keyValue: 'new@x.com', profileId: 'a'.repeat(32) }]));
-        assert.deepEqual(await store.profiles.searchByKey(home, 'shop', '_email', ['new@x.com', 'a@x.com'], undefined, 10), ['a'.repeat(32)]);
+        assert.deepEqual(await store.profiles.searchByKey(home, 'shop', '_email', ['new@x.com'], undefined, 10), ['a'.repeat(32)]);
         await store.domains.delete(home, 'shop', 1);
         await store.domains.create(home, domain);
         assert.deepEqual(await store.profiles.searchByKey(home, 'shop', '_email', ['a@x.com'], undefined, 10), []);

@@ -374,12 +374,14 @@ describe('flow tasks: Validate', () => {
     assert.ok('terminate' in validate('VALIDATE_NON_NULL', 'DropDataset').apply({}));
   });
 
-  test('tasks run in order: a Filter after a Validate never sees the records it dropped', () => {
+  test('tasks run in order: a later Validate never sees the records an earlier one dropped', () => {
     const t = compile(
       task('Validate', ['V'], 'VALIDATE_NON_NULL', { VALIDATION_ACTION: 'DropRecord' }),
       task('Validate', ['V'], 'VALIDATE_NUMERIC', { VALIDATION_ACTION: 'TerminateFlow' }),
     );
     assert.deepEqual(t.apply({ V: null }), { dropped: 'Validate VALIDATE_NON_NULL on V', task: 0 });
+    // The second does run on what the first lets through.
+    assert.ok('terminate' in t.apply({ V: 'x' }));
   });
 });
 
