@@ -1,7 +1,7 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessDeniedException, BadRequestException } from '../api/errors.js';
-import { allOperations } from '../api/service.js';
+import { services } from '../api/services.js';
 import { Router } from '../protocol/router.js';
 import { pathOf } from './request-context.js';
 import type { RequestStep } from './request-hooks.js';
@@ -73,33 +73,27 @@ export function browserGuard(policy: BrowserPolicy): RequestStep {
 }
 
 /**
- * Preflights: answered for an allowed origin asking for an AWS operation; anything else is left to the
- * not-found handler, as before CORS existed.
+ * Preflights: answered for an allowed origin asking for an operation of either AWS service the endpoint
+ * serves (Customer Profiles, the AppFlow slice); anything else is refused.
  */
 export function registerCorsPreflight(app: FastifyInstance, policy: BrowserPolicy): void {
   const corsOrigins = corsOriginsOf(policy);
   if (corsOrigins.size === 0) return;
-  const router = new Router(allOperations, new Set(allOperations.map((o) => o.name)));
-  app.options('/*', { config: {} }, async (request, reply) => preflight(request, reply, corsOrigins, router));
+  // A preflight names no service (it carries no signature): a path of either one's model is an AWS route.
+  const routers = Object.values(services).map((s) => new Router(s.routes, new Set(s.routes.map((o) => o.name)), s.title));
+  app.options('/*', { config: {} }, async (request, reply) => preflight(request, reply, corsOrigins, routers));
 }
 
 function corsOriginsOf(policy: BrowserPolicy): Set<string> {
   return new Set((policy.corsOrigins ?? []).map((o) => o.toLowerCase()));
 }
 
-function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Set<string>, router: Router): FastifyReply {
+function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Set<string>, routers: readonly Router[]): FastifyReply {
   const origin = headerOf(request, 'origin');
   const method = headerOf(request, 'access-control-request-method');
   const headers = headerOf(request, 'access-control-request-headers');
-  let isAws = false;
-  if (method !== undefined) {
-    try {
-      router.match(method, pathOf(request.raw.url ?? '/'));
-      isAws = true;
-    } catch {
-      isAws = false;
-    }
-  }
+  const path = pathOf(request.raw.url ?? '/');
+  const isAws = method !== undefined && routers.some((router) => matches(router, method, path));
   if (origin === undefined || !corsOrigins.has(origin.toLowerCase()) || !isAws || (headers !== undefined && headers !== '' && !HEADER_LIST.test(headers))) {
     throw new AccessDeniedException('This preflight is not allowed: CORS is open to the configured origins, for the AWS operations only.');
   }
@@ -111,6 +105,15 @@ function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Se
     .header('vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
   if (headers) reply.header('access-control-allow-headers', headers);
   return reply.send();
+}
+
+function matches(router: Router, method: string, path: string): boolean {
+  try {
+    router.match(method, path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

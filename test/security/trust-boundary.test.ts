@@ -404,6 +404,15 @@ describe('the browser threats of the default mode (auth off on loopback)', () =>
     assert.equal(get.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(get.headers.get('access-control-expose-headers') ?? '', /x-amzn-requestid/);
 
+    // The AppFlow slice served on the same endpoint is an AWS API too.
+    const appflowPreflight = await send(url, 'OPTIONS', '/list-flows', {
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    assert.equal(appflowPreflight.status, 204);
+    assert.equal(appflowPreflight.headers.get('access-control-allow-origin'), 'https://app.example');
+    const unknownPreflight = await send(url, 'OPTIONS', '/no-such-operation', { headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    assert.equal(unknownPreflight.status, 403, 'a path no AWS operation of either service has');
+
     const adminPreflight = await send(url, 'OPTIONS', '/_profileflow/reset', { headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     assert.equal(adminPreflight.status, 403);
     assert.equal(adminPreflight.headers.get('access-control-allow-origin'), null);
