@@ -54,8 +54,7 @@ for (const backend of await availableBackends()) {
         const id = await createWorkflow(s.client, { env });
         const response = await fetch(`${s.url}/domains/${env.domain}/workflows/${id}`, { method: 'DELETE' });
         assert.equal(response.status, 200);
-        const text = await response.text();
-        assert.deepEqual(text === '' ? {} : JSON.parse(text), {});
+        assert.equal(await response.text(), '{}');
       });
     });
 

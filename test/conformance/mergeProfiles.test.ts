@@ -34,6 +34,12 @@ for (const backend of await availableBackends()) {
       test('ProfileIdsToBeMerged holds 1 to 20 uuids; FieldSourceProfileIds values are uuids', async () => {
         const main = await newProfile(s.client, DOMAIN);
         await expectAwsError(merge({ MainProfileId: main, ProfileIdsToBeMerged: [] }), 'BadRequestException', 400, "at 'ProfileIdsToBeMerged'");
+        await expectAwsError(merge({ MainProfileId: main, ProfileIdsToBeMerged: ['x'] }), 'BadRequestException', 400, "at 'ProfileIdsToBeMerged");
+        const twenty: string[] = [];
+        for (let i = 0; i < 20; i++) twenty.push(await newProfile(s.client, DOMAIN));
+        await expectAwsError(merge({ MainProfileId: main, ProfileIdsToBeMerged: [...twenty, 'c'.repeat(32)] }), 'BadRequestException', 400, "at 'ProfileIdsToBeMerged'");
+        const merged = await merge({ MainProfileId: main, ProfileIdsToBeMerged: twenty });
+        assert.ok(merged.Message, 'twenty are merged');
         await expectAwsError(merge({ MainProfileId: 'x', ProfileIdsToBeMerged: [main] }), 'BadRequestException', 400, "at 'MainProfileId'");
         await expectAwsError(
           merge({ MainProfileId: main, ProfileIdsToBeMerged: ['a'.repeat(32)], FieldSourceProfileIds: { FirstName: 'nope' } }),

@@ -243,11 +243,9 @@ for (const backend of await availableBackends()) {
         await put(s, { ObjectTypeName: 'Mine' });
         const got = await s.client.send(new GetProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'Mine' }));
         assert.equal(got.ObjectTypeName, 'Mine');
-        await expectAwsError(
-          s.clientFor({ accountId: '111122223333' }).send(new GetProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'Mine' })),
-          'ResourceNotFoundException',
-          404,
-        );
+        for (const other of [s.clientFor({ accountId: '111122223333' }), s.clientFor({ region: 'eu-west-1' })]) {
+          await expectAwsError(other.send(new GetProfileObjectTypeCommand({ DomainName: 'types', ObjectTypeName: 'Mine' })), 'ResourceNotFoundException', 404);
+        }
       });
     });
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { UpdateProfileCommand, type UpdateProfileCommandInput } from '@aws-sdk/client-customer-profiles';
+import { GetProfileHistoryRecordCommand, UpdateProfileCommand, type UpdateProfileCommandInput } from '@aws-sdk/client-customer-profiles';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { createDomain, raw } from '../helpers/profile-objects.js';
@@ -108,6 +108,10 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(records.map((r) => r.ActionType), ['CREATED', 'UPDATED']);
         assert.equal(records[1].ObjectTypeName, '_profile');
         assert.equal(records[1].PerformedBy, 'arn:aws:iam::000000000000:root');
+        const record = await s.client.send(new GetProfileHistoryRecordCommand({ DomainName: DOMAIN, ProfileId: id, Id: records[1].Id }));
+        const content = JSON.parse(record.Content ?? '{}') as Record<string, unknown>;
+        assert.equal(content.ProfileId, id);
+        assert.equal(content.FirstName, 'After', 'the profile as the update left it');
       });
 
       test('another account or region cannot update the profile, even in a domain of the same name', async () => {

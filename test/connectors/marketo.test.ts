@@ -173,8 +173,10 @@ describe('marketo connector', () => {
       const r = req({ pageSize: 6, fields: ['email'] });
       const pages = await readAll(connector, r);
       mk.forgetJobs();
+      const createsBefore = creates();
       const rest = flat(await readAll(connector, { ...r, cursor: pages[0].cursor }));
       assert.deepEqual(rest, flat(pages.slice(1)));
+      assert.ok(creates() > createsBefore, 'the sub-window was exported again');
     });
 
     test('a cursor it did not issue is a permanent error', async () => {

@@ -285,11 +285,14 @@ describe('s3 connector against s3rver on loopback', () => {
 
       assert.ok(midCursor);
       assert.ok((JSON.parse(midCursor) as { offset: number }).offset > 90 * 1024 * 1024, 'the cursor is a byte offset deep into the object');
+      let resumed = 0;
       for await (const page of s3.read({ ...big, cursor: midCursor })) {
         assert.equal(page.records[0].Id, 'R0400000');
         assert.equal(page.records.length, 1000);
+        resumed++;
         break;
       }
+      assert.equal(resumed, 1, 'a page was read from the cursor');
     });
   });
 

@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { CreateDomainCommand, DeleteDomainCommand, GetDomainCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import { ManualClock, systemClock } from '../../src/engine/clock.js';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
+import { purgeDeletedDomains } from '../../src/store/purge-domain.js';
 import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
 import { availableBackends } from '../helpers/backends.js';
 import { until } from '../helpers/poll.js';
@@ -25,6 +27,30 @@ if ((await availableBackends()).includes('postgres')) {
       s = await startServer('postgres', { clock });
     });
     after(() => s.close());
+
+    const domainIdOf = async (domainName: string) =>
+      (await s.store.db.selectFrom('domain_ids').select('domain_id').where('account_id', '=', HOME.accountId).where('region', '=', HOME.region).where('domain_name', '=', domainName).executeTakeFirst())?.domain_id;
+
+    /** The rows of the domain's profiles and objects. */
+    async function rowsOf(domainName: string): Promise<Record<string, number>> {
+      const count = async (table: 'profiles' | 'profile_objects') =>
+        Number((await s.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', HOME.accountId).where('domain_name', '=', domainName).executeTakeFirstOrThrow()).n);
+      return { profiles: await count('profiles'), profile_objects: await count('profile_objects') };
+    }
+
+    /**
+     * Key index entries, in every table of the index, under an id no domain holds and no purge is still
+     * to remove: what a deletion that missed the page's entries would leave. (The id a small domain had is
+     * gone by the time DeleteDomain answers, since it purges such a domain before answering.)
+     */
+    async function orphanKeyEntries(): Promise<number> {
+      let n = 0;
+      for (const table of KEY_INDEX_TABLES) {
+        n += Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)} k where not exists (select 1 from domain_ids d where d.domain_id = k.domain_id)
+          and not exists (select 1 from domain_purges p where p.domain_id = k.domain_id)`.execute(s.store.db)).rows[0].n);
+      }
+      return n;
+    }
 
     /** Runs one page of the domain's workflow, held open just before its checkpoint while `second` starts and waits. */
     async function whileAPageIsOpen(domain: string, second: () => Promise<unknown>): Promise<{ page: unknown; second: unknown }> {
@@ -62,8 +88,10 @@ if ((await availableBackends()).includes('postgres')) {
       assert.ok(!(page instanceof Error), String(page));
       assert.ok(!(second instanceof Error), String(second));
       await assert.rejects(s.client.send(new GetDomainCommand({ DomainName: 'page-vs-deletedomain' })), { name: 'ResourceNotFoundException' });
-      const left = await s.store.db.selectFrom('profiles').select('profile_id').where('domain_name', '=', 'page-vs-deletedomain').execute();
-      assert.deepEqual(left, []);
+      // What DeleteDomain leaves to the engine's reaper, if anything, removed as the engine would.
+      assert.equal(await purgeDeletedDomains(s.store), 'done');
+      assert.deepEqual(await rowsOf('page-vs-deletedomain'), { profiles: 0, profile_objects: 0 });
+      assert.equal(await orphanKeyEntries(), 0, 'no key entry of the page is left under the id the domain had');
     });
 
     test('an account reset waits for the page, then empties the account', async () => {
@@ -72,6 +100,11 @@ if ((await availableBackends()).includes('postgres')) {
       assert.ok(!(second instanceof Error), String(second));
       const left = await s.store.db.selectFrom('workflow_steps').select('step_no').execute();
       assert.deepEqual(left, []);
+      assert.deepEqual(await rowsOf('page-vs-reset'), { profiles: 0, profile_objects: 0 });
+      // The domain's id went with the account, and so did every key entry: none is left under an id no
+      // domain (nor a purge) holds any more.
+      assert.equal(await domainIdOf('page-vs-reset'), undefined);
+      assert.equal(await orphanKeyEntries(), 0);
     });
   });
 }

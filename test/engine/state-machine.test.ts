@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { DeleteProfileObjectTypeCommand, DeleteWorkflowCommand, GetIntegrationCommand, GetWorkflowCommand } from '@aws-sdk/client-customer-profiles';
 import type { FlowDefinition } from '../../src/api/shapes.generated.js';
 import { ManualClock, systemClock } from '../../src/engine/clock.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import type { Database } from '../../src/store/schema.js';
 import { KyselyWorkflowRepository } from '../../src/store/repositories/workflows.js';
 import { TurnNotReached } from '../../src/store/turns.js';
 import { availableBackends } from '../helpers/backends.js';
@@ -35,10 +37,18 @@ async function putSlowProfile(s: TestServer, name: string, pageDelayMs: number):
  * Makes every page checkpoint of the workflows `which` picks throw `error()`: a fault of the service's own
  * met in a step's page transaction. Returns the undo.
  */
-function failCheckpoints(error: () => Error, which: (workflowId: string) => boolean = () => true): () => void {
+/**
+ * Every page checkpoint of the workflows `which` picks throws `error`. `which` also gets the workflow's
+ * domain, read in the page's own transaction: a workflow picked by domain is faulted from its first page,
+ * even if the auto engine claims it before the test has its id.
+ */
+function failCheckpoints(error: () => Error, which: (workflowId: string, domainName: string) => boolean = () => true): () => void {
   const checkpoint = KyselyWorkflowRepository.prototype.checkpointPage;
   KyselyWorkflowRepository.prototype.checkpointPage = async function (this: KyselyWorkflowRepository, ...args) {
-    if (which(args[0].key.workflowId)) throw error();
+    const { workflowId } = args[0].key;
+    const db = (this as unknown as { db: Kysely<Database> }).db;
+    const row = await db.selectFrom('workflows').select('domain_name').where('workflow_id', '=', workflowId).executeTakeFirst();
+    if (which(workflowId, row?.domain_name ?? '')) throw error();
     return checkpoint.apply(this, args);
   };
   return () => {
@@ -158,9 +168,10 @@ for (const backend of await availableBackends()) {
       const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', concurrency: 1, pollIntervalMs: 20, pageSize: 24 } });
       const broken = await setupWorkflowEnv(s, 'sm-internal-broken');
       const brokenIds: string[] = [];
-      for (let i = 0; i < 3; i++) brokenIds.push(await createWorkflow(s.client, { env: broken, Batches: ONE_DAY }));
-      const restore = failCheckpoints(() => new RangeError('Invalid array length'), (workflowId) => brokenIds.includes(workflowId));
+      // Installed before they exist, by domain: the auto engine may claim one as soon as it is created.
+      const restore = failCheckpoints(() => new RangeError('Invalid array length'), (_, domainName) => domainName === broken.domain);
       t.after(restore);
+      for (let i = 0; i < 3; i++) brokenIds.push(await createWorkflow(s.client, { env: broken, Batches: ONE_DAY }));
       const healthy = await setupWorkflowEnv(s, 'sm-internal-healthy');
       const healthyId = await createWorkflow(s.client, { env: healthy, Batches: ONE_DAY });
       // One slot, three broken workflows ahead of it: handed back at once, they would be claimed in turn forever.
@@ -169,6 +180,10 @@ for (const backend of await availableBackends()) {
         'the healthy workflow to complete',
         10_000,
       );
+      for (const id of brokenIds) {
+        const { Status } = await s.client.send(new GetWorkflowCommand({ DomainName: broken.domain, WorkflowId: id }));
+        assert.notEqual(Status, 'COMPLETE', `broken workflow ${id} never wrote a page`);
+      }
     });
 
     test('a step paced by a page delay leaves no listener behind per page: a long step raises no MaxListenersExceededWarning', async (t) => {
@@ -189,10 +204,11 @@ for (const backend of await availableBackends()) {
       const s = await withServer(t, backend, { clock: systemClock, engine: { mode: 'auto', concurrency: 1, pollIntervalMs: 20, pageSize: 24 } });
       const busy = await setupWorkflowEnv(s, 'sm-contended-busy');
       const busyIds: string[] = [];
-      for (let i = 0; i < 3; i++) busyIds.push(await createWorkflow(s.client, { env: busy, Batches: ONE_DAY }));
       let contended = true;
-      const restore = failCheckpoints(() => new TurnNotReached(30_000), (workflowId) => contended && busyIds.includes(workflowId));
+      // Installed before they exist, by domain: the auto engine may claim one as soon as it is created.
+      const restore = failCheckpoints(() => new TurnNotReached(30_000), (_, domainName) => contended && domainName === busy.domain);
       t.after(restore);
+      for (let i = 0; i < 3; i++) busyIds.push(await createWorkflow(s.client, { env: busy, Batches: ONE_DAY }));
       const other = await setupWorkflowEnv(s, 'sm-contended-other');
       const otherId = await createWorkflow(s.client, { env: other, Batches: ONE_DAY });
       // Never counted, the busy domain's steps would be claimed first forever had they kept their place.
@@ -201,6 +217,10 @@ for (const backend of await availableBackends()) {
         'the other workflow to complete',
         10_000,
       );
+      for (const id of busyIds) {
+        const { Status } = await s.client.send(new GetWorkflowCommand({ DomainName: busy.domain, WorkflowId: id }));
+        assert.notEqual(Status, 'COMPLETE', `busy workflow ${id} could not have written a page yet`);
+      }
       contended = false;
       for (const id of busyIds) {
         await until(async () => (await s.client.send(new GetWorkflowCommand({ DomainName: busy.domain, WorkflowId: id }))).Status === 'COMPLETE', `busy workflow ${id} to complete`, 10_000);

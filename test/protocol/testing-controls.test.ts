@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { CreateDomainCommand, CreateProfileCommand, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand, PutProfileObjectCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
 import { profileIdPool, seedIds } from '../../src/domain/ids.js';
 import { ManualClock } from '../../src/engine/clock.js';
+import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { raw } from '../helpers/profile-objects.js';
@@ -47,13 +49,21 @@ for (const backend of await availableBackends()) {
       await s.engine.runUntilIdle();
       const page = await s.client.send(new ListDomainsCommand({ MaxResults: 1 }));
       assert.ok(page.NextToken);
+      const rowsIn = async (table: string) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(s.store.db)).rows[0].n);
+      let keyEntries = 0;
+      for (const table of KEY_INDEX_TABLES) keyEntries += await rowsIn(table);
+      assert.ok(keyEntries > 0, 'the workflow wrote key index entries');
 
       const out = await raw(s, 'POST', '/_profileflow/reset');
       assert.equal(out.status, 200);
       assert.equal(out.json.reset, true);
       const tables = out.json.tables as string[];
-      for (const t of ['workflows', 'workflow_steps', 'domains', 'profile_objects', 'profiles', 'connector_profiles', 'webhook_deliveries']) {
+      for (const t of ['workflows', 'workflow_steps', 'domains', 'domain_ids', 'profile_objects', 'profiles', 'connector_profiles', 'webhook_deliveries', 'flow_runs', 'client_tokens', ...KEY_INDEX_TABLES]) {
         assert.ok(tables.includes(t), `${t} is emptied`);
+      }
+      for (const t of tables) {
+        if (t === 'settings') assert.deepEqual((await s.store.db.selectFrom('settings').select('key').execute()).map((r) => r.key), ['page_token_secret']);
+        else assert.equal(await rowsIn(t), 0, `${t} holds no row`);
       }
       assert.ok(!tables.some((t) => t.startsWith('kysely_migration')), 'migrations are kept');
       assert.deepEqual((await s.client.send(new ListDomainsCommand({}))).Items ?? [], []);

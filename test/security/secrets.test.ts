@@ -6,6 +6,7 @@ import { systemClock } from '../../src/engine/clock.js';
 import { Engine } from '../../src/engine/engine.js';
 import { buildApp } from '../../src/server/app.js';
 import { createTestStore, type TestStore } from '../helpers/backends.js';
+import { CONTACT } from '../helpers/profile-objects.js';
 
 /** Secret values planted in requests; none may come back in an answer or reach the log. */
 const CANARY = 'CANARY-7f3a9c';
@@ -29,7 +30,6 @@ function flowDefinition(overrides: Record<string, unknown> = {}) {
         SourceFields: ['Id'],
         DestinationField: 'Id',
         ConnectorOperator: { Salesforce: 'NO_OP' },
-        TaskProperties: { VALUE: CANARY },
       },
     ],
     TriggerConfig: { TriggerType: 'OnDemand' },
@@ -114,15 +114,23 @@ describe('secrets never leave: answers, error messages and debug logs', () => {
 
   test('a valid flow is stored without echoing its definition, and the debug log holds no secret at all', async () => {
     assert.equal((await call('POST', '/domains/dom', { DefaultExpirationDays: 30 })).statusCode, 200);
+    const type = await call('PUT', '/domains/dom/object-types/Contact', CONTACT);
+    assert.equal(type.statusCode, 200, type.body);
     const created = await call('POST', '/domains/dom/workflows/integrations', {
       WorkflowType: 'APPFLOW_INTEGRATION',
       ObjectTypeName: 'Contact',
       RoleArn: 'arn:aws:iam::123456789012:role/ingest',
       IntegrationConfig: { AppflowIntegration: { FlowDefinition: flowDefinition() } },
     });
+    assert.equal(created.statusCode, 200, created.body);
+    const { WorkflowId } = JSON.parse(created.body) as { WorkflowId: string };
     assert.ok(!created.body.includes(CANARY), created.body);
     const list = await call('POST', '/domains/dom/workflows', {});
+    assert.deepEqual((JSON.parse(list.body) as { Items: { WorkflowId: string }[] }).Items.map((w) => w.WorkflowId), [WorkflowId], 'the flow was stored');
     assert.ok(!list.body.includes(CANARY), list.body);
+    const got = await call('GET', `/domains/dom/workflows/${WorkflowId}`);
+    assert.equal(got.statusCode, 200, got.body);
+    assert.ok(!got.body.includes(CANARY), got.body);
 
     assert.ok(log.length > 0, 'the debug log captured the requests');
     assert.ok(!log.includes(CANARY), 'no FlowDefinition value in the log');

@@ -115,6 +115,10 @@ describe('SigV4 verification (--auth sigv4)', () => {
     test('a scope for another service, or a bad terminator: 403 InvalidSignatureException', async () => {
       const res = await sendSigned(await signRequest(server.url, 'GET', '/domains', { service: 's3' }));
       assertAwsError(res, 403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'profile' (Customer Profiles) or 'appflow' (Amazon AppFlow), not 's3'.");
+      const signed = await signRequest(server.url, 'GET', '/domains');
+      signed.headers.authorization = signed.headers.authorization.replace('/aws4_request', '/aws5_request');
+      const terminator = await sendSigned(signed);
+      assertAwsError(terminator, 403, 'InvalidSignatureException', "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'.");
     });
 
     test('a body changed after signing, with its x-amz-content-sha256: 400 XAmzContentSHA256Mismatch', async () => {

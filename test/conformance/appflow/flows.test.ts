@@ -16,7 +16,7 @@ import {
   UntagResourceCommand as AfUntag,
   UpdateFlowCommand,
 } from '@aws-sdk/client-appflow';
-import { DeleteIntegrationCommand, ListTagsForResourceCommand as CpListTags, PutIntegrationCommand } from '@aws-sdk/client-customer-profiles';
+import { CreateDomainCommand, DeleteIntegrationCommand, ListTagsForResourceCommand as CpListTags, PutIntegrationCommand, PutProfileObjectTypeCommand } from '@aws-sdk/client-customer-profiles';
 import { appflowClient, servicenowProfile, ticketsDestination } from '../../helpers/appflow.js';
 import { availableBackends } from '../../helpers/backends.js';
 import { expectAwsError } from '../../helpers/errors.js';
@@ -220,6 +220,12 @@ for (const backend of await availableBackends()) {
         await expectAwsError(other.send(new AfTag({ resourceArn: flowArn('mine'), tags: { x: 'y' } })), 'ResourceNotFoundException', 404);
         // The other account has no domain 'dom' nor profile 'sn' of its own.
         await expectAwsError(other.send(new CreateFlowCommand(flow('steal'))), 'ResourceNotFoundException', 404);
+        // With a domain and type of its own, what stops it is the profile: the owner's 'sn' is not its.
+        const otherProfiles = s.clientFor({ accountId: OTHER });
+        await otherProfiles.send(new CreateDomainCommand({ DomainName: 'dom', DefaultExpirationDays: 1 }));
+        await otherProfiles.send(new PutProfileObjectTypeCommand({ DomainName: 'dom', ObjectTypeName: 'Ticket', Description: 'tickets', Fields: { number: { Source: '_source.number', Target: '_profile.AccountNumber' } }, Keys: { number: [{ StandardIdentifiers: ['PROFILE', 'UNIQUE'], FieldNames: ['number'] }] } }));
+        await expectAwsError(other.send(new CreateFlowCommand(flow('steal'))), 'ResourceNotFoundException', 404, 'sn');
+        assert.deepEqual((await other.send(new ListFlowsCommand({}))).flows, [], 'nothing was created');
       });
 
       test('ListFlows pages by maxResults', async () => {
