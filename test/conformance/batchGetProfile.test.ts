@@ -35,6 +35,9 @@ for (const backend of await availableBackends()) {
         await expectAwsError(get([]), 'BadRequestException', 400, "at 'ProfileIds'");
         await expectAwsError(get(Array.from({ length: 21 }, (_, i) => i.toString(16).padStart(32, '0'))), 'BadRequestException', 400, "at 'ProfileIds'");
         await expectAwsError(get(['not-a-uuid']), 'BadRequestException', 400, 'ProfileIds');
+        // Twenty are accepted: each is answered, here as not found.
+        const twenty = await get(Array.from({ length: 20 }, (_, i) => i.toString(16).padStart(32, 'f')));
+        assert.equal((twenty.Profiles?.length ?? 0) + (twenty.Errors?.length ?? 0), 20);
       });
     });
 

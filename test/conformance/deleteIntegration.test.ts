@@ -45,6 +45,8 @@ for (const backend of await availableBackends()) {
         await expectAwsError(del(undefined), 'BadRequestException', 400, "Value null at 'Uri'");
         await expectAwsError(del(''), 'BadRequestException', 400, "at 'Uri'");
         await expectAwsError(del('u'.repeat(256)), 'BadRequestException', 400, "at 'Uri'");
+        // 255 characters pass validation: the integration is then looked for, and not found.
+        await expectAwsError(del('u'.repeat(255)), 'ResourceNotFoundException', 404);
       });
     });
 

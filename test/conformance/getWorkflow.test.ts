@@ -75,6 +75,8 @@ for (const backend of await availableBackends()) {
       test('DomainName must match ^[a-zA-Z0-9_-]+$ and hold at most 64 characters', async () => {
         await expectAwsError(get('bad.domain', UNKNOWN_WORKFLOW_ID), 'BadRequestException', 400, "at 'DomainName'");
         await expectAwsError(get('d'.repeat(65), UNKNOWN_WORKFLOW_ID), 'BadRequestException', 400, "at 'DomainName'");
+        // 64 characters pass validation: the domain is then looked for, and not found.
+        await expectAwsError(get('d'.repeat(64), UNKNOWN_WORKFLOW_ID), 'ResourceNotFoundException', 404, 'd'.repeat(64));
       });
     });
 

@@ -42,6 +42,7 @@ for (const backend of await availableBackends()) {
         await expectAwsError(s.client.send(new ListAccountIntegrationsCommand({} as never)), 'BadRequestException', 400, 'Uri');
         await expectAwsError(list({ MaxResults: 0 }), 'BadRequestException', 400, "at 'MaxResults'");
         await expectAwsError(list({ MaxResults: 101 }), 'BadRequestException', 400, "at 'MaxResults'");
+        for (const MaxResults of [1, 100]) assert.ok(Array.isArray((await list({ MaxResults })).Items ?? []), `MaxResults ${MaxResults} is accepted`);
       });
     });
 
