@@ -54,6 +54,8 @@ for (const backend of await availableBackends()) {
       test('Objects holds 1 to 5 strings of 1 to 256000 characters; DomainName follows the name pattern', async () => {
         await expectAwsError(detect([]), 'BadRequestException', 400, "at 'Objects'");
         await expectAwsError(detect(Array.from({ length: 6 }, () => '{}')), 'BadRequestException', 400, "at 'Objects'");
+        const five = await detect(Array.from({ length: 5 }, () => JSON.stringify({ email: 'a@example.com' })));
+        assert.ok(Array.isArray(five.DetectedProfileObjectTypes ?? []), 'five objects are accepted');
         await expectAwsError(detect(['']), 'BadRequestException', 400, 'Objects');
         await expectAwsError(detect([JSON.stringify({ a: 'x'.repeat(256_000) })]), 'BadRequestException', 400, 'Objects');
         await expectAwsError(detect(['{}'], 'bad name'), 'BadRequestException', 400, "at 'DomainName'");

@@ -90,6 +90,13 @@ describe('ListProfileObjectTypeTemplates', () => {
         400,
         'length less than or equal to 1024',
       );
+      // 1,024 characters pass the length check: the token is then read, and was not issued here.
+      await expectAwsError(
+        s.client.send(new ListProfileObjectTypeTemplatesCommand({ NextToken: `${'t'.repeat(1019)}.abcd` })),
+        'BadRequestException',
+        400,
+        'NextToken is not valid',
+      );
       await expectAwsError(
         s.client.send(new ListProfileObjectTypeTemplatesCommand({ NextToken: 'forged.token' })),
         'BadRequestException',

@@ -80,7 +80,10 @@ for (const backend of await availableBackends()) {
 
       test('NextToken must be 1..1024 characters and one this service issued', async () => {
         await expectAwsError(list({ NextToken: 'x'.repeat(1025) }), 'BadRequestException', 400, "at 'NextToken'");
+        await expectAwsError(list({ NextToken: '' }), 'BadRequestException', 400, "at 'NextToken'");
         await expectAwsError(list({ NextToken: 'made-up.token' }), 'BadRequestException', 400, 'NextToken is not valid');
+        // 1,024 characters pass the length check: the token is then read, and was not issued here.
+        await expectAwsError(list({ NextToken: `${'x'.repeat(1019)}.abcd` }), 'BadRequestException', 400, 'NextToken is not valid');
       });
     });
 

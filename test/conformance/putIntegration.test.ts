@@ -81,6 +81,9 @@ for (const backend of await availableBackends()) {
           400,
           'less than or equal to 512',
         );
+        const at512 = `arn:aws:iam::123456789012:role/${'r'.repeat(481)}`;
+        assert.equal(at512.length, 512);
+        assert.equal((await put({ RoleArn: at512 })).RoleArn, at512, 'a RoleArn of 512 characters is accepted');
       });
 
       test('EventTriggerNames holds exactly one name; Scope is PROFILE or DOMAIN', async () => {
