@@ -1,9 +1,7 @@
 import { hostname, networkInterfaces } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AccessDeniedException, BadRequestException } from '../api/errors.js';
-import { services } from '../api/services.js';
-import { Router } from '../protocol/router.js';
-import { pathOf } from './request-context.js';
+import { awsRoute, pathOf } from './request-context.js';
 import type { RequestStep } from './request-hooks.js';
 
 /** What the service answers to, as seen from a browser. */
@@ -79,21 +77,19 @@ export function browserGuard(policy: BrowserPolicy): RequestStep {
 export function registerCorsPreflight(app: FastifyInstance, policy: BrowserPolicy): void {
   const corsOrigins = corsOriginsOf(policy);
   if (corsOrigins.size === 0) return;
-  // A preflight names no service (it carries no signature): a path of either one's model is an AWS route.
-  const routers = Object.values(services).map((s) => new Router(s.routes, new Set(s.routes.map((o) => o.name)), s.title));
-  app.options('/*', { config: {} }, async (request, reply) => preflight(request, reply, corsOrigins, routers));
+  app.options('/*', { config: {} }, async (request, reply) => preflight(request, reply, corsOrigins));
 }
 
 function corsOriginsOf(policy: BrowserPolicy): Set<string> {
   return new Set((policy.corsOrigins ?? []).map((o) => o.toLowerCase()));
 }
 
-function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Set<string>, routers: readonly Router[]): FastifyReply {
+function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Set<string>): FastifyReply {
   const origin = headerOf(request, 'origin');
   const method = headerOf(request, 'access-control-request-method');
   const headers = headerOf(request, 'access-control-request-headers');
-  const path = pathOf(request.raw.url ?? '/');
-  const isAws = method !== undefined && routers.some((router) => matches(router, method, path));
+  // A preflight carries no signature: routed by path, as an unsigned request is, across both services.
+  const isAws = method !== undefined && awsRoute(method, pathOf(request.raw.url ?? '/'), undefined).kind === 'aws';
   if (origin === undefined || !corsOrigins.has(origin.toLowerCase()) || !isAws || (headers !== undefined && headers !== '' && !HEADER_LIST.test(headers))) {
     throw new AccessDeniedException('This preflight is not allowed: CORS is open to the configured origins, for the AWS operations only.');
   }
@@ -105,15 +101,6 @@ function preflight(request: FastifyRequest, reply: FastifyReply, corsOrigins: Se
     .header('vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
   if (headers) reply.header('access-control-allow-headers', headers);
   return reply.send();
-}
-
-function matches(router: Router, method: string, path: string): boolean {
-  try {
-    router.match(method, path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
