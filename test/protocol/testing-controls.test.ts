@@ -197,5 +197,28 @@ for (const backend of await availableBackends()) {
       const rest = await raw(s, 'POST', '/_profileflow/engine/advance', { untilIdle: true });
       assert.deepEqual(rest.json.steps, [{ workflowId: id, stepNo: 1, outcome: 'workflow-complete' }]);
     });
+
+    test('the clock stays within the years 1970 to 9999: a move past them is refused, naming it, and nothing breaks', async () => {
+      const before = clock.now();
+      const refusals = [
+        [{ advanceMs: 1e308 }, /advanceMs 1e\+308 would move the clock to a time outside 1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/],
+        [{ advanceMs: Date.UTC(10_000, 0, 1) - before }, /advanceMs \d+ would move the clock to a time outside/],
+        [{ set: '+275760-09-13T00:00:00.000Z' }, /set '\+275760-09-13T00:00:00\.000Z' is outside 1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/],
+        [{ set: '1969-12-31T23:59:59Z' }, /set '1969-12-31T23:59:59Z' is outside/],
+      ] as const;
+      for (const [body, message] of refusals) {
+        const refused = await raw(s, 'POST', '/_profileflow/clock', body);
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.equal(refused.errorType, 'BadRequestException');
+        assert.match(String(refused.json.Message), message);
+      }
+      assert.equal(clock.now(), before, 'the clock did not move');
+      assert.equal((await raw(s, 'GET', '/_profileflow/engine')).status, 200);
+      const last = await raw(s, 'POST', '/_profileflow/clock', { set: '9999-12-31T23:59:59.999Z' });
+      assert.equal(last.status, 200);
+      assert.equal(last.json.now, '9999-12-31T23:59:59.999Z');
+      assert.equal((await raw(s, 'GET', '/_profileflow/engine')).json.now, '9999-12-31T23:59:59.999Z');
+      clock.set(before);
+    });
   });
 }
