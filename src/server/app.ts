@@ -60,6 +60,13 @@ export interface AppDeps {
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /**
+ * The longest path label Fastify's router matches, decoded. Its default, 100, made the flow signal route
+ * answer a flow name of 101 to 256 characters (AppFlow's FlowName allows 256) as an unknown route; the
+ * room past 256 lets a label that is too long reach its route and be refused in the route's own words.
+ */
+const MAX_ROUTE_LABEL_LENGTH = 1024;
+
+/**
  * Builds the whole HTTP service around injected dependencies. Nothing happens on import and nothing
  * listens: only the CLI calls `listen`; tests use `app.inject()` or listen on an ephemeral port.
  *
@@ -72,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: withLogRedaction(deps.logger ?? false),
     bodyLimit,
+    maxParamLength: MAX_ROUTE_LABEL_LENGTH,
     genReqId: () => randomUUID(),
     ...serverOptionsOf(deps.limits),
     // Logged by requestLogSteps once the route is known, so every line names its operation.

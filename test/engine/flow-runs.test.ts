@@ -355,6 +355,35 @@ for (const backend of await availableBackends()) {
       assert.equal(badAccount.status, 400);
     });
 
+    test('an Event flow whose name has the 256 characters AppFlow allows takes signals too', async () => {
+      clock.set(T0);
+      const profile = await env('evented-long');
+      await addRecords('EvLong', 'l', [T0 + HOUR]);
+      const flowName = `e${'v'.repeat(255)}`;
+      await af.send(
+        new CreateFlowCommand({
+          flowName,
+          triggerConfig: { triggerType: 'Event' },
+          sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: profile, sourceConnectorProperties: { Salesforce: { object: 'EvLong' } } },
+          destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'evented-long', objectTypeName: 'Contact' } } }],
+          tasks: ['Id', 'email'].map((f) => ({ taskType: 'Map', sourceFields: [f], destinationField: f, connectorOperator: { Salesforce: 'NO_OP' } })),
+        }),
+      );
+      await af.send(new StartFlowCommand({ flowName }));
+      clock.set(T0 + 2 * HOUR);
+      const res = await fetch(`${s.url}/_profileflow/flows/000000000000/us-east-1/${flowName}/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 202, `${res.headers.get('x-amzn-errortype')}: ${await res.clone().text()}`);
+      const { executionId } = (await res.json()) as { executionId: string };
+      await s.engine.runUntilIdle();
+      const [run] = await runs(flowName);
+      assert.equal(run?.executionId, executionId);
+      assert.equal(run?.executionStatus, 'Successful');
+      // One past the model's length is still the route's to refuse, in its own words.
+      const tooLong = await fetch(`${s.url}/_profileflow/flows/000000000000/us-east-1/${flowName}v/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(tooLong.status, 400);
+      assert.match(((await tooLong.json()) as { Message: string }).Message, /flowName "e?v+\.\.\."|must be 2 to 256 characters/);
+    });
+
     test('DeleteIntegration stops further runs', async () => {
       clock.set(T0);
       await addRecords('Del', 'a', [T0 - HOUR]);
