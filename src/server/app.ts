@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: withLogRedaction(deps.logger ?? false),
     bodyLimit,
-    maxParamLength: MAX_ROUTE_LABEL_LENGTH,
+    routerOptions: { maxParamLength: MAX_ROUTE_LABEL_LENGTH },
     genReqId: () => randomUUID(),
     ...serverOptionsOf(deps.limits),
     // Logged by requestLogSteps once the route is known, so every line names its operation.
