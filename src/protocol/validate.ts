@@ -19,13 +19,18 @@ const MAX_REPORTED = 10;
 const PREFIX_PATTERN_SHAPES = new Set(['TagArn']);
 /** Per model: the two services' models share shape names (TagKey, ConnectorProfileName) with different rules. */
 const patternCaches = new WeakMap<ServiceModel, Map<string, RegExp>>();
+/**
+ * The models' patterns are Java regular expressions, which match code points: with the `u` flag so do
+ * ours. Without it a surrogate pair in a class (AppFlow's Glue names, `\uD800\uDC00-\uDBFF\uDFFF` for
+ * U+10000 to U+10FFFF) reads as a range out of order, and every request holding such a member was a 500.
+ */
 function patternFor(model: ServiceModel, shapeName: string, pattern: string): RegExp {
   let cache = patternCaches.get(model);
   if (!cache) patternCaches.set(model, (cache = new Map()));
   let re = cache.get(shapeName);
   if (!re) {
     const prefixOnly = model === serviceModel && PREFIX_PATTERN_SHAPES.has(shapeName);
-    re = prefixOnly ? new RegExp(`^(?:${pattern})`) : new RegExp(`^(?:${pattern})$`);
+    re = prefixOnly ? new RegExp(`^(?:${pattern})`, 'u') : new RegExp(`^(?:${pattern})$`, 'u');
     cache.set(shapeName, re);
   }
   return re;

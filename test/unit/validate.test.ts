@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BadRequestException } from '../../src/api/errors.js';
+import { appflowModel } from '../../src/api/appflow/model.generated.js';
 import type { ServiceModel } from '../../src/api/model-types.js';
+import { serviceModel } from '../../src/api/service.js';
 import { readShape, readTimestamp, Violations } from '../../src/protocol/validate.js';
 
 /** Reads `value` as `shape` and returns what came out plus the violation messages. */
@@ -34,6 +36,24 @@ describe('readShape', () => {
       for (const bad of ['xarn:aws:profile:us-east-1:1:domains/d', 'arn:aws:s3:::bucket', 'domains/d', '']) {
         assert.equal(read('TagArn', bad).count, 1, bad);
       }
+    });
+
+    test("every pattern of both models is applied, as code points like the models' Java patterns, and none throws", () => {
+      for (const model of [serviceModel, appflowModel]) {
+        for (const [shape, definition] of Object.entries(model.shapes)) {
+          if (definition.type !== 'string' || definition.pattern === undefined) continue;
+          const violations = new Violations();
+          assert.doesNotThrow(() => readShape(shape, '\u0007', 'Member', violations, false, model), `${String(model.metadata.uid)} ${shape}`);
+        }
+      }
+      // AppFlow's Glue names: any character from U+0020 on (a surrogate pair in the class is U+10000 to U+10FFFF) and tab.
+      const glue = (value: string) => {
+        const violations = new Violations();
+        readShape('GlueDataCatalogDatabaseName', value, 'databaseName', violations, false, appflowModel);
+        return violations.messages;
+      };
+      for (const good of ['sales', 'Sales db\t🙂', '𝒜', '']) assert.deepEqual(glue(good), [], JSON.stringify(good));
+      for (const bad of ['bell\u0007', 'line\n', '\uD800']) assert.equal(glue(bad).length, 1, JSON.stringify(bad));
     });
 
     test('TagKey refuses the aws: prefix', () => {

@@ -75,6 +75,16 @@ for (const backend of await availableBackends()) {
         assert.ok(d.createdAt instanceof Date && d.lastUpdatedAt instanceof Date);
       });
 
+      test('a Glue metadataCatalogConfig is kept and DescribeFlow answers it as given, names beyond the BMP included', async () => {
+        const glueDataCatalog = { roleArn: `arn:aws:iam::${TEST_ACCOUNT}:role/glue`, databaseName: 'Sales db\t🙂', tablePrefix: 'tickets_𝒜' };
+        await af.send(new CreateFlowCommand(flow('catalogued', { metadataCatalogConfig: { glueDataCatalog } })));
+        assert.deepEqual((await af.send(new DescribeFlowCommand({ flowName: 'catalogued' }))).metadataCatalogConfig, { glueDataCatalog });
+        const renamed = { ...glueDataCatalog, tablePrefix: 'incidents_' };
+        const { sourceFlowConfig, destinationFlowConfigList, tasks, triggerConfig } = flow('catalogued');
+        await af.send(new UpdateFlowCommand({ flowName: 'catalogued', triggerConfig, sourceFlowConfig, destinationFlowConfigList, tasks, metadataCatalogConfig: { glueDataCatalog: renamed } }));
+        assert.deepEqual((await af.send(new DescribeFlowCommand({ flowName: 'catalogued' }))).metadataCatalogConfig, { glueDataCatalog: renamed });
+      });
+
       test('a scheduled flow is a Draft, its schedule times read back as dates', async () => {
         const start = new Date('2030-01-01T00:00:00Z');
         await af.send(
@@ -129,6 +139,11 @@ for (const backend of await availableBackends()) {
 
       test('a flow name breaking FlowName\'s pattern is a ValidationException naming the member', async () => {
         await expectAwsError(af.send(new CreateFlowCommand(flow('-bad'))), 'ValidationException', 400, "at 'flowName'", 'regular expression pattern');
+      });
+
+      test("a Glue name holding a control character breaks the model's pattern: a ValidationException naming the member", async () => {
+        const glueDataCatalog = { roleArn: `arn:aws:iam::${TEST_ACCOUNT}:role/glue`, databaseName: 'sales', tablePrefix: 'bell\u0007' };
+        await expectAwsError(af.send(new CreateFlowCommand(flow('bad-catalog', { metadataCatalogConfig: { glueDataCatalog } }))), 'ValidationException', 400, "at 'metadataCatalogConfig.glueDataCatalog.tablePrefix'", 'regular expression pattern');
       });
 
       test('a destination other than Customer Profiles is refused, naming it', async () => {
