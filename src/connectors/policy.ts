@@ -9,6 +9,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isJsonObject } from '../domain/json-object.js';
+import { quoted } from './shared/settings.js';
 
 export interface ConnectorPolicy {
   /** Absolute folders (realpath'd when the policy is loaded) that a `files` source may read below. Empty = the files kind is refused. */
@@ -241,10 +242,10 @@ export function urlProblem(url: string, policy: ConnectorPolicy): string | undef
   } catch {
     return 'it is not a URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `the scheme '${u.protocol}' is not http or https`;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `the scheme ${quoted(u.protocol)} is not http or https`;
   const host = normaliseHost(u.hostname);
   if (!hostAllowed(host, policy.allowHosts)) {
-    return `the host '${host}' is not among the hosts the operator's policy allows (allowHosts)`;
+    return `the host ${quoted(host)} is not among the hosts the operator's policy allows (allowHosts)`;
   }
   if (isIP(host) !== 0) return addressProblem(host, host, policy);
   return undefined;
@@ -285,7 +286,7 @@ export function policyProblems(kind: string, settings: Record<string, unknown>, 
       if (typeof v === 'string') {
         if (key.endsWith('Env') && !v.startsWith(policy.secretEnvPrefix)) {
           problems.push(
-            `${name} names '${v}', which does not start with ${policy.secretEnvPrefix}; the operator's policy allows only those.`,
+            `${name} names ${quoted(v)}, which does not start with ${policy.secretEnvPrefix}; the operator's policy allows only those.`,
           );
         } else if (readsAsHttpUrl(v)) {
           const problem = urlProblem(v, policy);
@@ -321,10 +322,10 @@ function directoryProblems(directory: unknown, policy: ConnectorPolicy): string[
   try {
     real = realpathSync(resolve(directory));
   } catch {
-    return [`Setting 'directory' ('${directory}') does not exist.`];
+    return [`Setting 'directory' (${quoted(directory)}) does not exist.`];
   }
   if (!rootHolding(real, policy)) {
-    return [`Setting 'directory' ('${directory}') is outside every folder the operator's policy lets files sources read (fileRoots).`];
+    return [`Setting 'directory' (${quoted(directory)}) is outside every folder the operator's policy lets files sources read (fileRoots).`];
   }
   return [];
 }

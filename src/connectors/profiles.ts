@@ -4,6 +4,7 @@ import type { StringShape } from '../api/model-types.js';
 import type { SourceConnectorType } from '../api/shapes.generated.js';
 import { connectorFor, connectorKinds } from './index.js';
 import { type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, policyProblems } from './policy.js';
+import { quoted } from './shared/settings.js';
 import type { ConnectorProfile } from './types.js';
 
 const nameShape = serviceModel.shapes.ConnectorProfileName as StringShape;
@@ -52,9 +53,9 @@ export function checkConnectorProfile(
   const input = body;
   for (const key of Object.keys(input)) {
     if (key === 'name') {
-      if (input.name !== name) problems.push(`The member 'name' ('${String(input.name)}') differs from the profile name '${String(name)}'.`);
+      if (input.name !== name) problems.push(`The member 'name' (${quoted(input.name)}) differs from the profile name ${quoted(name)}.`);
     } else if (!['kind', 'connectorTypes', 'settings'].includes(key)) {
-      problems.push(`Unknown member '${key}'; a connector profile has kind, connectorTypes and settings.`);
+      problems.push(`Unknown member ${quoted(key)}; a connector profile has kind, connectorTypes and settings.`);
     }
   }
 
@@ -63,7 +64,7 @@ export function checkConnectorProfile(
   if (typeof kind !== 'string' || kind === '') {
     problems.push(`The member 'kind' is required; known kinds: ${connectorKinds().join(', ')}.`);
   } else if (!connector) {
-    problems.push(`Unknown connector kind '${kind}'; known kinds: ${connectorKinds().join(', ')}.`);
+    problems.push(`Unknown connector kind ${quoted(kind)}; known kinds: ${connectorKinds().join(', ')}.`);
   }
 
   let connectorTypes: SourceConnectorType[] = [];
@@ -79,7 +80,7 @@ export function checkConnectorProfile(
   } else {
     for (const t of input.connectorTypes as string[]) {
       if (!(SOURCE_CONNECTOR_TYPES as string[]).includes(t)) {
-        problems.push(`Unknown connector type '${t}'; the ConnectorType values are ${SOURCE_CONNECTOR_TYPES.join(', ')}.`);
+        problems.push(`Unknown connector type ${quoted(t)}; the ConnectorType values are ${SOURCE_CONNECTOR_TYPES.join(', ')}.`);
       }
     }
     connectorTypes = [...new Set(input.connectorTypes as SourceConnectorType[])];

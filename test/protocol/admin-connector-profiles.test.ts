@@ -125,6 +125,29 @@ for (const backend of await availableBackends()) {
         assertAwsError(await put('p', { kind: 'synthetic', settings: [] }), 400, 'BadRequestException', "'settings' must be a JSON object");
       });
 
+      test('a value of any length is quoted abridged, so the answer stays short and still names the problem', async () => {
+        const big = 'A'.repeat(20_000);
+        const cases: [unknown, RegExp][] = [
+          [{ kind: big }, /Unknown connector kind 'A{64}\.\.\.'; known kinds: /],
+          [{ kind: 'synthetic', [big]: 1 }, /Unknown member 'A{64}\.\.\.'; a connector profile has/],
+          [{ name: big, kind: 'synthetic' }, /The member 'name' \('A{64}\.\.\.'\) differs from the profile name 'p'/],
+          [{ kind: 'synthetic', connectorTypes: [big] }, /Unknown connector type 'A{64}\.\.\.'; the ConnectorType values are/],
+          [{ kind: 'synthetic', settings: { [big]: 1 } }, /Unknown setting 'A{64}\.\.\.'; the known settings are/],
+          [{ kind: 'synthetic', settings: { faults: [{ page: 1, kind: 'transient', [big]: 1 }] } }, /Setting 'faults\[0\]' has an unknown member 'A{64}\.\.\.'/],
+          [
+            { kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: 'https://x.my.salesforce.com', auth: { flow: 'refresh_token', clientId: 'c', [big]: 1 } } },
+            /Setting 'auth' has an unknown member 'A{64}\.\.\.' for the refresh_token flow/,
+          ],
+          [{ kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: `${'a'.repeat(20_000)}://x` } }, /got the scheme 'a{64}\.\.\.'/],
+          [{ kind: 'files', settings: { directory: `/${big}` } }, /Setting 'directory' \('\/A{63}\.\.\.'\) does not exist/],
+        ];
+        for (const [body, named] of cases) {
+          const message = assertAwsError(await put('p', body), 400, 'BadRequestException');
+          assert.ok(message.length < 1_000, `${message.length} characters: ${message.slice(0, 200)}`);
+          assert.match(message, named);
+        }
+      });
+
       test('a body that is not a JSON object is refused', async () => {
         assertAwsError(
           await send(s.url, 'PUT', `${BASE}/p`, { body: '{"kind":', headers: { 'content-type': 'application/json' } }),

@@ -114,6 +114,15 @@ describe('urlProblem', () => {
     assert.equal(urlProblem('https://acme.my.salesforce.com/services', DEFAULT_CONNECTOR_POLICY), undefined);
   });
 
+  test('a host or a variable name of any length is quoted abridged in the problem', () => {
+    const host = `${'h'.repeat(5_000)}.example`;
+    const hostProblem = urlProblem(`https://${host}/`, DEFAULT_CONNECTOR_POLICY) ?? '';
+    assert.match(hostProblem, /^the host 'h{64}\.\.\.' is not among the hosts/);
+    const [envProblem] = policyProblems('zendesk', { apiTokenEnv: 'A'.repeat(5_000) }, DEFAULT_CONNECTOR_POLICY);
+    assert.match(envProblem, /^apiTokenEnv names 'A{64}\.\.\.', which does not start with PROFILEFLOW_SECRET_/);
+    assert.ok(hostProblem.length < 200 && envProblem.length < 200);
+  });
+
   test('allowPrivateAddresses lets an allowed loopback host through', () => {
     assert.equal(urlProblem('http://127.0.0.1:9000/', { ...loopbackByName, allowPrivateAddresses: true }), undefined);
   });

@@ -1,7 +1,7 @@
 import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, problemsOf, valid } from '../../domain/problem.js';
 import { URL_RULE } from '../shared/http.js';
-import { checkSettings, type SettingRules } from '../shared/settings.js';
+import { checkSettings, quoted, type SettingRules } from '../shared/settings.js';
 
 /** OAuth 2.0 refresh token flow: a connected app's id and secret plus a user's refresh token. */
 export interface RefreshTokenAuth {
@@ -97,7 +97,7 @@ function checkAuth(value: unknown, name: string): Checked<SalesforceAuth> {
   const problems: string[] = [];
   for (const key of Object.keys(auth)) {
     if (!AUTH_MEMBERS[flow].includes(key)) {
-      problems.push(`Setting '${name}' has an unknown member '${key}' for the ${flow} flow; known: ${AUTH_MEMBERS[flow].join(', ')}.`);
+      problems.push(`Setting '${name}' has an unknown member ${quoted(key)} for the ${flow} flow; known: ${AUTH_MEMBERS[flow].join(', ')}.`);
     }
   }
   const clientId = typeof auth.clientId === 'string' && auth.clientId !== '' ? auth.clientId : undefined;

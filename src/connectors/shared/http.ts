@@ -10,7 +10,7 @@ import { Agent } from 'undici';
 import type { LookupFunction } from 'node:net';
 import { addressProblem, type ConnectorPolicy, DEFAULT_CONNECTOR_POLICY, hostAllowed, normaliseHost, urlProblem } from '../policy.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
-import type { SettingRule } from './settings.js';
+import { quoted, type SettingRule } from './settings.js';
 import { SourceError } from '../types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -281,7 +281,7 @@ export const URL_RULE = {
     } catch {
       return invalid(`Setting '${name}' must be an http or https URL, got '${value.slice(0, 100)}'.`);
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return invalid(`Setting '${name}' must be an http or https URL, got the scheme '${u.protocol}'.`);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return invalid(`Setting '${name}' must be an http or https URL, got the scheme ${quoted(u.protocol)}.`);
     if (u.username || u.password) return invalid(`Setting '${name}' must not carry a user name or password.`);
     if (u.search || u.hash) return invalid(`Setting '${name}' must be a base URL without query or fragment.`);
     return valid(value);

@@ -1,5 +1,18 @@
+import { abridge } from '../../api/errors.js';
 import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
+
+/**
+ * A value sent to us, as a problem sentence quotes it: abridged and with control characters escaped, as
+ * the API's validator shows values, so that a setting or member name of any length never makes the
+ * answer as long (a 20,000-character name was repeated whole).
+ */
+export function quoted(value: unknown): string {
+  return `'${abridge(String(value))}'`;
+}
+
+/** How many unknown values of one list setting a problem names. */
+const SHOWN_VALUES = 5;
 
 /** A connector's settings described as data, checked by one function (the dynalite habit). */
 export type SettingRule = { required?: boolean; describe?: string } & (
@@ -49,7 +62,7 @@ export function checkSettings<R extends SettingRules>(settings: Record<string, u
   const problems: string[] = [];
   for (const name of Object.keys(settings)) {
     if (!Object.hasOwn(rules, name)) {
-      problems.push(`Unknown setting '${name}'; the known settings are ${Object.keys(rules).join(', ')}.`);
+      problems.push(`Unknown setting ${quoted(name)}; the known settings are ${Object.keys(rules).join(', ')}.`);
     }
   }
   const value: Record<string, unknown> = {};
@@ -95,8 +108,9 @@ function checkOne(name: string, value: unknown, rule: SettingRule): Checked<unkn
       const list = stringList(value);
       if (!list) return invalid(`Setting '${name}' must be a non-empty list of strings.`);
       const unknown = rule.allowed ? list.filter((v) => !rule.allowed?.includes(v)) : [];
+      const more = unknown.length > SHOWN_VALUES ? ` and ${unknown.length - SHOWN_VALUES} more` : '';
       return unknown.length
-        ? invalid(`Setting '${name}' names unknown values ${unknown.map((v) => `'${v}'`).join(', ')}; allowed: ${rule.allowed?.join(', ')}.`)
+        ? invalid(`Setting '${name}' names unknown values ${unknown.slice(0, SHOWN_VALUES).map(quoted).join(', ')}${more}; allowed: ${rule.allowed?.join(', ')}.`)
         : valid(list);
     }
     case 'custom':

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isJsonObject } from '../../domain/json-object.js';
 import { type Checked, invalid, valid } from '../../domain/problem.js';
-import { checkSettings, type SettingRules } from '../shared/settings.js';
+import { checkSettings, quoted, type SettingRules } from '../shared/settings.js';
 import {
   type Connector,
   type ReadRequest,
@@ -55,7 +55,7 @@ function checkFaults(value: unknown, name: string): Checked<SyntheticFault[]> {
     }
     const before = problems.length;
     for (const key of Object.keys(f)) {
-      if (!['page', 'kind', 'times', 'retryAfterMs'].includes(key)) problems.push(`Setting '${at}' has an unknown member '${key}'.`);
+      if (!['page', 'kind', 'times', 'retryAfterMs'].includes(key)) problems.push(`Setting '${at}' has an unknown member ${quoted(key)}.`);
     }
     const page = integerFrom(f.page, 1);
     if (page === undefined) problems.push(`Setting '${at}.page' must be a page number of 1 or more.`);
