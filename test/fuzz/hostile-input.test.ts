@@ -4,10 +4,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { heapUsedMb, hostileCase, PROTOTYPE_NAMES, runCase, startFuzzTarget, type FuzzTarget } from './hostile.js';
+import { ADMIN_ROUTES, adminRoutesOf, heapUsedMb, hostileCase, type HostileCase, PROTOTYPE_NAMES, runCase, startFuzzTarget, type FuzzTarget } from './hostile.js';
 
-/** Enough to cover every route several times in `npm test`; `npm run fuzz` runs as many as asked. */
-const RUNS = Number(process.env.PROFILEFLOW_FUZZ_RUNS ?? 300);
+/**
+ * Enough in `npm test` to reach every implemented Customer Profiles and AppFlow operation and every
+ * /_profileflow/ route, and most of the operations that answer 501; `npm run fuzz` runs as many as asked.
+ */
+const RUNS = Number(process.env.PROFILEFLOW_FUZZ_RUNS ?? 600);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -19,7 +22,7 @@ describe('hostile input: every answer is AWS-shaped, never a 5xx, a hang or a cr
   });
   after(() => target.close());
 
-  test(`${RUNS} generated requests over every model route (fast-check), with flat memory`, async () => {
+  test(`${RUNS} generated requests over every route of both models and of /_profileflow/ (fast-check), with flat memory`, async () => {
     // Warm up so that lazily built caches (routes, regexes, prepared statements) are not counted as growth.
     await fc.check(fc.asyncProperty(hostileCase, async (c) => (await runCase(target, c)) === undefined), { numRuns: 30, seed: 1 });
     gc();
@@ -52,11 +55,31 @@ describe('hostile input: every answer is AWS-shaped, never a 5xx, a hang or a cr
       ['PUT', '/tags/%00?tagKeys=%00'],
       ['GET', `/domains/${'a'.repeat(100_000)}`],
       ['POST', '/domains/x/workflows?max-results=-1'],
+      ['POST', '/describe-connectors', '{}'],
+      ['POST', '/create-flow', '{"flowName":'],
+      ['POST', '/list-flows', `{"maxResults":${'['.repeat(100)}`],
+      ['GET', '/tags/arn%3Aaws%3Aappflow%3Aus-east-1%3A000000000000%3Aflow%2F%00'],
+      ['DELETE', '/tags/arn%3Aaws%3Aappflow%3A%3A%3Aflow%2Fx?tagKeys=__proto__&tagKeys=%'],
+      ['PUT', '/_profileflow/connector-profiles/%00', '{"kind":"synthetic"}'],
+      ['GET', `/_profileflow/workflows/${'d'.repeat(2000)}/x/progress?limit=1e3`],
+      ['POST', `/_profileflow/flows/111111111111/us-east-1/${'f'.repeat(300)}/signal`, '{}'],
+      ['POST', '/_profileflow/clock', '{"advanceMs":1e308}'],
+      ['POST', '/_profileflow/clock', '{"set":"+275760-09-13T00:00:00.000Z"}'],
+      ['GET', '/_profileflow/engine'],
+      ['PUT', '/_profileflow/faults', '[{"operation":"*","latencyMs":60000}]'],
+      ['GET', '/_profileflow/events?accountId=%'],
     ] as const;
-    for (const [method, url] of cases) {
-      const problem = await runCase(target, { method, url, headers: {}, auth: 'off' });
+    for (const [method, url, body] of cases) {
+      const c: HostileCase = { method, url, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body, auth: 'off', surface: url.startsWith('/_profileflow/') ? 'admin' : undefined };
+      const problem = await runCase(target, c);
       assert.equal(problem, undefined, `${method} ${url.slice(0, 80)}: ${problem}`);
     }
+  });
+
+  test("the admin routes generated are exactly the app's, so a route added to /_profileflow/ is fuzzed or this fails", () => {
+    const generated = ADMIN_ROUTES.map((r) => `${r.method} /_profileflow${r.pattern}`).sort();
+    assert.deepEqual(generated, adminRoutesOf(target.apps.off));
+    assert.deepEqual(generated, adminRoutesOf(target.apps.sigv4));
   });
 });
 

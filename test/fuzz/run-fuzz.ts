@@ -1,11 +1,12 @@
 // The long hostile-input run: `npm run fuzz -- --runs 20000 [--seed 42]` (or PROFILEFLOW_FUZZ_RUNS /
-// PROFILEFLOW_FUZZ_SEED). Every case goes through the same checks as test/fuzz/hostile-input.test.ts;
-// failures are collected (not stopped at) and reported with the seed that reproduces them.
+// PROFILEFLOW_FUZZ_SEED). Every case goes through the same checks as test/fuzz/hostile-input.test.ts
+// (runCase); failures are collected (not stopped at) and reported with the seed that reproduces them,
+// and the cases are counted by the route table they came from, so a run shows what it covered.
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { heapUsedMb, hostileCase, runCase, startFuzzTarget } from './hostile.js';
+import { heapUsedMb, hostileCase, runCase, startFuzzTarget, type Surface } from './hostile.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string' }, seed: { type: 'string' } },
@@ -28,6 +29,8 @@ const liveHeapMb = () => {
 
 const target = await startFuzzTarget();
 const failures = new Map<string, { count: number; example: string }>();
+const bySurface: Record<Surface, number> = { profile: 0, appflow: 0, admin: 0 };
+const signed = { tenant: 0, operator: 0 };
 let tried = 0;
 const started = Date.now();
 const heapStart = liveHeapMb();
@@ -38,6 +41,8 @@ let heapPeak = heapStart;
 await fc.check(
   fc.asyncProperty(hostileCase, async (c) => {
     tried++;
+    if (c.surface) bySurface[c.surface]++;
+    if (c.signAs) signed[c.signAs]++;
     let problem: string | undefined;
     try {
       problem = await runCase(target, c);
@@ -47,7 +52,7 @@ await fc.check(
     if (problem) {
       // Grouped by the kind of problem, not by its details.
       const kind = problem.replace(/\d+/g, '#').slice(0, 120);
-      const entry = failures.get(kind) ?? { count: 0, example: `${c.auth} ${c.method} ${c.url.slice(0, 200)} → ${problem.slice(0, 400)}` };
+      const entry = failures.get(kind) ?? { count: 0, example: `${c.auth}${c.signAs ? ` (${c.signAs})` : ''} ${c.method} ${c.url.slice(0, 200)} [${c.target ?? '?'}] → ${problem.slice(0, 400)}` };
       entry.count++;
       failures.set(kind, entry);
     }
@@ -65,7 +70,9 @@ await target.close();
 const failed = [...failures.values()].reduce((n, f) => n + f.count, 0);
 process.stdout.write(
   `fuzz: ${tried} cases tried in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}), ${failed} failures; ` +
-    `live heap ${heapStart.toFixed(0)} MB at start, ${heapPeak.toFixed(0)} MB at most\n`,
+    `live heap ${heapStart.toFixed(0)} MB at start, ${heapPeak.toFixed(0)} MB at most\n` +
+    `  cases by route table: Customer Profiles ${bySurface.profile}, AppFlow ${bySurface.appflow}, /_profileflow/ ${bySurface.admin}; ` +
+    `signed for real: ${signed.tenant} with the tenant's key, ${signed.operator} with the operator's\n`,
 );
 for (const [kind, { count, example }] of failures) process.stdout.write(`  ${count} × ${kind}\n    e.g. ${example}\n`);
 process.exit(failed === 0 ? 0 : 1);
