@@ -3,7 +3,9 @@
 // seconds, wall seconds, the longest the event loop was held and the rows each history table holds. For A/B runs of one change, alternated on
 // a loaded machine: the CPU of one process, without the spawn, the poller and the build.
 // Run: node --import tsx bench/tools/ingest-ab.ts [--records 100000] [--backend sqlite|postgres]
-//      [--page-size 2000] [--recent-at 30000 --merge-at 500000 --slice 25000] [--source-delay-ms 100] [--statistics]
+//      [--page-size 2000] [--recent-at 30000 --merge-at 500000 --slice 25000] [--source-delay-ms 100] [--statistics] [--memory]
+// --memory samples process.memoryUsage() every 250 ms and prints the sample with the highest RSS, so a peak
+// can be split into V8's heap, buffers outside it and the rest (the SQLite page cache, code, the allocator's slack).
 // On PostgreSQL pass --statistics to keep the planner's statistics current as the service does
 // (startStatisticsLoop); without it the objects' look-up is planned on empty tables' statistics.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,7 +43,9 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
   const started = performance.now();
   const serverBefore = await backendCpuMs(store);
   const statisticsLoop = statistics ? startStatisticsLoop(store) : undefined;
+  const memory = flags.memory === true ? sampleMemory() : undefined;
   await engine.runUntilIdle();
+  memory?.stop();
   const analyzed = (await statisticsLoop?.stop()) ?? [];
   const used = process.cpuUsage(cpu);
   loopDelay.disable();
@@ -60,8 +64,23 @@ async function run(config: Parameters<typeof openStore>[0]): Promise<void> {
       `(user ${(used.user / 1e6).toFixed(2)}, sys ${(used.system / 1e6).toFixed(2)}), written ${Math.round((ioAfter.wchar - ioBefore.wchar) / 1e6)} MB, ` +
       `${Math.round(N / wall)} records/s, event loop held up to ${Math.round(loopDelay.max / 1e6)} ms (p99 ${Math.round(loopDelay.percentile(99) / 1e6)}), peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB${backend === 'postgres' ? `, server backends ${(serverCpu / 1000).toFixed(2)} s CPU` : ''}${statistics ? `, ${analyzed.length} tables analyzed` : ''}; rows ${JSON.stringify(counts)}\n`,
   );
+  if (memory) process.stdout.write(`at the highest sampled RSS (MB): ${JSON.stringify(memory.peak)}\n`);
   await app.close();
   await store.close();
+}
+
+function sampleMemory(): { peak: Record<string, number>; stop: () => void } {
+  const mb = (n: number) => Math.round(n / 1024 / 1024);
+  const state = { peak: {} as Record<string, number>, stop: () => clearInterval(timer) };
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (mb(m.rss) < (state.peak.rss ?? 0)) return;
+    state.peak = {
+      rss: mb(m.rss), heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), arrayBuffers: mb(m.arrayBuffers),
+      rest: mb(m.rss - m.heapTotal - m.external),
+    };
+  }, 250);
+  return state;
 }
 
 /** Bytes this process wrote through write(2) and friends (SQLite: its WAL and checkpoints). */

@@ -15,6 +15,9 @@ export const sqliteCapabilities: DialectCapabilities = {
   statementsRunElsewhere: false,
 };
 
+/** SQLite's page cache of the one connection, in KiB. */
+const PAGE_CACHE_KIB = 32 * 1024;
+
 /**
  * One file in the data dir. WAL lets readers (the API) proceed while the engine writes. `monitor`, when
  * given, sees every query (storage-condition.ts).
@@ -32,10 +35,14 @@ export function openSqlite(file: string, monitor?: StorageMonitor, keyStaging: K
   // every engine commit also ran a checkpoint (an fsync and a copy of every page it touched). Measured
   // (bench/ingestion.ts, statement timings): time in COMMIT halved (10.5 s to 5.2 s for 50,000 records).
   database.pragma('wal_autocheckpoint = 16384');
-  // Why 64 MiB of page cache rather than SQLite's 2 MiB: ingestion inserts random keys into indexes of
-  // hundreds of MiB, and with the default nearly every insert re-read its B-tree path from the OS.
-  // Measured (npm run bench -- ingestion, 1,000,000 records): 5,829 → 7,217–7,484 records/s, peak RSS 238 → 257–259 MB.
-  database.pragma('cache_size = -65536');
+  // Why 32 MiB of page cache rather than SQLite's 2 MiB: ingestion inserts into indexes of hundreds of MiB,
+  // and with the default nearly every insert re-read its B-tree path from the OS (1,000,000 records:
+  // 5,829 → 7,484 records/s with 64 MiB, before the key index was staged). Why not 64 MiB any more: since
+  // the key index is staged and merged in key order, 32 MiB ingests as fast (in process, 1,000,000
+  // records, alternated: 8,779 / 8,921 / 8,637 against 7,438 / 7,203 records/s; 5,000,000: 7,299 against
+  // 7,483) and the process's peak RSS is 32–40 MB lower; 16 MiB was as fast at 1M and 8 MiB slower
+  // (docs/performance.md, Ingestion, "A smaller page cache").
+  database.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const dialect = new SqliteDialect({ database: withStatementCache(database) });
   // total_changes() counts the rows of the ingestion's prepared statements too, which run past Kysely.
   const totalChanges = database.prepare('select total_changes()').pluck();
