@@ -108,6 +108,17 @@ describe('startProfileflow (in process, manual engine, manual clock)', () => {
     assert.equal(((await res.json()) as { now: string }).now, '2027-01-01T00:00:00.000Z');
   });
 
+  test('clock.advance and clock.set refuse a time outside the range the service can show, naming it, and leave the clock where it was', async () => {
+    const before = pf.clock.now();
+    assert.throws(() => pf.clock.advance(1e308), /would move the clock to a time outside 1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/);
+    assert.throws(() => pf.clock.set('+275760-09-13T00:00:00.000Z'), /outside 1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/);
+    assert.throws(() => pf.clock.set(-1), /outside 1970/);
+    assert.equal(pf.clock.now(), before);
+    const res = await fetch(`${pf.endpoint}/_profileflow/engine`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { now: string }).now, new Date(before).toISOString());
+  });
+
   test('a full reset declares the connector profiles again', async () => {
     await pf.reset();
     assert.deepEqual((await client.send(new ListDomainsCommand({}))).Items ?? [], []);
@@ -135,6 +146,12 @@ describe('startProfileflow lifecycle', () => {
     } finally {
       await pf.stop();
     }
+  });
+
+  test('a start time outside the range the clock can show is refused, naming it', async () => {
+    // Stopped if it starts after all, so the failure is an assertion rather than a process left running.
+    const started = startProfileflow({ clock: 'manual', startTime: '+100000-01-01T00:00:00Z' }).then((pf) => pf.stop());
+    await assert.rejects(started, /The start time \+100000-01-01T00:00:00\.000Z is outside 1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/);
   });
 
   test('a connector profile outside the policy is refused, naming it', async () => {
