@@ -8,6 +8,7 @@ import {
   ThrottlingException,
 } from '../api/errors.js';
 import { allOperations } from '../api/service.js';
+import { appflowService } from '../api/services.js';
 import { seededRandom } from '../domain/ids.js';
 import type { Metrics } from './metrics.js';
 import type { RequestStep } from './request-hooks.js';
@@ -25,7 +26,10 @@ export type FaultError = string | { status: number; code: string; message?: stri
 
 /** One rule (LocalStack's chaos API, freely): which operation, how likely, which error, how slow. */
 export interface FaultRule {
-  /** An operation name of the model, or '*' (the default) for every AWS operation. */
+  /**
+   * A Customer Profiles operation name, an AppFlow one after `appflow:` (the request's label, since both
+   * services have a TagResource), or '*' (the default) for every AWS operation.
+   */
   operation: string;
   /** 0..1, default 1. */
   probability: number;
@@ -35,7 +39,7 @@ export interface FaultRule {
   accountId?: string;
 }
 
-const OPERATION_NAMES = new Set(allOperations.map((o) => o.name));
+const OPERATION_NAMES = new Set([...allOperations.map((o) => o.name), ...appflowService.routes.map((o) => `appflow:${o.name}`)]);
 const MAX_RULES = 100;
 const MAX_STREAMS = 10_000;
 
@@ -136,7 +140,7 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
     if (r.accountId !== undefined && (typeof r.accountId !== 'string' || !/^\d{12}$/.test(r.accountId))) problems.push(`${at}.accountId must be a 12-digit account id.`);
     const operation = r.operation ?? '*';
     if (typeof operation !== 'string' || (operation !== '*' && !OPERATION_NAMES.has(operation))) {
-      problems.push(`${at}.operation '${String(operation).slice(0, 64)}' is neither '*' nor a Customer Profiles operation name (e.g. GetWorkflow).`);
+      problems.push(`${at}.operation '${String(operation).slice(0, 64)}' is neither '*', a Customer Profiles operation name (e.g. GetWorkflow) nor an AppFlow one after 'appflow:' (e.g. appflow:StartFlow).`);
     }
     const probability = r.probability ?? 1;
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) problems.push(`${at}.probability must be a number from 0 to 1.`);
@@ -182,8 +186,8 @@ export function faultStep(faults: FaultInjector, metrics?: Metrics): RequestStep
   return (request) => {
     const { route, caller } = request.ctx;
     if (route.kind !== 'aws' || !caller) return;
-    // The label: an AppFlow operation (`appflow:TagResource`) is matched by '*' rules only, never by a
-    // rule naming the Customer Profiles operation of the same name.
+    // The label: an AppFlow operation (`appflow:TagResource`) is matched by its own rules and '*' ones,
+    // never by a rule naming the Customer Profiles operation of the same name.
     const operation = request.ctx.operation;
     const effect = faults.decide(operation, caller.accountId);
     const fail = () => {

@@ -8,7 +8,9 @@ import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.j
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { raw } from '../helpers/profile-objects.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { appflowClient } from '../helpers/appflow.js';
+import { ListFlowsCommand, ListTagsForResourceCommand as AppflowListTagsForResourceCommand } from '@aws-sdk/client-appflow';
+import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 
 describe('seeded ids', () => {
@@ -145,6 +147,24 @@ for (const backend of await availableBackends()) {
 
       assert.deepEqual((await raw(s, 'DELETE', '/_profileflow/faults')).json, { rules: [] });
       assert.equal((await s.client.send(new GetDomainCommand({ DomainName: 'faulty' }))).DomainName, 'faulty');
+    });
+
+    test('fault rules name an AppFlow operation with its service, and a rule for the Customer Profiles operation of the same name leaves AppFlow alone', async () => {
+      const af = appflowClient(s.url);
+      const put = await raw(s, 'PUT', '/_profileflow/faults', [
+        { operation: 'appflow:ListFlows', error: 'ThrottlingException' },
+        { operation: 'ListTagsForResource', error: 'InternalServerException' },
+      ]);
+      assert.equal(put.status, 200, JSON.stringify(put.json));
+      await expectAwsError(af.send(new ListFlowsCommand({})), 'ThrottlingException', 429, 'Injected fault for appflow:ListFlows.');
+      const arn = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/none`;
+      // AppFlow's ListTagsForResource is not the Customer Profiles rule's operation: it reaches its handler.
+      await expectAwsError(af.send(new AppflowListTagsForResourceCommand({ resourceArn: arn })), 'ResourceNotFoundException', 404);
+      const bad = await raw(s, 'PUT', '/_profileflow/faults', [{ operation: 'appflow:GetWorkflow', error: 'ThrottlingException' }, { operation: 'CreateFlow', error: 'ThrottlingException' }]);
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.json.Message), /^2 validation errors detected: rules\[0\]\.operation 'appflow:GetWorkflow' is neither '\*', a Customer Profiles operation name \(e\.g\. GetWorkflow\) nor an AppFlow one after 'appflow:' \(e\.g\. appflow:StartFlow\)\. rules\[1\]\.operation 'CreateFlow'/);
+      await raw(s, 'DELETE', '/_profileflow/faults');
+      assert.deepEqual((await af.send(new ListFlowsCommand({}))).flows ?? [], []);
     });
 
     test('with a seed, a probability rule fails the same calls on every run', async () => {
