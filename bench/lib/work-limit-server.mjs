@@ -1,7 +1,7 @@
 // The work limit of the control-plane benchmark: a bare node:http server doing the work a request must
 // do and nothing else. For each request it runs the same SQL statements the service runs (the text the
 // repository's Kysely queries compile to, captured by bench/lib/work-limit.ts), through the same driver
-// (better-sqlite3 with the service's pragmas and a statement prepared once; pg with a pool of the
+// (better-sqlite3 with the service's pragmas, but twice its page cache, and a statement prepared once; pg with a pool of the
 // service's size), maps the rows to the operation's answer with the domain's own text functions, and
 // JSON.stringify-s it. No framework, no routing, no authentication, no binding, no validation, no model
 // walk, no page-token signing (the token of the captured page is sent as it is). For ListWorkflows that
