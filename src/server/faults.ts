@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  abridge,
   AccessDeniedException,
   BadRequestException,
   InternalServerException,
@@ -140,7 +141,7 @@ export function checkFaultRules(raw: unknown): FaultRule[] {
     if (r.accountId !== undefined && (typeof r.accountId !== 'string' || !/^\d{12}$/.test(r.accountId))) problems.push(`${at}.accountId must be a 12-digit account id.`);
     const operation = r.operation ?? '*';
     if (typeof operation !== 'string' || (operation !== '*' && !OPERATION_NAMES.has(operation))) {
-      problems.push(`${at}.operation '${String(operation).slice(0, 64)}' is neither '*', a Customer Profiles operation name (e.g. GetWorkflow) nor an AppFlow one after 'appflow:' (e.g. appflow:StartFlow).`);
+      problems.push(`${at}.operation '${abridge(operation)}' is neither '*', a Customer Profiles operation name (e.g. GetWorkflow) nor an AppFlow one after 'appflow:' (e.g. appflow:StartFlow).`);
     }
     const probability = r.probability ?? 1;
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) problems.push(`${at}.probability must be a number from 0 to 1.`);

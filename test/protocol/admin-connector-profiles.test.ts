@@ -140,6 +140,8 @@ for (const backend of await availableBackends()) {
           ],
           [{ kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: `${'a'.repeat(20_000)}://x` } }, /got the scheme 'a{64}\.\.\.'/],
           [{ kind: 'files', settings: { directory: `/${big}` } }, /Setting 'directory' \('\/A{63}\.\.\.'\) does not exist/],
+          // An object no String() can convert (its toString is not a function): quoted as JSON, never a 500.
+          [{ name: { toString: 1 }, kind: 'synthetic' }, /The member 'name' \('\{"toString":1\}'\) differs from the profile name 'p'/],
         ];
         for (const [body, named] of cases) {
           const message = assertAwsError(await put('p', body), 400, 'BadRequestException');

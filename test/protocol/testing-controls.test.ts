@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { CreateDomainCommand, CreateProfileCommand, GetDomainCommand, GetWorkflowCommand, ListDomainsCommand, PutProfileObjectCommand, SearchProfilesCommand } from '@aws-sdk/client-customer-profiles';
+import {
+  CreateDomainCommand,
+  CreateProfileCommand,
+  GetDomainCommand,
+  GetWorkflowCommand,
+  ListDomainsCommand,
+  ListTagsForResourceCommand,
+  PutProfileObjectCommand,
+  SearchProfilesCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-customer-profiles';
 import { profileIdPool, seedIds } from '../../src/domain/ids.js';
 import { ManualClock } from '../../src/engine/clock.js';
 import { KEY_INDEX_TABLES } from '../../src/store/dialects/row-writers/queries.js';
@@ -9,7 +19,12 @@ import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { raw } from '../helpers/profile-objects.js';
 import { appflowClient } from '../helpers/appflow.js';
-import { ListFlowsCommand, ListTagsForResourceCommand as AppflowListTagsForResourceCommand } from '@aws-sdk/client-appflow';
+import {
+  DescribeFlowCommand,
+  ListFlowsCommand,
+  ListTagsForResourceCommand as AppflowListTagsForResourceCommand,
+  TagResourceCommand as AppflowTagResourceCommand,
+} from '@aws-sdk/client-appflow';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
 import { consecutiveBatches, createWorkflow, setupWorkflowEnv } from '../helpers/workflows.js';
 
@@ -154,12 +169,21 @@ for (const backend of await availableBackends()) {
       const put = await raw(s, 'PUT', '/_profileflow/faults', [
         { operation: 'appflow:ListFlows', error: 'ThrottlingException' },
         { operation: 'ListTagsForResource', error: 'InternalServerException' },
+        { operation: 'appflow:TagResource', error: 'AccessDeniedException' },
       ]);
       assert.equal(put.status, 200, JSON.stringify(put.json));
       await expectAwsError(af.send(new ListFlowsCommand({})), 'ThrottlingException', 429, 'Injected fault for appflow:ListFlows.');
-      const arn = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/none`;
-      // AppFlow's ListTagsForResource is not the Customer Profiles rule's operation: it reaches its handler.
-      await expectAwsError(af.send(new AppflowListTagsForResourceCommand({ resourceArn: arn })), 'ResourceNotFoundException', 404);
+      const appflowArn = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/none`;
+      const profileArn = `arn:aws:profile:${TEST_REGION}:${TEST_ACCOUNT}:domains/none`;
+      // Each rule reaches its own service's operation only: AppFlow's ListTagsForResource and Customer
+      // Profiles' TagResource reach their handlers (no such resource), while the rules fire on their twins.
+      await expectAwsError(s.client.send(new ListTagsForResourceCommand({ resourceArn: profileArn })), 'InternalServerException', 500, 'Injected fault for ListTagsForResource.');
+      await expectAwsError(af.send(new AppflowListTagsForResourceCommand({ resourceArn: appflowArn })), 'ResourceNotFoundException', 404);
+      await expectAwsError(af.send(new AppflowTagResourceCommand({ resourceArn: appflowArn, tags: { a: 'b' } })), 'AccessDeniedException', 403, 'Injected fault for appflow:TagResource.');
+      await expectAwsError(s.client.send(new TagResourceCommand({ resourceArn: profileArn, tags: { a: 'b' } })), 'ResourceNotFoundException', 404);
+      // '*' reaches AppFlow's operations too.
+      await raw(s, 'PUT', '/_profileflow/faults', [{ operation: '*', error: 'ThrottlingException' }]);
+      await expectAwsError(af.send(new DescribeFlowCommand({ flowName: 'none' })), 'ThrottlingException', 429, 'Injected fault for appflow:DescribeFlow.');
       const bad = await raw(s, 'PUT', '/_profileflow/faults', [{ operation: 'appflow:GetWorkflow', error: 'ThrottlingException' }, { operation: 'CreateFlow', error: 'ThrottlingException' }]);
       assert.equal(bad.status, 400);
       assert.match(String(bad.json.Message), /^2 validation errors detected: rules\[0\]\.operation 'appflow:GetWorkflow' is neither '\*', a Customer Profiles operation name \(e\.g\. GetWorkflow\) nor an AppFlow one after 'appflow:' \(e\.g\. appflow:StartFlow\)\. rules\[1\]\.operation 'CreateFlow'/);
@@ -194,12 +218,16 @@ for (const backend of await availableBackends()) {
         { operation: 'NoSuchOperation', error: 'ThrottlingException' },
         { probability: 2, error: 'Teapot' },
         { operation: 'GetDomain' },
+        // An object no String() can convert (its toString is not a function): quoted as JSON, never a 500.
+        { operation: { toString: 1 }, error: 'ThrottlingException' },
       ]);
       assert.equal(bad.status, 400);
       assert.equal(bad.errorType, 'BadRequestException');
       const message = String(bad.json.Message);
-      assert.match(message, /^4 validation errors detected/);
-      for (const part of ['NoSuchOperation', 'probability', 'Teapot', 'rules[2] needs an error']) assert.ok(message.includes(part), `${part} in ${message}`);
+      assert.match(message, /^5 validation errors detected/);
+      for (const part of ['NoSuchOperation', 'probability', 'Teapot', 'rules[2] needs an error', `rules[3].operation '{"toString":1}' is neither`]) {
+        assert.ok(message.includes(part), `${part} in ${message}`);
+      }
       assert.deepEqual((await raw(s, 'GET', '/_profileflow/faults')).json, { rules: [] }, 'nothing changed');
     });
 

@@ -8,7 +8,8 @@ import { type Checked, invalid, valid } from '../../domain/problem.js';
  * answer as long (a 20,000-character name was repeated whole).
  */
 export function quoted(value: unknown): string {
-  return `'${abridge(String(value))}'`;
+  // abridge, not String(): an object whose toString is not a function makes String() throw.
+  return `'${abridge(value)}'`;
 }
 
 /** How many unknown values of one list setting a problem names. */
