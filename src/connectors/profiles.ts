@@ -12,7 +12,7 @@ const typeShape = serviceModel.shapes.SourceConnectorType as StringShape;
 
 /** A flow's ConnectorProfileName rules, from the model (whose patterns are whole-string matches). */
 export const CONNECTOR_PROFILE_NAME_MAX = nameShape.max ?? 256;
-export const CONNECTOR_PROFILE_NAME_PATTERN = new RegExp(`^(?:${nameShape.pattern ?? '.+'})$`);
+export const CONNECTOR_PROFILE_NAME_PATTERN = new RegExp(`^(?:${nameShape.pattern ?? '.+'})$`, 'u');
 export const SOURCE_CONNECTOR_TYPES = (typeShape.enum ?? []) as SourceConnectorType[];
 
 /** Kinds that can stand in for any source, so a profile of theirs serves every ConnectorType unless told. */

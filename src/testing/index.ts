@@ -136,9 +136,9 @@ export interface Profileflow {
   seedIds(seed: string | number | null): void;
   clock: {
     now(): number;
-    /** Manual clock only. */
+    /** Manual clock only; a time outside 1970 to the year 9999 throws a RangeError naming it. */
     set(time: string | number): void;
-    /** Manual clock only. */
+    /** Manual clock only; a move past 1970 to the year 9999 throws a RangeError naming it. */
     advance(ms: number): void;
   };
   engine: {

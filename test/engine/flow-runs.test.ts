@@ -381,7 +381,8 @@ for (const backend of await availableBackends()) {
       // One past the model's length is still the route's to refuse, in its own words.
       const tooLong = await fetch(`${s.url}/_profileflow/flows/000000000000/us-east-1/${flowName}v/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       assert.equal(tooLong.status, 400);
-      assert.match(((await tooLong.json()) as { Message: string }).Message, /flowName "e?v+\.\.\."|must be 2 to 256 characters/);
+      const message = ((await tooLong.json()) as { Message: string }).Message;
+      assert.ok(message.startsWith(`flowName ${JSON.stringify(`${flowName}v`.slice(0, 64))} must be 2 to 256 characters`), message);
     });
 
     test('DeleteIntegration stops further runs', async () => {

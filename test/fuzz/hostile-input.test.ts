@@ -22,7 +22,7 @@ describe('hostile input: every answer is AWS-shaped, never a 5xx, a hang or a cr
   });
   after(() => target.close());
 
-  test(`${RUNS} generated requests over every route of both models and of /_profileflow/ (fast-check), with flat memory`, async () => {
+  test(`${RUNS} generated requests over the routes of both models and of /_profileflow/ (fast-check), with flat memory`, async () => {
     // Warm up so that lazily built caches (routes, regexes, prepared statements) are not counted as growth.
     await fc.check(fc.asyncProperty(hostileCase, async (c) => (await runCase(target, c)) === undefined), { numRuns: 30, seed: 1 });
     gc();

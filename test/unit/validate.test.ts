@@ -38,7 +38,7 @@ describe('readShape', () => {
       }
     });
 
-    test("every pattern of both models is applied, as code points like the models' Java patterns, and none throws", () => {
+    test("every pattern of both models compiles and runs as code points, like the models' Java patterns, and none throws", () => {
       for (const model of [serviceModel, appflowModel]) {
         for (const [shape, definition] of Object.entries(model.shapes)) {
           if (definition.type !== 'string' || definition.pattern === undefined) continue;

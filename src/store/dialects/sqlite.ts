@@ -40,7 +40,7 @@ export function openSqlite(file: string, monitor?: StorageMonitor, keyStaging: K
   // 5,829 → 7,484 records/s with 64 MiB, before the key index was staged). Why not 64 MiB any more: since
   // the key index is staged and merged in key order, 32 MiB ingests as fast (in process, 1,000,000
   // records, alternated: 8,779 / 8,921 / 8,637 against 7,438 / 7,203 records/s; 5,000,000: 7,299 against
-  // 7,483) and the process's peak RSS is 32–40 MB lower; 16 MiB was as fast at 1M and 8 MiB slower
+  // 7,483) and the process's peak RSS is 33–48 MB lower; 16 MiB was as fast at 1M and 8 MiB slower
   // (docs/performance.md, Ingestion, "A smaller page cache").
   database.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const dialect = new SqliteDialect({ database: withStatementCache(database) });
