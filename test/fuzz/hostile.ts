@@ -144,11 +144,16 @@ const jsonInString = fc.oneof(
   fc.array(fc.tuple(prototypeName, fc.oneof(text, fc.jsonValue({ maxDepth: 2 }))), { maxLength: 4 }).map((entries) => JSON.stringify(ownObject(entries))),
 );
 
-/** Any JSON value, sometimes deep. */
+/**
+ * Any JSON value, sometimes deep, sometimes an object whose own members shadow Object.prototype's with
+ * values that are not functions (`{"toString": 1}`): String() or a template literal of it throws, so
+ * code that quotes a value it did not check fails there.
+ */
 const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
   fc.constantFrom(null, true, -1, 0, 1.5, 2 ** 31, -(2 ** 53), 1e308, '', [], {}),
   fc.integer({ min: 1, max: 3000 }).map((depth) => nest(depth)),
+  fc.array(fc.tuple(fc.constantFrom('toString', 'valueOf'), fc.jsonValue({ maxDepth: 1 })), { minLength: 1, maxLength: 2 }).map((entries) => ownObject(entries)),
 );
 
 function nest(depth: number): unknown {
