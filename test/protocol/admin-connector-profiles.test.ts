@@ -139,6 +139,8 @@ for (const backend of await availableBackends()) {
             /Setting 'auth' has an unknown member 'A{64}\.\.\.' for the refresh_token flow/,
           ],
           [{ kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: `${'a'.repeat(20_000)}://x` } }, /got the scheme 'a{64}\.\.\.'/],
+          // Not a URL at all, with a control character: abridged and escaped like every other value.
+          [{ kind: 'salesforce', connectorTypes: ['Salesforce'], settings: { instanceUrl: `\u0007${big}` } }, /must be an http or https URL, got '\\u0007A{58}\.\.\.'/],
           [{ kind: 'files', settings: { directory: `/${big}` } }, /Setting 'directory' \('\/A{63}\.\.\.'\) does not exist/],
           // An object no String() can convert (its toString is not a function): quoted as JSON, never a 500.
           [{ name: { toString: 1 }, kind: 'synthetic' }, /The member 'name' \('\{"toString":1\}'\) differs from the profile name 'p'/],

@@ -279,7 +279,7 @@ export const URL_RULE = {
     try {
       u = new URL(value);
     } catch {
-      return invalid(`Setting '${name}' must be an http or https URL, got '${value.slice(0, 100)}'.`);
+      return invalid(`Setting '${name}' must be an http or https URL, got ${quoted(value)}.`);
     }
     if (u.protocol !== 'https:' && u.protocol !== 'http:') return invalid(`Setting '${name}' must be an http or https URL, got the scheme ${quoted(u.protocol)}.`);
     if (u.username || u.password) return invalid(`Setting '${name}' must not carry a user name or password.`);
