@@ -61,10 +61,12 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /**
  * The longest path label Fastify's router matches, decoded. Its default, 100, made the flow signal route
- * answer a flow name of 101 to 256 characters (AppFlow's FlowName allows 256) as an unknown route; the
- * room past 256 lets a label that is too long reach its route and be refused in the route's own words.
+ * answer a flow name of 101 to 256 characters (AppFlow's FlowName allows 256) as an unknown route. Node's
+ * HTTP parser refuses a request whose request line and headers pass 16 KiB (its maxHeaderSize), so no
+ * label that reaches the router is longer than this: every label reaches its route, which refuses one
+ * that is too long in its own words.
  */
-const MAX_ROUTE_LABEL_LENGTH = 1024;
+const MAX_ROUTE_LABEL_LENGTH = 16 * 1024;
 
 /**
  * Builds the whole HTTP service around injected dependencies. Nothing happens on import and nothing

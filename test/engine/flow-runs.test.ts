@@ -383,6 +383,12 @@ for (const backend of await availableBackends()) {
       assert.equal(tooLong.status, 400);
       const message = ((await tooLong.json()) as { Message: string }).Message;
       assert.ok(message.startsWith(`flowName ${JSON.stringify(`${flowName}v`.slice(0, 64))} must be 2 to 256 characters`), message);
+      // So is a name as long as a request line can carry.
+      const huge = `e${'v'.repeat(15_000)}`;
+      const hugeRes = await fetch(`${s.url}/_profileflow/flows/000000000000/us-east-1/${huge}/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(hugeRes.status, 400);
+      const hugeMessage = ((await hugeRes.json()) as { Message: string }).Message;
+      assert.ok(hugeMessage.startsWith(`flowName ${JSON.stringify(huge.slice(0, 64))} must be 2 to 256 characters`), hugeMessage);
     });
 
     test('DeleteIntegration stops further runs', async () => {

@@ -379,7 +379,7 @@ function assemble(
   const h: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers)) if (v !== undefined && !(who.signAs && SIGNER_HEADERS.has(k))) h[k] = v;
   const body = finalMethod === 'GET' || finalMethod === 'HEAD' ? undefined : (m.raw ?? generatedBody);
-  // No label of any route is longer than 256 (a FlowName); past that the router may not match it at all.
+  // No label of any route is longer than 256 (a FlowName): a longer one is its route's to refuse.
   const plainLabels = labels.every((l) => /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,255}$/.test(l));
   // A content type Fastify cannot parse (`;;;`) is a 400 before any route runs, as an oversized body is.
   const readableType = h['content-type'] === undefined || /^[^\s;/]+\/[^\s;]+/.test(h['content-type']);
