@@ -9,6 +9,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isJsonObject } from '../domain/json-object.js';
+import { abridge } from '../api/errors.js';
 import { quoted } from './shared/settings.js';
 
 export interface ConnectorPolicy {
@@ -75,7 +76,7 @@ export function loadConnectorPolicy(raw: unknown): { policy: ConnectorPolicy; pr
   const problems: string[] = [];
   for (const key of Object.keys(input)) {
     if (!(POLICY_KEYS as readonly string[]).includes(key)) {
-      problems.push(`Unknown member '${key}' in connectorPolicy; its members are ${POLICY_KEYS.join(', ')}.`);
+      problems.push(`Unknown member ${quoted(key)} in connectorPolicy; its members are ${POLICY_KEYS.join(', ')}.`);
     }
   }
   const fileRoots: string[] = [];
@@ -86,10 +87,10 @@ export function loadConnectorPolicy(raw: unknown): { policy: ConnectorPolicy; pr
       for (const root of input.fileRoots as string[]) {
         try {
           const real = realpathSync(resolve(root));
-          if (!statSync(real).isDirectory()) problems.push(`The file root '${root}' is not a folder.`);
+          if (!statSync(real).isDirectory()) problems.push(`The file root ${quotedPath(root)} is not a folder.`);
           else fileRoots.push(real);
         } catch {
-          problems.push(`The file root '${root}' does not exist.`);
+          problems.push(`The file root ${quotedPath(root)} does not exist.`);
         }
       }
     }
@@ -101,7 +102,7 @@ export function loadConnectorPolicy(raw: unknown): { policy: ConnectorPolicy; pr
     } else {
       allowHosts = (input.allowHosts as string[]).map(normaliseHost);
       for (const h of allowHosts) {
-        if (!HOST_PATTERN.test(h) && isIP(h) === 0) problems.push(`connectorPolicy.allowHosts has the unusable pattern '${h}'.`);
+        if (!HOST_PATTERN.test(h) && isIP(h) === 0) problems.push(`connectorPolicy.allowHosts has the unusable pattern ${quotedPath(h)}.`);
       }
     }
   }
@@ -251,12 +252,20 @@ export function urlProblem(url: string, policy: ConnectorPolicy): string | undef
   return undefined;
 }
 
+/**
+ * A path or host as a problem quotes it: whole up to the length of a long real one, control characters
+ * escaped, so a value from a config file or a source's answer never floods a message or a terminal.
+ */
+function quotedPath(value: string): string {
+  return `'${abridge(value, 512)}'`;
+}
+
 /** Why the policy refuses connecting to `address` (which `host` resolved to), or undefined. */
 export function addressProblem(host: string, address: string, policy: ConnectorPolicy): string | undefined {
   if (policy.allowPrivateAddresses) return undefined;
   const reason = privateAddressReason(address);
   if (!reason) return undefined;
-  const via = normaliseHost(host) === normaliseHost(address) ? `the host '${host}'` : `the host '${host}' resolves to ${address}, which`;
+  const via = normaliseHost(host) === normaliseHost(address) ? `the host ${quotedPath(host)}` : `the host ${quotedPath(host)} resolves to ${address}, which`;
   return `${via} is ${reason}, which the operator's policy refuses (allowPrivateAddresses is false)`;
 }
 

@@ -161,4 +161,19 @@ describe('roots and settings', () => {
     assert.match(loadConnectorPolicy({ secretEnvPrefix: '' }).problems.join(' '), /secretEnvPrefix must be a non-empty prefix/);
     assert.match(loadConnectorPolicy({ allowPrivateAddresses: 'yes' }).problems.join(' '), /allowPrivateAddresses must be true or false/);
   });
+
+  test('loading: what the problems quote is abridged, with control characters escaped', () => {
+    const long = `x\u001b[2J${'y'.repeat(100_000)}`;
+    const problems = loadConnectorPolicy({ [long]: 1, fileRoots: [join(base, long)], allowHosts: [long] }).problems;
+    assert.equal(problems.length, 3);
+    for (const problem of problems) {
+      assert.ok(problem.length < 700, `${problem.length} characters: ${problem.slice(0, 200)}`);
+      assert.ok(!problem.includes('\u001b'), problem.slice(0, 200));
+      // Host patterns are compared lower-cased, and quoted so.
+      assert.ok(problem.toLowerCase().includes('x\\u001b[2jyyy'), problem.slice(0, 200));
+    }
+    // A path or host pattern as long as a real one is shown whole.
+    const deep = join(base, 'a'.repeat(200), 'nope');
+    assert.ok(loadConnectorPolicy({ fileRoots: [deep] }).problems[0]?.includes(`'${deep}'`));
+  });
 });
