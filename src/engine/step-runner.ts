@@ -3,7 +3,7 @@ import type { ConnectorPolicy } from '../connectors/policy.js';
 import { resolveConnectorProfile } from '../connectors/resolve-profile.js';
 import { putCustomerProfilesFlow } from '../store/customer-profiles-flows.js';
 import { SourceError } from '../connectors/types.js';
-import { integrationArn } from '../domain/arns.js';
+import { appflowFlowArn, integrationArn } from '../domain/arns.js';
 import { checkFlowRead } from '../domain/source-flow.js';
 import { iso, storedMessage } from '../domain/workflow-plan/format.js';
 import { halveWindow } from '../domain/workflow-plan/windows.js';
@@ -246,8 +246,7 @@ async function requireStillThere(tx: Store, claimed: ClaimedStep, objectType: Ob
  */
 async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now: number): Promise<void> {
   const { scope, workflow } = claimed;
-  const flowName = workflow.definition.flowDefinition.FlowName;
-  const uri = `arn:aws:appflow:${scope.region}:${scope.accountId}:flow/${flowName}`.slice(0, 255);
+  const uri = appflowFlowArn(scope, workflow.definition.flowDefinition.FlowName).slice(0, 255);
   await store.integrations.put(scope, workflow.domainName, {
     uri,
     objectTypeName: workflow.objectTypeName,
@@ -259,7 +258,7 @@ async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now:
   });
   const tags = workflow.definition.tags;
   if (tags && Object.keys(tags).length > 0) await store.tags.put(scope, integrationArn(scope, workflow.domainName, uri), tags);
-  await putCustomerProfilesFlow(store, scope, {
+  const taken = await putCustomerProfilesFlow(store, scope, {
     domainName: workflow.domainName,
     objectTypeName: workflow.objectTypeName,
     flowDefinition: workflow.definition.flowDefinition,
@@ -268,6 +267,8 @@ async function createOngoingIntegration(store: Store, claimed: ClaimedStep, now:
     historyEnd: await historyEnd(store, claimed),
     now,
   });
+  // The history stays loaded; the workflow fails, saying why it has no ongoing integration.
+  if (taken) throw new PermanentError(taken);
 }
 
 /** The latest window end of the workflow's steps (split halves included): the end of the history it loaded. */

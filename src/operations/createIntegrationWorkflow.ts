@@ -11,6 +11,7 @@ import { newStep, planWindows } from '../domain/workflow-plan/windows.js';
 import type { Handler } from './context.js';
 import { requireDomain } from './common.js';
 import { requireValid } from './problems.js';
+import { flowNameProblem } from '../store/customer-profiles-flows.js';
 
 /** Ids drawn before giving up: only a seed replayed over thousands of stored workflows gets near it. */
 const MAX_ID_DRAWS = 10_000;
@@ -52,6 +53,10 @@ export const createIntegrationWorkflow: Handler<CreateIntegrationWorkflowRequest
   }
   requireValid(sourceObjectOf(source));
   requireValid(checkRunnableTasks(flow));
+  // The ongoing integration the workflow ends with needs this flow: a name that is not this domain's to
+  // take is refused now, not found taken after the history is loaded.
+  const taken = flowNameProblem(await ctx.store.flows.get(ctx.scope, flow.FlowName), input.DomainName);
+  if (taken) throw new BadRequestException(taken);
 
   const now = ctx.clock.now();
   // The ongoing flow runs on this schedule once the history is loaded: a schedule that could never run

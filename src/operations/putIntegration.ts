@@ -68,7 +68,7 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
     await store.integrations.put(ctx.scope, input.DomainName, record);
     // The flow behind it, visible through AppFlow's ListFlows/DescribeFlow under the FlowName given.
     if (input.FlowDefinition) {
-      await putCustomerProfilesFlow(store, ctx.scope, {
+      const taken = await putCustomerProfilesFlow(store, ctx.scope, {
         domainName: input.DomainName,
         objectTypeName: input.ObjectTypeName,
         flowDefinition: input.FlowDefinition,
@@ -76,6 +76,8 @@ export const putIntegration: Handler<PutIntegrationRequest, PutIntegrationRespon
         workflowId: existing?.workflowId,
         now,
       });
+      // Thrown inside the transaction: the integration written above goes with it.
+      if (taken) throw new BadRequestException(taken);
     }
     if (input.Tags) {
       checkTagLimit(arn, await store.tags.get(ctx.scope, arn), input.Tags);

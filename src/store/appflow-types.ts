@@ -94,8 +94,12 @@ export interface FlowRepository {
   create(scope: Scope, flow: FlowRecord): Promise<boolean>;
   /** Replaces everything but createdAt and createdBy; false when it is gone. */
   update(scope: Scope, flow: FlowRecord): Promise<boolean>;
-  /** Creates or replaces (createdAt and createdBy kept): Customer Profiles' own writes. */
-  put(scope: Scope, flow: FlowRecord): Promise<void>;
+  /**
+   * Creates, or replaces a flow Customer Profiles created for the same domain (createdAt and createdBy
+   * kept): Customer Profiles' own writes. False, with nothing written, when the flow of that name was
+   * created through AppFlow or for another domain (customer-profiles-flows.ts, flowNameProblem).
+   */
+  put(scope: Scope, flow: FlowRecord): Promise<boolean>;
   /** The flows the integration workflows named created (their ongoing updates), in one query: what describing them reads. */
   byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<WorkflowFlow[]>;
   /** Deletes the flow and its runs (a new flow of the same name starts with no history). */

@@ -7,8 +7,11 @@ import {
   GetWorkflowCommand,
   ListIntegrationsCommand,
   ListTagsForResourceCommand,
+  ListWorkflowsCommand,
 } from '@aws-sdk/client-customer-profiles';
+import { DescribeFlowCommand } from '@aws-sdk/client-appflow';
 import { ManualClock } from '../../src/engine/clock.js';
+import { appflowClient } from '../helpers/appflow.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
@@ -18,7 +21,7 @@ import {
   createWorkflow,
   DAY_MS,
   FLOW,
-  FLOW_NAME,
+  flowUriOf,
   FLOW_NAME_PATTERN,
   isoOf,
   OBJECT_TYPE,
@@ -695,7 +698,7 @@ for (const backend of await availableBackends()) {
         const list = await s2.client.send(new ListIntegrationsCommand({ DomainName: domainEnv.domain }));
         assert.equal(list.Items?.length, 1);
         const integration = list.Items![0];
-        const uri = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${FLOW_NAME}`;
+        const uri = flowUriOf(domainEnv.domain);
         assert.equal(integration.WorkflowId, id);
         assert.equal(integration.ObjectTypeName, OBJECT_TYPE);
         assert.equal(integration.Uri, uri);
@@ -706,6 +709,52 @@ for (const backend of await availableBackends()) {
           }),
         );
         assert.deepEqual(tags.tags, { team: 'data', env: 'test' });
+      });
+    });
+
+    describe('the flow of its ongoing integration', () => {
+      let s3: TestServer;
+      before(async () => {
+        s3 = await startServer(backend, { clock: new ManualClock(Date.UTC(2026, 0, 15)) });
+      });
+      after(() => s3.close());
+
+      test("a FlowName another domain's integration holds is a BadRequestException naming that domain, before anything is planned", async () => {
+        const first = await setupWorkflowEnv(s3, 'cw-holder');
+        const second = await setupWorkflowEnv(s3, 'cw-taker');
+        await createWorkflow(s3.client, { env: first, FlowName: 'shared-name' });
+        await s3.engine.runUntilIdle();
+        await expectAwsError(
+          s3.client.send(new CreateIntegrationWorkflowCommand(workflowRequest({ env: second, FlowName: 'shared-name' }))),
+          'BadRequestException',
+          400,
+          'The flow shared-name belongs to an integration of domain cw-holder',
+        );
+        assert.deepEqual((await s3.client.send(new ListWorkflowsCommand({ DomainName: second.domain }))).Items, []);
+        // Within the holder's domain the name may be used again: the new workflow's integration is the same one.
+        await createWorkflow(s3.client, { env: first, FlowName: 'shared-name' });
+      });
+
+      test('of two domains whose workflows name one flow before either ends, the second to complete fails, saying why; the first keeps its integration and flow', async () => {
+        const a = await setupWorkflowEnv(s3, 'cw-race-a');
+        const b = await setupWorkflowEnv(s3, 'cw-race-b');
+        const idA = await createWorkflow(s3.client, { env: a, FlowName: 'raced-name' });
+        const idB = await createWorkflow(s3.client, { env: b, FlowName: 'raced-name' });
+        await s3.engine.runUntilIdle();
+        const [gotA, gotB] = await Promise.all([
+          s3.client.send(new GetWorkflowCommand({ DomainName: a.domain, WorkflowId: idA })),
+          s3.client.send(new GetWorkflowCommand({ DomainName: b.domain, WorkflowId: idB })),
+        ]);
+        // Which one completes first is the engine's order; one completes, the other fails.
+        const [won, lost] = gotA.Status === 'COMPLETE' ? [a, b] : [b, a];
+        assert.deepEqual([gotA.Status, gotB.Status].sort(), ['COMPLETE', 'FAILED']);
+        const failed = gotA.Status === 'FAILED' ? gotA : gotB;
+        assert.match(failed.ErrorDescription ?? '', new RegExp(`The flow raced-name belongs to an integration of domain ${won.domain}`));
+        const uri = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/raced-name`;
+        assert.equal((await s3.client.send(new ListIntegrationsCommand({ DomainName: won.domain }))).Items?.[0]?.Uri, uri);
+        assert.deepEqual((await s3.client.send(new ListIntegrationsCommand({ DomainName: lost.domain }))).Items, []);
+        const flow = await appflowClient(s3.url).send(new DescribeFlowCommand({ flowName: 'raced-name' }));
+        assert.equal(flow.destinationFlowConfigList?.[0]?.destinationConnectorProperties?.CustomerProfiles?.domainName, won.domain);
       });
     });
   });

@@ -19,14 +19,13 @@ import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../help
 import {
   consecutiveBatches,
   createWorkflow,
-  FLOW_NAME,
+  flowUriOf,
   putObjectType,
   setupWorkflowEnv,
   type WorkflowEnv,
 } from '../helpers/workflows.js';
 
-const FLOW_URI = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${FLOW_NAME}`;
-const integrationArn = (domain: string) => `arn:aws:profile:${TEST_REGION}:${TEST_ACCOUNT}:domains/${domain}/integrations/${FLOW_URI}`;
+const integrationArn = (domain: string) => `arn:aws:profile:${TEST_REGION}:${TEST_ACCOUNT}:domains/${domain}/integrations/${flowUriOf(domain)}`;
 
 for (const backend of await availableBackends()) {
   describe(`DeleteWorkflow [${backend}]`, () => {
@@ -189,20 +188,20 @@ for (const backend of await availableBackends()) {
         const e = await setupWorkflowEnv(server, 'dw-done');
         const id = await createWorkflow(server.client, { env: e, Tags: { owner: 'data-team' } });
         await server.engine.runUntilIdle();
-        const integration = await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI }));
+        const integration = await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: flowUriOf(e.domain) }));
         assert.equal(integration.WorkflowId, id);
         const records = await objectCount(server, e.domain);
         assert.equal(records, 24);
 
         await server.client.send(new DeleteWorkflowCommand({ DomainName: e.domain, WorkflowId: id }));
         assert.equal(
-          (await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI }))).WorkflowId,
+          (await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: flowUriOf(e.domain) }))).WorkflowId,
           id,
           'the integration goes with the purge, not before',
         );
         await server.engine.runUntilIdle();
         await expectAwsError(
-          server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI })),
+          server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: flowUriOf(e.domain) })),
           'ResourceNotFoundException',
           404,
         );
@@ -217,7 +216,7 @@ for (const backend of await availableBackends()) {
         // A later workflow of the same FlowName makes an integration of the same Uri: the old tags do not come back.
         const again = await createWorkflow(server.client, { env: e });
         await server.engine.runUntilIdle();
-        const replaced = await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: FLOW_URI }));
+        const replaced = await server.client.send(new GetIntegrationCommand({ DomainName: e.domain, Uri: flowUriOf(e.domain) }));
         assert.equal(replaced.WorkflowId, again);
         const tags = await server.client.send(new ListTagsForResourceCommand({ resourceArn: integrationArn(e.domain) }));
         assert.deepEqual(tags.tags ?? {}, {});

@@ -7,7 +7,9 @@ import {
   type PutIntegrationCommandInput,
   PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
+import { CreateFlowCommand, DescribeFlowCommand } from '@aws-sdk/client-appflow';
 import { ManualClock } from '../../src/engine/clock.js';
+import { appflowClient } from '../helpers/appflow.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { CONTACT, domainWithType, integrationArnOf, raw } from '../helpers/profile-objects.js';
@@ -152,6 +154,55 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(second.Tags, { a: '1', b: '2' });
         const got = await s.client.send(new GetIntegrationCommand({ DomainName: 'integ', Uri: 's3://again' }));
         assert.equal(got.ObjectTypeName, 'Order');
+      });
+
+      test("a FlowName another domain's integration holds is a BadRequestException naming that domain; the flow and that integration stay as they were", async () => {
+        await domainWithType(s.client, 'integ-other');
+        const held = { ...FLOW, FlowName: 'held-flow' };
+        await put({ Uri: 's3://held', FlowDefinition: held });
+        const af = appflowClient(s.url);
+        const before = await af.send(new DescribeFlowCommand({ flowName: 'held-flow' }));
+        clock.advance(60_000);
+        await expectAwsError(
+          s.client.send(new PutIntegrationCommand({ DomainName: 'integ-other', Uri: 's3://held', ObjectTypeName: 'Contact', FlowDefinition: held })),
+          'BadRequestException',
+          400,
+          'The flow held-flow belongs to an integration of domain integ',
+          'DeleteIntegration',
+        );
+        // Nothing of the refused call was written: neither its integration nor a change to the flow.
+        await expectAwsError(s.client.send(new GetIntegrationCommand({ DomainName: 'integ-other', Uri: 's3://held' })), 'ResourceNotFoundException', 404);
+        const after = await af.send(new DescribeFlowCommand({ flowName: 'held-flow' }));
+        assert.deepEqual(after.destinationFlowConfigList, before.destinationFlowConfigList);
+        assert.deepEqual(after.lastUpdatedAt, before.lastUpdatedAt);
+        // Within its own domain another integration naming it takes it, as it did before.
+        await put({ Uri: 's3://held-next', FlowDefinition: held });
+        const taken = await af.send(new DescribeFlowCommand({ flowName: 'held-flow' }));
+        assert.equal(taken.lastUpdatedAt?.getTime(), clock.now());
+      });
+
+      test('a FlowName of a flow created through AppFlow is a BadRequestException; that flow stays as it was', async () => {
+        const af = appflowClient(s.url);
+        await af.send(
+          new CreateFlowCommand({
+            flowName: 'appflows-own',
+            triggerConfig: { triggerType: 'OnDemand' },
+            sourceFlowConfig: { connectorType: 'S3', sourceConnectorProperties: { S3: { bucketName: 'crm-exports' } } },
+            destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName: 'integ', objectTypeName: 'Contact' } } }],
+            tasks: [{ taskType: 'Map', sourceFields: ['Id'], destinationField: 'Id', connectorOperator: { S3: 'NO_OP' } }],
+          }),
+        );
+        const before = await af.send(new DescribeFlowCommand({ flowName: 'appflows-own' }));
+        await expectAwsError(
+          put({ Uri: 's3://appflows-own', FlowDefinition: { ...FLOW, FlowName: 'appflows-own' } }),
+          'BadRequestException',
+          400,
+          'A flow named appflows-own already exists in AppFlow, created through CreateFlow',
+        );
+        const after = await af.send(new DescribeFlowCommand({ flowName: 'appflows-own' }));
+        assert.deepEqual(after.lastUpdatedAt, before.lastUpdatedAt);
+        assert.deepEqual(after.triggerConfig, before.triggerConfig);
+        assert.equal(after.flowStatus, before.flowStatus);
       });
 
       test('its ARN is taggable, a Uri with / and : included', async () => {

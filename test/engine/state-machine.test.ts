@@ -12,7 +12,7 @@ import { availableBackends } from '../helpers/backends.js';
 import { eventually, until } from '../helpers/poll.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
-import { allSteps, consecutiveBatches, createWorkflow, FLOW_NAME, setupWorkflowEnv, uniqueProfileName } from '../helpers/workflows.js';
+import { allSteps, consecutiveBatches, createWorkflow, flowNameOf, flowUriOf, setupWorkflowEnv, uniqueProfileName } from '../helpers/workflows.js';
 
 const T0 = Date.UTC(2026, 2, 1);
 const ONE_DAY = consecutiveBatches(Date.UTC(2025, 0, 1), 1);
@@ -254,7 +254,7 @@ for (const backend of await availableBackends()) {
       const env = await setupWorkflowEnv(s, 'sm-bad-definition');
       // Written straight to the store: CreateIntegrationWorkflow refuses such a definition.
       const broken: FlowDefinition = {
-        FlowName: FLOW_NAME,
+        FlowName: flowNameOf(env.domain),
         KmsArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
         SourceFlowConfig: { ConnectorType: 'Salesforce', ConnectorProfileName: env.profile, SourceConnectorProperties: {} },
         Tasks: [],
@@ -324,7 +324,7 @@ for (const backend of await availableBackends()) {
       const env = await setupWorkflowEnv(s, 'sm-reaper');
       const id = await createWorkflow(s.client, { env, Tags: { team: 'data' } });
       await s.engine.runUntilIdle();
-      const uri = `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${FLOW_NAME}`;
+      const uri = flowUriOf(env.domain);
       assert.equal((await s.client.send(new GetIntegrationCommand({ DomainName: env.domain, Uri: uri }))).WorkflowId, id);
       // A worker that held a lease on another workflow's step and died: nothing of it blocks the reaper.
       const stuck = await createWorkflow(s.client, { env, Batches: ONE_DAY });

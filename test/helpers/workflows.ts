@@ -20,11 +20,10 @@ import {
   type Batch,
   type TriggerConfig,
 } from '@aws-sdk/client-customer-profiles';
-import type { TestServer } from './server.js';
+import { TEST_ACCOUNT, TEST_REGION, type TestServer } from './server.js';
 
 export const ROLE_ARN = 'arn:aws:iam::123456789012:role/ingest';
 export const KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234';
-export const FLOW_NAME = 'hist-flow';
 export const OBJECT_TYPE = 'Contact';
 /** The synthetic source used by default: 24 records a day, one on every full hour (UTC). */
 export const RECORDS_PER_DAY = 24;
@@ -105,6 +104,19 @@ export interface WorkflowEnv {
 }
 
 /**
+ * The FlowName a workflow of `domain` gets unless a test names one: a flow name is one flow per account and
+ * region, and an integration with its flow belongs to one domain, so each domain has its own.
+ */
+export function flowNameOf(domain: string): string {
+  return `hist-flow-${domain}`;
+}
+
+/** The Uri of the ongoing integration a workflow of `domain` ends with: its flow's ARN. */
+export function flowUriOf(domain: string): string {
+  return `arn:aws:appflow:${TEST_REGION}:${TEST_ACCOUNT}:flow/${flowNameOf(domain)}`;
+}
+
+/**
  * A domain with the object type, and a fresh synthetic connector profile (24 records a day unless told),
  * for the server's default client or the given one.
  */
@@ -156,7 +168,7 @@ export function workflowRequest(options: WorkflowRequestOptions): CreateIntegrat
     IntegrationConfig: {
       AppflowIntegration: {
         FlowDefinition: {
-          FlowName: options.FlowName ?? FLOW_NAME,
+          FlowName: options.FlowName ?? flowNameOf(options.env.domain),
           KmsArn: KMS_ARN,
           SourceFlowConfig: {
             ConnectorType: 'Salesforce',

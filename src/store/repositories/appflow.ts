@@ -159,15 +159,23 @@ export class KyselyFlowRepository implements FlowRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async put(scope: Scope, flow: FlowRecord): Promise<void> {
+  async put(scope: Scope, flow: FlowRecord): Promise<boolean> {
     const row = flowToRow(scope, flow);
     const { created_at: _c, created_by: _b, account_id: _a, region: _r, flow_name: _n, ...set } = row;
-    // One upsert: a workflow completing while PutIntegration writes the same flow must not fail either.
-    await this.db
+    // One upsert: a workflow completing while PutIntegration writes the same flow must not fail either,
+    // and the owner is checked in the same statement, so a concurrent writer cannot slip between.
+    const result = await this.db
       .insertInto('flows')
       .values(row)
-      .onConflict((oc) => oc.columns(['account_id', 'region', 'flow_name']).doUpdateSet(set))
-      .execute();
+      .onConflict((oc) =>
+        oc
+          .columns(['account_id', 'region', 'flow_name'])
+          .doUpdateSet(set)
+          .where('flows.domain_name', '=', row.domain_name)
+          .where('flows.integration_uri', 'is not', null),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   async byWorkflows(scope: Scope, domainName: string, workflowIds: string[]): Promise<WorkflowFlow[]> {
