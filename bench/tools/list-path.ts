@@ -57,7 +57,7 @@ async function measure(config: StoreConfig, target: Target): Promise<void> {
     process.stdout.write(`${name.padEnd(44)} ${((u.user + u.system) / 1000 / n).toFixed(3)} ms CPU\n`);
   }
   // Every case shares the driver, the pool and V8's tiers: warmed by whole requests first, or the first
-  // case measured pays for them (store.domains.get on PostgreSQL: 0.52 against 0.19 ms measured later).
+  // case measured pays for them (store.domains.get on PostgreSQL: 0.52 against 0.18 ms measured later).
   for (let i = 0; i < 2000; i++) await app.inject({ method: 'POST', url: '/domains/d/workflows?max-results=100', headers: h, payload: body });
   await cpuOf('store.domains.get', () => store.domains.get(scope, 'd'));
   await cpuOf('store.workflows.listItems (101 rows)', () => store.workflows.listItems({ scope, domainName: 'd', filter, limit: 101 }));

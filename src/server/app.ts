@@ -1,5 +1,6 @@
 import type { ConnectorPolicy } from '../connectors/policy.js';
 import { randomUUID } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { abridge, BadRequestException, ServiceError, UnknownOperationException } from '../api/errors.js';
 import type { AuthSettings } from '../auth/caller.js';
@@ -62,11 +63,11 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * The longest path label Fastify's router matches, decoded. Its default, 100, made the flow signal route
  * answer a flow name of 101 to 256 characters (AppFlow's FlowName allows 256) as an unknown route. Node's
- * HTTP parser refuses a request whose request line and headers pass 16 KiB (its maxHeaderSize), so no
- * label that reaches the router is longer than this: every label reaches its route, which refuses one
- * that is too long in its own words.
+ * HTTP parser refuses a request whose request line and headers pass its maxHeaderSize (16 KiB unless
+ * `--max-http-header-size` says otherwise), so no label that reaches the router is longer than that:
+ * every label reaches its route, which refuses one that is too long in its own words.
  */
-const MAX_ROUTE_LABEL_LENGTH = 16 * 1024;
+const MAX_ROUTE_LABEL_LENGTH = maxHeaderSize;
 
 /**
  * Builds the whole HTTP service around injected dependencies. Nothing happens on import and nothing

@@ -75,6 +75,9 @@ export async function putCustomerProfilesFlow(
     historyEnd: args.historyEnd,
   });
   if (written) return undefined;
-  // Gone between the write and this read: another writer deleted it meanwhile.
-  return flowNameProblem(await store.flows.get(scope, flow.flowName), args.domainName) ?? `The flow ${flow.flowName} changed meanwhile; try again.`;
+  // A refused upsert leaves the row there and, on PostgreSQL, locked until the transaction ends (SQLite
+  // runs one transaction at a time): what it holds is what refused it.
+  const problem = flowNameProblem(await store.flows.get(scope, flow.flowName), args.domainName);
+  if (!problem) throw new Error(`The flow ${flow.flowName} was refused by the store but not by flowNameProblem.`);
+  return problem;
 }

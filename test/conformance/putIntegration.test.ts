@@ -7,7 +7,7 @@ import {
   type PutIntegrationCommandInput,
   PutProfileObjectTypeCommand,
 } from '@aws-sdk/client-customer-profiles';
-import { CreateFlowCommand, DescribeFlowCommand } from '@aws-sdk/client-appflow';
+import { CreateFlowCommand, DescribeFlowCommand, UpdateFlowCommand } from '@aws-sdk/client-appflow';
 import { ManualClock } from '../../src/engine/clock.js';
 import { appflowClient } from '../helpers/appflow.js';
 import { availableBackends } from '../helpers/backends.js';
@@ -167,7 +167,7 @@ for (const backend of await availableBackends()) {
           s.client.send(new PutIntegrationCommand({ DomainName: 'integ-other', Uri: 's3://held', ObjectTypeName: 'Contact', FlowDefinition: held })),
           'BadRequestException',
           400,
-          'The flow held-flow belongs to an integration of domain integ',
+          /The flow held-flow belongs to an integration of domain integ,/,
           'DeleteIntegration',
         );
         // Nothing of the refused call was written: neither its integration nor a change to the flow.
@@ -199,10 +199,36 @@ for (const backend of await availableBackends()) {
           400,
           'A flow named appflows-own already exists in AppFlow, created through CreateFlow',
         );
+        await expectAwsError(s.client.send(new GetIntegrationCommand({ DomainName: 'integ', Uri: 's3://appflows-own' })), 'ResourceNotFoundException', 404);
         const after = await af.send(new DescribeFlowCommand({ flowName: 'appflows-own' }));
         assert.deepEqual(after.lastUpdatedAt, before.lastUpdatedAt);
         assert.deepEqual(after.triggerConfig, before.triggerConfig);
         assert.equal(after.flowStatus, before.flowStatus);
+      });
+
+      test("AppFlow's UpdateFlow cannot move an integration's flow to another domain: a ConflictException, and the flow and the integration stay", async () => {
+        await domainWithType(s.client, 'integ-moved');
+        const held = { ...FLOW, FlowName: 'kept-flow' };
+        await put({ Uri: 's3://kept', FlowDefinition: held });
+        const af = appflowClient(s.url);
+        const before = await af.send(new DescribeFlowCommand({ flowName: 'kept-flow' }));
+        const update = (domainName: string) =>
+          af.send(
+            new UpdateFlowCommand({
+              flowName: 'kept-flow',
+              triggerConfig: { triggerType: 'OnDemand' },
+              sourceFlowConfig: { connectorType: 'S3', sourceConnectorProperties: { S3: { bucketName: 'crm-exports' } } },
+              destinationFlowConfigList: [{ connectorType: 'CustomerProfiles', destinationConnectorProperties: { CustomerProfiles: { domainName, objectTypeName: 'Contact' } } }],
+              tasks: [{ taskType: 'Map', sourceFields: ['Id'], destinationField: 'Id', connectorOperator: { S3: 'NO_OP' } }],
+            }),
+          );
+        await expectAwsError(update('integ-moved'), 'ConflictException', 409, /The flow kept-flow is the flow of the integration s3:\/\/kept of domain integ\b/, 'integ-moved', 'DeleteIntegration');
+        const after = await af.send(new DescribeFlowCommand({ flowName: 'kept-flow' }));
+        assert.deepEqual(after.destinationFlowConfigList, before.destinationFlowConfigList);
+        assert.deepEqual(after.lastUpdatedAt, before.lastUpdatedAt);
+        // Its own domain can still re-put it, and AppFlow can still change it within that domain.
+        await put({ Uri: 's3://kept', FlowDefinition: held });
+        await update('integ');
       });
 
       test('its ARN is taggable, a Uri with / and : included', async () => {

@@ -21,7 +21,7 @@ function config(leaseMs: number): ServiceConfig {
 /** A domain with a Contact object type and one workflow reading DAYS days of the synthetic profile. */
 async function createWorkflow(client: CustomerProfilesClient, domain: string): Promise<string> {
   await createContactDomain(client, domain);
-  return createSyntheticWorkflow(client, { domain, flowName: 'crash-flow', batches: consecutiveBatches(Date.UTC(2025, 0, 1), DAYS) });
+  return createSyntheticWorkflow(client, { domain, flowName: `crash-flow-${domain}`, batches: consecutiveBatches(Date.UTC(2025, 0, 1), DAYS) });
 }
 
 for (const backend of await availableBackends()) {

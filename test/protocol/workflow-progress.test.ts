@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/engine/clock.js';
 import { availableBackends } from '../helpers/backends.js';
 import { expectAwsError } from '../helpers/errors.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../helpers/server.js';
-import { consecutiveBatches, createWorkflow, DAY_MS, HOUR_MS, OBJECT_TYPE, setupWorkflowEnv, UNKNOWN_WORKFLOW_ID } from '../helpers/workflows.js';
+import { consecutiveBatches, createWorkflow, DAY_MS, flowNameOf, HOUR_MS, OBJECT_TYPE, setupWorkflowEnv, UNKNOWN_WORKFLOW_ID } from '../helpers/workflows.js';
 import { assertAwsError, type RawResponse, send } from './raw.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -95,7 +95,7 @@ for (const backend of await availableBackends()) {
       await s.engine.advance({ pages: 1 });
       const [first, second] = await steps(env.domain, id);
       const { flowName, ...rest } = first as StepAnswer & { flowName: string };
-      assert.equal(flowName, `hist-flow-${id}-1`);
+      assert.equal(flowName, `${flowNameOf(env.domain)}-${id}-1`);
       assert.deepEqual(rest, {
         stepNo: 1,
         status: 'IN_PROGRESS',

@@ -1,4 +1,4 @@
-import { ResourceNotFoundException } from '../../api/appflow/errors.js';
+import { ConflictException, ResourceNotFoundException } from '../../api/appflow/errors.js';
 import type { UpdateFlowRequest, UpdateFlowResponse } from '../../api/appflow/shapes.generated.js';
 import type { Handler } from '../context.js';
 import { earlierAnswer, tokenedCall, writeOnce } from './client-token.js';
@@ -14,6 +14,15 @@ export const updateFlow: Handler<UpdateFlowRequest, UpdateFlowResponse> = async 
   if (earlier) return earlier;
   const stored = await requireFlow(ctx, input.flowName);
   const { domainName, objectTypeName } = await checkFlow(ctx, input);
+  // A flow Customer Profiles created is its integration's, and an integration with its flow belongs to
+  // one domain (customer-profiles-flows.ts): its destination stays in that domain.
+  if (stored.integrationUri !== undefined && domainName !== stored.domainName) {
+    throw new ConflictException(
+      `The flow ${input.flowName} is the flow of the integration ${stored.integrationUri} of domain ${stored.domainName} in Customer Profiles, ` +
+        `and an integration with its flow belongs to one domain: its destination cannot move to domain ${domainName}. ` +
+        'Delete that integration first (DeleteIntegration), or create a flow of another name.',
+    );
+  }
   return writeOnce(ctx, call, async (store) => {
     const updated = await store.flows.update(ctx.scope, {
       ...stored,
