@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FlowRecord } from '../../src/store/appflow-types.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+import { FLOW_T0, flowRecord } from '../helpers/flow-records.js';
 
 const scope = { accountId: '111122223333', region: 'us-east-1' };
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = FLOW_T0;
 
 /** A flow as Customer Profiles writes it for an integration of `domainName` (integrationUri set), or as CreateFlow does (none). */
-function flowOf(name: string, domainName: string, integrationUri: string | undefined, at = T0): FlowRecord {
-  return {
-    flowName: name,
-    flowArn: `arn:aws:appflow:us-east-1:111122223333:flow/${name}`,
-    flowStatus: 'Active',
-    triggerConfig: { triggerType: 'OnDemand' },
-    sourceFlowConfig: { connectorType: 'S3', sourceConnectorProperties: { S3: { bucketName: 'b' } } },
-    connectorType: 'S3',
-    destinationFlowConfigList: [],
-    domainName,
-    objectTypeName: 'Contact',
-    tasks: [],
-    createdBy: 'x',
-    lastUpdatedBy: 'x',
-    integrationUri,
-    createdAt: at,
-    updatedAt: at,
-  };
-}
+const flowOf = (name: string, domainName: string, integrationUri: string | undefined, at = T0) =>
+  flowRecord(name, { domainName, integrationUri, createdAt: at, updatedAt: at });
 
 for (const backend of await availableBackends()) {
   describe(`flows.put, Customer Profiles' write of an integration's flow [${backend}]`, () => {

@@ -3,37 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FlowRecord } from '../../src/store/appflow-types.js';
 import { openStore } from '../../src/store/open-store.js';
 import { KyselyFlowRepository } from '../../src/store/repositories/appflow.js';
 import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+import { FLOW_T0, flowRecord } from '../helpers/flow-records.js';
 import { sqlitePlans } from '../helpers/sqlite-plans.js';
 
 const scope = { accountId: '111122223333', region: 'us-east-1' };
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = FLOW_T0;
 const hourly = { triggerType: 'Scheduled' as const, triggerProperties: { Scheduled: { scheduleExpression: 'rate(1hours)' } } };
 
-function flowOf(name: string, workflowId: string | undefined, domainName = 'd'): FlowRecord {
-  return {
-    flowName: name,
-    flowArn: `arn:aws:appflow:us-east-1:111122223333:flow/${name}`,
-    flowStatus: 'Active',
-    triggerConfig: hourly,
-    sourceFlowConfig: { connectorType: 'Salesforce', connectorProfileName: 'p', sourceConnectorProperties: { Salesforce: { object: 'Contact' } } },
-    connectorType: 'Salesforce',
-    connectorProfileName: 'p',
-    destinationFlowConfigList: [],
-    domainName,
-    objectTypeName: 'Contact',
-    tasks: [],
-    createdBy: 'x',
-    lastUpdatedBy: 'x',
-    workflowId,
-    createdAt: T0,
-    updatedAt: T0,
-    activatedAt: T0 + 1,
-  };
-}
+const flowOf = (name: string, workflowId: string | undefined, domainName = 'd') => flowRecord(name, { domainName, workflowId });
 
 const workflowIds = Array.from({ length: 120 }, (_, i) => `wf-${String(i).padStart(3, '0')}`);
 
