@@ -12,6 +12,7 @@ import type {
 } from '../api/appflow/shapes.generated.js';
 import type { ConnectorProfile } from '../connectors/types.js';
 import type { Scope } from '../domain/scope.js';
+import type { RowLock } from './profile-types.js';
 
 /**
  * A connector profile created through AppFlow by one account, in one region. `properties` is what
@@ -87,7 +88,8 @@ export interface FlowRecord {
 export type WorkflowFlow = Pick<FlowRecord, 'workflowId' | 'flowStatus' | 'triggerConfig' | 'createdAt' | 'activatedAt' | 'nextRunAt'>;
 
 export interface FlowRepository {
-  get(scope: Scope, flowName: string): Promise<FlowRecord | undefined>;
+  /** `lock`: held until the transaction ends where the backend has row locks (a read before a rewrite of the row). */
+  get(scope: Scope, flowName: string, lock?: RowLock): Promise<FlowRecord | undefined>;
   /** Ordered by name, keyset after `afterName`. */
   list(scope: Scope, afterName: string | undefined, limit: number): Promise<FlowRecord[]>;
   /** False when a flow of that name exists already. */

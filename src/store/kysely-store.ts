@@ -110,7 +110,7 @@ export class KyselyStore implements Store {
     this.activity = new KyselyActivityRepository(db);
     this.webhookOutbox = new KyselyWebhookOutboxRepository(db);
     this.accountConnectorProfiles = new KyselyAccountConnectorProfileRepository(db);
-    this.flows = new KyselyFlowRepository(db);
+    this.flows = new KyselyFlowRepository(db, capabilities.skipLocked);
     this.flowRuns = new KyselyFlowRunRepository(db, capabilities);
     this.clientTokens = new KyselyClientTokenRepository(db, capabilities.skipLocked);
     this.domainPurges = new KyselyDomainPurgeRepository(db, capabilities.name);

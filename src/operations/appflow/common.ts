@@ -3,7 +3,7 @@ import { resolveConnectorProfile } from '../../connectors/resolve-profile.js';
 import { appflowConnectorProfileArn, appflowFlowArn, parseAppflowArn } from '../../domain/arns.js';
 import { scheduleProblem } from '../../domain/flow-trigger.js';
 import type { ConnectorProfile, ConnectorType, CreateFlowRequest, SourceConnectorProperties } from '../../api/appflow/shapes.generated.js';
-import type { AccountConnectorProfileRecord, FlowRecord } from '../../store/types.js';
+import type { AccountConnectorProfileRecord, FlowRecord, RowLock } from '../../store/types.js';
 import type { OperationContext } from '../context.js';
 
 /** "The default for maxResults is 20 (for all paginated API operations)" (the AppFlow model's documentation). */
@@ -79,8 +79,8 @@ export async function checkFlow(ctx: OperationContext, input: FlowShapeInput): P
   return { domainName, objectTypeName };
 }
 
-export async function requireFlow(ctx: OperationContext, flowName: string): Promise<FlowRecord> {
-  const flow = await ctx.store.flows.get(ctx.scope, flowName);
+export async function requireFlow(ctx: Pick<OperationContext, 'store' | 'scope'>, flowName: string, lock?: RowLock): Promise<FlowRecord> {
+  const flow = await ctx.store.flows.get(ctx.scope, flowName, lock);
   if (!flow) throw new ResourceNotFoundException(`The flow ${flowName} does not exist.`);
   return flow;
 }

@@ -12,18 +12,22 @@ export const updateFlow: Handler<UpdateFlowRequest, UpdateFlowResponse> = async 
   const call = await tokenedCall(ctx, 'UpdateFlow', input);
   const earlier = await earlierAnswer<UpdateFlowResponse>(ctx, call);
   if (earlier) return earlier;
-  const stored = await requireFlow(ctx, input.flowName);
+  await requireFlow(ctx, input.flowName);
   const { domainName, objectTypeName } = await checkFlow(ctx, input);
-  // A flow Customer Profiles created is its integration's, and an integration with its flow belongs to
-  // one domain (customer-profiles-flows.ts): its destination stays in that domain.
-  if (stored.integrationUri !== undefined && domainName !== stored.domainName) {
-    throw new ConflictException(
-      `The flow ${input.flowName} is the flow of the integration ${stored.integrationUri} of domain ${stored.domainName} in Customer Profiles, ` +
-        `and an integration with its flow belongs to one domain: its destination cannot move to domain ${domainName}. ` +
-        'Delete that integration first (DeleteIntegration), or create a flow of another name.',
-    );
-  }
   return writeOnce(ctx, call, async (store) => {
+    // Read again inside the write, and held until it commits: the columns UpdateFlow does not change (the
+    // status StartFlow and StopFlow move, the integration that owns the flow) are written back as they
+    // are now, not as they were before the checks.
+    const stored = await requireFlow({ ...ctx, store }, input.flowName, 'no-key-update');
+    // A flow Customer Profiles created is its integration's, and an integration with its flow belongs to
+    // one domain (customer-profiles-flows.ts): its destination stays in that domain.
+    if (stored.integrationUri !== undefined && domainName !== stored.domainName) {
+      throw new ConflictException(
+        `The flow ${input.flowName} is the flow of the integration ${stored.integrationUri} of domain ${stored.domainName} in Customer Profiles, ` +
+          `and an integration with its flow belongs to one domain: its destination cannot move to domain ${domainName}. ` +
+          'Delete that integration first (DeleteIntegration), or create a flow of another name.',
+      );
+    }
     const updated = await store.flows.update(ctx.scope, {
       ...stored,
       description: input.description,

@@ -12,7 +12,9 @@ import type { AccountConnectorProfilesTable, Database, FlowsTable } from '../sch
 import { type AppflowStoredShape, asAppflowShape } from '../../domain/appflow-flow.js';
 import { isJsonObject } from '../../domain/json-object.js';
 import type { Scope } from '../../domain/scope.js';
+import type { RowLock } from '../types.js';
 import { CompiledReads } from './compiled-reads.js';
+import { withRowLock } from './row-lock.js';
 
 /** Sorted here by code point: PostgreSQL's ORDER BY follows the database's collation, SQLite's does not. */
 function byName<T>(name: (t: T) => string) {
@@ -116,7 +118,11 @@ const MAX_IDS_PER_LOOKUP = 100;
 export class KyselyFlowRepository implements FlowRepository {
   private readonly reads: CompiledReads;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Whether the backend has concurrent writers, and so row locks (PostgreSQL). */
+    private readonly rowLocks = false,
+  ) {
     this.reads = new CompiledReads(db);
   }
 
@@ -124,8 +130,8 @@ export class KyselyFlowRepository implements FlowRepository {
     return this.db.selectFrom('flows').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region);
   }
 
-  async get(scope: Scope, flowName: string): Promise<FlowRecord | undefined> {
-    const row = await this.scoped(scope).where('flow_name', '=', flowName).executeTakeFirst();
+  async get(scope: Scope, flowName: string, lock?: RowLock): Promise<FlowRecord | undefined> {
+    const row = await withRowLock(this.scoped(scope).where('flow_name', '=', flowName), lock, this.rowLocks).executeTakeFirst();
     return row && flowFromRow(row);
   }
 

@@ -20,6 +20,7 @@ import { CreateDomainCommand, DeleteIntegrationCommand, ListTagsForResourceComma
 import { appflowClient, servicenowProfile, ticketsDestination } from '../../helpers/appflow.js';
 import { availableBackends } from '../../helpers/backends.js';
 import { expectAwsError } from '../../helpers/errors.js';
+import { behindOpenTransaction } from '../../helpers/races.js';
 import { startServer, TEST_ACCOUNT, TEST_REGION, type TestServer } from '../../helpers/server.js';
 
 const OTHER = '111122223333';
@@ -185,6 +186,29 @@ for (const backend of await availableBackends()) {
         await expectAwsError(af.send(new DescribeFlowCommand({ flowName: 'upd' })), 'ResourceNotFoundException', 404, 'upd');
         await expectAwsError(af.send(new AfListTags({ resourceArn: flowArn('upd') })), 'ResourceNotFoundException', 404);
       });
+
+      // PostgreSQL has concurrent writers: the other write holds the flow's row while UpdateFlow starts.
+      if (backend === 'postgres') {
+        test('UpdateFlow racing another write of the flow keeps what that write left in the columns it does not change', async () => {
+          await af.send(new CreateFlowCommand(flow('raced-update')));
+          const scope = { accountId: TEST_ACCOUNT, region: TEST_REGION };
+          let answered: string | undefined;
+          await behindOpenTransaction(
+            s.store,
+            async (tx) => {
+              const stored = await tx.flows.get(scope, 'raced-update');
+              await tx.flows.update(scope, { ...stored!, flowStatus: 'Suspended' });
+            },
+            async () => {
+              answered = (await af.send(new UpdateFlowCommand({ ...flow('raced-update'), description: 'changed' }))).flowStatus;
+            },
+          );
+          const described = await af.send(new DescribeFlowCommand({ flowName: 'raced-update' }));
+          assert.equal(described.description, 'changed');
+          assert.equal(described.flowStatus, 'Suspended');
+          assert.equal(answered, 'Suspended');
+        });
+      }
 
       test('AppFlow tags on a flow: tag, list, untag; the same path signed for Customer Profiles is its TagResource', async () => {
         await af.send(new CreateFlowCommand(flow('tagged')));
