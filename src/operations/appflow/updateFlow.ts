@@ -12,6 +12,8 @@ export const updateFlow: Handler<UpdateFlowRequest, UpdateFlowResponse> = async 
   const call = await tokenedCall(ctx, 'UpdateFlow', input);
   const earlier = await earlierAnswer<UpdateFlowResponse>(ctx, call);
   if (earlier) return earlier;
+  // A flow that does not exist is a 404 before its new definition's problems are looked at; the write
+  // below reads it again, locked.
   await requireFlow(ctx, input.flowName);
   const { domainName, objectTypeName } = await checkFlow(ctx, input);
   return writeOnce(ctx, call, async (store) => {
