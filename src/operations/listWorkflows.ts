@@ -1,4 +1,5 @@
 import { BadRequestException } from '../api/errors.js';
+import { exactMsOf, firstMsFrom, isoOfTimestamp, lastMsUpTo } from '../api/timestamp.js';
 import type { ListWorkflowsRequest, ListWorkflowsResponse } from '../api/shapes.generated.js';
 import { paginate } from './paginate.js';
 import { describeOngoing, describeWorkflow } from '../domain/workflow-plan/status-text.js';
@@ -12,13 +13,13 @@ import { requireDomain } from './common.js';
  */
 export const listWorkflows: Handler<ListWorkflowsRequest, ListWorkflowsResponse> = async (ctx, input) => {
   await requireDomain(ctx, input.DomainName);
-  const from = input.QueryStartDate?.getTime();
-  const to = input.QueryEndDate?.getTime();
-  if (from !== undefined && to !== undefined && from > to) {
-    throw new BadRequestException(
-      `QueryStartDate ${input.QueryStartDate!.toISOString()} is after QueryEndDate ${input.QueryEndDate!.toISOString()}.`,
-    );
+  const { QueryStartDate: start, QueryEndDate: end } = input;
+  if (start && end && exactMsOf(start) > exactMsOf(end)) {
+    throw new BadRequestException(`QueryStartDate ${isoOfTimestamp(start)} is after QueryEndDate ${isoOfTimestamp(end)}.`);
   }
+  // Stored times are whole milliseconds: a bound finer than that is rounded inward, never across one.
+  const from = start && firstMsFrom(start);
+  const to = end && lastMsUpTo(end);
   const filter = { status: input.Status, workflowType: input.WorkflowType, createdFrom: from, createdTo: to };
   const page = await paginate({
     tokens: ctx.tokens,

@@ -4,6 +4,7 @@ import { abridge, BadRequestException } from '../api/errors.js';
 import type { MemberRef, ServiceModel, Shape } from '../api/model-types.js';
 import { serviceModel } from '../api/service.js';
 import { shapeIn } from '../api/services.js';
+import { timestampOfSeconds } from '../api/timestamp.js';
 
 /** The rule a string holding U+0000 breaks. */
 const NUL_RULE = 'Member must not contain the character U+0000';
@@ -211,7 +212,7 @@ export function readTimestamp(value: unknown): Date | undefined {
   else if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) seconds = Number(value);
   else return undefined;
   if (!Number.isFinite(seconds)) return undefined;
-  const date = new Date(Math.round(seconds * 1000));
+  const date = timestampOfSeconds(seconds);
   // Dates outside what JavaScript can represent (about ±273,790 years) are not timestamps.
   return Number.isNaN(date.getTime()) ? undefined : date;
 }

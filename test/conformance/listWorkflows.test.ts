@@ -174,7 +174,7 @@ for (const backend of await availableBackends()) {
         assert.deepEqual([...listed].sort(), [...ids].sort());
       });
 
-      test('QueryStartDate and QueryEndDate bound CreatedAt inclusively, to the millisecond', async () => {
+      test('QueryStartDate and QueryEndDate bound CreatedAt inclusively and exactly, finer than a millisecond too', async () => {
         const edges = await setupWorkflowEnv(s, 'lw-dates');
         const base = Date.UTC(2026, 4, 1, 12, 0, 0, 250);
         const at: Record<string, number> = { before: base - 1, start: base, middle: base + 500, end: base + 999, after: base + 1000 };
@@ -208,6 +208,31 @@ for (const backend of await availableBackends()) {
           ),
           [ids.end, ids.middle, ids.start],
         );
+
+        // A raw body may carry bounds finer than a millisecond: 0.4 ms after `before` and 0.4 ms before
+        // `after` leave both out, where the nearest millisecond would have let both in.
+        const raw = async (body: string) => {
+          const response = await fetch(`${s.url}/domains/${edges.domain}/workflows`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          const text = await response.text();
+          return { status: response.status, text, ids: response.status === 200 ? (JSON.parse(text) as { Items: { WorkflowId: string }[] }).Items.map((i) => i.WorkflowId) : [] };
+        };
+        const secondsText = (ms: number, extra: string) => `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}${extra}`;
+        const fine = await raw(`{"QueryStartDate":${secondsText(at.before, '4')},"QueryEndDate":${secondsText(at.end, '6')}}`);
+        assert.equal(fine.status, 200, fine.text);
+        assert.deepEqual(fine.ids, [ids.end, ids.middle, ids.start]);
+        // Exact milliseconds, however the fraction is written, still include their own instant.
+        const exact = await raw(`{"QueryStartDate":${secondsText(at.start, '000')},"QueryEndDate":${secondsText(at.start, '0')}}`);
+        assert.deepEqual(exact.ids, [ids.start]);
+        // Two bounds within one millisecond are ordered by their exact values.
+        const inverted = await raw(`{"QueryStartDate":${secondsText(at.middle, '4')},"QueryEndDate":${secondsText(at.middle, '3')}}`);
+        assert.equal(inverted.status, 400, inverted.text);
+        assert.match(inverted.text, /QueryStartDate .*\.7504Z is after QueryEndDate .*\.7503Z/);
+        const within = await raw(`{"QueryStartDate":${secondsText(at.middle, '3')},"QueryEndDate":${secondsText(at.middle, '4')}}`);
+        assert.deepEqual(within.ids, [], 'no workflow was created between the two bounds');
       });
 
       test('a walk while new workflows are created between pages returns every earlier workflow exactly once', async () => {

@@ -5,6 +5,7 @@ import { appflowModel } from '../../src/api/appflow/model.generated.js';
 import type { ServiceModel } from '../../src/api/model-types.js';
 import { serviceModel } from '../../src/api/service.js';
 import { readShape, readTimestamp, Violations } from '../../src/protocol/validate.js';
+import { exactMsOf, firstMsFrom, FractionalDate, isoOfTimestamp, lastMsUpTo } from '../../src/api/timestamp.js';
 
 /** Reads `value` as `shape` and returns what came out plus the violation messages. */
 function read(shape: string, value: unknown, path = 'Member') {
@@ -270,6 +271,28 @@ describe('readTimestamp', () => {
     assert.equal(readTimestamp('1600000000.5')?.getTime(), 1600000000500);
     assert.equal(readTimestamp(0)?.getTime(), 0);
     assert.equal(readTimestamp(-1)?.getTime(), -1000);
+  });
+
+  test('keeps a fraction finer than a millisecond beside the nearest millisecond, and only such a fraction', () => {
+    // Every millisecond of a second, written as the SDK writes it, is a plain Date of that millisecond.
+    for (let ms = 0; ms < 1000; ms++) {
+      const seconds = Number(`1777636800.${String(ms).padStart(3, '0')}`);
+      const date = readTimestamp(seconds)!;
+      assert.equal(date instanceof FractionalDate, false, String(seconds));
+      assert.equal(firstMsFrom(date), 1777636800000 + ms);
+      assert.equal(lastMsUpTo(date), 1777636800000 + ms);
+    }
+    const fine = readTimestamp(1777636800.2494)!;
+    assert.ok(fine instanceof FractionalDate);
+    assert.equal(fine.getTime(), 1777636800249, 'the Date part is the nearest millisecond');
+    assert.equal(firstMsFrom(fine), 1777636800250);
+    assert.equal(lastMsUpTo(fine), 1777636800249);
+    assert.ok(exactMsOf(fine) > 1777636800249.39 && exactMsOf(fine) < 1777636800249.41);
+    assert.equal(isoOfTimestamp(fine), '2026-05-01T12:00:00.2494Z');
+    assert.equal(isoOfTimestamp(readTimestamp('1777636800.000002')!), '2026-05-01T12:00:00.000002Z');
+    assert.equal(isoOfTimestamp(readTimestamp(1777636800.25)!), '2026-05-01T12:00:00.250Z');
+    assert.equal(readTimestamp(-0.0005)?.getTime(), 0, 'before the epoch too: the nearest millisecond');
+    assert.equal(lastMsUpTo(readTimestamp(-0.0005)!), -1);
   });
 
   test('refuses what is not a number of seconds, and dates JavaScript cannot hold', () => {
