@@ -2,7 +2,7 @@
 // do and nothing else. For each request it runs the same SQL statements the service runs (the text the
 // repository's Kysely queries compile to, captured by bench/lib/work-limit.ts), through the same driver
 // (better-sqlite3 with the service's pragmas, but twice its page cache, and a statement prepared once; pg with a pool of the
-// service's size), maps the rows to the operation's answer with the domain's own text functions, and
+// service's size and named statements, as the service's compiled reads), maps the rows to the operation's answer with the domain's own text functions, and
 // JSON.stringify-s it. No framework, no routing, no authentication, no binding, no validation, no model
 // walk, no page-token signing (the token of the captured page is sent as it is). For ListWorkflows that
 // includes the page's flows, which a completed workflow's StatusDescription reads. Given `pages` (the walk),
@@ -39,9 +39,17 @@ if (config.backend === 'sqlite') {
   const { default: pg } = await import('pg');
   pg.types.setTypeParser(20, (value) => Number(value));
   const pool = new pg.Pool({ connectionString: config.url, max: 10, options: `-c search_path="${config.schema}"` });
+  // Named statements, planned once per connection, as the service runs its compiled reads
+  // (src/store/dialects/postgres-prepared.ts).
+  const names = new Map();
+  const nameOf = (text) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `work_limit_${names.size}`));
+    return name;
+  };
   runAll = async (statements) => {
     const out = [];
-    for (const [text, parameters] of statements) out.push((await pool.query(text, parameters)).rows);
+    for (const [text, parameters] of statements) out.push((await pool.query({ name: nameOf(text), text, values: parameters })).rows);
     return out;
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import type { DialectCapabilities } from './capabilities.js';
 import { monitoredDialect, type StorageMonitor } from '../storage-condition.js';
 import { acceptCopyRows } from './postgres-copy.js';
+import { preparedCompiledReads } from './postgres-prepared.js';
 
 export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
@@ -110,6 +111,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Kysely<Dat
   // reaches the caller through its next query instead, and pg-pool discards the dead client on release.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    preparedCompiledReads(client);
     acceptCopyRows(client);
   });
   const dialect = new PostgresDialect({ pool });

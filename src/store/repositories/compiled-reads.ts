@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { registerPreparedText } from '../dialects/postgres-prepared.js';
 
 /**
  * Stands for a named parameter while a query is compiled once: `p(name)` for the value `name`, and
@@ -17,6 +18,9 @@ const SENTINEL = /^\u0000pf-param:([^#]*)(?:#(\d+))?\u0000$/;
  * `build` receives `p(name)` to put wherever a value goes; the parameters' order in the compiled text is
  * read back from those placeholders, so it can never drift from the builder's. A query that ends up with
  * a value not given through `p` is refused (it would be frozen into every later call).
+ *
+ * On PostgreSQL each text also runs as a named statement, planned once per connection
+ * (dialects/postgres-prepared.ts).
  */
 export class CompiledReads {
   private readonly shapes = new Map<string, { sql: string; names: { name: string; index?: number }[] }>();
@@ -33,6 +37,7 @@ export class CompiledReads {
         return m[2] === undefined ? { name: m[1] } : { name: m[1], index: Number(m[2]) };
       });
       compiled = { sql: query.sql, names };
+      registerPreparedText(query.sql);
       this.shapes.set(shape, compiled);
     }
     const parameters = compiled.names.map(({ name, index }) => (index === undefined ? values[name] : (values[name] as unknown[])[index]));

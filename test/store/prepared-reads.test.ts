@@ -1,0 +1,88 @@
+// The compiled reads as named statements on PostgreSQL (dialects/postgres-prepared.ts): prepared once per
+// connection, nothing else prepared, a bounded number a connection, and a statement whose table changed
+// under it prepared again rather than refused for the connection's life.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Kysely, sql } from 'kysely';
+import { CompiledReads } from '../../src/store/repositories/compiled-reads.js';
+import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+
+const backends = await availableBackends();
+
+/** The statements the connection holds prepared, with their texts. */
+async function preparedOn(conn: Kysely<any>): Promise<{ name: string; statement: string }[]> {
+  return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(conn)).rows;
+}
+
+describe('compiled reads as named statements [postgres]', () => {
+  if (!backends.includes('postgres')) return;
+  let t: TestStore;
+  before(async () => {
+    t = await createTestStore('postgres');
+    await sql`create table prepared_probe (n int8 primary key, v text)`.execute(t.store.db);
+    await sql`insert into prepared_probe select g, 'v' || g from generate_series(1, 400) g`.execute(t.store.db);
+  });
+  after(() => t.dispose());
+
+  test('a compiled read is prepared once on its connection and answers each run with its own values', async () => {
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const reads = new CompiledReads(conn);
+      const read = (n: number) => reads.rows('probe-by-n', { n }, (p) => conn.selectFrom('prepared_probe').select(['n', 'v']).where('n', '=', p('n')));
+      for (const n of [1, 2, 399]) assert.deepEqual(await read(n), [{ n, v: `v${n}` }]);
+      const prepared = (await preparedOn(conn)).filter((s) => s.statement.includes('prepared_probe'));
+      assert.equal(prepared.length, 1, JSON.stringify(prepared));
+      assert.match(prepared[0].name, /^pf_[0-9a-f]{24}$/);
+    });
+  });
+
+  test('statements that are not compiled reads stay unnamed', async () => {
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const { rows } = await sql<{ v: string }>`select v from prepared_probe where n = ${7}`.execute(conn);
+      assert.deepEqual(rows, [{ v: 'v7' }]);
+      await conn.selectFrom('prepared_probe').select('v').where('n', '=', 8).execute();
+      const texts = (await preparedOn(conn)).map((s) => s.statement);
+      assert.ok(!texts.some((text) => text === 'select "v" from "prepared_probe" where "n" = $1' || text.startsWith('select v from prepared_probe')), texts.join('\n'));
+    });
+  });
+
+  test('a prepared select * whose table gains a column is prepared again: at once alone, at the next run after a transaction it aborted', async () => {
+    await sql`create table prepared_changing (n int8 primary key)`.execute(t.store.db);
+    await sql`insert into prepared_changing values (1)`.execute(t.store.db);
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const reads = new CompiledReads(conn);
+      const read = () => reads.rows('changing', { n: 1 }, (p) => conn.selectFrom('prepared_changing').selectAll().where('n', '=', p('n')));
+      const change = (column: string) =>
+        // Another connection changes the table, as a newer release's migration would.
+        t.store.db.connection().execute((other) => sql`alter table prepared_changing add column ${sql.id(column)} text default ${sql.lit(column)}`.execute(other));
+      assert.deepEqual(await read(), [{ n: 1 }]);
+      assert.ok((await preparedOn(conn)).some((st) => st.statement.includes('prepared_changing')), 'prepared before the change');
+      await change('note');
+      assert.deepEqual(await read(), [{ n: 1, note: 'note' }], 'run alone: prepared again and answered at once');
+      assert.deepEqual(await read(), [{ n: 1, note: 'note' }]);
+
+      await change('more');
+      await sql`begin`.execute(conn);
+      await assert.rejects(read(), (err: { code?: string }) => err.code === '0A000', 'in a transaction the failure stands: the transaction is aborted');
+      await sql`rollback`.execute(conn);
+      assert.deepEqual(await read(), [{ n: 1, note: 'note', more: 'more' }], 'the next run prepares it again');
+    });
+  });
+
+  // Last: it leaves its connection of the pool full.
+  test('a connection prepares at most 256 statements; past that a read runs unnamed and answers as well', async () => {
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const reads = new CompiledReads(conn);
+      for (let shape = 0; shape < 300; shape++) {
+        const rows = await reads.rows(`probe-shape-${shape}`, { n: shape + 1 }, (p) =>
+          conn.selectFrom('prepared_probe').select(['v', sql.lit(shape).as('shape')]).where('n', '=', p('n')),
+        );
+        assert.deepEqual(rows, [{ v: `v${shape + 1}`, shape }]);
+      }
+      assert.equal((await preparedOn(conn)).length, 256);
+    });
+  });
+});
