@@ -11,10 +11,11 @@ export class FractionalDate extends Date {
 }
 
 /**
- * How far from a whole millisecond a value may be and still be read as that millisecond: a double near
- * today's epoch milliseconds is exact only to about 0.25 µs, so `1777636800.25 * 1000` need not be whole.
+ * How far from a whole millisecond a value may be and still be read as that millisecond: seconds near
+ * today's epoch are doubles exact only to about 0.25 µs, so `1777636800.25 * 1000` need not be whole.
+ * Half a microsecond keeps those whole and a bound one microsecond off a millisecond fractional.
  */
-const WHOLE_MS_TOLERANCE = 0.001;
+const WHOLE_MS_TOLERANCE = 0.0005;
 
 /** The timestamp for `seconds` of a request: a plain Date when it names a whole millisecond. */
 export function timestampOfSeconds(seconds: number): Date {

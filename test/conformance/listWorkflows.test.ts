@@ -226,12 +226,14 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(fine.ids, [ids.end, ids.middle, ids.start]);
         // Exact milliseconds, however the fraction is written, still include their own instant.
         const exact = await raw(`{"QueryStartDate":${secondsText(at.start, '000')},"QueryEndDate":${secondsText(at.start, '0')}}`);
+        assert.equal(exact.status, 200, exact.text);
         assert.deepEqual(exact.ids, [ids.start]);
         // Two bounds within one millisecond are ordered by their exact values.
         const inverted = await raw(`{"QueryStartDate":${secondsText(at.middle, '4')},"QueryEndDate":${secondsText(at.middle, '3')}}`);
         assert.equal(inverted.status, 400, inverted.text);
         assert.match(inverted.text, /QueryStartDate .*\.7504Z is after QueryEndDate .*\.7503Z/);
         const within = await raw(`{"QueryStartDate":${secondsText(at.middle, '3')},"QueryEndDate":${secondsText(at.middle, '4')}}`);
+        assert.equal(within.status, 200, within.text);
         assert.deepEqual(within.ids, [], 'no workflow was created between the two bounds');
       });
 

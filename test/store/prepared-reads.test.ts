@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { MAX_PER_CONNECTION, preparedCompiledReads, registerPreparedText } from '../../src/store/dialects/postgres-prepared.js';
 import { CompiledReads } from '../../src/store/repositories/compiled-reads.js';
-import { availableBackends, createTestStore, type TestStore } from '../helpers/backends.js';
+import { availableBackends, createTestStore, POSTGRES_URL, type TestStore } from '../helpers/backends.js';
 
 const backends = await availableBackends();
 
@@ -71,18 +73,76 @@ describe('compiled reads as named statements [postgres]', () => {
     });
   });
 
-  // Last: it leaves its connection of the pool full.
-  test('a connection prepares at most 256 statements; past that a read runs unnamed and answers as well', async () => {
+  test('a statement pg closed after a parameter failed to serialize is prepared again, not refused for the connection', async () => {
     await t.store.db.connection().execute(async (connection) => {
       const conn = connection as unknown as Kysely<any>;
       const reads = new CompiledReads(conn);
+      const read = (n: unknown) => reads.rows('probe-closed', { n }, (p) => conn.selectFrom('prepared_probe').select(['v', sql.lit('closed').as('c')]).where('n', '=', p('n')));
+      assert.deepEqual(await read(3), [{ v: 'v3', c: 'closed' }]);
+      const unserializable = { toPostgres: () => { throw new Error('cannot be a parameter'); } };
+      await assert.rejects(read(unserializable), /cannot be a parameter/);
+      assert.deepEqual(await read(4), [{ v: 'v4', c: 'closed' }]);
+    });
+  });
+
+  test('a column whose type changed under a prepared parameter: prepared again with the new type', async () => {
+    await sql`create table prepared_retyped (k int8 primary key, v text)`.execute(t.store.db);
+    await sql`insert into prepared_retyped values (5, 'five')`.execute(t.store.db);
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const reads = new CompiledReads(conn);
+      const read = (k: unknown) => reads.rows('retyped', { k }, (p) => conn.selectFrom('prepared_retyped').select('v').where('k', '=', p('k')));
+      assert.deepEqual(await read(5), [{ v: 'five' }]);
+      await t.store.db.connection().execute((other) => sql`alter table prepared_retyped alter column k type text`.execute(other));
+      assert.deepEqual(await read('5'), [{ v: 'five' }]);
+    });
+  });
+
+  test('runs of one statement queued together on a client when it went stale rename it once', async () => {
+    await sql`create table prepared_queued (n int8 primary key)`.execute(t.store.db);
+    await sql`insert into prepared_queued values (1)`.execute(t.store.db);
+    // A client of its own, so that three runs are queued in pg at once (Kysely sends one at a time).
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query(`set search_path = "${(t.config as { schema: string }).schema}"`);
+      preparedCompiledReads(client);
+      const text = 'select * from prepared_queued where n = $1';
+      registerPreparedText(text);
+      await client.query(text, [1]);
+      await sql`alter table prepared_queued add column q int default 7`.execute(t.store.db);
+      const runs = (await Promise.all([client.query(text, [1]), client.query(text, [1]), client.query(text, [1])])).map((r) => r.rows);
+      assert.deepEqual(runs, [[{ n: 1, q: 7 }], [{ n: 1, q: 7 }], [{ n: 1, q: 7 }]]);
+      const names = (await client.query<{ name: string }>(`select name from pg_prepared_statements where statement = $1`, [text])).rows.map((r) => r.name);
+      assert.equal(names.length, 2, `the first name and one rename: ${names.join(', ')}`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  // Last: it leaves its connection of the pool full.
+  test('a connection holds at most 256 prepared statements, renamed ones included; past that a read runs unnamed and answers as well', async () => {
+    await sql`create table prepared_full (n int8 primary key)`.execute(t.store.db);
+    await sql`insert into prepared_full values (1)`.execute(t.store.db);
+    await t.store.db.connection().execute(async (connection) => {
+      const conn = connection as unknown as Kysely<any>;
+      const reads = new CompiledReads(conn);
+      const full = () => reads.rows('full', { n: 1 }, (p) => conn.selectFrom('prepared_full').selectAll().where('n', '=', p('n')));
+      assert.deepEqual(await full(), [{ n: 1 }]);
       for (let shape = 0; shape < 300; shape++) {
         const rows = await reads.rows(`probe-shape-${shape}`, { n: shape + 1 }, (p) =>
           conn.selectFrom('prepared_probe').select(['v', sql.lit(shape).as('shape')]).where('n', '=', p('n')),
         );
         assert.deepEqual(rows, [{ v: `v${shape + 1}`, shape }]);
       }
-      assert.equal((await preparedOn(conn)).length, 256);
+      const count = async () => Number((await sql<{ c: string }>`select count(*) as c from pg_prepared_statements`.execute(conn)).rows[0].c);
+      const before = await count();
+      assert.ok(before <= MAX_PER_CONNECTION, `${before} prepared`);
+      // A rename once the connection is full runs the statement unnamed rather than prepare one more.
+      await t.store.db.connection().execute((other) => sql`alter table prepared_full add column f int default 2`.execute(other));
+      assert.deepEqual(await full(), [{ n: 1, f: 2 }]);
+      assert.deepEqual(await full(), [{ n: 1, f: 2 }]);
+      assert.equal(await count(), before);
     });
   });
 });

@@ -290,6 +290,13 @@ describe('readTimestamp', () => {
     assert.ok(exactMsOf(fine) > 1777636800249.39 && exactMsOf(fine) < 1777636800249.41);
     assert.equal(isoOfTimestamp(fine), '2026-05-01T12:00:00.2494Z');
     assert.equal(isoOfTimestamp(readTimestamp('1777636800.000002')!), '2026-05-01T12:00:00.000002Z');
+    // One microsecond past a millisecond, for each millisecond of a second: never read as that millisecond.
+    for (let ms = 0; ms < 1000; ms++) {
+      const date = readTimestamp(`1777636800.${String(ms).padStart(3, '0')}001`)!;
+      assert.ok(date instanceof FractionalDate, `${ms}.001 ms`);
+      assert.equal(firstMsFrom(date), 1777636800000 + ms + 1);
+      assert.equal(lastMsUpTo(date), 1777636800000 + ms);
+    }
     assert.equal(isoOfTimestamp(readTimestamp(1777636800.25)!), '2026-05-01T12:00:00.250Z');
     assert.equal(readTimestamp(-0.0005)?.getTime(), 0, 'before the epoch too: the nearest millisecond');
     assert.equal(lastMsUpTo(readTimestamp(-0.0005)!), -1);

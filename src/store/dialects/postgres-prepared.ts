@@ -15,14 +15,16 @@ import type pg from 'pg';
  * whose parameters never change the best plan much (equality on keys, a range on an index). Everything
  * else, the ingestion's array statements and COPY included, stays unnamed.
  *
- * How many: at most `MAX_PER_CONNECTION` a connection; past that a text runs unnamed on that connection,
- * so a connection's memory on the server stays bounded whatever the shapes.
+ * How many: at most `MAX_PER_CONNECTION` a connection, those a rename left behind included; past that a
+ * text runs unnamed on that connection, so a connection's memory on the server stays bounded whatever the
+ * shapes. The server parses a named statement once, and plans it once when its generic plan is chosen
+ * (PostgreSQL's `plan_cache_mode = auto`: after five runs, if it costs no more than the custom plans).
  *
  * A pooler between the service and the server must keep a session per client connection (PgBouncer's
  * session mode, or its protocol-level prepared statements since 1.21).
  */
 
-const MAX_PER_CONNECTION = 256;
+export const MAX_PER_CONNECTION = 256;
 
 /** Registered texts and their statement names, the same in every process for the same text. */
 const NAMES = new Map<string, string>();
@@ -32,8 +34,16 @@ export function registerPreparedText(text: string): void {
   if (!NAMES.has(text)) NAMES.set(text, `pf_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`);
 }
 
-/** SQLSTATE 0A000 with this message: a table's columns changed under a prepared `select *`. */
-const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
+/**
+ * A named statement the server no longer runs as it was prepared, where an unnamed one would run: a
+ * table's result columns changed under it (0A000 "cached plan must not change result type"), a column's
+ * type changed under a parameter whose type was fixed at the first Parse (42883, 42804), or pg closed it
+ * after a parameter failed to serialize and still believes it prepared (26000).
+ */
+function isStale(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  return (code === '0A000' && /cached plan must not change result type/.test(message ?? '')) || code === '26000' || code === '42883' || code === '42804';
+}
 
 /**
  * Runs the registered texts `client` is given (as Kysely gives them: text and parameters) as named
@@ -42,33 +52,40 @@ const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
  */
 export function preparedCompiledReads(client: pg.ClientBase): void {
   const query = client.query as (this: pg.ClientBase, ...args: unknown[]) => unknown;
-  /** The name each text runs under on this connection: renamed after its table's columns changed. */
+  /** The name each text runs under on this connection, or '' once it must run unnamed here. */
   const named = new Map<string, string>();
+  /** Names this connection has prepared, those left behind by a rename included: the server holds them all. */
+  let held = 0;
   let renames = 0;
-  (client as unknown as { query: typeof query }).query = function (this: pg.ClientBase, ...args: unknown[]) {
+  const nameFor = (text: string, name: string): string => {
+    if (held >= MAX_PER_CONNECTION) name = '';
+    else held++;
+    named.set(text, name);
+    return name;
+  };
+  const run = (on: pg.ClientBase, args: unknown[], again: boolean): unknown => {
     const [text, values] = args;
-    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return query.apply(this, args);
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return query.apply(on, args);
     let name = named.get(text);
     if (name === undefined) {
       const registered = NAMES.get(text);
-      // A renamed statement's first name stays prepared on the server: it counts too.
-      if (registered === undefined || named.size + renames >= MAX_PER_CONNECTION) return query.apply(this, args);
-      named.set(text, (name = registered));
+      name = registered === undefined ? '' : nameFor(text, registered);
     }
-    // 'I': no transaction is open, so this statement runs alone and may run again if it must.
-    const alone = (this as { getTransactionStatus?: () => string | null }).getTransactionStatus?.() === 'I';
-    const run = query.call(this, { name, text, values }) as Promise<unknown>;
-    return run.catch((err: unknown) => {
-      const e = err as { code?: string; message?: string };
-      if (e.code !== '0A000' || !RESULT_TYPE_CHANGED.test(e.message ?? '')) throw err;
-      // Another process's migration changed a table this statement reads (a column added under a
-      // `select *`, a column's collation): the server refuses the statement on this connection from
-      // now on. It is prepared again under a new name: at once when it ran alone, at its next run when
-      // it ran in a transaction, which the failure has aborted.
-      const renamed = `${NAMES.get(text)}_${++renames}`;
-      named.set(text, renamed);
-      if (!alone) throw err;
-      return query.call(this, { name: renamed, text, values });
+    if (name === '') return query.apply(on, args);
+    const ran = name;
+    return (query.call(on, { name: ran, text, values }) as Promise<unknown>).catch((err: unknown): unknown => {
+      if (!isStale(err)) throw err;
+      // Prepared again under a new name, once, however many runs of the text were queued when it failed.
+      if (named.get(text) === ran) nameFor(text, `${NAMES.get(text)}_${++renames}`);
+      // Read now, after the failure: 'I' means it ran outside a transaction, so running it again is
+      // safe; inside one the failure has aborted the transaction, and the next run prepares it again.
+      // Once only: a statement that fails the same way freshly prepared is wrong in itself.
+      if (again || (on as { getTransactionStatus?: () => string | null }).getTransactionStatus?.() !== 'I') throw err;
+      return run(on, args, true);
     });
   };
+  const wrapped = function (this: pg.ClientBase, ...args: unknown[]): unknown {
+    return run(this, args, false);
+  };
+  (client as unknown as { query: typeof query }).query = wrapped;
 }
