@@ -26,10 +26,20 @@ describe('compiled reads as named statements [postgres]', () => {
   });
   after(() => t.dispose());
 
-  test('a compiled read is prepared once on its connection and answers each run with its own values', async () => {
-    await t.store.db.connection().execute(async (connection) => {
+  /** `work` on one connection of the store's pool, with compiled reads of its own. */
+  const onOneConnection = (work: (conn: Kysely<any>, reads: CompiledReads) => Promise<void>) =>
+    t.store.db.connection().execute((connection) => {
       const conn = connection as unknown as Kysely<any>;
-      const reads = new CompiledReads(conn);
+      return work(conn, new CompiledReads(conn));
+    });
+  /** A table of one column `n` holding the row 1. */
+  const oneRowTable = async (name: string) => {
+    await sql`create table ${sql.id(name)} (n int8 primary key)`.execute(t.store.db);
+    await sql`insert into ${sql.id(name)} values (1)`.execute(t.store.db);
+  };
+
+  test('a compiled read is prepared once on its connection and answers each run with its own values', async () => {
+    await onOneConnection(async (conn, reads) => {
       const read = (n: number) => reads.rows('probe-by-n', { n }, (p) => conn.selectFrom('prepared_probe').select(['n', 'v']).where('n', '=', p('n')));
       for (const n of [1, 2, 399]) assert.deepEqual(await read(n), [{ n, v: `v${n}` }]);
       const prepared = (await preparedOn(conn)).filter((s) => s.statement.includes('prepared_probe'));
@@ -50,11 +60,8 @@ describe('compiled reads as named statements [postgres]', () => {
   });
 
   test('a prepared select * whose table gains a column is prepared again: at once alone, at the next run after a transaction it aborted', async () => {
-    await sql`create table prepared_changing (n int8 primary key)`.execute(t.store.db);
-    await sql`insert into prepared_changing values (1)`.execute(t.store.db);
-    await t.store.db.connection().execute(async (connection) => {
-      const conn = connection as unknown as Kysely<any>;
-      const reads = new CompiledReads(conn);
+    await oneRowTable('prepared_changing');
+    await onOneConnection(async (conn, reads) => {
       const read = () => reads.rows('changing', { n: 1 }, (p) => conn.selectFrom('prepared_changing').selectAll().where('n', '=', p('n')));
       const change = (column: string) =>
         // Another connection changes the table, as a newer release's migration would.
@@ -74,9 +81,7 @@ describe('compiled reads as named statements [postgres]', () => {
   });
 
   test('a statement pg closed after a parameter failed to serialize is prepared again, not refused for the connection', async () => {
-    await t.store.db.connection().execute(async (connection) => {
-      const conn = connection as unknown as Kysely<any>;
-      const reads = new CompiledReads(conn);
+    await onOneConnection(async (conn, reads) => {
       const read = (n: unknown) => reads.rows('probe-closed', { n }, (p) => conn.selectFrom('prepared_probe').select(['v', sql.lit('closed').as('c')]).where('n', '=', p('n')));
       assert.deepEqual(await read(3), [{ v: 'v3', c: 'closed' }]);
       const unserializable = { toPostgres: () => { throw new Error('cannot be a parameter'); } };
@@ -88,9 +93,7 @@ describe('compiled reads as named statements [postgres]', () => {
   test('a column whose type changed under a prepared parameter: prepared again with the new type', async () => {
     await sql`create table prepared_retyped (k int8 primary key, v text)`.execute(t.store.db);
     await sql`insert into prepared_retyped values (5, 'five')`.execute(t.store.db);
-    await t.store.db.connection().execute(async (connection) => {
-      const conn = connection as unknown as Kysely<any>;
-      const reads = new CompiledReads(conn);
+    await onOneConnection(async (conn, reads) => {
       const read = (k: unknown) => reads.rows('retyped', { k }, (p) => conn.selectFrom('prepared_retyped').select('v').where('k', '=', p('k')));
       assert.deepEqual(await read(5), [{ v: 'five' }]);
       await t.store.db.connection().execute((other) => sql`alter table prepared_retyped alter column k type text`.execute(other));
@@ -99,8 +102,7 @@ describe('compiled reads as named statements [postgres]', () => {
   });
 
   test('runs of one statement queued together on a client when it went stale rename it once', async () => {
-    await sql`create table prepared_queued (n int8 primary key)`.execute(t.store.db);
-    await sql`insert into prepared_queued values (1)`.execute(t.store.db);
+    await oneRowTable('prepared_queued');
     // A client of its own, so that three runs are queued in pg at once (Kysely sends one at a time).
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
@@ -122,11 +124,8 @@ describe('compiled reads as named statements [postgres]', () => {
 
   // Last: it leaves its connection of the pool full.
   test('a connection holds at most 256 prepared statements, renamed ones included; past that a read runs unnamed and answers as well', async () => {
-    await sql`create table prepared_full (n int8 primary key)`.execute(t.store.db);
-    await sql`insert into prepared_full values (1)`.execute(t.store.db);
-    await t.store.db.connection().execute(async (connection) => {
-      const conn = connection as unknown as Kysely<any>;
-      const reads = new CompiledReads(conn);
+    await oneRowTable('prepared_full');
+    await onOneConnection(async (conn, reads) => {
       const full = () => reads.rows('full', { n: 1 }, (p) => conn.selectFrom('prepared_full').selectAll().where('n', '=', p('n')));
       assert.deepEqual(await full(), [{ n: 1 }]);
       for (let shape = 0; shape < 300; shape++) {
