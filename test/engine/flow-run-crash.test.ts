@@ -12,14 +12,14 @@ import { slotsBefore } from '../../src/connectors/synthetic/slots.js';
 import { availableBackends } from '../helpers/backends.js';
 import { type ServiceProcess, startService } from '../helpers/cli-process.js';
 import { eventually } from '../helpers/poll.js';
-import { createContactDomain, createSyntheticWorkflow, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
+import { createContactDomain, createSyntheticWorkflow, FRESH_CONNECTIONS, serviceClient, serviceSandbox } from '../helpers/service-sandbox.js';
 
 const DAY = 86_400_000;
 const RECORDS_PER_DAY = 300;
 const FLOW = 'crash-run-flow';
 
 function appflow(url: string): AppflowClient {
-  return new AppflowClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+  return new AppflowClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, ...FRESH_CONNECTIONS });
 }
 
 for (const backend of await availableBackends()) {

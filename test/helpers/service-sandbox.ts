@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,9 +78,17 @@ export function serviceSandbox(name: string, backend: Backend = 'postgres'): Ser
   };
 }
 
+/**
+ * A connection per request, for clients of spawned services. Why: these tests wait seconds between two
+ * requests (a process killed, another started), and a kept-alive connection idle for about the server's
+ * keep-alive timeout (5 s) can be closed by the server just as the client sends on it: ECONNRESET, which
+ * a client with maxAttempts 1 does not retry and which says nothing about the service.
+ */
+export const FRESH_CONNECTIONS = { requestHandler: { httpAgent: new Agent({ keepAlive: false }) } };
+
 /** The official client for a spawned service, built with maxAttempts 1 so that a 500 is seen as it is. */
 export function serviceClient(url: string): CustomerProfilesClient {
-  return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+  return new CustomerProfilesClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, ...FRESH_CONNECTIONS });
 }
 
 /** CreateDomain, then the Contact object type keyed (UNIQUE and PROFILE) by the synthetic records' Id. */
