@@ -3,7 +3,7 @@
 // repository's Kysely queries compile to, captured by bench/lib/work-limit.ts), through the same driver
 // (better-sqlite3 with the service's pragmas, but twice its page cache, and a statement prepared once; pg with a pool of the
 // service's size and named statements, as the service's compiled reads), maps the rows to the operation's answer with the domain's own text functions, and
-// JSON.stringify-s it, on the service's V8 settings. No framework, no routing, no authentication, no binding, no validation, no model
+// JSON.stringify-s it, on `serve`'s V8 settings. No framework, no routing, no authentication, no binding, no validation, no model
 // walk, no page-token signing (the token of the captured page is sent as it is). For ListWorkflows that
 // includes the page's flows, which a completed workflow's StatusDescription reads. Given `pages` (the walk),
 // each request runs the statements of the page its URL names, as the service reads a different page for
@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-// The V8 settings the service's processes run with (src/cli/runtime-flags.ts), so that both sides of the
+// The V8 settings `serve` runs with on this backend (src/cli/runtime-flags.ts), so that both sides of the
 // ratio run on the same runtime.
-const { applyServiceV8Flags } = await import(pathToFileURL(join(config.root, 'dist', 'cli', 'runtime-flags.js')).href);
-applyServiceV8Flags(process.execArgv);
+const { applyV8Flags } = await import(pathToFileURL(join(config.root, 'dist', 'cli', 'runtime-flags.js')).href);
+applyV8Flags('serve', config.backend, process.execArgv);
 const plan = (file) => import(pathToFileURL(join(config.root, 'dist', 'domain', 'workflow-plan', file)).href);
 const { describeOngoing, describeWorkflow, stepWindowText } = await plan('status-text.js');
 const { clip255 } = await plan('format.js');

@@ -22,7 +22,7 @@ import { CredentialsError, loadCredentials, mergeCredentials } from '../auth/cre
 import { type BrowserPolicy, hostNamesFor } from '../server/browser-guard.js';
 import type { ServerLimits } from '../server/server-limits.js';
 import { DEFAULT_THROTTLE_BURST, DEFAULT_THROTTLE_RATE, type ThrottleOptions } from '../server/throttle.js';
-import { applyServiceV8Flags } from './runtime-flags.js';
+import { applyV8Flags } from './runtime-flags.js';
 
 const HELP = `profileflow ${VERSION}: Amazon Connect Customer Profiles integration workflows, on your machine.
 
@@ -197,7 +197,7 @@ function throttleOf(config: ServiceConfig): ThrottleOptions | undefined {
 }
 
 async function serve(config: ServiceConfig, storeConfig: StoreConfig) {
-  applyServiceV8Flags();
+  applyV8Flags('serve', storeConfig.backend);
   const auth = authOf(config);
   const throttle = throttleOf(config);
   const { store, release } = await openGuardedStore(config, storeConfig, { migrate: true });
@@ -240,7 +240,7 @@ async function worker(config: ServiceConfig, storeConfig: StoreConfig) {
   if (storeConfig.backend !== 'postgres') {
     throw new ConfigError('profileflow worker needs --database-url: on SQLite, serve runs the engine in its own process.');
   }
-  applyServiceV8Flags();
+  applyV8Flags('worker', storeConfig.backend);
   // Only a listening worker needs auth settings (the same rules as serve's, for the same routes).
   const auth = config.metricsPort !== undefined ? authOf(config) : undefined;
   const store = await openStore(storeConfig, { createDatabase: announceCreated });
