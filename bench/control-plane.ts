@@ -125,25 +125,23 @@ function completedIds(items: { workflowId: string; status: string }[]): string[]
 function workOf(name: string, scope: { accountId: string; region: string }, domain: string, workflowId: string, afterKey: unknown) {
   const filter = { status: 'COMPLETE', workflowType: undefined, createdFrom: SEED_START + SEED_SPAN_MS / 4, createdTo: SEED_START + (3 * SEED_SPAN_MS) / 4 };
   const page = { scope, domainName: domain, limit: PAGE + 1 };
+  // The page read requires the domain in its own statement; the domain is read on its own only for an
+  // empty page (operations/workflows-common.ts), which no case reads.
   const list = (listFilter: object, after?: unknown) => async (r: Repos) => {
-    await r.domains.get(scope, domain);
     const items = await r.workflows.listItems({ ...page, filter: listFilter, after });
     await r.flows.byWorkflows(scope, domain, completedIds(items));
   };
   switch (name) {
     case 'list-filtered':
-      return { answer: 'list' as const, pageStatement: 1, run: list(filter) };
+      return { answer: 'list' as const, pageStatement: 0, run: list(filter) };
     case 'list-walk':
-      return { answer: 'list' as const, pageStatement: 1, run: list({}, afterKey) };
+      return { answer: 'list' as const, pageStatement: 0, run: list({}, afterKey) };
     case 'get-workflow-steps':
       return {
         answer: 'steps' as const,
-        pageStatement: 2,
-        run: async (r: Repos) => {
-          await r.domains.get(scope, domain);
-          await r.workflows.get({ scope, domainName: domain, workflowId });
-          return r.workflows.listSteps({ scope, workflowId, limit: PAGE + 1 });
-        },
+        pageStatement: 0,
+        // One statement: the steps with their workflow's type, while the workflow and its domain exist.
+        run: (r: Repos) => r.workflows.stepPage({ scope, domainName: domain, workflowId, limit: PAGE + 1 }),
       };
     default:
       return undefined;
@@ -234,7 +232,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
               : undefined;
           const server = await startWorkLimitServer(
             target,
-            { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken, pages },
+            { statements, answer: work.answer, pageStatement: work.pageStatement, pageSize: PAGE, nextToken: captured.json().NextToken, pages, workflowId: wf },
             workLimitArgs,
           );
           try {
@@ -321,7 +319,7 @@ async function runBackend(backend: 'sqlite' | 'postgres', storeArgs: string[], t
         }),
     },
     { name: 'list-walk (page at 90%)', run: (repo) => repo.listItems({ scope, domainName: big, filter: {}, after: deepKey, limit: PAGE + 1 }) },
-    { name: 'get-workflow-steps', run: (repo) => repo.listSteps({ scope, workflowId: templates[big], after: 5000, limit: PAGE + 1 }) },
+    { name: 'get-workflow-steps', run: (repo) => repo.stepPage({ scope, domainName: big, workflowId: templates[big], after: 5000, limit: PAGE + 1 }) },
     { name: 'get-workflow', run: (repo) => repo.get({ scope, domainName: big, workflowId: templates[big] }) },
   ]);
   const peer = moto

@@ -65,7 +65,7 @@ const pages = new Map(
 );
 
 const answers = {
-  /** ListWorkflows: the domain check, the page read (limit + 1 rows), then the page's flows when it has completed workflows. */
+  /** ListWorkflows: the page read (limit + 1 rows, the domain required in it), then the page's flows when it has completed workflows. */
   list(results, nextToken) {
     const rows = results[config.pageStatement];
     const flows = new Map((results[config.pageStatement + 1] ?? []).map((f) => [f.workflow_id, f]));
@@ -107,9 +107,8 @@ const answers = {
     }));
     return { Items: items, NextToken: rows.length > config.pageSize ? nextToken : undefined };
   },
-  /** GetWorkflowSteps: domain, workflow, then the step page. */
+  /** GetWorkflowSteps: the step page, each row with its workflow's type (the workflow and domain required in it). */
   steps(results, nextToken) {
-    const workflow = results[config.pageStatement - 1][0];
     const rows = results[config.pageStatement];
     const items = rows.slice(0, config.pageSize).map((r) => {
       const window = stepWindowText({ windowStart: Number(r.window_start), windowEnd: Number(r.window_end) });
@@ -126,7 +125,7 @@ const answers = {
         },
       };
     });
-    return { WorkflowId: workflow.workflow_id, WorkflowType: workflow.workflow_type, Items: items, NextToken: rows.length > config.pageSize ? nextToken : undefined };
+    return { WorkflowId: config.workflowId, WorkflowType: rows[0].workflow_type, Items: items, NextToken: rows.length > config.pageSize ? nextToken : undefined };
   },
 };
 const answer = answers[config.answer];

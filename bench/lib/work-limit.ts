@@ -77,6 +77,8 @@ export interface WorkLimitConfig {
    * NextToken. Without it every request runs `statements`.
    */
   pages?: { path: string; statements: Statement[]; nextToken?: string }[];
+  /** GetWorkflowSteps: the workflow the request names, which its answer repeats. */
+  workflowId?: string;
 }
 
 /** Spawns bench/lib/work-limit-server.mjs on `target` with the statements and answer shape given. */

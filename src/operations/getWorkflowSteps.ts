@@ -3,19 +3,30 @@ import { paginate } from './paginate.js';
 import { clip255 } from '../domain/workflow-plan/format.js';
 import { stepWindowText } from '../domain/workflow-plan/status-text.js';
 import type { Handler } from './context.js';
-import { requireWorkflow } from './workflows-common.js';
+import type { WorkflowStepPage } from '../store/workflow-types.js';
+import { readCheckedWhenEmpty, requireWorkflow } from './workflows-common.js';
 
 /** Steps in execution order; splits append their halves, so they come after every earlier step. */
 export const getWorkflowSteps: Handler<GetWorkflowStepsRequest, GetWorkflowStepsResponse> = async (ctx, input) => {
-  const workflow = await requireWorkflow(ctx, input.DomainName, input.WorkflowId);
-  const page = await paginate({
-    tokens: ctx.tokens,
-    binding: ['GetWorkflowSteps', ctx.scope, input.DomainName, input.WorkflowId],
-    maxResults: input.MaxResults,
-    nextToken: input.NextToken,
-    fetch: (after: number | undefined, limit) => ctx.store.workflows.listSteps({ scope: ctx.scope, workflowId: input.WorkflowId, after, limit }),
-    keyOf: (s) => s.stepNo,
-  });
+  let workflowType: WorkflowStepPage['workflowType'];
+  const { page, checked } = await readCheckedWhenEmpty(
+    () => requireWorkflow(ctx, input.DomainName, input.WorkflowId),
+    () =>
+      paginate({
+        tokens: ctx.tokens,
+        binding: ['GetWorkflowSteps', ctx.scope, input.DomainName, input.WorkflowId],
+        maxResults: input.MaxResults,
+        nextToken: input.NextToken,
+        fetch: async (after: number | undefined, limit) => {
+          const read = await ctx.store.workflows.stepPage({ scope: ctx.scope, domainName: input.DomainName, workflowId: input.WorkflowId, after, limit });
+          workflowType = read.workflowType;
+          return read.steps;
+        },
+        keyOf: (s) => s.stepNo,
+      }),
+  );
+  // Steps found: their workflow exists, and the read brought its type. None: the check read the workflow.
+  const workflow = checked ?? { workflowId: input.WorkflowId, workflowType: workflowType! };
   return {
     WorkflowId: workflow.workflowId,
     WorkflowType: workflow.workflowType,

@@ -72,6 +72,12 @@ export type WorkflowStepSummary = Pick<
   'stepNo' | 'flowName' | 'status' | 'executionMessage' | 'recordsProcessed' | 'windowStart' | 'windowEnd' | 'createdAt' | 'updatedAt'
 >;
 
+/** A page of a workflow's steps and the workflow's type, which is undefined when the page is empty. */
+export interface WorkflowStepPage {
+  workflowType?: WorkflowRecord['workflowType'];
+  steps: WorkflowStepSummary[];
+}
+
 /** A step as its progress is told: what GetWorkflowSteps shows, with the read position and the source's estimate. */
 export type WorkflowStepProgress = WorkflowStepSummary & Pick<WorkflowStepRecord, 'readThrough' | 'recordsEstimate'>;
 
@@ -200,15 +206,24 @@ export interface WorkflowRepository extends StepMachine {
   create(scope: Scope, workflow: WorkflowRecord, steps: NewStep[]): Promise<boolean>;
   /**
    * The workflow without its FlowDefinition (only the engine reads that, through its claims); a
-   * cancelled one shows (CANCELLED) until it is purged. Undefined when missing.
+   * cancelled one shows (CANCELLED) until it is purged. Undefined when missing, or when its domain is.
    */
   get(ref: WorkflowRef): Promise<WorkflowSummary | undefined>;
-  /** Newest first (createdAt, then workflowId, both descending); keyset after `after`. */
+  /**
+   * Newest first (createdAt, then workflowId, both descending); keyset after `after`. Like `get`, it sees
+   * the domain's workflows only while the domain itself exists (checked in the same statement): an empty
+   * answer does not say which.
+   */
   list(page: WorkflowPage<[number, string]>): Promise<WorkflowSummary[]>;
   /** The same page as `list`, with only what ListWorkflows shows. */
   listItems(page: WorkflowPage<[number, string]>): Promise<WorkflowListItem[]>;
-  /** In execution order; keyset after step number `after`. */
+  /** In execution order; keyset after step number `after`. The engine's read: any workflow, any domain. */
   listSteps(page: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepSummary[]>;
+  /**
+   * GetWorkflowSteps' read, one statement: the page of `listSteps` and the workflow's type, while the
+   * workflow and its domain exist. No steps when either is missing, or none is left after `after`.
+   */
+  stepPage(page: WorkflowRef & { after?: number; limit: number }): Promise<WorkflowStepPage>;
   /** The same page as `listSteps`, with each step's read position and estimate (the progress route's read). */
   listStepProgress(page: { scope: Scope; workflowId: string; after?: number; limit: number }): Promise<WorkflowStepProgress[]>;
   /** Records and window milliseconds over the workflow's COMPLETE steps: what their density is read from. */

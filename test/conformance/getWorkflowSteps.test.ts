@@ -176,6 +176,14 @@ for (const backend of await availableBackends()) {
         assert.deepEqual(starts, hourly.map((b) => isoOf(b.StartTime.getTime())));
       });
 
+      test('a missing domain or workflow is reported before a NextToken problem of the same request', async () => {
+        const token = (await steps({ WorkflowId: eight, MaxResults: 2 })).NextToken!;
+        assert.ok(token);
+        await expectAwsError(steps({ WorkflowId: UNKNOWN_WORKFLOW_ID, NextToken: token }), 'ResourceNotFoundException', 404, UNKNOWN_WORKFLOW_ID);
+        await expectAwsError(steps({ WorkflowId: UNKNOWN_WORKFLOW_ID, NextToken: alterToken(token) }), 'ResourceNotFoundException', 404, UNKNOWN_WORKFLOW_ID);
+        await expectAwsError(steps({ DomainName: 'gws-no-domain', WorkflowId: eight, NextToken: token }), 'ResourceNotFoundException', 404, 'gws-no-domain');
+      });
+
       test('a token is good only for the workflow, domain and account it was issued for, and unaltered', async () => {
         const token = (await steps({ WorkflowId: eight, MaxResults: 2 })).NextToken!;
         assert.ok(token);

@@ -327,6 +327,19 @@ for (const backend of await availableBackends()) {
         await expectAwsError(list({ DomainName: 'lw-no-domain' }), 'ResourceNotFoundException', 404, 'lw-no-domain');
       });
 
+      test('a missing domain is reported before a NextToken or date problem of the same request', async () => {
+        const token = (await list({ MaxResults: 2 })).NextToken!;
+        assert.ok(token);
+        await expectAwsError(list({ DomainName: 'lw-no-domain', NextToken: token }), 'ResourceNotFoundException', 404, 'lw-no-domain');
+        await expectAwsError(list({ DomainName: 'lw-no-domain', NextToken: alterToken(token) }), 'ResourceNotFoundException', 404, 'lw-no-domain');
+        await expectAwsError(
+          list({ DomainName: 'lw-no-domain', QueryStartDate: new Date(t0 + 2000), QueryEndDate: new Date(t0) }),
+          'ResourceNotFoundException',
+          404,
+          'lw-no-domain',
+        );
+      });
+
       test('another account or another region sees none of the workflows', async () => {
         await expectAwsError(
           s.clientFor({ region: 'eu-central-1' }).send(new ListWorkflowsCommand({ DomainName: env.domain })),

@@ -67,6 +67,8 @@ for (const backend of await availableBackends()) {
     let t: TestStore;
     before(async () => {
       t = await createTestStore(backend);
+      // The API's reads see a domain's workflows only while the domain exists.
+      await t.store.domains.create(scope, { domainName: 'd', createdAt: T0, updatedAt: T0 });
     });
     after(() => t.dispose());
 
@@ -192,7 +194,6 @@ for (const backend of await availableBackends()) {
       await t.store.workflows.removeCancelled(live);
       assert.equal((await t.store.workflows.listSteps({ scope, workflowId: live, limit: 10 })).length, 1, 'removeCancelled is guarded too');
 
-      await t.store.domains.create(scope, { domainName: 'd', createdAt: T0, updatedAt: T0 });
       const id = await addWorkflow(t.store, 1);
       const uri = 'arn:aws:appflow:us-east-1:000000000000:flow/f';
       await t.store.integrations.put(scope, 'd', { uri, objectTypeName: 'Contact', workflowId: id, createdAt: T0, updatedAt: T0 });
@@ -210,7 +211,6 @@ for (const backend of await availableBackends()) {
       assert.equal(await purgeCancelledWorkflow(t.store, id), undefined, 'a second purge finds nothing');
       await t.store.workflows.cancel({ scope, domainName: 'd', workflowId: live, now: T0 + 2 });
       await forget(t.store, live);
-      await t.store.domains.delete(scope, 'd', T0 + 3);
     });
 
     test('a renewed lease outlives its first expiry: nobody takes over a step whose holder keeps renewing', async () => {
@@ -227,6 +227,43 @@ for (const backend of await availableBackends()) {
       assert.equal(next?.tookOver, false, 'a lease given back is free at once, not a takeover');
       assert.equal(next?.step.cursor, 'c');
       await t.store.workflows.cancel({ scope, domainName: 'd', workflowId: id, now: T0 + 5 * LEASE });
+      await forget(t.store, id);
+    });
+
+    test("GetWorkflowSteps' page read brings the workflow's type, and sees nothing once the workflow or its domain is missing", async () => {
+      const id = await addWorkflow(t.store, 3);
+      const ref = { scope, domainName: 'd', workflowId: id };
+      const first = await t.store.workflows.stepPage({ ...ref, limit: 2 });
+      assert.equal(first.workflowType, 'APPFLOW_INTEGRATION');
+      assert.deepEqual(first.steps, (await t.store.workflows.listSteps({ scope, workflowId: id, limit: 2 })), 'the same steps as the engine reads');
+      assert.deepEqual(first.steps.map((s) => s.stepNo), [1, 2]);
+      assert.deepEqual((await t.store.workflows.stepPage({ ...ref, after: 2, limit: 2 })).steps.map((s) => s.stepNo), [3]);
+      const none = { workflowType: undefined, steps: [] };
+      assert.deepEqual(await t.store.workflows.stepPage({ ...ref, after: 3, limit: 2 }), none, 'past the last step');
+      assert.deepEqual(await t.store.workflows.stepPage({ ...ref, domainName: 'elsewhere', limit: 2 }), none, 'the workflow named in another domain');
+      assert.deepEqual(await t.store.workflows.stepPage({ ...ref, scope: { ...scope, accountId: '111122223333' }, limit: 2 }), none, 'another account');
+      assert.deepEqual(await t.store.workflows.stepPage({ ...ref, workflowId: 'f'.repeat(32), limit: 2 }), none, 'an unknown workflow');
+      await forget(t.store, id);
+    });
+
+    test("the API's reads of a domain's workflows see none once the domain's row is gone, though the rows remain", async () => {
+      const id = await addWorkflow(t.store, 2);
+      const ref = { scope, domainName: 'd', workflowId: id };
+      const listed = async () => (await t.store.workflows.listItems({ scope, domainName: 'd', limit: 100 })).map((w) => w.workflowId);
+      assert.ok((await t.store.workflows.get(ref)) !== undefined);
+      assert.ok((await listed()).includes(id));
+      assert.ok((await t.store.workflows.list({ scope, domainName: 'd', limit: 100 })).some((w) => w.workflowId === id));
+      // As DeleteDomain leaves it until its purge reaches the workflows: the domain's row alone removed.
+      await sql`delete from domains where account_id = ${scope.accountId} and region = ${scope.region} and domain_name = 'd'`.execute(t.store.db);
+      try {
+        assert.equal(await t.store.workflows.get(ref), undefined);
+        assert.deepEqual(await listed(), []);
+        assert.deepEqual(await t.store.workflows.list({ scope, domainName: 'd', limit: 100 }), []);
+        assert.deepEqual((await t.store.workflows.stepPage({ ...ref, limit: 10 })).steps, []);
+        assert.equal((await t.store.workflows.listSteps({ scope, workflowId: id, limit: 10 })).length, 2, "the engine's read is not the API's");
+      } finally {
+        await t.store.domains.create(scope, { domainName: 'd', createdAt: T0, updatedAt: T0 });
+      }
       await forget(t.store, id);
     });
 
