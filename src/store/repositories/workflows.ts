@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { SourceConnectorType } from '../../api/shapes.generated.js';
 import type { DialectCapabilities } from '../dialects/capabilities.js';
 import type { Database, WorkflowStepsTable, WorkflowsTable } from '../schema.js';
@@ -171,9 +171,10 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
       after === undefined ? 'stepPage:first' : 'stepPage:after',
       { accountId: scope.accountId, region: scope.region, domainName, workflowId, after, limit },
       (p) => {
-        const workflow = (eb: ExpressionBuilder<Database, 'workflow_steps'>) =>
-          eb
+        const workflowType = () =>
+          this.db
             .selectFrom('workflows')
+            .select('workflows.workflow_type')
             .where('workflows.account_id', '=', p('accountId'))
             .where('workflows.region', '=', p('region'))
             .where('workflows.domain_name', '=', p('domainName'))
@@ -182,11 +183,11 @@ export class KyselyWorkflowRepository implements WorkflowRepository {
         let q = this.db
           .selectFrom('workflow_steps')
           .select(STEP_SUMMARY_COLUMNS)
-          .select((eb) => workflow(eb).select('workflows.workflow_type').as('workflow_type'))
+          .select(workflowType().as('workflow_type'))
           .where('account_id', '=', p('accountId'))
           .where('region', '=', p('region'))
           .where('workflow_id', '=', p('workflowId'))
-          .where((eb) => eb(workflow(eb).select('workflows.workflow_type'), 'is not', null));
+          .where((eb) => eb(workflowType(), 'is not', null));
         if (after !== undefined) q = q.where('step_no', '>', p('after'));
         return q.orderBy('step_no').limit(p('limit'));
       },
