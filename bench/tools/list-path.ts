@@ -84,7 +84,7 @@ async function measure(config: StoreConfig, target: Target): Promise<void> {
   // GetWorkflowSteps, 100 of the template's 200 steps.
   const stepsInput = { DomainName: 'd', WorkflowId: template, MaxResults: 100 };
   const stepsOutput = await operations.GetWorkflowSteps(ctx, stepsInput as never);
-  await cpuOf('store.workflows.listSteps (101 rows)', () => store.workflows.listSteps({ scope, workflowId: template, limit: 101 }));
+  await cpuOf('store.workflows.stepPage (101 rows)', () => store.workflows.stepPage({ scope, domainName: 'd', workflowId: template, limit: 101 }));
   await cpuOf('GetWorkflowSteps handler (store included)', () => operations.GetWorkflowSteps(ctx, stepsInput as never));
   await cpuOf('GetWorkflowSteps serializeOutput + Buffer.from', () => Buffer.from(serializeOutput('GetWorkflowSteps', stepsOutput)));
   await cpuOf('GetWorkflowSteps through app.inject', () =>
